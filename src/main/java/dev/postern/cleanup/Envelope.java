@@ -1,0 +1,13 @@
+package dev.postern.cleanup;
+
+import dev.postern.mail.ReversePath;
+
+import java.time.Instant;
+
+/**
+ * What smtpd (or sendmail) knows when a transaction opens. {@code client} is Postfix's
+ * {@code name[addr]} form; {@code protocol} is ESMTP, ESMTPS, SMTP, ...
+ */
+public record Envelope(ReversePath sender, String client, String helo, String protocol, Instant arrival,
+                       boolean smtpUtf8, String service) {
+}

@@ -1,0 +1,150 @@
+package dev.postern.log;
+
+import dev.postern.mail.RecipientResult;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * The mail log: the only code that formats Postfix-style records, so pflogsumm and friends keep
+ * working. Each line is {@code Mmm dd HH:MM:SS host postern/<service>[pid]: text}; the day is
+ * space-padded as syslog does (pflogsumm's "-d today" expects that). Thread-safe; every line is
+ * written with one write call and flushed.
+ */
+public final class MailLog {
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
+
+    private final OutputStream out;
+    private final String hostname;
+    private final String syslogName;
+    private final long pid = ProcessHandle.current().pid();
+    private final ZoneId zone = ZoneId.systemDefault();
+
+    public MailLog(OutputStream out, String hostname, String syslogName) {
+        this.out = out;
+        this.hostname = hostname;
+        this.syslogName = syslogName;
+    }
+
+    public void info(String service, String text) {
+        line(service, text);
+    }
+
+    public void warning(String service, String text) {
+        line(service, "warning: " + text);
+    }
+
+    public void connect(String service, String client) {
+        info(service, "connect from " + client);
+    }
+
+    /** {@code counts} is Postfix's per-command tally, e.g. "ehlo=2 starttls=1 mail=1 ... commands=7". */
+    public void disconnect(String service, String client, String counts) {
+        info(service, "disconnect from " + client + (counts.isEmpty() ? "" : " " + counts));
+    }
+
+    public void client(String service, String queueId, String client) {
+        info(service, queueId + ": client=" + client);
+    }
+
+    public void messageId(String queueId, String messageId) {
+        info("cleanup", queueId + ": message-id=" + messageId);
+    }
+
+    public void from(String queueId, String sender, long size, int nrcpt) {
+        info("qmgr", queueId + ": from=<" + sender + ">, size=" + size + ", nrcpt=" + nrcpt + " (queue active)");
+    }
+
+    public void removed(String queueId) {
+        info("qmgr", queueId + ": removed");
+    }
+
+    /**
+     * {@code NOQUEUE: reject: RCPT from host[addr]: 554 5.7.1 <r>: Relay access denied; from=<s> to=<r> proto=ESMTP helo=<h>}.
+     * {@code to} may be null (MAIL-stage rejects).
+     */
+    public void reject(String service, String queueId, String stage, String client, String reply,
+                       String from, String to, String proto, String helo) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(queueId == null ? "NOQUEUE" : queueId).append(": reject: ").append(stage)
+                .append(" from ").append(client).append(": ").append(reply).append(';');
+        if (from != null) {
+            sb.append(" from=<").append(from).append('>');
+        }
+        if (to != null) {
+            sb.append(" to=<").append(to).append('>');
+        }
+        sb.append(" proto=").append(proto);
+        if (helo != null) {
+            sb.append(" helo=<").append(helo).append('>');
+        }
+        info(service, sb.toString());
+    }
+
+    /**
+     * A delivery record. {@code beforeQmgr} and {@code inQmgr} are the a and b parts of
+     * {@code delays=a/b/c/d}; c and d come from the result.
+     */
+    public void delivery(String service, String queueId, RecipientResult r, Instant arrival, Instant now,
+                         Duration beforeQmgr, Duration inQmgr) {
+        Duration total = Duration.between(arrival, now);
+        info(service, queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
+                + ", delay=" + delay(total)
+                + ", delays=" + delay(beforeQmgr) + "/" + delay(inQmgr) + "/" + delay(r.connectSetup())
+                + "/" + delay(r.transmission())
+                + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")");
+    }
+
+    /**
+     * Postfix's delay format (log_adhoc.c): 100 s and above as an integer; below, at most two
+     * significant digits with at most two decimals and trailing zeros dropped ("0.38", "8.6", "25", "0").
+     */
+    public static String delay(Duration d) {
+        double s = Math.max(0, d.toNanos() / 1e9);
+        if (s >= 100) {
+            return Long.toString((long) s);
+        }
+        if (s >= 10) {
+            return Long.toString((long) s);
+        }
+        String f;
+        if (s >= 1) {
+            f = String.format(Locale.ROOT, "%.1f", Math.floor(s * 10) / 10);
+        } else if (s >= 0.1) {
+            f = String.format(Locale.ROOT, "%.2f", Math.floor(s * 100) / 100);
+        } else if (s >= 0.01) {
+            f = String.format(Locale.ROOT, "%.2f", Math.floor(s * 100) / 100);
+        } else {
+            f = "0";
+        }
+        if (f.contains(".")) {
+            f = f.replaceAll("0+$", "");
+            if (f.endsWith(".")) {
+                f = f.substring(0, f.length() - 1);
+            }
+        }
+        return f;
+    }
+
+    private void line(String service, String text) {
+        String stamp = ZonedDateTime.now(zone).format(STAMP);
+        String line = stamp + " " + hostname + " " + syslogName + "/" + service + "[" + pid + "]: " + text + "\n";
+        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+        synchronized (this) {
+            try {
+                out.write(bytes);
+                out.flush();
+            } catch (IOException e) {
+                // The mail log must never take the mail system down; report once on stderr.
+                System.err.println("postern: cannot write mail log: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.postern.smtpd;
+
+import dev.postern.maps.LookupException;
+import dev.postern.maps.LookupTable;
+import dev.postern.maps.Maps;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The facts restrictions ask about: is the client in mynetworks, is its certificate fingerprint in
+ * relay_clientcerts, is a recipient domain one we may receive for (mydestination, relay_domains).
+ * Built once per listener from configuration; immutable and thread-safe.
+ */
+final class Policy {
+    private final NetworkList mynetworks;
+    private final LookupTable relayClientcerts;
+    private final Set<String> localDomains;
+    private final List<String> relayDomains;
+
+    private Policy(NetworkList mynetworks, LookupTable relayClientcerts, Set<String> localDomains, List<String> relayDomains) {
+        this.mynetworks = mynetworks;
+        this.relayClientcerts = relayClientcerts;
+        this.localDomains = localDomains;
+        this.relayDomains = relayDomains;
+    }
+
+    static Policy from(RestrictionSettings s) {
+        LookupTable certs = s.relayClientcerts().isBlank() ? null : Maps.open(s.relayClientcerts().strip());
+        return new Policy(NetworkList.of(s.mynetworks(), s.mynetworksStyle()), certs,
+                s.mydestination().stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet()),
+                s.relayDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList());
+    }
+
+    boolean inMynetworks(CheckContext ctx) throws LookupException {
+        return mynetworks.contains(ctx.clientAddress());
+    }
+
+    /** permit_tls_clientcerts: public-key fingerprint first, then certificate fingerprint (Postfix ≥ 3.9). */
+    boolean fingerprintListed(CheckContext ctx) throws LookupException {
+        if (relayClientcerts == null || !ctx.tls() || !ctx.peer().presented()) {
+            return false;
+        }
+        return relayClientcerts.lookup(ctx.peer().pkeyFingerprint()).isPresent()
+                || relayClientcerts.lookup(ctx.peer().certFingerprint()).isPresent();
+    }
+
+    /**
+     * True when the recipient's domain is local (mydestination) or a relay domain. relay_domains
+     * entries match the domain itself; an entry with a leading dot also matches subdomains.
+     */
+    boolean authorizedDestination(CheckContext ctx) {
+        String rcpt = ctx.recipient();
+        int at = rcpt.lastIndexOf('@');
+        String domain = rcpt.substring(at + 1).toLowerCase(Locale.ROOT);
+        if (localDomains.contains(domain)) {
+            return true;
+        }
+        for (String d : relayDomains) {
+            if (d.startsWith(".") ? domain.endsWith(d) : domain.equals(d)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.postern.smtpd;
+
+import dev.postern.config.Config;
+
+import java.util.List;
+
+/**
+ * The restriction lists and the tables and networks they consult, as configured.
+ * {@code mynetworks} is null when not set: then mynetworks_style decides.
+ */
+public record RestrictionSettings(List<String> client, List<String> helo, List<String> sender,
+                                  List<String> relay, List<String> recipient, List<String> data,
+                                  List<String> mynetworks, String mynetworksStyle, List<String> mydestination,
+                                  List<String> relayDomains, String relayClientcerts, String fingerprintDigest) {
+
+    public static RestrictionSettings from(Config c) {
+        return new RestrictionSettings(c.list("smtpd_client_restrictions"), c.list("smtpd_helo_restrictions"),
+                c.list("smtpd_sender_restrictions"), c.list("smtpd_relay_restrictions"),
+                c.list("smtpd_recipient_restrictions"), c.list("smtpd_data_restrictions"),
+                c.isSet("mynetworks") ? c.list("mynetworks") : null, c.get("mynetworks_style"), c.list("mydestination"),
+                c.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.postern.smtpd;
+
+import dev.postern.mail.Reply;
+
+/**
+ * All restriction lists of one listener, evaluated the way Postfix does with smtpd_delay_reject=yes:
+ * client, HELO and sender restrictions are applied at RCPT time, then smtpd_relay_restrictions,
+ * then smtpd_recipient_restrictions. A permit ends one list, not the check; any refusal ends it.
+ */
+final class Restrictions {
+    private final RestrictionList client;
+    private final RestrictionList helo;
+    private final RestrictionList sender;
+    private final RestrictionList relay;
+    private final RestrictionList recipient;
+    private final RestrictionList data;
+
+    private Restrictions(RestrictionList client, RestrictionList helo, RestrictionList sender, RestrictionList relay,
+                         RestrictionList recipient, RestrictionList data) {
+        this.client = client;
+        this.helo = helo;
+        this.sender = sender;
+        this.relay = relay;
+        this.recipient = recipient;
+        this.data = data;
+    }
+
+    /** @throws IllegalArgumentException for an unknown restriction or a bad table */
+    static Restrictions compile(RestrictionSettings s) {
+        Policy p = Policy.from(s);
+        return new Restrictions(
+                RestrictionList.compile(RestrictionList.Stage.CLIENT, "smtpd_client_restrictions", s.client(), p),
+                RestrictionList.compile(RestrictionList.Stage.HELO, "smtpd_helo_restrictions", s.helo(), p),
+                RestrictionList.compile(RestrictionList.Stage.SENDER, "smtpd_sender_restrictions", s.sender(), p),
+                RestrictionList.compile(RestrictionList.Stage.RELAY, "smtpd_relay_restrictions", s.relay(), p),
+                RestrictionList.compile(RestrictionList.Stage.RECIPIENT, "smtpd_recipient_restrictions", s.recipient(), p),
+                RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p));
+    }
+
+    /** Null when the recipient is accepted, else the reply to send. */
+    Reply checkRecipient(CheckContext ctx) {
+        for (RestrictionList list : new RestrictionList[] {client, helo, sender, relay, recipient}) {
+            if (list.evaluate(ctx) instanceof Verdict.Refuse r) {
+                return r.reply();
+            }
+        }
+        return null;
+    }
+
+    Reply checkData(CheckContext ctx) {
+        return data.evaluate(ctx) instanceof Verdict.Refuse r ? r.reply() : null;
+    }
+}

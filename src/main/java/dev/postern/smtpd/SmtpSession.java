@@ -1,0 +1,693 @@
+package dev.postern.smtpd;
+
+import dev.postern.cleanup.CleanupTransaction;
+import dev.postern.cleanup.Envelope;
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.Reply;
+import dev.postern.mail.ReversePath;
+import dev.postern.mail.SmtpException;
+import dev.postern.protocol.CommandLine;
+import dev.postern.protocol.PathArgument;
+import dev.postern.protocol.SmtpInput;
+import dev.postern.protocol.SmtpInputDecoder;
+import dev.postern.protocol.Verb;
+import dev.postern.tls.PeerCertificate;
+import dev.postern.tls.TlsServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One SMTP server session, top to bottom: greeting, EHLO, STARTTLS, MAIL, RCPT, DATA, QUIT.
+ * Runs on its channel's event loop and never blocks it. While an asynchronous step is in flight
+ * (peer name lookup, queue commit, error sleep) further input is queued and reading paused, so
+ * replies always leave in command order.
+ */
+final class SmtpSession extends ChannelInboundHandlerAdapter {
+    private enum State { GREETING, COMMANDS, DATA, CLOSED }
+
+    private final SessionServices services;
+    private final SmtpdSettings settings;
+    private final SmtpInputDecoder decoder;
+    private final CommandCounts counts = new CommandCounts();
+    private final ArrayDeque<SmtpInput> pending = new ArrayDeque<>();
+
+    private ChannelHandlerContext ctx;
+    private InetAddress clientAddress;
+    private String clientName = "unknown";
+    private String client; // name[addr], as logged
+    private State state = State.GREETING;
+    private boolean busy;
+    private String lastCommand = "CONNECT";
+
+    private String helo;
+    private boolean esmtp;
+    private boolean tlsActive;
+    private String tlsSummary;
+    private PeerCertificate peer = PeerCertificate.NONE;
+    private Reply tlsAbort; // Postfix answers the next command with this, then disconnects
+
+    private ReversePath sender;
+    private boolean smtputf8;
+    private final List<MailAddress> recipients = new ArrayList<>();
+    private int rejectedRecipients;
+    private CleanupTransaction transaction;
+    private long dataBytes;
+    private boolean dataTooBig;
+    private boolean dataBareNewline;
+    private int errorCount;
+    private int junkCount;
+    private boolean limiterAcquired;
+    private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
+    private boolean finished;
+
+    SmtpSession(SessionServices services, SmtpInputDecoder decoder) {
+        this.services = services;
+        this.settings = services.settings();
+        this.decoder = decoder;
+    }
+
+    // ---- connection lifecycle -------------------------------------------------------------
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        clientAddress = remote.getAddress();
+        client = clientName + "[" + clientAddress.getHostAddress() + "]";
+        pause();
+        if (settings.peernameLookup()) {
+            services.blockingExecutor().execute(() -> {
+                String name = PeerNames.lookup(clientAddress);
+                ctx.executor().execute(() -> connected(name));
+            });
+        } else {
+            connected("unknown");
+        }
+    }
+
+    private void connected(String name) {
+        if (state == State.CLOSED) {
+            return; // the client left during the lookup
+        }
+        clientName = name;
+        client = clientName + "[" + clientAddress.getHostAddress() + "]";
+        services.log().connect(settings.serviceName(), client);
+        greeted = true;
+        if (!services.limiter().tryAcquire(clientAddress)) {
+            services.log().warning(settings.serviceName(), "Connection concurrency limit exceeded: "
+                    + settings.connectionCountLimit() + " from " + client + " for service " + settings.serviceName());
+            replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
+                    + clientAddress.getHostAddress()));
+            return;
+        }
+        limiterAcquired = true;
+        if (settings.wrapperMode()) {
+            startTls(false);
+        } else {
+            greet();
+        }
+    }
+
+    private void greet() {
+        state = State.COMMANDS;
+        write(Reply.of(220, "", settings.banner()));
+        resume();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state != State.CLOSED) {
+            services.log().info(settings.serviceName(), "lost connection after " + lastCommand + " from " + client);
+            state = State.CLOSED;
+        }
+        finishOnce();
+    }
+
+    /** Releases everything the session holds and logs the disconnect line, exactly once. */
+    private void finishOnce() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        abortTransaction();
+        pending.forEach(ReferenceCountUtil::release);
+        pending.clear();
+        if (limiterAcquired) {
+            limiterAcquired = false;
+            services.limiter().release(clientAddress);
+        }
+        if (greeted) {
+            services.log().disconnect(settings.serviceName(), client, counts.toString());
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state != State.CLOSED) {
+            services.log().info(settings.serviceName(), "lost connection after " + lastCommand + " from " + client
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+            state = State.CLOSED;
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && state != State.CLOSED) {
+            services.log().info(settings.serviceName(), "timeout after " + lastCommand + " from " + client);
+            replyAndClose(Reply.of(421, "4.4.2", settings.myhostname() + " Error: timeout exceeded"));
+        }
+    }
+
+    // ---- input ----------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSED) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (busy || !pending.isEmpty()) {
+            pending.add((SmtpInput) msg);
+            return;
+        }
+        handle((SmtpInput) msg);
+    }
+
+    private void handle(SmtpInput input) {
+        if (input instanceof SmtpInput.Content c) {
+            content(c);
+        } else if (input instanceof SmtpInput.EndOfData) {
+            endOfData();
+        } else if (input instanceof SmtpInput.TooLong) {
+            lastCommand = "UNKNOWN";
+            error(Reply.of(500, "5.5.2", settings.myhostname() + " Error: command too long"));
+        } else if (input instanceof SmtpInput.Command c) {
+            command(c);
+        }
+    }
+
+    private void pause() {
+        busy = true;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    private void resume() {
+        busy = false;
+        while (!busy && state != State.CLOSED && !pending.isEmpty()) {
+            handle(pending.poll());
+        }
+        if (!busy && state != State.CLOSED) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    // ---- commands -------------------------------------------------------------------------
+
+    private void command(SmtpInput.Command input) {
+        CommandLine cmd = CommandLine.parse(input.line());
+        lastCommand = cmd.verb() == Verb.UNKNOWN ? "UNKNOWN" : cmd.verb().name();
+        if (tlsAbort != null) {
+            services.log().info(settings.serviceName(), "NOQUEUE: abort: TLS from " + client + ": "
+                    + tlsAbort.lines().get(0).substring(tlsAbort.lines().get(0).indexOf("Error: ") + 7));
+            replyAndClose(tlsAbort);
+            return;
+        }
+        if (isForbidden(cmd)) {
+            services.log().warning(settings.serviceName(), "non-SMTP command from " + client + ": " + sanitize(input.line()));
+            counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
+            replyAndClose(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
+            return;
+        }
+        if (input.bareLf() && rejectsBareNewline()) {
+            bareNewline();
+            return;
+        }
+        if (settings.forbidUnauthPipelining() && input.pipelinedAfter() && cmd.verb().mustEndPipelineGroup()
+                && cmd.verb() != Verb.STARTTLS && cmd.verb() != Verb.QUIT) {
+            services.log().info(settings.serviceName(), "improper command pipelining after " + lastCommand + " from " + client);
+            counts.record(cmd.word(), false);
+            replyAndClose(Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization"));
+            return;
+        }
+        if (cmd.verb() == Verb.UNKNOWN) {
+            counts.record("unknown", false);
+            error(Reply.of(500, "5.5.2", "Error: command not recognized"));
+            return;
+        }
+        if (settings.tlsRequired() && !tlsActive && !preTlsAllowed(cmd.verb())) {
+            counts.record(cmd.word(), false);
+            error(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
+            return;
+        }
+        Reply reply = switch (cmd.verb()) {
+            case EHLO -> ehlo(cmd.argument(), true);
+            case HELO -> ehlo(cmd.argument(), false);
+            case STARTTLS -> starttls(cmd.argument());
+            case MAIL -> mail(cmd.argument());
+            case RCPT -> rcpt(cmd.argument());
+            case DATA -> data(cmd.argument());
+            case RSET -> junk(rset(cmd.argument()));
+            case NOOP -> junk(Reply.of(250, "2.0.0", "Ok"));
+            case VRFY -> junk(Reply.of(502, "5.5.1", "VRFY command is disabled"));
+            case ETRN -> junk(Reply.of(502, "5.5.1", "Error: command not implemented"));
+            case QUIT -> null;
+            case HELP -> Reply.of(214, "2.0.0", "See RFC 5321 and https://www.postfix.org/postconf.5.html");
+            case AUTH -> Reply.of(503, "5.5.1", "Error: authentication not enabled");
+            case BDAT, EXPN -> Reply.of(502, "5.5.1", "Error: command not implemented");
+            default -> Reply.of(500, "5.5.2", "Error: command not recognized");
+        };
+        if (cmd.verb() == Verb.QUIT) {
+            counts.record("quit", true);
+            replyAndClose(Reply.of(221, "2.0.0", "Bye"));
+            return;
+        }
+        if (reply == null) {
+            counts.record(cmd.word(), true); // the reply was already sent (STARTTLS, DATA)
+            return;
+        }
+        counts.record(cmd.word(), reply.isPositive());
+        if (reply.isPositive()) {
+            write(reply);
+        } else {
+            error(reply);
+        }
+    }
+
+    private static boolean isForbidden(CommandLine cmd) {
+        String w = cmd.word().toUpperCase(Locale.ROOT);
+        return w.equals("CONNECT") || w.equals("GET") || w.equals("POST") || w.endsWith(":")
+                || (!w.isEmpty() && !Character.isLetter(w.charAt(0)));
+    }
+
+    private static boolean preTlsAllowed(Verb v) {
+        return v == Verb.EHLO || v == Verb.HELO || v == Verb.STARTTLS || v == Verb.NOOP || v == Verb.QUIT || v == Verb.HELP;
+    }
+
+    private Reply junk(Reply r) {
+        if (++junkCount > settings.junkCommandLimit()) {
+            errorCount++;
+        }
+        return r;
+    }
+
+    private Reply ehlo(String arg, boolean extended) {
+        if (arg.isEmpty()) {
+            return Reply.of(501, "5.5.4", "Syntax: " + (extended ? "EHLO" : "HELO") + " hostname");
+        }
+        resetTransaction();
+        helo = arg.split(" ")[0];
+        esmtp = extended;
+        if (!extended) {
+            return Reply.of(250, "", settings.myhostname());
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(settings.myhostname());
+        lines.add("PIPELINING");
+        lines.add("SIZE " + settings.messageSizeLimit());
+        if (settings.tlsOffered() && !tlsActive && services.tls() != null) {
+            lines.add("STARTTLS");
+        }
+        lines.add("ENHANCEDSTATUSCODES");
+        lines.add("8BITMIME");
+        if (settings.smtputf8()) {
+            lines.add("SMTPUTF8");
+        }
+        return new Reply(250, "", lines);
+    }
+
+    private Reply starttls(String arg) {
+        if (!arg.isEmpty()) {
+            return Reply.of(501, "5.5.4", "Syntax: STARTTLS");
+        }
+        if (tlsActive) {
+            return Reply.of(554, "5.5.1", "Error: TLS already active");
+        }
+        if (!settings.tlsOffered() || services.tls() == null) {
+            return Reply.of(502, "5.5.1", "Error: command not implemented");
+        }
+        write(Reply.of(220, "2.0.0", "Ready to start TLS"));
+        // RFC 3207 §4.2: forget everything learned before TLS. The decoder already dropped any
+        // plaintext that was pipelined behind STARTTLS.
+        helo = null;
+        esmtp = false;
+        resetTransaction();
+        startTls(true);
+        return null;
+    }
+
+    private void startTls(boolean afterStartTlsCommand) {
+        pause();
+        TlsServer tls = services.tls();
+        if (settings.tlsLogLevel() >= 2) {
+            services.log().info(settings.serviceName(), "setting up TLS connection from " + client);
+        }
+        SslHandler ssl = tls.newHandler(ctx.alloc());
+        ssl.setHandshakeTimeoutMillis(settings.starttlsTimeout().toMillis());
+        ctx.pipeline().addFirst("tls", ssl);
+        ssl.handshakeFuture().addListener(f -> {
+            if (!f.isSuccess()) {
+                services.log().info(settings.serviceName(), "SSL_accept error from " + client + ": "
+                        + (f.cause() == null ? "handshake failed" : f.cause().getMessage()));
+                lastCommand = afterStartTlsCommand ? "STARTTLS" : "CONNECT";
+                ctx.close();
+                return;
+            }
+            tlsEstablished(ssl, afterStartTlsCommand);
+        });
+    }
+
+    private void tlsEstablished(SslHandler ssl, boolean afterStartTlsCommand) {
+        tlsActive = true;
+        var session = ssl.engine().getSession();
+        tlsSummary = TlsServer.describe(session);
+        peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
+        String trust = !peer.presented() ? "Anonymous" : peer.trusted() ? "Trusted" : "Untrusted";
+        if (peer.presented() && !peer.trusted()) {
+            services.log().info(settings.serviceName(), "certificate verification failed for " + client + ": " + peer.failure());
+        }
+        if (settings.tlsLogLevel() >= 2 && peer.presented()) {
+            services.log().info(settings.serviceName(), client + ": subject_CN=" + peer.subjectCn() + ", issuer="
+                    + peer.issuerCn() + ", cert fingerprint=" + peer.certFingerprint() + ", pkey fingerprint="
+                    + peer.pkeyFingerprint());
+        }
+        if (settings.tlsLogLevel() >= 1) {
+            services.log().info(settings.serviceName(), trust + " TLS connection established from " + client + ": " + tlsSummary);
+        }
+        if (settings.requireClientCert() && !peer.trusted()) {
+            tlsAbort = Reply.of(421, "4.7.1", settings.myhostname() + " Error: "
+                    + (peer.presented() ? "Client certificate not trusted" : "No client certificate presented"));
+        }
+        if (afterStartTlsCommand) {
+            resume();
+        } else if (tlsAbort != null) {
+            // Implicit TLS: Postfix answers at once instead of greeting.
+            services.log().info(settings.serviceName(), "NOQUEUE: abort: TLS from " + client + ": "
+                    + (peer.presented() ? "Client certificate not trusted" : "No client certificate presented"));
+            replyAndClose(tlsAbort);
+        } else {
+            greet();
+        }
+    }
+
+    private Reply mail(String arg) {
+        if (helo == null) {
+            return Reply.of(503, "5.5.1", "Error: send HELO/EHLO first");
+        }
+        if (sender != null) {
+            return Reply.of(503, "5.5.1", "Error: nested MAIL command");
+        }
+        PathArgument path;
+        try {
+            path = PathArgument.parse("FROM", arg);
+        } catch (IllegalArgumentException e) {
+            return Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+        }
+        boolean utf8 = false;
+        for (Map.Entry<String, String> p : path.parameters().entrySet()) {
+            switch (p.getKey()) {
+                case "SIZE" -> {
+                    long size;
+                    try {
+                        size = Long.parseLong(p.getValue());
+                    } catch (NumberFormatException e) {
+                        return Reply.of(501, "5.5.4", "Bad message size syntax");
+                    }
+                    if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
+                        return Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
+                    }
+                }
+                case "BODY" -> {
+                    String body = p.getValue().toUpperCase(Locale.ROOT);
+                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
+                        return Reply.of(501, "5.5.4", "Unsupported BODY parameter value");
+                    }
+                }
+                case "SMTPUTF8" -> {
+                    if (!settings.smtputf8()) {
+                        return Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8");
+                    }
+                    utf8 = true;
+                }
+                default -> {
+                    return Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());
+                }
+            }
+        }
+        if (!utf8 && !isAscii(path.path())) {
+            return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
+        }
+        try {
+            sender = ReversePath.parse(path.path());
+        } catch (IllegalArgumentException e) {
+            return Reply.of(501, "5.1.7", "Bad sender address syntax");
+        }
+        smtputf8 = utf8;
+        return Reply.of(250, "2.1.0", "Ok");
+    }
+
+    private Reply rcpt(String arg) {
+        if (sender == null) {
+            return Reply.of(503, "5.5.1", "Error: need MAIL command");
+        }
+        PathArgument path;
+        try {
+            path = PathArgument.parse("TO", arg);
+        } catch (IllegalArgumentException e) {
+            return Reply.of(501, "5.5.4", "Syntax: RCPT TO:<address>");
+        }
+        if (!path.parameters().isEmpty()) {
+            return Reply.of(555, "5.5.4", "Unsupported option: " + path.parameters().keySet().iterator().next());
+        }
+        if (!smtputf8 && !isAscii(path.path())) {
+            return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
+        }
+        MailAddress rcpt;
+        try {
+            rcpt = MailAddress.parse(path.path());
+        } catch (IllegalArgumentException e) {
+            return Reply.of(501, "5.1.3", "Bad recipient address syntax");
+        }
+        if (recipients.size() >= settings.recipientLimit()) {
+            return Reply.of(452, "4.5.3", "Error: too many recipients");
+        }
+        CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
+                rcpt.toString());
+        Reply refused = services.restrictions().checkRecipient(check);
+        if (refused != null) {
+            rejectedRecipients++;
+            services.log().reject(settings.serviceName(), null, "RCPT", client, refused.oneLine(),
+                    sender.toString(), rcpt.toString(), esmtp ? "ESMTP" : "SMTP", helo);
+            return refused;
+        }
+        if (transaction == null) {
+            try {
+                transaction = services.cleanup().open(new Envelope(sender, client, helo, protocol(), Instant.now(),
+                        smtputf8, settings.serviceName()));
+            } catch (Exception e) {
+                services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());
+                return Reply.of(451, "4.3.0", "Error: queue file write error");
+            }
+            services.log().client(settings.serviceName(), transaction.queueId().toString(), client);
+        }
+        transaction.addRecipient(rcpt);
+        recipients.add(rcpt);
+        return Reply.of(250, "2.1.5", "Ok");
+    }
+
+    private Reply data(String arg) {
+        if (!arg.isEmpty()) {
+            return Reply.of(501, "5.5.4", "Syntax: DATA");
+        }
+        if (sender == null) {
+            return Reply.of(503, "5.5.1", "Error: need MAIL command");
+        }
+        if (recipients.isEmpty()) {
+            return rejectedRecipients > 0 ? Reply.of(554, "5.5.1", "Error: no valid recipients")
+                    : Reply.of(503, "5.5.1", "Error: need RCPT command");
+        }
+        Reply refused = services.restrictions().checkData(new CheckContext(clientAddress, clientName, helo, tlsActive,
+                peer, sender.toString(), null));
+        if (refused != null) {
+            services.log().reject(settings.serviceName(), transaction.queueId().toString(), "DATA", client,
+                    refused.oneLine(), sender.toString(), null, esmtp ? "ESMTP" : "SMTP", helo);
+            return refused;
+        }
+        String received = ReceivedHeader.build(helo, clientName, clientAddress.getHostAddress(), tlsSummary,
+                settings.tlsReceivedHeader(), peer, settings.askClientCert(), settings.myhostname(),
+                settings.mailName(), protocol(), transaction.queueId().toString(),
+                recipients.size() == 1 ? recipients.get(0).toString() : null, ZonedDateTime.now());
+        transaction.write(Unpooled.copiedBuffer(received, StandardCharsets.UTF_8));
+        dataBytes = 0;
+        dataTooBig = false;
+        dataBareNewline = false;
+        state = State.DATA;
+        decoder.startData();
+        write(Reply.of(354, "", "End data with <CR><LF>.<CR><LF>"));
+        return null;
+    }
+
+    private void content(SmtpInput.Content c) {
+        ByteBuf bytes = c.bytes();
+        dataBareNewline |= c.bareNewline();
+        dataBytes += bytes.readableBytes();
+        if (transaction == null || dataTooBig || (settings.messageSizeLimit() > 0 && dataBytes > settings.messageSizeLimit())) {
+            dataTooBig = transaction != null;
+            bytes.release();
+            return;
+        }
+        transaction.write(bytes);
+    }
+
+    private void endOfData() {
+        state = State.COMMANDS;
+        if (transaction == null) {
+            return; // not reachable: DATA needs an open transaction
+        }
+        if (dataTooBig || (dataBareNewline && rejectsBareNewline())) {
+            Reply r = dataTooBig ? Reply.of(552, "5.3.4", "Error: message file too big")
+                    : Reply.of(550, "5.5.2", "Error: bare <LF> received");
+            services.log().info(settings.serviceName(), transaction.queueId() + ": reject: END-OF-MESSAGE from " + client
+                    + ": " + r.oneLine() + "; from=<" + sender + "> proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");
+            resetTransaction();
+            error(r);
+            return;
+        }
+        CleanupTransaction committing = transaction;
+        transaction = null;
+        pause();
+        committing.commit().whenComplete((ok, failure) -> ctx.executor().execute(() -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            resetTransaction();
+            if (failure == null) {
+                write(Reply.of(250, "2.0.0", "Ok: queued as " + committing.queueId()));
+                resume();
+            } else {
+                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                Reply r = cause instanceof SmtpException se ? se.reply()
+                        : Reply.of(451, "4.3.0", "Error: queue file write error");
+                committing.abort();
+                busy = false;
+                error(r);
+                if (!busy) {
+                    resume();
+                }
+            }
+        }));
+    }
+
+    private boolean rejectsBareNewline() {
+        String mode = settings.forbidBareNewline();
+        return mode.equals("yes") || mode.equals("reject");
+    }
+
+    private void bareNewline() {
+        Reply r = settings.forbidBareNewline().equals("yes")
+                ? Reply.of(521, "5.5.2", settings.myhostname() + " Error: bare <LF> received")
+                : Reply.of(550, "5.5.2", "Error: bare <LF> received");
+        if (r.code() == 521) {
+            replyAndClose(r);
+        } else {
+            error(r);
+        }
+    }
+
+    private Reply rset(String arg) {
+        if (!arg.isEmpty()) {
+            return Reply.of(501, "5.5.4", "Syntax: RSET");
+        }
+        resetTransaction();
+        return Reply.of(250, "2.0.0", "Ok");
+    }
+
+    private String protocol() {
+        return (esmtp ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "");
+    }
+
+    private void resetTransaction() {
+        abortTransaction();
+        sender = null;
+        smtputf8 = false;
+        recipients.clear();
+        rejectedRecipients = 0;
+    }
+
+    private void abortTransaction() {
+        if (transaction != null) {
+            transaction.abort();
+            transaction = null;
+        }
+    }
+
+    // ---- output ---------------------------------------------------------------------------
+
+    /**
+     * Sends an error reply, counting it. Past the soft limit the reply is delayed by
+     * smtpd_error_sleep_time (input waits meanwhile); at the hard limit the session ends.
+     */
+    private void error(Reply reply) {
+        errorCount++;
+        if (errorCount >= settings.hardErrorLimit()) {
+            write(reply);
+            services.log().info(settings.serviceName(), "too many errors after " + lastCommand + " from " + client);
+            replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many errors"));
+            return;
+        }
+        if (errorCount > settings.softErrorLimit() && !settings.errorSleepTime().isZero()) {
+            pause();
+            ctx.executor().schedule(() -> {
+                if (state != State.CLOSED) {
+                    write(reply);
+                    resume();
+                }
+            }, settings.errorSleepTime().toMillis(), TimeUnit.MILLISECONDS);
+            return;
+        }
+        write(reply);
+    }
+
+    private void write(Reply reply) {
+        ctx.writeAndFlush(Unpooled.copiedBuffer(reply.toWire(), StandardCharsets.UTF_8));
+    }
+
+    private void replyAndClose(Reply reply) {
+        state = State.CLOSED;
+        ctx.writeAndFlush(Unpooled.copiedBuffer(reply.toWire(), StandardCharsets.UTF_8))
+                .addListener(ChannelFutureListener.CLOSE);
+        finishOnce();
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) > 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String sanitize(String s) {
+        String t = s.length() > 100 ? s.substring(0, 100) : s;
+        return t.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

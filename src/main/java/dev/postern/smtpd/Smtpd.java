@@ -1,0 +1,123 @@
+package dev.postern.smtpd;
+
+import dev.postern.cleanup.Cleanup;
+import dev.postern.log.MailLog;
+import dev.postern.protocol.NettyTransport;
+import dev.postern.protocol.SmtpInputDecoder;
+import dev.postern.tls.TlsServer;
+import dev.postern.tls.TlsSetupException;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The SMTP server: one listener (a master.cf inet row running smtpd) and its sessions.
+ * Pipeline per connection: [tls after STARTTLS] → idle timeout → {@link SmtpInputDecoder} →
+ * {@link SmtpSession}.
+ */
+public final class Smtpd implements AutoCloseable {
+    private final Channel serverChannel;
+    private final ChannelGroup sessions;
+    private final SmtpdSettings settings;
+    private final MailLog log;
+
+    private Smtpd(Channel serverChannel, ChannelGroup sessions, SmtpdSettings settings, MailLog log) {
+        this.serverChannel = serverChannel;
+        this.sessions = sessions;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    /**
+     * Builds TLS and restrictions (failing fast on configuration problems) and binds.
+     * @throws TlsSetupException for certificate/key problems
+     * @throws IllegalArgumentException for bad restrictions or tables
+     * @throws java.io.IOException when the address cannot be bound
+     */
+    public static Smtpd start(SmtpdSettings settings, InetSocketAddress address, Cleanup cleanup, MailLog log,
+                              EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking)
+            throws TlsSetupException, java.io.IOException {
+        TlsServer tls = settings.tls() == null ? null : TlsServer.create(settings.tls());
+        Restrictions restrictions = Restrictions.compile(settings.restrictions());
+        SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
+                new ConnectionLimiter(settings.connectionCountLimit()), blocking);
+        ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        int maxLine = Math.max(512, settings.lineLengthLimit());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(NettyTransport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        sessions.add(ch);
+                        SmtpInputDecoder decoder = new SmtpInputDecoder(maxLine);
+                        ch.pipeline().addLast("timeout", new IdleStateHandler(settings.timeout().toMillis(), 0, 0,
+                                TimeUnit.MILLISECONDS));
+                        ch.pipeline().addLast("decoder", decoder);
+                        ch.pipeline().addLast("session", new SmtpSession(services, decoder));
+                    }
+                });
+        try {
+            Channel ch = b.bind(address).sync().channel();
+            return new Smtpd(ch, sessions, settings, log);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.IOException("interrupted while binding " + address);
+        } catch (Exception e) {
+            throw new java.io.IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    public String tlsProvider() {
+        return settings.tls() == null ? "none" : "configured";
+    }
+
+    /** Stops accepting at once. */
+    public void stopAccepting() {
+        serverChannel.close().syncUninterruptibly();
+    }
+
+    /**
+     * Waits up to {@code graceMillis} for open sessions to end, then closes the rest. A session
+     * cut here had no 250 for its unfinished message, so nothing acknowledged is lost.
+     */
+    @Override
+    public void close() {
+        close(10_000);
+    }
+
+    public void close(long graceMillis) {
+        stopAccepting();
+        long deadline = System.currentTimeMillis() + graceMillis;
+        while (!sessions.isEmpty() && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!sessions.isEmpty()) {
+            log.info(settings.serviceName(), "closing " + sessions.size() + " session(s) at shutdown");
+        }
+        sessions.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.postern.smtpd;
+
+import dev.postern.config.Config;
+import dev.postern.tls.ServerTlsSettings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Everything one smtpd listener reads from its (service-scoped) configuration, resolved once.
+ * {@code tlsLevel} is "none", "may" or "encrypt" after applying Postfix's obsolete
+ * smtpd_use_tls / smtpd_enforce_tls mapping; {@code requireClientCert} is only true when the
+ * level is encrypt (Postfix: "Can't require client certs unless TLS is required").
+ */
+public record SmtpdSettings(
+        String serviceName, String myhostname, String banner, String mailName,
+        String tlsLevel, boolean wrapperMode, boolean askClientCert, boolean requireClientCert,
+        int tlsLogLevel, boolean tlsReceivedHeader, ServerTlsSettings tls,
+        long messageSizeLimit, int lineLengthLimit, Duration timeout, Duration starttlsTimeout,
+        int hardErrorLimit, int softErrorLimit, Duration errorSleepTime, int junkCommandLimit,
+        int recipientLimit, int connectionCountLimit, String forbidBareNewline,
+        boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
+        RestrictionSettings restrictions) {
+
+    public static SmtpdSettings from(Config c, String serviceName) {
+        String level = effectiveTlsLevel(c);
+        boolean encrypt = level.equals("encrypt");
+        boolean wrapper = c.bool("smtpd_tls_wrappermode");
+        boolean req = c.bool("smtpd_tls_req_ccert") && (encrypt || wrapper);
+        boolean ask = c.bool("smtpd_tls_ask_ccert") || req;
+        ServerTlsSettings tls = null;
+        String cert = c.get("smtpd_tls_cert_file");
+        if (!level.equals("none") || wrapper) {
+            String ca = c.get("smtpd_tls_CAfile");
+            tls = new ServerTlsSettings(Path.of(cert), Path.of(c.get("smtpd_tls_key_file").isEmpty()
+                    ? cert : c.get("smtpd_tls_key_file")), ca.isEmpty() ? null : Path.of(ca), ask,
+                    encrypt ? c.get("smtpd_tls_mandatory_protocols") : c.get("smtpd_tls_protocols"),
+                    c.duration("smtpd_tls_session_cache_timeout"),
+                    c.bool("postern_smtpd_tls_session_tickets"),
+                    c.get("smtpd_tls_fingerprint_digest"));
+        }
+        return new SmtpdSettings(serviceName, c.get("myhostname"), c.get("smtpd_banner"), c.get("mail_name"),
+                level, wrapper, ask, req, c.integer("smtpd_tls_loglevel"), c.bool("smtpd_tls_received_header"), tls,
+                c.size("message_size_limit"), c.integer("line_length_limit"), c.duration("smtpd_timeout"),
+                c.duration("smtpd_starttls_timeout"),
+                c.integer("smtpd_hard_error_limit"), c.integer("smtpd_soft_error_limit"),
+                c.duration("smtpd_error_sleep_time"), c.integer("smtpd_junk_command_limit"),
+                c.integer("smtpd_recipient_limit"), c.integer("smtpd_client_connection_count_limit"),
+                c.get("smtpd_forbid_bare_newline").toLowerCase(Locale.ROOT),
+                c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
+                c.bool("smtputf8_enable"), RestrictionSettings.from(c));
+    }
+
+    /**
+     * Postfix: smtpd_tls_security_level wins when set (anywhere: main.cf or -o); otherwise
+     * smtpd_enforce_tls=yes means encrypt and smtpd_use_tls=yes means may.
+     */
+    static String effectiveTlsLevel(Config c) {
+        if (c.isSet("smtpd_tls_security_level")) {
+            String l = c.get("smtpd_tls_security_level").toLowerCase(Locale.ROOT);
+            // Server-side verify/secure/fingerprint mean encrypt (Postfix warns and does the same).
+            return switch (l) {
+                case "", "none" -> "none";
+                case "may" -> "may";
+                default -> "encrypt";
+            };
+        }
+        if (c.bool("smtpd_enforce_tls")) {
+            return "encrypt";
+        }
+        if (c.bool("smtpd_use_tls")) {
+            return "may";
+        }
+        return "none";
+    }
+
+    public boolean tlsRequired() {
+        return tlsLevel.equals("encrypt") && !wrapperMode;
+    }
+
+    public boolean tlsOffered() {
+        return tls != null && !wrapperMode;
+    }
+
+    public List<String> unusedWarnings() {
+        return List.of();
+    }
+}

@@ -82,6 +82,17 @@ public final class Smtpd implements AutoCloseable {
         }
     }
 
+    /**
+     * Builds what a listener needs without binding, so configuration problems surface before
+     * start (and in {@code postern check}).
+     */
+    public static void validate(SmtpdSettings settings) throws TlsSetupException {
+        if (settings.tls() != null) {
+            TlsServer.create(settings.tls());
+        }
+        Restrictions.compile(settings.restrictions());
+    }
+
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) serverChannel.localAddress();
     }

@@ -1,0 +1,31 @@
+package dev.postern.cli;
+
+import dev.postern.config.ConfigException;
+import dev.postern.server.Plan;
+import dev.postern.server.Server;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code postern check}: validate everything a start would, print warnings; exit 1 on errors. */
+@Command(name = "check", description = "Validate main.cf, master.cf, tables and TLS files; warnings name file:line.")
+final class CheckCommand implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main parent;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try {
+            Plan plan = Server.plan(parent.config.directory(spec.commandLine()));
+            plan.warnings().forEach(w -> spec.commandLine().getErr().println("postern: warning: " + w));
+            spec.commandLine().getOut().println("postern: configuration OK (" + plan.listeners().size()
+                    + " smtpd service" + (plan.listeners().size() == 1 ? "" : "s") + ", "
+                    + plan.warnings().size() + " warning" + (plan.warnings().size() == 1 ? "" : "s") + ")");
+            return 0;
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
+            return 1;
+        }
+    }
+}

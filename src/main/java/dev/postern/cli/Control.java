@@ -1,0 +1,22 @@
+package dev.postern.cli;
+
+import dev.postern.config.ConfigException;
+import dev.postern.config.ConfigLoader;
+import dev.postern.server.PidFile;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+
+/** Finds the pid file of the configuration named by -c. */
+final class Control {
+    private Control() {}
+
+    static PidFile pidFile(Main parent, CommandLine.Model.CommandSpec spec) {
+        Path dir = parent.config.directory(spec.commandLine());
+        try {
+            return new PidFile(Path.of(ConfigLoader.load(dir).config().get("queue_directory")));
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.postern.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code postern}: Postfix-style verbs for the daemon, configuration, tables, CA and tests.
+ * User mistakes print one line (file:line and the fix) and exit non-zero, never a stack trace.
+ */
+@Command(name = "postern", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "A mail transfer agent: TLS submission with client certificates, Postfix-compatible configuration.",
+        subcommands = {StartCommand.class, StartForegroundCommand.class, StopCommand.class, StatusCommand.class,
+                ReloadCommand.class, CheckCommand.class, ConfCommand.class, MapCommand.class, CaCommand.class,
+                DemoCommand.class, SinkCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    ConfigOption config;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            cmd.getErr().println("postern: fatal: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            if (System.getenv("POSTERN_DEBUG") != null) {
+                ex.printStackTrace(cmd.getErr());
+            }
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: try 'postern help'");
+    }
+}

@@ -1,0 +1,28 @@
+package dev.postern.cli;
+
+import dev.postern.server.Daemon;
+import dev.postern.server.PidFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.time.Duration;
+
+/** {@code postern stop}: graceful stop; returns when the process is gone. */
+@Command(name = "stop", description = "Stop the mail system gracefully; returns when the process has exited.")
+final class StopCommand implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.ParentCommand
+    Main parent;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PidFile pid = Control.pidFile(parent, spec);
+        if (!Daemon.stop(pid, Duration.ofSeconds(30))) {
+            spec.commandLine().getErr().println("postern: the mail system is not running");
+            return 1;
+        }
+        spec.commandLine().getOut().println("postern: stopped");
+        return 0;
+    }
+}

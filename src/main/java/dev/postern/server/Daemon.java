@@ -1,0 +1,101 @@
+package dev.postern.server;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Background start and stop, like {@code postfix start/stop}: the daemon is this program's
+ * {@code start-fg} in a child JVM; start returns once the child has written its pid file (all
+ * listeners bound) or reports why the child died.
+ */
+public final class Daemon {
+    private Daemon() {}
+
+    /** @return null on success, else the reason (the child's last output lines) */
+    public static String start(Path configDir, PidFile pidFile, Path outputFile, Duration timeout) throws IOException {
+        Optional<ProcessHandle> running = pidFile.running();
+        if (running.isPresent()) {
+            return "already running (pid " + running.get().pid() + ")";
+        }
+        pidFile.delete();
+        Files.createDirectories(outputFile.getParent());
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        String opts = System.getenv("POSTERN_JAVA_OPTS");
+        if (opts != null && !opts.isBlank()) {
+            cmd.addAll(List.of(opts.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.postern.cli.Main",
+                "-c", configDir.toAbsolutePath().toString(), "start-fg", "--daemon"));
+        long offset = Files.exists(outputFile) ? Files.size(outputFile) : 0;
+        Process child = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(outputFile.toFile()))
+                .redirectErrorStream(true)
+                .start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> p = pidFile.running();
+            if (p.isPresent() && p.get().pid() == child.pid()) {
+                return null;
+            }
+            if (!child.isAlive()) {
+                return "postern exited with status " + child.exitValue() + ":\n" + tail(outputFile, offset);
+            }
+            sleep(50);
+        }
+        child.destroy();
+        return "not ready after " + timeout.toSeconds() + "s; output:\n" + tail(outputFile, offset);
+    }
+
+    /** Sends TERM and waits for the process to exit. @return false when nothing was running */
+    public static boolean stop(PidFile pidFile, Duration timeout) {
+        Optional<ProcessHandle> p = pidFile.running();
+        if (p.isEmpty()) {
+            pidFile.delete();
+            return false;
+        }
+        p.get().destroy();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (p.get().isAlive() && System.nanoTime() < deadline) {
+            sleep(50);
+        }
+        if (p.get().isAlive()) {
+            p.get().destroyForcibly(); // queue files are durable; only unacknowledged input is lost
+        }
+        pidFile.delete();
+        return true;
+    }
+
+    private static String tail(Path file, long offset) {
+        try {
+            byte[] all = Files.readAllBytes(file);
+            String s = new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                    StandardCharsets.UTF_8);
+            String[] lines = s.split("\n");
+            StringBuilder sb = new StringBuilder();
+            for (int i = Math.max(0, lines.length - 15); i < lines.length; i++) {
+                sb.append("  ").append(lines[i]).append('\n');
+            }
+            return sb.toString();
+        } catch (IOException e) {
+            return "  (no output: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.postern.server;
+
+import dev.postern.cleanup.Cleanup;
+import dev.postern.cleanup.CleanupSettings;
+import dev.postern.config.Config;
+import dev.postern.config.ConfigException;
+import dev.postern.config.ConfigLoader;
+import dev.postern.config.LoadedConfig;
+import dev.postern.config.MasterService;
+import dev.postern.log.MailLog;
+import dev.postern.mail.DeliveryAgent;
+import dev.postern.protocol.NettyTransport;
+import dev.postern.qmgr.QmgrSettings;
+import dev.postern.qmgr.QueueManager;
+import dev.postern.qmgr.RouterSettings;
+import dev.postern.queue.Spool;
+import dev.postern.smtp.SmtpClientSettings;
+import dev.postern.smtp.SmtpDeliveryAgent;
+import dev.postern.smtpd.Smtpd;
+import dev.postern.smtpd.SmtpdSettings;
+import dev.postern.tls.TlsSetupException;
+import io.netty.channel.EventLoopGroup;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Assembly and lifecycle, like Postfix's master: builds every stage from {@link Config} in tier
+ * order (spool, cleanup, delivery agents, qmgr, smtpd listeners), starts them, and stops them in
+ * reverse order. Wiring is plain code: read it top to bottom to see the whole system.
+ */
+public final class Server implements AutoCloseable {
+    private final Config config;
+    private final MailLog log;
+    private final List<Smtpd> listeners;
+    private final QueueManager qmgr;
+    private final EventLoopGroup acceptors;
+    private final EventLoopGroup workers;
+    private final ExecutorService blocking;
+    private final PidFile pidFile;
+
+    private Server(Config config, MailLog log, List<Smtpd> listeners, QueueManager qmgr, EventLoopGroup acceptors,
+                   EventLoopGroup workers, ExecutorService blocking, PidFile pidFile) {
+        this.config = config;
+        this.log = log;
+        this.listeners = listeners;
+        this.qmgr = qmgr;
+        this.acceptors = acceptors;
+        this.workers = workers;
+        this.blocking = blocking;
+        this.pidFile = pidFile;
+    }
+
+    /** Loads the configuration and checks everything a start would check, without binding. */
+    public static Plan plan(Path configDir) throws ConfigException {
+        LoadedConfig loaded = ConfigLoader.load(configDir);
+        return Plan.of(loaded);
+    }
+
+    /**
+     * Starts everything. {@code mailLogOut} receives the mail log when maillog_file is empty.
+     * @throws ConfigException for configuration mistakes, IOException when a port cannot be bound
+     */
+    public static Server start(Plan plan, OutputStream mailLogOut) throws ConfigException, IOException {
+        Config c = plan.config();
+        MailLog log = new MailLog(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
+        plan.warnings().forEach(w -> log.warning("master", w));
+        Path queueDir = Path.of(c.get("queue_directory"));
+        Spool spool = Spool.open(queueDir);
+        QueueManager[] qmgrRef = new QueueManager[1];
+        Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
+        DeliveryAgent smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
+        QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
+                Map.of("smtp", smtp, "relay", smtp), log, Clock.systemUTC());
+        qmgrRef[0] = qmgr;
+
+        EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
+        EventLoopGroup workers = NettyTransport.newGroup(0, "smtpd");
+        ExecutorService blocking = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "smtpd-blocking");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Smtpd> listeners = new ArrayList<>();
+        try {
+            for (Plan.Listener l : plan.listeners()) {
+                for (InetSocketAddress address : l.addresses()) {
+                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking));
+                }
+            }
+        } catch (TlsSetupException e) {
+            listeners.forEach(s -> s.close(0));
+            shutdownGroups(acceptors, workers, blocking);
+            throw new ConfigException("main.cf", 0, e.getMessage(), "fix the TLS file settings");
+        } catch (IOException | RuntimeException e) {
+            listeners.forEach(s -> s.close(0));
+            shutdownGroups(acceptors, workers, blocking);
+            throw e;
+        }
+        qmgr.start();
+        PidFile pid = new PidFile(queueDir);
+        pid.write(ProcessHandle.current().pid());
+        for (Smtpd s : listeners) {
+            log.info("master", "daemon started -- listening on " + s.localAddress());
+        }
+        return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);
+    }
+
+    private static OutputStream openMailLog(Config c, OutputStream fallback) throws IOException {
+        String file = c.get("maillog_file");
+        if (file.isEmpty()) {
+            return fallback;
+        }
+        Path p = Path.of(file);
+        if (p.getParent() != null) {
+            Files.createDirectories(p.getParent());
+        }
+        return Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    public List<InetSocketAddress> addresses() {
+        return listeners.stream().map(Smtpd::localAddress).toList();
+    }
+
+    public MailLog mailLog() {
+        return log;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Graceful stop: no new connections, sessions get a grace period, qmgr finishes its step. */
+    @Override
+    public void close() {
+        listeners.forEach(Smtpd::stopAccepting);
+        listeners.forEach(s -> s.close(5_000));
+        qmgr.stop();
+        shutdownGroups(acceptors, workers, blocking);
+        log.info("master", "terminating on signal 15");
+        pidFile.delete();
+    }
+
+    private static void shutdownGroups(EventLoopGroup a, EventLoopGroup w, ExecutorService blocking) {
+        a.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        w.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        blocking.shutdownNow();
+    }
+}

@@ -1,0 +1,41 @@
+/**
+ * smtpd - the SMTP server.
+ *
+ * <h2>Description</h2>
+ * One {@link dev.postern.smtpd.Smtpd} listener per master.cf inet row running smtpd, with the row's
+ * {@code -o} overrides applied to its {@link dev.postern.smtpd.SmtpdSettings}. Each connection is a
+ * {@code SmtpSession} with an explicit state: greeting (after the client's name is looked up),
+ * commands, data, closed. STARTTLS writes {@code 220 2.0.0 Ready to start TLS}, puts the TLS handler
+ * first in the pipeline and forgets everything learned before (RFC 3207 §4.2). With
+ * {@code smtpd_tls_req_ccert} the handshake always completes; an absent or untrusted certificate is
+ * answered on the next command with {@code 421 4.7.1 <host> Error: ...} and the session ends, as
+ * Postfix does. Recipients are checked with Postfix's restriction lists (smtpd_delay_reject=yes
+ * order: client, helo, sender, relay, recipient); DATA streams into cleanup and the 250 is sent only
+ * after the queue file is durable.
+ *
+ * <h2>Parameters</h2>
+ * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
+ * smtpd_tls_wrappermode, smtpd_tls_cert_file, smtpd_tls_key_file, smtpd_tls_CAfile,
+ * smtpd_tls_ask_ccert, smtpd_tls_req_ccert, smtpd_tls_loglevel, smtpd_tls_received_header,
+ * smtpd_tls_session_cache_timeout, smtpd_tls_protocols, smtpd_tls_mandatory_protocols,
+ * smtpd_tls_fingerprint_digest, smtpd_*_restrictions, mynetworks, mynetworks_style, mydestination,
+ * relay_domains, relay_clientcerts, message_size_limit, line_length_limit, smtpd_timeout,
+ * smtpd_starttls_timeout, smtpd_hard_error_limit, smtpd_soft_error_limit, smtpd_error_sleep_time,
+ * smtpd_junk_command_limit, smtpd_recipient_limit, smtpd_client_connection_count_limit,
+ * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable.
+ *
+ * <h2>Standards</h2>
+ * RFC 5321, RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME),
+ * RFC 2034 (ENHANCEDSTATUSCODES), RFC 6531 (SMTPUTF8), RFC 6409 (submission).
+ *
+ * <h2>Security</h2>
+ * Talks to untrusted clients. Never an open relay: the mail relay safety rule is enforced at
+ * start. Routing operators and address literals are refused. Non-SMTP commands (GET, POST,
+ * CONNECT, header-like lines) end the session. Client-facing text leaks no configuration.
+ *
+ * <h2>Diagnostics</h2>
+ * Mail log: connect/disconnect with command counts, TLS established, certificate verification
+ * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, timeouts, lost
+ * connections, too many errors.
+ */
+package dev.postern.smtpd;

@@ -1,0 +1,13 @@
+/**
+ * JDK-only helpers shared by every stage.
+ *
+ * <h2>Description</h2>
+ * {@link dev.postern.util.AtomicFile} is the one durability primitive: write a temp file, fsync it,
+ * rename it into place, fsync the directory. {@link dev.postern.util.Durations},
+ * {@link dev.postern.util.Sizes} and {@link dev.postern.util.HostPort} parse Postfix's value
+ * syntaxes ("300s", "10240000", "[host]:587").
+ *
+ * <h2>Security</h2>
+ * Touches only the files its callers name.
+ */
+package dev.postern.util;

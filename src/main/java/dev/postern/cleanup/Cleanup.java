@@ -1,15 +1,41 @@
 package dev.postern.cleanup;
 
-import java.io.IOException;
+import dev.postern.log.MailLog;
+import dev.postern.mail.QueueId;
+import dev.postern.queue.Spool;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
- * The single intake of the queue: smtpd, sendmail and bounces open transactions here.
- * SKELETON: implemented by the queue/cleanup owner.
+ * cleanup - the single intake of the queue: smtpd (and later sendmail and bounces) open
+ * transactions here. File I/O runs on cleanup's own threads, never on a Netty event loop.
  */
-public final class Cleanup {
-    private Cleanup() {}
+public final class Cleanup implements AutoCloseable {
+    private final Spool spool;
+    private final CleanupSettings settings;
+    private final MailLog log;
+    private final Runnable onCommit;
+    private final ExecutorService io;
 
-    public CleanupTransaction open(Envelope envelope) throws IOException {
-        throw new IOException("not implemented yet");
+    public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
+        this.spool = spool;
+        this.settings = settings;
+        this.log = log;
+        this.onCommit = onCommit;
+        this.io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors() * 2), r -> {
+            Thread t = new Thread(r, "cleanup");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public CleanupTransaction open(Envelope envelope) {
+        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, log, onCommit, io);
+    }
+
+    @Override
+    public void close() {
+        io.shutdown();
     }
 }

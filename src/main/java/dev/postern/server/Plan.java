@@ -7,6 +7,8 @@ import dev.postern.config.MasterService;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
+import dev.postern.tls.TlsClient;
+import dev.postern.smtp.SmtpClientSettings;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -38,6 +40,12 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             }
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols"))));
+        }
+        try {
+            TlsClient.create(SmtpClientSettings.from(c).tls());
+        } catch (TlsSetupException | IllegalArgumentException e) {
+            throw new ConfigException(c.origin("smtp_tls_cert_file").equals("default") ? "main.cf" : c.origin("smtp_tls_cert_file"),
+                    0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         if (listeners.isEmpty()) {
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",

@@ -79,9 +79,14 @@ public final class Server implements AutoCloseable {
         Spool spool = Spool.open(queueDir);
         QueueManager[] qmgrRef = new QueueManager[1];
         Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
-        DeliveryAgent smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
+        SmtpDeliveryAgent smtp;
+        try {
+            smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
+        } catch (TlsSetupException | IllegalArgumentException e) {
+            throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
+        }
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
-                Map.of("smtp", smtp, "relay", smtp), log, Clock.systemUTC());
+                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp), log, Clock.systemUTC());
         qmgrRef[0] = qmgr;
 
         EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");

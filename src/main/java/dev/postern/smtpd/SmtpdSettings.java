@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.config.Config;
+import dev.postern.config.SmtpdTlsLevel;
 import dev.postern.tls.ServerTlsSettings;
 
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ public record SmtpdSettings(
         RestrictionSettings restrictions) {
 
     public static SmtpdSettings from(Config c, String serviceName) {
-        String level = effectiveTlsLevel(c);
+        String level = SmtpdTlsLevel.of(c);
         boolean encrypt = level.equals("encrypt");
         boolean wrapper = c.bool("smtpd_tls_wrappermode");
         boolean req = c.bool("smtpd_tls_req_ccert") && (encrypt || wrapper);
@@ -51,29 +52,6 @@ public record SmtpdSettings(
                 c.get("smtpd_forbid_bare_newline").toLowerCase(Locale.ROOT),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c));
-    }
-
-    /**
-     * Postfix: smtpd_tls_security_level wins when set (anywhere: main.cf or -o); otherwise
-     * smtpd_enforce_tls=yes means encrypt and smtpd_use_tls=yes means may.
-     */
-    static String effectiveTlsLevel(Config c) {
-        if (c.isSet("smtpd_tls_security_level")) {
-            String l = c.get("smtpd_tls_security_level").toLowerCase(Locale.ROOT);
-            // Server-side verify/secure/fingerprint mean encrypt (Postfix warns and does the same).
-            return switch (l) {
-                case "", "none" -> "none";
-                case "may" -> "may";
-                default -> "encrypt";
-            };
-        }
-        if (c.bool("smtpd_enforce_tls")) {
-            return "encrypt";
-        }
-        if (c.bool("smtpd_use_tls")) {
-            return "may";
-        }
-        return "none";
     }
 
     public boolean tlsRequired() {

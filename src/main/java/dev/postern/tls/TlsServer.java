@@ -1,40 +1,166 @@
 package dev.postern.tls;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.net.Socket;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SSLEngine;
 
 /**
- * Server-side TLS for smtpd: one immutable Netty SslContext built from PEM files (OpenSSL provider
- * when available, JDK otherwise), client certificates requested (never required at handshake
- * level) and judged afterwards against the CA file only.
- * SKELETON: implemented by the tls package owner.
+ * Server-side TLS for smtpd: one immutable Netty SslContext built from PEM files (OpenSSL/BoringSSL
+ * through netty-tcnative when it loads, the JDK otherwise). Client certificates are requested,
+ * never required at handshake level: the handshake always completes and {@link #inspectPeer}
+ * judges the certificate afterwards against the CA file only, so smtpd can answer like Postfix
+ * (421 on the next command) instead of a handshake alert the client cannot explain.
  */
 public final class TlsServer {
-    private TlsServer() {}
+    private final SslContext context;
+    private final CertificateJudge judge;
+    private final String provider;
 
-    public static TlsServer create(ServerTlsSettings settings) throws TlsSetupException {
-        throw new TlsSetupException("not implemented yet");
+    private TlsServer(SslContext context, CertificateJudge judge, String provider) {
+        this.context = context;
+        this.judge = judge;
+        this.provider = provider;
     }
 
-    /** A new handler for one connection; add it first in the pipeline. */
+    public static TlsServer create(ServerTlsSettings s) throws TlsSetupException {
+        return create(s, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+    }
+
+    /** With an explicit provider: tests run both. */
+    public static TlsServer create(ServerTlsSettings s, SslProvider provider) throws TlsSetupException {
+        List<X509Certificate> chain = Pem.certificates(s.certFile(), "smtpd_tls_cert_file");
+        PrivateKey key = Pem.privateKey(s.keyFile(), "smtpd_tls_key_file");
+        KeyMatch.check(key, chain.get(0), s.keyFile(), s.certFile());
+        List<X509Certificate> cas = s.caFile() == null ? List.of() : Pem.certificates(s.caFile(), "smtpd_tls_CAfile");
+        String[] protocols;
+        try {
+            protocols = Protocols.parse(s.protocols());
+        } catch (IllegalArgumentException e) {
+            throw new TlsSetupException(e.getMessage());
+        }
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+                    .sslProvider(provider)
+                    .protocols(protocols)
+                    .sessionTimeout(Math.max(1, s.sessionCacheTimeout().toSeconds()))
+                    .sessionCacheSize(20_000);
+            if (s.askClientCert()) {
+                b.clientAuth(ClientAuth.OPTIONAL).trustManager(new RecordingTrustManager(cas));
+            }
+            SslContext ctx = b.build();
+            configureTickets(ctx, s.sessionTickets());
+            return new TlsServer(ctx, new CertificateJudge(cas, s.fingerprintDigest()),
+                    provider == SslProvider.JDK ? "JDK" : "OpenSSL");
+        } catch (javax.net.ssl.SSLException | RuntimeException e) {
+            throw new TlsSetupException("cannot set up TLS with " + s.certFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Netty's OpenSSL contexts start with tickets disabled; setting ticket keys turns them on
+     * (keys are random per process, so a restart invalidates old tickets). The JDK provider follows
+     * the JVM-wide jdk.tls.server.enableSessionTicketExtension property.
+     */
+    private static void configureTickets(SslContext ctx, boolean tickets) {
+        SSLSessionContext sc = ctx.sessionContext();
+        if (tickets && sc instanceof OpenSslSessionContext o) {
+            o.setTicketKeys();
+        }
+    }
+
+    /** A new handler for one connection; put it first in the pipeline. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
-        throw new UnsupportedOperationException();
+        return context.newHandler(alloc);
     }
 
     /** Judges the peer certificate of a completed handshake. */
     public PeerCertificate inspectPeer(SSLSession session) {
-        throw new UnsupportedOperationException();
+        Certificate[] peer;
+        try {
+            peer = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return PeerCertificate.NONE;
+        }
+        if (peer == null || peer.length == 0) {
+            return PeerCertificate.NONE;
+        }
+        return judge.judge(Arrays.stream(peer).map(c -> (X509Certificate) c).toArray(X509Certificate[]::new));
     }
 
     /** "OpenSSL" or "JDK". */
     public String providerName() {
-        throw new UnsupportedOperationException();
+        return provider;
     }
 
     /** Postfix's summary: {@code TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)}. */
     public static String describe(SSLSession session) {
-        throw new UnsupportedOperationException();
+        String cipher = session.getCipherSuite();
+        int bits = cipher.contains("256") || cipher.contains("CHACHA20") ? 256 : cipher.contains("128") ? 128 : 0;
+        return session.getProtocol() + " with cipher " + cipher + " (" + bits + "/" + bits + " bits)";
     }
+
+    /**
+     * Accepts every client chain at handshake time (the decision is made later, in the SMTP layer,
+     * like Postfix's verify callback that "always returns 1") while advertising the CA file's
+     * subjects in the CertificateRequest.
+     */
+    private static final class RecordingTrustManager extends X509ExtendedTrustManager {
+        private final X509Certificate[] issuers;
+
+        RecordingTrustManager(List<X509Certificate> cas) {
+            this.issuers = cas.toArray(X509Certificate[]::new);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("server role only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("server role only");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("server role only");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return issuers.clone();
+        }
+    }
+
 }

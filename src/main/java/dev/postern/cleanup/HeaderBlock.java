@@ -1,0 +1,50 @@
+package dev.postern.cleanup;
+
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The header section of a message being received, held in memory (up to header_size_limit) so
+ * missing Date and Message-ID headers can be added at its end, as a submission server should
+ * (RFC 6409 §8.3) and Postfix's cleanup does.
+ */
+final class HeaderBlock {
+    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^message-id:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
+    private static final Pattern DATE = Pattern.compile("(?im)^date:");
+    private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
+
+    private HeaderBlock() {}
+
+    /** Result: the header bytes to store (with additions) and the Message-ID to log. */
+    record Fixed(byte[] bytes, String messageId) {
+    }
+
+    static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now) {
+        String text = new String(header, StandardCharsets.ISO_8859_1);
+        // The block ends with the empty line (CRLF CRLF) when the message has a body.
+        boolean hasSeparator = text.endsWith("\r\n\r\n");
+        String head = hasSeparator ? text.substring(0, text.length() - 2) : text;
+        if (!head.isEmpty() && !head.endsWith("\r\n")) {
+            head += "\r\n";
+        }
+        StringBuilder add = new StringBuilder();
+        String messageId;
+        Matcher m = MESSAGE_ID.matcher(head);
+        if (m.find()) {
+            messageId = m.group(1).trim();
+        } else {
+            messageId = "<" + now.format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT)) + "." + queueId
+                    + "@" + myhostname + ">";
+            add.append("Message-Id: ").append(messageId).append("\r\n");
+        }
+        if (!DATE.matcher(head).find()) {
+            add.append("Date: ").append(now.format(RFC5322)).append("\r\n");
+        }
+        String out = head + add + (hasSeparator ? "\r\n" : "");
+        return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.postern.cleanup;
+
+import dev.postern.log.MailLog;
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.QueueId;
+import dev.postern.mail.Reply;
+import dev.postern.mail.SmtpException;
+import dev.postern.queue.QueueEnvelope;
+import dev.postern.queue.Spool;
+import dev.postern.queue.SpoolWriter;
+import io.netty.buffer.ByteBuf;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * One message on its way into the queue. Calls arrive on a Netty event loop; every file operation
+ * is chained, in order, on cleanup's I/O pool, so the caller never blocks and writes never reorder.
+ */
+final class SpoolTransaction implements CleanupTransaction {
+    private static final byte[] END_OF_HEADERS = {'\r', '\n', '\r', '\n'};
+
+    private final QueueId id;
+    private final Envelope envelope;
+    private final Spool spool;
+    private final CleanupSettings settings;
+    private final MailLog log;
+    private final Runnable onCommit;
+    private final Executor io;
+    private final List<MailAddress> recipients = new ArrayList<>();
+
+    // Touched only by tasks on the I/O chain.
+    private final ByteArrayOutputStream header = new ByteArrayOutputStream();
+    private boolean inHeaders = true;
+    private SpoolWriter writer;
+    private long size;
+    private boolean tooBig;
+    private IOException failure;
+    private String messageId;
+
+    private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+    private volatile boolean aborted;
+
+    SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, MailLog log,
+                     Runnable onCommit, Executor io) {
+        this.id = id;
+        this.envelope = envelope;
+        this.spool = spool;
+        this.settings = settings;
+        this.log = log;
+        this.onCommit = onCommit;
+        this.io = io;
+    }
+
+    @Override
+    public QueueId queueId() {
+        return id;
+    }
+
+    @Override
+    public void addRecipient(MailAddress recipient) {
+        recipients.add(recipient);
+    }
+
+    @Override
+    public void write(ByteBuf chunk) {
+        byte[] bytes = new byte[chunk.readableBytes()];
+        chunk.readBytes(bytes);
+        chunk.release();
+        chain = chain.thenRunAsync(() -> append(bytes), io);
+    }
+
+    private void append(byte[] bytes) {
+        if (aborted || failure != null || tooBig) {
+            return;
+        }
+        size += bytes.length;
+        if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
+            tooBig = true;
+            return;
+        }
+        try {
+            if (!inHeaders) {
+                writer.write(ByteBuffer.wrap(bytes));
+                return;
+            }
+            int before = header.size();
+            header.write(bytes, 0, bytes.length);
+            byte[] h = header.toByteArray();
+            int end = indexOf(h, END_OF_HEADERS, Math.max(0, before - 3));
+            if (end >= 0) {
+                flushHeaders(h, end + END_OF_HEADERS.length);
+            } else if (settings.headerSizeLimit() > 0 && h.length > settings.headerSizeLimit()) {
+                int lastLine = lastIndexOfCrlf(h);
+                flushHeaders(h, lastLine < 0 ? h.length : lastLine + 2);
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+    }
+
+    /** Writes the first {@code headerEnd} bytes as the (fixed) header block and the rest as body. */
+    private void flushHeaders(byte[] h, int headerEnd) throws IOException {
+        inHeaders = false;
+        byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
+        HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(), ZonedDateTime.now());
+        messageId = fixed.messageId();
+        begin();
+        writer.write(ByteBuffer.wrap(fixed.bytes()));
+        writer.write(ByteBuffer.wrap(h, headerEnd, h.length - headerEnd));
+        header.reset();
+    }
+
+    private void begin() throws IOException {
+        writer = new SpoolWriter(spool, id);
+        writer.begin(new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
+                envelope.protocol(), envelope.smtpUtf8(), recipients));
+    }
+
+    @Override
+    public CompletableFuture<Void> commit() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        chain = chain.thenRunAsync(() -> {
+            try {
+                if (tooBig) {
+                    throw new SmtpException(Reply.of(552, "5.3.4", "Error: message file too big"));
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                if (inHeaders) {
+                    byte[] h = header.toByteArray();
+                    flushHeaders(h, h.length);
+                }
+                writer.commit().whenComplete((ok, e) -> {
+                    if (e != null) {
+                        log.warning("cleanup", id + ": queue file write error: " + e.getMessage());
+                        writer.close();
+                        done.completeExceptionally(writeError());
+                        return;
+                    }
+                    writer = null;
+                    log.messageId(id.toString(), messageId);
+                    onCommit.run();
+                    done.complete(null);
+                });
+            } catch (SmtpException e) {
+                discard();
+                done.completeExceptionally(e);
+            } catch (IOException e) {
+                log.warning("cleanup", id + ": queue file write error: " + e.getMessage());
+                discard();
+                done.completeExceptionally(writeError());
+            }
+        }, io);
+        return done;
+    }
+
+    private static SmtpException writeError() {
+        return new SmtpException(Reply.of(451, "4.3.0", "Error: queue file write error"));
+    }
+
+    @Override
+    public void abort() {
+        aborted = true;
+        chain = chain.thenRunAsync(this::discard, io);
+    }
+
+    private void discard() {
+        if (writer != null) {
+            writer.close();
+            writer = null;
+        }
+        header.reset();
+    }
+
+    private static int indexOf(byte[] h, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= h.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (h[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static int lastIndexOfCrlf(byte[] h) {
+        for (int i = h.length - 2; i >= 0; i--) {
+            if (h[i] == '\r' && h[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

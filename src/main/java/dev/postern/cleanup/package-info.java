@@ -1,0 +1,19 @@
+/**
+ * cleanup - canonicalize and enqueue.
+ *
+ * <h2>Description</h2>
+ * The single intake of the queue. A {@link dev.postern.cleanup.CleanupTransaction} receives the
+ * recipients and the content (smtpd's Received header first), holds the header section in memory
+ * (at most header_size_limit) to add a missing Message-Id and Date at its end, streams the rest to
+ * a temp file, and on commit fsyncs, publishes the file under its queue ID (group commit) and only
+ * then completes, logs {@code QID: message-id=<...>} and wakes qmgr. All file I/O runs on
+ * cleanup's threads; callers on Netty event loops never block.
+ *
+ * <h2>Parameters</h2>
+ * myhostname, message_size_limit, header_size_limit.
+ *
+ * <h2>Diagnostics</h2>
+ * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}
+ * with a warning naming the cause.
+ */
+package dev.postern.cleanup;

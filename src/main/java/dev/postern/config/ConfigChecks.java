@@ -1,0 +1,152 @@
+package dev.postern.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What Postfix checks silently or not at all, checked loudly: value types, unknown parameter
+ * names (with the closest known name), the mail relay safety rule, and TLS settings that cancel
+ * each other out. Errors throw {@link ConfigException} naming file:line; the rest are warnings.
+ */
+final class ConfigChecks {
+    private static final Set<String> RELAY_GUARDS = Set.of("reject_unauth_destination", "defer_unauth_destination",
+            "reject", "defer", "defer_if_permit", "check_relay_domains");
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{?\\(?([A-Za-z0-9_]+)");
+
+    private ConfigChecks() {}
+
+    static void run(ParsedConfig c, List<String> warnings) throws ConfigException {
+        Set<String> referenced = referencedNames(c);
+        for (Setting s : c.settings().values()) {
+            checkSetting(c, s, referenced, warnings);
+        }
+        for (MasterService service : c.services()) {
+            ParsedConfig sc = (ParsedConfig) c.forService(service);
+            for (Map.Entry<String, String> o : service.overrides().entrySet()) {
+                checkSetting(sc, new Setting(o.getKey(), o.getValue(), service.file(), service.line()), referenced, warnings);
+            }
+            if (service.command().equals("smtpd")) {
+                checkSmtpd(c, sc, service, warnings);
+            }
+        }
+    }
+
+    private static Set<String> referencedNames(ParsedConfig c) {
+        Set<String> names = new java.util.HashSet<>();
+        List<String> values = new ArrayList<>();
+        c.settings().values().forEach(s -> values.add(s.value()));
+        c.services().forEach(s -> values.addAll(s.overrides().values()));
+        for (String v : values) {
+            Matcher m = REFERENCE.matcher(v);
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        return names;
+    }
+
+    private static void checkSetting(ParsedConfig c, Setting s, Set<String> referenced, List<String> warnings)
+            throws ConfigException {
+        Param p = Params.get(s.name());
+        if (p == null) {
+            if (!referenced.contains(s.name())) {
+                String near = Suggest.closest(s.name(), Params.all().keySet());
+                warnings.add(s.origin() + ": unknown parameter \"" + s.name() + "\""
+                        + (near == null ? " (ignored)" : "; did you mean \"" + near + "\"?"));
+            }
+            return;
+        }
+        String value;
+        try {
+            value = c.get(s.name());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(s.file(), s.line(), s.name() + ": " + e.getMessage(), "fix the $name references");
+        }
+        String fix = switch (p.type()) {
+            case BOOL -> value.matches("(?i)yes|no|true|false") ? null : "use yes or no";
+            case INT -> value.matches("-?\\d+") ? null : "use a whole number";
+            case SIZE -> value.matches("\\d+") ? null : "use a number of bytes";
+            case TIME -> value.matches("\\d+[smhdw]?") ? null : "use a number with an optional unit s, m, h, d or w (e.g. 300s)";
+            default -> null;
+        };
+        if (fix != null) {
+            throw new ConfigException(s.file(), s.line(), "bad value for " + s.name() + ": \"" + value + "\"", fix);
+        }
+        if (s.name().equals("smtpd_tls_security_level") && !value.matches("(?i)|none|may|encrypt|verify|secure|fingerprint|dane")) {
+            throw new ConfigException(s.file(), s.line(), "bad value for smtpd_tls_security_level: \"" + value + "\"",
+                    "use none, may or encrypt");
+        }
+    }
+
+    private static void checkSmtpd(ParsedConfig main, ParsedConfig sc, MasterService service, List<String> warnings)
+            throws ConfigException {
+        String where = service.origin();
+        // Postfix: a main.cf smtpd_tls_security_level silently overrides -o smtpd_enforce_tls / smtpd_use_tls.
+        for (String obsolete : List.of("smtpd_enforce_tls", "smtpd_use_tls")) {
+            if (service.overrides().containsKey(obsolete) && !service.overrides().containsKey("smtpd_tls_security_level")
+                    && main.isSet("smtpd_tls_security_level")) {
+                warnings.add(where + ": -o " + obsolete + "=" + service.overrides().get(obsolete) + " has no effect: "
+                        + main.origin("smtpd_tls_security_level") + " sets smtpd_tls_security_level = "
+                        + main.get("smtpd_tls_security_level") + ", which wins; use -o smtpd_tls_security_level=... instead");
+            }
+        }
+        String level = SmtpdTlsLevel.of(sc);
+        boolean wrapper = sc.bool("smtpd_tls_wrappermode");
+        boolean req = sc.bool("smtpd_tls_req_ccert");
+        if (req && !level.equals("encrypt") && !wrapper) {
+            warnings.add(where + ": smtpd_tls_req_ccert = yes is ignored: Can't require client certs unless TLS is required "
+                    + "(set smtpd_tls_security_level = encrypt)");
+        }
+        boolean asks = sc.bool("smtpd_tls_ask_ccert") || (req && (level.equals("encrypt") || wrapper));
+        if (asks && sc.get("smtpd_tls_CAfile").isEmpty()) {
+            throw new ConfigException(where, 0, "client certificates are requested but smtpd_tls_CAfile is empty",
+                    "set smtpd_tls_CAfile to your private CA's certificate");
+        }
+        if ((!level.equals("none") || wrapper) && sc.get("smtpd_tls_cert_file").isEmpty()) {
+            throw new ConfigException(where, 0, "TLS is enabled but smtpd_tls_cert_file is empty",
+                    "set smtpd_tls_cert_file and smtpd_tls_key_file");
+        }
+        List<String> relay = sc.list("smtpd_relay_restrictions");
+        List<String> rcpt = sc.list("smtpd_recipient_restrictions");
+        if (!guards(relay) && !guards(rcpt)) {
+            throw new ConfigException(where, 0, "open relay: in parameter smtpd_relay_restrictions or "
+                    + "smtpd_recipient_restrictions, specify at least one working instance of: reject_unauth_destination, "
+                    + "defer_unauth_destination, reject, defer, defer_if_permit or check_relay_domains",
+                    "end smtpd_recipient_restrictions with reject_unauth_destination (or reject)");
+        }
+        boolean rcptPermitsCerts = rcpt.stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).startsWith("permit_tls_"));
+        boolean relayPermitsCerts = relay.stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).startsWith("permit_tls_"));
+        if (rcptPermitsCerts && !relayPermitsCerts && guards(relay)) {
+            warnings.add(where + ": smtpd_recipient_restrictions permits certificate holders, but smtpd_relay_restrictions ("
+                    + sc.origin("smtpd_relay_restrictions") + ": " + String.join(", ", relay) + ") is checked first and will "
+                    + "refuse them; add permit_tls_all_clientcerts to smtpd_relay_restrictions or set it empty");
+        }
+        if (rcptPermitsCerts && !asks) {
+            warnings.add(where + ": permit_tls_*clientcerts is used, but \"smtpd_tls_ask_ccert = no\": no certificate will be "
+                    + "requested");
+        }
+    }
+
+    /** Postfix's mail relay safety scan: stop at "permit", skip warn_if_reject's argument. */
+    private static boolean guards(List<String> restrictions) {
+        for (int i = 0; i < restrictions.size(); i++) {
+            String r = restrictions.get(i).toLowerCase(Locale.ROOT);
+            if (r.equals("permit")) {
+                return false;
+            }
+            if (r.equals("warn_if_reject")) {
+                i++;
+                continue;
+            }
+            if (RELAY_GUARDS.contains(r)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

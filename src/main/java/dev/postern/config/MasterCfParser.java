@@ -1,0 +1,127 @@
+package dev.postern.config;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * master.cf syntax (master(5)): {@code service type private unpriv chroot wakeup maxproc command
+ * args}, continued on lines that start with whitespace, {@code -o name=value} overrides (also
+ * {@code -o { name = value }}). For users who paste from write-ups like the seed, a trailing
+ * backslash also continues a line, and words after an {@code -o name=} that are not options belong
+ * to that value ({@code -o smtpd_recipient_restrictions= permit_mynetworks, ..., reject}).
+ * Postfix's internal services are accepted with a note; they are built into Postern.
+ */
+final class MasterCfParser {
+    private static final Set<String> BUILT_IN = Set.of("pickup", "cleanup", "qmgr", "oqmgr", "tlsmgr", "rewrite",
+            "trivial-rewrite", "bounce", "defer", "trace", "verify", "flush", "proxymap", "proxywrite", "smtp", "relay",
+            "showq", "error", "retry", "discard", "local", "virtual", "lmtp", "anvil", "scache", "postlog", "postscreen",
+            "dnsblog", "tlsproxy", "pipe", "spawn", "qmqpd", "sendmail", "uucp", "maildrop", "ifmail", "bsmtp", "scalemail-backend",
+            "mailman", "smtpd");
+    private static final Set<String> INET_COMMANDS = Set.of("smtpd", "postscreen", "qmqpd");
+
+    private MasterCfParser() {}
+
+    static List<MasterService> parse(Path file, List<String> warnings) throws ConfigException {
+        String name = file.getFileName().toString();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), 0, "cannot read: " + e.getMessage(), "check the file exists and is readable");
+        }
+        List<StringBuilder> logical = new ArrayList<>();
+        List<Integer> starts = new ArrayList<>();
+        boolean backslash = false;
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            boolean ends = trimmed.endsWith("\\");
+            if (ends) {
+                trimmed = trimmed.substring(0, trimmed.length() - 1).strip();
+            }
+            if ((Character.isWhitespace(line.charAt(0)) || backslash) && !logical.isEmpty()) {
+                logical.get(logical.size() - 1).append(' ').append(trimmed);
+            } else if (Character.isWhitespace(line.charAt(0))) {
+                throw new ConfigException(name, i + 1, "continuation line without a service line before it",
+                        "remove the leading whitespace");
+            } else {
+                logical.add(new StringBuilder(trimmed));
+                starts.add(i + 1);
+            }
+            backslash = ends;
+        }
+        List<MasterService> out = new ArrayList<>();
+        for (int k = 0; k < logical.size(); k++) {
+            MasterService s = service(name, starts.get(k), Lists.splitWords(logical.get(k).toString()), warnings);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private static MasterService service(String file, int line, List<String> words, List<String> warnings)
+            throws ConfigException {
+        if (words.size() < 8) {
+            throw new ConfigException(file, line, "a service line needs 8 fields (service type private unpriv chroot "
+                    + "wakeup maxproc command), found " + words.size(), "see the example in master.cf(5)");
+        }
+        String service = words.get(0);
+        String type = words.get(1);
+        String command = words.get(7);
+        if (!type.equals("inet") || !command.equals("smtpd")) {
+            if (type.equals("inet") && !INET_COMMANDS.contains(command)) {
+                throw new ConfigException(file, line, "inet service " + service + " runs unknown command \"" + command + "\"",
+                        "Postern serves SMTP with smtpd");
+            }
+            if (!BUILT_IN.contains(command) && !BUILT_IN.contains(service)) {
+                warnings.add(file + ":" + line + ": service '" + service + "' (" + command + ") is not supported; line ignored");
+            } else if (!command.equals("smtpd")) {
+                warnings.add(file + ":" + line + ": service '" + service + "' is built into Postern; line ignored");
+            }
+            if (!type.equals("inet")) {
+                return null;
+            }
+            if (!command.equals("smtpd")) {
+                warnings.add(file + ":" + line + ": " + command + " is not supported; service " + service + " ignored");
+                return null;
+            }
+        }
+        Map<String, String> overrides = new LinkedHashMap<>();
+        List<String> args = new ArrayList<>();
+        String lastOverride = null;
+        for (int i = 8; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.equals("-o") || w.startsWith("-o")) {
+                String spec = w.equals("-o") ? (i + 1 < words.size() ? words.get(++i) : "") : w.substring(2);
+                if (spec.startsWith("{")) {
+                    spec = spec.substring(1, spec.endsWith("}") ? spec.length() - 1 : spec.length()).strip();
+                }
+                int eq = spec.indexOf('=');
+                if (eq <= 0) {
+                    throw new ConfigException(file, line, "-o needs name=value, got \"" + spec + "\"",
+                            "write -o name=value or -o { name = value }");
+                }
+                lastOverride = spec.substring(0, eq).strip();
+                overrides.put(lastOverride, spec.substring(eq + 1).strip());
+            } else if (lastOverride != null && !w.startsWith("-")) {
+                String v = overrides.get(lastOverride);
+                overrides.put(lastOverride, v.isEmpty() ? w : v + " " + w);
+            } else {
+                args.add(w);
+                lastOverride = null;
+            }
+        }
+        return new MasterService(service, type, command, overrides, args, words.get(6), file, line);
+    }
+}

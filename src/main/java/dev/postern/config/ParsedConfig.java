@@ -1,0 +1,141 @@
+package dev.postern.config;
+
+import dev.postern.util.Durations;
+import dev.postern.util.Sizes;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The {@link Config} built from main.cf and master.cf: explicit settings (main.cf, then a service's
+ * -o overrides) over {@link Params} defaults, expanded on access.
+ */
+final class ParsedConfig implements Config {
+    private final Path directory;
+    private final Map<String, Setting> settings;
+    private final List<MasterService> services;
+
+    ParsedConfig(Path directory, Map<String, Setting> settings, List<MasterService> services) {
+        this.directory = directory;
+        this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        this.services = List.copyOf(services);
+    }
+
+    String raw(String name) {
+        Setting s = settings.get(name);
+        if (s != null) {
+            return s.value();
+        }
+        switch (name) {
+            case "config_directory":
+                return directory.toString();
+            case "myhostname":
+                return systemHostname();
+            case "mydomain": {
+                String host = get("myhostname");
+                int dot = host.indexOf('.');
+                return dot > 0 && dot < host.length() - 1 ? host.substring(dot + 1) : "localdomain";
+            }
+            default:
+                Param p = Params.get(name);
+                return p == null ? "" : p.defaultValue();
+        }
+    }
+
+    private static volatile String cachedHostname;
+
+    private static String systemHostname() {
+        String h = cachedHostname;
+        if (h == null) {
+            h = lookupHostname();
+            cachedHostname = h;
+        }
+        return h;
+    }
+
+    private static String lookupHostname() {
+        try {
+            String h = InetAddress.getLocalHost().getCanonicalHostName();
+            return h == null || h.isEmpty() ? "localhost" : h.toLowerCase(Locale.ROOT);
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public String get(String name) {
+        return new Expander(this::raw).expandName(name).strip();
+    }
+
+    @Override
+    public boolean bool(String name) {
+        String v = get(name).toLowerCase(Locale.ROOT);
+        return v.equals("yes") || v.equals("true") || v.equals("1");
+    }
+
+    @Override
+    public int integer(String name) {
+        return Integer.parseInt(get(name));
+    }
+
+    @Override
+    public long size(String name) {
+        return Sizes.parse(get(name));
+    }
+
+    @Override
+    public Duration duration(String name) {
+        return Durations.parse(get(name), 's');
+    }
+
+    @Override
+    public List<String> list(String name) {
+        return Lists.split(get(name));
+    }
+
+    @Override
+    public boolean isSet(String name) {
+        return settings.containsKey(name);
+    }
+
+    @Override
+    public String origin(String name) {
+        Setting s = settings.get(name);
+        return s == null ? "default" : s.origin();
+    }
+
+    @Override
+    public Path configDirectory() {
+        return directory;
+    }
+
+    @Override
+    public List<MasterService> services() {
+        return services;
+    }
+
+    @Override
+    public Config forService(MasterService service) {
+        Map<String, Setting> merged = new LinkedHashMap<>(settings);
+        service.overrides().forEach((k, v) -> merged.put(k, new Setting(k, v, service.file(), service.line())));
+        return new ParsedConfig(directory, merged, services);
+    }
+
+    Map<String, Setting> settings() {
+        return settings;
+    }
+
+    @Override
+    public Map<String, String> explicitValues() {
+        Map<String, String> m = new TreeMap<>();
+        settings.forEach((k, s) -> m.put(k, s.value()));
+        return Collections.unmodifiableMap(m);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.postern.maps;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * regexp_table(5): {@code /pattern/flags value} (case-insensitive unless flag {@code i} is given
+ * to turn it off, as in Postfix), {@code !/pattern/ value} negated; first match wins; $1..$9 in the
+ * value are substituted.
+ */
+final class RegexpTable implements LookupTable {
+    private record Rule(Pattern pattern, boolean negate, String value) {
+    }
+
+    private final String spec;
+    private final List<Rule> rules;
+
+    RegexpTable(String spec, Path file) {
+        this.spec = spec;
+        List<Rule> r = new ArrayList<>();
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            for (int i = 0; i < lines.size(); i++) {
+                String t = lines.get(i).strip();
+                if (t.isEmpty() || t.startsWith("#")) {
+                    continue;
+                }
+                r.add(rule(file, i + 1, t));
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException(spec + ": cannot read " + file + ": " + e.getMessage());
+        }
+        this.rules = List.copyOf(r);
+    }
+
+    private static Rule rule(Path file, int line, String t) {
+        boolean negate = t.startsWith("!");
+        String s = negate ? t.substring(1) : t;
+        if (!s.startsWith("/")) {
+            throw new IllegalArgumentException(file + ":" + line + ": a rule starts with /pattern/");
+        }
+        int end = s.indexOf('/', 1);
+        while (end > 0 && s.charAt(end - 1) == '\\') {
+            end = s.indexOf('/', end + 1);
+        }
+        if (end < 0) {
+            throw new IllegalArgumentException(file + ":" + line + ": missing closing / in the pattern");
+        }
+        String re = s.substring(1, end);
+        int v = end + 1;
+        boolean caseless = true;
+        while (v < s.length() && !Character.isWhitespace(s.charAt(v))) {
+            if (s.charAt(v) == 'i') {
+                caseless = !caseless;
+            }
+            v++;
+        }
+        String value = s.substring(v).strip();
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(file + ":" + line + ": no value after the pattern");
+        }
+        try {
+            return new Rule(Pattern.compile(re, caseless ? Pattern.CASE_INSENSITIVE : 0), negate, value);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException(file + ":" + line + ": bad regular expression: " + e.getDescription());
+        }
+    }
+
+    @Override
+    public Optional<String> lookup(String key) {
+        for (Rule r : rules) {
+            Matcher m = r.pattern().matcher(key);
+            boolean found = m.find();
+            if (found != r.negate()) {
+                String v = r.value();
+                if (found) {
+                    for (int g = Math.min(9, m.groupCount()); g >= 1; g--) {
+                        v = v.replace("$" + g, m.group(g) == null ? "" : m.group(g));
+                    }
+                }
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public String spec() {
+        return spec;
+    }
+}

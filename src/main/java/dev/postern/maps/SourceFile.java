@@ -1,0 +1,79 @@
+package dev.postern.maps;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * postmap(1) source syntax: {@code key whitespace value}; '#' comment lines and blank lines
+ * ignored; a line starting with whitespace continues the previous entry; a key may be quoted
+ * ({@code "a b" value}).
+ */
+final class SourceFile {
+    record Entry(String key, String value, int line) {
+    }
+
+    private SourceFile() {}
+
+    static List<Entry> read(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<Entry> out = new ArrayList<>();
+        StringBuilder cur = null;
+        int start = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            String t = l.strip();
+            if (t.isEmpty() || t.startsWith("#")) {
+                continue;
+            }
+            if (Character.isWhitespace(l.charAt(0)) && cur != null) {
+                cur.append(' ').append(t);
+                continue;
+            }
+            if (cur != null) {
+                out.add(entry(file, cur.toString(), start));
+            }
+            cur = new StringBuilder(t);
+            start = i + 1;
+        }
+        if (cur != null) {
+            out.add(entry(file, cur.toString(), start));
+        }
+        return out;
+    }
+
+    private static Entry entry(Path file, String text, int line) {
+        String key;
+        String rest;
+        if (text.startsWith("\"")) {
+            int close = text.indexOf('"', 1);
+            if (close < 0) {
+                throw new IllegalArgumentException(file + ":" + line + ": unbalanced quote in key; close the \"");
+            }
+            key = text.substring(1, close);
+            rest = text.substring(close + 1);
+        } else {
+            int sp = firstSpace(text);
+            key = sp < 0 ? text : text.substring(0, sp);
+            rest = sp < 0 ? "" : text.substring(sp);
+        }
+        String value = rest.strip();
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(file + ":" + line + ": expected \"key whitespace value\" but found no value for \""
+                    + key + "\"");
+        }
+        return new Entry(key, value, line);
+    }
+
+    private static int firstSpace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

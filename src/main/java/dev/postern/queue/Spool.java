@@ -1,0 +1,172 @@
+package dev.postern.queue;
+
+import dev.postern.mail.MessageContent;
+import dev.postern.mail.QueueId;
+import dev.postern.util.AtomicFile;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The durable spool under queue_directory: {@code incoming/}, {@code active/}, {@code deferred/},
+ * {@code hold/}, {@code corrupt/}, {@code pid/}. Only this class touches queue files. A queue file
+ * exists under its ID's name only once it is complete and durable (temp files start with '.');
+ * a deferred file's mtime is its next attempt time, as in Postfix. No timing decisions here.
+ */
+public final class Spool implements AutoCloseable {
+    public enum Queue { INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT }
+
+    private final Path root;
+    private final GroupCommitter committer;
+
+    private Spool(Path root) {
+        this.root = root;
+        this.committer = new GroupCommitter(dir(Queue.INCOMING));
+    }
+
+    /** Creates the directories (mode 0700) if needed. Call {@link #recover()} before delivering. */
+    public static Spool open(Path queueDirectory) throws IOException {
+        for (Queue q : Queue.values()) {
+            Files.createDirectories(queueDirectory.resolve(q.name().toLowerCase()));
+        }
+        Files.createDirectories(queueDirectory.resolve("pid"));
+        return new Spool(queueDirectory);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    Path dir(Queue q) {
+        return root.resolve(q.name().toLowerCase());
+    }
+
+    /** A new temp file in incoming/ for a message being received. */
+    Path newTempFile(QueueId id) {
+        return dir(Queue.INCOMING).resolve(".tmp-" + id);
+    }
+
+    /**
+     * Publishes a fully written and fsync'd temp file as incoming/&lt;id&gt;. The future completes
+     * after the rename and the directory fsync (shared with concurrent commits).
+     */
+    CompletableFuture<Void> publish(Path temp, QueueId id) {
+        return committer.rename(temp, dir(Queue.INCOMING).resolve(id.toString()));
+    }
+
+    /**
+     * At start: active/ back to incoming/ (a delivery in progress when we stopped is retried) and
+     * temp files deleted (never acknowledged). Returns what was done, for the log.
+     */
+    public List<String> recover() throws IOException {
+        List<String> notes = new ArrayList<>();
+        for (Path f : list(Queue.ACTIVE)) {
+            AtomicFile.moveDurably(f, dir(Queue.INCOMING).resolve(f.getFileName()));
+            notes.add(f.getFileName() + ": requeued from active");
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(Queue.INCOMING), ".tmp-*")) {
+            for (Path f : ds) {
+                Files.deleteIfExists(f);
+                notes.add(f.getFileName() + ": removed unfinished temp file");
+            }
+        }
+        return notes;
+    }
+
+    /** Queue files (by ID name, oldest first). */
+    public List<Path> list(Queue q) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(q))) {
+            for (Path f : ds) {
+                if (QueueId.isValid(f.getFileName().toString())) {
+                    out.add(f);
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    public Path move(Path file, Queue to) throws IOException {
+        Path target = dir(to).resolve(file.getFileName());
+        AtomicFile.moveDurably(file, target);
+        return target;
+    }
+
+    /** Moves to deferred/ with the next attempt time as mtime. */
+    public Path defer(Path file, Instant nextAttempt) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(nextAttempt));
+        return move(file, Queue.DEFERRED);
+    }
+
+    public Instant nextAttempt(Path deferredFile) throws IOException {
+        return Files.getLastModifiedTime(deferredFile).toInstant();
+    }
+
+    public void remove(Path file) throws IOException {
+        Files.deleteIfExists(file);
+        AtomicFile.fsyncDirectory(file.getParent());
+    }
+
+    /** Reads a queue file's envelope and gives access to its content. */
+    public QueuedMessage read(Path file) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            QueueEnvelope.Parsed p = QueueEnvelope.read(in);
+            long total = Files.size(file);
+            long offset = p.headerLength();
+            MessageContent content = new MessageContent() {
+                @Override
+                public InputStream open() throws IOException {
+                    InputStream s = Files.newInputStream(file);
+                    s.skipNBytes(offset);
+                    return s;
+                }
+
+                @Override
+                public long size() {
+                    return total - offset;
+                }
+            };
+            return new QueuedMessage(file, p.envelope(), content);
+        }
+    }
+
+    /** Rewrites a queue file with fewer recipients (after a partial delivery), atomically and durably. */
+    public void rewriteRecipients(QueuedMessage m, QueueEnvelope updated) throws IOException {
+        Path tmp = m.file().resolveSibling(".rw-" + m.file().getFileName());
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING); InputStream in = m.content().open()) {
+            out.write(java.nio.ByteBuffer.wrap(updated.header()));
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(java.nio.ByteBuffer.wrap(buf, 0, n));
+            }
+            out.force(true);
+        }
+        Files.move(tmp, m.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.fsyncDirectory(m.file().getParent());
+    }
+
+    /** Moves an unreadable file aside, keeping it for the administrator. */
+    public void quarantine(Path file) throws IOException {
+        move(file, Queue.CORRUPT);
+    }
+
+    @Override
+    public void close() {
+        committer.close();
+    }
+}

@@ -1,0 +1,61 @@
+package dev.postern.queue;
+
+import dev.postern.mail.QueueId;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Writes one new queue file: envelope header, then content, then fsync and publication through the
+ * group committer. Not thread-safe: the caller serialises calls (cleanup does, per transaction).
+ */
+public final class SpoolWriter implements AutoCloseable {
+    private final Spool spool;
+    private final QueueId id;
+    private final Path temp;
+    private FileChannel channel;
+
+    public SpoolWriter(Spool spool, QueueId id) {
+        this.spool = spool;
+        this.id = id;
+        this.temp = spool.newTempFile(id);
+    }
+
+    public void begin(QueueEnvelope envelope) throws IOException {
+        channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        write(ByteBuffer.wrap(envelope.header()));
+    }
+
+    public void write(ByteBuffer data) throws IOException {
+        while (data.hasRemaining()) {
+            channel.write(data);
+        }
+    }
+
+    /** fsync(file), then rename + fsync(dir) via the group committer; the future says when durable. */
+    public CompletableFuture<Void> commit() throws IOException {
+        channel.force(true);
+        channel.close();
+        channel = null;
+        return spool.publish(temp, id);
+    }
+
+    /** Discards the temp file. */
+    @Override
+    public void close() {
+        try {
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // recovery at the next start deletes leftover temp files
+        }
+    }
+}

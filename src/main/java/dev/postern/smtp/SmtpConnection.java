@@ -1,0 +1,165 @@
+package dev.postern.smtp;
+
+import dev.postern.protocol.NettyTransport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LineBasedFrameDecoder;
+import io.netty.handler.ssl.SslHandler;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One SMTP client connection on Netty, used synchronously by a delivery worker: send a command,
+ * wait for the reply with a timeout. Replies are parsed into {@link ServerReply}.
+ */
+final class SmtpConnection implements AutoCloseable {
+    private static final Object CLOSED = new Object();
+
+    /** Exposes how many bytes are buffered but not yet framed (response injection check). */
+    private static final class LineDecoder extends LineBasedFrameDecoder {
+        LineDecoder() {
+            super(8192, true, false);
+        }
+
+        int pending() {
+            return actualReadableBytes();
+        }
+    }
+
+    private final Channel channel;
+    private final BlockingQueue<Object> lines;
+    private LineDecoder decoder;
+
+    private SmtpConnection(Channel channel, LineDecoder decoder, BlockingQueue<Object> lines) {
+        this.channel = channel;
+        this.decoder = decoder;
+        this.lines = lines;
+    }
+
+    static SmtpConnection connect(EventLoopGroup group, InetSocketAddress address, Duration timeout) throws IOException {
+        BlockingQueue<Object> q = new LinkedBlockingQueue<>();
+        LineDecoder decoder = new LineDecoder();
+        Bootstrap b = new Bootstrap().group(group).channel(NettyTransport.clientChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast("lines", decoder).addLast("replies", new SimpleChannelInboundHandler<ByteBuf>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+                                q.add(msg.toString(StandardCharsets.UTF_8));
+                            }
+
+                            @Override
+                            public void channelInactive(ChannelHandlerContext ctx) {
+                                q.add(CLOSED);
+                            }
+
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close();
+                            }
+                        });
+                    }
+                });
+        var f = b.connect(address).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            Throwable c = f.cause();
+            String msg = c == null ? "failed" : c.getMessage();
+            if (msg != null && msg.contains("Connection refused")) {
+                msg = "Connection refused";
+            } else if (c instanceof io.netty.channel.ConnectTimeoutException) {
+                msg = "Connection timed out";
+            }
+            throw new IOException(msg);
+        }
+        return new SmtpConnection(f.channel(), decoder, q);
+    }
+
+    ServerReply reply(Duration timeout) throws IOException {
+        List<String> got = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Object o;
+            try {
+                o = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+            if (o == null) {
+                throw new IOException("conversation timed out");
+            }
+            if (o == CLOSED) {
+                lines.add(CLOSED);
+                throw new IOException("lost connection");
+            }
+            String line = (String) o;
+            got.add(line);
+            if (line.length() < 4 || line.charAt(3) != '-') {
+                return ServerReply.parse(got);
+            }
+        }
+    }
+
+    ServerReply command(String line, Duration timeout) throws IOException {
+        send(line + "\r\n");
+        return reply(timeout);
+    }
+
+    void send(String text) throws IOException {
+        write(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+    }
+
+    void write(ByteBuf data) throws IOException {
+        var f = channel.writeAndFlush(data).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("lost connection: " + (f.cause() == null ? "write failed" : f.cause().getMessage()));
+        }
+    }
+
+    /** True when the server sent anything beyond the STARTTLS reply (response injection). */
+    boolean hasUnreadInput() {
+        return !lines.isEmpty() || decoder.pending() > 0;
+    }
+
+    /** Starts TLS; the old line decoder (and anything it held) is replaced. */
+    SslHandler startTls(SslHandler ssl, Duration timeout) throws IOException {
+        LineDecoder fresh = new LineDecoder();
+        channel.pipeline().replace("lines", "lines", fresh);
+        decoder = fresh;
+        channel.pipeline().addFirst("tls", ssl);
+        ssl.setHandshakeTimeoutMillis(timeout.toMillis());
+        var f = ssl.handshakeFuture().awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("handshake failure" + (f.cause() == null ? "" : ": " + f.cause().getMessage()));
+        }
+        return ssl;
+    }
+
+    InetSocketAddress remote() {
+        return (InetSocketAddress) channel.remoteAddress();
+    }
+
+    @Override
+    public void close() {
+        channel.close().awaitUninterruptibly();
+    }
+}

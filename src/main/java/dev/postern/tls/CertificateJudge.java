@@ -1,0 +1,164 @@
+package dev.postern.tls;
+
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Judges a client certificate chain against the CA file only (never the JDK's trust store), with
+ * Postfix's failure wording, and computes Postfix-style fingerprints.
+ */
+final class CertificateJudge {
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    private static final String ANY_EKU = "2.5.29.37.0";
+    private static final String NS_CERT_TYPE = "2.16.840.1.113730.1.1";
+
+    private final Set<TrustAnchor> anchors;
+    private final String digest;
+
+    CertificateJudge(List<X509Certificate> caCertificates, String digest) {
+        this.anchors = new HashSet<>();
+        caCertificates.forEach(c -> anchors.add(new TrustAnchor(c, null)));
+        this.digest = digest;
+    }
+
+    PeerCertificate judge(X509Certificate[] chain) {
+        X509Certificate leaf = chain[0];
+        String failure = failure(chain);
+        return new PeerCertificate(failure == null ? PeerCertificate.Status.TRUSTED : PeerCertificate.Status.UNTRUSTED,
+                failure == null ? "" : failure, commonName(leaf.getSubjectX500Principal().getName()),
+                commonName(leaf.getIssuerX500Principal().getName()),
+                fingerprint(encoded(leaf)), fingerprint(leaf.getPublicKey().getEncoded()));
+    }
+
+    private String failure(X509Certificate[] chain) {
+        X509Certificate leaf = chain[0];
+        try {
+            leaf.checkValidity();
+        } catch (CertificateExpiredException e) {
+            return "certificate has expired";
+        } catch (CertificateNotYetValidException e) {
+            return "certificate is not yet valid";
+        }
+        if (!usableForClient(leaf)) {
+            return "not designated for use as a client certificate";
+        }
+        if (anchors.isEmpty()) {
+            return "untrusted issuer " + slashName(leaf.getIssuerX500Principal().getName());
+        }
+        try {
+            List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));
+            // The anchor itself must not be in the path.
+            path.removeIf(c -> anchors.stream().anyMatch(a -> a.getTrustedCert().equals(c)));
+            if (path.isEmpty()) {
+                return null; // the client presented a CA certificate itself as its leaf and we trust it
+            }
+            PKIXParameters params = new PKIXParameters(anchors);
+            params.setRevocationEnabled(false);
+            CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509").generateCertPath(path), params);
+            return null;
+        } catch (CertPathValidatorException e) {
+            if (e.getReason() == CertPathValidatorException.BasicReason.EXPIRED) {
+                return "certificate has expired";
+            }
+            if (e.getReason() == CertPathValidatorException.BasicReason.NOT_YET_VALID) {
+                return "certificate is not yet valid";
+            }
+            return "untrusted issuer " + slashName(leaf.getIssuerX500Principal().getName());
+        } catch (Exception e) {
+            return "certificate verification failed: " + e.getMessage();
+        }
+    }
+
+    /** OpenSSL's "sslclient" purpose: EKU (if present) has clientAuth; nsCertType (if present) has the client bit. */
+    private static boolean usableForClient(X509Certificate c) {
+        try {
+            List<String> eku = c.getExtendedKeyUsage();
+            if (eku != null && !eku.contains(CLIENT_AUTH) && !eku.contains(ANY_EKU)) {
+                return false;
+            }
+        } catch (Exception e) {
+            return false;
+        }
+        byte[] ns = c.getExtensionValue(NS_CERT_TYPE);
+        if (ns != null && ns.length >= 2) {
+            // OCTET STRING wrapping a BIT STRING; the first content byte holds the flags, 0x80 = SSL client.
+            byte flags = ns.length > 5 ? ns[5] : ns[ns.length - 1];
+            return (flags & 0x80) != 0;
+        }
+        return true;
+    }
+
+    private static byte[] encoded(X509Certificate c) {
+        try {
+            return c.getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            return new byte[0];
+        }
+    }
+
+    String fingerprint(byte[] der) {
+        try {
+            byte[] d = MessageDigest.getInstance(javaDigest(digest)).digest(der);
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < d.length; i++) {
+                sb.append(i == 0 ? "" : ":").append(String.format("%02X", d[i]));
+            }
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String javaDigest(String postfixName) {
+        return switch (postfixName.toLowerCase(Locale.ROOT)) {
+            case "md5" -> "MD5";
+            case "sha1" -> "SHA-1";
+            case "sha384" -> "SHA-384";
+            case "sha512" -> "SHA-512";
+            default -> "SHA-256";
+        };
+    }
+
+    static String commonName(String rfc2253) {
+        try {
+            for (Rdn rdn : new LdapName(rfc2253).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN")) {
+                    return rdn.getValue().toString();
+                }
+            }
+        } catch (Exception ignored) {
+            // fall through
+        }
+        return "";
+    }
+
+    /** OpenSSL's one-line form: /CN=Bad CA/O=Example. */
+    static String slashName(String rfc2253) {
+        try {
+            List<Rdn> rdns = new ArrayList<>(new LdapName(rfc2253).getRdns());
+            StringBuilder sb = new StringBuilder();
+            for (Rdn r : rdns) {
+                sb.append('/').append(r.getType()).append('=').append(r.getValue());
+            }
+            return sb.toString();
+        } catch (Exception e) {
+            return rfc2253;
+        }
+    }
+}

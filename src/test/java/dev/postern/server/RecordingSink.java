@@ -1,0 +1,122 @@
+package dev.postern.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.Writer;
+import java.io.OutputStreamWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A loopback next hop written independently of Postern's own SMTP code (plain blocking sockets),
+ * recording each message's envelope and raw DATA bytes exactly as they crossed the wire.
+ */
+final class RecordingSink implements AutoCloseable {
+    record Message(String mailFrom, List<String> rcptTo, String data) {
+    }
+
+    private final ServerSocket socket;
+    private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+
+    private RecordingSink(ServerSocket socket) {
+        this.socket = socket;
+    }
+
+    static RecordingSink start() throws IOException {
+        RecordingSink s = new RecordingSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        Thread t = new Thread(s::acceptLoop, "recording-sink");
+        t.setDaemon(true);
+        t.start();
+        return s;
+    }
+
+    int port() {
+        return socket.getLocalPort();
+    }
+
+    /** The next message received, or null after the timeout. */
+    Message take(long seconds) throws InterruptedException {
+        return messages.poll(seconds, TimeUnit.SECONDS);
+    }
+
+    int pending() {
+        return messages.size();
+    }
+
+    private void acceptLoop() {
+        while (!socket.isClosed()) {
+            try {
+                Socket c = socket.accept();
+                Thread t = new Thread(() -> serve(c), "recording-sink-session");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket c) {
+        try (c) {
+            c.setSoTimeout(30_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream raw = c.getOutputStream();
+            Writer out = new OutputStreamWriter(raw, StandardCharsets.ISO_8859_1);
+            send(out, "220 sink.test ESMTP");
+            String from = null;
+            List<String> rcpts = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null) {
+                String upper = line.toUpperCase();
+                if (upper.startsWith("EHLO")) {
+                    send(out, "250-sink.test\r\n250-PIPELINING\r\n250 8BITMIME");
+                } else if (upper.startsWith("HELO")) {
+                    send(out, "250 sink.test");
+                } else if (upper.startsWith("MAIL FROM:")) {
+                    from = line.substring(10).trim();
+                    rcpts = new ArrayList<>();
+                    send(out, "250 2.1.0 Ok");
+                } else if (upper.startsWith("RCPT TO:")) {
+                    rcpts.add(line.substring(8).trim());
+                    send(out, "250 2.1.5 Ok");
+                } else if (upper.equals("DATA")) {
+                    send(out, "354 go ahead");
+                    StringBuilder data = new StringBuilder();
+                    String d;
+                    while ((d = in.readLine()) != null && !d.equals(".")) {
+                        data.append(d.startsWith(".") ? d.substring(1) : d).append("\r\n");
+                    }
+                    messages.add(new Message(from, List.copyOf(rcpts), data.toString()));
+                    send(out, "250 2.0.0 Ok: queued as SINK" + messages.size());
+                } else if (upper.startsWith("QUIT")) {
+                    send(out, "221 2.0.0 Bye");
+                    return;
+                } else if (upper.startsWith("RSET") || upper.startsWith("NOOP")) {
+                    send(out, "250 2.0.0 Ok");
+                } else {
+                    send(out, "502 5.5.2 Error: command not recognized");
+                }
+            }
+        } catch (IOException ignored) {
+            // The peer went away; nothing to record.
+        }
+    }
+
+    private static void send(Writer out, String text) throws IOException {
+        out.write(text + "\r\n");
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

@@ -1,0 +1,187 @@
+package dev.postern.server;
+
+import dev.postern.testing.SmtpTestClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Limits and relay control on a second service without req_ccert (TLS optional, certificate asked),
+ * so a client can reach RCPT with or without a certificate.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SmtpdLimitsTest {
+    @TempDir
+    Path dir;
+    TestMta mta;
+
+    @BeforeAll
+    void start() throws Exception {
+        mta = TestMta.start(dir,
+                "smtpd_timeout = 2s\n"
+                        + "smtpd_recipient_limit = 3\n"
+                        + "message_size_limit = 2000\n"
+                        + "smtpd_hard_error_limit = 5\n"
+                        + "smtpd_soft_error_limit = 100\n"
+                        + "smtpd_client_connection_count_limit = 3\n"
+                        + "relay_domains = relay.example\n",
+                "127.0.0.1:0 inet n - n - - smtpd\n"
+                        + "  -o smtpd_tls_security_level=may\n"
+                        + "  -o smtpd_tls_ask_ccert=yes\n"
+                        + "  -o smtpd_tls_req_ccert=no\n"
+                        + "  -o smtpd_relay_restrictions=\n"
+                        + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject_unauth_destination\n");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        mta.close();
+    }
+
+    private InetSocketAddress optional() {
+        return mta.server.addresses().get(1);
+    }
+
+    private SmtpTestClient session() throws Exception {
+        SmtpTestClient c = new SmtpTestClient(optional());
+        c.reply();
+        c.command("EHLO client.example");
+        return c;
+    }
+
+    @Test
+    void withoutCertificateRelayingIsDenied() throws Exception {
+        try (SmtpTestClient c = session()) {
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<me@my.domain.example>"));
+            assertEquals("554 5.7.1 <someone@somewhere.else.example>: Relay access denied",
+                    c.command("RCPT TO:<someone@somewhere.else.example>"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<postmaster@relay.example>"), "relay_domains are accepted");
+        }
+        mta.awaitLog("NOQUEUE: reject: RCPT from localhost\\[127\\.0\\.0\\.1\\]: 554 5\\.7\\.1 "
+                + "<someone@somewhere\\.else\\.example>: Relay access denied; from=<me@my\\.domain\\.example> "
+                + "to=<someone@somewhere\\.else\\.example> proto=ESMTP helo=<client\\.example>", Duration.ofSeconds(5));
+    }
+
+    @Test
+    void withCertificateRelayingIsAllowed() throws Exception {
+        try (SmtpTestClient c = session()) {
+            assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
+            c.startTls(mta.pki.caCertificate(), mta.pki.goodClient().certificate(), mta.pki.goodClient().key());
+            c.command("EHLO client.example");
+            c.command("MAIL FROM:<me@my.domain.example>");
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<someone@somewhere.else.example>"));
+        }
+    }
+
+    @Test
+    void badCertificateCannotRelay() throws Exception {
+        try (SmtpTestClient c = session()) {
+            c.command("STARTTLS");
+            c.startTls(mta.pki.caCertificate(), mta.pki.badCaClient().certificate(), mta.pki.badCaClient().key());
+            c.command("EHLO client.example");
+            c.command("MAIL FROM:<me@my.domain.example>");
+            assertTrue(c.command("RCPT TO:<someone@somewhere.else.example>").startsWith("554 5.7.1 "));
+        }
+    }
+
+    @Test
+    void tooManyRecipients() throws Exception {
+        try (SmtpTestClient c = session()) {
+            c.command("MAIL FROM:<me@my.domain.example>");
+            for (int i = 0; i < 3; i++) {
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<u" + i + "@relay.example>"));
+            }
+            assertEquals("452 4.5.3 Error: too many recipients", c.command("RCPT TO:<u9@relay.example>"));
+        }
+    }
+
+    @Test
+    void sizeLimitAnnouncedAndEnforced() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(optional())) {
+            c.reply();
+            assertTrue(c.command("EHLO client.example").contains("250-SIZE 2000"));
+            assertEquals("552 5.3.4 Message size exceeds fixed limit", c.command("MAIL FROM:<me@my.domain.example> SIZE=999999"));
+            c.command("MAIL FROM:<me@my.domain.example>");
+            c.command("RCPT TO:<u@relay.example>");
+            c.command("DATA");
+            long before = mta.queuedFiles();
+            assertEquals("552 5.3.4 Error: message file too big", c.command("Subject: big\r\n\r\n" + "x".repeat(5000) + "\r\n."));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session stays in sync");
+            assertEquals(before, mta.queuedFiles());
+        }
+    }
+
+    @Test
+    void commandTooLongAndUnknownCommands() throws Exception {
+        try (SmtpTestClient c = session()) {
+            assertTrue(c.command("NOOP " + "x".repeat(5000)).startsWith("500 5.5.2 "));
+            assertEquals("500 5.5.2 Error: command not recognized", c.command("XYZZY"));
+            assertEquals("502 5.5.1 VRFY command is disabled", c.command("VRFY root"));
+            c.command("XYZZY");
+            String r = c.command("XYZZY");
+            assertTrue(r.contains("421 4.7.0 mx.postern.test Error: too many errors"), r);
+            assertTrue(c.isClosedByPeer());
+        }
+    }
+
+    @Test
+    void httpRequestsAreRefused() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(optional())) {
+            c.reply();
+            assertEquals("221 2.7.0 Error: I can break rules, too. Goodbye.", c.command("GET / HTTP/1.1"));
+            assertTrue(c.isClosedByPeer());
+        }
+    }
+
+    @Test
+    void routingOperatorsAreRefused() throws Exception {
+        try (SmtpTestClient c = session()) {
+            c.command("MAIL FROM:<me@my.domain.example>");
+            for (String bad : new String[] {"relaytest%evil.example@relay.example", "\"relaytest@evil.example\"@relay.example",
+                    "relaytest@evil.example@relay.example", "evil.example!relaytest@relay.example", "user@[192.0.2.1]"}) {
+                assertEquals("501 5.1.3 Bad recipient address syntax", c.command("RCPT TO:<" + bad + ">"), bad);
+            }
+        }
+    }
+
+    @Test
+    void idleClientsTimeOut() throws Exception {
+        try (SmtpTestClient c = session()) {
+            Thread.sleep(3000);
+            assertEquals("421 4.4.2 mx.postern.test Error: timeout exceeded", c.reply());
+        }
+    }
+
+    @Test
+    void connectionCountLimit() throws Exception {
+        try (SmtpTestClient a = new SmtpTestClient(optional());
+             SmtpTestClient b = new SmtpTestClient(optional());
+             SmtpTestClient c = new SmtpTestClient(optional())) {
+            a.reply();
+            b.reply();
+            c.reply();
+            try (SmtpTestClient d = new SmtpTestClient(optional())) {
+                assertEquals("421 4.7.0 mx.postern.test Error: too many connections from 127.0.0.1", d.reply());
+            }
+        }
+    }
+
+    @Test
+    void pipeliningViolationIsRefused() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(optional())) {
+            c.reply();
+            c.sendRaw("EHLO client.example\r\nMAIL FROM:<a@b.example>\r\n");
+            assertEquals("554 5.5.0 Error: SMTP protocol synchronization", c.reply());
+            assertTrue(c.isClosedByPeer());
+        }
+    }
+}

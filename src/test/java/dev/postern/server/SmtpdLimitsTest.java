@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SmtpdLimitsTest {
     @TempDir
-    Path dir;
+    static Path dir;
     TestMta mta;
 
     @BeforeAll

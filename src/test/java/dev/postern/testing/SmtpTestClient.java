@@ -95,7 +95,9 @@ public final class SmtpTestClient implements AutoCloseable {
         ts.setCertificateEntry("ca", trustedServerCa);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ts);
-        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        javax.net.ssl.KeyManager[] kms = kmf == null ? null
+                : new javax.net.ssl.KeyManager[] {new AlwaysPresent((javax.net.ssl.X509KeyManager) kmf.getKeyManagers()[0])};
+        ctx.init(kms, tmf.getTrustManagers(), null);
         SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(socket,
                 ((InetSocketAddress) socket.getRemoteSocketAddress()).getHostString(), socket.getPort(), true);
         ssl.setUseClientMode(true);
@@ -103,6 +105,53 @@ public final class SmtpTestClient implements AutoCloseable {
         socket = ssl;
         in = ssl.getInputStream();
         out = ssl.getOutputStream();
+    }
+
+    /**
+     * Presents the certificate whatever CA names the server asks for, as openssl s_client does, so
+     * tests can show what the server does with a certificate from another CA.
+     */
+    private static final class AlwaysPresent extends javax.net.ssl.X509ExtendedKeyManager {
+        private final javax.net.ssl.X509KeyManager delegate;
+
+        AlwaysPresent(javax.net.ssl.X509KeyManager delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return new String[] {"client"};
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+            return "client";
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+            return "client";
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+            return null;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return delegate.getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return delegate.getPrivateKey(alias);
+        }
     }
 
     public boolean isClosedByPeer() throws IOException {

@@ -116,7 +116,8 @@ public final class Server implements AutoCloseable {
         PidFile pid = new PidFile(queueDir);
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
-            log.info("master", "daemon started -- listening on " + s.localAddress());
+            log.info("master", "daemon started -- listening on " + s.localAddress().getAddress().getHostAddress() + ":"
+                    + s.localAddress().getPort());
         }
         return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);
     }

@@ -31,7 +31,14 @@ final class RecordingSink implements AutoCloseable {
     }
 
     static RecordingSink start() throws IOException {
-        RecordingSink s = new RecordingSink(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+        return start(0);
+    }
+
+    static RecordingSink start(int port) throws IOException {
+        ServerSocket ss = new ServerSocket();
+        ss.setReuseAddress(true);
+        ss.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 50);
+        RecordingSink s = new RecordingSink(ss);
         Thread t = new Thread(s::acceptLoop, "recording-sink");
         t.setDaemon(true);
         t.start();

@@ -1,0 +1,149 @@
+package dev.postern.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private LoadedConfig load(String main, String master) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), main);
+        Files.writeString(dir.resolve("master.cf"), master);
+        return ConfigLoader.load(dir);
+    }
+
+    private static final String SEED_MAIN = ""
+            + "smtpd_tls_req_ccert = yes\n"
+            + "smtpd_tls_session_cache_database = sdbm:/etc/postfix/smtpd_scache\n"
+            + "\n"
+            + "smtpd_tls_CAfile = /etc/postfix/CAcert.pem\n"
+            + "smtpd_tls_cert_file = /etc/postfix/server-cert.pem\n"
+            + "smtpd_tls_key_file = /etc/postfix/server-key.pem\n"
+            + "\n"
+            + "# Log TLS info, in logs and headers.\n"
+            + "smtpd_tls_loglevel = 2\n"
+            + "smtpd_tls_receivedheader = yes\n";
+
+    /** The seed's master.cf entry verbatim, trailing backslashes and all. */
+    private static final String SEED_MASTER = ""
+            + "587       inet  n       -       n       -       -       smtpd \\\n"
+            + "-o smtpd_enforce_tls=yes \\\n"
+            + "-o smtpd_tls_req_ccert=yes \\\n"
+            + "-o smtpd_recipient_restrictions= \\\n"
+            + "  permit_mynetworks, \\\n"
+            + "  permit_tls_all_clientcerts, \\\n"
+            + "  reject\n";
+
+    @Test
+    void seedFilesWorkAsWritten() throws Exception {
+        LoadedConfig lc = load(SEED_MAIN, SEED_MASTER);
+        Config c = lc.config();
+        assertEquals(1, c.services().size());
+        MasterService s = c.services().get(0);
+        assertEquals("587", s.name());
+        assertEquals("master.cf:1", s.origin());
+        assertEquals("permit_mynetworks, permit_tls_all_clientcerts, reject", s.overrides().get("smtpd_recipient_restrictions"));
+        Config sc = c.forService(s);
+        assertEquals(List.of("permit_mynetworks", "permit_tls_all_clientcerts", "reject"), sc.list("smtpd_recipient_restrictions"));
+        assertEquals("encrypt", SmtpdTlsLevel.of(sc));
+        assertTrue(sc.bool("smtpd_tls_req_ccert"));
+        assertEquals("none", SmtpdTlsLevel.of(c), "main.cf alone does not enable TLS, as the seed says");
+        assertTrue(lc.warnings().contains("main.cf:10: unknown parameter \"smtpd_tls_receivedheader\"; "
+                + "did you mean \"smtpd_tls_received_header\"?"), lc.warnings().toString());
+        // No compatibility_level in the seed: Postfix's legacy default leaves smtpd_relay_restrictions empty.
+        assertEquals(List.of(), sc.list("smtpd_relay_restrictions"));
+        assertEquals("md5", sc.get("smtpd_tls_fingerprint_digest"));
+    }
+
+    @Test
+    void compatibilityLevelChangesDefaults() throws Exception {
+        Config c = load("compatibility_level = 3.6\nsmtpd_recipient_restrictions = reject_unauth_destination\n", "").config();
+        assertEquals(List.of("permit_mynetworks", "permit_sasl_authenticated", "defer_unauth_destination"),
+                c.list("smtpd_relay_restrictions"));
+        assertEquals("sha256", c.get("smtpd_tls_fingerprint_digest"));
+        assertEquals("host", c.get("mynetworks_style"));
+        assertEquals("", c.get("relay_domains"));
+    }
+
+    @Test
+    void expansionAndContinuationLines() throws Exception {
+        Config c = load("myhostname = mx.example.org\nmydomain = example.org\n"
+                + "smtpd_banner = $myhostname ESMTP ${mail_name}\n  (continued)\n"
+                + "relay_domains = $mydomain, other.example\n", "").config();
+        assertEquals("mx.example.org ESMTP Postern (continued)", c.get("smtpd_banner"));
+        assertEquals(List.of("example.org", "other.example"), c.list("relay_domains"));
+        assertEquals("example.org", c.get("mydomain"));
+    }
+
+    @Test
+    void cyclesAreReportedWithTheirLine() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("myhostname = $mydomain\nmydomain = $myhostname\n", ""));
+        assertTrue(e.getMessage().startsWith("main.cf:"), e.getMessage());
+        assertTrue(e.getMessage().contains("refers to itself"), e.getMessage());
+    }
+
+    @Test
+    void badValuesNameFileLineAndFix() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("\nsmtpd_timeout = soon\n", ""));
+        assertEquals("main.cf:2: bad value for smtpd_timeout: \"soon\"; use a number with an optional unit s, m, h, d or w (e.g. 300s)",
+                e.getMessage());
+        ConfigException e2 = assertThrows(ConfigException.class, () -> load("just words\n", ""));
+        assertTrue(e2.getMessage().startsWith("main.cf:1: missing '='"), e2.getMessage());
+    }
+
+    @Test
+    void openRelayIsRefused() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("",
+                "587 inet n - n - - smtpd -o smtpd_recipient_restrictions=permit\n"));
+        assertTrue(e.getMessage().startsWith("master.cf:1: open relay"), e.getMessage());
+        assertTrue(e.getMessage().contains("reject_unauth_destination"), e.getMessage());
+    }
+
+    @Test
+    void enforceTlsOverriddenByMainCfLevelIsWarned() throws Exception {
+        LoadedConfig lc = load("smtpd_tls_security_level = may\nsmtpd_tls_cert_file = /x.pem\n"
+                + "smtpd_recipient_restrictions = reject_unauth_destination\n",
+                "587 inet n - n - - smtpd\n  -o smtpd_enforce_tls=yes\n");
+        assertTrue(lc.warnings().stream().anyMatch(w -> w.startsWith("master.cf:1: -o smtpd_enforce_tls=yes has no effect: main.cf:1")),
+                lc.warnings().toString());
+    }
+
+    @Test
+    void relayRestrictionsThatDeferCertificateHoldersAreWarned() throws Exception {
+        LoadedConfig lc = load("compatibility_level = 3.6\nsmtpd_tls_cert_file = /x.pem\nsmtpd_tls_CAfile = /ca.pem\n", SEED_MASTER);
+        assertTrue(lc.warnings().stream().anyMatch(w -> w.contains("smtpd_relay_restrictions") && w.contains("will refuse them")),
+                lc.warnings().toString());
+    }
+
+    @Test
+    void requiringCertificatesWithoutCaFileIsAnError() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("smtpd_tls_cert_file = /x.pem\n", SEED_MASTER));
+        assertTrue(e.getMessage().contains("smtpd_tls_CAfile is empty"), e.getMessage());
+    }
+
+    @Test
+    void internalServicesAreAcceptedWithANote() throws Exception {
+        LoadedConfig lc = load("smtpd_recipient_restrictions = reject_unauth_destination\n",
+                "smtp inet n - y - - smtpd\npickup unix n - y 60 1 pickup\nqmgr unix n - n 300 1 qmgr\n"
+                        + "tlsmgr unix - - y 1000? 1 tlsmgr\n");
+        assertEquals(1, lc.config().services().size());
+        assertTrue(lc.warnings().stream().anyMatch(w -> w.contains("'pickup' is built into Postern")), lc.warnings().toString());
+    }
+
+    @Test
+    void userDefinedParametersReferencedElsewhereAreNotWarned() throws Exception {
+        LoadedConfig lc = load("my_relays = [relay.example]:587\nrelayhost = $my_relays\n", "");
+        assertFalse(lc.warnings().stream().anyMatch(w -> w.contains("my_relays")), lc.warnings().toString());
+        assertEquals("[relay.example]:587", lc.config().get("relayhost"));
+    }
+}

@@ -23,7 +23,9 @@ public final class Cleanup implements AutoCloseable {
         this.settings = settings;
         this.log = log;
         this.onCommit = onCommit;
-        this.io = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors() * 2), r -> {
+        // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
+        // fsync in parallel instead of queueing behind each other.
+        this.io = Executors.newFixedThreadPool(Math.max(32, Runtime.getRuntime().availableProcessors() * 8), r -> {
             Thread t = new Thread(r, "cleanup");
             t.setDaemon(true);
             return t;

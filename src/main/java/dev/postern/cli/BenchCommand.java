@@ -1,0 +1,55 @@
+package dev.postern.cli;
+
+import dev.postern.cli.bench.LoadGenerator;
+import dev.postern.util.HostPort;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Callable;
+
+/** {@code postern bench}: an SMTP submission load generator (see bench/compare-postfix.sh). */
+@Command(name = "bench", description = "SMTP submission load generator: STARTTLS with client certificates, concurrency, "
+        + "messages per connection, message size; reports msgs/s and latency percentiles.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--server", required = true, description = "host:port")
+    String server;
+    @Option(names = "--starttls", description = "STARTTLS before MAIL")
+    boolean starttls;
+    @Option(names = "--cert", description = "client certificate (PEM)")
+    File cert;
+    @Option(names = "--key", description = "client key (PEM)")
+    File key;
+    @Option(names = "--ca", description = "CA for the server certificate (PEM)")
+    File ca;
+    @Option(names = "--concurrency", defaultValue = "20")
+    int concurrency;
+    @Option(names = "--messages", defaultValue = "1000")
+    int messages;
+    @Option(names = "--per-connection", defaultValue = "1")
+    int perConnection;
+    @Option(names = "--size", defaultValue = "4096", description = "message size in bytes")
+    int size;
+    @Option(names = "--from", defaultValue = "me@my.domain.example")
+    String from;
+    @Option(names = "--to", defaultValue = "someone@somewhere.else.example")
+    String to;
+    @Option(names = "--idle-sessions", defaultValue = "0", description = "open this many TLS sessions and hold them")
+    int idleSessions;
+    @Option(names = "--hold", defaultValue = "10", description = "seconds to hold idle sessions")
+    long hold;
+
+    @Override
+    public Integer call() throws Exception {
+        HostPort hp = HostPort.parse(server);
+        LoadGenerator.Options o = new LoadGenerator.Options(new InetSocketAddress(hp.host(), hp.portOr(587)), starttls,
+                cert, key, ca, concurrency, messages, perConnection, size, from, to);
+        if (idleSessions > 0) {
+            return LoadGenerator.idleSessions(o, idleSessions, hold) == 0 ? 0 : 1;
+        }
+        LoadGenerator.Result r = LoadGenerator.run(o);
+        System.out.println(r.line());
+        return r.errors() == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,179 @@
+package dev.postern.cli.bench;
+
+import dev.postern.protocol.NettyTransport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Drives SMTP submissions: C workers, each opening connections (STARTTLS + client certificate),
+ * sending K messages per connection, until N messages in total. Latency per message = MAIL sent
+ * to the 250 after the final dot. Uses the OpenSSL provider when available so the generator
+ * itself is cheap.
+ */
+public final class LoadGenerator {
+    public record Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
+                          int messages, int perConnection, int size, String from, String to) {
+    }
+
+    public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider) {
+        public String line() {
+            return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s",
+                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider);
+        }
+    }
+
+    private LoadGenerator() {}
+
+    public static SslContext clientContext(Options o) throws Exception {
+        SslContextBuilder b = SslContextBuilder.forClient()
+                .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+        if (o.ca() != null) {
+            b.trustManager(o.ca());
+        }
+        if (o.cert() != null) {
+            b.keyManager(o.cert(), o.key());
+        }
+        return b.build();
+    }
+
+    public static Result run(Options o) throws Exception {
+        SslContext ssl = o.starttls() ? clientContext(o) : null;
+        String body = body(o.size());
+        EventLoopGroup group = NettyTransport.newGroup(1, "bench");
+        AtomicInteger remaining = new AtomicInteger(o.messages());
+        AtomicInteger errors = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        long[] latencies = new long[o.messages()];
+        AtomicLong start = new AtomicLong(System.nanoTime());
+        List<Thread> workers = new ArrayList<>();
+        for (int w = 0; w < o.concurrency(); w++) {
+            Thread t = new Thread(() -> {
+                while (remaining.get() > 0) {
+                    try (BenchConnection c = new BenchConnection(group, o.server())) {
+                        if (c.reply() != 220 || c.command("EHLO bench.example") != 250) {
+                            errors.incrementAndGet();
+                            continue;
+                        }
+                        if (ssl != null) {
+                            if (c.command("STARTTLS") != 220) {
+                                errors.incrementAndGet();
+                                continue;
+                            }
+                            c.startTls(ssl);
+                            if (c.command("EHLO bench.example") != 250) {
+                                errors.incrementAndGet();
+                                continue;
+                            }
+                        }
+                        for (int i = 0; i < o.perConnection(); i++) {
+                            if (remaining.getAndDecrement() <= 0) {
+                                break;
+                            }
+                            long t0 = System.nanoTime();
+                            boolean ok = c.command("MAIL FROM:<" + o.from() + ">") == 250
+                                    && c.command("RCPT TO:<" + o.to() + ">") == 250
+                                    && c.command("DATA") == 354
+                                    && c.command(body + ".") == 250;
+                            if (ok) {
+                                int n = done.getAndIncrement();
+                                if (n < latencies.length) {
+                                    latencies[n] = System.nanoTime() - t0;
+                                }
+                            } else {
+                                errors.incrementAndGet();
+                                break;
+                            }
+                        }
+                        c.send("QUIT\r\n");
+                    } catch (Exception e) {
+                        if (errors.incrementAndGet() == 1) {
+                            System.err.println("bench: first error: " + e);
+                        }
+                    }
+                    if (errors.get() > Math.max(100, o.messages())) {
+                        remaining.set(0); // the server is not answering: stop instead of spinning
+                    }
+                }
+            }, "bench-" + w);
+            workers.add(t);
+        }
+        start.set(System.nanoTime());
+        workers.forEach(Thread::start);
+        for (Thread t : workers) {
+            t.join();
+        }
+        double secs = (System.nanoTime() - start.get()) / 1e9;
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        int n = Math.min(done.get(), latencies.length);
+        long[] l = Arrays.copyOf(latencies, n);
+        Arrays.sort(l);
+        return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), errors.get(),
+                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK");
+    }
+
+    /** Opens {@code count} TLS sessions (STARTTLS, certificate, EHLO), holds them, then QUITs. */
+    public static int idleSessions(Options o, int count, long holdSeconds) throws Exception {
+        SslContext ssl = clientContext(o);
+        EventLoopGroup group = NettyTransport.newGroup(2, "bench-idle");
+        List<BenchConnection> open = new ArrayList<>();
+        int failed = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                try {
+                    BenchConnection c = new BenchConnection(group, o.server());
+                    open.add(c);
+                    if (c.reply() != 220 || c.command("EHLO idle.example") != 250 || c.command("STARTTLS") != 220) {
+                        failed++;
+                        continue;
+                    }
+                    c.startTls(ssl);
+                    if (c.command("EHLO idle.example") != 250) {
+                        failed++;
+                    }
+                } catch (Exception e) {
+                    failed++;
+                }
+            }
+            System.out.println("IDLE open=" + (open.size() - failed) + " failed=" + failed);
+            System.out.flush();
+            Thread.sleep(holdSeconds * 1000);
+        } finally {
+            for (BenchConnection c : open) {
+                c.send("QUIT\r\n");
+                c.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        return failed;
+    }
+
+    private static String body(int size) {
+        StringBuilder sb = new StringBuilder("From: bench@example.org\r\nTo: sink@example.org\r\nSubject: bench\r\n\r\n");
+        String line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\r\n";
+        while (sb.length() < size) {
+            sb.append(line);
+        }
+        return sb.toString();
+    }
+
+    private static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int i = (int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1);
+        return sorted[Math.max(0, i)] / 1e6;
+    }
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Postern vs Postfix, same machine, one run: the seed's submission configuration on both
+# (STARTTLS required, client certificate from a private CA is the permission to relay, loopback
+# NOT in mynetworks), both relaying to the same sink; the same load against each.
+# Prints msgs/s, latency percentiles, server CPU per message (all processes, children included,
+# until the queue has drained) and RSS with idle TLS sessions, then the ratios.
+# Needs root (Postfix) and the Debian postfix package. Loopback only; bounded in time.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+MESSAGES=${MESSAGES:-2000}
+CONCURRENCY=${CONCURRENCY:-20}
+SIZE=${SIZE:-4096}
+IDLE=${IDLE:-1000}
+JAR="$here/target/postern.jar"
+[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
+W=$(mktemp -d /tmp/postern-bench.XXXXXX)
+chmod 755 "$W"
+PIDS=()
+cleanup() {
+  /usr/sbin/postfix -c "$W/postfix/conf" stop >/dev/null 2>&1 || true
+  for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SINK=$(free_port); PPORT=$(free_port); FPORT=$(free_port)
+postern() { java -jar "$JAR" "$@"; }
+
+# PKI, with Postern's CA commands.
+postern ca init --dir "$W/ca" --cn "Bench CA" >/dev/null
+postern ca server --dir "$W/ca" --cn localhost --dns localhost --dns 127.0.0.1 --out-cert "$W/server-cert.pem" --out-key "$W/server-key.pem" >/dev/null
+postern ca client --dir "$W/ca" --cn desktop.example.org --out-cert "$W/client-cert.pem" --out-key "$W/client-key.pem" >/dev/null
+cp "$W/ca/ca-cert.pem" "$W/CAcert.pem"
+chmod 644 "$W"/*.pem
+
+postern sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+
+# Postern with the seed's lines.
+mkdir -p "$W/postern"
+cat >"$W/postern/main.cf" <<CF
+smtpd_tls_req_ccert = yes
+smtpd_tls_CAfile = $W/CAcert.pem
+smtpd_tls_cert_file = $W/server-cert.pem
+smtpd_tls_key_file = $W/server-key.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+myhostname = localhost
+mynetworks = 192.0.2.0/24
+smtpd_client_connection_count_limit = 0
+queue_directory = $W/postern/queue
+maillog_file = $W/postern/maillog
+relayhost = [127.0.0.1]:$SINK
+CF
+cat >"$W/postern/master.cf" <<CF
+127.0.0.1:$PPORT inet n - n - - smtpd
+  -o smtpd_enforce_tls=yes
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+CF
+java -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & PPID_POSTERN=$!; PIDS+=($PPID_POSTERN)
+
+# Postfix with the same lines.
+mkdir -p "$W/postfix/conf" "$W/postfix/queue" "$W/postfix/data"
+chown postfix "$W/postfix/data"
+awk -v port="$FPORT" 'BEGIN{OFS=" "} /^#/ || /^[ \t]/ || NF<8 {print; next} {$5="n"; if ($1=="smtp" && $2=="inet") {$1="127.0.0.1:" port} print}' /etc/postfix/master.cf >"$W/postfix/conf/master.cf"
+cat >>"$W/postfix/conf/master.cf" <<CF
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+CF
+# the -o lines above must follow the smtpd line: move that line to the end
+python3 - "$W/postfix/conf/master.cf" "$FPORT" <<'PY'
+import sys
+p, port = sys.argv[1], sys.argv[2]
+lines = open(p).read().split("\n")
+smtpd = [l for l in lines if l.startswith("127.0.0.1:" + port)]
+rest = [l for l in lines if not l.startswith("127.0.0.1:" + port)]
+tail = [l for l in rest if l.startswith("  -o ")]
+rest = [l for l in rest if not l.startswith("  -o ")]
+open(p, "w").write("\n".join(rest + smtpd + tail) + "\n")
+PY
+cat >"$W/postfix/conf/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $W/postfix/queue
+data_directory = $W/postfix/data
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = localhost
+mydestination =
+alias_maps =
+alias_database =
+mynetworks = 192.0.2.0/24
+relayhost = [127.0.0.1]:$SINK
+smtp_host_lookup = native
+smtpd_tls_CAfile = $W/CAcert.pem
+smtpd_tls_cert_file = $W/server-cert.pem
+smtpd_tls_key_file = $W/server-key.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, reject
+smtpd_client_connection_count_limit = 0
+# enough smtpd processes for the idle-session test (Postfix needs one process per session)
+default_process_limit = $((IDLE + 100))
+maillog_file_prefixes = $W
+maillog_file = $W/postfix/maillog
+CF
+/usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
+for i in $(seq 1 200); do
+  [ -f "$W/postern/queue/pid/master.pid" ] && (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null && break; sleep 0.1
+done
+
+cpu_ticks() { # all processes of one MTA, children included
+  if [ "$1" = postern ]; then
+    awk '{print $14+$15+$16+$17}' /proc/$PPID_POSTERN/stat
+  else
+    local master; master=$(cat "$W/postfix/queue/pid/master.pid" | tr -d ' ')
+    local total; total=$(awk '{print $14+$15+$16+$17}' /proc/$master/stat)
+    for c in $(pgrep -P "$master"); do total=$((total + $(awk '{print $14+$15}' /proc/$c/stat 2>/dev/null || echo 0))); done
+    echo "$total"
+  fi
+}
+rss_kb() {
+  if [ "$1" = postern ]; then awk '/VmRSS/{print $2}' /proc/$PPID_POSTERN/status
+  else local master; master=$(cat "$W/postfix/queue/pid/master.pid" | tr -d ' ')
+    local t; t=$(awk '/VmRSS/{print $2}' /proc/$master/status)
+    for c in $(pgrep -P "$master"); do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$c/status 2>/dev/null || echo 0))); done; echo "$t"; fi
+}
+sent_count() { grep -c "status=sent" "$W/$1/maillog" 2>/dev/null || true; }
+port_of() { [ "$1" = postern ] && echo $PPORT || echo $FPORT; }
+HZ=$(getconf CLK_TCK)
+
+run() { # mta per_connection messages
+  local mta=$1 pc=$2 n=$3 before cpu0 out cpu1
+  before=$(sent_count "$mta"); cpu0=$(cpu_ticks "$mta")
+  out=$(postern bench --server 127.0.0.1:$(port_of "$mta") --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+        --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$pc" --size $SIZE | grep '^RESULT')
+  for i in $(seq 1 600); do [ "$(( $(sent_count "$mta") - before ))" -ge "$n" ] && break; sleep 0.1; done
+  cpu1=$(cpu_ticks "$mta")
+  echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($cpu1-$cpu0)*1000/$HZ/$n,3))") delivered=$(( $(sent_count "$mta") - before ))"
+}
+
+echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
+declare -A R
+for pc in 1 20; do
+  for mta in postern postfix; do
+    run "$mta" "$pc" 200 >/dev/null   # warm-up (JIT, session caches, process pools)
+    R[$mta,$pc]=$(run "$mta" "$pc" "$MESSAGES")
+    echo "$mta per_connection=$pc ${R[$mta,$pc]}"
+  done
+done
+for mta in postern postfix; do
+  r0=$(rss_kb "$mta")
+  postern bench --server 127.0.0.1:$(port_of "$mta") --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+      --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold 8 >"$W/idle-$mta.out" 2>&1 & b=$!
+  sleep 6; r1=$(rss_kb "$mta"); wait $b || true
+  echo "$mta idle_sessions=$IDLE $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
+done
+field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k{print $2}'; }
+for pc in 1 20; do
+  a=${R[postern,$pc]}; b=${R[postfix,$pc]}
+  python3 - "$pc" "$(field "$a" msgs_per_s)" "$(field "$b" msgs_per_s)" "$(field "$a" p99_ms)" "$(field "$b" p99_ms)" \
+      "$(field "$a" cpu_ms_per_msg)" "$(field "$b" cpu_ms_per_msg)" <<'PY'
+import sys
+pc, a_t, b_t, a_p, b_p, a_c, b_c = sys.argv[1], *map(float, sys.argv[2:])
+print(f"RATIO per_connection={pc} throughput_postern/postfix={a_t/b_t:.2f} p99_postern/postfix={a_p/b_p:.2f} cpu_per_msg_postern/postfix={a_c/b_c:.2f}")
+PY
+done

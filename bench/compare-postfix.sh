@@ -8,6 +8,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 MESSAGES=${MESSAGES:-2000}
+WARMUP=${WARMUP:-2000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools
 CONCURRENCY=${CONCURRENCY:-20}
 SIZE=${SIZE:-4096}
 IDLE=${IDLE:-1000}
@@ -145,7 +146,7 @@ echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; Postfix $(/usr/sbin/po
 declare -A R
 for pc in 1 20; do
   for mta in postern postfix; do
-    run "$mta" "$pc" 200 >/dev/null   # warm-up (JIT, session caches, process pools)
+    run "$mta" "$pc" "$WARMUP" >/dev/null   # warm-up
     R[$mta,$pc]=$(run "$mta" "$pc" "$MESSAGES")
     echo "$mta per_connection=$pc ${R[$mta,$pc]}"
   done

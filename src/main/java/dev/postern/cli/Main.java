@@ -24,7 +24,14 @@ public final class Main implements Runnable {
     }
 
     public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** For tests: run with the given output streams. */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("postern: fatal: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             if (System.getenv("POSTERN_DEBUG") != null) {

@@ -363,6 +363,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         SslHandler ssl = tls.newHandler(ctx.alloc());
         ssl.setHandshakeTimeoutMillis(settings.starttlsTimeout().toMillis());
         ctx.pipeline().addFirst("tls", ssl);
+        // The handshake needs reads; anything decoded meanwhile waits in `pending` (busy is set).
+        ctx.channel().config().setAutoRead(true);
         ssl.handshakeFuture().addListener(f -> {
             if (!f.isSuccess()) {
                 services.log().info(settings.serviceName(), "SSL_accept error from " + client + ": "

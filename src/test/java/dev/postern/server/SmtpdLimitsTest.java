@@ -39,7 +39,11 @@ class SmtpdLimitsTest {
                         + "  -o smtpd_tls_ask_ccert=yes\n"
                         + "  -o smtpd_tls_req_ccert=no\n"
                         + "  -o smtpd_relay_restrictions=\n"
-                        + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject_unauth_destination\n");
+                        + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject_unauth_destination\n"
+                        + "127.0.0.1:0 inet n - n - - smtpd\n"
+                        + "  -o smtpd_tls_wrappermode=yes\n"
+                        + "  -o smtpd_tls_req_ccert=yes\n"
+                        + "  -o smtpd_recipient_restrictions=permit_tls_all_clientcerts,reject\n");
     }
 
     @AfterAll
@@ -172,6 +176,24 @@ class SmtpdLimitsTest {
             try (SmtpTestClient d = new SmtpTestClient(optional())) {
                 assertEquals("421 4.7.0 mx.postern.test Error: too many connections from 127.0.0.1", d.reply());
             }
+        }
+    }
+
+    @Test
+    void implicitTlsWithClientCertificate() throws Exception {
+        InetSocketAddress implicit = mta.server.addresses().get(2);
+        try (SmtpTestClient c = new SmtpTestClient(implicit)) {
+            c.startTls(mta.pki.caCertificate(), mta.pki.goodClient().certificate(), mta.pki.goodClient().key());
+            String greeting = c.reply();
+            assertTrue(greeting != null && greeting.startsWith("220 mx.postern.test ESMTP"), "greeting inside TLS: " + greeting);
+            assertTrue(!c.command("EHLO client.example").contains("STARTTLS"), "no STARTTLS inside implicit TLS");
+            c.command("MAIL FROM:<me@my.domain.example>");
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<someone@somewhere.else.example>"));
+        }
+        try (SmtpTestClient c = new SmtpTestClient(implicit)) {
+            c.startTls(mta.pki.caCertificate(), mta.pki.badCaClient().certificate(), mta.pki.badCaClient().key());
+            assertEquals("421 4.7.1 mx.postern.test Error: Client certificate not trusted", c.reply(),
+                    "wrappermode answers at once, as Postfix does");
         }
     }
 

@@ -1,0 +1,94 @@
+package dev.postern.cli;
+
+import dev.postern.testing.TestPki;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** start / status / check / conf / stop as a user runs them, with a real background process. */
+class LifecycleTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private Run postern(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private void writeConfig(int port) throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        Files.writeString(dir.resolve("main.cf"), "smtpd_tls_cert_file = " + pki.serverCertFile() + "\n"
+                + "smtpd_tls_key_file = " + pki.serverKeyFile() + "\nsmtpd_tls_CAfile = " + pki.caFile() + "\n"
+                + "smtpd_tls_receivedheader = yes\n"
+                + "queue_directory = " + dir.resolve("queue") + "\nmaillog_file = " + dir.resolve("maillog") + "\n");
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:" + port + " inet n - n - - smtpd\n"
+                + "  -o smtpd_enforce_tls=yes -o smtpd_tls_req_ccert=yes\n"
+                + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject\n");
+    }
+
+    @Test
+    void startStatusStop() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeConfig(port);
+        Run check = postern("-c", dir.toString(), "check");
+        assertEquals(0, check.code(), check.err());
+        assertTrue(check.err().contains("did you mean \"smtpd_tls_received_header\"?"), check.err());
+        Run conf = postern("conf", "-n", "-c", dir.toString());
+        assertEquals(0, conf.code(), conf.err());
+        assertTrue(conf.out().contains("smtpd_tls_CAfile = " + dir.resolve("pki").resolve("CAcert.pem")), conf.out());
+        Run start = postern("-c", dir.toString(), "start");
+        assertEquals(0, start.code(), start.out() + start.err());
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            assertTrue(s.isConnected(), "listening when start returns");
+        }
+        assertEquals(0, postern("status", "-c", dir.toString()).code());
+        Run again = postern("-c", dir.toString(), "start");
+        assertEquals(1, again.code());
+        assertTrue(again.err().contains("already running"), again.err());
+        Run stop = postern("-c", dir.toString(), "stop");
+        assertEquals(0, stop.code(), stop.err());
+        assertEquals(1, postern("-c", dir.toString(), "status").code());
+        assertTrue(Files.readString(dir.resolve("maillog")).contains("terminating on signal 15"));
+    }
+
+    @Test
+    void startFailsWithTheReasonWhenThePortIsTaken() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            writeConfig(busy.getLocalPort());
+            Run start = postern("-c", dir.toString(), "start");
+            assertEquals(1, start.code());
+            assertTrue(start.err().contains("cannot listen on") || start.err().contains("Address already in use"), start.err());
+        }
+    }
+
+    @Test
+    void userMistakesGiveOneLineNotAStackTrace() throws Exception {
+        Run missing = postern("-c", dir.resolve("nope").toString(), "check");
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        assertTrue(!missing.err().contains("\tat "), missing.err());
+        Files.writeString(dir.resolve("main.cf"), "smtpd_timeout = soon\n");
+        Files.writeString(dir.resolve("master.cf"), "");
+        Run bad = postern("-c", dir.toString(), "check");
+        assertEquals(1, bad.code());
+        assertEquals("postern: fatal: main.cf:1: bad value for smtpd_timeout: \"soon\"; use a number with an optional unit s, m, h, d or w (e.g. 300s)",
+                bad.err().strip());
+    }
+}

@@ -60,7 +60,8 @@ cat >"$W/postern/master.cf" <<CF
   -o smtpd_tls_req_ccert=yes
   -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
 CF
-java -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & PPID_POSTERN=$!; PIDS+=($PPID_POSTERN)
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & PPID_POSTERN=$!; PIDS+=($PPID_POSTERN)
 
 # Postfix with the same lines.
 mkdir -p "$W/postfix/conf" "$W/postfix/queue" "$W/postfix/data"
@@ -142,7 +143,7 @@ run() { # mta per_connection messages
   echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($cpu1-$cpu0)*1000/$HZ/$n,3))") delivered=$(( $(sent_count "$mta") - before ))"
 }
 
-echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
+echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; Postern JVM options: $POSTERN_JAVA_OPTS; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
 declare -A R
 for pc in 1 20; do
   for mta in postern postfix; do

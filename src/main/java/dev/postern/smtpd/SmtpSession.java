@@ -551,8 +551,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         ByteBuf bytes = c.bytes();
         dataBareNewline |= c.bareNewline();
         dataBytes += bytes.readableBytes();
-        if (transaction == null || dataTooBig || (settings.messageSizeLimit() > 0 && dataBytes > settings.messageSizeLimit())) {
-            dataTooBig = transaction != null;
+        if (settings.messageSizeLimit() > 0 && dataBytes > settings.messageSizeLimit()) {
+            dataTooBig = true; // keep reading to the end of the data, storing nothing more
+        }
+        if (dataTooBig || transaction == null) {
             bytes.release();
             return;
         }

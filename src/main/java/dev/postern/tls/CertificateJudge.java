@@ -37,7 +37,48 @@ final class CertificateJudge {
         this.digest = digest;
     }
 
+    /**
+     * Verdicts by presented chain (its exact bytes): a submission client presents the same
+     * certificate on every connection, and a PKIX validation costs more than the rest of the
+     * session's CPU. Expiry is re-checked on every hit; the anchors never change for one judge.
+     */
+    private final java.util.Map<java.nio.ByteBuffer, PeerCertificate> cache =
+            java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<java.nio.ByteBuffer, PeerCertificate> e) {
+                    return size() > 1000;
+                }
+            });
+
     PeerCertificate judge(X509Certificate[] chain) {
+        java.nio.ByteBuffer key = chainKey(chain);
+        PeerCertificate cached = cache.get(key);
+        if (cached != null && stillValid(chain[0])) {
+            return cached;
+        }
+        PeerCertificate verdict = judgeUncached(chain);
+        cache.put(key, verdict);
+        return verdict;
+    }
+
+    private static boolean stillValid(X509Certificate leaf) {
+        try {
+            leaf.checkValidity();
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static java.nio.ByteBuffer chainKey(X509Certificate[] chain) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (X509Certificate c : chain) {
+            b.writeBytes(encoded(c));
+        }
+        return java.nio.ByteBuffer.wrap(b.toByteArray());
+    }
+
+    private PeerCertificate judgeUncached(X509Certificate[] chain) {
         X509Certificate leaf = chain[0];
         String failure = failure(chain);
         return new PeerCertificate(failure == null ? PeerCertificate.Status.TRUSTED : PeerCertificate.Status.UNTRUSTED,

@@ -34,6 +34,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final MailLog log;
     private final TlsClient tls;
     private final EventLoopGroup group;
+    private final ConnectionCache cache = new ConnectionCache(Duration.ofSeconds(2));
 
     /** @throws TlsSetupException when smtp_tls_* files are unusable */
     public SmtpDeliveryAgent(SmtpClientSettings settings, MailLog log) throws TlsSetupException {
@@ -52,7 +53,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             a.failRemaining("4.4.2", "lost connection with " + a.relay + " while " + a.stage + (e.getMessage() == null
                     || e.getMessage().equals("lost connection") ? "" : ": " + e.getMessage()));
         } finally {
-            if (a.conn != null) {
+            if (a.conn != null && !a.cached) {
                 a.conn.close();
             }
         }
@@ -68,6 +69,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         String relay = "none";
         String stage = "connecting";
         SmtpConnection conn;
+        boolean cached;
         List<MailAddress> pending;
 
         Attempt(DeliveryRequest request) {
@@ -88,6 +90,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 policy = TlsPolicy.lookup(settings.policyMaps(), hop, settings.tlsLevel());
             } catch (LookupException e) {
                 failRemaining("4.3.0", "TLS policy lookup for " + hop.text() + " failed: " + e.getMessage());
+                return;
+            }
+            String cacheKey = hop.text() + " " + policy.level() + " " + policy.match();
+            if (reuse(cacheKey)) {
                 return;
             }
             if (!connect(hop)) {
@@ -111,11 +117,40 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             }
             setupDone = System.nanoTime();
             transaction(caps);
-            try {
-                conn.send("QUIT\r\n");
-            } catch (IOException ignored) {
-                // delivery is complete; the goodbye is a courtesy
+            keep(cacheKey, caps);
+        }
+
+        /**
+         * Delivers over a cached connection when one is idle for this next hop. A cached
+         * connection that fails its RSET is dropped and a new one is made; nothing was sent yet.
+         */
+        private boolean reuse(String cacheKey) throws IOException {
+            ConnectionCache.Idle idle = cache.take(cacheKey);
+            while (idle != null) {
+                try {
+                    if (idle.connection().command("RSET", settings.heloTimeout()).code() == 250) {
+                        conn = idle.connection();
+                        relay = idle.relay();
+                        setupDone = System.nanoTime();
+                        transaction(idle.capabilities());
+                        keep(cacheKey, idle.capabilities());
+                        return true;
+                    }
+                } catch (IOException e) {
+                    if (conn != null) {
+                        throw e; // failed after the transaction started: report it
+                    }
+                }
+                idle.connection().close();
+                idle = cache.take(cacheKey);
             }
+            return false;
+        }
+
+        /** Returns a healthy connection to the cache instead of saying QUIT. */
+        private void keep(String cacheKey, List<String> caps) {
+            cache.put(cacheKey, conn, relay, caps);
+            cached = true;
         }
 
         private boolean connect(NextHop hop) {
@@ -334,6 +369,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
     @Override
     public void close() {
+        cache.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

@@ -161,6 +161,23 @@ class SmtpDeliveryAgentTest {
         }
     }
 
+    /** Like Postfix's connection cache: a second message to the same next hop reuses the connection. */
+    @Test
+    void connectionIsReusedForTheNextMessageThenClosed() throws Exception {
+        try (SmtpDeliveryAgent a = agent("secure")) {
+            assertInstanceOf(RecipientResult.Sent.class, a.deliver(request(hop(), "Subject: 1\r\n\r\none\r\n", "a@example.org")).get(0));
+            assertInstanceOf(RecipientResult.Sent.class, a.deliver(request(hop(), "Subject: 2\r\n\r\ntwo\r\n", "b@example.org")).get(0));
+            assertEquals(2, server.rawData.size());
+            assertEquals(1, server.commands().stream().filter(c -> c.equals("STARTTLS")).count(), "one TLS handshake");
+            assertEquals(1, server.commands().stream().filter(c -> c.equals("RSET")).count(), server.commands().toString());
+            long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
+            while (!server.commands().contains("QUIT") && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(server.commands().contains("QUIT"), "idle connections are closed after the time limit");
+        }
+    }
+
     @Test
     void connectionRefusedDefersWithRelayNone() throws Exception {
         int closed;

@@ -1,0 +1,83 @@
+package dev.postern.smtp;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Idle SMTP connections kept for the next message to the same next hop and TLS policy, like
+ * Postfix's smtp connection cache (smtp_connection_cache_time_limit = 2s): a queue that is
+ * draining to one smarthost then pays for the connection, greeting, EHLO and TLS handshake once.
+ * Connections idle longer than the limit are closed with QUIT.
+ */
+final class ConnectionCache implements AutoCloseable {
+    record Idle(SmtpConnection connection, String relay, List<String> capabilities, long since) {
+    }
+
+    private final long limitNanos;
+    private final Map<String, ConcurrentLinkedDeque<Idle>> idle = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "smtp-cache");
+        t.setDaemon(true);
+        return t;
+    });
+
+    ConnectionCache(java.time.Duration limit) {
+        this.limitNanos = limit.toNanos();
+        reaper.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
+    }
+
+    Idle take(String key) {
+        ConcurrentLinkedDeque<Idle> q = idle.get(key);
+        if (q == null) {
+            return null;
+        }
+        Idle i;
+        while ((i = q.pollLast()) != null) {
+            if (System.nanoTime() - i.since() < limitNanos) {
+                return i;
+            }
+            quit(i);
+        }
+        return null;
+    }
+
+    void put(String key, SmtpConnection c, String relay, List<String> caps) {
+        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(new Idle(c, relay, caps, System.nanoTime()));
+    }
+
+    private void expire() {
+        long now = System.nanoTime();
+        for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
+            for (Idle i : q) {
+                if (now - i.since() >= limitNanos && q.remove(i)) {
+                    quit(i);
+                }
+            }
+        }
+    }
+
+    private static void quit(Idle i) {
+        try {
+            i.connection().send("QUIT\r\n");
+        } catch (Exception ignored) {
+            // closing anyway
+        }
+        i.connection().close();
+    }
+
+    @Override
+    public void close() {
+        reaper.shutdownNow();
+        for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
+            Idle i;
+            while ((i = q.poll()) != null) {
+                quit(i);
+            }
+        }
+    }
+}

@@ -11,7 +11,9 @@
  * smtp_tls_verify_cert_match / smtp_tls_secure_cert_match or the policy's {@code match=}). The
  * capabilities learned before STARTTLS are discarded; bytes sent by the server behind its STARTTLS
  * reply abort the attempt (response injection). Content is dot-stuffed, stray CR/LF become spaces,
- * and only the final {@code CRLF.CRLF} ends the data.
+ * and only the final {@code CRLF.CRLF} ends the data. After a delivery the connection is kept idle
+ * for 2 seconds and reused (after RSET) for the next message to the same next hop and TLS policy,
+ * like Postfix's connection cache; the delivery line does not show {@code conn_use=} yet.
  *
  * <h2>Parameters</h2>
  * smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout, smtp_data_done_timeout,

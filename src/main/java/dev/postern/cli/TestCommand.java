@@ -78,9 +78,8 @@ final class TestCommand implements Callable<Integer> {
             delivered(c, qid, out);
         }
         if (badCert != null) {
-            // A TLS client may withhold a certificate the server's CA list does not name; refused either way.
             refused("certificate from another CA", target, sslContext(caFile, badCert, badKey == null ? badCert : badKey),
-                    "421 4.7.1 ", out);
+                    "Client certificate not trusted", out);
         }
         refused("no certificate", target, sslContext(caFile, null, null), "No client certificate presented", out);
         out.println(passed + " passed, " + failures.size() + " failed");
@@ -97,12 +96,70 @@ final class TestCommand implements Callable<Integer> {
         return a.getAddress().isAnyLocalAddress() ? new InetSocketAddress("127.0.0.1", a.getPort()) : a;
     }
 
+    /**
+     * Presents the given certificate whatever CA names the server asks for, as openssl s_client
+     * does in the seed's manual test: a certificate from another CA must reach the server and be
+     * refused there, not be withheld by the client.
+     */
     private static SslContext sslContext(Path caFile, Path certFile, Path keyFile) throws Exception {
-        SslContextBuilder b = SslContextBuilder.forClient().trustManager(caFile.toFile());
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+                .trustManager(caFile.toFile());
         if (certFile != null) {
-            b.keyManager(certFile.toFile(), keyFile.toFile());
+            java.security.cert.X509Certificate[] chain = dev.postern.tls.Pem.certificates(certFile, "--cert")
+                    .toArray(java.security.cert.X509Certificate[]::new);
+            java.security.PrivateKey key = dev.postern.tls.Pem.privateKey(keyFile, "--key");
+            b.keyManager(new AlwaysPresent(chain, key));
         }
         return b.build();
+    }
+
+    private static final class AlwaysPresent extends io.netty.handler.ssl.util.SimpleKeyManagerFactory {
+        private final javax.net.ssl.X509ExtendedKeyManager manager;
+
+        AlwaysPresent(java.security.cert.X509Certificate[] chain, java.security.PrivateKey key) {
+            manager = new javax.net.ssl.X509ExtendedKeyManager() {
+                public String[] getClientAliases(String t, java.security.Principal[] i) {
+                    return new String[] {"client"};
+                }
+
+                public String chooseClientAlias(String[] t, java.security.Principal[] i, java.net.Socket s) {
+                    return "client";
+                }
+
+                public String chooseEngineClientAlias(String[] t, java.security.Principal[] i, javax.net.ssl.SSLEngine e) {
+                    return "client";
+                }
+
+                public String[] getServerAliases(String t, java.security.Principal[] i) {
+                    return null;
+                }
+
+                public String chooseServerAlias(String t, java.security.Principal[] i, java.net.Socket s) {
+                    return null;
+                }
+
+                public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+                    return chain.clone();
+                }
+
+                public java.security.PrivateKey getPrivateKey(String alias) {
+                    return key;
+                }
+            };
+        }
+
+        @Override
+        protected void engineInit(java.security.KeyStore ks, char[] password) {
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.ManagerFactoryParameters params) {
+        }
+
+        @Override
+        protected javax.net.ssl.KeyManager[] engineGetKeyManagers() {
+            return new javax.net.ssl.KeyManager[] {manager};
+        }
     }
 
     private void plaintextRefused(InetSocketAddress target, PrintWriter out) {

@@ -30,6 +30,7 @@ class SeedCheckCommandTest {
             assertEquals(0, code, o + err);
             assertTrue(o.contains("PASS  plaintext MAIL refused: 530 5.7.0 Must issue a STARTTLS command first"), o);
             assertTrue(o.matches("(?s).*PASS  message [0-9A-F]+ delivered: to=<someone@somewhere\\.else\\.example>, .*status=sent.*"), o);
+            assertTrue(o.contains("PASS  certificate from another CA refused: 421 4.7.1 mx.postern.test Error: Client certificate not trusted"), o);
             assertTrue(o.contains("PASS  no certificate refused: 421 4.7.1 mx.postern.test Error: No client certificate presented"), o);
             assertTrue(o.contains("5 passed, 0 failed"), o);
             assertTrue(mta.sink.take(10) != null, "the test message really reached the next hop");

@@ -38,6 +38,7 @@ class SmtpdLimitsTest {
                         + "  -o smtpd_tls_security_level=may\n"
                         + "  -o smtpd_tls_ask_ccert=yes\n"
                         + "  -o smtpd_tls_req_ccert=no\n"
+                        + "  -o smtpd_forbid_bare_newline=reject\n"
                         + "  -o smtpd_relay_restrictions=\n"
                         + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject_unauth_destination\n"
                         + "127.0.0.1:0 inet n - n - - smtpd\n"
@@ -194,6 +195,41 @@ class SmtpdLimitsTest {
             c.startTls(mta.pki.caCertificate(), mta.pki.badCaClient().certificate(), mta.pki.badCaClient().key());
             assertEquals("421 4.7.1 mx.postern.test Error: Client certificate not trusted", c.reply(),
                     "wrappermode answers at once, as Postfix does");
+        }
+    }
+
+    @Test
+    void commandSequenceErrors() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(optional())) {
+            c.reply();
+            assertEquals("503 5.5.1 Error: send HELO/EHLO first", c.command("MAIL FROM:<a@relay.example>"));
+            c.command("EHLO client.example");
+            assertEquals("503 5.5.1 Error: need MAIL command", c.command("RCPT TO:<b@relay.example>"));
+            assertEquals("503 5.5.1 Error: need MAIL command", c.command("DATA"));
+            assertEquals("501 5.5.4 Syntax: MAIL FROM:<address>", c.command("MAIL FROM:a@relay.example"));
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@relay.example>"));
+        }
+        try (SmtpTestClient c = session()) { // the error limit in this class is 5 per session
+            c.command("MAIL FROM:<a@relay.example>");
+            assertEquals("503 5.5.1 Error: nested MAIL command", c.command("MAIL FROM:<a@relay.example>"));
+            assertEquals("503 5.5.1 Error: need RCPT command", c.command("DATA"));
+            assertEquals("553 5.6.7 Must declare SMTPUTF8 to send unicode address", c.command("RCPT TO:<b\u00e9@relay.example>"));
+            assertEquals("250 2.0.0 Ok", c.command("RSET"));
+            assertEquals("503 5.5.1 Error: need MAIL command", c.command("RCPT TO:<b@relay.example>"), "RSET ends the transaction");
+            assertEquals("555 5.5.4 Unsupported option: FOO", c.command("MAIL FROM:<a@relay.example> FOO=1"));
+        }
+    }
+
+    @Test
+    void bareLfInDataIsRejectedWhenConfigured() throws Exception {
+        try (SmtpTestClient c = session()) {
+            c.command("MAIL FROM:<a@relay.example>");
+            c.command("RCPT TO:<b@relay.example>");
+            c.command("DATA");
+            long before = mta.queuedFiles();
+            assertEquals("550 5.5.2 Error: bare <LF> received", c.command("Subject: x\r\n\r\nline\nmore\r\n."));
+            assertEquals(before, mta.queuedFiles(), "nothing queued");
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
         }
     }
 

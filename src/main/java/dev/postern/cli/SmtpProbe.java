@@ -25,17 +25,29 @@ import java.util.concurrent.TimeUnit;
  * A scripted SMTP client for {@code postern test}: send a line, read a reply, upgrade to TLS with a
  * given client certificate. Blocking on purpose (it is a checker, not a transport).
  */
-final class SmtpProbe implements AutoCloseable {
+public final class SmtpProbe implements AutoCloseable {
     private static final String CLOSED = "\u0000closed";
 
     private final EventLoopGroup group;
+    private final boolean ownsGroup;
     private final Channel channel;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final long timeoutMillis;
 
     SmtpProbe(InetSocketAddress address, long timeoutMillis) throws IOException {
+        this(NettyTransport.newGroup(1, "probe"), true, address, timeoutMillis);
+    }
+
+    /** On a shared event loop group (the load generator's), which this probe does not close. */
+    public SmtpProbe(EventLoopGroup group, InetSocketAddress address, long timeoutMillis) throws IOException {
+        this(group, false, address, timeoutMillis);
+    }
+
+    private SmtpProbe(EventLoopGroup group, boolean ownsGroup, InetSocketAddress address, long timeoutMillis)
+            throws IOException {
         this.timeoutMillis = timeoutMillis;
-        group = NettyTransport.newGroup(1, "probe");
+        this.group = group;
+        this.ownsGroup = ownsGroup;
         try {
             channel = new Bootstrap().group(group).channel(NettyTransport.clientChannel())
                     .handler(new ChannelInitializer<SocketChannel>() {
@@ -60,13 +72,15 @@ final class SmtpProbe implements AutoCloseable {
                         }
                     }).connect(address).sync().channel();
         } catch (Exception e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (ownsGroup) {
+                group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
             throw new IOException("cannot connect to " + address + ": " + e.getMessage(), e);
         }
     }
 
     /** The next reply (multi-line joined by newline), or "(connection closed)". */
-    String reply() throws IOException {
+    public String reply() throws IOException {
         StringBuilder sb = new StringBuilder();
         while (true) {
             String line;
@@ -90,17 +104,17 @@ final class SmtpProbe implements AutoCloseable {
         }
     }
 
-    String command(String line) throws IOException {
+    public String command(String line) throws IOException {
         send(line + "\r\n");
         return reply();
     }
 
-    void send(String raw) {
+    public void send(String raw) {
         channel.writeAndFlush(Unpooled.copiedBuffer(raw, StandardCharsets.UTF_8));
     }
 
     /** Starts TLS; returns null on success or the handshake failure. */
-    String startTls(SslContext context, String host, int port) {
+    public String startTls(SslContext context, String host, int port) {
         SslHandler ssl = context.newHandler(channel.alloc(), host, port);
         channel.pipeline().addFirst(ssl);
         try {
@@ -115,9 +129,21 @@ final class SmtpProbe implements AutoCloseable {
         return cause == null ? null : String.valueOf(cause.getMessage());
     }
 
+    /** The reply code of a reply from {@link #reply()}, 0 for "(connection closed)" or garbage. */
+    public static int code(String reply) {
+        try {
+            int last = reply.lastIndexOf('\n');
+            return Integer.parseInt(reply.substring(last + 1, last + 4));
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
     }
 }

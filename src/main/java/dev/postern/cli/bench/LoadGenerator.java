@@ -1,5 +1,6 @@
 package dev.postern.cli.bench;
 
+import dev.postern.cli.SmtpProbe;
 import dev.postern.protocol.NettyTransport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.OpenSsl;
@@ -62,18 +63,18 @@ public final class LoadGenerator {
         for (int w = 0; w < o.concurrency(); w++) {
             Thread t = new Thread(() -> {
                 while (remaining.get() > 0) {
-                    try (BenchConnection c = new BenchConnection(group, o.server())) {
-                        if (c.reply() != 220 || c.command("EHLO bench.example") != 250) {
+                    try (SmtpProbe c = new SmtpProbe(group, o.server(), 60_000)) {
+                        if (code(c.reply()) != 220 || code(c.command("EHLO bench.example")) != 250) {
                             errors.incrementAndGet();
                             continue;
                         }
                         if (ssl != null) {
-                            if (c.command("STARTTLS") != 220) {
+                            if (code(c.command("STARTTLS")) != 220
+                                    || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null) {
                                 errors.incrementAndGet();
                                 continue;
                             }
-                            c.startTls(ssl);
-                            if (c.command("EHLO bench.example") != 250) {
+                            if (code(c.command("EHLO bench.example")) != 250) {
                                 errors.incrementAndGet();
                                 continue;
                             }
@@ -83,10 +84,10 @@ public final class LoadGenerator {
                                 break;
                             }
                             long t0 = System.nanoTime();
-                            boolean ok = c.command("MAIL FROM:<" + o.from() + ">") == 250
-                                    && c.command("RCPT TO:<" + o.to() + ">") == 250
-                                    && c.command("DATA") == 354
-                                    && c.command(body + ".") == 250;
+                            boolean ok = code(c.command("MAIL FROM:<" + o.from() + ">")) == 250
+                                    && code(c.command("RCPT TO:<" + o.to() + ">")) == 250
+                                    && code(c.command("DATA")) == 354
+                                    && code(c.command(body + ".")) == 250;
                             if (ok) {
                                 int n = done.getAndIncrement();
                                 if (n < latencies.length) {
@@ -128,19 +129,20 @@ public final class LoadGenerator {
     public static int idleSessions(Options o, int count, long holdSeconds) throws Exception {
         SslContext ssl = clientContext(o);
         EventLoopGroup group = NettyTransport.newGroup(2, "bench-idle");
-        List<BenchConnection> open = new ArrayList<>();
+        List<SmtpProbe> open = new ArrayList<>();
         int failed = 0;
         try {
             for (int i = 0; i < count; i++) {
                 try {
-                    BenchConnection c = new BenchConnection(group, o.server());
+                    SmtpProbe c = new SmtpProbe(group, o.server(), 60_000);
                     open.add(c);
-                    if (c.reply() != 220 || c.command("EHLO idle.example") != 250 || c.command("STARTTLS") != 220) {
+                    if (code(c.reply()) != 220 || code(c.command("EHLO idle.example")) != 250
+                            || code(c.command("STARTTLS")) != 220
+                            || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null) {
                         failed++;
                         continue;
                     }
-                    c.startTls(ssl);
-                    if (c.command("EHLO idle.example") != 250) {
+                    if (code(c.command("EHLO idle.example")) != 250) {
                         failed++;
                     }
                 } catch (Exception e) {
@@ -151,13 +153,17 @@ public final class LoadGenerator {
             System.out.flush();
             Thread.sleep(holdSeconds * 1000);
         } finally {
-            for (BenchConnection c : open) {
+            for (SmtpProbe c : open) {
                 c.send("QUIT\r\n");
                 c.close();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         return failed;
+    }
+
+    private static int code(String reply) {
+        return SmtpProbe.code(reply);
     }
 
     private static String body(int size) {

@@ -107,34 +107,41 @@ public final class MailLog {
      * significant digits with at most two decimals and trailing zeros dropped ("0.38", "8.6", "25", "0").
      */
     public static String delay(Duration d) {
-        double s = Math.max(0, d.toNanos() / 1e9);
-        if (s >= 100) {
-            return Long.toString((long) s);
+        long micros = Math.max(0, d.toNanos() / 1000);
+        if (micros >= 10_000_000) {
+            return Long.toString(micros / 1_000_000);
         }
-        if (s >= 10) {
-            return Long.toString((long) s);
+        // Two significant digits, at most two decimals, truncated, trailing zeros dropped.
+        long hundredths = micros >= 1_000_000 ? (micros / 100_000) * 10 : micros / 10_000;
+        if (hundredths == 0) {
+            return "0";
         }
-        String f;
-        if (s >= 1) {
-            f = String.format(Locale.ROOT, "%.1f", Math.floor(s * 10) / 10);
-        } else if (s >= 0.1) {
-            f = String.format(Locale.ROOT, "%.2f", Math.floor(s * 100) / 100);
-        } else if (s >= 0.01) {
-            f = String.format(Locale.ROOT, "%.2f", Math.floor(s * 100) / 100);
-        } else {
-            f = "0";
+        long whole = hundredths / 100;
+        long frac = hundredths % 100;
+        if (frac == 0) {
+            return Long.toString(whole);
         }
-        if (f.contains(".")) {
-            f = f.replaceAll("0+$", "");
-            if (f.endsWith(".")) {
-                f = f.substring(0, f.length() - 1);
-            }
+        return whole + "." + (frac % 10 == 0 ? Long.toString(frac / 10) : (frac < 10 ? "0" : "") + frac);
+    }
+
+    private record Stamp(long second, String text) {
+    }
+
+    private volatile Stamp stamp = new Stamp(Long.MIN_VALUE, "");
+
+    /** The syslog time stamp, formatted once per second rather than once per line. */
+    private String stamp() {
+        long now = System.currentTimeMillis() / 1000;
+        Stamp s = stamp;
+        if (s.second() != now) {
+            s = new Stamp(now, ZonedDateTime.ofInstant(Instant.ofEpochSecond(now), zone).format(STAMP));
+            stamp = s;
         }
-        return f;
+        return s.text();
     }
 
     private void line(String service, String text) {
-        String stamp = ZonedDateTime.now(zone).format(STAMP);
+        String stamp = stamp();
         String line = stamp + " " + hostname + " " + syslogName + "/" + service + "[" + pid + "]: " + text + "\n";
         byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
         synchronized (this) {

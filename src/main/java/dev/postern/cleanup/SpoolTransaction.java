@@ -68,12 +68,27 @@ final class SpoolTransaction implements CleanupTransaction {
         recipients.add(recipient);
     }
 
+    /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
+    private final ByteArrayOutputStream unsent = new ByteArrayOutputStream();
+    private static final int HAND_OFF_BYTES = 256 * 1024;
+
     @Override
     public void write(ByteBuf chunk) {
         byte[] bytes = new byte[chunk.readableBytes()];
         chunk.readBytes(bytes);
         chunk.release();
-        chain = chain.thenRunAsync(() -> append(bytes), io);
+        unsent.write(bytes, 0, bytes.length);
+        if (unsent.size() >= HAND_OFF_BYTES) {
+            handOff();
+        }
+    }
+
+    private void handOff() {
+        if (unsent.size() > 0) {
+            byte[] bytes = unsent.toByteArray();
+            unsent.reset();
+            chain = chain.thenRunAsync(() -> append(bytes), io);
+        }
     }
 
     private void append(byte[] bytes) {
@@ -126,7 +141,12 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public CompletableFuture<Void> commit() {
         CompletableFuture<Void> done = new CompletableFuture<>();
+        byte[] rest = unsent.toByteArray();
+        unsent.reset();
         chain = chain.thenRunAsync(() -> {
+            if (rest.length > 0) {
+                append(rest);
+            }
             try {
                 if (tooBig) {
                     throw new SmtpException(Reply.of(552, "5.3.4", "Error: message file too big"));
@@ -169,6 +189,7 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public void abort() {
         aborted = true;
+        unsent.reset();
         chain = chain.thenRunAsync(this::discard, io);
     }
 

@@ -4,7 +4,8 @@
  * <h2>Description</h2>
  * The single intake of the queue. A {@link dev.postern.cleanup.CleanupTransaction} receives the
  * recipients and the content (smtpd's Received header first), holds the header section in memory
- * (at most header_size_limit) to add a missing Message-Id and Date at its end, streams the rest to
+ * (at most header_size_limit) to add a missing Message-Id and Date at its end, streams the rest (in
+ * hand-offs of up to 256 KiB, so a small message costs one I/O task) to
  * a temp file, and on commit fsyncs, publishes the file under its queue ID (group commit) and only
  * then completes, logs {@code QID: message-id=<...>} and wakes qmgr. All file I/O runs on
  * cleanup's threads; callers on Netty event loops never block.

@@ -36,7 +36,7 @@ postern ca client --dir "$W/ca" --cn desktop.example.org --out-cert "$W/client-c
 cp "$W/ca/ca-cert.pem" "$W/CAcert.pem"
 chmod 644 "$W"/*.pem
 
-postern sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 
 # Postern with the seed's lines.
 mkdir -p "$W/postern"

@@ -89,7 +89,7 @@ public final class Params {
         p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax).");
         p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.");
         p(m, "smtpd_tls_wrappermode", BOOL, "no", "Implicit TLS (port 465).");
-        p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS session tickets (some Microsoft clients fail with TLS 1.3 tickets).");
+        p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS 1.2 session tickets. Does not stop TLS 1.3 tickets (BoringSSL and the JDK give no switch for them).");
         // Queue
         p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.");
         p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.");

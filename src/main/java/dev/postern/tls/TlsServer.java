@@ -29,6 +29,14 @@ import javax.net.ssl.SSLEngine;
  * (421 on the next command) instead of a handshake alert the client cannot explain.
  */
 public final class TlsServer {
+    static {
+        // JDK provider: refuse client-initiated TLS 1.2 renegotiation (BoringSSL refuses it anyway).
+        // The JDK reads this once, at its first handshake; the daemon loads this class before any.
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+    }
+
     private final SslContext context;
     private final CertificateJudge judge;
     private final String provider;
@@ -74,9 +82,10 @@ public final class TlsServer {
     }
 
     /**
-     * Netty's OpenSSL contexts start with tickets disabled; setting ticket keys turns them on
-     * (keys are random per process, so a restart invalidates old tickets). The JDK provider follows
-     * the JVM-wide jdk.tls.server.enableSessionTicketExtension property.
+     * Netty's OpenSSL contexts start with TLS 1.2 tickets disabled; setting ticket keys turns them
+     * on (keys are random per process, so a restart invalidates old tickets). TLS 1.3 tickets are
+     * sent either way: BoringSSL ignores its no-ticket option for TLS 1.3 and the JDK has no
+     * per-server switch, so postern_smtpd_tls_session_tickets=no only affects TLS 1.2.
      */
     private static void configureTickets(SslContext ctx, boolean tickets) {
         SSLSessionContext sc = ctx.sessionContext();

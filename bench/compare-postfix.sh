@@ -12,6 +12,7 @@ WARMUP=${WARMUP:-2000}   # messages per MTA and scenario before measuring: JIT, 
 CONCURRENCY=${CONCURRENCY:-20}
 SIZE=${SIZE:-4096}
 IDLE=${IDLE:-1000}
+ROUNDS=${ROUNDS:-3}      # measured runs per MTA and scenario, interleaved; the ratios use the medians
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
 [ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
@@ -143,13 +144,15 @@ run() { # mta per_connection messages
   echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($cpu1-$cpu0)*1000/$HZ/$n,3))") delivered=$(( $(sent_count "$mta") - before ))"
 }
 
-echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; Postern JVM options: $POSTERN_JAVA_OPTS; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
-declare -A R
+echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; rounds: $ROUNDS; Postern JVM options: $POSTERN_JAVA_OPTS; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
 for pc in 1 20; do
-  for mta in postern postfix; do
-    run "$mta" "$pc" "$WARMUP" >/dev/null   # warm-up
-    R[$mta,$pc]=$(run "$mta" "$pc" "$MESSAGES")
-    echo "$mta per_connection=$pc ${R[$mta,$pc]}"
+  for mta in postern postfix; do run "$mta" "$pc" "$WARMUP" >/dev/null; done   # warm-up
+  # Rounds alternate between the MTAs so that a slow spell of this shared machine hits both.
+  for round in $(seq 1 "$ROUNDS"); do
+    for mta in postern postfix; do
+      r=$(run "$mta" "$pc" "$MESSAGES")
+      echo "$mta per_connection=$pc round=$round $r" | tee -a "$W/results"
+    done
   done
 done
 for mta in postern postfix; do
@@ -159,13 +162,28 @@ for mta in postern postfix; do
   sleep 6; r1=$(rss_kb "$mta"); wait $b || true
   echo "$mta idle_sessions=$IDLE $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
 done
-field() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1==k{print $2}'; }
-for pc in 1 20; do
-  a=${R[postern,$pc]}; b=${R[postfix,$pc]}
-  python3 - "$pc" "$(field "$a" msgs_per_s)" "$(field "$b" msgs_per_s)" "$(field "$a" p99_ms)" "$(field "$b" p99_ms)" \
-      "$(field "$a" cpu_ms_per_msg)" "$(field "$b" cpu_ms_per_msg)" <<'PY'
-import sys
-pc, a_t, b_t, a_p, b_p, a_c, b_c = sys.argv[1], *map(float, sys.argv[2:])
-print(f"RATIO per_connection={pc} throughput_postern/postfix={a_t/b_t:.2f} p99_postern/postfix={a_p/b_p:.2f} cpu_per_msg_postern/postfix={a_c/b_c:.2f}")
+# Medians per MTA and scenario, then the ratios of the medians; errors and undelivered mail are
+# summed, since any of them makes the run invalid.
+python3 - "$W/results" <<'PY'
+import sys, statistics
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    kv = dict(x.split("=", 1) for x in f[1:] if "=" in x)
+    rows.setdefault((f[0], kv["per_connection"]), []).append(kv)
+def med(mta, pc, k): return statistics.median(float(r[k]) for r in rows[(mta, pc)])
+for pc in ("1", "20"):
+    for mta in ("postern", "postfix"):
+        rs = rows[(mta, pc)]
+        lost = sum(int(r["msgs"]) - int(r["delivered"]) for r in rs)
+        print(f"MEDIAN {mta} per_connection={pc} rounds={len(rs)} msgs_per_s={med(mta, pc, 'msgs_per_s'):.1f} "
+              f"p50_ms={med(mta, pc, 'p50_ms'):.2f} p95_ms={med(mta, pc, 'p95_ms'):.2f} p99_ms={med(mta, pc, 'p99_ms'):.2f} "
+              f"cpu_ms_per_msg={med(mta, pc, 'cpu_ms_per_msg'):.3f} errors={sum(int(r['errors']) for r in rs)} undelivered={lost}")
+for pc in ("1", "20"):
+    t = med("postern", pc, "msgs_per_s") / med("postfix", pc, "msgs_per_s")
+    p = med("postern", pc, "p99_ms") / med("postfix", pc, "p99_ms")
+    c = med("postern", pc, "cpu_ms_per_msg") / med("postfix", pc, "cpu_ms_per_msg")
+    spread = [float(a["cpu_ms_per_msg"]) / float(b["cpu_ms_per_msg"]) for a, b in zip(rows[("postern", pc)], rows[("postfix", pc)])]
+    print(f"RATIO per_connection={pc} throughput_postern/postfix={t:.2f} p99_postern/postfix={p:.2f} "
+          f"cpu_per_msg_postern/postfix={c:.2f} (per-round cpu ratios: {', '.join(f'{x:.2f}' for x in spread)})")
 PY
-done

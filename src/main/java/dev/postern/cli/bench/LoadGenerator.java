@@ -63,6 +63,13 @@ public final class LoadGenerator {
         for (int w = 0; w < o.concurrency(); w++) {
             Thread t = new Thread(() -> {
                 while (remaining.get() > 0) {
+                    if (errors.get() > Math.max(100, o.messages())) {
+                        // the server refuses or does not answer: stop instead of spinning (checked first,
+                        // because every failed step below skips to the next connection with continue)
+                        System.err.println("bench: giving up after " + errors.get() + " errors");
+                        remaining.set(0);
+                        break;
+                    }
                     try (SmtpProbe c = new SmtpProbe(group, o.server(), 60_000)) {
                         if (code(c.reply()) != 220 || code(c.command("EHLO bench.example")) != 250) {
                             errors.incrementAndGet();
@@ -103,9 +110,6 @@ public final class LoadGenerator {
                         if (errors.incrementAndGet() == 1) {
                             System.err.println("bench: first error: " + e);
                         }
-                    }
-                    if (errors.get() > Math.max(100, o.messages())) {
-                        remaining.set(0); // the server is not answering: stop instead of spinning
                     }
                 }
             }, "bench-" + w);

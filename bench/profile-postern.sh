@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Where Postern's CPU goes: runs Postern alone (the compare-postfix.sh configuration, relaying to the
+# sink), warms it up, then reports CPU milliseconds per message for each group of threads (by thread
+# name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
+# Env: PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
+#      POSTERN_JAVA_OPTS (as bin/postern).
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
+JAR="$here/target/postern.jar"
+[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+W=$(mktemp -d /tmp/postern-prof.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+SINK=$(free_port); PPORT=$(free_port)
+postern() { java -jar "$JAR" "$@"; }
+postern ca init --dir "$W/ca" --cn "Bench CA" >/dev/null
+postern ca server --dir "$W/ca" --cn localhost --dns localhost --dns 127.0.0.1 --out-cert "$W/server-cert.pem" --out-key "$W/server-key.pem" >/dev/null
+postern ca client --dir "$W/ca" --cn desktop.example.org --out-cert "$W/client-cert.pem" --out-key "$W/client-key.pem" >/dev/null
+java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+mkdir -p "$W/postern"
+cat >"$W/postern/main.cf" <<CF
+smtpd_tls_req_ccert = yes
+smtpd_tls_CAfile = $W/ca/ca-cert.pem
+smtpd_tls_cert_file = $W/server-cert.pem
+smtpd_tls_key_file = $W/server-key.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+myhostname = localhost
+mynetworks = 192.0.2.0/24
+smtpd_client_connection_count_limit = 0
+queue_directory = $W/postern/queue
+maillog_file = $W/postern/maillog
+relayhost = [127.0.0.1]:$SINK
+CF
+cat >"$W/postern/master.cf" <<CF
+127.0.0.1:$PPORT inet n - n - - smtpd
+  -o smtpd_enforce_tls=yes
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+CF
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
+for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
+sent() { grep -c "status=sent" "$W/postern/maillog" 2>/dev/null || true; }
+load() {
+  local n=$1 before; before=$(sent)
+  postern bench --server 127.0.0.1:$PPORT --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+      --ca "$W/ca/ca-cert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE | grep '^RESULT'
+  for i in $(seq 1 600); do [ "$(( $(sent) - before ))" -ge "$n" ] && break; sleep 0.1; done
+}
+threads() { for t in /proc/$P/task/*; do
+  echo "$(cat $t/comm 2>/dev/null | tr -d '0-9' | tr ' ' '_') $(awk '{print $14+$15}' $t/stat 2>/dev/null || echo 0)"; done |
+  awk '{s[$1]+=$2} END {for (k in s) print k, s[k]}' | sort; }
+load "$WARM" >/dev/null
+threads >"$W/t0"; p0=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
+load "$N"
+threads >"$W/t1"; p1=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
+HZ=$(getconf CLK_TCK)
+echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
+join -a2 -e0 -o 0,1.2,2.2 "$W/t0" "$W/t1" | awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg\n", $1, d*1000/hz/n}' | sort -k2 -nr

@@ -129,7 +129,7 @@ public final class QueueManager implements AutoCloseable {
         Instant picked = clock.instant();
         Path active;
         try {
-            active = spool.move(file, Spool.Queue.ACTIVE);
+            active = spool.activate(file);
         } catch (IOException e) {
             log.warning("qmgr", id + ": cannot move to active: " + e.getMessage());
             inFlight.remove(id);

@@ -1,0 +1,157 @@
+package dev.postern.queue;
+
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.QueueId;
+import dev.postern.mail.ReversePath;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The spool on a real file system: commit, the queue moves, recovery, partial rewrites. */
+class SpoolTest {
+    @TempDir
+    Path dir;
+    Spool spool;
+
+    @BeforeEach
+    void open() throws IOException {
+        spool = Spool.open(dir);
+    }
+
+    @AfterEach
+    void close() {
+        spool.close();
+    }
+
+    private QueueEnvelope envelope(QueueId id, String... rcpts) {
+        List<MailAddress> list = new ArrayList<>();
+        for (String r : rcpts) {
+            list.add(MailAddress.parse(r));
+        }
+        return new QueueEnvelope(id, Instant.ofEpochMilli(1_700_000_000_123L), ReversePath.of(MailAddress.parse("a@example.org")),
+                "desk.example.org[192.0.2.7]", "desk.example.org", "ESMTPS", false, list);
+    }
+
+    private Path commit(QueueId id, byte[] content, String... rcpts) throws Exception {
+        SpoolWriter w = new SpoolWriter(spool, id);
+        w.begin(envelope(id, rcpts));
+        w.write(ByteBuffer.wrap(content));
+        CompletableFuture<Void> done = w.commit();
+        done.get(10, TimeUnit.SECONDS);
+        return dir.resolve("incoming").resolve(id.toString());
+    }
+
+    private static byte[] read(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void committedMessageIsPublishedUnderItsIdWithEnvelopeAndExactContent() throws Exception {
+        QueueId id = QueueId.next();
+        byte[] content = "Subject: x\r\n\r\nbody\r\n..dot\r\n".getBytes(StandardCharsets.UTF_8);
+        Path f = commit(id, content, "b@example.net", "c@example.net");
+        assertTrue(Files.exists(f));
+        assertEquals(List.of(f), spool.list(Spool.Queue.INCOMING), "no temp file is listed, the message is");
+        QueuedMessage m = spool.read(f);
+        assertEquals(id, m.envelope().id());
+        assertEquals("a@example.org", m.envelope().sender().toString());
+        assertEquals(List.of(MailAddress.parse("b@example.net"), MailAddress.parse("c@example.net")), m.envelope().recipients());
+        assertEquals(Instant.ofEpochMilli(1_700_000_000_123L), m.envelope().arrival());
+        assertEquals(content.length, m.content().size());
+        assertArrayEquals(content, read(m.content().open()));
+    }
+
+    @Test
+    void activateThenRemove() throws Exception {
+        Path f = commit(QueueId.next(), "x\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net");
+        Path active = spool.activate(f);
+        assertFalse(Files.exists(f));
+        assertEquals(List.of(active), spool.list(Spool.Queue.ACTIVE));
+        spool.remove(active);
+        assertTrue(spool.list(Spool.Queue.ACTIVE).isEmpty());
+        assertTrue(spool.list(Spool.Queue.INCOMING).isEmpty());
+    }
+
+    @Test
+    void deferKeepsTheNextAttemptTimeAsMtime() throws Exception {
+        Path active = spool.activate(commit(QueueId.next(), "x\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net"));
+        Instant next = Instant.ofEpochSecond(Instant.now().getEpochSecond() + 300);
+        Path deferred = spool.defer(active, next);
+        assertEquals(List.of(deferred), spool.list(Spool.Queue.DEFERRED));
+        assertEquals(next, spool.nextAttempt(deferred));
+    }
+
+    @Test
+    void recoveryRequeuesActiveMailAndDeletesUnfinishedTempFiles() throws Exception {
+        Path active = spool.activate(commit(QueueId.next(), "x\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net"));
+        QueueId unfinished = QueueId.next();
+        SpoolWriter w = new SpoolWriter(spool, unfinished);
+        w.begin(envelope(unfinished, "b@example.net"));
+        w.write(ByteBuffer.wrap("half a mess".getBytes(StandardCharsets.US_ASCII)));
+        // a crash here: the writer is never committed nor closed
+        spool.close();
+        spool = Spool.open(dir);
+        List<String> notes = spool.recover();
+        assertEquals(2, notes.size(), notes.toString());
+        assertTrue(spool.list(Spool.Queue.ACTIVE).isEmpty());
+        assertEquals(List.of(dir.resolve("incoming").resolve(active.getFileName())), spool.list(Spool.Queue.INCOMING));
+        try (var s = Files.list(dir.resolve("incoming"))) {
+            assertEquals(1, s.count(), "the temp file is gone");
+        }
+    }
+
+    @Test
+    void rewriteRecipientsKeepsContentAndDropsDeliveredRecipients() throws Exception {
+        byte[] content = "Subject: y\r\n\r\nline\r\n".getBytes(StandardCharsets.US_ASCII);
+        Path f = spool.activate(commit(QueueId.next(), content, "b@example.net", "c@example.net", "d@example.net"));
+        QueuedMessage m = spool.read(f);
+        spool.rewriteRecipients(m, m.envelope().withRecipients(List.of(MailAddress.parse("c@example.net"))));
+        QueuedMessage again = spool.read(f);
+        assertEquals(List.of(MailAddress.parse("c@example.net")), again.envelope().recipients());
+        assertArrayEquals(content, read(again.content().open()));
+    }
+
+    @Test
+    void aCorruptFileIsReportedNotGuessedAt() throws Exception {
+        Path f = dir.resolve("incoming").resolve(QueueId.next().toString());
+        Files.writeString(f, "not a queue file\n\nbody");
+        assertThrows(IOException.class, () -> spool.read(f));
+        spool.quarantine(f);
+        assertEquals(1, spool.list(Spool.Queue.CORRUPT).size());
+    }
+
+    @Test
+    void manyConcurrentCommitsAllBecomeDurable() throws Exception {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            QueueId id = QueueId.next();
+            SpoolWriter w = new SpoolWriter(spool, id);
+            w.begin(envelope(id, "b@example.net"));
+            w.write(ByteBuffer.wrap(("message " + i + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+            all.add(w.commit());
+        }
+        CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertEquals(200, spool.list(Spool.Queue.INCOMING).size());
+    }
+}

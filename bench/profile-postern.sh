@@ -3,7 +3,8 @@
 # sink), warms it up, then reports CPU milliseconds per message for each group of threads (by thread
 # name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
 # Env: PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
-#      POSTERN_JAVA_OPTS (as bin/postern).
+#      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
+#      read it with `perf report -i FILE --sort dso,sym`).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
@@ -51,13 +52,17 @@ load() {
       --ca "$W/ca/ca-cert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE | grep '^RESULT'
   for i in $(seq 1 600); do [ "$(( $(sent) - before ))" -ge "$n" ] && break; sleep 0.1; done
 }
-threads() { for t in /proc/$P/task/*; do
-  echo "$(cat $t/comm 2>/dev/null | tr -d '0-9' | tr ' ' '_') $(awk '{print $14+$15}' $t/stat 2>/dev/null || echo 0)"; done |
-  awk '{s[$1]+=$2} END {for (k in s) print k, s[k]}' | sort; }
+threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. a hand-off or a wait)
+  for t in /proc/$P/task/*; do
+    echo "$(cat $t/comm 2>/dev/null | tr -d '0-9' | tr ' ' '_') $(awk '{print $14+$15}' $t/stat 2>/dev/null || echo 0) $(awk '/^voluntary_ctxt/{print $2}' $t/status 2>/dev/null || echo 0)"
+  done | awk '{s[$1]+=$2; c[$1]+=$3} END {for (k in s) print k, s[k], c[k]}' | sort; }
 load "$WARM" >/dev/null
 threads >"$W/t0"; p0=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
+if [ -n "${PERF:-}" ]; then perf record -q -g -o "$PERF" -p "$P" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; fi
 load "$N"
+if [ -n "${PERF:-}" ]; then kill -INT $PERFPID; wait $PERFPID || true; fi
 threads >"$W/t1"; p1=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 HZ=$(getconf CLK_TCK)
 echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
-join -a2 -e0 -o 0,1.2,2.2 "$W/t0" "$W/t1" | awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg\n", $1, d*1000/hz/n}' | sort -k2 -nr
+join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
+  awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg  %5.1f sleeps/msg\n", $1, d*1000/hz/n, ($5-$4)/n}' | sort -k2 -nr

@@ -27,7 +27,9 @@ public final class SpoolWriter implements AutoCloseable {
     }
 
     public void begin(QueueEnvelope envelope) throws IOException {
-        channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        channel = spool.reuseRecycled(temp)
+                ? FileChannel.open(temp, StandardOpenOption.WRITE)
+                : FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         write(ByteBuffer.wrap(envelope.header()));
     }
 
@@ -39,7 +41,9 @@ public final class SpoolWriter implements AutoCloseable {
 
     /** fsync(file), then rename + fsync(dir) via the group committer; the future says when durable. */
     public CompletableFuture<Void> commit() throws IOException {
-        channel.force(true);
+        channel.truncate(channel.position()); // a recycled file may be longer than this message
+        // fdatasync: the data and the size, which is all a reader needs; not the timestamps.
+        channel.force(false);
         channel.close();
         channel = null;
         return spool.publish(temp, id);

@@ -154,4 +154,50 @@ class SpoolTest {
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertEquals(200, spool.list(Spool.Queue.INCOMING).size());
     }
+
+    @Test
+    void aDeliveredFileIsReusedForTheNextMessageWithNothingOfTheOldContentLeft() throws Exception {
+        byte[] big = ("Subject: old\r\n\r\n" + "secret old line\r\n".repeat(2000)).getBytes(StandardCharsets.US_ASCII);
+        Path first = spool.activate(commit(QueueId.next(), big, "b@example.net"));
+        Object inode = Files.readAttributes(first, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        spool.remove(first);
+        assertFalse(Files.exists(first));
+        try (var s = Files.list(dir.resolve("recycle"))) {
+            assertEquals(1, s.count(), "kept for reuse");
+        }
+        byte[] small = "Subject: new\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
+        Path second = commit(QueueId.next(), small, "c@example.net");
+        if (inode != null) {
+            assertEquals(inode, Files.readAttributes(second, java.nio.file.attribute.BasicFileAttributes.class).fileKey(),
+                    "the same file (inode) was reused");
+        }
+        QueuedMessage m = spool.read(second);
+        assertArrayEquals(small, read(m.content().open()));
+        assertFalse(Files.readString(second, StandardCharsets.ISO_8859_1).contains("secret"), "truncated to the new message");
+        try (var s = Files.list(dir.resolve("recycle"))) {
+            assertEquals(0, s.count());
+        }
+    }
+
+    @Test
+    void recyclingIsBoundedAndSurvivesARestart() throws Exception {
+        List<Path> active = new ArrayList<>();
+        for (int i = 0; i < Spool.RECYCLE_LIMIT + 10; i++) {
+            active.add(spool.activate(commit(QueueId.next(), "x\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net")));
+        }
+        for (Path f : active) {
+            spool.remove(f);
+        }
+        try (var s = Files.list(dir.resolve("recycle"))) {
+            assertEquals(Spool.RECYCLE_LIMIT, s.count(), "the rest were deleted");
+        }
+        assertTrue(spool.list(Spool.Queue.ACTIVE).isEmpty());
+        spool.close();
+        spool = Spool.open(dir);
+        Path reused = commit(QueueId.next(), "y\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net");
+        assertArrayEquals("y\r\n".getBytes(StandardCharsets.US_ASCII), read(spool.read(reused).content().open()));
+        try (var s = Files.list(dir.resolve("recycle"))) {
+            assertEquals(Spool.RECYCLE_LIMIT - 1, s.count(), "the reopened spool reuses what the last run kept");
+        }
+    }
 }

@@ -26,7 +26,7 @@ public final class Params {
         Map<String, Param> m = new LinkedHashMap<>();
         // Identity and environment
         p(m, "config_directory", STRING, "/etc/postern", "Directory with main.cf and master.cf (set by -c).");
-        p(m, "queue_directory", STRING, "/var/spool/postern", "Spool: incoming, active, deferred, hold, corrupt, pid.");
+        p(m, "queue_directory", STRING, "/var/spool/postern", "Spool: incoming, active, deferred, hold, corrupt, pid, recycle.");
         p(m, "data_directory", STRING, "/var/lib/postern", "Directory for Postern's own data files.");
         p(m, "mail_name", STRING, "Postern", "Mail system name in the SMTP greeting and Received headers.");
         p(m, "mail_version", STRING, "0.1", "Postern version.");

@@ -153,11 +153,10 @@ public final class SmtpInputDecoder extends ByteToMessageDecoder {
         }
         int mark = content.writerIndex();
         content.writeBytes(in, from, n);
-        for (int i = mark; i < content.writerIndex(); i++) {
-            byte b = content.getByte(i);
-            if (b == CR || b == LF) {
-                content.setByte(i, ' ');
-            }
+        // Lines are split at LF, so only a stray CR can be inside; indexOf scans a word at a time.
+        int end = content.writerIndex();
+        for (int i = content.indexOf(mark, end, CR); i >= 0; i = content.indexOf(i + 1, end, CR)) {
+            content.setByte(i, ' ');
         }
         in.readerIndex(start + len);
     }

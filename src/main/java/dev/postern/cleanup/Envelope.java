@@ -6,8 +6,9 @@ import java.time.Instant;
 
 /**
  * What smtpd (or sendmail) knows when a transaction opens. {@code client} is Postfix's
- * {@code name[addr]} form; {@code protocol} is ESMTP, ESMTPS, SMTP, ...
+ * {@code name[addr]} form; {@code protocol} is ESMTP, ESMTPS, SMTP, ...; {@code eightBitMime} is
+ * the client's BODY=8BITMIME.
  */
 public record Envelope(ReversePath sender, String client, String helo, String protocol, Instant arrival,
-                       boolean smtpUtf8, String service) {
+                       boolean smtpUtf8, boolean eightBitMime, String service) {
 }

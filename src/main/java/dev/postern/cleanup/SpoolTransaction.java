@@ -135,7 +135,7 @@ final class SpoolTransaction implements CleanupTransaction {
     private void begin() throws IOException {
         writer = new SpoolWriter(spool, id);
         writer.begin(new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
-                envelope.protocol(), envelope.smtpUtf8(), recipients));
+                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), recipients));
     }
 
     @Override

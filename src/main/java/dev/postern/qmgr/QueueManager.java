@@ -205,7 +205,7 @@ public final class QueueManager implements AutoCloseable {
         }
         var env = m.envelope();
         return agent.deliver(new DeliveryRequest(env.id(), env.sender(), rcpts, route.transport(), route.nexthop(),
-                m.content(), env.arrival(), true, env.smtpUtf8()));
+                m.content(), env.arrival(), env.eightBitMime(), env.smtpUtf8()));
     }
 
     private boolean expired(Instant arrival, Instant now) {

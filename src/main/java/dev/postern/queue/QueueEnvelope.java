@@ -24,6 +24,7 @@ import java.util.List;
  * helo fred
  * protocol ESMTPS
  * smtputf8 0
+ * body 8bitmime        (only when the client declared BODY=8BITMIME)
  * rcpt bob@example.org
  * (blank line, then the message content exactly as received, CRLF line endings)
  * </pre>
@@ -31,7 +32,7 @@ import java.util.List;
  * done ones.
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
-                            String protocol, boolean smtpUtf8, List<MailAddress> recipients) {
+                            String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients) {
     static final String MAGIC = "postern-queue 1";
 
     public QueueEnvelope {
@@ -39,7 +40,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
     }
 
     public QueueEnvelope withRecipients(List<MailAddress> remaining) {
-        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, remaining);
+        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining);
     }
 
     byte[] header() {
@@ -52,6 +53,9 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                 .append("helo ").append(oneLine(helo)).append('\n')
                 .append("protocol ").append(protocol).append('\n')
                 .append("smtputf8 ").append(smtpUtf8 ? 1 : 0).append('\n');
+        if (eightBitMime) {
+            sb.append("body 8bitmime\n");
+        }
         for (MailAddress r : recipients) {
             sb.append("rcpt ").append(r).append('\n');
         }
@@ -102,6 +106,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         String helo = "";
         String protocol = "ESMTP";
         boolean utf8 = false;
+        boolean eightBit = false;
         List<MailAddress> rcpts = new ArrayList<>();
         try {
             for (String l : lines.subList(1, lines.size())) {
@@ -116,6 +121,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                     case "helo" -> helo = value;
                     case "protocol" -> protocol = value;
                     case "smtputf8" -> utf8 = value.equals("1");
+                    case "body" -> eightBit = value.equals("8bitmime");
                     case "rcpt" -> rcpts.add(MailAddress.parse(value));
                     default -> { } // unknown records from newer versions are ignored
                 }
@@ -126,6 +132,6 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         if (id == null || arrival == null || sender == null) {
             throw new IOException("queue file lacks id, arrival or sender");
         }
-        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, rcpts);
+        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts);
     }
 }

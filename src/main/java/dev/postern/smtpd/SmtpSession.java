@@ -66,6 +66,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private ReversePath sender;
     private boolean smtputf8;
+    private boolean eightBitMime; // MAIL FROM ... BODY=8BITMIME, carried to the next hop
     private final List<MailAddress> recipients = new ArrayList<>();
     private int rejectedRecipients;
     private CleanupTransaction transaction;
@@ -424,6 +425,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>");
         }
         boolean utf8 = false;
+        boolean eightBit = false;
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             switch (p.getKey()) {
                 case "SIZE" -> {
@@ -442,6 +444,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
                         return Reply.of(501, "5.5.4", "Unsupported BODY parameter value");
                     }
+                    eightBit = body.equals("8BITMIME");
                 }
                 case "SMTPUTF8" -> {
                     if (!settings.smtputf8()) {
@@ -463,6 +466,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(501, "5.1.7", "Bad sender address syntax");
         }
         smtputf8 = utf8;
+        eightBitMime = eightBit;
         return Reply.of(250, "2.1.0", "Ok");
     }
 
@@ -503,7 +507,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (transaction == null) {
             try {
                 transaction = services.cleanup().open(new Envelope(sender, client, helo, protocol(), Instant.now(),
-                        smtputf8, settings.serviceName()));
+                        smtputf8, eightBitMime, settings.serviceName()));
             } catch (Exception e) {
                 services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());
                 return Reply.of(451, "4.3.0", "Error: queue file write error");
@@ -632,6 +636,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         abortTransaction();
         sender = null;
         smtputf8 = false;
+        eightBitMime = false;
         recipients.clear();
         rejectedRecipients = 0;
     }

@@ -48,7 +48,7 @@ class SpoolTest {
             list.add(MailAddress.parse(r));
         }
         return new QueueEnvelope(id, Instant.ofEpochMilli(1_700_000_000_123L), ReversePath.of(MailAddress.parse("a@example.org")),
-                "desk.example.org[192.0.2.7]", "desk.example.org", "ESMTPS", false, list);
+                "desk.example.org[192.0.2.7]", "desk.example.org", "ESMTPS", false, true, list);
     }
 
     private Path commit(QueueId id, byte[] content, String... rcpts) throws Exception {
@@ -78,6 +78,7 @@ class SpoolTest {
         assertEquals("a@example.org", m.envelope().sender().toString());
         assertEquals(List.of(MailAddress.parse("b@example.net"), MailAddress.parse("c@example.net")), m.envelope().recipients());
         assertEquals(Instant.ofEpochMilli(1_700_000_000_123L), m.envelope().arrival());
+        assertTrue(m.envelope().eightBitMime(), "BODY=8BITMIME is kept");
         assertEquals(content.length, m.content().size());
         assertArrayEquals(content, read(m.content().open()));
     }

@@ -90,12 +90,14 @@ public final class MailLog {
 
     /**
      * A delivery record. {@code beforeQmgr} and {@code inQmgr} are the a and b parts of
-     * {@code delays=a/b/c/d}; c and d come from the result.
+     * {@code delays=a/b/c/d}; c and d come from the result. {@code conn_use=} only for a reused
+     * connection, as Postfix's log_adhoc.c does.
      */
     public void delivery(String service, String queueId, RecipientResult r, Instant arrival, Instant now,
                          Duration beforeQmgr, Duration inQmgr) {
         Duration total = Duration.between(arrival, now);
         info(service, queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
+                + (r.connectionUse() > 1 ? ", conn_use=" + r.connectionUse() : "")
                 + ", delay=" + delay(total)
                 + ", delays=" + delay(beforeQmgr) + "/" + delay(inQmgr) + "/" + delay(r.connectSetup())
                 + "/" + delay(r.transmission())

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * Connections idle longer than the limit are closed with QUIT.
  */
 final class ConnectionCache implements AutoCloseable {
-    record Idle(SmtpConnection connection, String relay, List<String> capabilities, long since) {
+    /** {@code uses}: transactions done on the connection so far (Postfix's reuse_count + 1). */
+    record Idle(SmtpConnection connection, String relay, List<String> capabilities, int uses, long since) {
     }
 
     private final long limitNanos;
@@ -38,7 +39,8 @@ final class ConnectionCache implements AutoCloseable {
         }
         Idle i;
         while ((i = q.pollLast()) != null) {
-            if (System.nanoTime() - i.since() < limitNanos) {
+            // A connection the server closed, or spoke on unasked, cannot take a transaction.
+            if (System.nanoTime() - i.since() < limitNanos && i.connection().idle()) {
                 return i;
             }
             quit(i);
@@ -46,8 +48,8 @@ final class ConnectionCache implements AutoCloseable {
         return null;
     }
 
-    void put(String key, SmtpConnection c, String relay, List<String> caps) {
-        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(new Idle(c, relay, caps, System.nanoTime()));
+    void put(String key, SmtpConnection c, String relay, List<String> caps, int uses) {
+        idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(new Idle(c, relay, caps, uses, System.nanoTime()));
     }
 
     private void expire() {

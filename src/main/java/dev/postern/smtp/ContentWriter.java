@@ -1,55 +1,63 @@
 package dev.postern.smtp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
 /**
  * Turns queued content into DATA bytes: dot-stuffing (a line starting with '.' gets another), stray
  * CR or LF that is not part of CRLF replaced by a space (Postfix cleanup_replace_stray_cr_lf, so
  * nothing we relay can end the data early at the next hop), a final CRLF added when missing, and
- * the terminating {@code .CRLF}. Stateful across chunks.
+ * the terminating {@code .CRLF}. Stateful across chunks; appends to the caller's buffer so a small
+ * message and its terminator go out in one write.
  */
 final class ContentWriter {
     private boolean atLineStart = true;
     private boolean pendingCr;
 
-    ByteBuf chunk(byte[] in, int len) {
-        ByteBuf out = Unpooled.buffer(len + len / 32 + 8);
-        for (int i = 0; i < len; i++) {
+    void chunk(byte[] in, int len, ByteBuf out) {
+        int i = 0;
+        while (i < len) {
             byte b = in[i];
             if (pendingCr) {
                 pendingCr = false;
                 if (b == '\n') {
                     out.writeByte('\r').writeByte('\n');
                     atLineStart = true;
+                    i++;
                     continue;
                 }
-                emit(out, (byte) ' ');
+                space(out);
             }
             if (b == '\r') {
                 pendingCr = true;
+                i++;
             } else if (b == '\n') {
-                emit(out, (byte) ' ');
+                space(out);
+                i++;
             } else {
-                emit(out, b);
+                if (atLineStart && b == '.') {
+                    out.writeByte('.');
+                }
+                // Copy the rest of the line in one go: only CR and LF need a decision.
+                int end = i + 1;
+                while (end < len && in[end] != '\r' && in[end] != '\n') {
+                    end++;
+                }
+                out.writeBytes(in, i, end - i);
+                atLineStart = false;
+                i = end;
             }
         }
-        return out;
     }
 
-    private void emit(ByteBuf out, byte b) {
-        if (atLineStart && b == '.') {
-            out.writeByte('.');
-        }
-        out.writeByte(b);
+    private void space(ByteBuf out) {
+        out.writeByte(' ');
         atLineStart = false;
     }
 
     /** The end of the message: completes the last line and adds the terminator. */
-    ByteBuf finish() {
-        ByteBuf out = Unpooled.buffer(8);
+    void finish(ByteBuf out) {
         if (pendingCr) {
-            emit(out, (byte) ' ');
+            space(out);
             pendingCr = false;
         }
         if (!atLineStart) {
@@ -57,6 +65,5 @@ final class ContentWriter {
         }
         out.writeByte('.').writeByte('\r').writeByte('\n');
         atLineStart = true;
-        return out;
     }
 }

@@ -10,6 +10,7 @@ import dev.postern.protocol.NettyTransport;
 import dev.postern.tls.TlsClient;
 import dev.postern.tls.TlsServer;
 import dev.postern.tls.TlsSetupException;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslHandler;
 
@@ -25,11 +26,15 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * smtp - the SMTP client delivery agent: one connection per request to the next hop, STARTTLS by
- * TLS policy, the client certificate presented when configured, then MAIL, RCPT, DATA with one
- * result per recipient, worded as Postfix logs them. Never throws for delivery problems.
+ * smtp - the SMTP client delivery agent: a cached or new connection to the next hop, STARTTLS by
+ * TLS policy, the client certificate presented when configured, then MAIL, RCPT, DATA (pipelined
+ * when offered) with one result per recipient, worded as Postfix logs them. Never throws for
+ * delivery problems.
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
+    /** Content is written in batches of about this size. */
+    private static final int CHUNK = 65536;
+
     private final SmtpClientSettings settings;
     private final MailLog log;
     private final TlsClient tls;
@@ -69,6 +74,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         String relay = "none";
         String stage = "connecting";
         SmtpConnection conn;
+        /** Which transaction on conn this is (Postfix's conn_use). */
+        int connectionUse = 1;
+        /** The last transaction ended in a state where the connection can take the next one. */
+        boolean clean;
         boolean cached;
         List<MailAddress> pending;
 
@@ -116,41 +125,44 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 }
             }
             setupDone = System.nanoTime();
-            transaction(caps);
+            transaction(caps, false);
             keep(cacheKey, caps);
         }
 
         /**
-         * Delivers over a cached connection when one is idle for this next hop. A cached
-         * connection that fails its RSET is dropped and a new one is made; nothing was sent yet.
+         * Delivers over a cached connection when one is idle for this next hop. Postfix probes a
+         * cached connection with RSET first (smtp_reuse.c); we start the transaction at once and
+         * save that round trip on every message: a connection found dead before the server
+         * accepted MAIL FROM (lost, or 421) has taken nothing, so it is dropped without a trace
+         * and the next cached one, or a new one, carries the message.
          */
         private boolean reuse(String cacheKey) throws IOException {
-            ConnectionCache.Idle idle = cache.take(cacheKey);
-            while (idle != null) {
-                try {
-                    if (idle.connection().command("RSET", settings.heloTimeout()).code() == 250) {
-                        conn = idle.connection();
-                        relay = idle.relay();
-                        setupDone = System.nanoTime();
-                        transaction(idle.capabilities());
-                        keep(cacheKey, idle.capabilities());
-                        return true;
-                    }
-                } catch (IOException e) {
-                    if (conn != null) {
-                        throw e; // failed after the transaction started: report it
-                    }
+            ConnectionCache.Idle idle;
+            while ((idle = cache.take(cacheKey)) != null) {
+                conn = idle.connection();
+                relay = idle.relay();
+                connectionUse = idle.uses() + 1;
+                setupDone = System.nanoTime();
+                if (transaction(idle.capabilities(), true)) {
+                    keep(cacheKey, idle.capabilities());
+                    return true;
                 }
-                idle.connection().close();
-                idle = cache.take(cacheKey);
+                conn.close();
+                conn = null;
             }
+            relay = "none";
+            stage = "connecting";
+            connectionUse = 1;
+            setupDone = 0;
             return false;
         }
 
-        /** Returns a healthy connection to the cache instead of saying QUIT. */
+        /** Returns the connection to the cache instead of saying QUIT, if its transaction ended cleanly. */
         private void keep(String cacheKey, List<String> caps) {
-            cache.put(cacheKey, conn, relay, caps);
-            cached = true;
+            if (clean) {
+                cache.put(cacheKey, conn, relay, caps, connectionUse);
+                cached = true;
+            }
         }
 
         private boolean connect(NextHop hop) {
@@ -263,60 +275,164 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             return capabilities(r);
         }
 
-        private void transaction(List<String> caps) throws IOException {
+        /**
+         * One mail transaction. With PIPELINING (RFC 2920) MAIL FROM, every RCPT TO and DATA go out
+         * in one write and the replies are read in order, as Postfix's smtp does; otherwise one
+         * command per round trip. Returns false, having recorded nothing, when a reused connection
+         * turns out dead before MAIL FROM was accepted.
+         */
+        private boolean transaction(List<String> caps, boolean reused) throws IOException {
+            boolean pipelining = caps.contains("PIPELINING");
+            List<MailAddress> rcpts = List.copyOf(pending);
+            StringBuilder commands = mailFrom(caps);
+            if (pipelining) {
+                for (MailAddress rcpt : rcpts) {
+                    rcptTo(commands, rcpt);
+                }
+                commands.append("DATA\r\n");
+            }
             stage = "sending MAIL FROM";
-            StringBuilder mail = new StringBuilder("MAIL FROM:<").append(request.sender()).append('>');
+            conn.send(commands);
+            ServerReply r;
+            try {
+                r = conn.reply(settings.heloTimeout());
+            } catch (IOException e) {
+                if (reused) {
+                    return false;
+                }
+                throw e;
+            }
+            if (reused && r.code() == 421) {
+                return false;
+            }
+            boolean mailAccepted = r.positive();
+            if (!mailAccepted) {
+                failRemaining(r, said(r, "MAIL FROM"));
+            }
+            List<MailAddress> accepted = new ArrayList<>();
+            ServerReply data = pipelining ? pipelinedReplies(rcpts, mailAccepted, accepted)
+                    : mailAccepted ? lockStep(rcpts, accepted) : null;
+            if (data == null || data.code() != 354) {
+                for (MailAddress a : accepted) { // empty when DATA was not sent
+                    result(a, data, said(data, "DATA"));
+                }
+                abort();
+            } else if (accepted.isEmpty()) {
+                // Only when pipelined: DATA was accepted though no recipient was. RFC 2920 §3.1 says
+                // the client must then send just the terminating dot; the server refuses that empty
+                // transaction, and its reply, like Postfix, we read to stay in step and ignore.
+                stage = "sending end of data";
+                conn.send(".\r\n");
+                conn.reply(settings.dataDoneTimeout());
+                clean = true;
+            } else {
+                content(accepted);
+            }
+            return true;
+        }
+
+        /** The RCPT and DATA replies to a pipelined group; the DATA reply is returned. */
+        private ServerReply pipelinedReplies(List<MailAddress> rcpts, boolean mailAccepted, List<MailAddress> accepted)
+                throws IOException {
+            stage = "sending RCPT TO";
+            for (MailAddress rcpt : rcpts) {
+                ServerReply r = conn.reply(settings.heloTimeout());
+                // After a refused MAIL FROM these are 503s; the recipients already have their result.
+                if (mailAccepted) {
+                    recipient(rcpt, r, accepted);
+                }
+            }
+            stage = "sending DATA";
+            return conn.reply(settings.heloTimeout());
+        }
+
+        /** RCPT TO one at a time, then DATA if a recipient was accepted; the DATA reply or null. */
+        private ServerReply lockStep(List<MailAddress> rcpts, List<MailAddress> accepted) throws IOException {
+            stage = "sending RCPT TO";
+            for (MailAddress rcpt : rcpts) {
+                conn.send(rcptTo(new StringBuilder(), rcpt));
+                recipient(rcpt, conn.reply(settings.heloTimeout()), accepted);
+            }
+            if (accepted.isEmpty()) {
+                return null;
+            }
+            stage = "sending DATA";
+            return conn.command("DATA", settings.heloTimeout());
+        }
+
+        private StringBuilder mailFrom(List<String> caps) {
+            StringBuilder mail = new StringBuilder(256).append("MAIL FROM:<").append(request.sender()).append('>');
             if (caps.stream().anyMatch(c -> c.startsWith("SIZE"))) {
                 mail.append(" SIZE=").append(request.content().size());
             }
             if (request.smtpUtf8() && caps.contains("SMTPUTF8")) {
                 mail.append(" SMTPUTF8");
             }
-            ServerReply r = conn.command(mail.toString(), settings.heloTimeout());
-            if (!r.positive()) {
-                failRemaining(r, said(r, "MAIL FROM"));
-                return;
+            return mail.append("\r\n");
+        }
+
+        private StringBuilder rcptTo(StringBuilder out, MailAddress rcpt) {
+            return out.append("RCPT TO:<").append(rcpt).append(">\r\n");
+        }
+
+        private void recipient(MailAddress rcpt, ServerReply r, List<MailAddress> accepted) {
+            if (r.positive()) {
+                accepted.add(rcpt);
+            } else {
+                result(rcpt, r, said(r, "RCPT TO"));
             }
-            List<MailAddress> accepted = new ArrayList<>();
-            stage = "sending RCPT TO";
-            for (MailAddress rcpt : new ArrayList<>(pending)) {
-                r = conn.command("RCPT TO:<" + rcpt + ">", settings.heloTimeout());
-                if (r.positive()) {
-                    accepted.add(rcpt);
-                } else {
-                    result(rcpt, r, said(r, "RCPT TO"));
-                }
-            }
-            if (accepted.isEmpty()) {
-                return;
-            }
-            stage = "sending DATA";
-            r = conn.command("DATA", settings.heloTimeout());
-            if (r.code() != 354) {
-                for (MailAddress a : accepted) {
-                    result(a, r, said(r, "DATA"));
-                }
-                return;
-            }
+        }
+
+        /**
+         * The message and the end-of-data reply. A small message and its terminator leave in one
+         * write; larger ones in 64 KiB writes, each awaited so the body never piles up in memory.
+         */
+        private void content(List<MailAddress> accepted) throws IOException {
             stage = "sending message body";
+            long size = request.content().size();
             ContentWriter cw = new ContentWriter();
+            ByteBuf out = conn.buffer((int) Math.min(size, CHUNK) + 1024);
             try (InputStream in = request.content().open()) {
-                byte[] buf = new byte[65536];
+                byte[] buf = new byte[(int) Math.max(512, Math.min(size, CHUNK))];
                 int n;
                 while ((n = in.read(buf)) > 0) {
-                    conn.write(cw.chunk(buf, n));
+                    cw.chunk(buf, n, out);
+                    if (out.readableBytes() >= CHUNK) {
+                        ByteBuf full = out;
+                        out = conn.buffer(CHUNK + 1024);
+                        conn.write(full);
+                    }
                 }
+                cw.finish(out);
+            } catch (IOException | RuntimeException e) {
+                out.release();
+                throw e;
             }
-            conn.write(cw.finish());
+            conn.writeLast(out);
             stage = "waiting for the end of data reply";
-            r = conn.reply(settings.dataDoneTimeout());
+            ServerReply r = conn.reply(settings.dataDoneTimeout());
             for (MailAddress a : accepted) {
                 if (r.positive()) {
                     pending.remove(a);
-                    results.add(new RecipientResult.Sent(a, relay, r.dsn(), r.diagnostic(), setup(), transmission()));
+                    results.add(new RecipientResult.Sent(a, relay, r.dsn(), r.diagnostic(), setup(), transmission(),
+                            connectionUse));
                 } else {
                     result(a, r, said(r, "end of DATA"));
                 }
+            }
+            clean = r.code() != 421; // 421: the server is closing the connection
+        }
+
+        /**
+         * Ends a transaction that never reached the end of data with RSET, as Postfix does, so the
+         * next message can use the connection; a connection that fails this is not kept.
+         */
+        private void abort() {
+            try {
+                conn.send("RSET\r\n");
+                clean = conn.reply(settings.heloTimeout()).code() == 250;
+            } catch (IOException e) {
+                clean = false;
             }
         }
 
@@ -340,9 +456,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         private void result(MailAddress rcpt, ServerReply r, String diagnostic) {
             pending.remove(rcpt);
             results.add(r.code() >= 500 && r.code() < 600
-                    ? new RecipientResult.Bounced(rcpt, relay, r.dsn(), diagnostic, setup(), transmission())
+                    ? new RecipientResult.Bounced(rcpt, relay, r.dsn(), diagnostic, setup(), transmission(), connectionUse)
                     : new RecipientResult.Deferred(rcpt, relay, r.dsn().startsWith("5") ? "4.0.0" : r.dsn(), diagnostic,
-                    setup(), transmission()));
+                    setup(), transmission(), connectionUse));
         }
 
         void failRemaining(ServerReply r, String diagnostic) {
@@ -353,7 +469,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
         void failRemaining(String dsn, String diagnostic) {
             for (MailAddress rcpt : pending) {
-                results.add(new RecipientResult.Deferred(rcpt, relay, dsn, diagnostic, setup(), transmission()));
+                results.add(new RecipientResult.Deferred(rcpt, relay, dsn, diagnostic, setup(), transmission(), connectionUse));
             }
             pending.clear();
         }

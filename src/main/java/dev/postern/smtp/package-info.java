@@ -11,9 +11,13 @@
  * smtp_tls_verify_cert_match / smtp_tls_secure_cert_match or the policy's {@code match=}). The
  * capabilities learned before STARTTLS are discarded; bytes sent by the server behind its STARTTLS
  * reply abort the attempt (response injection). Content is dot-stuffed, stray CR/LF become spaces,
- * and only the final {@code CRLF.CRLF} ends the data. After a delivery the connection is kept idle
- * for 2 seconds and reused (after RSET) for the next message to the same next hop and TLS policy,
- * like Postfix's connection cache; the delivery line does not show {@code conn_use=} yet.
+ * and only the final {@code CRLF.CRLF} ends the data. When the server offers PIPELINING, MAIL FROM,
+ * every RCPT TO and DATA go out in one write (RFC 2920), as Postfix's smtp does; otherwise one
+ * command per round trip. A transaction that fails before the end of data is closed with RSET.
+ * After a delivery the connection is kept idle for 2 seconds and reused for the next message to
+ * the same next hop and TLS policy, like Postfix's connection cache, and the delivery line shows
+ * {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a cached connection found
+ * dead before MAIL FROM is accepted (lost, or 421) is silently replaced by a new one.
  *
  * <h2>Parameters</h2>
  * smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout, smtp_data_done_timeout,

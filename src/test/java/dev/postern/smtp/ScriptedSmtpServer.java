@@ -22,18 +22,33 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A scripted next hop (MockWebServer style) on plain JDK sockets: configurable STARTTLS offer and
- * reply, injected bytes, per-recipient replies; records commands, the raw DATA bytes as they
- * crossed the wire, and the client certificate presented.
+ * A scripted next hop (MockWebServer style) on plain JDK sockets: configurable STARTTLS and
+ * PIPELINING offers and replies, injected bytes, per-recipient replies, connections dropped after
+ * some messages; records commands, a transcript of both sides, the raw DATA bytes as they crossed
+ * the wire, and the client certificate presented. Like Postfix's smtpd, replies are held while
+ * more pipelined input is already waiting, so the transcript shows what the client sent before
+ * it got any reply.
  */
 final class ScriptedSmtpServer implements AutoCloseable {
     boolean offerStartTls = true;
+    boolean offerPipelining = true;
     String startTlsReply = "220 2.0.0 Ready to start TLS";
     String injectAfterStartTls = "";
+    /** The DATA reply when no recipient was accepted: Postfix's, or "354 ..." as some servers do. */
+    String dataWithoutRecipients = "554 5.5.1 Error: no valid recipients";
+    /** After this many messages on one connection, the connection is dropped (0: never). */
+    int messagesPerConnection;
+    /** How: true closes right after the last message's reply; false waits for the next MAIL. */
+    boolean closeWhenIdle;
+    /** Sent to that next MAIL before closing; null closes without a word. */
+    String mailReplyBeforeClose;
     IssuedCertificate certificate;
     final Map<String, String> rcptReplies = new ConcurrentHashMap<>();
     final List<String> commands = new CopyOnWriteArrayList<>();
+    /** "C: command" and "S: reply" in the order they crossed the wire. */
+    final List<String> transcript = new CopyOnWriteArrayList<>();
     final List<byte[]> rawData = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     volatile X509Certificate clientCertificate;
 
     private final ServerSocket socket;
@@ -57,23 +72,51 @@ final class ScriptedSmtpServer implements AutoCloseable {
         return socket.getLocalPort();
     }
 
+    /** The server side of one connection: replies are held while the client's next command is already here. */
+    private final class Wire {
+        final InputStream in;
+        final OutputStream out;
+        final StringBuilder held = new StringBuilder();
+
+        Wire(Socket s) throws IOException {
+            in = s.getInputStream();
+            out = s.getOutputStream();
+        }
+
+        void reply(String text) throws IOException {
+            held.append(text.endsWith("\r\n") ? text : text + "\r\n");
+            if (in.available() == 0) {
+                for (String line : held.toString().split("\r\n")) {
+                    transcript.add("S: " + line);
+                }
+                out.write(held.toString().getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                held.setLength(0);
+            }
+        }
+    }
+
     private void serve(Socket plain) throws Exception {
+        connections.incrementAndGet();
         Socket s = plain;
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        send(out, "220 scripted.test ESMTP");
+        Wire w = new Wire(s);
+        w.reply("220 scripted.test ESMTP");
         boolean tls = false;
+        int messages = 0;
+        int accepted = 0;
         while (true) {
-            String line = readLine(in);
+            String line = readLine(w.in);
             if (line == null) {
                 return;
             }
             commands.add(line);
+            transcript.add("C: " + line);
             String u = line.toUpperCase();
             if (u.startsWith("EHLO")) {
-                send(out, "250-scripted.test\r\n250-PIPELINING\r\n" + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "") + "250 8BITMIME");
+                w.reply("250-scripted.test\r\n" + (offerPipelining ? "250-PIPELINING\r\n" : "")
+                        + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "") + "250 8BITMIME");
             } else if (u.equals("STARTTLS")) {
-                send(out, startTlsReply + "\r\n" + injectAfterStartTls);
+                w.reply(startTlsReply + "\r\n" + injectAfterStartTls);
                 if (!startTlsReply.startsWith("220")) {
                     continue;
                 }
@@ -87,35 +130,58 @@ final class ScriptedSmtpServer implements AutoCloseable {
                     clientCertificate = null;
                 }
                 s = ssl;
-                in = ssl.getInputStream();
-                out = ssl.getOutputStream();
+                w = new Wire(ssl);
                 tls = true;
             } else if (u.startsWith("MAIL")) {
-                send(out, "250 2.1.0 Ok");
+                if (messagesPerConnection > 0 && messages >= messagesPerConnection) {
+                    if (mailReplyBeforeClose != null) {
+                        w.reply(mailReplyBeforeClose);
+                    }
+                    return;
+                }
+                accepted = 0;
+                w.reply("250 2.1.0 Ok");
             } else if (u.startsWith("RCPT")) {
                 String rcpt = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
-                send(out, rcptReplies.getOrDefault(rcpt, "250 2.1.5 Ok"));
+                String reply = rcptReplies.getOrDefault(rcpt, "250 2.1.5 Ok");
+                accepted += reply.startsWith("2") ? 1 : 0;
+                w.reply(reply);
             } else if (u.equals("DATA")) {
-                send(out, "354 go ahead");
-                ByteArrayOutputStream data = new ByteArrayOutputStream();
-                byte[] end = "\r\n.\r\n".getBytes(StandardCharsets.US_ASCII);
-                int b;
-                while ((b = in.read()) >= 0) {
-                    data.write(b);
-                    byte[] d = data.toByteArray();
-                    if (d.length >= 5 && java.util.Arrays.equals(d, d.length - 5, d.length, end, 0, 5)) {
-                        break;
-                    }
+                String go = accepted > 0 ? "354 go ahead" : dataWithoutRecipients;
+                w.reply(go);
+                if (!go.startsWith("354")) {
+                    continue;
                 }
-                rawData.add(data.toByteArray());
-                send(out, "250 2.0.0 Ok: queued as SCRIPTED" + rawData.size());
+                rawData.add(readData(w.in));
+                w.reply(accepted > 0 ? "250 2.0.0 Ok: queued as SCRIPTED" + rawData.size() : "554 5.5.1 Error: no valid recipients");
+                if (++messages == messagesPerConnection && closeWhenIdle) {
+                    return;
+                }
             } else if (u.equals("QUIT")) {
-                send(out, "221 2.0.0 Bye");
+                w.reply("221 2.0.0 Bye");
                 return;
             } else {
-                send(out, "250 Ok");
+                w.reply("250 Ok");
             }
         }
+    }
+
+    /** Up to and including the terminating dot, which may also be the very first line. */
+    private static byte[] readData(InputStream in) throws IOException {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        data.write('\r');
+        data.write('\n');
+        byte[] end = "\r\n.\r\n".getBytes(StandardCharsets.US_ASCII);
+        int b;
+        while ((b = in.read()) >= 0) {
+            data.write(b);
+            byte[] d = data.toByteArray();
+            if (d.length >= 5 && java.util.Arrays.equals(d, d.length - 5, d.length, end, 0, 5)) {
+                break;
+            }
+        }
+        byte[] d = data.toByteArray();
+        return java.util.Arrays.copyOfRange(d, 2, d.length);
     }
 
     private SSLContext context() throws Exception {
@@ -149,11 +215,6 @@ final class ScriptedSmtpServer implements AutoCloseable {
             b.write(c);
         }
         return null;
-    }
-
-    private static void send(OutputStream out, String text) throws IOException {
-        out.write((text.endsWith("\r\n") ? text : text + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
     }
 
     List<String> commands() {

@@ -107,6 +107,9 @@ public final class Params {
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.");
         p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.");
         p(m, "smtp_data_done_timeout", TIME, "600s", "Time to wait for the reply to the final dot.");
+        p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.");
+        p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.");
+        p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).");
         p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, verify or secure for outgoing SMTP.");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");

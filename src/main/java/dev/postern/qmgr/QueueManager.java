@@ -181,7 +181,7 @@ public final class QueueManager implements AutoCloseable {
                 if (r instanceof RecipientResult.Deferred d && expired(env.arrival(), now)) {
                     logged = new RecipientResult.Bounced(d.recipient(), d.relay(), d.dsn().replaceFirst("^4", "5"),
                             "delivery temporarily suspended: " + d.diagnostic() + "; message expired",
-                            d.connectSetup(), d.transmission());
+                            d.connectSetup(), d.transmission(), d.connectionUse());
                 }
                 log.delivery(route.transport(), qid, logged, env.arrival(), now, beforeQmgr, Duration.between(picked, handed));
                 if (logged instanceof RecipientResult.Deferred) {

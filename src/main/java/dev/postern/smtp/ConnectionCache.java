@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
  * Idle SMTP connections kept for the next message to the same next hop and TLS policy, like
  * Postfix's smtp connection cache (smtp_connection_cache_time_limit = 2s): a queue that is
  * draining to one smarthost then pays for the connection, greeting, EHLO and TLS handshake once.
- * Connections idle longer than the limit are closed with QUIT.
+ * Connections idle longer than the limit are closed with QUIT, and so are connections opened longer
+ * ago than smtp_connection_reuse_time_limit or reused smtp_connection_reuse_count_limit times: a
+ * long-lived connection would otherwise pin all mail to one server of a next hop forever.
  */
 final class ConnectionCache implements AutoCloseable {
     /** {@code uses}: transactions done on the connection so far (Postfix's reuse_count + 1). */
@@ -20,6 +22,8 @@ final class ConnectionCache implements AutoCloseable {
     }
 
     private final long limitNanos;
+    private final long reuseTimeNanos;
+    private final int reuseCountLimit;
     private final Map<String, ConcurrentLinkedDeque<Idle>> idle = new ConcurrentHashMap<>();
     private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "smtp-cache");
@@ -27,8 +31,10 @@ final class ConnectionCache implements AutoCloseable {
         return t;
     });
 
-    ConnectionCache(java.time.Duration limit) {
+    ConnectionCache(java.time.Duration limit, java.time.Duration reuseTimeLimit, int reuseCountLimit) {
         this.limitNanos = limit.toNanos();
+        this.reuseTimeNanos = reuseTimeLimit.toNanos();
+        this.reuseCountLimit = reuseCountLimit;
         reaper.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
     }
 
@@ -49,6 +55,11 @@ final class ConnectionCache implements AutoCloseable {
     }
 
     void put(String key, SmtpConnection c, String relay, List<String> caps, int uses) {
+        boolean worn = System.nanoTime() - c.opened() >= reuseTimeNanos || (reuseCountLimit > 0 && uses > reuseCountLimit);
+        if (limitNanos <= 0 || worn) {
+            quit(new Idle(c, relay, caps, uses, 0));
+            return;
+        }
         idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(new Idle(c, relay, caps, uses, System.nanoTime()));
     }
 

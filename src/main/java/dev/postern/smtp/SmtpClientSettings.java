@@ -13,7 +13,8 @@ import java.util.List;
 /** What the SMTP client reads (Postfix smtp(8) parameters). */
 public record SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
-                                 List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch) {
+                                 List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                                 Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
 
     /** @throws IllegalArgumentException for a bad policy table */
     public static SmtpClientSettings from(Config c) {
@@ -30,6 +31,8 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 c.duration("smtp_helo_timeout"), c.duration("smtp_data_done_timeout"),
                 c.get("smtp_tls_security_level").isEmpty() ? "none" : c.get("smtp_tls_security_level"),
                 tls, c.get("smtp_tls_mandatory_protocols"), c.integer("smtp_tls_loglevel"), List.copyOf(maps),
-                c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"));
+                c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
+                c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
+                c.integer("smtp_connection_reuse_count_limit"));
     }
 }

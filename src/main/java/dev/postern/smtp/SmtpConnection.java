@@ -41,6 +41,7 @@ final class SmtpConnection implements AutoCloseable {
         }
     }
 
+    private final long opened = System.nanoTime();
     private final Channel channel;
     private final BlockingQueue<Object> lines;
     private LineDecoder decoder;
@@ -49,6 +50,11 @@ final class SmtpConnection implements AutoCloseable {
         this.channel = channel;
         this.decoder = decoder;
         this.lines = lines;
+    }
+
+    /** System.nanoTime() when the connection was made (smtp_connection_reuse_time_limit). */
+    long opened() {
+        return opened;
     }
 
     static SmtpConnection connect(EventLoopGroup group, InetSocketAddress address, Duration timeout) throws IOException {

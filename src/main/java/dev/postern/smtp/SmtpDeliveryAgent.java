@@ -39,12 +39,13 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final MailLog log;
     private final TlsClient tls;
     private final EventLoopGroup group;
-    private final ConnectionCache cache = new ConnectionCache(Duration.ofSeconds(2));
+    private final ConnectionCache cache;
 
     /** @throws TlsSetupException when smtp_tls_* files are unusable */
     public SmtpDeliveryAgent(SmtpClientSettings settings, MailLog log) throws TlsSetupException {
         this.settings = settings;
         this.log = log;
+        this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
         this.tls = TlsClient.create(settings.tls());
         this.group = NettyTransport.newGroup(1, "smtp");
     }
@@ -364,6 +365,11 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             StringBuilder mail = new StringBuilder(256).append("MAIL FROM:<").append(request.sender()).append('>');
             if (caps.stream().anyMatch(c -> c.startsWith("SIZE"))) {
                 mail.append(" SIZE=").append(request.content().size());
+            }
+            // As Postfix: the client's BODY=8BITMIME goes on when the next hop offers 8BITMIME (if it
+            // does not, the message is sent unchanged: Postern does not convert to 7bit).
+            if (request.eightBitMime() && caps.contains("8BITMIME")) {
+                mail.append(" BODY=8BITMIME");
             }
             if (request.smtpUtf8() && caps.contains("SMTPUTF8")) {
                 mail.append(" SMTPUTF8");

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,13 +66,22 @@ class SmtpDeliveryAgentTest {
     }
 
     private SmtpDeliveryAgent agent(String level) throws Exception {
+        return agent(level, 0);
+    }
+
+    private SmtpDeliveryAgent agent(String level, int reuseCountLimit) throws Exception {
         return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), level, new ClientTlsSettings(caFile, clientCert, clientKey, ">=TLSv1.2"), ">=TLSv1.2", 1,
-                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname")),
+                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
+                Duration.ofSeconds(2), Duration.ofSeconds(300), reuseCountLimit),
                 new MailLog(logBytes, "desktop", "postern"));
     }
 
     private static DeliveryRequest request(String nexthop, String content, String... rcpts) {
+        return request(nexthop, false, content, rcpts);
+    }
+
+    private static DeliveryRequest request(String nexthop, boolean eightBitMime, String content, String... rcpts) {
         byte[] bytes = content.getBytes(StandardCharsets.ISO_8859_1);
         MessageContent mc = new MessageContent() {
             public InputStream open() {
@@ -83,7 +93,7 @@ class SmtpDeliveryAgentTest {
             }
         };
         return new DeliveryRequest(QueueId.next(), ReversePath.of(MailAddress.parse("me@my.domain.example")),
-                java.util.Arrays.stream(rcpts).map(MailAddress::parse).toList(), "smtp", nexthop, mc, Instant.now(), true, false);
+                java.util.Arrays.stream(rcpts).map(MailAddress::parse).toList(), "smtp", nexthop, mc, Instant.now(), eightBitMime, false);
     }
 
     private String hop() {
@@ -384,5 +394,31 @@ class SmtpDeliveryAgentTest {
         String body = wire.substring(0, wire.length() - 3);
         assertTrue(body.replace("\r\n", "").indexOf('\r') < 0 && body.replace("\r\n", "").indexOf('\n') < 0, "stray CR/LF relayed");
         assertTrue(wire.endsWith("last line without newline\r\n.\r\n"), wire);
+    }
+
+    /** The client's BODY=8BITMIME is passed on to a next hop that offers 8BITMIME, and only then. */
+    @Test
+    void bodyEightBitMimeIsPassedOn() throws Exception {
+        try (SmtpDeliveryAgent a = agent("none")) {
+            assertInstanceOf(RecipientResult.Sent.class, a.deliver(request(hop(), true, "Subject: \u00e9\r\n\r\n\u00e9\r\n", "a@example.org")).get(0));
+            assertInstanceOf(RecipientResult.Sent.class, a.deliver(request(hop(), false, "Subject: x\r\n\r\nx\r\n", "b@example.org")).get(0));
+        }
+        List<String> mails = server.commands().stream().filter(c -> c.startsWith("MAIL")).toList();
+        assertEquals(2, mails.size(), mails.toString());
+        assertTrue(mails.get(0).contains(" BODY=8BITMIME"), mails.get(0));
+        assertFalse(mails.get(1).contains("BODY="), mails.get(1));
+    }
+
+    /** smtp_connection_reuse_count_limit = 1: a connection takes two messages, then a new one is made. */
+    @Test
+    void reuseCountLimitClosesWornConnections() throws Exception {
+        try (SmtpDeliveryAgent a = agent("none", 1)) {
+            for (int i = 1; i <= 3; i++) {
+                RecipientResult r = a.deliver(request(hop(), "x\r\n", "a" + i + "@example.org")).get(0);
+                assertInstanceOf(RecipientResult.Sent.class, r);
+                assertEquals(i == 2 ? 2 : 1, r.connectionUse(), "message " + i);
+            }
+        }
+        assertEquals(2, server.connections.get());
     }
 }

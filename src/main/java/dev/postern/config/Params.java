@@ -84,12 +84,12 @@ public final class Params {
         p(m, "smtpd_tls_loglevel", INT, "0", "TLS logging: 0 none, 1 summary, 2 certificate details.");
         p(m, "smtpd_tls_received_header", BOOL, "no", "Put TLS protocol, cipher and client certificate in Received.");
         p(m, "smtpd_tls_session_cache_database", STRING, "", "Accepted for compatibility; Postern caches sessions in memory.");
-        p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions.");
+        p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions; 0 turns resumption off (cache and tickets), as in Postfix.");
         p(m, "smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt (Postfix syntax).");
         p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax).");
         p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.");
         p(m, "smtpd_tls_wrappermode", BOOL, "no", "Implicit TLS (port 465).");
-        p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS 1.2 session tickets. Does not stop TLS 1.3 tickets (BoringSSL and the JDK give no switch for them).");
+        p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS session tickets (TLS 1.2 and 1.3) for resumption; no: TLS 1.2 resumes from the session cache only, TLS 1.3 does not resume (OpenSSL provider; the JDK provider ignores it).");
         // Queue
         p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.");
         p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.");

@@ -4,10 +4,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -38,10 +40,12 @@ public final class TlsServer {
     }
 
     private final SslContext context;
+    private final boolean noTickets;
     private final CertificateJudge judge;
     private final String provider;
 
-    private TlsServer(SslContext context, CertificateJudge judge, String provider) {
+    private TlsServer(SslContext context, boolean noTickets, CertificateJudge judge, String provider) {
+        this.noTickets = noTickets;
         this.context = context;
         this.judge = judge;
         this.provider = provider;
@@ -73,8 +77,9 @@ public final class TlsServer {
                 b.clientAuth(ClientAuth.OPTIONAL).trustManager(new RecordingTrustManager(cas));
             }
             SslContext ctx = b.build();
-            configureTickets(ctx, s.sessionTickets());
-            return new TlsServer(ctx, new CertificateJudge(cas, s.fingerprintDigest()),
+            boolean noTickets = configureResumption(ctx, s.sessionTickets(),
+                    !s.sessionCacheTimeout().isZero() && !s.sessionCacheTimeout().isNegative());
+            return new TlsServer(ctx, noTickets, new CertificateJudge(cas, s.fingerprintDigest()),
                     provider == SslProvider.JDK ? "JDK" : "OpenSSL");
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
             throw new TlsSetupException("cannot set up TLS with " + s.certFile() + ": " + e.getMessage(), e);
@@ -82,21 +87,34 @@ public final class TlsServer {
     }
 
     /**
-     * Netty's OpenSSL contexts start with TLS 1.2 tickets disabled; setting ticket keys turns them
-     * on (keys are random per process, so a restart invalidates old tickets). TLS 1.3 tickets are
-     * sent either way: BoringSSL ignores its no-ticket option for TLS 1.3 and the JDK has no
-     * per-server switch, so postern_smtpd_tls_session_tickets=no only affects TLS 1.2.
+     * Session resumption as Postfix: tickets (TLS 1.2 and 1.3) unless postern_smtpd_tls_session_tickets
+     * = no, and neither tickets nor the cache when smtpd_tls_session_cache_timeout is 0. Returns
+     * whether each connection must be told "no tickets" (see {@link #newHandler}).
      */
-    private static void configureTickets(SslContext ctx, boolean tickets) {
-        SSLSessionContext sc = ctx.sessionContext();
-        if (tickets && sc instanceof OpenSslSessionContext o) {
-            o.setTicketKeys();
+    private static boolean configureResumption(SslContext ctx, boolean tickets, boolean cache) {
+        if (!(ctx.sessionContext() instanceof OpenSslSessionContext sc)) {
+            return false; // JDK provider: no per-server switch (only the global jdk.tls.* properties)
         }
+        if (!cache) {
+            sc.setSessionCacheEnabled(false);
+        }
+        if (tickets && cache) {
+            sc.setTicketKeys(); // random keys per process: a restart invalidates old tickets
+            return false;
+        }
+        return true;
     }
 
     /** A new handler for one connection; put it first in the pipeline. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
-        return context.newHandler(alloc);
+        SslHandler h = context.newHandler(alloc);
+        if (noTickets && h.engine() instanceof ReferenceCountedOpenSslEngine e) {
+            // Netty has no switch for SSL_OP_NO_TICKET, so it is set on the connection's native SSL
+            // before the handshake. BoringSSL then sends no TLS 1.3 NewSessionTicket at all (it
+            // resumes TLS 1.3 only statelessly) and TLS 1.2 resumes from the session-ID cache.
+            SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
+        }
+        return h;
     }
 
     /** Judges the peer certificate of a completed handshake. */

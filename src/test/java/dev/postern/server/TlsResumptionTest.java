@@ -1,0 +1,94 @@
+package dev.postern.server;
+
+import dev.postern.testing.Peers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TLS session resumption seen from openssl s_client: tickets (TLS 1.2 and 1.3) by default,
+ * none with postern_smtpd_tls_session_tickets = no (TLS 1.2 then resumes from the session cache,
+ * TLS 1.3 not at all), and no resumption of any kind with smtpd_tls_session_cache_timeout = 0.
+ */
+class TlsResumptionTest {
+    @TempDir
+    Path dir;
+
+    /** One s_client session that says quit; returns its output (with -msg, so tickets show). */
+    private static String session(TestMta mta, String version, Path sessOut, Path sessIn) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-" + version, "-starttls", "smtp",
+                "-connect", "127.0.0.1:" + mta.submission().getPort(), "-CAfile", mta.pki.caFile().toString(),
+                "-cert", mta.pki.goodClient().certFile().toString(), "-key", mta.pki.goodClient().keyFile().toString(),
+                "-crlf", "-ign_eof", "-msg"));
+        if (sessOut != null) {
+            cmd.addAll(List.of("-sess_out", sessOut.toString()));
+        }
+        if (sessIn != null) {
+            cmd.addAll(List.of("-sess_in", sessIn.toString()));
+        }
+        // lower-case: s_client treats a line starting with "Q" as its own quit command
+        Peers.Result r = Peers.run(Duration.ofSeconds(30), "quit\n", cmd);
+        assertTrue(r.out().contains("221 2.0.0"), "the session ended with QUIT: " + r.out() + r.err());
+        return r.out() + r.err();
+    }
+
+    private static boolean reused(String out, String version) {
+        return out.contains("Reused, " + version);
+    }
+
+    /** Tries to resume; false when it was refused or s_client had no resumable session to save. */
+    private static boolean resumes(TestMta mta, String version, String protocol, Path sess) throws Exception {
+        if (!java.nio.file.Files.exists(sess)) {
+            return false; // TLS 1.3 without a ticket: s_client writes no session file
+        }
+        return reused(session(mta, version, null, sess), protocol);
+    }
+
+    @Test
+    void ticketsByDefaultForTls13AndTls12() throws Exception {
+        Peers.require("openssl", "openssl");
+        try (TestMta mta = TestMta.start(dir, "", "")) {
+            for (String[] v : new String[][] {{"tls1_3", "TLSv1.3"}, {"tls1_2", "TLSv1.2"}}) {
+                Path sess = dir.resolve("sess-" + v[0]);
+                String first = session(mta, v[0], sess, null);
+                assertTrue(first.contains("NewSessionTicket"), v[0] + ": a ticket was issued\n" + first);
+                assertTrue(reused(session(mta, v[0], null, sess), v[1]), v[0] + " resumed");
+            }
+        }
+    }
+
+    @Test
+    void noTicketsWhenSwitchedOff() throws Exception {
+        Peers.require("openssl", "openssl");
+        try (TestMta mta = TestMta.start(dir, "postern_smtpd_tls_session_tickets = no\n", "")) {
+            Path s13 = dir.resolve("sess13");
+            String first13 = session(mta, "tls1_3", s13, null);
+            assertFalse(first13.contains("NewSessionTicket"), "no TLS 1.3 ticket\n" + first13);
+            assertFalse(resumes(mta, "tls1_3", "TLSv1.3", s13), "TLS 1.3 cannot resume without tickets");
+            Path s12 = dir.resolve("sess12");
+            String first12 = session(mta, "tls1_2", s12, null);
+            assertFalse(first12.contains("NewSessionTicket"), "no TLS 1.2 ticket\n" + first12);
+            assertTrue(reused(session(mta, "tls1_2", null, s12), "TLSv1.2"), "TLS 1.2 resumes from the session cache");
+        }
+    }
+
+    @Test
+    void noResumptionAtAllWithACacheTimeoutOfZero() throws Exception {
+        Peers.require("openssl", "openssl");
+        try (TestMta mta = TestMta.start(dir, "smtpd_tls_session_cache_timeout = 0\n", "")) {
+            for (String[] v : new String[][] {{"tls1_3", "TLSv1.3"}, {"tls1_2", "TLSv1.2"}}) {
+                Path sess = dir.resolve("sess-" + v[0]);
+                String first = session(mta, v[0], sess, null);
+                assertFalse(first.contains("NewSessionTicket"), v[0] + ": no ticket\n" + first);
+                assertFalse(resumes(mta, v[0], v[1], sess), v[0] + " not resumed");
+            }
+        }
+    }
+}

@@ -17,39 +17,17 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SINK=$(free_port); PPORT=$(free_port)
 postern() { java -jar "$JAR" "$@"; }
-postern ca init --dir "$W/ca" --cn "Bench CA" >/dev/null
-postern ca server --dir "$W/ca" --cn localhost --dns localhost --dns 127.0.0.1 --out-cert "$W/server-cert.pem" --out-key "$W/server-key.pem" >/dev/null
-postern ca client --dir "$W/ca" --cn desktop.example.org --out-cert "$W/client-cert.pem" --out-key "$W/client-key.pem" >/dev/null
+. "$here/bench/lib.sh"
+bench_pki
 java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
-mkdir -p "$W/postern"
-cat >"$W/postern/main.cf" <<CF
-smtpd_tls_req_ccert = yes
-smtpd_tls_CAfile = $W/ca/ca-cert.pem
-smtpd_tls_cert_file = $W/server-cert.pem
-smtpd_tls_key_file = $W/server-key.pem
-smtpd_tls_loglevel = 1
-smtpd_tls_received_header = yes
-myhostname = localhost
-mynetworks = 192.0.2.0/24
-smtpd_client_connection_count_limit = 0
-queue_directory = $W/postern/queue
-maillog_file = $W/postern/maillog
-relayhost = [127.0.0.1]:$SINK
-CF
-cat >"$W/postern/master.cf" <<CF
-127.0.0.1:$PPORT inet n - n - - smtpd
-  -o smtpd_enforce_tls=yes
-  -o smtpd_tls_req_ccert=yes
-  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
-CF
-POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
 for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
 sent() { grep -c "status=sent" "$W/postern/maillog" 2>/dev/null || true; }
 load() {
   local n=$1 before; before=$(sent)
   postern bench --server 127.0.0.1:$PPORT --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-      --ca "$W/ca/ca-cert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE | grep '^RESULT'
+      --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE | grep '^RESULT'
   for i in $(seq 1 600); do [ "$(( $(sent) - before ))" -ge "$n" ] && break; sleep 0.1; done
 }
 threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. a hand-off or a wait)

@@ -1,0 +1,43 @@
+# Shared by the bench scripts (sourced): the PKI and Postern's side of the benchmark setup.
+# Expects W (work directory), JAR, SINK and PPORT to be set.
+
+# A CA, a server certificate (localhost, 127.0.0.1) and a client certificate, with Postern's CA
+# commands; CA file at $W/CAcert.pem.
+bench_pki() {
+  java -jar "$JAR" ca init --dir "$W/ca" --cn "Bench CA" >/dev/null
+  java -jar "$JAR" ca server --dir "$W/ca" --cn localhost --dns localhost --dns 127.0.0.1 \
+      --out-cert "$W/server-cert.pem" --out-key "$W/server-key.pem" >/dev/null
+  java -jar "$JAR" ca client --dir "$W/ca" --cn desktop.example.org \
+      --out-cert "$W/client-cert.pem" --out-key "$W/client-key.pem" >/dev/null
+  cp "$W/ca/ca-cert.pem" "$W/CAcert.pem"
+  chmod 644 "$W"/*.pem
+}
+
+# Postern's configuration in $W/postern with the seed's submission lines (STARTTLS required, the
+# client certificate is the permission to relay, loopback not in mynetworks), relaying to the sink.
+bench_postern_config() {
+  mkdir -p "$W/postern"
+  cat >"$W/postern/main.cf" <<CF
+smtpd_tls_req_ccert = yes
+smtpd_tls_CAfile = $W/CAcert.pem
+smtpd_tls_cert_file = $W/server-cert.pem
+smtpd_tls_key_file = $W/server-key.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+myhostname = localhost
+mynetworks = 192.0.2.0/24
+smtpd_client_connection_count_limit = 0
+queue_directory = $W/postern/queue
+maillog_file = $W/postern/maillog
+relayhost = [127.0.0.1]:$SINK
+CF
+  cat >"$W/postern/master.cf" <<CF
+127.0.0.1:$PPORT inet n - n - - smtpd
+  -o smtpd_enforce_tls=yes
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+CF
+}
+
+# The JVM options bin/postern uses (see BENCHMARKS.md for why).
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"

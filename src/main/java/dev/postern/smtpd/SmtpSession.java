@@ -92,7 +92,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientAddress = remote.getAddress();
-        client = clientName + "[" + clientAddress.getHostAddress() + "]";
+        client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
             services.blockingExecutor().execute(() -> {
@@ -109,14 +109,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return; // the client left during the lookup
         }
         clientName = name;
-        client = clientName + "[" + clientAddress.getHostAddress() + "]";
+        client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         services.log().connect(settings.serviceName(), client);
         greeted = true;
         if (!services.limiter().tryAcquire(clientAddress)) {
             services.log().warning(settings.serviceName(), "Connection concurrency limit exceeded: "
                     + settings.connectionCountLimit() + " from " + client + " for service " + settings.serviceName());
             replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
-                    + clientAddress.getHostAddress()));
+                    + PeerNames.printable(clientAddress)));
             return;
         }
         limiterAcquired = true;
@@ -537,7 +537,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     refused.oneLine(), sender.toString(), null, esmtp ? "ESMTP" : "SMTP", helo);
             return refused;
         }
-        String received = ReceivedHeader.build(helo, clientName, clientAddress.getHostAddress(), tlsSummary,
+        String received = ReceivedHeader.build(helo, clientName, PeerNames.rfcAddress(clientAddress), tlsSummary,
                 settings.tlsReceivedHeader(), peer, settings.askClientCert(), settings.myhostname(),
                 settings.mailName(), protocol(), transaction.queueId().toString(),
                 recipients.size() == 1 ? recipients.get(0).toString() : null, ZonedDateTime.now());

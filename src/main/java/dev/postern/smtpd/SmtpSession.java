@@ -384,13 +384,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
         String trust = !peer.presented() ? "Anonymous" : peer.trusted() ? "Trusted" : "Untrusted";
+        // Postfix tls_server.c tls_server_post_accept(), in its order: the peer line (TLS_LOG_PEERCERT,
+        // loglevel 2), then the verification failure of an untrusted certificate, then the
+        // tls_log_summary() one-liner (loglevel 1).
+        if (settings.tlsLogLevel() >= 2 && peer.presented()) {
+            services.log().info(settings.serviceName(), peerCertLine(client, peer));
+        }
         if (peer.presented() && !peer.trusted()) {
             services.log().info(settings.serviceName(), "certificate verification failed for " + client + ": " + peer.failure());
-        }
-        if (settings.tlsLogLevel() >= 2 && peer.presented()) {
-            services.log().info(settings.serviceName(), client + ": subject_CN=" + peer.subjectCn() + ", issuer="
-                    + peer.issuerCn() + ", cert fingerprint=" + peer.certFingerprint() + ", pkey fingerprint="
-                    + peer.pkeyFingerprint());
         }
         if (settings.tlsLogLevel() >= 1) {
             services.log().info(settings.serviceName(), trust + " TLS connection established from " + client + ": " + tlsSummary);
@@ -409,6 +410,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else {
             greet();
         }
+    }
+
+    /**
+     * tls_server.c: {@code "%s: subject_CN=%s, issuer=%s%s%s%s%s"}, the fingerprint parts only when
+     * known: {@code host[addr]: subject_CN=cn, issuer=issuer-cn, cert fingerprint=FP, pkey fingerprint=FP}.
+     */
+    static String peerCertLine(String client, PeerCertificate peer) {
+        return client + ": subject_CN=" + peer.subjectCn() + ", issuer=" + peer.issuerCn()
+                + (peer.certFingerprint().isEmpty() ? "" : ", cert fingerprint=" + peer.certFingerprint())
+                + (peer.pkeyFingerprint().isEmpty() ? "" : ", pkey fingerprint=" + peer.pkeyFingerprint());
     }
 
     private Reply mail(String arg) {

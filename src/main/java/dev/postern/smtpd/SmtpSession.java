@@ -474,11 +474,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         try {
             sender = ReversePath.parse(path.path());
         } catch (IllegalArgumentException e) {
+            illegalAddress("MAIL", path.path());
             return Reply.of(501, "5.1.7", "Bad sender address syntax");
         }
         smtputf8 = utf8;
         eightBitMime = eightBit;
         return Reply.of(250, "2.1.0", "Ok");
+    }
+
+    /** smtpd.c extract_addr(): "Illegal address syntax from %s in %s command: %s". */
+    private void illegalAddress(String where, String address) {
+        services.log().warning(settings.serviceName(), "Illegal address syntax from " + client + " in " + where
+                + " command: " + ("<" + address + ">").replaceAll("[\\x00-\\x1f\\x7f]", "?"));
     }
 
     private Reply rcpt(String arg) {
@@ -501,6 +508,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         try {
             rcpt = MailAddress.parse(path.path());
         } catch (IllegalArgumentException e) {
+            illegalAddress("RCPT", path.path());
             return Reply.of(501, "5.1.3", "Bad recipient address syntax");
         }
         if (recipients.size() >= settings.recipientLimit()) {

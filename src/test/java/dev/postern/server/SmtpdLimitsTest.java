@@ -292,4 +292,30 @@ class SmtpdLimitsTest {
                     String.join("\n", lines));
         }
     }
+
+    /**
+     * security-vectors.md §3: {@code user@1.2.3.4} (bare IP, no brackets) is invalid in Postfix unless
+     * resolve_numeric_domain=yes (trivial-rewrite resolve.c sets RESOLVE_FLAG_ERROR because
+     * valid_hostname() refuses all-numeric names; smtpd.c extract_addr() then warns and answers 501),
+     * whatever strict_rfc821_envelopes says.
+     */
+    @Test
+    void numericDomainIsRefusedAsPostfixDoes() throws Exception {
+        try (SmtpTestClient c = session()) {
+            assertEquals("501 5.1.7 Bad sender address syntax", c.command("MAIL FROM:<me@192.0.2.1>"));
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<me@my.domain.example>"));
+            assertEquals("501 5.1.3 Bad recipient address syntax", c.command("RCPT TO:<u@1.2.3.4>"));
+            assertEquals("501 5.1.3 Bad recipient address syntax", c.command("RCPT TO:<u@123>"));
+        }
+        try (SmtpTestClient c = session()) {
+            c.command("MAIL FROM:<me@my.domain.example>");
+            assertEquals("554 5.7.1 <u@1.2.3.example>: Relay access denied", c.command("RCPT TO:<u@1.2.3.example>"),
+                    "a name with a non-numeric label is a domain");
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<u@relay.example>"));
+        }
+        mta.awaitLog("warning: Illegal address syntax from localhost\\[127\\.0\\.0\\.1\\] in RCPT command: <u@1\\.2\\.3\\.4>",
+                Duration.ofSeconds(5));
+        mta.awaitLog("warning: Illegal address syntax from localhost\\[127\\.0\\.0\\.1\\] in MAIL command: <me@192\\.0\\.2\\.1>",
+                Duration.ofSeconds(5));
+    }
 }

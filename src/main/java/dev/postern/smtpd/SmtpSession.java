@@ -229,13 +229,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (tlsAbort != null) {
             services.log().info(settings.serviceName(), "NOQUEUE: abort: TLS from " + client + ": "
                     + tlsAbort.lines().get(0).substring(tlsAbort.lines().get(0).indexOf("Error: ") + 7));
-            replyAndClose(tlsAbort);
+            hangup(tlsAbort);
             return;
         }
         if (isForbidden(cmd)) {
             services.log().warning(settings.serviceName(), "non-SMTP command from " + client + ": " + sanitize(input.line()));
             counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
-            replyAndClose(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
+            hangup(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
             return;
         }
         if (input.bareLf() && rejectsBareNewline()) {
@@ -246,7 +246,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 && cmd.verb() != Verb.STARTTLS && cmd.verb() != Verb.QUIT) {
             services.log().info(settings.serviceName(), "improper command pipelining after " + lastCommand + " from " + client);
             counts.record(cmd.word(), false);
-            replyAndClose(Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization"));
+            hangup(Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization"));
             return;
         }
         if (cmd.verb() == Verb.UNKNOWN) {
@@ -266,10 +266,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             case MAIL -> mail(cmd.argument());
             case RCPT -> rcpt(cmd.argument());
             case DATA -> data(cmd.argument());
-            case RSET -> junk(rset(cmd.argument()));
-            case NOOP -> junk(Reply.of(250, "2.0.0", "Ok"));
-            case VRFY -> junk(Reply.of(502, "5.5.1", "VRFY command is disabled"));
-            case ETRN -> junk(Reply.of(502, "5.5.1", "Error: command not implemented"));
+            case RSET -> rset(cmd.argument());
+            case NOOP -> Reply.of(250, "2.0.0", "Ok");
+            case VRFY -> Reply.of(502, "5.5.1", "VRFY command is disabled");
+            case ETRN -> Reply.of(502, "5.5.1", "Error: command not implemented");
             case QUIT -> null;
             case HELP -> Reply.of(214, "2.0.0", "See RFC 5321 and https://www.postfix.org/postconf.5.html");
             case AUTH -> Reply.of(503, "5.5.1", "Error: authentication not enabled");
@@ -278,7 +278,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         };
         if (cmd.verb() == Verb.QUIT) {
             counts.record("quit", true);
-            replyAndClose(Reply.of(221, "2.0.0", "Bye"));
+            hangup(Reply.of(221, "2.0.0", "Bye"));
             return;
         }
         if (reply == null) {
@@ -286,11 +286,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         counts.record(cmd.word(), reply.isPositive());
-        if (reply.isPositive()) {
-            write(reply);
-        } else {
-            error(reply);
-        }
+        respond(reply, !reply.isPositive(), junkError(cmd.verb()));
     }
 
     private static boolean isForbidden(CommandLine cmd) {
@@ -303,11 +299,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return v == Verb.EHLO || v == Verb.HELO || v == Verb.STARTTLS || v == Verb.NOOP || v == Verb.QUIT || v == Verb.HELP;
     }
 
-    private Reply junk(Reply r) {
-        if (++junkCount > settings.junkCommandLimit()) {
-            errorCount++;
-        }
-        return r;
+    /**
+     * smtpd.c: commands with SMTPD_CMD_FLAG_LIMIT (HELO, EHLO, RSET, NOOP, VRFY, ETRN) count
+     * {@code if (junk_cmds++ > var_smtpd_junk_cmd_limit) error_count++}, after their reply.
+     */
+    private boolean junkError(Verb v) {
+        boolean limited = v == Verb.HELO || v == Verb.EHLO || v == Verb.RSET || v == Verb.NOOP || v == Verb.VRFY
+                || v == Verb.ETRN;
+        return limited && junkCount++ > settings.junkCommandLimit();
     }
 
     private Reply ehlo(String arg, boolean extended) {
@@ -345,13 +344,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!settings.tlsOffered() || services.tls() == null) {
             return Reply.of(502, "5.5.1", "Error: command not implemented");
         }
-        write(Reply.of(220, "2.0.0", "Ready to start TLS"));
-        // RFC 3207 §4.2: forget everything learned before TLS. The decoder already dropped any
-        // plaintext that was pipelined behind STARTTLS.
-        helo = null;
-        esmtp = false;
-        resetTransaction();
-        startTls(true);
+        afterErrorSleep(() -> {
+            write(Reply.of(220, "2.0.0", "Ready to start TLS"));
+            // RFC 3207 §4.2: forget everything learned before TLS. The decoder already dropped any
+            // plaintext that was pipelined behind STARTTLS.
+            helo = null;
+            esmtp = false;
+            resetTransaction();
+            startTls(true);
+        });
         return null;
     }
 
@@ -566,7 +567,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         dataBareNewline = false;
         state = State.DATA;
         decoder.startData();
-        write(Reply.of(354, "", "End data with <CR><LF>.<CR><LF>"));
+        afterErrorSleep(() -> write(Reply.of(354, "", "End data with <CR><LF>.<CR><LF>")));
         return null;
     }
 
@@ -607,6 +608,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             }
             resetTransaction();
             if (failure == null) {
+                // smtpd.c: "Forgive any previous client errors when a message was received successfully."
+                errorCount = 0;
+                junkCount = 0;
                 write(Reply.of(250, "2.0.0", "Ok: queued as " + committing.queueId()));
                 resume();
             } else {
@@ -669,29 +673,78 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     // ---- output ---------------------------------------------------------------------------
 
-    /**
-     * Sends an error reply, counting it. Past the soft limit the reply is delayed by
-     * smtpd_error_sleep_time (input waits meanwhile); at the hard limit the session ends.
-     */
+    /** Sends an error reply, counting it (see {@link #respond}). */
     private void error(Reply reply) {
-        errorCount++;
-        if (errorCount >= settings.hardErrorLimit()) {
+        respond(reply, true, false);
+    }
+
+    /**
+     * Sends a command's reply the way Postfix's smtpd_chat_reply() and command loop do: once the
+     * error count has reached smtpd_soft_error_limit, every reply (not only error replies) waits
+     * smtpd_error_sleep_time first (input is paused meanwhile, so replies stay in order); the count
+     * is taken before this command's own error is added, as smtpd.c increments error_count after
+     * the reply. When the count reaches smtpd_hard_error_limit the session ends with
+     * "421 4.7.0 host Error: too many errors" (slowed down as well). A successful message resets
+     * the count (endOfData).
+     */
+    private void respond(Reply reply, boolean isError, boolean junkError) {
+        boolean slow = slowingDown();
+        if (isError) {
+            errorCount++;
+        }
+        if (junkError) {
+            errorCount++;
+        }
+        boolean hardLimit = (isError || junkError) && errorCount >= settings.hardErrorLimit();
+        Runnable send = () -> {
             write(reply);
-            services.log().info(settings.serviceName(), "too many errors after " + lastCommand + " from " + client);
-            replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many errors"));
-            return;
+            if (hardLimit) {
+                services.log().info(settings.serviceName(), "too many errors after " + lastCommand + " from " + client);
+                hangup(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many errors"));
+            }
+        };
+        if (slow) {
+            later(send);
+        } else {
+            send.run();
         }
-        if (errorCount > settings.softErrorLimit() && !settings.errorSleepTime().isZero()) {
-            pause();
-            ctx.executor().schedule(() -> {
-                if (state != State.CLOSED) {
-                    write(reply);
-                    resume();
-                }
-            }, settings.errorSleepTime().toMillis(), TimeUnit.MILLISECONDS);
-            return;
+    }
+
+    /** smtpd_chat.c: {@code if (state->error_count >= var_smtpd_soft_erlim) sleep(var_smtpd_err_sleep)}. */
+    private boolean slowingDown() {
+        return errorCount >= settings.softErrorLimit() && !settings.errorSleepTime().isZero();
+    }
+
+    /** Runs {@code action} now, or after smtpd_error_sleep_time when the session is being slowed down. */
+    private void afterErrorSleep(Runnable action) {
+        if (slowingDown()) {
+            later(action);
+        } else {
+            action.run();
         }
-        write(reply);
+    }
+
+    /** The final reply (QUIT, protocol violations, errors), slowed down like every other reply. */
+    private void hangup(Reply reply) {
+        afterErrorSleep(() -> replyAndClose(reply));
+    }
+
+    /**
+     * Runs {@code action} after smtpd_error_sleep_time with input paused; resumes input afterwards
+     * unless the action paused again (STARTTLS handshake, another delayed reply) or closed.
+     */
+    private void later(Runnable action) {
+        pause();
+        ctx.executor().schedule(() -> {
+            if (state == State.CLOSED) {
+                return;
+            }
+            busy = false;
+            action.run();
+            if (!busy && state != State.CLOSED) {
+                resume();
+            }
+        }, settings.errorSleepTime().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void write(Reply reply) {

@@ -44,7 +44,20 @@ class SmtpdLimitsTest {
                         + "127.0.0.1:0 inet n - n - - smtpd\n"
                         + "  -o smtpd_tls_wrappermode=yes\n"
                         + "  -o smtpd_tls_req_ccert=yes\n"
-                        + "  -o smtpd_recipient_restrictions=permit_tls_all_clientcerts,reject\n");
+                        + "  -o smtpd_recipient_restrictions=permit_tls_all_clientcerts,reject\n"
+                        + "127.0.0.1:0 inet n - n - - smtpd\n"
+                        + "  -o smtpd_tls_security_level=may\n"
+                        + "  -o smtpd_tls_req_ccert=no\n"
+                        + "  -o smtpd_soft_error_limit=1\n"
+                        + "  -o smtpd_error_sleep_time=1s\n"
+                        + "  -o smtpd_relay_restrictions=\n"
+                        + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n"
+                        + "127.0.0.1:0 inet n - n - - smtpd\n"
+                        + "  -o smtpd_tls_security_level=may\n"
+                        + "  -o smtpd_tls_req_ccert=no\n"
+                        + "  -o smtpd_junk_command_limit=1\n"
+                        + "  -o smtpd_hard_error_limit=2\n"
+                        + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n");
     }
 
     @AfterAll
@@ -317,5 +330,64 @@ class SmtpdLimitsTest {
                 Duration.ofSeconds(5));
         mta.awaitLog("warning: Illegal address syntax from localhost\\[127\\.0\\.0\\.1\\] in MAIL command: <me@192\\.0\\.2\\.1>",
                 Duration.ofSeconds(5));
+    }
+
+    private static long millis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /**
+     * smtpd_soft_error_limit=1, smtpd_error_sleep_time=1s. Postfix smtpd_chat.c sleeps before every
+     * reply once error_count >= soft limit (smtpd.c counts an error after its reply): the first error
+     * reply is prompt, then every reply (a NOOP's 250 too) waits ≥ 1s, until a message is received
+     * successfully ("Forgive any previous client errors"), after which replies are prompt again.
+     */
+    @Test
+    void softErrorLimitDelaysEveryReplyUntilAMessageIsAccepted() throws Exception {
+        InetSocketAddress slow = mta.server.addresses().get(3);
+        try (SmtpTestClient c = new SmtpTestClient(slow)) {
+            c.reply();
+            long t = System.nanoTime();
+            assertTrue(c.command("EHLO client.example").startsWith("250-"));
+            assertEquals("500 5.5.2 Error: command not recognized", c.command("XYZZY"));
+            assertTrue(millis(t) < 900, "no delay before the first error: " + millis(t) + " ms");
+            t = System.nanoTime();
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
+            assertTrue(millis(t) >= 1000, "a positive reply after the error is delayed too: " + millis(t) + " ms");
+            t = System.nanoTime();
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<me@my.domain.example>"));
+            assertTrue(millis(t) >= 1000, "MAIL: " + millis(t) + " ms");
+            t = System.nanoTime();
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<u@relay.example>"));
+            assertTrue(c.command("DATA").startsWith("354 "));
+            assertTrue(millis(t) >= 2000, "RCPT and DATA: " + millis(t) + " ms");
+            t = System.nanoTime();
+            assertTrue(c.command("Subject: s\r\n\r\nx\r\n.").startsWith("250 2.0.0 Ok: queued as "));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
+            assertTrue(millis(t) < 900, "errors are forgiven after a message is accepted: " + millis(t) + " ms");
+            t = System.nanoTime();
+            assertEquals("500 5.5.2 Error: command not recognized", c.command("XYZZY"));
+            assertEquals("221 2.0.0 Bye", c.command("QUIT"));
+            assertTrue(millis(t) >= 1000, "QUIT after a new error: " + millis(t) + " ms");
+        }
+    }
+
+    /**
+     * smtpd_junk_command_limit=1, smtpd_hard_error_limit=2. smtpd.c, after each HELO/EHLO/RSET/NOOP/
+     * VRFY/ETRN reply: {@code if (junk_cmds++ > var_smtpd_junk_cmd_limit) error_count++}; the loop then
+     * checks the hard limit before reading the next command. EHLO is junk 0, NOOPs 1 and 2, so the
+     * 2nd NOOP is the first error and the 3rd the second: 421 right after its 250.
+     */
+    @Test
+    void junkCommandsCountAsErrorsAsInPostfix() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(mta.server.addresses().get(4))) {
+            c.reply();
+            assertTrue(c.command("EHLO client.example").startsWith("250-"));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"));
+            assertEquals("421 4.7.0 mx.postern.test Error: too many errors", c.reply());
+            assertTrue(c.isClosedByPeer());
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.protocol.CommandLine;
 import dev.postern.protocol.PathArgument;
+import dev.postern.protocol.RequestDeadline;
 import dev.postern.protocol.SmtpInput;
 import dev.postern.protocol.SmtpInputDecoder;
 import dev.postern.protocol.Verb;
@@ -46,6 +47,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private final SessionServices services;
     private final SmtpdSettings settings;
     private final SmtpInputDecoder decoder;
+    private final RequestDeadline deadline;
     private final CommandCounts counts = new CommandCounts();
     private final ArrayDeque<SmtpInput> pending = new ArrayDeque<>();
 
@@ -79,10 +81,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
     private boolean finished;
 
-    SmtpSession(SessionServices services, SmtpInputDecoder decoder) {
+    SmtpSession(SessionServices services, SmtpInputDecoder decoder, RequestDeadline deadline) {
         this.services = services;
         this.settings = services.settings();
         this.decoder = decoder;
+        this.deadline = deadline;
     }
 
     // ---- connection lifecycle -------------------------------------------------------------
@@ -748,6 +751,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private void write(Reply reply) {
+        // Each reply starts the wait for the next request (smtpd_per_request_deadline), or for the
+        // message content after 354.
+        if (state == State.DATA) {
+            deadline.startData();
+        } else {
+            deadline.startRequest();
+        }
         ctx.writeAndFlush(Unpooled.copiedBuffer(reply.toWire(), StandardCharsets.UTF_8));
     }
 

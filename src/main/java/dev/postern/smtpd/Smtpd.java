@@ -3,6 +3,7 @@ package dev.postern.smtpd;
 import dev.postern.cleanup.Cleanup;
 import dev.postern.log.MailLog;
 import dev.postern.protocol.NettyTransport;
+import dev.postern.protocol.RequestDeadline;
 import dev.postern.protocol.SmtpInputDecoder;
 import dev.postern.tls.TlsServer;
 import dev.postern.tls.TlsSetupException;
@@ -14,16 +15,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The SMTP server: one listener (a master.cf inet row running smtpd) and its sessions.
- * Pipeline per connection: [tls after STARTTLS] → idle timeout → {@link SmtpInputDecoder} →
+ * Pipeline per connection: [tls after STARTTLS] → smtpd_timeout ({@link RequestDeadline}) → {@link SmtpInputDecoder} →
  * {@link SmtpSession}.
  */
 public final class Smtpd implements AutoCloseable {
@@ -65,10 +64,11 @@ public final class Smtpd implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
                         SmtpInputDecoder decoder = new SmtpInputDecoder(maxLine);
-                        ch.pipeline().addLast("timeout", new IdleStateHandler(settings.timeout().toMillis(), 0, 0,
-                                TimeUnit.MILLISECONDS));
+                        RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
+                                settings.perRequestDeadline(), settings.minDataRate());
+                        ch.pipeline().addLast("timeout", deadline);
                         ch.pipeline().addLast("decoder", decoder);
-                        ch.pipeline().addLast("session", new SmtpSession(services, decoder));
+                        ch.pipeline().addLast("session", new SmtpSession(services, decoder, deadline));
                     }
                 });
         try {

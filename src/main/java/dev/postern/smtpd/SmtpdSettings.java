@@ -14,12 +14,15 @@ import java.util.Locale;
  * {@code tlsLevel} is "none", "may" or "encrypt" after applying Postfix's obsolete
  * smtpd_use_tls / smtpd_enforce_tls mapping; {@code requireClientCert} is only true when the
  * level is encrypt (Postfix: "Can't require client certs unless TLS is required").
+ * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline (default no) and
+ * smtpd_min_data_rate (default 500), see {@link dev.postern.protocol.RequestDeadline}.
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
         String tlsLevel, boolean wrapperMode, boolean askClientCert, boolean requireClientCert,
         int tlsLogLevel, boolean tlsReceivedHeader, ServerTlsSettings tls,
         long messageSizeLimit, int lineLengthLimit, Duration timeout, Duration starttlsTimeout,
+        boolean perRequestDeadline, long minDataRate,
         int hardErrorLimit, int softErrorLimit, Duration errorSleepTime, int junkCommandLimit,
         int recipientLimit, int connectionCountLimit, String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
@@ -46,12 +49,26 @@ public record SmtpdSettings(
                 level, wrapper, ask, req, c.integer("smtpd_tls_loglevel"), c.bool("smtpd_tls_received_header"), tls,
                 c.size("message_size_limit"), c.integer("line_length_limit"), c.duration("smtpd_timeout"),
                 c.duration("smtpd_starttls_timeout"),
+                c.bool("smtpd_per_request_deadline"), minDataRate(c),
                 c.integer("smtpd_hard_error_limit"), c.integer("smtpd_soft_error_limit"),
                 c.duration("smtpd_error_sleep_time"), c.integer("smtpd_junk_command_limit"),
                 c.integer("smtpd_recipient_limit"), c.integer("smtpd_client_connection_count_limit"),
                 c.get("smtpd_forbid_bare_newline").toLowerCase(Locale.ROOT),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c));
+    }
+
+    /**
+     * smtpd_min_data_rate (Postfix 3.7+, default 500 bytes/s), read leniently so that the setting
+     * works before and after the parameter is declared in Params.
+     */
+    private static long minDataRate(Config c) {
+        String v = c.get("smtpd_min_data_rate");
+        try {
+            return v.isEmpty() ? 500 : Math.max(0, Long.parseLong(v));
+        } catch (NumberFormatException e) {
+            return 500;
+        }
     }
 
     public boolean tlsRequired() {

@@ -57,6 +57,12 @@ class SmtpdLimitsTest {
                         + "  -o smtpd_tls_req_ccert=no\n"
                         + "  -o smtpd_junk_command_limit=1\n"
                         + "  -o smtpd_hard_error_limit=2\n"
+                        + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n"
+                        + "127.0.0.1:0 inet n - n - - smtpd\n"
+                        + "  -o smtpd_tls_security_level=may\n"
+                        + "  -o smtpd_tls_req_ccert=no\n"
+                        + "  -o smtpd_per_request_deadline=yes\n"
+                        + "  -o smtpd_min_data_rate=100\n"
                         + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n");
     }
 
@@ -388,6 +394,90 @@ class SmtpdLimitsTest {
             assertEquals("250 2.0.0 Ok", c.command("NOOP"));
             assertEquals("421 4.7.0 mx.postern.test Error: too many errors", c.reply());
             assertTrue(c.isClosedByPeer());
+        }
+    }
+
+    /** Sends {@code text} one piece every {@code pauseMillis}; stops early when the server hangs up. */
+    private static void trickle(SmtpTestClient c, String[] pieces, long pauseMillis) throws Exception {
+        for (String piece : pieces) {
+            try {
+                c.sendRaw(piece);
+            } catch (java.io.IOException e) {
+                return;
+            }
+            Thread.sleep(pauseMillis);
+        }
+    }
+
+    private static String[] split(String s, int size) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int i = 0; i < s.length(); i += size) {
+            out.add(s.substring(i, Math.min(s.length(), i + size)));
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /**
+     * security-vectors.md L7 with smtpd_per_request_deadline=yes (smtpd_timeout=2s): one byte every
+     * 300 ms on a command line does not extend the deadline; the client is cut off ~2s after the
+     * last reply, as Postfix 3.7+ does.
+     */
+    @Test
+    void perRequestDeadlineCutsOffASlowlorisCommand() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(mta.server.addresses().get(5))) {
+            c.reply();
+            assertTrue(c.command("EHLO client.example").startsWith("250-"));
+            long t = System.nanoTime();
+            trickle(c, split("NOOP NOOP NOOP NOOP", 1), 300); // ~5.7 s if never cut off
+            assertEquals("421 4.4.2 mx.postern.test Error: timeout exceeded", c.reply());
+            long ms = millis(t);
+            assertTrue(ms >= 1800 && ms < 4500, "cut off after the 2s deadline, not extended by each byte: " + ms + " ms");
+            assertTrue(c.isClosedByPeer());
+        }
+        mta.awaitLog("timeout after EHLO from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
+    }
+
+    /** The default (smtpd_per_request_deadline=no): smtpd_timeout is per read, so each byte restarts it. */
+    @Test
+    void perReadTimeoutIsRestartedByEachByte() throws Exception {
+        try (SmtpTestClient c = session()) {
+            trickle(c, split("NOOP NOOP", 1), 400); // 3.6 s in all, longer than smtpd_timeout=2s
+            assertEquals("250 2.0.0 Ok", c.command(""), "still connected after 3.6 s of trickling");
+        }
+    }
+
+    /**
+     * smtpd_min_data_rate=100 with per-request deadlines (smtpd_timeout=2s): DATA content at 5 bytes/s
+     * gains 20 ms per read and times out after about smtpd_timeout; content at ~475 bytes/s keeps the
+     * deadline ahead (each read adds N/100 s, capped at smtpd_timeout from now) and is accepted even
+     * though the transfer takes longer than smtpd_timeout.
+     */
+    @Test
+    void minDataRateDuringData() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(mta.server.addresses().get(5))) {
+            c.reply();
+            c.command("EHLO client.example");
+            c.command("MAIL FROM:<me@my.domain.example>");
+            c.command("RCPT TO:<u@relay.example>");
+            assertTrue(c.command("DATA").startsWith("354 "));
+            String body = "Subject: fast\r\n\r\n" + "012345678901234567890123456789012345\r\n".repeat(46);
+            long t = System.nanoTime();
+            trickle(c, split(body, 190), 400); // ~1850 bytes in ~4 s
+            assertTrue(millis(t) > 2500, "the transfer outlasted smtpd_timeout");
+            String r = c.command(".");
+            assertTrue(r.startsWith("250 2.0.0 Ok: queued as "), "fast enough: accepted: " + r);
+        }
+        try (SmtpTestClient c = new SmtpTestClient(mta.server.addresses().get(5))) {
+            c.reply();
+            c.command("EHLO client.example");
+            c.command("MAIL FROM:<me@my.domain.example>");
+            c.command("RCPT TO:<u@relay.example>");
+            assertTrue(c.command("DATA").startsWith("354 "));
+            long t = System.nanoTime();
+            trickle(c, split("Subject: slow\r\n\r\n" + "x".repeat(30), 2), 400); // 5 bytes/s for ~9 s
+            assertEquals("421 4.4.2 mx.postern.test Error: timeout exceeded", c.reply());
+            long ms = millis(t);
+            assertTrue(ms >= 1800 && ms < 4500, "too slow: cut off near smtpd_timeout: " + ms + " ms");
         }
     }
 }

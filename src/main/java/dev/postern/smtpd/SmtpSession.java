@@ -139,7 +139,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (state != State.CLOSED) {
-            services.log().info(settings.serviceName(), "lost connection after " + lastCommand + " from " + client);
+            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client);
             state = State.CLOSED;
         }
         finishOnce();
@@ -166,7 +166,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state != State.CLOSED) {
-            services.log().info(settings.serviceName(), "lost connection after " + lastCommand + " from " + client
+            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client
                     + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
             state = State.CLOSED;
         }
@@ -176,9 +176,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent && state != State.CLOSED) {
-            services.log().info(settings.serviceName(), "timeout after " + lastCommand + " from " + client);
+            services.log().info(settings.serviceName(), "timeout after " + where() + " from " + client);
             replyAndClose(Reply.of(421, "4.4.2", settings.myhostname() + " Error: timeout exceeded"));
         }
+    }
+
+    /** smtpd.c: in message content, "DATA (N bytes)" ("Log the byte count after DATA to help diagnose MTU troubles"). */
+    private String where() {
+        return state == State.DATA ? "DATA (" + dataBytes + " bytes)" : lastCommand;
     }
 
     // ---- input ----------------------------------------------------------------------------

@@ -479,5 +479,6 @@ class SmtpdLimitsTest {
             long ms = millis(t);
             assertTrue(ms >= 1800 && ms < 4500, "too slow: cut off near smtpd_timeout: " + ms + " ms");
         }
+        mta.awaitLog("timeout after DATA \\(\\d+ bytes\\) from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
     }
 }

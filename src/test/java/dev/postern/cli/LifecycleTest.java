@@ -62,10 +62,55 @@ class LifecycleTest {
         Run again = postern("-c", dir.toString(), "start");
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already running"), again.err());
+        // An edit that breaks the configuration while it runs: status and stop still work, reload
+        // refuses and keeps the running daemon.
+        String good = Files.readString(dir.resolve("main.cf"));
+        Files.writeString(dir.resolve("main.cf"), good + "smtpd_timeout = soon\n");
+        Run broken = postern("-c", dir.toString(), "reload");
+        assertEquals(1, broken.code(), broken.out());
+        assertTrue(broken.err().contains("new configuration refused, still running the old one: main.cf:"), broken.err());
+        assertEquals(0, postern("status", "-c", dir.toString()).code(), "status with a broken main.cf");
         Run stop = postern("-c", dir.toString(), "stop");
         assertEquals(0, stop.code(), stop.err());
         assertEquals(1, postern("-c", dir.toString(), "status").code());
         assertTrue(Files.readString(dir.resolve("maillog")).contains("terminating on signal 15"));
+    }
+
+    @Test
+    void reloadRestartsWithTheNewConfiguration() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeConfig(port);
+        assertEquals(0, postern("-c", dir.toString(), "start").code());
+        try {
+            String pidBefore = postern("-c", dir.toString(), "status").out();
+            Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")) + "smtpd_banner = $myhostname reloaded\n");
+            Run reload = postern("-c", dir.toString(), "reload");
+            assertEquals(0, reload.code(), reload.err());
+            String pidAfter = postern("-c", dir.toString(), "status").out();
+            assertTrue(pidAfter.contains("is running: PID: ") && !pidAfter.equals(pidBefore), pidBefore + " / " + pidAfter);
+            try (Socket s = new Socket("127.0.0.1", port);
+                 var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream()))) {
+                assertTrue(in.readLine().endsWith(" reloaded"), "the new banner is served");
+            }
+        } finally {
+            postern("-c", dir.toString(), "stop");
+        }
+    }
+
+    @Test
+    void confShowsDefaultsAndSetValues() throws Exception {
+        writeConfig(10587);
+        Run d = postern("conf", "-d", "-c", dir.toString(), "smtpd_timeout", "message_size_limit");
+        assertEquals(0, d.code(), d.err());
+        assertEquals("smtpd_timeout = 300s\nmessage_size_limit = 10240000\n", d.out());
+        Run n = postern("-c", dir.toString(), "conf", "-n");
+        assertTrue(n.out().contains("queue_directory = " + dir.resolve("queue")), n.out());
+        assertTrue(!n.out().contains("smtpd_timeout"), "-n shows only what main.cf sets: " + n.out());
+        Run unknown = postern("-c", dir.toString(), "conf", "smtpd_tls_recievedheader");
+        assertTrue(unknown.code() != 0 || unknown.err().contains("unknown"), unknown.out() + unknown.err());
     }
 
     @Test

@@ -118,6 +118,17 @@ class ConfigLoaderTest {
                 lc.warnings().toString());
     }
 
+    /** Postfix treats an empty smtpd_tls_security_level as unset: -o smtpd_enforce_tls=yes still applies. */
+    @Test
+    void emptySecurityLevelLeavesEnforceTlsInForce() throws Exception {
+        LoadedConfig lc = load("smtpd_tls_security_level =\nsmtpd_tls_cert_file = /x.pem\n"
+                + "smtpd_recipient_restrictions = reject_unauth_destination\n",
+                "587 inet n - n - - smtpd\n  -o smtpd_enforce_tls=yes\n");
+        Config c = lc.config();
+        assertEquals("encrypt", SmtpdTlsLevel.of(c.forService(c.services().get(0))));
+        assertTrue(lc.warnings().stream().noneMatch(w -> w.contains("has no effect")), lc.warnings().toString());
+    }
+
     @Test
     void relayRestrictionsThatDeferCertificateHoldersAreWarned() throws Exception {
         LoadedConfig lc = load("compatibility_level = 3.6\nsmtpd_tls_cert_file = /x.pem\nsmtpd_tls_CAfile = /ca.pem\n", SEED_MASTER);

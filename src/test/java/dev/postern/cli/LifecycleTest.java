@@ -113,6 +113,29 @@ class LifecycleTest {
         assertTrue(unknown.code() != 0 || unknown.err().contains("unknown"), unknown.out() + unknown.err());
     }
 
+    /** Unusable certificate files are reported at the main.cf line that names them, with the fix. */
+    @Test
+    void certificateProblemsNameTheLineAndTheFix() throws Exception {
+        writeConfig(10587);
+        String good = Files.readString(dir.resolve("main.cf"));
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        Files.writeString(dir.resolve("main.cf"), good.replace("smtpd_tls_cert_file = " + pki.serverCertFile(),
+                "smtpd_tls_cert_file = " + dir.resolve("missing.pem")));
+        Run missing = postern("-c", dir.toString(), "check");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("postern: fatal: main.cf:1: service 127.0.0.1:10587: smtpd_tls_cert_file "
+                + dir.resolve("missing.pem") + ": cannot read"), missing.err());
+        assertTrue(missing.err().strip().endsWith("; check the path, and that the user running Postern may read the file"),
+                missing.err());
+        Files.writeString(dir.resolve("main.cf"), good.replace("smtpd_tls_key_file = " + pki.serverKeyFile(),
+                "smtpd_tls_key_file = " + pki.goodClient().keyFile()));
+        Run mismatch = postern("-c", dir.toString(), "check");
+        assertEquals(1, mismatch.code());
+        assertTrue(mismatch.err().startsWith("postern: fatal: main.cf:2: service 127.0.0.1:10587: the key in "), mismatch.err());
+        assertTrue(mismatch.err().strip().endsWith("does not match the certificate in " + pki.serverCertFile()
+                + " (smtpd_tls_cert_file); use the key that was made with this certificate"), mismatch.err());
+    }
+
     @Test
     void startFailsWithTheReasonWhenThePortIsTaken() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

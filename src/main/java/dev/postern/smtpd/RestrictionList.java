@@ -275,6 +275,10 @@ final class RestrictionList {
                             ? List.of(ctx.peer().certFingerprint(), ctx.peer().pkeyFingerprint()) : List.of();
                 }
             }
+            if (!table.fixed() && (name.equals("check_sender_access") || name.equals("check_recipient_access"))
+                    && keys.size() > 1) {
+                keys = keys.subList(0, 1); // regexp/cidr: the entire address only, never domain or user@
+            }
             for (String key : keys) {
                 if (key == null || key.isEmpty()) {
                     continue;

@@ -355,6 +355,21 @@ class RestrictionsTest {
     }
 
     @Test
+    void regexpAndCidrTablesSeeOnlyTheEntireAddress() throws Exception {
+        // access(5): with regexp tables "user@domain mail addresses are not broken up".
+        Path re = file("rcpt.regexp", "/^x\\.example$/ REJECT domain only\n/^bad@/ REJECT 5.7.1 whole address\n");
+        S s = new S().recipient("check_recipient_access", "regexp:" + re, "permit");
+        assertEquals("accepted", check(s, rcpt("a@x.example")));
+        assertEquals("554 5.7.1 <bad@x.example>: Recipient address rejected: whole address", check(s, rcpt("bad@x.example")));
+        Path hash = file("rcpt.hash", "x.example REJECT domain\n");
+        assertEquals("554 5.7.1 <a@x.example>: Recipient address rejected: domain",
+                check(new S().recipient("check_recipient_access", "hash:" + hash, "permit"), rcpt("a@x.example")));
+        Path cidr = file("clients.cidr", "192.0.2.0/24 REJECT documentation net\n");
+        assertEquals("554 5.7.1 <" + NAMADDR + ">: Client host rejected: documentation net",
+                check(new S().client("check_client_access", "cidr:" + cidr), rcpt(LOCAL_RCPT)));
+    }
+
+    @Test
     void checkHeloAndCcertAccess() throws Exception {
         Path helo = file("helo", "helo.client.example REJECT 5.7.1 liar\n");
         assertEquals("554 5.7.1 <helo.client.example>: Helo command rejected: liar",

@@ -309,6 +309,10 @@ class RestrictionsTest {
         // defer_if_reject is reset between stages (SMTPD_CHECK_RESET).
         assertEquals("554 5.7.1 <" + FOREIGN_RCPT + ">: Recipient address rejected: Access denied",
                 check(new S().client("defer_if_reject").recipient("reject"), rcpt(FOREIGN_RCPT)));
+        assertEquals("554 5.7.1 <sender@origin.example>: Sender address rejected: Access denied",
+                check(new S().client("defer_if_reject").sender("reject"), rcpt(FOREIGN_RCPT)));
+        assertEquals("450 4.7.0 <sender@origin.example>: Sender address rejected: defer_if_reject requested",
+                check(new S().sender("defer_if_reject", "reject"), rcpt(FOREIGN_RCPT)));
     }
 
     @Test

@@ -7,14 +7,14 @@ import picocli.CommandLine;
 
 import java.nio.file.Path;
 
-/** Finds the pid file of the configuration named by -c. */
+/** Finds the pid file of the configuration named by -c, even when the rest of the configuration is broken. */
 final class Control {
     private Control() {}
 
     static PidFile pidFile(Main parent, CommandLine.Model.CommandSpec spec) {
         Path dir = parent.config.directory(spec.commandLine());
         try {
-            return new PidFile(Path.of(ConfigLoader.load(dir).config().get("queue_directory")));
+            return new PidFile(ConfigLoader.queueDirectory(dir));
         } catch (ConfigException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

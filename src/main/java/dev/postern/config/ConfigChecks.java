@@ -89,7 +89,7 @@ final class ConfigChecks {
         // Postfix: a main.cf smtpd_tls_security_level silently overrides -o smtpd_enforce_tls / smtpd_use_tls.
         for (String obsolete : List.of("smtpd_enforce_tls", "smtpd_use_tls")) {
             if (service.overrides().containsKey(obsolete) && !service.overrides().containsKey("smtpd_tls_security_level")
-                    && main.isSet("smtpd_tls_security_level")) {
+                    && SmtpdTlsLevel.isExplicit(main)) {
                 warnings.add(where + ": -o " + obsolete + "=" + service.overrides().get(obsolete) + " has no effect: "
                         + main.origin("smtpd_tls_security_level") + " sets smtpd_tls_security_level = "
                         + main.get("smtpd_tls_security_level") + ", which wins; use -o smtpd_tls_security_level=... instead");

@@ -35,4 +35,19 @@ public final class ConfigLoader {
         ConfigChecks.run(config, warnings);
         return new LoadedConfig(config, warnings);
     }
+
+    /**
+     * Only queue_directory (where the pid file is), for stop and status: a main.cf or master.cf
+     * edited into an invalid state while the daemon runs must not leave it impossible to stop.
+     * main.cf is parsed but not validated, master.cf not read at all.
+     */
+    public static Path queueDirectory(Path configDirectory) throws ConfigException {
+        if (!Files.isDirectory(configDirectory)) {
+            throw new ConfigException(configDirectory.toString(), 0, "configuration directory does not exist",
+                    "create it with main.cf and master.cf, or pass -c DIR");
+        }
+        Path mainCf = configDirectory.resolve("main.cf");
+        Map<String, Setting> settings = Files.isRegularFile(mainCf) ? MainCfParser.parse(mainCf, new ArrayList<>()) : Map.of();
+        return Path.of(new ParsedConfig(configDirectory.toAbsolutePath(), settings, List.of()).get("queue_directory"));
+    }
 }

@@ -16,15 +16,17 @@ import java.util.Set;
  * {@code -o { name = value }}). For users who paste from write-ups like the seed, a trailing
  * backslash also continues a line, and words after an {@code -o name=} that are not options belong
  * to that value ({@code -o smtpd_recipient_restrictions= permit_mynetworks, ..., reject}).
- * Postfix's internal services are accepted with a note; they are built into Postern.
+ * Postfix's other standard services are accepted with a one-line note each: built into Postern,
+ * or not supported (yet), so that a user's existing master.cf loads as it is.
  */
 final class MasterCfParser {
-    private static final Set<String> BUILT_IN = Set.of("pickup", "cleanup", "qmgr", "oqmgr", "tlsmgr", "rewrite",
-            "trivial-rewrite", "bounce", "defer", "trace", "verify", "flush", "proxymap", "proxywrite", "smtp", "relay",
-            "showq", "error", "retry", "discard", "local", "virtual", "lmtp", "anvil", "scache", "postlog", "postscreen",
-            "dnsblog", "tlsproxy", "pipe", "spawn", "qmqpd", "sendmail", "uucp", "maildrop", "ifmail", "bsmtp", "scalemail-backend",
-            "mailman", "smtpd");
-    private static final Set<String> INET_COMMANDS = Set.of("smtpd", "postscreen", "qmqpd");
+    /** Postfix daemons whose work Postern does inside its one process (by master.cf command). */
+    private static final Set<String> BUILT_IN = Set.of("cleanup", "qmgr", "oqmgr", "tlsmgr", "trivial-rewrite",
+            "smtp", "anvil", "scache", "postlogd", "proxymap");
+    /** Postfix daemons Postern does not have (yet). */
+    private static final Set<String> NOT_SUPPORTED = Set.of("pickup", "bounce", "verify", "flush", "showq", "error",
+            "discard", "local", "virtual", "lmtp", "postscreen", "dnsblog", "tlsproxy", "pipe", "spawn", "qmqpd");
+    private static final Set<String> INET_COMMANDS = Set.of("smtpd", "postscreen", "qmqpd", "tlsproxy");
 
     private MasterCfParser() {}
 
@@ -70,6 +72,20 @@ final class MasterCfParser {
         return out;
     }
 
+    /** Why a standard (or unknown) non-smtpd service line is skipped, in a few words. */
+    private static String ignoredNote(String service, String type, String command) {
+        if (command.equals("smtpd")) {
+            return "smtpd of type " + type + " (e.g. behind postscreen) is not supported, only inet";
+        }
+        if (BUILT_IN.contains(command)) {
+            return "service '" + service + "' (" + command + ") is built into Postern";
+        }
+        if (NOT_SUPPORTED.contains(command)) {
+            return "service '" + service + "' (" + command + ") is not supported" + (type.equals("inet") ? "; use an smtpd line" : "");
+        }
+        return "service '" + service + "' (" + command + ") is not a Postfix daemon Postern knows";
+    }
+
     private static MasterService service(String file, int line, List<String> words, List<String> warnings)
             throws ConfigException {
         if (words.size() < 8) {
@@ -84,18 +100,8 @@ final class MasterCfParser {
                 throw new ConfigException(file, line, "inet service " + service + " runs unknown command \"" + command + "\"",
                         "Postern serves SMTP with smtpd");
             }
-            if (!BUILT_IN.contains(command) && !BUILT_IN.contains(service)) {
-                warnings.add(file + ":" + line + ": service '" + service + "' (" + command + ") is not supported; line ignored");
-            } else if (!command.equals("smtpd")) {
-                warnings.add(file + ":" + line + ": service '" + service + "' is built into Postern; line ignored");
-            }
-            if (!type.equals("inet")) {
-                return null;
-            }
-            if (!command.equals("smtpd")) {
-                warnings.add(file + ":" + line + ": " + command + " is not supported; service " + service + " ignored");
-                return null;
-            }
+            warnings.add(file + ":" + line + ": " + ignoredNote(service, type, command) + "; line ignored");
+            return null;
         }
         Map<String, String> overrides = new LinkedHashMap<>();
         List<String> args = new ArrayList<>();

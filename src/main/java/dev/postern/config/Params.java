@@ -94,8 +94,8 @@ public final class Params {
         p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.");
         p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.");
         p(m, "maximal_backoff_time", TIME, "4000s", "Most time before a deferred message is retried.");
-        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which undeliverable mail is returned.");
-        p(m, "bounce_queue_lifetime", TIME, "5d", "Same, for bounces.");
+        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is given up (logged status=bounced; no bounce message yet).");
+        p(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for bounce messages (accepted; Postern sends no bounces yet).");
         p(m, "default_destination_concurrency_limit", INT, "20", "Parallel deliveries.");
         // Routing and SMTP client
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
@@ -151,9 +151,11 @@ public final class Params {
         sb.append("# Supported parameters\n\n")
                 .append("Generated from `dev.postern.config.Params`; `ParametersDocTest` keeps this file equal to the code\n")
                 .append("(regenerate with `mvn -q test -Dtest=ParametersDocTest -Dpostern.updateDocs=true`).\n\n")
-                .append("| parameter | default | description |\n|---|---|---|\n");
+                .append("Types: time is a number with an optional unit s, m, h, d or w (default s); size is in bytes;\n")
+                .append("bool is yes or no; list is separated by commas and/or whitespace.\n\n")
+                .append("| parameter | type | default | description |\n|---|---|---|---|\n");
         for (Param p : all().values()) {
-            sb.append("| `").append(p.name()).append("` | ")
+            sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                     .append(p.defaultValue().isEmpty() ? "(empty)" : "`" + p.defaultValue().replace("|", "\\|") + "`")
                     .append(" | ").append(p.doc().replace("|", "\\|")).append(" |\n");
         }

@@ -22,13 +22,24 @@ final class GroupCommitter implements AutoCloseable {
     private record Request(Path temp, Path target, CompletableFuture<Void> done) {
     }
 
+    /** fsync of a directory; a parameter so a test can see that no commit completes before it. */
+    interface DirectorySync {
+        void sync(Path directory) throws IOException;
+    }
+
     private final Path directory;
+    private final DirectorySync dirSync;
     private final LinkedBlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     private final Thread thread;
     private volatile boolean running = true;
 
     GroupCommitter(Path directory) {
+        this(directory, AtomicFile::fsyncDirectory);
+    }
+
+    GroupCommitter(Path directory, DirectorySync dirSync) {
         this.directory = directory;
+        this.dirSync = dirSync;
         this.thread = new Thread(this::loop, "spool-commit");
         thread.setDaemon(true);
         thread.start();
@@ -64,7 +75,7 @@ final class GroupCommitter implements AutoCloseable {
                     }
                 }
                 try {
-                    AtomicFile.fsyncDirectory(directory);
+                    dirSync.sync(directory);
                     renamed.forEach(r -> r.done().complete(null));
                 } catch (IOException e) {
                     // The renames may not be durable: fail them all; the files stay and are

@@ -25,6 +25,11 @@ final class ListenAddresses {
     static List<InetSocketAddress> of(MasterService service, List<String> inetInterfaces, String inetProtocols)
             throws ConfigException {
         String name = service.name();
+        int colon = name.lastIndexOf(':');
+        if (colon >= 0 && WELL_KNOWN.containsKey(name.substring(colon + 1).toLowerCase(Locale.ROOT))) {
+            // host:submission, as Postfix allows: a service name for the port
+            name = name.substring(0, colon + 1) + WELL_KNOWN.get(name.substring(colon + 1).toLowerCase(Locale.ROOT));
+        }
         HostPort hp;
         try {
             hp = name.contains(":") || name.startsWith("[") ? HostPort.parse(name) : new HostPort("", port(name, service), false);

@@ -35,7 +35,9 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             try {
                 settings = SmtpdSettings.from(sc, "smtpd");
                 Smtpd.validate(settings);
-            } catch (IllegalArgumentException | TlsSetupException e) {
+            } catch (TlsSetupException e) {
+                throw at(sc, e.parameter(), s, "service " + s.name() + ": " + e.problem(), e.fix());
+            } catch (IllegalArgumentException e) {
                 throw new ConfigException(s.file(), s.line(), "service " + s.name() + ": " + e.getMessage(), "");
             }
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
@@ -43,14 +45,34 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         }
         try {
             TlsClient.create(SmtpClientSettings.from(c).tls());
-        } catch (TlsSetupException | IllegalArgumentException e) {
-            throw new ConfigException(c.origin("smtp_tls_cert_file").equals("default") ? "main.cf" : c.origin("smtp_tls_cert_file"),
-                    0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
+        } catch (TlsSetupException e) {
+            throw at(c, e.parameter() == null ? "smtp_tls_cert_file" : e.parameter(), null, "SMTP client: " + e.problem(),
+                    e.fix().isEmpty() ? "fix the smtp_tls_* settings" : e.fix());
+        } catch (IllegalArgumentException e) {
+            throw at(c, "smtp_tls_policy_maps", null, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         if (listeners.isEmpty()) {
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",
                     "add a line such as: 587 inet n - n - - smtpd");
         }
         return new Plan(c, loaded.warnings(), List.copyOf(listeners));
+    }
+
+    /**
+     * An error placed where the user set the parameter at fault (main.cf:N, or master.cf:N for a -o
+     * override); at the service line, or main.cf, when it has its default value.
+     */
+    private static ConfigException at(Config c, String parameter, MasterService service, String problem, String fix) {
+        String origin = parameter == null ? "default" : c.origin(parameter);
+        int colon = origin.lastIndexOf(':');
+        if (!origin.equals("default") && colon > 0) {
+            try {
+                return new ConfigException(origin.substring(0, colon), Integer.parseInt(origin.substring(colon + 1)), problem, fix);
+            } catch (NumberFormatException ignored) {
+                // not file:line; fall through
+            }
+        }
+        return service != null ? new ConfigException(service.file(), service.line(), problem, fix)
+                : new ConfigException("main.cf", 0, problem, fix);
     }
 }

@@ -11,7 +11,7 @@ import java.security.cert.X509Certificate;
 final class KeyMatch {
     private KeyMatch() {}
 
-    static void check(PrivateKey key, X509Certificate cert, Path keyFile, Path certFile) throws TlsSetupException {
+    static void check(PrivateKey key, X509Certificate cert, Path keyFile, Path certFile, String keyParameter, String certParameter) throws TlsSetupException {
         String alg = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
@@ -36,7 +36,7 @@ final class KeyMatch {
         } catch (GeneralSecurityException e) {
             // a key of another type than the certificate's lands here too
         }
-        throw new TlsSetupException("the key in " + keyFile + " does not match the certificate in " + certFile
-                + " (check smtpd_tls_key_file and smtpd_tls_cert_file)");
+        throw new TlsSetupException(keyParameter, "the key in " + keyFile + " (" + keyParameter + ") does not match the certificate in "
+                + certFile + " (" + certParameter + ")", "use the key that was made with this certificate");
     }
 }

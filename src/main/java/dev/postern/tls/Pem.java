@@ -30,13 +30,16 @@ public final class Pem {
                 out.add((X509Certificate) c);
             }
             if (out.isEmpty()) {
-                throw new TlsSetupException(parameter + " " + file + ": no certificate found (expected PEM \"BEGIN CERTIFICATE\")");
+                throw new TlsSetupException(parameter, parameter + " " + file + ": no certificate found (expected PEM \"BEGIN CERTIFICATE\")",
+                        "point " + parameter + " at the PEM certificate (chain)");
             }
             return out;
         } catch (IOException e) {
-            throw new TlsSetupException(parameter + " " + file + ": cannot read: " + e.getMessage());
+            throw new TlsSetupException(parameter, parameter + " " + file + ": cannot read: " + e.getMessage(),
+                    "check the path, and that the user running Postern may read the file");
         } catch (CertificateException e) {
-            throw new TlsSetupException(parameter + " " + file + ": not a PEM certificate: " + e.getMessage());
+            throw new TlsSetupException(parameter, parameter + " " + file + ": not a PEM certificate: " + e.getMessage(),
+                    "point " + parameter + " at the PEM certificate (chain)");
         }
     }
 
@@ -52,13 +55,15 @@ public final class Pem {
                     return conv.getPrivateKey(info);
                 }
                 if (o.getClass().getSimpleName().contains("Encrypted")) {
-                    throw new TlsSetupException(parameter + " " + file + ": the key is encrypted; export it without a password "
-                            + "(e.g. openssl pkey -in key.pem -out key-nopass.pem)");
+                    throw new TlsSetupException(parameter, parameter + " " + file + ": the key is encrypted",
+                            "export it without a password (e.g. openssl pkey -in key.pem -out key-nopass.pem)");
                 }
             }
-            throw new TlsSetupException(parameter + " " + file + ": no private key found (expected PEM \"BEGIN PRIVATE KEY\")");
+            throw new TlsSetupException(parameter, parameter + " " + file + ": no private key found (expected PEM \"BEGIN PRIVATE KEY\")",
+                    "point " + parameter + " at the unencrypted PEM private key");
         } catch (IOException e) {
-            throw new TlsSetupException(parameter + " " + file + ": cannot read: " + e.getMessage());
+            throw new TlsSetupException(parameter, parameter + " " + file + ": cannot read: " + e.getMessage(),
+                    "check the path, and that the user running Postern may read the file");
         }
     }
 }

@@ -53,7 +53,7 @@ public final class TlsClient {
             if (s.certFile() != null) {
                 List<X509Certificate> chain = Pem.certificates(s.certFile(), "smtp_tls_cert_file");
                 PrivateKey key = Pem.privateKey(s.keyFile(), "smtp_tls_key_file");
-                KeyMatch.check(key, chain.get(0), s.keyFile(), s.certFile());
+                KeyMatch.check(key, chain.get(0), s.keyFile(), s.certFile(), "smtp_tls_key_file", "smtp_tls_cert_file");
                 b.keyManager(key, chain.toArray(X509Certificate[]::new));
             }
             return new TlsClient(b.build(), anchors);

@@ -59,7 +59,7 @@ public final class TlsServer {
     public static TlsServer create(ServerTlsSettings s, SslProvider provider) throws TlsSetupException {
         List<X509Certificate> chain = Pem.certificates(s.certFile(), "smtpd_tls_cert_file");
         PrivateKey key = Pem.privateKey(s.keyFile(), "smtpd_tls_key_file");
-        KeyMatch.check(key, chain.get(0), s.keyFile(), s.certFile());
+        KeyMatch.check(key, chain.get(0), s.keyFile(), s.certFile(), "smtpd_tls_key_file", "smtpd_tls_cert_file");
         List<X509Certificate> cas = s.caFile() == null ? List.of() : Pem.certificates(s.caFile(), "smtpd_tls_CAfile");
         String[] protocols;
         try {

@@ -62,10 +62,78 @@ class LifecycleTest {
         Run again = postern("-c", dir.toString(), "start");
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already running"), again.err());
+        // An edit that breaks the configuration while it runs: status and stop still work, reload
+        // refuses and keeps the running daemon.
+        String good = Files.readString(dir.resolve("main.cf"));
+        Files.writeString(dir.resolve("main.cf"), good + "smtpd_timeout = soon\n");
+        Run broken = postern("-c", dir.toString(), "reload");
+        assertEquals(1, broken.code(), broken.out());
+        assertTrue(broken.err().contains("new configuration refused, still running the old one: main.cf:"), broken.err());
+        assertEquals(0, postern("status", "-c", dir.toString()).code(), "status with a broken main.cf");
         Run stop = postern("-c", dir.toString(), "stop");
         assertEquals(0, stop.code(), stop.err());
         assertEquals(1, postern("-c", dir.toString(), "status").code());
         assertTrue(Files.readString(dir.resolve("maillog")).contains("terminating on signal 15"));
+    }
+
+    @Test
+    void reloadRestartsWithTheNewConfiguration() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeConfig(port);
+        assertEquals(0, postern("-c", dir.toString(), "start").code());
+        try {
+            String pidBefore = postern("-c", dir.toString(), "status").out();
+            Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")) + "smtpd_banner = $myhostname reloaded\n");
+            Run reload = postern("-c", dir.toString(), "reload");
+            assertEquals(0, reload.code(), reload.err());
+            String pidAfter = postern("-c", dir.toString(), "status").out();
+            assertTrue(pidAfter.contains("is running: PID: ") && !pidAfter.equals(pidBefore), pidBefore + " / " + pidAfter);
+            try (Socket s = new Socket("127.0.0.1", port);
+                 var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream()))) {
+                assertTrue(in.readLine().endsWith(" reloaded"), "the new banner is served");
+            }
+        } finally {
+            postern("-c", dir.toString(), "stop");
+        }
+    }
+
+    @Test
+    void confShowsDefaultsAndSetValues() throws Exception {
+        writeConfig(10587);
+        Run d = postern("conf", "-d", "-c", dir.toString(), "smtpd_timeout", "message_size_limit");
+        assertEquals(0, d.code(), d.err());
+        assertEquals("smtpd_timeout = 300s\nmessage_size_limit = 10240000\n", d.out());
+        Run n = postern("-c", dir.toString(), "conf", "-n");
+        assertTrue(n.out().contains("queue_directory = " + dir.resolve("queue")), n.out());
+        assertTrue(!n.out().contains("smtpd_timeout"), "-n shows only what main.cf sets: " + n.out());
+        Run unknown = postern("-c", dir.toString(), "conf", "smtpd_tls_recievedheader");
+        assertTrue(unknown.code() != 0 || unknown.err().contains("unknown"), unknown.out() + unknown.err());
+    }
+
+    /** Unusable certificate files are reported at the main.cf line that names them, with the fix. */
+    @Test
+    void certificateProblemsNameTheLineAndTheFix() throws Exception {
+        writeConfig(10587);
+        String good = Files.readString(dir.resolve("main.cf"));
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        Files.writeString(dir.resolve("main.cf"), good.replace("smtpd_tls_cert_file = " + pki.serverCertFile(),
+                "smtpd_tls_cert_file = " + dir.resolve("missing.pem")));
+        Run missing = postern("-c", dir.toString(), "check");
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().startsWith("postern: fatal: main.cf:1: service 127.0.0.1:10587: smtpd_tls_cert_file "
+                + dir.resolve("missing.pem") + ": cannot read"), missing.err());
+        assertTrue(missing.err().strip().endsWith("; check the path, and that the user running Postern may read the file"),
+                missing.err());
+        Files.writeString(dir.resolve("main.cf"), good.replace("smtpd_tls_key_file = " + pki.serverKeyFile(),
+                "smtpd_tls_key_file = " + pki.goodClient().keyFile()));
+        Run mismatch = postern("-c", dir.toString(), "check");
+        assertEquals(1, mismatch.code());
+        assertTrue(mismatch.err().startsWith("postern: fatal: main.cf:2: service 127.0.0.1:10587: the key in "), mismatch.err());
+        assertTrue(mismatch.err().strip().endsWith("does not match the certificate in " + pki.serverCertFile()
+                + " (smtpd_tls_cert_file); use the key that was made with this certificate"), mismatch.err());
     }
 
     @Test

@@ -118,6 +118,17 @@ class ConfigLoaderTest {
                 lc.warnings().toString());
     }
 
+    /** Postfix treats an empty smtpd_tls_security_level as unset: -o smtpd_enforce_tls=yes still applies. */
+    @Test
+    void emptySecurityLevelLeavesEnforceTlsInForce() throws Exception {
+        LoadedConfig lc = load("smtpd_tls_security_level =\nsmtpd_tls_cert_file = /x.pem\n"
+                + "smtpd_recipient_restrictions = reject_unauth_destination\n",
+                "587 inet n - n - - smtpd\n  -o smtpd_enforce_tls=yes\n");
+        Config c = lc.config();
+        assertEquals("encrypt", SmtpdTlsLevel.of(c.forService(c.services().get(0))));
+        assertTrue(lc.warnings().stream().noneMatch(w -> w.contains("has no effect")), lc.warnings().toString());
+    }
+
     @Test
     void relayRestrictionsThatDeferCertificateHoldersAreWarned() throws Exception {
         LoadedConfig lc = load("compatibility_level = 3.6\nsmtpd_tls_cert_file = /x.pem\nsmtpd_tls_CAfile = /ca.pem\n", SEED_MASTER);
@@ -137,7 +148,61 @@ class ConfigLoaderTest {
                 "smtp inet n - y - - smtpd\npickup unix n - y 60 1 pickup\nqmgr unix n - n 300 1 qmgr\n"
                         + "tlsmgr unix - - y 1000? 1 tlsmgr\n");
         assertEquals(1, lc.config().services().size());
-        assertTrue(lc.warnings().stream().anyMatch(w -> w.contains("'pickup' is built into Postern")), lc.warnings().toString());
+        assertEquals(List.of("master.cf:2: service 'pickup' (pickup) is not supported; line ignored",
+                "master.cf:3: service 'qmgr' (qmgr) is built into Postern; line ignored",
+                "master.cf:4: service 'tlsmgr' (tlsmgr) is built into Postern; line ignored"), lc.warnings());
+    }
+
+    /** Every line of a stock Postfix master.cf loads, each ignored one with exactly one note. */
+    @Test
+    void stockPostfixMasterCfLoadsWithOneNotePerIgnoredLine() throws Exception {
+        String stock = """
+                smtp      inet  n       -       y       -       1       postscreen
+                smtpd     pass  -       -       y       -       -       smtpd
+                dnsblog   unix  -       -       y       -       0       dnsblog
+                tlsproxy  unix  -       -       y       -       0       tlsproxy
+                submission inet n       -       y       -       -       smtpd
+                  -o syslog_name=postfix/submission
+                  -o smtpd_tls_security_level=encrypt
+                pickup    unix  n       -       y       60      1       pickup
+                cleanup   unix  n       -       y       -       0       cleanup
+                qmgr      unix  n       -       n       300     1       qmgr
+                tlsmgr    unix  -       -       y       1000?   1       tlsmgr
+                rewrite   unix  -       -       y       -       -       trivial-rewrite
+                bounce    unix  -       -       y       -       0       bounce
+                defer     unix  -       -       y       -       0       bounce
+                trace     unix  -       -       y       -       0       bounce
+                verify    unix  -       -       y       -       1       verify
+                flush     unix  n       -       y       1000?   0       flush
+                proxymap  unix  -       -       n       -       -       proxymap
+                proxywrite unix -       -       n       -       1       proxymap
+                smtp      unix  -       -       y       -       -       smtp
+                relay     unix  -       -       y       -       -       smtp
+                  -o syslog_name=postfix/$service_name
+                showq     unix  n       -       y       -       -       showq
+                error     unix  -       -       y       -       -       error
+                retry     unix  -       -       y       -       -       error
+                discard   unix  -       -       y       -       -       discard
+                local     unix  -       n       n       -       -       local
+                virtual   unix  -       n       n       -       -       virtual
+                lmtp      unix  -       -       y       -       -       lmtp
+                anvil     unix  -       -       y       -       1       anvil
+                scache    unix  -       -       y       -       1       scache
+                postlog   unix-dgram n  -       n       -       1       postlogd
+                maildrop  unix  -       n       n       -       -       pipe
+                  flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}
+                """;
+        LoadedConfig lc = load("smtpd_recipient_restrictions = reject_unauth_destination\nsmtpd_tls_cert_file = /x.pem\n", stock);
+        assertEquals(List.of("submission"), lc.config().services().stream().map(MasterService::name).toList());
+        long ignoredLines = stock.lines().filter(l -> !l.startsWith(" ") && !l.startsWith("submission")).count();
+        List<String> notes = lc.warnings().stream().filter(w -> w.endsWith("line ignored")).toList();
+        assertEquals(ignoredLines, notes.size(), String.join("\n", lc.warnings()));
+        assertTrue(notes.contains("master.cf:1: service 'smtp' (postscreen) is not supported; use an smtpd line; line ignored"), notes.toString());
+        assertTrue(notes.contains("master.cf:2: smtpd of type pass (e.g. behind postscreen) is not supported, only inet; line ignored"),
+                notes.toString());
+        assertTrue(notes.contains("master.cf:33: service 'maildrop' (pipe) is not supported; line ignored"), notes.toString());
+        assertTrue(notes.contains("master.cf:32: service 'postlog' (postlogd) is built into Postern; line ignored"), notes.toString());
+        assertTrue(notes.stream().noneMatch(n -> n.contains("not a Postfix daemon")), notes.toString());
     }
 
     @Test

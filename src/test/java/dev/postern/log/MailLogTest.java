@@ -54,4 +54,54 @@ class MailLogTest {
                 + "]: NOQUEUE: reject: RCPT from unknown[192.0.2.9]: 554 5.7.1 <x@y.example>: Relay access denied; "
                 + "from=<a@b.example> to=<x@y.example> proto=ESMTP helo=<fred>\n"));
     }
+
+    /** The other lines of a message's life, worded as Postfix writes them (smtpd, cleanup, qmgr). */
+    @Test
+    void sessionAndQueueLines() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MailLog log = new MailLog(out, "h", "postern");
+        log.connect("smtpd", "desk.example[192.0.2.7]");
+        log.client("smtpd", "3225BD", "desk.example[192.0.2.7]");
+        log.messageId("3225BD", "<20260901.1@desk.example>");
+        log.from("3225BD", "me@desk.example", 4321, 2);
+        log.removed("3225BD");
+        log.disconnect("smtpd", "desk.example[192.0.2.7]", "ehlo=2 starttls=1 mail=1 rcpt=2 data=1 quit=1 commands=8");
+        log.warning("qmgr", "something odd");
+        String pid = "[" + ProcessHandle.current().pid() + "]: ";
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(7, lines.length);
+        String[] want = {
+            "postern/smtpd" + pid + "connect from desk.example[192.0.2.7]",
+            "postern/smtpd" + pid + "3225BD: client=desk.example[192.0.2.7]",
+            "postern/cleanup" + pid + "3225BD: message-id=<20260901.1@desk.example>",
+            "postern/qmgr" + pid + "3225BD: from=<me@desk.example>, size=4321, nrcpt=2 (queue active)",
+            "postern/qmgr" + pid + "3225BD: removed",
+            "postern/smtpd" + pid + "disconnect from desk.example[192.0.2.7] ehlo=2 starttls=1 mail=1 rcpt=2 data=1 quit=1 commands=8",
+            "postern/qmgr" + pid + "warning: something odd"};
+        for (int i = 0; i < want.length; i++) {
+            assertTrue(lines[i].matches("[A-Z][a-z]{2} [ 1-3]\\d \\d\\d:\\d\\d:\\d\\d h .*"), lines[i]);
+            assertTrue(lines[i].endsWith(" h " + want[i]), lines[i] + " should end with " + want[i]);
+        }
+    }
+
+    /** Postfix's form for a bounce and a deferral, and conn_use on a reused connection. */
+    @Test
+    void bouncedDeferredAndConnUse() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MailLog log = new MailLog(out, "h", "postern");
+        Instant t = Instant.parse("2026-09-01T20:30:30Z");
+        log.delivery("smtp", "A1", new RecipientResult.Deferred(MailAddress.parse("a@x.example"), "none", "4.4.1",
+                "connect to x.example[192.0.2.1]:25: Connection refused", Duration.ZERO, Duration.ZERO), t, t, Duration.ZERO, Duration.ZERO);
+        log.delivery("smtp", "A2", new RecipientResult.Bounced(MailAddress.parse("b@x.example"), "x.example[192.0.2.1]:25", "5.1.1",
+                "host x.example[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command)", Duration.ZERO, Duration.ZERO),
+                t, t, Duration.ZERO, Duration.ZERO);
+        log.delivery("smtp", "A3", new RecipientResult.Sent(MailAddress.parse("c@x.example"), "x.example[192.0.2.1]:25", "2.0.0",
+                "250 ok", Duration.ZERO, Duration.ZERO, 3), t, t, Duration.ZERO, Duration.ZERO);
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("A1: to=<a@x.example>, relay=none, delay=0, delays=0/0/0/0, dsn=4.4.1, status=deferred "
+                + "(connect to x.example[192.0.2.1]:25: Connection refused)\n"), text);
+        assertTrue(text.contains("A2: to=<b@x.example>, relay=x.example[192.0.2.1]:25, delay=0, delays=0/0/0/0, dsn=5.1.1, "
+                + "status=bounced (host x.example[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command))\n"), text);
+        assertTrue(text.contains("A3: to=<c@x.example>, relay=x.example[192.0.2.1]:25, conn_use=3, delay=0, "), text);
+    }
 }

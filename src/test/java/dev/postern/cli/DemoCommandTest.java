@@ -1,0 +1,73 @@
+package dev.postern.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The README's first command: `postern demo` makes its directory once, runs the seed's submission
+ * service on loopback, and the seed's checks (`postern test`) pass against it with its certificates.
+ */
+class DemoCommandTest {
+    @TempDir
+    Path dir;
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void demoRunsTheSeedServiceAndTheSeedChecksPass() throws Exception {
+        Path demo = dir.resolve("demo");
+        int port = freePort();
+        int sinkPort = freePort();
+        AtomicInteger exit = new AtomicInteger(-1);
+        Thread t = new Thread(() -> exit.set(Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true),
+                "demo", "--dir", demo.toString(), "--port", Integer.toString(port), "--sink-port", Integer.toString(sinkPort))));
+        t.start();
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            boolean up = false;
+            while (!up && System.nanoTime() < deadline && t.isAlive()) {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    up = true;
+                } catch (java.io.IOException e) {
+                    Thread.sleep(100);
+                }
+            }
+            assertTrue(up, "the demo listens on 127.0.0.1:" + port);
+            for (String f : new String[] {"main.cf", "master.cf", "CAcert.pem", "server-cert.pem", "server-key.pem",
+                    "client-cert.pem", "client-key.pem", "bad-client-cert.pem", "bad-client-key.pem"}) {
+                assertTrue(Files.isRegularFile(demo.resolve(f)), f);
+            }
+            StringWriter out = new StringWriter();
+            int code = Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "-c", demo.toString(), "test",
+                    "--server", "127.0.0.1:" + port,
+                    "--cert", demo.resolve("client-cert.pem").toString(), "--key", demo.resolve("client-key.pem").toString(),
+                    "--bad-cert", demo.resolve("bad-client-cert.pem").toString(),
+                    "--bad-key", demo.resolve("bad-client-key.pem").toString(), "--timeout", "30");
+            assertEquals(0, code, out.toString());
+            assertTrue(out.toString().contains("5 passed, 0 failed"), out.toString());
+            try (var files = Files.list(demo.resolve("sink"))) {
+                assertTrue(files.findAny().isPresent(), "the test message reached the demo's sink");
+            }
+        } finally {
+            t.interrupt(); // the demo waits for Ctrl-C; an interrupt ends it the same way
+            t.join(30_000);
+        }
+        assertFalse(t.isAlive(), "the demo stopped");
+    }
+}

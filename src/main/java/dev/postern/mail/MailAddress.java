@@ -17,7 +17,9 @@ public record MailAddress(String localPart, String domain) {
      * Parses the text between the angle brackets. Source routes ({@code @a,@b:user@dom}) are
      * stripped as RFC 5321 §4.1.1.3 recommends. Throws {@link IllegalArgumentException} with a
      * client-safe message for anything else that is not a plain mailbox: missing domain, a second
-     * '@', '%' or '!' routing operators, address literals, over-long parts, control characters.
+     * '@', '%' or '!' routing operators, address literals, a domain in bare IP-address form
+     * ({@code user@1.2.3.4}, refused by Postfix unless resolve_numeric_domain=yes), over-long parts,
+     * control characters.
      */
     public static MailAddress parse(String text) {
         String t = text;
@@ -65,10 +67,27 @@ public record MailAddress(String localPart, String domain) {
                 throw new IllegalArgumentException("malformed domain");
             }
         }
+        if (isNumeric(domain)) {
+            // Postfix trivial-rewrite resolve.c: a domain in bare network-address form is invalid
+            // (RESOLVE_FLAG_ERROR, since valid_hostname() refuses all-numeric names) unless
+            // resolve_numeric_domain=yes; smtpd then answers 501 "Bad ... address syntax".
+            throw new IllegalArgumentException("numeric domain");
+        }
         if (local.startsWith(".") || local.endsWith(".") || local.contains("..")) {
             throw new IllegalArgumentException("malformed local part");
         }
         return new MailAddress(local, domain);
+    }
+
+    /** Only digits and dots, like {@code 1.2.3.4} or {@code 123}: Postfix's valid_hostname() "numeric hostname". */
+    private static boolean isNumeric(String domain) {
+        for (int i = 0; i < domain.length(); i++) {
+            char c = domain.charAt(i);
+            if (c != '.' && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Lower-cased domain, for routing and table lookups. */

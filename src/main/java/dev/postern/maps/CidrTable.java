@@ -2,14 +2,16 @@ package dev.postern.maps;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** cidr_table(5): {@code network/prefix value} (IPv4 or IPv6, brackets optional), first match wins. */
+/**
+ * cidr_table(5): {@code network/prefix value} (IPv4 or IPv6, brackets optional), first match wins;
+ * comments, blank lines and continuation lines as in other table files. A network with host bits
+ * set (Postfix skips it with a warning) is an error here, as is a bad prefix length.
+ */
 final class CidrTable implements LookupTable {
     private record Rule(byte[] net, int bits, String value) {
     }
@@ -21,25 +23,35 @@ final class CidrTable implements LookupTable {
         this.spec = spec;
         List<Rule> r = new ArrayList<>();
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String t = lines.get(i).strip();
-                if (t.isEmpty() || t.startsWith("#")) {
-                    continue;
-                }
+            for (SourceFile.Line l : SourceFile.logicalLines(file)) {
+                String t = l.text();
                 String[] kv = t.split("\\s+", 2);
                 if (kv.length < 2) {
-                    throw new IllegalArgumentException(file + ":" + (i + 1) + ": expected \"network/prefix value\"");
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": expected \"network/prefix value\"");
                 }
                 String net = kv[0].replace("[", "").replace("]", "");
                 int slash = net.indexOf('/');
+                byte[] a;
+                int bits;
                 try {
-                    byte[] a = InetAddress.getByName(slash < 0 ? net : net.substring(0, slash)).getAddress();
-                    int bits = slash < 0 ? a.length * 8 : Integer.parseInt(net.substring(slash + 1));
-                    r.add(new Rule(a, bits, kv[1].strip()));
+                    String host = slash < 0 ? net : net.substring(0, slash);
+                    if (!host.matches("[0-9a-fA-F:.]+")) {
+                        throw new NumberFormatException();
+                    }
+                    a = InetAddress.getByName(host).getAddress();
+                    bits = slash < 0 ? a.length * 8 : Integer.parseInt(net.substring(slash + 1));
                 } catch (IOException | NumberFormatException e) {
-                    throw new IllegalArgumentException(file + ":" + (i + 1) + ": bad network \"" + kv[0] + "\"");
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": bad network \"" + kv[0] + "\"");
                 }
+                if (bits < 0 || bits > a.length * 8) {
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": bad network prefix length in \""
+                            + kv[0] + "\"");
+                }
+                if (hostBits(a, bits)) {
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": non-null host address bits in \""
+                            + kv[0] + "\"");
+                }
+                r.add(new Rule(a, bits, kv[1].strip()));
             }
         } catch (IOException e) {
             throw new IllegalArgumentException(spec + ": cannot read " + file + ": " + e.getMessage());
@@ -66,6 +78,18 @@ final class CidrTable implements LookupTable {
         return Optional.empty();
     }
 
+    /** True when an address has bits set beyond the prefix (Postfix: "non-null host address bits"). */
+    private static boolean hostBits(byte[] a, int bits) {
+        for (int i = 0; i < a.length; i++) {
+            int keep = Math.max(0, Math.min(8, bits - i * 8));
+            int mask = keep == 0 ? 0 : (0xff << (8 - keep)) & 0xff;
+            if ((a[i] & ~mask & 0xff) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean prefixMatch(byte[] net, byte[] a, int bits) {
         for (int i = 0; i < bits / 8; i++) {
             if (net[i] != a[i]) {
@@ -78,6 +102,11 @@ final class CidrTable implements LookupTable {
         }
         int mask = (0xff << (8 - rem)) & 0xff;
         return (net[bits / 8] & mask) == (a[bits / 8] & mask);
+    }
+
+    @Override
+    public boolean fixed() {
+        return false;
     }
 
     @Override

@@ -1,8 +1,6 @@
 package dev.postern.maps;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +25,8 @@ final class RegexpTable implements LookupTable {
         this.spec = spec;
         List<Rule> r = new ArrayList<>();
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                String t = lines.get(i).strip();
-                if (t.isEmpty() || t.startsWith("#")) {
-                    continue;
-                }
-                r.add(rule(file, i + 1, t));
+            for (SourceFile.Line l : SourceFile.logicalLines(file)) {
+                r.add(rule(file, l.line(), l.text()));
             }
         } catch (IOException e) {
             throw new IllegalArgumentException(spec + ": cannot read " + file + ": " + e.getMessage());
@@ -90,6 +83,11 @@ final class RegexpTable implements LookupTable {
             }
         }
         return Optional.empty();
+    }
+
+    @Override
+    public boolean fixed() {
+        return false;
     }
 
     @Override

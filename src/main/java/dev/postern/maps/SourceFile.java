@@ -16,11 +16,19 @@ final class SourceFile {
     record Entry(String key, String value, int line) {
     }
 
+    /** One logical line of a table file: its text (continuations joined with a space) and first line number. */
+    record Line(String text, int line) {
+    }
+
     private SourceFile() {}
 
-    static List<Entry> read(Path file) throws IOException {
+    /**
+     * Logical lines as Postfix's readllines(): blank and '#' lines are skipped, a line starting
+     * with whitespace continues the previous logical line.
+     */
+    static List<Line> logicalLines(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        List<Entry> out = new ArrayList<>();
+        List<Line> out = new ArrayList<>();
         StringBuilder cur = null;
         int start = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -34,13 +42,21 @@ final class SourceFile {
                 continue;
             }
             if (cur != null) {
-                out.add(entry(file, cur.toString(), start));
+                out.add(new Line(cur.toString(), start));
             }
             cur = new StringBuilder(t);
             start = i + 1;
         }
         if (cur != null) {
-            out.add(entry(file, cur.toString(), start));
+            out.add(new Line(cur.toString(), start));
+        }
+        return out;
+    }
+
+    static List<Entry> read(Path file) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (Line l : logicalLines(file)) {
+            out.add(entry(file, l.text(), l.line()));
         }
         return out;
     }

@@ -4,6 +4,8 @@ import dev.postern.mail.Reply;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -12,25 +14,56 @@ import java.util.Optional;
 
 /**
  * One smtpd_*_restrictions list, compiled at start so a typo is a startup error, not a 451 at
- * RCPT time. Evaluation follows Postfix: restrictions run in order, the first that permits or
- * refuses decides the list, DUNNO moves on, and an exhausted list is DUNNO.
+ * RCPT time. Evaluation follows Postfix's smtpd_check.c generic_checks(): restrictions run in
+ * order, the first that permits or refuses decides the list, DUNNO moves on, and an exhausted list
+ * is DUNNO. Replies are formatted as smtpd_check_reject() and check_table_result() do.
  */
 final class RestrictionList {
-    /** Which list this is; gives Postfix's reply wording ("Recipient address rejected"). */
+    private static final Logger LOG = LoggerFactory.getLogger(RestrictionList.class);
+
+    /** Postfix's var_reject_code, var_defer_code, var_relay_code, var_map_reject_code, var_map_defer_code defaults. */
+    static final int REJECT_CODE = 554;
+    static final int DEFER_CODE = 450;
+    static final int RELAY_CODE = 554;
+    static final int MAP_REJECT_CODE = 554;
+    static final int MAP_DEFER_CODE = 450;
+
+    static final String CLIENT_CLASS = "Client host";
+    static final String HELO_CLASS = "Helo command";
+    static final String SENDER_CLASS = "Sender address";
+    static final String RECIPIENT_CLASS = "Recipient address";
+    static final String CCERT_CLASS = "Client certificate";
+    static final String DATA_CLASS = "Data command";
+
+    /** Which list this is; gives Postfix's reply wording and the access check a bare type:table means. */
     enum Stage {
-        CLIENT("Client host"), HELO("Helo command"), SENDER("Sender address"), RELAY("Recipient address"),
-        RECIPIENT("Recipient address"), DATA("Data command");
+        CLIENT(CLIENT_CLASS, "check_client_access"), HELO(HELO_CLASS, "check_helo_access"),
+        SENDER(SENDER_CLASS, "check_sender_access"), RELAY(RECIPIENT_CLASS, "check_recipient_access"),
+        RECIPIENT(RECIPIENT_CLASS, "check_recipient_access"), DATA(DATA_CLASS, null);
 
         final String replyClass;
+        /** Postfix's def_acl: what a bare {@code type:table} in the list stands for (none for DATA). */
+        final String defaultAccess;
 
-        Stage(String replyClass) {
+        Stage(String replyClass, String defaultAccess) {
             this.replyClass = replyClass;
+            this.defaultAccess = defaultAccess;
         }
+    }
+
+    /**
+     * Per-check state, Postfix's {@code defer_if_permit} and {@code defer_if_reject}: the first
+     * reason of each is kept (defer_if()). defer_if_permit carries over from the client, helo and
+     * sender stages to RCPT; defer_if_reject is reset at each stage (SMTPD_CHECK_RESET).
+     */
+    static final class State {
+        Reply deferIfPermit;
+        Reply deferIfReject;
     }
 
     @FunctionalInterface
     private interface Restriction {
-        Verdict apply(CheckContext ctx) throws LookupException;
+        Verdict apply(CheckContext ctx, State st, String replyName, String replyClass) throws LookupException;
     }
 
     private final Stage stage;
@@ -43,25 +76,49 @@ final class RestrictionList {
 
     /** @throws IllegalArgumentException naming the unknown restriction and the fix */
     static RestrictionList compile(Stage stage, String parameter, List<String> tokens, Policy policy) {
+        return new RestrictionList(stage, compileTokens(stage.defaultAccess, parameter, tokens, policy));
+    }
+
+    private static List<Restriction> compileTokens(String defaultAccess, String parameter, List<String> tokens,
+                                                   Policy policy) {
         List<Restriction> list = new ArrayList<>();
         for (int i = 0; i < tokens.size(); i++) {
             String name = tokens.get(i).toLowerCase(Locale.ROOT);
+            if (name.indexOf(':') > 0) { // smtpd_check.c: a bare type:table is the list's default access check
+                if (defaultAccess == null) {
+                    throw new IllegalArgumentException(parameter + ": specify one of (check_client_access, "
+                            + "check_helo_access, check_sender_access, check_recipient_access) before \""
+                            + tokens.get(i) + "\"");
+                }
+                name = defaultAccess;
+                i--;
+            }
             Restriction r;
             switch (name) {
-                case "permit" -> r = ctx -> Verdict.PERMIT;
-                case "reject" -> r = ctx -> refuse(stage, ctx, 554, "5.7.1", "Access denied");
-                case "defer" -> r = ctx -> refuse(stage, ctx, 450, "4.7.1", "Access denied");
-                case "dunno", "reject_unauth_pipelining" -> r = ctx -> Verdict.DUNNO; // pipelining is enforced by the session
-                case "permit_mynetworks" -> r = ctx -> policy.inMynetworks(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
-                case "permit_sasl_authenticated" -> r = ctx -> Verdict.DUNNO; // no SASL in Postern
-                case "permit_tls_all_clientcerts" -> r = ctx -> ctx.tls() && ctx.peer().trusted()
+                case "permit" -> r = (ctx, st, rn, rc) -> Verdict.PERMIT;
+                case "reject" -> r = (ctx, st, rn, rc) -> reject(st, REJECT_CODE, "5.7.1",
+                        "<" + rn + ">: " + rc + " rejected: Access denied");
+                case "defer" -> r = (ctx, st, rn, rc) -> reject(st, DEFER_CODE, "4.3.2",
+                        "<" + rn + ">: " + rc + " rejected: Try again later");
+                case "defer_if_permit" -> r = (ctx, st, rn, rc) -> deferIf(st, true, DEFER_CODE, "4.7.0",
+                        "<" + rn + ">: " + rc + " rejected: defer_if_permit requested");
+                case "defer_if_reject" -> r = (ctx, st, rn, rc) -> deferIf(st, false, DEFER_CODE, "4.7.0",
+                        "<" + rn + ">: " + rc + " rejected: defer_if_reject requested");
+                case "dunno", "reject_unauth_pipelining" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // pipelining is enforced by the session
+                case "permit_mynetworks" -> r = (ctx, st, rn, rc) -> policy.inMynetworks(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
+                case "permit_sasl_authenticated" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // no SASL in Postern
+                case "permit_tls_all_clientcerts" -> r = (ctx, st, rn, rc) -> ctx.tls() && ctx.peer().trusted()
                         ? Verdict.PERMIT : policy.fingerprintListed(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
-                case "permit_tls_clientcerts" -> r = ctx -> policy.fingerprintListed(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
-                case "reject_unauth_destination" -> r = ctx -> policy.authorizedDestination(ctx) ? Verdict.DUNNO
-                        : relayDenied(ctx, 554, "5.7.1");
-                case "defer_unauth_destination" -> r = ctx -> policy.authorizedDestination(ctx) ? Verdict.DUNNO
-                        : relayDenied(ctx, 454, "4.7.1");
-                case "permit_auth_destination" -> r = ctx -> policy.authorizedDestination(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
+                case "permit_tls_clientcerts" -> r = (ctx, st, rn, rc) -> policy.fingerprintListed(ctx)
+                        ? Verdict.PERMIT : Verdict.DUNNO;
+                case "reject_unauth_destination" -> r = (ctx, st, rn, rc) -> ctx.recipient() == null
+                        || policy.authorizedDestination(ctx) ? Verdict.DUNNO
+                        : reject(st, RELAY_CODE, "5.7.1", "<" + ctx.recipient() + ">: Relay access denied");
+                case "defer_unauth_destination" -> r = (ctx, st, rn, rc) -> ctx.recipient() == null
+                        || policy.authorizedDestination(ctx) ? Verdict.DUNNO
+                        : reject(st, RELAY_CODE - 100, "4.7.1", "<" + ctx.recipient() + ">: Relay access denied");
+                case "permit_auth_destination" -> r = (ctx, st, rn, rc) -> ctx.recipient() != null
+                        && policy.authorizedDestination(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
                 case "check_client_access", "check_helo_access", "check_sender_access", "check_recipient_access",
                         "check_ccert_access" -> {
                     if (i + 1 >= tokens.size()) {
@@ -69,28 +126,44 @@ final class RestrictionList {
                                 + name + " hash:/etc/postern/access");
                     }
                     LookupTable table = Maps.open(tokens.get(++i));
-                    r = accessCheck(stage, name, table);
+                    r = accessCheck(name, table, policy);
                 }
                 default -> throw new IllegalArgumentException(parameter + ": unknown restriction \"" + tokens.get(i)
-                        + "\"; supported: permit, reject, defer, permit_mynetworks, permit_tls_all_clientcerts, "
-                        + "permit_tls_clientcerts, reject_unauth_destination, defer_unauth_destination, "
-                        + "permit_auth_destination, check_{client,helo,sender,recipient,ccert}_access type:table");
+                        + "\"; supported: permit, reject, defer, defer_if_permit, defer_if_reject, dunno, "
+                        + "permit_mynetworks, permit_tls_all_clientcerts, permit_tls_clientcerts, "
+                        + "reject_unauth_destination, defer_unauth_destination, permit_auth_destination, "
+                        + "check_{client,helo,sender,recipient,ccert}_access type:table");
             }
             list.add(r);
         }
-        return new RestrictionList(stage, List.copyOf(list));
+        return List.copyOf(list);
     }
 
+    /** Evaluates with a fresh state (no defer_if_* carried in). */
     Verdict evaluate(CheckContext ctx) {
+        return evaluate(ctx, new State());
+    }
+
+    Verdict evaluate(CheckContext ctx, State st) {
+        return run(restrictions, ctx, st, replyName(stage, ctx), stage.replyClass);
+    }
+
+    /** generic_checks(): the first non-DUNNO result decides; both defer_if_* raised also ends the list. */
+    private static Verdict run(List<Restriction> restrictions, CheckContext ctx, State st, String replyName,
+                               String replyClass) {
         for (Restriction r : restrictions) {
             Verdict v;
             try {
-                v = r.apply(ctx);
+                v = r.apply(ctx, st, replyName, replyClass);
             } catch (LookupException e) {
-                return new Verdict.Refuse(Reply.of(451, "4.3.0", subject(stage, ctx) + ": Temporary lookup failure"));
+                LOG.warn("{}", e.getMessage());
+                v = temporaryLookupFailure(st, replyName);
             }
             if (!(v instanceof Verdict.Dunno)) {
                 return v;
+            }
+            if (st.deferIfPermit != null && st.deferIfReject != null) {
+                break;
             }
         }
         return Verdict.DUNNO;
@@ -100,47 +173,132 @@ final class RestrictionList {
         return restrictions.isEmpty();
     }
 
-    private static Verdict relayDenied(CheckContext ctx, int code, String enhanced) {
-        return new Verdict.Refuse(Reply.of(code, enhanced, "<" + ctx.recipient() + ">: Relay access denied"));
+    /** reject_dict_retry(): {@code 451 4.3.0 <name>: Temporary lookup failure}. */
+    private static Verdict temporaryLookupFailure(State st, String replyName) {
+        return reject(st, 451, "4.3.0", "<" + replyName + ">: Temporary lookup failure");
     }
 
-    private static Verdict refuse(Stage stage, CheckContext ctx, int code, String enhanced, String text) {
-        return new Verdict.Refuse(Reply.of(code, enhanced, subject(stage, ctx) + ": " + stage.replyClass
-                + " rejected: " + text));
+    /** reject_server_error(): {@code 451 4.3.5 Server configuration error}. */
+    static Verdict serverError(State st) {
+        return reject(st, 451, "4.3.5", "Server configuration error");
     }
 
-    /** Postfix's reply name: the address in angle brackets, or host[addr] for client checks. */
-    private static String subject(Stage stage, CheckContext ctx) {
+    /**
+     * smtpd_check_reject(): a 5xx while defer_if_reject is raised becomes that deferral; the text is
+     * made printable and the whole reply kept within 512 bytes; the enhanced code's class digit is
+     * forced to the reply code's ("SMTP has the higher precedence").
+     */
+    static Verdict reject(State st, int code, String dsn, String text) {
+        if (code < 400 || code > 599) {
+            LOG.warn("SMTP reply code configuration error: {} {} {}", code, dsn, text);
+            return new Verdict.Refuse(Reply.of(450, "4.7.1", "Service unavailable"));
+        }
+        if (code >= 500 && st.deferIfReject != null) {
+            Reply r = st.deferIfReject;
+            st.deferIfReject = null;
+            return new Verdict.Refuse(r);
+        }
+        return new Verdict.Refuse(format(code, dsn, text));
+    }
+
+    private static Reply format(int code, String dsn, String text) {
+        String prefix = code + " " + dsn + " ";
+        StringBuilder t = new StringBuilder(text.length());
+        for (int i = 0; i < text.length() && prefix.length() + t.length() < 510; i++) {
+            char c = text.charAt(i);
+            t.append(c < 0x20 || c == 0x7f ? ' ' : c);
+        }
+        String enhanced = (char) ('0' + code / 100) + dsn.substring(1);
+        return Reply.of(code, enhanced, t.toString());
+    }
+
+    /** defer_if(): remember the first reason; the restriction itself is DUNNO. */
+    private static Verdict deferIf(State st, boolean ifPermit, int code, String dsn, String text) {
+        Reply r = format(code, dsn, text);
+        if (ifPermit) {
+            if (st.deferIfPermit == null) {
+                st.deferIfPermit = r;
+            }
+        } else if (st.deferIfReject == null) {
+            st.deferIfReject = r;
+        }
+        return Verdict.DUNNO;
+    }
+
+    /** Postfix's reply name for a list: host[addr] for client checks, else the HELO name or address. */
+    private static String replyName(Stage stage, CheckContext ctx) {
         return switch (stage) {
-            case CLIENT -> ctx.clientName() + "[" + ctx.clientAddress().getHostAddress() + "]";
-            case HELO -> "<" + ctx.helo() + ">";
-            case SENDER -> "<" + ctx.sender() + ">";
-            case DATA -> "<DATA>";
-            default -> "<" + ctx.recipient() + ">";
+            case CLIENT -> namaddr(ctx);
+            case HELO -> ctx.helo();
+            case SENDER -> ctx.sender();
+            case DATA -> "DATA";
+            default -> ctx.recipient();
         };
     }
 
-    private static Restriction accessCheck(Stage stage, String name, LookupTable table) {
-        return ctx -> {
-            List<String> keys = switch (name) {
-                case "check_client_access" -> List.of(ctx.clientAddress().getHostAddress(), ctx.clientName());
-                case "check_helo_access" -> ctx.helo() == null ? List.of() : List.of(ctx.helo());
-                case "check_sender_access" -> ctx.sender() == null ? List.of() : addressKeys(ctx.sender());
-                case "check_recipient_access" -> ctx.recipient() == null ? List.of() : addressKeys(ctx.recipient());
-                default -> ctx.tls() && ctx.peer().presented()
-                        ? List.of(ctx.peer().pkeyFingerprint(), ctx.peer().certFingerprint()) : List.of();
-            };
+    private static String namaddr(CheckContext ctx) {
+        return ctx.clientName() + "[" + ctx.clientAddress().getHostAddress() + "]";
+    }
+
+    private static Restriction accessCheck(String name, LookupTable table, Policy policy) {
+        return (ctx, st, listName, listClass) -> {
+            String replyName;
+            String replyClass;
+            List<String> keys;
+            switch (name) {
+                case "check_client_access" -> {
+                    // check_namadr_access(): the host name first, then the address
+                    replyName = namaddr(ctx);
+                    replyClass = CLIENT_CLASS;
+                    keys = List.of(ctx.clientName(), ctx.clientAddress().getHostAddress());
+                }
+                case "check_helo_access" -> {
+                    replyName = ctx.helo();
+                    replyClass = HELO_CLASS;
+                    keys = ctx.helo() == null ? List.of() : List.of(ctx.helo());
+                }
+                case "check_sender_access" -> {
+                    replyName = ctx.sender();
+                    replyClass = SENDER_CLASS;
+                    keys = ctx.sender() == null ? List.of() : addressKeys(ctx.sender());
+                }
+                case "check_recipient_access" -> {
+                    replyName = ctx.recipient();
+                    replyClass = RECIPIENT_CLASS;
+                    keys = ctx.recipient() == null ? List.of() : addressKeys(ctx.recipient());
+                }
+                default -> {
+                    // check_ccert_access(): default search order cert_fingerprint, pkey_fingerprint; named by the CN
+                    replyName = ctx.peer().subjectCn();
+                    replyClass = CCERT_CLASS;
+                    keys = ctx.tls() && ctx.peer().presented()
+                            ? List.of(ctx.peer().certFingerprint(), ctx.peer().pkeyFingerprint()) : List.of();
+                }
+            }
+            if (!table.fixed() && (name.equals("check_sender_access") || name.equals("check_recipient_access"))
+                    && keys.size() > 1) {
+                keys = keys.subList(0, 1); // regexp/cidr: the entire address only, never domain or user@
+            }
             for (String key : keys) {
-                Optional<String> v = table.lookup(key);
+                if (key == null || key.isEmpty()) {
+                    continue;
+                }
+                Optional<String> v;
+                try {
+                    v = table.lookup(key);
+                } catch (LookupException e) {
+                    LOG.warn("{}", e.getMessage());
+                    return temporaryLookupFailure(st, replyName);
+                }
                 if (v.isPresent()) {
-                    return accessAction(stage, ctx, v.get().strip());
+                    return tableResult(st, ctx, table.spec(), v.get(), replyName, replyClass, policy);
                 }
             }
             return Verdict.DUNNO;
         };
     }
 
-    /** access(5) keys for an address: the address, the domain, then the local part with '@'. */
+    /** access(5) keys for an address: the address, the domain, then the local part with '@'; "<>" for the null sender. */
     private static List<String> addressKeys(String address) {
         if (address.isEmpty()) {
             return List.of("<>");
@@ -152,23 +310,124 @@ final class RestrictionList {
         return List.of(address, address.substring(at + 1), address.substring(0, at + 1));
     }
 
-    /** access(5) actions: OK, REJECT [text], DEFER [text], DUNNO, NNN text, and a few restriction names. */
-    private static Verdict accessAction(Stage stage, CheckContext ctx, String action) {
-        String word = action.split("\\s+", 2)[0].toUpperCase(Locale.ROOT);
-        String text = action.length() > word.length() ? action.substring(word.length()).strip() : "";
-        if (word.matches("\\d{3}") && (word.startsWith("4") || word.startsWith("5"))) {
-            int code = Integer.parseInt(word);
-            String enhanced = code >= 500 ? "5.7.1" : "4.7.1";
-            return refuse(stage, ctx, code, enhanced, text.isEmpty() ? "Access denied" : text);
+    /**
+     * check_table_result() in Postfix's smtpd_check.c: the access(5) action of a table entry.
+     * REJECT/DEFER/NNN take an optional RFC 3463 code at the start of the text (dsn_split()), which
+     * becomes the reply's enhanced code instead of being repeated in the text.
+     */
+    static Verdict tableResult(State st, CheckContext ctx, String table, String value, String replyName,
+                               String replyClass, Policy policy) {
+        String v = value.strip();
+        int sp = 0;
+        while (sp < v.length() && v.charAt(sp) != ' ' && v.charAt(sp) != '\t') {
+            sp++;
         }
-        if (word.matches("\\d+") || word.equals("OK") || word.equals("PERMIT") || word.equals("PERMIT_MYNETWORKS")) {
-            return word.equals("PERMIT_MYNETWORKS") ? Verdict.DUNNO : Verdict.PERMIT;
+        String cmd = v.substring(0, sp);
+        String text = v.substring(sp).strip();
+        String word = cmd.toUpperCase(Locale.ROOT);
+        switch (word) {
+            case "DUNNO":
+                return Verdict.DUNNO;
+            case "REJECT":
+                return tableReject(st, MAP_REJECT_CODE, "5.7.1", text, "Access denied", replyName, replyClass);
+            case "DEFER":
+                return tableReject(st, MAP_DEFER_CODE, "4.7.1", text, "Access denied", replyName, replyClass);
+            case "DEFER_IF_PERMIT", "DEFER_IF_REJECT": {
+                String[] split = dsnSplit("4.7.1", text);
+                return deferIf(st, word.equals("DEFER_IF_PERMIT"), MAP_DEFER_CODE, dsnFix(split[0], replyClass),
+                        "<" + replyName + ">: " + replyClass + " rejected: "
+                                + (split[1].isEmpty() ? "Service unavailable" : split[1]));
+            }
+            case "INFO", "WARN":
+                LOG.info("{}: {}: {}", word.toLowerCase(Locale.ROOT), replyName, text);
+                return Verdict.DUNNO;
+            case "HANGUP", "FILTER", "HOLD", "DISCARD", "REDIRECT", "BCC", "PREPEND":
+                LOG.warn("access table {}: action {} is not supported by Postern", table, word);
+                return serverError(st);
+            default:
+                break;
         }
-        return switch (word) {
-            case "REJECT" -> refuse(stage, ctx, 554, "5.7.1", text.isEmpty() ? "Access denied" : text);
-            case "DEFER", "DEFER_IF_PERMIT" -> refuse(stage, ctx, 450, "4.7.1", text.isEmpty() ? "Access denied" : text);
-            case "DUNNO" -> Verdict.DUNNO;
-            default -> new Verdict.Refuse(Reply.of(451, "4.3.5", "Server configuration error"));
-        };
+        if (v.chars().allMatch(Character::isDigit) && !v.isEmpty()) {
+            return Verdict.PERMIT; // "All-numeric result probably means OK"
+        }
+        if (cmd.length() == 3 && !text.isEmpty() && (cmd.charAt(0) == '4' || cmd.charAt(0) == '5')
+                && Character.isDigit(cmd.charAt(1)) && Character.isDigit(cmd.charAt(2))) {
+            return tableReject(st, Integer.parseInt(cmd), cmd.charAt(0) + ".7.1", text, "Access denied", replyName,
+                    replyClass);
+        }
+        if (word.equals("OK") || word.equals("RELAY")) {
+            return Verdict.PERMIT;
+        }
+        if (v.indexOf(':') >= 0) {
+            LOG.warn("access table {} has entry with lookup table: {}", table, v);
+            LOG.warn("do not specify lookup tables inside SMTPD access maps");
+            return serverError(st);
+        }
+        // Restriction names as the value, evaluated with this table's reply name and class.
+        List<String> tokens = new ArrayList<>();
+        for (String t : v.split("[,\\s]+")) {
+            if (!t.isEmpty()) {
+                tokens.add(t);
+            }
+        }
+        if (tokens.isEmpty()) {
+            LOG.warn("access table {} entry has empty value", table);
+            return Verdict.PERMIT;
+        }
+        List<Restriction> rs;
+        try {
+            rs = compileTokens(null, table, tokens, policy);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("unknown smtpd restriction in access table {}: \"{}\"", table, v);
+            return serverError(st);
+        }
+        return run(rs, ctx, st, replyName, replyClass);
+    }
+
+    private static Verdict tableReject(State st, int code, String defaultDsn, String text, String defaultText,
+                                       String replyName, String replyClass) {
+        String[] split = dsnSplit(defaultDsn, text);
+        return reject(st, code, dsnFix(split[0], replyClass), "<" + replyName + ">: " + replyClass + " rejected: "
+                + (split[1].isEmpty() ? defaultText : split[1]));
+    }
+
+    /** dsn_split(): an optional leading enhanced status code (dsn_valid()), else the default; then the free text. */
+    static String[] dsnSplit(String defaultDsn, String text) {
+        String t = text.strip();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([245]\\.\\d{1,3}\\.\\d{1,3})(?:\\s+|$)").matcher(t);
+        if (m.find()) {
+            return new String[] {m.group(1), t.substring(m.end()).strip()};
+        }
+        return new String[] {defaultDsn, t};
+    }
+
+    /**
+     * smtpd_dsn_fix(): an address status X.1.Y is mapped to fit what is rejected (sender vs
+     * recipient); any other class gets X.0.0... as Postfix does ("4.0.0", class digit fixed later).
+     */
+    static String dsnFix(String status, String replyClass) {
+        if (!status.matches("\\d\\.1\\.\\d+")) {
+            return status;
+        }
+        String micro = status.substring(4);
+        String[][] map = {{"1", "4.1.7", "4.1.1"}, {"2", "4.1.8", "4.1.2"}, {"3", "4.1.7", "4.1.3"},
+            {"4", "4.1.7", "4.1.4"}, {"5", "4.1.0", "4.1.5"}, {"6", "4.1.7", "4.1.6"}, {"7", "4.1.7", "4.1.3"},
+            {"8", "4.1.8", "4.1.2"}};
+        String sender = "4.1.0";
+        String rcpt = "4.1.0";
+        for (String[] e : map) {
+            if (e[0].equals(micro)) {
+                sender = e[1];
+                rcpt = e[2];
+                break;
+            }
+        }
+        if (replyClass.equals(SENDER_CLASS)) {
+            return sender;
+        }
+        if (replyClass.equals(RECIPIENT_CLASS)) {
+            return rcpt;
+        }
+        return "4.0.0";
     }
 }

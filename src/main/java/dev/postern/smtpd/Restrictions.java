@@ -37,17 +37,40 @@ final class Restrictions {
                 RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p));
     }
 
-    /** Null when the recipient is accepted, else the reply to send. */
+    /**
+     * Null when the recipient is accepted, else the reply to send. As smtpd_check_rcpt() with
+     * smtpd_delay_reject=yes: the client, helo (only after HELO/EHLO) and sender stages run first,
+     * each ending at its first refusal (a permit ends only its own list); then
+     * smtpd_relay_restrictions and smtpd_recipient_restrictions as one stage. A defer_if_permit
+     * raised in any stage turns an accepted recipient into that deferral; a defer_if_reject turns a
+     * later 5xx of the same stage into its deferral.
+     */
     Reply checkRecipient(CheckContext ctx) {
-        for (RestrictionList list : new RestrictionList[] {client, helo, sender, relay, recipient}) {
-            if (list.evaluate(ctx) instanceof Verdict.Refuse r) {
+        RestrictionList.State st = new RestrictionList.State();
+        for (RestrictionList list : new RestrictionList[] {client, helo, sender}) {
+            st.deferIfReject = null;
+            if (list == helo && ctx.helo() == null) {
+                continue; // smtpd_check_helo() does nothing without a HELO name
+            }
+            if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
                 return r.reply();
             }
         }
-        return null;
+        st.deferIfReject = null;
+        for (RestrictionList list : new RestrictionList[] {relay, recipient}) {
+            if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
+                return r.reply();
+            }
+        }
+        return st.deferIfPermit;
     }
 
+    /** smtpd_check_data(): its own stage, defer_if_permit starts clear. */
     Reply checkData(CheckContext ctx) {
-        return data.evaluate(ctx) instanceof Verdict.Refuse r ? r.reply() : null;
+        RestrictionList.State st = new RestrictionList.State();
+        if (data.evaluate(ctx, st) instanceof Verdict.Refuse r) {
+            return r.reply();
+        }
+        return st.deferIfPermit;
     }
 }

@@ -92,7 +92,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
         clientAddress = remote.getAddress();
-        client = clientName + "[" + clientAddress.getHostAddress() + "]";
+        client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
             services.blockingExecutor().execute(() -> {
@@ -109,14 +109,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return; // the client left during the lookup
         }
         clientName = name;
-        client = clientName + "[" + clientAddress.getHostAddress() + "]";
+        client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         services.log().connect(settings.serviceName(), client);
         greeted = true;
         if (!services.limiter().tryAcquire(clientAddress)) {
             services.log().warning(settings.serviceName(), "Connection concurrency limit exceeded: "
                     + settings.connectionCountLimit() + " from " + client + " for service " + settings.serviceName());
             replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
-                    + clientAddress.getHostAddress()));
+                    + PeerNames.printable(clientAddress)));
             return;
         }
         limiterAcquired = true;
@@ -384,13 +384,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
         String trust = !peer.presented() ? "Anonymous" : peer.trusted() ? "Trusted" : "Untrusted";
+        // Postfix tls_server.c tls_server_post_accept(), in its order: the peer line (TLS_LOG_PEERCERT,
+        // loglevel 2), then the verification failure of an untrusted certificate, then the
+        // tls_log_summary() one-liner (loglevel 1).
+        if (settings.tlsLogLevel() >= 2 && peer.presented()) {
+            services.log().info(settings.serviceName(), peerCertLine(client, peer));
+        }
         if (peer.presented() && !peer.trusted()) {
             services.log().info(settings.serviceName(), "certificate verification failed for " + client + ": " + peer.failure());
-        }
-        if (settings.tlsLogLevel() >= 2 && peer.presented()) {
-            services.log().info(settings.serviceName(), client + ": subject_CN=" + peer.subjectCn() + ", issuer="
-                    + peer.issuerCn() + ", cert fingerprint=" + peer.certFingerprint() + ", pkey fingerprint="
-                    + peer.pkeyFingerprint());
         }
         if (settings.tlsLogLevel() >= 1) {
             services.log().info(settings.serviceName(), trust + " TLS connection established from " + client + ": " + tlsSummary);
@@ -409,6 +410,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else {
             greet();
         }
+    }
+
+    /**
+     * tls_server.c: {@code "%s: subject_CN=%s, issuer=%s%s%s%s%s"}, the fingerprint parts only when
+     * known: {@code host[addr]: subject_CN=cn, issuer=issuer-cn, cert fingerprint=FP, pkey fingerprint=FP}.
+     */
+    static String peerCertLine(String client, PeerCertificate peer) {
+        return client + ": subject_CN=" + peer.subjectCn() + ", issuer=" + peer.issuerCn()
+                + (peer.certFingerprint().isEmpty() ? "" : ", cert fingerprint=" + peer.certFingerprint())
+                + (peer.pkeyFingerprint().isEmpty() ? "" : ", pkey fingerprint=" + peer.pkeyFingerprint());
     }
 
     private Reply mail(String arg) {
@@ -463,11 +474,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         try {
             sender = ReversePath.parse(path.path());
         } catch (IllegalArgumentException e) {
+            illegalAddress("MAIL", path.path());
             return Reply.of(501, "5.1.7", "Bad sender address syntax");
         }
         smtputf8 = utf8;
         eightBitMime = eightBit;
         return Reply.of(250, "2.1.0", "Ok");
+    }
+
+    /** smtpd.c extract_addr(): "Illegal address syntax from %s in %s command: %s". */
+    private void illegalAddress(String where, String address) {
+        services.log().warning(settings.serviceName(), "Illegal address syntax from " + client + " in " + where
+                + " command: " + ("<" + address + ">").replaceAll("[\\x00-\\x1f\\x7f]", "?"));
     }
 
     private Reply rcpt(String arg) {
@@ -490,6 +508,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         try {
             rcpt = MailAddress.parse(path.path());
         } catch (IllegalArgumentException e) {
+            illegalAddress("RCPT", path.path());
             return Reply.of(501, "5.1.3", "Bad recipient address syntax");
         }
         if (recipients.size() >= settings.recipientLimit()) {
@@ -537,7 +556,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     refused.oneLine(), sender.toString(), null, esmtp ? "ESMTP" : "SMTP", helo);
             return refused;
         }
-        String received = ReceivedHeader.build(helo, clientName, clientAddress.getHostAddress(), tlsSummary,
+        String received = ReceivedHeader.build(helo, clientName, PeerNames.rfcAddress(clientAddress), tlsSummary,
                 settings.tlsReceivedHeader(), peer, settings.askClientCert(), settings.myhostname(),
                 settings.mailName(), protocol(), transaction.queueId().toString(),
                 recipients.size() == 1 ? recipients.get(0).toString() : null, ZonedDateTime.now());

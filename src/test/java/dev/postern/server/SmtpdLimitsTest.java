@@ -242,4 +242,80 @@ class SmtpdLimitsTest {
             assertTrue(c.isClosedByPeer());
         }
     }
+
+    /** Upper-case hex with colons, as Postfix's tls_fprint.c writes a digest. */
+    private static String fingerprint(String algorithm, byte[] der) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : java.security.MessageDigest.getInstance(algorithm).digest(der)) {
+            sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02X", b & 0xff));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * smtpd_tls_loglevel=2 (the seed's): the peer line exactly as Postfix's tls_server.c writes it
+     * ({@code "%s: subject_CN=%s, issuer=%s, cert fingerprint=%s, pkey fingerprint=%s"}), before the
+     * "certificate verification failed" line of an untrusted certificate, then the summary.
+     * The digest is md5 here: the seed's main.cf has no compatibility_level (Postfix: sha256 from 3.6).
+     */
+    @Test
+    void tlsPeerLogLinesAsPostfix() throws Exception {
+        for (var cert : java.util.List.of(mta.pki.goodClient(), mta.pki.badCaClient())) {
+            int from = mta.log().length();
+            try (SmtpTestClient c = session()) {
+                assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
+                c.startTls(mta.pki.caCertificate(), cert.certificate(), cert.key());
+                assertTrue(c.command("EHLO client.example").startsWith("250-"));
+                c.command("QUIT");
+            }
+            mta.awaitLog("(?s).{" + from + "}.*disconnect from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
+            boolean trusted = cert == mta.pki.goodClient();
+            String issuer = trusted ? "Postern Test CA" : cert.certificate().getIssuerX500Principal().getName()
+                    .replaceAll("^.*CN=([^,]*).*$", "$1");
+            String peerLine = "localhost[127.0.0.1]: subject_CN=desktop.example.org, issuer=" + issuer
+                    + ", cert fingerprint=" + fingerprint("MD5", cert.certificate().getEncoded())
+                    + ", pkey fingerprint=" + fingerprint("MD5", cert.certificate().getPublicKey().getEncoded());
+            java.util.List<String> lines = mta.log().substring(from).lines()
+                    .map(l -> l.replaceFirst("^.*? postern/smtpd\\[\\d+\\]: ", ""))
+                    .filter(l -> l.contains("localhost[127.0.0.1]") && (l.contains("TLS") || l.contains("subject_CN")
+                            || l.contains("certificate verification")))
+                    .toList();
+            java.util.List<String> expected = new java.util.ArrayList<>();
+            expected.add("setting up TLS connection from localhost[127.0.0.1]");
+            expected.add(peerLine);
+            if (!trusted) {
+                expected.add("certificate verification failed for localhost[127.0.0.1]: untrusted issuer /CN=" + issuer);
+            }
+            assertEquals(expected, lines.subList(0, Math.min(lines.size(), expected.size())), String.join("\n", lines));
+            assertTrue(lines.size() == expected.size() + 1 && lines.get(expected.size()).startsWith(
+                    (trusted ? "Trusted" : "Untrusted") + " TLS connection established from localhost[127.0.0.1]: TLSv1."),
+                    String.join("\n", lines));
+        }
+    }
+
+    /**
+     * security-vectors.md §3: {@code user@1.2.3.4} (bare IP, no brackets) is invalid in Postfix unless
+     * resolve_numeric_domain=yes (trivial-rewrite resolve.c sets RESOLVE_FLAG_ERROR because
+     * valid_hostname() refuses all-numeric names; smtpd.c extract_addr() then warns and answers 501),
+     * whatever strict_rfc821_envelopes says.
+     */
+    @Test
+    void numericDomainIsRefusedAsPostfixDoes() throws Exception {
+        try (SmtpTestClient c = session()) {
+            assertEquals("501 5.1.7 Bad sender address syntax", c.command("MAIL FROM:<me@192.0.2.1>"));
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<me@my.domain.example>"));
+            assertEquals("501 5.1.3 Bad recipient address syntax", c.command("RCPT TO:<u@1.2.3.4>"));
+            assertEquals("501 5.1.3 Bad recipient address syntax", c.command("RCPT TO:<u@123>"));
+        }
+        try (SmtpTestClient c = session()) {
+            c.command("MAIL FROM:<me@my.domain.example>");
+            assertEquals("554 5.7.1 <u@1.2.3.example>: Relay access denied", c.command("RCPT TO:<u@1.2.3.example>"),
+                    "a name with a non-numeric label is a domain");
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<u@relay.example>"));
+        }
+        mta.awaitLog("warning: Illegal address syntax from localhost\\[127\\.0\\.0\\.1\\] in RCPT command: <u@1\\.2\\.3\\.4>",
+                Duration.ofSeconds(5));
+        mta.awaitLog("warning: Illegal address syntax from localhost\\[127\\.0\\.0\\.1\\] in MAIL command: <me@192\\.0\\.2\\.1>",
+                Duration.ofSeconds(5));
+    }
 }

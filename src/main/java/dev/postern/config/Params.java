@@ -49,6 +49,7 @@ public final class Params {
         p(m, "smtpd_client_restrictions", LIST, "", "Restrictions applied to the client (evaluated at RCPT).");
         p(m, "smtpd_helo_restrictions", LIST, "", "Restrictions applied to HELO/EHLO (evaluated at RCPT).");
         p(m, "smtpd_sender_restrictions", LIST, "", "Restrictions applied to MAIL FROM (evaluated at RCPT).");
+        p(m, "smtpd_relay_before_recipient_restrictions", BOOL, "${{$compatibility_level} < {3.6} ? {no} : {yes}}", "Evaluate smtpd_relay_restrictions before smtpd_recipient_restrictions.");
         p(m, "smtpd_relay_restrictions", LIST, "${{$compatibility_level} < {1} ? {} : {permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}", "Relay control, evaluated before smtpd_recipient_restrictions.");
         p(m, "smtpd_recipient_restrictions", LIST, "", "Restrictions applied to RCPT TO.");
         p(m, "smtpd_data_restrictions", LIST, "", "Restrictions applied to DATA.");

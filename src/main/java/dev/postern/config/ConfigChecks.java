@@ -123,7 +123,7 @@ final class ConfigChecks {
         boolean relayPermitsCerts = relay.stream().anyMatch(r -> r.toLowerCase(Locale.ROOT).startsWith("permit_tls_"));
         if (rcptPermitsCerts && !relayPermitsCerts && guards(relay)) {
             warnings.add(where + ": smtpd_recipient_restrictions permits certificate holders, but smtpd_relay_restrictions ("
-                    + sc.origin("smtpd_relay_restrictions") + ": " + String.join(", ", relay) + ") is checked first and will "
+                    + sc.origin("smtpd_relay_restrictions") + ": " + String.join(", ", relay) + ") is checked too and will "
                     + "refuse them; add permit_tls_all_clientcerts to smtpd_relay_restrictions or set it empty");
         }
         if (rcptPermitsCerts && !asks) {

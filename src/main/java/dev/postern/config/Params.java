@@ -49,6 +49,7 @@ public final class Params {
         p(m, "smtpd_client_restrictions", LIST, "", "Restrictions applied to the client (evaluated at RCPT).");
         p(m, "smtpd_helo_restrictions", LIST, "", "Restrictions applied to HELO/EHLO (evaluated at RCPT).");
         p(m, "smtpd_sender_restrictions", LIST, "", "Restrictions applied to MAIL FROM (evaluated at RCPT).");
+        p(m, "smtpd_relay_before_recipient_restrictions", BOOL, "${{$compatibility_level} < {3.6} ? {no} : {yes}}", "Evaluate smtpd_relay_restrictions before smtpd_recipient_restrictions.");
         p(m, "smtpd_relay_restrictions", LIST, "${{$compatibility_level} < {1} ? {} : {permit_mynetworks, permit_sasl_authenticated, defer_unauth_destination}}", "Relay control, evaluated before smtpd_recipient_restrictions.");
         p(m, "smtpd_recipient_restrictions", LIST, "", "Restrictions applied to RCPT TO.");
         p(m, "smtpd_data_restrictions", LIST, "", "Restrictions applied to DATA.");
@@ -66,6 +67,12 @@ public final class Params {
         p(m, "smtpd_recipient_limit", INT, "1000", "Most recipients per message (452 beyond).");
         p(m, "smtpd_recipient_overshoot_limit", INT, "1000", "Accepted for compatibility.");
         p(m, "smtpd_client_connection_count_limit", INT, "50", "Simultaneous connections per client address (0: unlimited).");
+        p(m, "smtpd_client_connection_rate_limit", INT, "0", "Connections per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.");
+        p(m, "smtpd_client_message_rate_limit", INT, "0", "MAIL FROM requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.");
+        p(m, "smtpd_client_recipient_rate_limit", INT, "0", "RCPT TO requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.");
+        p(m, "smtpd_client_new_tls_session_rate_limit", INT, "0", "New (not resumed) TLS sessions per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.");
+        p(m, "smtpd_client_event_limit_exceptions", LIST, "$mynetworks", "Clients exempt from the smtpd_client_*_limit counts and rates.");
+        p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.");
         p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end), reject (550), yes (521 and disconnect), no.");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");

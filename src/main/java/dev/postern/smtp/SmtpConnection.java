@@ -171,7 +171,19 @@ final class SmtpConnection implements AutoCloseable {
 
     /** True when the server sent anything beyond the STARTTLS reply (response injection). */
     boolean hasUnreadInput() {
-        return !lines.isEmpty() || decoder.pending() > 0;
+        if (!lines.isEmpty()) {
+            return true;
+        }
+        // The decoder's buffer belongs to the event loop: ask there, not from this worker thread.
+        LineDecoder d = decoder;
+        try {
+            return channel.eventLoop().submit(() -> d.pending() > 0).get(5, TimeUnit.SECONDS) || !lines.isEmpty();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return true; // cannot tell: treat as injected input, which fails safe (no TLS, no mail)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
     }
 
     /** Starts TLS; the old line decoder (and anything it held) is replaced. */

@@ -11,13 +11,15 @@ import java.util.List;
 public record RestrictionSettings(List<String> client, List<String> helo, List<String> sender,
                                   List<String> relay, List<String> recipient, List<String> data,
                                   List<String> mynetworks, String mynetworksStyle, List<String> mydestination,
-                                  List<String> relayDomains, String relayClientcerts, String fingerprintDigest) {
+                                  List<String> relayDomains, String relayClientcerts, String fingerprintDigest,
+                                  boolean relayBeforeRecipient) {
 
     public static RestrictionSettings from(Config c) {
         return new RestrictionSettings(c.list("smtpd_client_restrictions"), c.list("smtpd_helo_restrictions"),
                 c.list("smtpd_sender_restrictions"), c.list("smtpd_relay_restrictions"),
                 c.list("smtpd_recipient_restrictions"), c.list("smtpd_data_restrictions"),
                 c.isSet("mynetworks") ? c.list("mynetworks") : null, c.get("mynetworks_style"), c.list("mydestination"),
-                c.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"));
+                c.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"),
+                c.bool("smtpd_relay_before_recipient_restrictions"));
     }
 }

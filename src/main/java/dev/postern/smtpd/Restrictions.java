@@ -4,8 +4,10 @@ import dev.postern.mail.Reply;
 
 /**
  * All restriction lists of one listener, evaluated the way Postfix does with smtpd_delay_reject=yes:
- * client, HELO and sender restrictions are applied at RCPT time, then smtpd_relay_restrictions,
- * then smtpd_recipient_restrictions. A permit ends one list, not the check; any refusal ends it.
+ * client, HELO and sender restrictions are applied at RCPT time, then smtpd_relay_restrictions and
+ * smtpd_recipient_restrictions (relay first from compatibility_level 3.6 on, as
+ * smtpd_relay_before_recipient_restrictions says). A permit ends one list, not the check; any
+ * refusal ends it.
  */
 final class Restrictions {
     private final RestrictionList client;
@@ -14,9 +16,11 @@ final class Restrictions {
     private final RestrictionList relay;
     private final RestrictionList recipient;
     private final RestrictionList data;
+    private final boolean relayFirst;
 
     private Restrictions(RestrictionList client, RestrictionList helo, RestrictionList sender, RestrictionList relay,
-                         RestrictionList recipient, RestrictionList data) {
+                         RestrictionList recipient, RestrictionList data, boolean relayFirst) {
+        this.relayFirst = relayFirst;
         this.client = client;
         this.helo = helo;
         this.sender = sender;
@@ -34,7 +38,8 @@ final class Restrictions {
                 RestrictionList.compile(RestrictionList.Stage.SENDER, "smtpd_sender_restrictions", s.sender(), p),
                 RestrictionList.compile(RestrictionList.Stage.RELAY, "smtpd_relay_restrictions", s.relay(), p),
                 RestrictionList.compile(RestrictionList.Stage.RECIPIENT, "smtpd_recipient_restrictions", s.recipient(), p),
-                RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p));
+                RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p),
+                s.relayBeforeRecipient());
     }
 
     /**
@@ -57,7 +62,7 @@ final class Restrictions {
             }
         }
         st.deferIfReject = null;
-        for (RestrictionList list : new RestrictionList[] {relay, recipient}) {
+        for (RestrictionList list : relayFirst ? new RestrictionList[] {relay, recipient} : new RestrictionList[] {recipient, relay}) {
             if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
                 return r.reply();
             }

@@ -48,6 +48,7 @@ class RestrictionsTest {
         List<String> data = List.of();
         List<String> mynetworks = List.of("127.0.0.0/8", "198.51.100.0/24", "[2001:db8::]/32");
         String relayClientcerts = "";
+        boolean relayFirst = true;
 
         S client(String... t) { client = List.of(t); return this; }
         S helo(String... t) { helo = List.of(t); return this; }
@@ -60,7 +61,7 @@ class RestrictionsTest {
         Restrictions compile() {
             return Restrictions.compile(new RestrictionSettings(client, helo, sender, relay, recipient, data,
                     mynetworks, "host", List.of("local.example"), List.of("relay.example", ".sub.example"),
-                    relayClientcerts, "sha256"));
+                    relayClientcerts, "sha256", relayFirst));
         }
     }
 
@@ -428,6 +429,9 @@ class RestrictionsTest {
         assertEquals("554 5.7.1 <" + FOREIGN_RCPT + ">: Relay access denied", check(rr, rcpt(FOREIGN_RCPT)));
         S rp = new S().relay("permit").recipient("defer");
         assertEquals("450 4.3.2 <" + LOCAL_RCPT + ">: Recipient address rejected: Try again later", check(rp, rcpt(LOCAL_RCPT)));
+        // Below compatibility_level 3.6 (smtpd_relay_before_recipient_restrictions = no) the recipient list comes first.
+        rr.relayFirst = false;
+        assertEquals("554 5.7.1 <" + FOREIGN_RCPT + ">: Recipient address rejected: Access denied", check(rr, rcpt(FOREIGN_RCPT)));
         // smtpd_check_helo() does nothing before HELO/EHLO.
         CheckContext noHelo = new CheckContext(rcpt(LOCAL_RCPT).clientAddress(), CLIENT_NAME, null, false,
                 PeerCertificate.NONE, "s@x.example", LOCAL_RCPT);

@@ -60,6 +60,8 @@ public final class Params {
         p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.");
         p(m, "smtpd_timeout", TIME, "300s", "Time to wait for the client's next input.");
         p(m, "smtpd_starttls_timeout", TIME, "300s", "Time limit for the TLS handshake.");
+        p(m, "smtpd_per_request_deadline", BOOL, "no", "Make smtpd_timeout a deadline for a whole request instead of a limit per read (limits clients that trickle data).");
+        p(m, "smtpd_min_data_rate", INT, "500", "With smtpd_per_request_deadline = yes: bytes/s that extend the DATA deadline (N bytes add N/rate s, at most smtpd_timeout).");
         p(m, "smtpd_hard_error_limit", INT, "20", "Errors after which the session is ended (421).");
         p(m, "smtpd_soft_error_limit", INT, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.");
         p(m, "smtpd_error_sleep_time", TIME, "1s", "Delay per reply past the soft error limit.");

@@ -77,7 +77,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean dataBareNewline;
     private int errorCount;
     private int junkCount;
-    private boolean limiterAcquired;
+    private boolean anvilConnected;
+    private boolean limitExempt; // smtpd_client_event_limit_exceptions
     private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
     private boolean finished;
 
@@ -115,14 +116,23 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         services.log().connect(settings.serviceName(), client);
         greeted = true;
-        if (!services.limiter().tryAcquire(clientAddress)) {
-            services.log().warning(settings.serviceName(), "Connection concurrency limit exceeded: "
-                    + settings.connectionCountLimit() + " from " + client + " for service " + settings.serviceName());
-            replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
-                    + PeerNames.printable(clientAddress)));
-            return;
+        limitExempt = services.limitExempt(clientAddress);
+        if (!limitExempt) {
+            // smtpd.c smtpd_proto(): anvil counts the connection, then the count and rate limits apply.
+            int open = services.anvil().connect(clientAddress);
+            anvilConnected = true;
+            int rate = services.anvil().connectionRate(clientAddress);
+            String over = settings.connectionCountLimit() > 0 && open > settings.connectionCountLimit()
+                    ? "Connection concurrency limit exceeded: " + open
+                    : settings.connectionRateLimit() > 0 && rate > settings.connectionRateLimit()
+                    ? "Connection rate limit exceeded: " + rate : null;
+            if (over != null) {
+                services.log().warning(settings.serviceName(), over + " from " + client + " for service " + settings.serviceName());
+                replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
+                        + PeerNames.printable(clientAddress)));
+                return;
+            }
         }
-        limiterAcquired = true;
         if (settings.wrapperMode()) {
             startTls(false);
         } else {
@@ -154,9 +164,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         abortTransaction();
         pending.forEach(ReferenceCountUtil::release);
         pending.clear();
-        if (limiterAcquired) {
-            limiterAcquired = false;
-            services.limiter().release(clientAddress);
+        if (anvilConnected) {
+            anvilConnected = false;
+            services.anvil().disconnect(clientAddress);
         }
         if (greeted) {
             services.log().disconnect(settings.serviceName(), client, counts.toString());
@@ -352,6 +362,17 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!settings.tlsOffered() || services.tls() == null) {
             return Reply.of(502, "5.5.1", "Error: command not implemented");
         }
+        if (!limitExempt && settings.newTlsSessionRateLimit() > 0) {
+            // Postfix asks anvil before the handshake and counts only sessions that were not resumed.
+            int rate = services.anvil().rate(clientAddress, Anvil.Event.NEW_TLS);
+            if (rate >= settings.newTlsSessionRateLimit()) {
+                services.log().warning(settings.serviceName(), "New TLS session rate limit exceeded: " + rate + " from "
+                        + client + " for service " + settings.serviceName());
+                replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many new TLS sessions from "
+                        + PeerNames.printable(clientAddress)));
+                return null;
+            }
+        }
         afterErrorSleep(() -> {
             write(Reply.of(220, "2.0.0", "Ready to start TLS"));
             // RFC 3207 §4.2: forget everything learned before TLS. The decoder already dropped any
@@ -389,6 +410,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void tlsEstablished(SslHandler ssl, boolean afterStartTlsCommand) {
         tlsActive = true;
+        if (!limitExempt && !TlsServer.resumed(ssl.engine())) {
+            services.anvil().record(clientAddress, Anvil.Event.NEW_TLS);
+        }
         var session = ssl.engine().getSession();
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
@@ -480,15 +504,37 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!utf8 && !isAscii(path.path())) {
             return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
         }
+        ReversePath from;
         try {
-            sender = ReversePath.parse(path.path());
+            from = ReversePath.parse(path.path());
         } catch (IllegalArgumentException e) {
             illegalAddress("MAIL", path.path());
             return Reply.of(501, "5.1.7", "Bad sender address syntax");
         }
+        if (overRate(Anvil.Event.MESSAGE, settings.messageRateLimit(), "Message delivery request rate limit exceeded")) {
+            return Reply.of(450, "4.7.1", "Error: too much mail from " + PeerNames.printable(clientAddress));
+        }
+        sender = from;
         smtputf8 = utf8;
         eightBitMime = eightBit;
         return Reply.of(250, "2.1.0", "Ok");
+    }
+
+    /**
+     * Counts one event for smtpd_client_{message,recipient}_rate_limit and says whether the client
+     * is now over the limit (logging Postfix's warning); exempt clients are not counted.
+     */
+    private boolean overRate(Anvil.Event event, int limit, String warning) {
+        if (limitExempt || limit <= 0) {
+            return false;
+        }
+        int rate = services.anvil().record(clientAddress, event);
+        if (rate <= limit) {
+            return false;
+        }
+        services.log().warning(settings.serviceName(), warning + ": " + rate + " from " + client + " for service "
+                + settings.serviceName());
+        return true;
     }
 
     /** smtpd.c extract_addr(): "Illegal address syntax from %s in %s command: %s". */
@@ -522,6 +568,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         if (recipients.size() >= settings.recipientLimit()) {
             return Reply.of(452, "4.5.3", "Error: too many recipients");
+        }
+        if (overRate(Anvil.Event.RECIPIENT, settings.recipientRateLimit(), "Recipient address rate limit exceeded")) {
+            return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
                 rcpt.toString());

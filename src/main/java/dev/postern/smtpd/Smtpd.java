@@ -50,7 +50,8 @@ public final class Smtpd implements AutoCloseable {
         TlsServer tls = settings.tls() == null ? null : TlsServer.create(settings.tls());
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
-                new ConnectionLimiter(settings.connectionCountLimit()), blocking);
+                new Anvil(settings.rateTimeUnit()),
+                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking);
         ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         int maxLine = Math.max(512, settings.lineLengthLimit());
         ServerBootstrap b = new ServerBootstrap()

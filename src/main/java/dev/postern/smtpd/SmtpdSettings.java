@@ -24,7 +24,9 @@ public record SmtpdSettings(
         long messageSizeLimit, int lineLengthLimit, Duration timeout, Duration starttlsTimeout,
         boolean perRequestDeadline, long minDataRate,
         int hardErrorLimit, int softErrorLimit, Duration errorSleepTime, int junkCommandLimit,
-        int recipientLimit, int connectionCountLimit, String forbidBareNewline,
+        int recipientLimit, int connectionCountLimit, int connectionRateLimit, int messageRateLimit,
+        int recipientRateLimit, int newTlsSessionRateLimit, Duration rateTimeUnit, List<String> limitExceptions,
+        String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
         RestrictionSettings restrictions) {
 
@@ -49,26 +51,16 @@ public record SmtpdSettings(
                 level, wrapper, ask, req, c.integer("smtpd_tls_loglevel"), c.bool("smtpd_tls_received_header"), tls,
                 c.size("message_size_limit"), c.integer("line_length_limit"), c.duration("smtpd_timeout"),
                 c.duration("smtpd_starttls_timeout"),
-                c.bool("smtpd_per_request_deadline"), minDataRate(c),
+                c.bool("smtpd_per_request_deadline"), c.integer("smtpd_min_data_rate"),
                 c.integer("smtpd_hard_error_limit"), c.integer("smtpd_soft_error_limit"),
                 c.duration("smtpd_error_sleep_time"), c.integer("smtpd_junk_command_limit"),
                 c.integer("smtpd_recipient_limit"), c.integer("smtpd_client_connection_count_limit"),
+                c.integer("smtpd_client_connection_rate_limit"), c.integer("smtpd_client_message_rate_limit"),
+                c.integer("smtpd_client_recipient_rate_limit"), c.integer("smtpd_client_new_tls_session_rate_limit"),
+                c.duration("anvil_rate_time_unit"), c.list("smtpd_client_event_limit_exceptions"),
                 c.get("smtpd_forbid_bare_newline").toLowerCase(Locale.ROOT),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c));
-    }
-
-    /**
-     * smtpd_min_data_rate (Postfix 3.7+, default 500 bytes/s), read leniently so that the setting
-     * works before and after the parameter is declared in Params.
-     */
-    private static long minDataRate(Config c) {
-        String v = c.get("smtpd_min_data_rate");
-        try {
-            return v.isEmpty() ? 500 : Math.max(0, Long.parseLong(v));
-        } catch (NumberFormatException e) {
-            return 500;
-        }
     }
 
     public boolean tlsRequired() {

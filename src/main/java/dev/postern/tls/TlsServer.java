@@ -117,6 +117,17 @@ public final class TlsServer {
         return h;
     }
 
+    /** Whether the handshake resumed a session (OpenSSL provider; the JDK's engine cannot say, so false). */
+    public static boolean resumed(javax.net.ssl.SSLEngine engine) {
+        if (!(engine instanceof ReferenceCountedOpenSslEngine e)) {
+            return false;
+        }
+        synchronized (e) { // sslPointer() is 0 once the engine is freed
+            long ssl = e.sslPointer();
+            return ssl != 0 && SSL.isSessionReused(ssl);
+        }
+    }
+
     /** Judges the peer certificate of a completed handshake. */
     public PeerCertificate inspectPeer(SSLSession session) {
         Certificate[] peer;

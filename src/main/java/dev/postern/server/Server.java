@@ -116,7 +116,7 @@ public final class Server implements AutoCloseable {
         PidFile pid = new PidFile(queueDir);
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
-            log.info("master", "daemon started -- listening on " + s.localAddress().getAddress().getHostAddress() + ":"
+            log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"
                     + s.localAddress().getPort());
         }
         return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);

@@ -177,7 +177,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             }
             String lastError = null;
             for (InetAddress addr : addrs) {
-                String where = hop.host() + "[" + addr.getHostAddress() + "]:" + hop.port();
+                String where = hop.host() + "[" + dev.postern.util.IpAddresses.printable(addr) + "]:" + hop.port();
                 try {
                     conn = SmtpConnection.connect(group, new InetSocketAddress(addr, hop.port()), settings.connectTimeout());
                     relay = where;

@@ -119,7 +119,7 @@ final class NetworkList {
             }
         }
         for (LookupTable t : tables) {
-            if (t.lookup(address.getHostAddress()).isPresent()) {
+            if (t.lookup(PeerNames.printable(address)).isPresent()) {
                 return true;
             }
         }

@@ -237,7 +237,7 @@ final class RestrictionList {
     }
 
     private static String namaddr(CheckContext ctx) {
-        return ctx.clientName() + "[" + ctx.clientAddress().getHostAddress() + "]";
+        return ctx.clientName() + "[" + PeerNames.printable(ctx.clientAddress()) + "]";
     }
 
     private static Restriction accessCheck(String name, LookupTable table, Policy policy) {
@@ -250,7 +250,7 @@ final class RestrictionList {
                     // check_namadr_access(): the host name first, then the address
                     replyName = namaddr(ctx);
                     replyClass = CLIENT_CLASS;
-                    keys = List.of(ctx.clientName(), ctx.clientAddress().getHostAddress());
+                    keys = List.of(ctx.clientName(), PeerNames.printable(ctx.clientAddress()));
                 }
                 case "check_helo_access" -> {
                     replyName = ctx.helo();

@@ -338,6 +338,20 @@ class RestrictionsTest {
                 check(new S().recipient("check_client_access", "texthash:" + r), rcpt(LOCAL_RCPT)));
     }
 
+    /** IPv6 clients are looked up and named in Postfix's compressed form (2001:db8::7), not the JDK's. */
+    @Test
+    void ipv6ClientsAreLookedUpInTheCompressedForm() throws Exception {
+        Path t = file("clients6", "2001:db8::7 REJECT by v6 address\n");
+        S s = new S().client("check_client_access", "texthash:" + t).recipient("permit");
+        CheckContext v6 = new CheckContext(InetAddress.getByName("2001:db8:0:0:0:0:0:7"), "unknown", null, false,
+                PeerCertificate.NONE, "", LOCAL_RCPT);
+        assertEquals("554 5.7.1 <unknown[2001:db8::7]>: Client host rejected: by v6 address", check(s, v6));
+        Path nets = file("nets6", "2001:db8::7 OK\n");
+        S mine = new S().recipient("permit_mynetworks", "reject");
+        mine.mynetworks = List.of("texthash:" + nets);
+        assertEquals("accepted", check(mine, v6), "a mynetworks table entry in the usual IPv6 form matches");
+    }
+
     @Test
     void checkSenderAccess() throws Exception {
         Path t = file("senders", "<> 550 5.7.1 no bounces here\nspam.example REJECT\npostmaster@ OK\n"

@@ -43,14 +43,25 @@ public final class Spool implements AutoCloseable {
     private final Path root;
     private final Path recycleDir;
     private final GroupCommitter committer;
+    /** Ready for reuse: their move into recycle/ is durable. */
     private final ConcurrentLinkedQueue<Path> recycled = new ConcurrentLinkedQueue<>();
+    /** Moved into recycle/ but not yet fsync'd there: must not be overwritten (see {@link #remove}). */
+    private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
     private final AtomicInteger recycledCount = new AtomicInteger();
+    private final java.util.concurrent.ScheduledExecutorService recycler;
 
-    private Spool(Path root) throws IOException {
+    private Spool(Path root, java.time.Duration settleEvery) throws IOException {
         this.root = root;
         this.recycleDir = root.resolve("recycle");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(recycleDir)) {
             for (Path f : ds) {
+                // A file still linked elsewhere (a crash between a reuse's renames, on a file system
+                // that made only one directory durable) is a live message: drop only this name.
+                Object links = Files.getAttribute(f, "unix:nlink");
+                if (links instanceof Integer n && n > 1) {
+                    Files.delete(f);
+                    continue;
+                }
                 if (recycledCount.get() < RECYCLE_LIMIT) {
                     recycled.add(f);
                     recycledCount.incrementAndGet();
@@ -60,16 +71,52 @@ public final class Spool implements AutoCloseable {
             }
         }
         this.committer = new GroupCommitter(dir(Queue.INCOMING));
+        this.recycler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spool-recycle");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = settleEvery.toMillis();
+        recycler.scheduleWithFixedDelay(this::settle, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Makes the latest removals durable, then offers their files for reuse. Overwriting a file
+     * whose move out of active/ might not be on disk yet could, after a crash, bring back the old
+     * name with a new message's bytes in it; one fsync of each directory per batch prevents that.
+     */
+    void settle() {
+        List<Path> batch = new ArrayList<>();
+        Path f;
+        while ((f = settling.poll()) != null) {
+            batch.add(f);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            AtomicFile.fsyncDirectory(dir(Queue.ACTIVE));
+            AtomicFile.fsyncDirectory(recycleDir);
+            recycled.addAll(batch);
+        } catch (IOException e) {
+            // Not known to be durable: never reuse them (the next start lists recycle/ again).
+            recycledCount.addAndGet(-batch.size());
+        }
     }
 
     /** Creates the directories (mode 0700) if needed. Call {@link #recover()} before delivering. */
     public static Spool open(Path queueDirectory) throws IOException {
+        return open(queueDirectory, java.time.Duration.ofMillis(200));
+    }
+
+    /** {@code settleEvery}: how often removals are made durable and their files offered for reuse. */
+    static Spool open(Path queueDirectory, java.time.Duration settleEvery) throws IOException {
         for (Queue q : Queue.values()) {
             Files.createDirectories(queueDirectory.resolve(q.name().toLowerCase()));
         }
         Files.createDirectories(queueDirectory.resolve("pid"));
         Files.createDirectories(queueDirectory.resolve("recycle"));
-        return new Spool(queueDirectory);
+        return new Spool(queueDirectory, settleEvery);
     }
 
     /**
@@ -178,8 +225,9 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Takes a delivered message out of the queue: moved to {@code recycle/} for reuse (see
-     * {@link #RECYCLE_LIMIT}), or deleted when enough are kept. No directory fsync, as in Postfix:
+     * Takes a delivered message (a file in active/) out of the queue: moved to {@code recycle/} for
+     * reuse once the move is durable (see {@link #RECYCLE_LIMIT} and {@link #settle}), or deleted
+     * when enough are kept. No directory fsync, as in Postfix:
      * if the machine crashes before the kernel writes the directory, the file comes back and is
      * delivered again (a duplicate, never a loss), and every delivery saves a blocking disk flush.
      */
@@ -188,7 +236,7 @@ public final class Spool implements AutoCloseable {
             Path target = recycleDir.resolve(file.getFileName());
             try {
                 Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-                recycled.add(target);
+                settling.add(target); // reusable once settle() has made the move durable
                 return;
             } catch (IOException e) {
                 // fall through to delete
@@ -245,6 +293,7 @@ public final class Spool implements AutoCloseable {
 
     @Override
     public void close() {
+        recycler.shutdownNow();
         committer.close();
     }
 }

@@ -34,7 +34,7 @@ class SpoolTest {
 
     @BeforeEach
     void open() throws IOException {
-        spool = Spool.open(dir);
+        spool = Spool.open(dir, java.time.Duration.ofHours(1)); // settle() only when a test calls it
     }
 
     @AfterEach
@@ -112,7 +112,7 @@ class SpoolTest {
         w.write(ByteBuffer.wrap("half a mess".getBytes(StandardCharsets.US_ASCII)));
         // a crash here: the writer is never committed nor closed
         spool.close();
-        spool = Spool.open(dir);
+        spool = Spool.open(dir, java.time.Duration.ofHours(1)); // settle() only when a test calls it
         List<String> notes = spool.recover();
         assertEquals(2, notes.size(), notes.toString());
         assertTrue(spool.list(Spool.Queue.ACTIVE).isEmpty());
@@ -166,6 +166,11 @@ class SpoolTest {
         try (var s = Files.list(dir.resolve("recycle"))) {
             assertEquals(1, s.count(), "kept for reuse");
         }
+        // Not reused before its move out of active/ is durable (a crash could resurrect active/<id>).
+        Path early = commit(QueueId.next(), "x\r\n".getBytes(StandardCharsets.US_ASCII), "c@example.net");
+        assertFalse(inode.equals(Files.readAttributes(early, java.nio.file.attribute.BasicFileAttributes.class).fileKey()),
+                "a new file while the removal is not yet durable");
+        spool.settle();
         byte[] small = "Subject: new\r\n\r\nhi\r\n".getBytes(StandardCharsets.US_ASCII);
         Path second = commit(QueueId.next(), small, "c@example.net");
         if (inode != null) {
@@ -194,11 +199,24 @@ class SpoolTest {
         }
         assertTrue(spool.list(Spool.Queue.ACTIVE).isEmpty());
         spool.close();
-        spool = Spool.open(dir);
+        spool = Spool.open(dir, java.time.Duration.ofHours(1)); // settle() only when a test calls it
         Path reused = commit(QueueId.next(), "y\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net");
         assertArrayEquals("y\r\n".getBytes(StandardCharsets.US_ASCII), read(spool.read(reused).content().open()));
         try (var s = Files.list(dir.resolve("recycle"))) {
             assertEquals(Spool.RECYCLE_LIMIT - 1, s.count(), "the reopened spool reuses what the last run kept");
         }
+    }
+
+    /** A recycle/ name that is also a live message (a crash between renames) is dropped, never reused. */
+    @Test
+    void aRecycleNameStillLinkedToALiveMessageIsNotReused() throws Exception {
+        byte[] live = "Subject: live\r\n\r\nkeep me\r\n".getBytes(StandardCharsets.US_ASCII);
+        Path f = commit(QueueId.next(), live, "b@example.net");
+        Files.createLink(dir.resolve("recycle").resolve("stale"), f);
+        spool.close();
+        spool = Spool.open(dir, java.time.Duration.ofHours(1));
+        assertFalse(Files.exists(dir.resolve("recycle").resolve("stale")));
+        commit(QueueId.next(), "other\r\n".getBytes(StandardCharsets.US_ASCII), "c@example.net");
+        assertArrayEquals(live, read(spool.read(f).content().open()), "the live message is untouched");
     }
 }

@@ -22,6 +22,7 @@ final class Anvil {
     private final long unitNanos;
     private final LongSupplier clock;
     private final ConcurrentHashMap<InetAddress, Client> clients = new ConcurrentHashMap<>();
+    private volatile long lastSweep = Long.MIN_VALUE / 2;
 
     Anvil(java.time.Duration rateTimeUnit) {
         this(rateTimeUnit, System::nanoTime);
@@ -32,19 +33,25 @@ final class Anvil {
         this.clock = clock;
     }
 
-    /** A new connection: returns the simultaneous connections now open, this one included. */
-    int connect(InetAddress client) {
-        if (clients.size() > 10_000) {
+    /** The simultaneous connections and the connections in this time unit, this one included. */
+    record Connection(int open, int rate) {
+    }
+
+    /** A new connection, counted. */
+    Connection connect(InetAddress client) {
+        long now = clock.getAsLong();
+        if (clients.size() > 10_000 && now - lastSweep >= unitNanos) {
+            lastSweep = now; // at most one sweep per time unit: a flood of addresses must not make each connect O(n)
             sweep();
         }
-        int[] open = new int[1];
+        Connection[] out = new Connection[1];
         clients.compute(client, (k, c) -> {
             Client x = c == null ? new Client() : c;
-            open[0] = ++x.open;
-            count(x, Event.CONNECTION, 1);
+            x.open++;
+            out[0] = new Connection(x.open, count(x, Event.CONNECTION, 1));
             return x;
         });
-        return open[0];
+        return out[0];
     }
 
     void disconnect(InetAddress client) {
@@ -73,11 +80,6 @@ final class Anvil {
             return c;
         });
         return rate[0];
-    }
-
-    /** The connection rate counted by {@link #connect}. */
-    int connectionRate(InetAddress client) {
-        return rate(client, Event.CONNECTION);
     }
 
     private int count(Client c, Event e, int add) {

@@ -79,6 +79,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private int junkCount;
     private boolean anvilConnected;
     private boolean limitExempt; // smtpd_client_event_limit_exceptions
+    private Reply connectRefusal; // a count/rate limit hit on an implicit-TLS port: said after the handshake
     private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
     private boolean finished;
 
@@ -119,21 +120,30 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         limitExempt = services.limitExempt(clientAddress);
         if (!limitExempt) {
             // smtpd.c smtpd_proto(): anvil counts the connection, then the count and rate limits apply.
-            int open = services.anvil().connect(clientAddress);
+            Anvil.Connection n = services.anvil().connect(clientAddress);
             anvilConnected = true;
-            int rate = services.anvil().connectionRate(clientAddress);
-            String over = settings.connectionCountLimit() > 0 && open > settings.connectionCountLimit()
-                    ? "Connection concurrency limit exceeded: " + open
-                    : settings.connectionRateLimit() > 0 && rate > settings.connectionRateLimit()
-                    ? "Connection rate limit exceeded: " + rate : null;
+            String over = settings.connectionCountLimit() > 0 && n.open() > settings.connectionCountLimit()
+                    ? "Connection concurrency limit exceeded: " + n.open()
+                    : settings.connectionRateLimit() > 0 && n.rate() > settings.connectionRateLimit()
+                    ? "Connection rate limit exceeded: " + n.rate() : null;
             if (over != null) {
                 services.log().warning(settings.serviceName(), over + " from " + client + " for service " + settings.serviceName());
-                replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
-                        + PeerNames.printable(clientAddress)));
-                return;
+                connectRefusal = Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many connections from "
+                        + PeerNames.printable(clientAddress));
+                if (!settings.wrapperMode()) {
+                    replyAndClose(connectRefusal);
+                    return;
+                }
+                // Implicit TLS: as Postfix, the refusal is said inside TLS, after the handshake.
             }
         }
         if (settings.wrapperMode()) {
+            if (connectRefusal == null && newTlsRateExceeded()) {
+                services.log().warning(settings.serviceName(), "Refusing TLS service request from " + client
+                        + " for service " + settings.serviceName());
+                ctx.close();
+                return;
+            }
             startTls(false);
         } else {
             greet();
@@ -362,16 +372,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!settings.tlsOffered() || services.tls() == null) {
             return Reply.of(502, "5.5.1", "Error: command not implemented");
         }
-        if (!limitExempt && settings.newTlsSessionRateLimit() > 0) {
-            // Postfix asks anvil before the handshake and counts only sessions that were not resumed.
-            int rate = services.anvil().rate(clientAddress, Anvil.Event.NEW_TLS);
-            if (rate >= settings.newTlsSessionRateLimit()) {
-                services.log().warning(settings.serviceName(), "New TLS session rate limit exceeded: " + rate + " from "
-                        + client + " for service " + settings.serviceName());
-                replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many new TLS sessions from "
-                        + PeerNames.printable(clientAddress)));
-                return null;
-            }
+        if (newTlsRateExceeded()) {
+            // smtpd.c starttls_cmd(): refuse this STARTTLS, the session goes on in plaintext.
+            services.log().warning(settings.serviceName(), "Refusing STARTTLS request from " + client + " for service "
+                    + settings.serviceName());
+            return Reply.of(454, "4.7.0", "Error: too many new TLS sessions from " + client);
         }
         afterErrorSleep(() -> {
             write(Reply.of(220, "2.0.0", "Ready to start TLS"));
@@ -397,6 +402,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         // The handshake needs reads; anything decoded meanwhile waits in `pending` (busy is set).
         ctx.channel().config().setAutoRead(true);
         ssl.handshakeFuture().addListener(f -> {
+            if (countNewTlsSession(ssl) && f.isSuccess()) {
+                replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many new TLS sessions from " + client));
+                return;
+            }
             if (!f.isSuccess()) {
                 services.log().info(settings.serviceName(), "SSL_accept error from " + client + ": "
                         + (f.cause() == null ? "handshake failed" : f.cause().getMessage()));
@@ -410,9 +419,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void tlsEstablished(SslHandler ssl, boolean afterStartTlsCommand) {
         tlsActive = true;
-        if (!limitExempt && !TlsServer.resumed(ssl.engine())) {
-            services.anvil().record(clientAddress, Anvil.Event.NEW_TLS);
-        }
         var session = ssl.engine().getSession();
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
@@ -435,6 +441,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         if (afterStartTlsCommand) {
             resume();
+        } else if (connectRefusal != null) {
+            replyAndClose(connectRefusal); // over a connection limit on an implicit-TLS port
         } else if (tlsAbort != null) {
             // Implicit TLS: Postfix answers at once instead of greeting.
             services.log().info(settings.serviceName(), "NOQUEUE: abort: TLS from " + client + ": "
@@ -467,6 +475,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             path = PathArgument.parse("FROM", arg);
         } catch (IllegalArgumentException e) {
             return Reply.of(501, "5.5.4", "Syntax: MAIL FROM:<address>");
+        }
+        // smtpd.c mail_cmd(): anvil counts the request right after the command syntax.
+        if (overRate(Anvil.Event.MESSAGE, settings.messageRateLimit(), "Message delivery request rate limit exceeded")) {
+            return Reply.of(450, "4.7.1", "Error: too much mail from " + PeerNames.printable(clientAddress));
         }
         boolean utf8 = false;
         boolean eightBit = false;
@@ -511,13 +523,33 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             illegalAddress("MAIL", path.path());
             return Reply.of(501, "5.1.7", "Bad sender address syntax");
         }
-        if (overRate(Anvil.Event.MESSAGE, settings.messageRateLimit(), "Message delivery request rate limit exceeded")) {
-            return Reply.of(450, "4.7.1", "Error: too much mail from " + PeerNames.printable(clientAddress));
-        }
         sender = from;
         smtputf8 = utf8;
         eightBitMime = eightBit;
         return Reply.of(250, "2.1.0", "Ok");
+    }
+
+    /** smtpd_client_new_tls_session_rate_limit already exceeded, asked before a handshake (not counted). */
+    private boolean newTlsRateExceeded() {
+        return !limitExempt && settings.newTlsSessionRateLimit() > 0
+                && services.anvil().rate(clientAddress, Anvil.Event.NEW_TLS) > settings.newTlsSessionRateLimit();
+    }
+
+    /**
+     * smtpd.c smtpd_start_tls(): every handshake that did not resume a session counts, failed ones
+     * too (they cost the most); true, with Postfix's warning, when that puts the client over the limit.
+     */
+    private boolean countNewTlsSession(SslHandler ssl) {
+        if (limitExempt || settings.newTlsSessionRateLimit() <= 0 || TlsServer.resumed(ssl.engine())) {
+            return false;
+        }
+        int rate = services.anvil().record(clientAddress, Anvil.Event.NEW_TLS);
+        if (rate <= settings.newTlsSessionRateLimit()) {
+            return false;
+        }
+        services.log().warning(settings.serviceName(), "New TLS session rate limit exceeded: " + rate + " from " + client
+                + " for service " + settings.serviceName());
+        return true;
     }
 
     /**
@@ -553,6 +585,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } catch (IllegalArgumentException e) {
             return Reply.of(501, "5.5.4", "Syntax: RCPT TO:<address>");
         }
+        // smtpd.c rcpt_cmd(): counted right after the command syntax, before the recipient limit.
+        if (overRate(Anvil.Event.RECIPIENT, settings.recipientRateLimit(), "Recipient address rate limit exceeded")) {
+            return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
+        }
         if (!path.parameters().isEmpty()) {
             return Reply.of(555, "5.5.4", "Unsupported option: " + path.parameters().keySet().iterator().next());
         }
@@ -568,9 +604,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         if (recipients.size() >= settings.recipientLimit()) {
             return Reply.of(452, "4.5.3", "Error: too many recipients");
-        }
-        if (overRate(Anvil.Event.RECIPIENT, settings.recipientRateLimit(), "Recipient address rate limit exceeded")) {
-            return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
                 rcpt.toString());

@@ -38,7 +38,8 @@ class RateLimitTest {
                         + service("smtpd_client_message_rate_limit=2")
                         + service("smtpd_client_recipient_rate_limit=2")
                         + service("smtpd_client_new_tls_session_rate_limit=1")
-                        + service("smtpd_client_connection_rate_limit=1") + "  -o smtpd_client_event_limit_exceptions=127.0.0.0/8\n");
+                        + service("smtpd_client_connection_rate_limit=1") + "  -o smtpd_client_event_limit_exceptions=127.0.0.0/8\n"
+                        + service("smtpd_client_connection_rate_limit=1") + "  -o smtpd_tls_wrappermode=yes\n");
     }
 
     @AfterAll
@@ -91,6 +92,11 @@ class RateLimitTest {
         assertTrue(log().contains("warning: Recipient address rate limit exceeded: 3 from localhost[127.0.0.1]"), log());
     }
 
+    /**
+     * smtpd_client_new_tls_session_rate_limit = 1: the second new session is counted after its
+     * handshake and refused inside TLS (421); after that STARTTLS itself is refused (454) and the
+     * session goes on in plaintext, as Postfix does.
+     */
     @Test
     void newTlsSessionRate() throws Exception {
         try (SmtpTestClient c = new SmtpTestClient(listener(4))) {
@@ -103,9 +109,18 @@ class RateLimitTest {
         try (SmtpTestClient c = new SmtpTestClient(listener(4))) {
             c.reply();
             c.command("EHLO client.example");
-            assertEquals("421 4.7.0 mx.postern.test Error: too many new TLS sessions from 127.0.0.1", c.command("STARTTLS"));
+            assertTrue(c.command("STARTTLS").startsWith("220 "));
+            c.startTls(mta.pki.caCertificate(), mta.pki.goodClient().certificate(), mta.pki.goodClient().key());
+            assertEquals("421 4.7.0 mx.postern.test Error: too many new TLS sessions from localhost[127.0.0.1]", c.reply());
         }
-        assertTrue(log().contains("warning: New TLS session rate limit exceeded: 1 from localhost[127.0.0.1]"), log());
+        assertTrue(log().contains("warning: New TLS session rate limit exceeded: 2 from localhost[127.0.0.1]"), log());
+        try (SmtpTestClient c = new SmtpTestClient(listener(4))) {
+            c.reply();
+            c.command("EHLO client.example");
+            assertEquals("454 4.7.0 Error: too many new TLS sessions from localhost[127.0.0.1]", c.command("STARTTLS"));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session goes on in plaintext");
+        }
+        assertTrue(log().contains("warning: Refusing STARTTLS request from localhost[127.0.0.1] for service smtpd"), log());
     }
 
     @Test
@@ -120,5 +135,18 @@ class RateLimitTest {
     private String log() throws Exception {
         Thread.sleep(100);
         return Files.readString(mta.mailLog);
+    }
+
+    /** On an implicit-TLS port the refusal is said inside TLS, never as plaintext into a handshake. */
+    @Test
+    void implicitTlsRefusalIsSaidInsideTls() throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(listener(6))) {
+            c.startTls(mta.pki.caCertificate(), mta.pki.goodClient().certificate(), mta.pki.goodClient().key());
+            assertTrue(c.reply().startsWith("220 "));
+        }
+        try (SmtpTestClient c = new SmtpTestClient(listener(6))) {
+            c.startTls(mta.pki.caCertificate(), mta.pki.goodClient().certificate(), mta.pki.goodClient().key());
+            assertEquals("421 4.7.0 mx.postern.test Error: too many connections from 127.0.0.1", c.reply());
+        }
     }
 }

@@ -20,12 +20,11 @@ class AnvilTest {
 
     @Test
     void countsSimultaneousConnectionsAndTheirRate() throws Exception {
-        assertEquals(1, anvil.connect(a));
-        assertEquals(2, anvil.connect(a));
-        assertEquals(1, anvil.connect(other()), "per client address");
+        assertEquals(new Anvil.Connection(1, 1), anvil.connect(a));
+        assertEquals(new Anvil.Connection(2, 2), anvil.connect(a));
+        assertEquals(new Anvil.Connection(1, 1), anvil.connect(other()), "per client address");
         anvil.disconnect(a);
-        assertEquals(2, anvil.connect(a), "one left, one new");
-        assertEquals(3, anvil.connectionRate(a), "three connections in this minute");
+        assertEquals(new Anvil.Connection(2, 3), anvil.connect(a), "one left, one new; three in this minute");
     }
 
     @Test
@@ -52,6 +51,6 @@ class AnvilTest {
         now.addAndGet(Duration.ofSeconds(61).toNanos());
         anvil.sweep();
         assertEquals(1, anvil.trackedClients(), "only the client with an open connection is kept");
-        assertEquals(2, anvil.connect(a));
+        assertEquals(2, anvil.connect(a).open());
     }
 }

@@ -111,12 +111,25 @@ public final class Spool implements AutoCloseable {
 
     /** {@code settleEvery}: how often removals are made durable and their files offered for reuse. */
     static Spool open(Path queueDirectory, java.time.Duration settleEvery) throws IOException {
+        List<Path> dirs = new ArrayList<>();
         for (Queue q : Queue.values()) {
-            Files.createDirectories(queueDirectory.resolve(q.name().toLowerCase()));
+            dirs.add(queueDirectory.resolve(q.name().toLowerCase()));
         }
+        dirs.add(queueDirectory.resolve("recycle"));
         Files.createDirectories(queueDirectory.resolve("pid"));
-        Files.createDirectories(queueDirectory.resolve("recycle"));
+        for (Path d : dirs) {
+            // Mail is private: owner-only, like Postfix's queue directories (also when they existed).
+            Files.createDirectories(d);
+            ownerOnly(d, "rwx------");
+        }
         return new Spool(queueDirectory, settleEvery);
+    }
+
+    /** Sets POSIX permissions where the file system has them. */
+    static void ownerOnly(Path p, String perms) throws IOException {
+        if (Files.getFileStore(p).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(perms));
+        }
     }
 
     /**
@@ -272,8 +285,10 @@ public final class Spool implements AutoCloseable {
     /** Rewrites a queue file with fewer recipients (after a partial delivery), atomically and durably. */
     public void rewriteRecipients(QueuedMessage m, QueueEnvelope updated) throws IOException {
         Path tmp = m.file().resolveSibling(".rw-" + m.file().getFileName());
-        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING); InputStream in = m.content().open()) {
+        try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+             InputStream in = m.content().open()) {
             out.write(java.nio.ByteBuffer.wrap(updated.header()));
             byte[] buf = new byte[65536];
             int n;

@@ -15,6 +15,10 @@ import java.util.concurrent.CompletableFuture;
  * group committer. Not thread-safe: the caller serialises calls (cleanup does, per transaction).
  */
 public final class SpoolWriter implements AutoCloseable {
+    /** Queue files hold mail: readable by Postern's user only (Postfix: 0600 in 0700 directories). */
+    private static final java.nio.file.attribute.FileAttribute<?>[] OWNER_ONLY = {
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))};
+
     private final Spool spool;
     private final QueueId id;
     private final Path temp;
@@ -29,7 +33,7 @@ public final class SpoolWriter implements AutoCloseable {
     public void begin(QueueEnvelope envelope) throws IOException {
         channel = spool.reuseRecycled(temp)
                 ? FileChannel.open(temp, StandardOpenOption.WRITE)
-                : FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                : FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
         write(ByteBuffer.wrap(envelope.header()));
     }
 

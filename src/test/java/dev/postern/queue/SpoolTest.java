@@ -81,6 +81,12 @@ class SpoolTest {
         assertTrue(m.envelope().eightBitMime(), "BODY=8BITMIME is kept");
         assertEquals(content.length, m.content().size());
         assertArrayEquals(content, read(m.content().open()));
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+                "mail is private");
+        for (String d : new String[] {"incoming", "active", "deferred", "hold", "corrupt", "recycle"}) {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve(d))), d);
+        }
     }
 
     @Test

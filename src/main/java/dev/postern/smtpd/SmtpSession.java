@@ -717,20 +717,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }));
     }
 
+    /** Only "reject": since Postfix 3.9 "yes" is an alias for "normalize" (see SmtpdSettings). */
     private boolean rejectsBareNewline() {
-        String mode = settings.forbidBareNewline();
-        return mode.equals("yes") || mode.equals("reject");
+        return settings.forbidBareNewline().equals("reject");
     }
 
     private void bareNewline() {
-        Reply r = settings.forbidBareNewline().equals("yes")
-                ? Reply.of(521, "5.5.2", settings.myhostname() + " Error: bare <LF> received")
-                : Reply.of(550, "5.5.2", "Error: bare <LF> received");
-        if (r.code() == 521) {
-            replyAndClose(r);
-        } else {
-            error(r);
-        }
+        error(Reply.of(550, "5.5.2", "Error: bare <LF> received"));
     }
 
     private Reply rset(String arg) {

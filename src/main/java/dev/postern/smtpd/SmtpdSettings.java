@@ -58,9 +58,18 @@ public record SmtpdSettings(
                 c.integer("smtpd_client_connection_rate_limit"), c.integer("smtpd_client_message_rate_limit"),
                 c.integer("smtpd_client_recipient_rate_limit"), c.integer("smtpd_client_new_tls_session_rate_limit"),
                 c.duration("anvil_rate_time_unit"), c.list("smtpd_client_event_limit_exceptions"),
-                c.get("smtpd_forbid_bare_newline").toLowerCase(Locale.ROOT),
+                bareNewlineMode(c.get("smtpd_forbid_bare_newline")),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c));
+    }
+
+    /**
+     * smtpd_forbid_bare_newline as Postfix 3.9+ reads it: "yes" is an alias for "normalize" (the
+     * 3.8.x patch releases disconnected with 521 instead; Postfix dropped that).
+     */
+    static String bareNewlineMode(String value) {
+        String v = value.toLowerCase(Locale.ROOT);
+        return v.equals("yes") ? "normalize" : v;
     }
 
     public boolean tlsRequired() {

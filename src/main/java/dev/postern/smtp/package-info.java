@@ -14,7 +14,8 @@
  * and only the final {@code CRLF.CRLF} ends the data. When the server offers PIPELINING, MAIL FROM,
  * every RCPT TO and DATA go out in one write (RFC 2920), as Postfix's smtp does; otherwise one
  * command per round trip. A transaction that fails before the end of data is closed with RSET.
- * After a delivery the connection is kept idle for 2 seconds and reused for the next message to
+ * After a delivery the connection is kept idle (smtp_connection_cache_time_limit, 2s) and reused,
+ * within smtp_connection_reuse_time_limit and smtp_connection_reuse_count_limit, for the next message to
  * the same next hop and TLS policy, like Postfix's connection cache, and the delivery line shows
  * {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a cached connection found
  * dead before MAIL FROM is accepted (lost, or 421) is silently replaced by a new one.

@@ -452,14 +452,20 @@ class SmtpdLimitsTest {
      * deadline ahead (each read adds N/100 s, capped at smtpd_timeout from now) and is accepted even
      * though the transfer takes longer than smtpd_timeout.
      */
+    /** A session on {@code listener} that has just been answered 354 to DATA. */
+    private static SmtpTestClient dataOn(InetSocketAddress listener) throws Exception {
+        SmtpTestClient c = new SmtpTestClient(listener);
+        c.reply();
+        c.command("EHLO client.example");
+        c.command("MAIL FROM:<me@my.domain.example>");
+        c.command("RCPT TO:<u@relay.example>");
+        assertTrue(c.command("DATA").startsWith("354 "));
+        return c;
+    }
+
     @Test
     void minDataRateDuringData() throws Exception {
-        try (SmtpTestClient c = new SmtpTestClient(mta.server.addresses().get(5))) {
-            c.reply();
-            c.command("EHLO client.example");
-            c.command("MAIL FROM:<me@my.domain.example>");
-            c.command("RCPT TO:<u@relay.example>");
-            assertTrue(c.command("DATA").startsWith("354 "));
+        try (SmtpTestClient c = dataOn(mta.server.addresses().get(5))) {
             String body = "Subject: fast\r\n\r\n" + "012345678901234567890123456789012345\r\n".repeat(46);
             long t = System.nanoTime();
             trickle(c, split(body, 190), 400); // ~1850 bytes in ~4 s
@@ -467,12 +473,7 @@ class SmtpdLimitsTest {
             String r = c.command(".");
             assertTrue(r.startsWith("250 2.0.0 Ok: queued as "), "fast enough: accepted: " + r);
         }
-        try (SmtpTestClient c = new SmtpTestClient(mta.server.addresses().get(5))) {
-            c.reply();
-            c.command("EHLO client.example");
-            c.command("MAIL FROM:<me@my.domain.example>");
-            c.command("RCPT TO:<u@relay.example>");
-            assertTrue(c.command("DATA").startsWith("354 "));
+        try (SmtpTestClient c = dataOn(mta.server.addresses().get(5))) {
             long t = System.nanoTime();
             trickle(c, split("Subject: slow\r\n\r\n" + "x".repeat(30), 2), 400); // 5 bytes/s for ~9 s
             assertEquals("421 4.4.2 mx.postern.test Error: timeout exceeded", c.reply());

@@ -9,9 +9,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What Postfix checks silently or not at all, checked loudly: value types, unknown parameter
- * names (with the closest known name), the mail relay safety rule, and TLS settings that cancel
- * each other out. Errors throw {@link ConfigException} naming file:line; the rest are warnings.
+ * What Postfix checks silently or not at all, checked loudly: value types and Postfix's bounds,
+ * unknown parameter names (with the closest known name), parameters set but not implemented, the
+ * mail relay safety rule, and TLS settings that cancel each other out. Errors throw
+ * {@link ConfigException} naming file:line; the rest are warnings.
  */
 final class ConfigChecks {
     private static final Set<String> RELAY_GUARDS = Set.of("reject_unauth_destination", "defer_unauth_destination",
@@ -67,20 +68,28 @@ final class ConfigChecks {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(s.file(), s.line(), s.name() + ": " + e.getMessage(), "fix the $name references");
         }
-        String fix = switch (p.type()) {
-            case BOOL -> value.matches("(?i)yes|no|true|false") ? null : "use yes or no";
-            case INT -> value.matches("-?\\d+") ? null : "use a whole number";
-            case SIZE -> value.matches("\\d+") ? null : "use a number of bytes";
-            case TIME -> value.matches("\\d+[smhdw]?") ? null : "use a number with an optional unit s, m, h, d or w (e.g. 300s)";
-            default -> null;
-        };
-        if (fix != null) {
-            throw new ConfigException(s.file(), s.line(), "bad value for " + s.name() + ": \"" + value + "\"", fix);
+        Values.Problem problem = Values.check(p, value);
+        if (problem != null) {
+            throw new ConfigException(s.file(), s.line(), problem.problem(), problem.fix());
+        }
+        String unused = unhonoured(p, value);
+        if (unused != null) {
+            warnings.add(s.origin() + ": " + unused);
         }
         if (s.name().equals("smtpd_tls_security_level") && !value.matches("(?i)|none|may|encrypt|verify|secure|fingerprint|dane")) {
             throw new ConfigException(s.file(), s.line(), "bad value for smtpd_tls_security_level: \"" + value + "\"",
                     "use none, may or encrypt");
         }
+    }
+
+    /** The warning for a setting Postern accepts but does not honour, or null. */
+    static String unhonoured(Param p, String value) {
+        return switch (p.status()) {
+            case NOT_IMPLEMENTED -> "parameter \"" + p.name() + "\" is not implemented; it has no effect";
+            case FIXED -> Values.sameAs(p, value, p.onlyValue()) ? null : "parameter \"" + p.name() + "\" = \"" + value
+                    + "\" is not implemented; it has no effect (Postern always works as " + p.name() + " = " + p.onlyValue() + ")";
+            default -> null;
+        };
     }
 
     private static void checkSmtpd(ParsedConfig main, ParsedConfig sc, MasterService service, List<String> warnings)

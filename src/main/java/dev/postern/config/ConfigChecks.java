@@ -26,6 +26,7 @@ final class ConfigChecks {
         for (Setting s : c.settings().values()) {
             checkSetting(c, s, referenced, warnings);
         }
+        checkBackoff(c);
         for (MasterService service : c.services()) {
             ParsedConfig sc = (ParsedConfig) c.forService(service);
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
@@ -79,6 +80,17 @@ final class ConfigChecks {
         if (s.name().equals("smtpd_tls_security_level") && !value.matches("(?i)|none|may|encrypt|verify|secure|fingerprint|dane")) {
             throw new ConfigException(s.file(), s.line(), "bad value for smtpd_tls_security_level: \"" + value + "\"",
                     "use none, may or encrypt");
+        }
+    }
+
+    /** Postfix's bound between two parameters: a retry cannot wait at least 2h and at most 1h. */
+    private static void checkBackoff(ParsedConfig c) throws ConfigException {
+        if (c.duration("minimal_backoff_time").compareTo(c.duration("maximal_backoff_time")) > 0) {
+            Setting at = c.settings().getOrDefault("minimal_backoff_time", c.settings().get("maximal_backoff_time"));
+            throw new ConfigException(at.file(), at.line(), "minimal_backoff_time = " + c.get("minimal_backoff_time")
+                    + " (" + c.origin("minimal_backoff_time") + ") is more than maximal_backoff_time = "
+                    + c.get("maximal_backoff_time") + " (" + c.origin("maximal_backoff_time") + ")",
+                    "make maximal_backoff_time at least minimal_backoff_time");
         }
     }
 

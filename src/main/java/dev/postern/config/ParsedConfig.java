@@ -27,7 +27,8 @@ final class ParsedConfig implements Config {
         this.services = List.copyOf(services);
     }
 
-    String raw(String name) {
+    @Override
+    public String raw(String name) {
         Setting s = settings.get(name);
         if (s != null) {
             return s.value();

@@ -31,6 +31,11 @@ final class ConfigChecks {
             ParsedConfig sc = (ParsedConfig) c.forService(service);
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
                 checkSetting(sc, new Setting(o.getKey(), o.getValue(), service.file(), service.line()), referenced, warnings);
+                Param p = Params.get(o.getKey());
+                if (p != null && p.status() != Param.Status.NOT_IMPLEMENTED && !Params.perService(p.name())) {
+                    warnings.add(service.origin() + ": -o " + p.name() + "=" + o.getValue() + " has no effect: Postern reads "
+                            + p.name() + " once for the whole server, from main.cf");
+                }
             }
             if (service.command().equals("smtpd")) {
                 checkSmtpd(c, sc, service, warnings);

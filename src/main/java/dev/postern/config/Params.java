@@ -176,6 +176,21 @@ public final class Params {
         }
     }
 
+    /**
+     * Parameters an smtpd service reads from its own configuration, so a master.cf {@code -o} for
+     * it takes effect: every smtpd_* one, and these. Every other parameter is read once for the
+     * whole server (queue, routing, SMTP client, logging), and an {@code -o} for it is warned
+     * about. ServiceScopeTest keeps this equal to what smtpd really reads.
+     */
+    private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
+            "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
+            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "relay_clientcerts", "relay_domains", "smtputf8_enable");
+
+    /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
+    public static boolean perService(String name) {
+        return name.startsWith("smtpd_") || name.startsWith("postern_smtpd_") || SMTPD_SERVICE.contains(name);
+    }
+
     private Params() {}
 
     public static Param get(String name) {
@@ -207,6 +222,9 @@ public final class Params {
                 .append("**no** — accepted so that a Postfix main.cf loads, but it has no effect. `postern check` and start\n")
                 .append("warn `main.cf:N: parameter \"x\" is not implemented; it has no effect` for each **no** parameter\n")
                 .append("set in main.cf or with master.cf `-o` (and for an **only** parameter set to another value).\n\n")
+                .append("master.cf `-o name=value` on an smtpd service takes effect for the smtpd_* parameters and ")
+                .append(String.join(", ", new java.util.TreeSet<>(SMTPD_SERVICE))).append("; the others are read once for the ")
+                .append("whole server, from main.cf, and an `-o` for them is warned about.\n\n")
                 .append("| parameter | type | default | range | implemented | description |\n|---|---|---|---|---|---|\n");
         for (Param p : all().values()) {
             sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")

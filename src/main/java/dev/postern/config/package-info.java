@@ -18,8 +18,9 @@
  * implemented; built in (Postfix's purpose met by Postern's design, the doc says how); fixed
  * (Postern always behaves as one value); or not implemented. A not-implemented parameter set in
  * main.cf or with {@code -o} gives {@code main.cf:N: parameter "x" is not implemented; it has no
- * effect} at check and start, so no setting is ignored in silence. docs/parameters.md is generated
- * from the table.</li>
+ * effect} at check and start, so no setting is ignored in silence. A master.cf {@code -o} for a
+ * parameter smtpd does not read per service ({@code Params.perService}: relayhost, syslog_name ...)
+ * is warned about too. docs/parameters.md is generated from the table.</li>
  * <li>Values are validated at load, after expansion, never at first use: booleans yes/no, whole
  * numbers, and times with units s, m, h, d, w where a bare number takes the unit of the
  * parameter's default, as in Postfix ({@code maximal_queue_lifetime = 5} is five days,

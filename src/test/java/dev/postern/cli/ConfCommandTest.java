@@ -185,10 +185,10 @@ class ConfCommandTest {
     @Test
     void editWarnsAboutParametersWithoutEffect() throws Exception {
         write("", "");
-        Run e = conf("-e", "transport_maps=hash:/etc/postfix/transport");
+        Run e = conf("-e", "smtpd_tls_CApath=/etc/ssl/certs");
         assertEquals(0, e.code(), e.err());
-        assertEquals("postern conf: warning: parameter \"transport_maps\" is not implemented; it has no effect\n", e.err());
-        assertEquals("transport_maps = hash:/etc/postfix/transport\n", Files.readString(dir.resolve("main.cf")));
+        assertEquals("postern conf: warning: parameter \"smtpd_tls_CApath\" is not implemented; it has no effect\n", e.err());
+        assertEquals("smtpd_tls_CApath = /etc/ssl/certs\n", Files.readString(dir.resolve("main.cf")));
     }
 
     private static final String MASTER = """

@@ -171,13 +171,13 @@ class ParamStatusTest {
     @Test
     void checkPrintsTheWarning() throws Exception {
         Files.writeString(dir.resolve("main.cf"), "smtpd_recipient_restrictions = reject_unauth_destination\n"
-                + "queue_directory = " + dir.resolve("queue") + "\ntransport_maps = hash:/etc/postfix/transport\n");
+                + "queue_directory = " + dir.resolve("queue") + "\nsmtpd_tls_CApath = /etc/ssl/certs\n");
         Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "-c", dir.toString(), "check");
         assertEquals(0, code, err.toString());
-        assertTrue(err.toString().contains("postern: warning: main.cf:3: parameter \"transport_maps\" is not implemented; it has no effect"),
+        assertTrue(err.toString().contains("postern: warning: main.cf:3: parameter \"smtpd_tls_CApath\" is not implemented; it has no effect"),
                 err.toString());
         assertTrue(out.toString().contains("1 warning)"), out.toString());
     }

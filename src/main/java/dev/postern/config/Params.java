@@ -42,7 +42,7 @@ public final class Params {
         p(m, "maillog_file", STRING, "", "Mail log file (empty: stdout of start-fg).");
         p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]).");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
-        p(m, "parent_domain_matches_subdomains", LIST, "", "Accepted for compatibility; Postern uses the explicit .domain form.");
+        p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
         p(m, "relay_domains", LIST, "${{$compatibility_level} < {2} ? {$mydestination} : {}}", "Domains this server relays to for anyone.");
         p(m, "relay_clientcerts", STRING, "", "Table of client certificate fingerprints allowed by permit_tls_clientcerts.");
@@ -110,8 +110,8 @@ public final class Params {
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
         p(m, "relay_transport", STRING, "relay", "Transport for mail to relay_domains.");
-        p(m, "transport_maps", LIST, "", "Accepted; recipient routing tables come in a later version.");
-        p(m, "sender_dependent_relayhost_maps", LIST, "", "Accepted; sender-dependent routing comes in a later version.");
+        p(m, "transport_maps", LIST, "", "Tables mapping recipients to transport:nexthop (transport(5): user+ext@domain, user@domain, domain, .domain, *; error:text bounces, retry:text defers).");
+        p(m, "sender_dependent_relayhost_maps", LIST, "", "Tables mapping the envelope sender to a next hop that overrides relayhost (user+ext@domain, user@domain, @domain, then Postern's .parent keys; DUNNO = use relayhost).");
         p(m, "smtp_helo_name", STRING, "$myhostname", "Name sent in EHLO by the SMTP client.");
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.");
         p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.");
@@ -132,6 +132,10 @@ public final class Params {
         p(m, "smtp_tls_session_cache_database", STRING, "", "Accepted for compatibility.");
         p(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Accepted for compatibility.");
         p(m, "tls_append_default_CA", BOOL, "no", "Accepted; Postern never adds the JDK's CAs.");
+        // Routing and address-form table searches (qmgr Router, maps AddressSearch)
+        p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
+        p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
+        p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         ALL = Collections.unmodifiableMap(m);
     }
 

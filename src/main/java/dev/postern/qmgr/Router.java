@@ -155,7 +155,8 @@ public final class Router {
         }
         if (m.isPresent()) {
             boolean dunno = m.get().value().strip().equalsIgnoreCase("DUNNO");
-            why.add(m.get() + (dunno ? " (DUNNO: relayhost applies)" : " (overrides relayhost)"));
+            why.add(m.get() + (parents.isEmpty() ? "" : " (parent-domain key: the sender is in a subdomain)")
+                    + (dunno ? " (DUNNO: relayhost applies)" : " (overrides relayhost)"));
         } else {
             List<AddressSearch.Key> all = new ArrayList<>(keys);
             all.addAll(parents);

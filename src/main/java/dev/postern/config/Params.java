@@ -44,7 +44,7 @@ public final class Params {
         p(m, "maillog_file", STRING, "", "Mail log file (empty: stdout of start-fg).");
         p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]).");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
-        n(m, "parent_domain_matches_subdomains", LIST, "", "Tables where a domain key also matches its subdomains (not yet: use the explicit .domain form).");
+        p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
         p(m, "relay_domains", LIST, "${{$compatibility_level} < {2} ? {$mydestination} : {}}", "Domains this server relays to for anyone.");
         p(m, "relay_clientcerts", STRING, "", "Table of client certificate fingerprints allowed by permit_tls_clientcerts.");
@@ -113,8 +113,8 @@ public final class Params {
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
         p(m, "relay_transport", STRING, "relay", "Transport for mail to relay_domains.");
-        n(m, "transport_maps", LIST, "", "Recipient routing tables (not yet).");
-        n(m, "sender_dependent_relayhost_maps", LIST, "", "Sender-dependent relayhost tables (not yet).");
+        p(m, "transport_maps", LIST, "", "Tables mapping recipients to transport:nexthop (transport(5): user+ext@domain, user@domain, domain, .domain, *; error:text bounces, retry:text defers).");
+        p(m, "sender_dependent_relayhost_maps", LIST, "", "Tables mapping the envelope sender to a next hop that overrides relayhost (user+ext@domain, user@domain, @domain, then Postern's .parent keys; DUNNO = use relayhost).");
         p(m, "smtp_helo_name", STRING, "$myhostname", "Name sent in EHLO by the SMTP client.");
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.").min(0);
         p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.").min(1);
@@ -135,6 +135,10 @@ public final class Params {
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");
         n(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Log next hops that offer STARTTLS when TLS is not on (not yet).");
         f(m, "tls_append_default_CA", BOOL, "no", "no", "Add the system's CAs to the *_CAfile ones: Postern never does; yes has no effect.");
+        // Routing and address-form table searches (qmgr Router, maps AddressSearch)
+        p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
+        p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
+        p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         ALL = Collections.unmodifiableMap(m);
     }
 
@@ -185,7 +189,8 @@ public final class Params {
      */
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
-            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "relay_clientcerts", "relay_domains", "smtputf8_enable");
+            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
+            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
     public static boolean perService(String name) {

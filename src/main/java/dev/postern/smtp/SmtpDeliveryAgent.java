@@ -476,6 +476,30 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         }
     }
 
+    /**
+     * Checks the SMTP client's settings as {@code postern check} and start must: TLS levels in
+     * main.cf and in every smtp_tls_policy_maps entry (an unknown word, dane or dane-only names the
+     * table's file and line), fingerprints, cipher grades, smtp_host_lookup, postern_dns_servers.
+     */
+    public static void validate(dev.postern.config.Config c) throws dev.postern.config.ConfigException {
+        ClientConfigCheck.check(c);
+    }
+
+    /**
+     * For {@code postern route}: the TLS policy a next hop gets and where it comes from, e.g.
+     * {@code TLS: secure (smtp_tls_policy_maps hash:/etc/postern/smtp_tls_policy key [localhost]:587),
+     * match=nexthop:dot-nexthop, protocols=>=TLSv1.2, ciphers=medium}. Reads the tables, no network.
+     */
+    public static String explainTls(SmtpClientSettings s, String nexthop) {
+        try {
+            return "TLS: " + TlsPolicy.lookup(s, NextHop.parse(nexthop)).explain(s);
+        } catch (LookupException e) {
+            return "TLS: unknown, the policy table lookup failed (mail would be deferred): " + e.getMessage();
+        } catch (IllegalArgumentException e) {
+            return "TLS: invalid policy (mail would be deferred with 4.7.5): " + e.getMessage();
+        }
+    }
+
     @Override
     public void close() {
         cache.close();

@@ -15,8 +15,9 @@ import java.util.Random;
  * MX hosts by preference, hosts of equal preference shuffled (load spreading), each host's
  * addresses; no MX means the domain itself (implicit MX, RFC 5321 §5.1); a null MX (RFC 7505)
  * means the domain takes no mail. {@code [host]} next hops skip the MX lookup. The list stops at
- * the address limit (smtp_mx_address_limit). Host addresses come from DNS, the system resolver
- * (getaddrinfo: /etc/hosts, nsswitch), or DNS then the system resolver (smtp_host_lookup).
+ * the address limit (smtp_mx_address_limit). MX records always come from the DNS, as in Postfix;
+ * host addresses from DNS, the system resolver (getaddrinfo: /etc/hosts, nsswitch), or DNS then
+ * the system resolver (smtp_host_lookup).
  */
 public final class MxList {
     /** How host addresses are found and how many are kept (0: no limit). */
@@ -49,9 +50,6 @@ public final class MxList {
         InetAddress literal = Resolver.literal(domain);
         if (literal != null) {
             return new Found(List.of(new Target(domain, literal, 0)));
-        }
-        if (!o.dns()) {
-            return forHost(resolver, domain, o); // no DNS at all: no MX either (Postfix: smtp_dns_support_level)
         }
         List<MxHost> mx;
         try {

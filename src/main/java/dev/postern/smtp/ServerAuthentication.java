@@ -21,7 +21,9 @@ record ServerAuthentication(String trust, String failure) {
         return failure == null;
     }
 
-    static ServerAuthentication judge(TlsClient tls, SSLSession session, TlsPolicy policy, NextHop hop, SmtpClientSettings s) {
+    /** {@code serverName}: the name the server was found under (the MX host), Postfix's "hostname". */
+    static ServerAuthentication judge(TlsClient tls, SSLSession session, TlsPolicy policy, NextHop hop, String serverName,
+                                      SmtpClientSettings s) {
         if (policy.level() == TlsLevel.FINGERPRINT) {
             String digest = s.tlsDefaults().fingerprintDigest();
             if (TlsClient.fingerprintMatches(session, policy.match(), digest)) {
@@ -39,7 +41,7 @@ record ServerAuthentication(String trust, String failure) {
         List<String> names = new ArrayList<>();
         for (String m : match) {
             String lm = m.toLowerCase(Locale.ROOT);
-            names.add(lm.equals("nexthop") || lm.equals("dot-nexthop") || lm.equals("hostname") ? hop.domain() : m);
+            names.add(lm.equals("hostname") ? serverName : lm.equals("nexthop") || lm.equals("dot-nexthop") ? hop.domain() : m);
         }
         ServerCertificateCheck check = tls.check(session, names, subdomains);
         if (verifies && !(check.trusted() && check.matched())) {

@@ -236,7 +236,8 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             }
             var session = ssl.engine().getSession();
             String summary = TlsServer.describe(session);
-            ServerAuthentication auth = ServerAuthentication.judge(tls, session, policy, hop, settings);
+            ServerAuthentication auth = ServerAuthentication.judge(tls, session, policy, hop,
+                    relay.substring(0, Math.max(0, relay.indexOf('['))), settings);
             if (!auth.ok()) {
                 log.info("smtp", "server certificate verification failed for " + relayHost() + ": " + auth.failure());
                 log.info("smtp", auth.trust() + " TLS connection established to " + relay + ": " + summary);

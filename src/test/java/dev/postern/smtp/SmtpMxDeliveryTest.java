@@ -82,6 +82,32 @@ class SmtpMxDeliveryTest {
                 TlsDefaults.POSTFIX, hops), new MailLog(logBytes, "desktop", "postern"));
     }
 
+    /** verify with smtp_tls_verify_cert_match = hostname: the certificate must name the MX host, not the domain. */
+    @Test
+    void verifyMatchesTheMxHostsName(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        dev.postern.ca.CertificateAuthority ca = dev.postern.ca.CertificateAuthority.create("MX CA", Duration.ofDays(1));
+        java.nio.file.Path caFile = dir.resolve("ca.pem");
+        java.nio.file.Files.writeString(caFile, ca.certificatePem());
+        server(2).certificate = ca.issueServer("mx.test", List.of("mx.test"), Duration.ofDays(1)); // the domain: wrong here
+        server(3).certificate = ca.issueServer("b.mx.test", List.of("b.mx.test"), Duration.ofDays(1));
+        dns.mx("mx.test", 10, "a.mx.test").mx("mx.test", 20, "b.mx.test").a("a.mx.test", "127.0.0.2").a("b.mx.test", "127.0.0.3");
+        NextHopSettings hops = new NextHopSettings(List.of(dns.server()), new MxList.Options(true, false, true, false, 5), 2, true);
+        SmtpClientSettings s = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), "verify", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ofSeconds(2), Duration.ofSeconds(300), 0,
+                TlsDefaults.POSTFIX, hops);
+        try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(logBytes, "desktop", "postern"))) {
+            RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, deliverOne(a, "mx.test:" + port));
+            assertEquals("4.7.5", d.dsn());
+            server(2).greeting = "421 4.3.2 busy"; // now b.mx.test, whose certificate names it, takes the mail
+            RecipientResult.Sent sent = assertInstanceOf(RecipientResult.Sent.class, deliverOne(a, "mx.test:" + port));
+            assertEquals("b.mx.test[127.0.0.3]:" + port, sent.relay());
+        }
+        assertEquals(0, delivered(2));
+        String log = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("Verified TLS connection established to b.mx.test[127.0.0.3]:" + port), log);
+    }
+
     private SmtpDeliveryAgent agent() throws Exception {
         return agent(2, true, Duration.ofSeconds(2));
     }

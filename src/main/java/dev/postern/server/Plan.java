@@ -8,6 +8,7 @@ import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
 import dev.postern.tls.TlsClient;
+import dev.postern.smtp.SaslSettings;
 import dev.postern.smtp.SmtpClientSettings;
 
 import java.net.InetSocketAddress;
@@ -43,8 +44,13 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols"))));
         }
+        List<String> warnings = new ArrayList<>(loaded.warnings());
         try {
-            TlsClient.create(SmtpClientSettings.from(c).tls());
+            SmtpClientSettings client = SmtpClientSettings.from(c);
+            TlsClient.create(client.tls());
+            warnings.addAll(client.sasl().warnings());
+        } catch (SaslSettings.Invalid e) {
+            throw at(c, e.parameter(), null, "SMTP client: " + e.problem(), e.fix());
         } catch (TlsSetupException e) {
             throw at(c, e.parameter() == null ? "smtp_tls_cert_file" : e.parameter(), null, "SMTP client: " + e.problem(),
                     e.fix().isEmpty() ? "fix the smtp_tls_* settings" : e.fix());
@@ -55,7 +61,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",
                     "add a line such as: 587 inet n - n - - smtpd");
         }
-        return new Plan(c, loaded.warnings(), List.copyOf(listeners));
+        return new Plan(c, List.copyOf(warnings), List.copyOf(listeners));
     }
 
     /**

@@ -14,9 +14,19 @@ import java.util.List;
 public record SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                                  List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
-                                 Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
+                                 Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
+                                 SaslSettings sasl) {
 
-    /** @throws IllegalArgumentException for a bad policy table */
+    /** Without SMTP AUTH (tests that do not need it). */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, SaslSettings.DISABLED);
+    }
+
+    /** @throws IllegalArgumentException for a bad policy table; {@link SaslSettings.Invalid} for bad smtp_sasl_* settings */
     public static SmtpClientSettings from(Config c) {
         String ca = c.get("smtp_tls_CAfile");
         String cert = c.get("smtp_tls_cert_file");
@@ -33,6 +43,6 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 tls, c.get("smtp_tls_mandatory_protocols"), c.integer("smtp_tls_loglevel"), List.copyOf(maps),
                 c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
-                c.integer("smtp_connection_reuse_count_limit"));
+                c.integer("smtp_connection_reuse_count_limit"), SaslSettings.from(c));
     }
 }

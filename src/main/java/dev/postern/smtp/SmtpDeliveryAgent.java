@@ -102,7 +102,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 failRemaining("4.3.0", "TLS policy lookup for " + hop.text() + " failed: " + e.getMessage());
                 return;
             }
-            String cacheKey = hop.text() + " " + policy.level() + " " + policy.match();
+            String cacheKey = hop.text() + " " + policy.level() + " " + policy.match() + SaslClient.cacheScope(settings.sasl(), request);
             if (reuse(cacheKey)) {
                 return;
             }
@@ -124,6 +124,13 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 if (caps == null) {
                     return;
                 }
+            }
+            // SMTP AUTH (SaslClient): after the last EHLO, before MAIL FROM.
+            stage = "performing the AUTH handshake";
+            var authFailure = SaslClient.authenticate(settings.sasl(), log, conn, caps, relay, request, settings.heloTimeout());
+            if (authFailure.isPresent()) {
+                failRemaining(authFailure.get().verdict(), authFailure.get().diagnostic());
+                return;
             }
             setupDone = System.nanoTime();
             transaction(caps, false);

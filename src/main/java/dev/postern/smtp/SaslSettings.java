@@ -4,6 +4,11 @@ import dev.postern.config.Config;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -149,14 +154,49 @@ public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List
         return false;
     }
 
-    /** Warnings for postern check and start: settings that make SMTP AUTH impossible. */
+    /**
+     * Warnings for postern check and start: settings that make SMTP AUTH impossible, and password
+     * files that are missing or that other users can read (Postfix says nothing about either).
+     */
     public List<String> warnings() {
-        if (!enabled || allowsPlaintext(true) || allowsPlaintext(false)) {
+        if (!enabled) {
             return List.of();
         }
-        return List.of("smtp_sasl_auth_enable = yes, but no mechanism Postern implements (PLAIN, LOGIN) is allowed: "
-                + "smtp_sasl_tls_security_options = " + String.join(", ", tlsSecurityOptions)
-                + " rules them out, so every next hop with credentials will be deferred (\"no mechanism available\"); "
-                + "set smtp_sasl_tls_security_options = noanonymous and use TLS (smtp_tls_security_level = encrypt)");
+        List<String> warnings = new ArrayList<>();
+        if (!allowsPlaintext(true) && !allowsPlaintext(false)) {
+            warnings.add("smtp_sasl_auth_enable = yes, but no mechanism Postern implements (PLAIN, LOGIN) is allowed: "
+                    + "smtp_sasl_tls_security_options = " + String.join(", ", tlsSecurityOptions)
+                    + " rules them out, so every next hop with credentials will be deferred (\"no mechanism available\"); "
+                    + "set smtp_sasl_tls_security_options = noanonymous and use TLS (smtp_tls_security_level = encrypt)");
+        }
+        for (LookupTable t : passwordMaps) {
+            Path file = fileOf(t.spec());
+            if (file == null) {
+                continue;
+            }
+            if (!Files.exists(file)) {
+                warnings.add("smtp_sasl_password_maps: " + t.spec() + ": " + file + " does not exist; mail to next hops "
+                        + "will be deferred until it does");
+                continue;
+            }
+            try {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+                if (perms.contains(PosixFilePermission.OTHERS_READ)) {
+                    warnings.add("smtp_sasl_password_maps: " + file + " holds passwords but every user can read it ("
+                            + PosixFilePermissions.toString(perms) + "); chmod 600 " + file);
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                // not a POSIX file system: nothing to say
+            }
+        }
+        return warnings;
+    }
+
+    /** The file behind a file-based table spec ({@code hash:/path}), else null. */
+    private static Path fileOf(String spec) {
+        int colon = spec.indexOf(':');
+        String type = colon < 0 ? "" : spec.substring(0, colon).toLowerCase(Locale.ROOT);
+        return Set.of("hash", "btree", "lmdb", "cdb", "dbm", "sdbm", "texthash", "regexp", "pcre", "cidr").contains(type)
+                ? Path.of(spec.substring(colon + 1)) : null;
     }
 }

@@ -89,6 +89,7 @@ class SaslInteropTest {
         Files.createDirectories(dir);
         Path table = dir.resolve("sasl_passwd");
         Files.writeString(table, "# next hop          credentials\n" + hop() + " " + USER + ":" + password + "\n");
+        Files.setPosixFilePermissions(table, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         return TestMta.start(dir, "relayhost = " + hop() + "\n"
                 + "smtp_sasl_auth_enable = yes\n"
                 + "smtp_sasl_password_maps = hash:" + table + "\n"

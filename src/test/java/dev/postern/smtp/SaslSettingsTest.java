@@ -49,6 +49,7 @@ class SaslSettingsTest {
     void theReadmesPolicyAllowsPlaintextOnlyOverTls() throws Exception {
         Path table = dir.resolve("sasl_passwd");
         Files.writeString(table, "[smtp.isp.example]:587 alice:secret\n");
+        Files.setPosixFilePermissions(table, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         SaslSettings s = settings("smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:" + table + "\n"
                 + "smtp_sasl_tls_security_options = noanonymous\nsmtp_sasl_mechanism_filter = plain, !login\n"
                 + "smtp_sender_dependent_authentication = yes\nsmtp_sasl_auth_soft_bounce = no\n");
@@ -96,5 +97,21 @@ class SaslSettingsTest {
                 && w.contains("set smtp_sasl_tls_security_options = noanonymous")), plan.warnings().toString());
         String all = String.join("\n", plan.warnings());
         assertFalse(all.contains("secret"), all);
+    }
+
+    @Test
+    void aPasswordFileOthersCanReadIsWarnedAbout() throws Exception {
+        Path table = dir.resolve("sasl_passwd");
+        Files.writeString(table, "[smtp.isp.example]:587 alice:secret\n");
+        Files.setPosixFilePermissions(table, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String cf = "smtp_sasl_auth_enable = yes\nsmtp_sasl_tls_security_options = noanonymous\n"
+                + "smtp_sasl_password_maps = hash:" + table + ", texthash:" + dir.resolve("missing") + "\n";
+        List<String> w = settings(cf).warnings();
+        assertEquals(2, w.size(), w.toString());
+        assertEquals("smtp_sasl_password_maps: " + table + " holds passwords but every user can read it (rw-r--r--); chmod 600 "
+                + table, w.get(0));
+        assertTrue(w.get(1).endsWith("missing does not exist; mail to next hops will be deferred until it does"), w.get(1));
+        Files.setPosixFilePermissions(table, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(1, settings(cf).warnings().size());
     }
 }

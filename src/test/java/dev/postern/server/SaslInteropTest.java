@@ -158,24 +158,35 @@ class SaslInteropTest {
         assertNull(beyond.take(0));
 
         // A real Postfix client, same table, same server: the same dsn and text.
-        Path pfDir = shared.resolve("postfix-client");
+        String postfix = postfixClientDeferral("wrong", wrong, Map.of("smtp_tls_security_level", "encrypt",
+                "smtp_sasl_tls_security_options", "noanonymous"));
+        assertTrue(postfix.contains(postern), "Postern: " + postern + "\nPostfix client:\n" + postfix);
+    }
+
+    /**
+     * Relays one message through a real Postfix client configured like Postern (relayhost, table
+     * with {@code password}, the given TLS and SASL settings) and returns its deferral log line.
+     */
+    private String postfixClientDeferral(String name, String password, Map<String, String> settings) throws Exception {
+        Path pfDir = shared.resolve("postfix-client-" + name);
         Files.createDirectories(pfDir.resolve("conf"));
         Path table = pfDir.resolve("conf/sasl_passwd");
-        Files.writeString(table, hop() + " " + USER + ":" + wrong + "\n");
-        try (PostfixInstance client = PostfixInstance.start(pfDir, Map.of(
-                "myhostname", "desktop.example.org",
-                "relayhost", hop(),
-                "smtp_tls_security_level", "encrypt",
-                "smtp_sasl_auth_enable", "yes",
-                "smtp_sasl_tls_security_options", "noanonymous",
-                "smtp_sasl_password_maps", "hash:" + table))) {
+        Files.writeString(table, hop() + " " + USER + ":" + password + "\n");
+        Map<String, String> main = new HashMap<>(settings);
+        main.put("myhostname", "desktop.example.org");
+        main.put("relayhost", hop());
+        main.put("smtp_sasl_auth_enable", "yes");
+        main.put("smtp_sasl_password_maps", "hash:" + table);
+        try (PostfixInstance client = PostfixInstance.start(pfDir, main)) {
             client.postmap(table);
             Peers.require("swaks", "swaks");
             Peers.Result r = Peers.run(Duration.ofSeconds(60), null, List.of("swaks", "--server", "127.0.0.1:" + client.smtpPort(),
-                    "--from", "me@isp.example", "--to", "friend@elsewhere.example", "--body", "postfix-wrong-marker"));
+                    "--from", "me@isp.example", "--to", "friend@elsewhere.example", "--body", "postfix-client-marker"));
             assertEquals(0, r.exit(), r.out());
-            String pfLog = client.awaitLog("status=deferred", Duration.ofSeconds(30));
-            assertTrue(pfLog.contains(postern), "Postern: " + postern + "\nPostfix client:\n" + pfLog);
+            String log = client.awaitLog("status=deferred", Duration.ofSeconds(30));
+            Matcher m = Pattern.compile("to=<friend@elsewhere\\.example>, [^\\n]*status=deferred[^\\n]*").matcher(log);
+            assertTrue(m.find(), log);
+            return m.group();
         }
     }
 
@@ -191,5 +202,9 @@ class SaslInteropTest {
             smarthost.awaitLog("disconnect from [^\\n]* ehlo=1 (quit=1 )?commands=[12]\\n", Duration.ofSeconds(20));
             assertNoSecret(mta.log());
         }
+        // Postfix with its default security options, over the same plaintext connection, says the same.
+        String postfix = postfixClientDeferral("plaintext", PASSWORD, Map.of("smtp_tls_security_level", "none"));
+        assertTrue(postfix.contains("dsn=4.7.0, status=deferred (SASL authentication failed; cannot authenticate to server "
+                + "127.0.0.1[127.0.0.1]: no mechanism available)"), postfix);
     }
 }

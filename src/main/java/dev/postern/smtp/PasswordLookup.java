@@ -16,7 +16,9 @@ import java.util.Optional;
  * see the whole address), then the name of the server host being talked to, then the next
  * hop verbatim ({@code [host]:port}, {@code [host]}, {@code domain}). Every table is asked
  * about one key before the next key is tried. Values are {@code username:password}, split at
- * the first colon (the password may contain colons, as in Postfix).
+ * the first colon (the password may contain colons, as in Postfix). Not done: Postfix's bare
+ * {@code user} key for senders in local domains (mydestination), which a relaying desktop MTA
+ * does not have.
  */
 final class PasswordLookup {
     /** The secret and where it came from. {@link #toString()} never shows the password. */

@@ -97,13 +97,21 @@ public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List
                 try {
                     maps.add(Maps.open(spec));
                 } catch (IllegalArgumentException e) {
-                    throw new Invalid("smtp_sasl_password_maps", "smtp_sasl_password_maps: " + e.getMessage(),
+                    throw new Invalid("smtp_sasl_password_maps", "smtp_sasl_password_maps: " + withoutQuotes(e.getMessage()),
                             "fix the table or its type:name");
                 }
             }
         }
         return new SaslSettings(enabled, maps, filter, plain, tls, c.bool("smtp_sender_dependent_authentication"),
                 c.bool("smtp_sasl_auth_soft_bounce"), c.get("recipient_delimiter"));
+    }
+
+    /**
+     * A table error quotes the text of the bad line, which in a password table may be the secret
+     * itself (a line "user:password" without its key): keep file:line and the reason only.
+     */
+    static String withoutQuotes(String message) {
+        return message == null ? "" : message.replaceAll("\"[^\"]*\"", "(text not shown: it may hold a password)");
     }
 
     private static Set<String> options(Config c, String parameter) {

@@ -82,6 +82,16 @@ class SaslSettingsTest {
     }
 
     @Test
+    void aBrokenTableLineIsNamedButNotShown() throws Exception {
+        Path table = dir.resolve("sasl_passwd");
+        Files.writeString(table, "# forgot the key\nalice:Sup3r-Secret\n");
+        Path d = confDir("smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:" + table + "\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Server.plan(d));
+        assertTrue(e.getMessage().contains(table + ":2: expected (text not shown: it may hold a password)"), e.getMessage());
+        assertFalse(e.getMessage().contains("Sup3r"), e.getMessage());
+    }
+
+    @Test
     void tablesAndPatternsInTheMechanismFilterAreRefused() throws Exception {
         SaslSettings.Invalid e = assertThrows(SaslSettings.Invalid.class,
                 () -> settings("smtp_sasl_mechanism_filter = hash:/etc/postern/mechs\n"));

@@ -74,6 +74,24 @@ public final class SaslClient {
             }
             return Optional.empty();
         }
+        List<String> usable = filtered(s, offered, log, relay);
+        if (creds == null) {
+            return Optional.empty();
+        }
+        if (usable.isEmpty()) {
+            return Optional.of(Failure.defer("4.7.0", "SASL authentication failed: server " + namaddr
+                    + " offered no compatible authentication mechanisms for this type of connection security"));
+        }
+        String mechanism = choose(s, usable, conn.encrypted(), log, queueId + ": SASL: " + relay);
+        if (mechanism == null) {
+            return Optional.of(Failure.defer("4.7.0", "SASL authentication failed; cannot authenticate to server "
+                    + namaddr + ": no mechanism available"));
+        }
+        return exchange(s, conn, mechanism, creds, namaddr, timeout);
+    }
+
+    /** The offered mechanisms smtp_sasl_mechanism_filter lets through; Postfix warns when none is left. */
+    private static List<String> filtered(SaslSettings s, List<String> offered, MailLog log, String relay) {
         List<String> usable = new ArrayList<>();
         for (String m : offered) {
             if (s.passes(m) && !usable.contains(m)) {
@@ -84,25 +102,23 @@ public final class SaslClient {
             log.warning("smtp", relay + (offered.isEmpty() ? " offered null AUTH mechanism list"
                     : " offered no supported AUTH mechanisms: '" + String.join(" ", offered) + "'"));
         }
-        if (creds == null) {
-            return Optional.empty();
-        }
-        if (usable.isEmpty()) {
-            return Optional.of(Failure.defer("4.7.0", "SASL authentication failed: server " + namaddr
-                    + " offered no compatible authentication mechanisms for this type of connection security"));
-        }
-        boolean tls = conn.encrypted();
-        String mechanism = !s.allowsPlaintext(tls) ? null : usable.contains("PLAIN") ? "PLAIN"
-                : usable.contains("LOGIN") ? "LOGIN" : null;
+        return usable;
+    }
+
+    /**
+     * PLAIN, else LOGIN, if the session's security options allow them; null (with a warning that
+     * says which option or which missing mechanism is why) otherwise.
+     */
+    private static String choose(SaslSettings s, List<String> usable, boolean tls, MailLog log, String who) {
+        boolean allowed = s.allowsPlaintext(tls);
+        String mechanism = !allowed ? null : usable.contains("PLAIN") ? "PLAIN" : usable.contains("LOGIN") ? "LOGIN" : null;
         if (mechanism == null) {
-            log.warning("smtp", queueId + ": SASL: " + relay + " offers " + String.join(" ", usable)
-                    + "; Postern implements PLAIN and LOGIN" + (s.allowsPlaintext(tls) ? "" : ", which "
-                    + SaslSettings.optionsParameter(tls) + " = " + String.join(", ", tls ? s.tlsSecurityOptions()
-                    : s.securityOptions()) + " forbids" + (tls ? "" : " without TLS")));
-            return Optional.of(Failure.defer("4.7.0", "SASL authentication failed; cannot authenticate to server "
-                    + namaddr + ": no mechanism available"));
+            log.warning("smtp", who + " offers " + String.join(" ", usable) + "; Postern implements PLAIN and LOGIN"
+                    + (allowed ? "" : ", which " + SaslSettings.optionsParameter(tls) + " = "
+                    + String.join(", ", tls ? s.tlsSecurityOptions() : s.securityOptions()) + " forbids"
+                    + (tls ? "" : " without TLS")));
         }
-        return exchange(s, conn, mechanism, creds, namaddr, timeout);
+        return mechanism;
     }
 
     /** The AUTH dialogue; Postfix's smtp_sasl_authenticate(). */

@@ -65,8 +65,9 @@ public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List
     public SaslSettings {
         passwordMaps = List.copyOf(passwordMaps);
         mechanismFilter = List.copyOf(mechanismFilter);
-        securityOptions = Set.copyOf(securityOptions);
-        tlsSecurityOptions = Set.copyOf(tlsSecurityOptions);
+        // As written in main.cf, for messages that quote them.
+        securityOptions = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(securityOptions));
+        tlsSecurityOptions = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(tlsSecurityOptions));
     }
 
     /** @throws Invalid for a setting that cannot work (named, with the fix) */

@@ -63,6 +63,9 @@ public final class SaslClient {
                     .orElse(null);
         } catch (LookupException e) {
             log.warning("smtp", queueId + ": smtp_sasl_password_maps lookup error: " + e.getMessage());
+            if (offered == null) {
+                return Optional.empty(); // Postfix looks up only when AUTH is offered: nothing to fail
+            }
             return Optional.of(Failure.defer("4.3.0", "local data error while talking to " + namaddr));
         }
         if (offered == null) {

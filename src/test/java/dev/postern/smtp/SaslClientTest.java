@@ -138,6 +138,30 @@ class SaslClientTest {
     }
 
     @Test
+    void credentialsTooLongForOneLineWaitForTheEmptyChallenge() throws Exception {
+        String longPassword = "x".repeat(400);
+        server.accounts.put("alice", longPassword);
+        Files.writeString(table, hop() + " alice:" + longPassword + "\n");
+        RecipientResult r = deliver("encrypt", overTlsOnly());
+        assertInstanceOf(RecipientResult.Sent.class, r, r.toString());
+        assertEquals("alice", server.authenticatedAs);
+        assertTrue(server.commands().contains("AUTH PLAIN"), "RFC 4954: no initial response beyond 512 octets");
+        assertTrue(server.transcript.contains("S: 334 "), server.transcript.toString());
+    }
+
+    @Test
+    void anUnreadableTableDefersAsALocalDataError() throws Exception {
+        Files.delete(table);
+        RecipientResult r = deliver("encrypt", overTlsOnly());
+        RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, r, r.toString());
+        assertEquals("4.3.0", d.dsn());
+        assertTrue(d.diagnostic().matches("local data error while talking to localhost\\[[^]]+\\]"), d.diagnostic());
+        assertTrue(logBytes.toString(StandardCharsets.UTF_8).contains("smtp_sasl_password_maps lookup error: hash:" + table
+                + " is unavailable"), logBytes.toString(StandardCharsets.UTF_8));
+        assertFalse(sent("AUTH") || sent("MAIL"), server.commands().toString());
+    }
+
+    @Test
     void loginWhenTheServerOffersOnlyLogin() throws Exception {
         server.authMechanisms = "LOGIN";
         RecipientResult r = deliver("encrypt", overTlsOnly());

@@ -134,7 +134,7 @@ public final class Params {
         p(m, "tls_append_default_CA", BOOL, "no", "Accepted; Postern never adds the JDK's CAs.");
         // SMTP AUTH in the SMTP client (smtp.SaslClient)
         p(m, "smtp_sasl_auth_enable", BOOL, "no", "Authenticate to next hops with SMTP AUTH (PLAIN, LOGIN) when smtp_sasl_password_maps has credentials for them.");
-        p(m, "smtp_sasl_password_maps", LIST, "", "Table of username:password keyed by sender (with smtp_sender_dependent_authentication), server host name, then next hop as written ([host]:port).");
+        p(m, "smtp_sasl_password_maps", LIST, "", "File table (hash:/path, chmod 600) of username:password keyed by sender (with smtp_sender_dependent_authentication), server host name, then next hop as written ([host]:port).");
         p(m, "smtp_sasl_mechanism_filter", LIST, "", "If non-empty, the server's AUTH mechanisms that may be used (names; !name excludes).");
         p(m, "smtp_sasl_security_options", LIST, "noplaintext, noanonymous", "SASL security options without TLS; any word but noanonymous rules out PLAIN and LOGIN.");
         p(m, "smtp_sasl_tls_security_options", LIST, "$smtp_sasl_security_options", "SASL security options over TLS (set noanonymous to allow PLAIN and LOGIN only over TLS).");

@@ -95,6 +95,11 @@ public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List
                                 + "lines \"[smtp.isp.example]:587 username:password\")");
             }
             for (String spec : specs) {
+                if (fileOf(spec) == null && spec.indexOf(':') > 0) {
+                    throw new Invalid("smtp_sasl_password_maps", "smtp_sasl_password_maps: " + spec.substring(0, spec.indexOf(':'))
+                            + ": tables would put passwords in main.cf, where postern conf shows them",
+                            "keep them in a file readable only by root, e.g. hash:/etc/postern/sasl_passwd (chmod 600)");
+                }
                 try {
                     maps.add(Maps.open(spec));
                 } catch (IllegalArgumentException e) {

@@ -92,6 +92,17 @@ class SaslSettingsTest {
     }
 
     @Test
+    void passwordsComeOnlyFromFiles() throws Exception {
+        for (String spec : List.of("static:alice:Sup3r-Secret", "inline:{[smtp.isp.example]:587=alice:Sup3r-Secret}")) {
+            SaslSettings.Invalid e = assertThrows(SaslSettings.Invalid.class,
+                    () -> settings("smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = " + spec + "\n"));
+            assertEquals("smtp_sasl_password_maps", e.parameter());
+            assertFalse(e.getMessage().contains("Sup3r"), e.getMessage());
+            assertTrue(e.getMessage().contains("hash:/etc/postern/sasl_passwd"), e.getMessage());
+        }
+    }
+
+    @Test
     void tablesAndPatternsInTheMechanismFilterAreRefused() throws Exception {
         SaslSettings.Invalid e = assertThrows(SaslSettings.Invalid.class,
                 () -> settings("smtp_sasl_mechanism_filter = hash:/etc/postern/mechs\n"));

@@ -44,9 +44,11 @@
  * sender keys, when defined).
  *
  * <h2>Security</h2>
- * The SASL password is read only from smtp_sasl_password_maps and never reaches a log line, a
+ * The SASL password is read only from smtp_sasl_password_maps, which must be a file table
+ * (inline: and static: are refused: they would put it in main.cf), and never reaches a log line, a
  * delivery result, an exception message or {@code SaslClient.explainSasl}; {@code PasswordLookup.Credentials}
- * prints without it.
+ * prints without it, and a broken table line is reported by file:line without its text.
+ * {@code postern check} warns when the file is missing or readable by every user.
  *
  * <h2>Diagnostics</h2>
  * Postfix's wording: {@code connect to h[a]:p: Connection refused}, {@code TLS is required, but was

@@ -132,6 +132,8 @@ public final class Params {
         p(m, "smtp_tls_session_cache_database", STRING, "", "Accepted for compatibility.");
         p(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Accepted for compatibility.");
         p(m, "tls_append_default_CA", BOOL, "no", "Accepted; Postern never adds the JDK's CAs.");
+        // Local submission (sendmail, maildrop, pickup)
+        p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to sendmail's addresses without a domain (Postern has no local delivery: with no, such addresses are refused).");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -1,0 +1,31 @@
+/**
+ * pickup - local mail submission: the maildrop directory, sendmail's side of it, and the daemon's
+ * pickup thread.
+ *
+ * <h2>Description</h2>
+ * {@code postern sendmail} (and {@code sendmail -bs}, through {@link dev.postern.pickup.StandaloneSmtp})
+ * writes each message as one file in {@code $queue_directory/maildrop} ({@link dev.postern.pickup.Maildrop}):
+ * temp file, fsync, rename, fsync of the directory, and only then exit 0 — so it works while the
+ * daemon is down, and a message it accepted is on disk. {@link dev.postern.pickup.Pickup} runs in
+ * the daemon: it watches maildrop/ (file-system events plus a scan every second), submits each
+ * file through cleanup with a Received header naming the submitting user ID, Bcc/Resent-Bcc
+ * removed and a From header added when missing ({@link dev.postern.pickup.LocalHeaders}), and
+ * deletes the file only after cleanup's commit. The file format is {@link dev.postern.pickup.MaildropFile}.
+ *
+ * <h2>Parameters</h2>
+ * queue_directory, myhostname and mail_name (the Received header); sendmail reads myorigin and
+ * append_at_myorigin (unqualified addresses), message_size_limit.
+ *
+ * <h2>Security</h2>
+ * maildrop/ is owner-only (0700, files 0600): only the user the daemon runs as (and root) can
+ * submit through it, which suits a desktop MTA run by one user. Postfix's set-gid postdrop is not
+ * reproduced; another user gets "Permission denied" from sendmail (exit 73) and can submit over
+ * SMTP on loopback. The user ID logged is the file's owner, not what the file claims.
+ *
+ * <h2>Diagnostics</h2>
+ * {@code pickup[pid]: QUEUEID: uid=1000 from=<user@origin>} per message, as Postfix. A file that
+ * is not a complete maildrop file, or names an invalid address, or is over message_size_limit,
+ * is moved to {@code corrupt/maildrop-NAME} with a warning saying why; never deleted silently. A
+ * temporary cleanup error leaves the file and retries after 10 s.
+ */
+package dev.postern.pickup;

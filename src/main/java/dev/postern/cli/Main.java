@@ -33,6 +33,19 @@ public final class Main implements Runnable {
         return commandLine(out, err).execute(args);
     }
 
+    /**
+     * For tests and embedding: run with the given standard input and output for commands that read
+     * or write raw bytes there (sendmail's message on stdin, sendmail -bs's SMTP dialog).
+     */
+    public static int run(java.io.InputStream stdin, java.io.OutputStream stdout, java.io.PrintWriter out,
+                          java.io.PrintWriter err, String... args) {
+        CommandLine cl = commandLine(out, err);
+        SendmailCommand sendmail = cl.getSubcommands().get("sendmail").getCommand();
+        sendmail.stdin = stdin;
+        sendmail.stdout = stdout;
+        return cl.execute(args);
+    }
+
     /** The configured command line, before execution (tests reach subcommands through it). */
     static CommandLine commandLine(java.io.PrintWriter out, java.io.PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());

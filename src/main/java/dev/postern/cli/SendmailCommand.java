@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
         "Options: -t, -i/-oi, -f sender (-r), -F fullname, -bs (SMTP on stdin/stdout), -bp (list the queue),",
         "-bm (default), -C dir. -o options and Postfix's other ignored options (-4 -6 -A -G -L -O -U -e -h -m -p -x)",
         "are accepted and ignored, as Postfix's sendmail does (-v lists them). Exit codes: 0 queued, 64 usage,",
-        "65 bad data, 67 bad recipient, 71 no login name, 73 maildrop not writable, 75 temporary, 78 configuration."})
+        "65 bad data, 67 bad recipient, 71 no login name, 73 maildrop not writable, 75 temporary (also a configuration error, as Postfix: the caller keeps the mail and retries)."})
 final class SendmailCommand implements Callable<Integer> {
     static final int EX_DATAERR = 65;
     static final int EX_NOUSER = 67;
@@ -48,7 +48,6 @@ final class SendmailCommand implements Callable<Integer> {
     static final int EX_OSERR = 71;
     static final int EX_CANTCREAT = 73;
     static final int EX_TEMPFAIL = 75;
-    static final int EX_CONFIG = 78;
 
     @CommandLine.ParentCommand
     Main parent;
@@ -122,14 +121,25 @@ final class SendmailCommand implements Callable<Integer> {
     private void deposit(Maildrop maildrop, MaildropFile file) {
         try {
             maildrop.deposit(file);
-        } catch (AccessDeniedException | NoSuchFileException | NotDirectoryException e) {
-            throw new SendmailOptions.Failure(EX_CANTCREAT, "cannot create a file in " + maildrop.directory() + ": "
-                    + reason(e) + ": only the user the mail system runs as may use sendmail"
-                    + " (others submit over SMTP to the loopback listener)");
         } catch (IOException e) {
-            throw new SendmailOptions.Failure(EX_TEMPFAIL, "error writing queue file in " + maildrop.directory()
-                    + ": " + reason(e) + "; nothing was queued, try again");
+            if (!cannotCreate(e)) {
+                throw new SendmailOptions.Failure(EX_TEMPFAIL, "error writing queue file in " + maildrop.directory()
+                        + ": " + reason(e) + "; nothing was queued, try again");
+            }
+            throw new SendmailOptions.Failure(EX_CANTCREAT, "cannot create a file in " + maildrop.directory() + ": "
+                    + reason(e) + (e instanceof AccessDeniedException
+                    ? ": only the user the mail system runs as may use sendmail (others submit over SMTP to the loopback listener)"
+                    : ": check queue_directory in main.cf"));
         }
+    }
+
+    /** Errors that retrying will not fix: the maildrop cannot be created or written by this user. */
+    private static boolean cannotCreate(IOException e) {
+        if (e instanceof AccessDeniedException || e instanceof NoSuchFileException || e instanceof NotDirectoryException) {
+            return true;
+        }
+        return e instanceof FileSystemException fse && fse.getReason() != null
+                && (fse.getReason().contains("Not a directory") || fse.getReason().contains("Read-only file system"));
     }
 
     private static String reason(IOException e) {
@@ -214,13 +224,13 @@ final class SendmailCommand implements Callable<Integer> {
     private Config config(SendmailOptions o) {
         Path dir = configDirectory(o);
         if (!Files.isDirectory(dir)) {
-            throw new SendmailOptions.Failure(EX_CONFIG, "configuration directory " + dir
+            throw new SendmailOptions.Failure(EX_TEMPFAIL, "configuration directory " + dir
                     + " does not exist: pass -C DIR or set POSTERN_CONFIG_DIR");
         }
         try {
             return ConfigLoader.load(dir).config();
         } catch (ConfigException e) {
-            throw new SendmailOptions.Failure(EX_CONFIG, e.getMessage());
+            throw new SendmailOptions.Failure(EX_TEMPFAIL, e.getMessage());
         }
     }
 

@@ -62,6 +62,10 @@ public record MaildropFile(String sender, String fullname, List<String> recipien
     }
 
     static MaildropFile decode(byte[] file) throws MalformedException {
+        int firstEnd = indexOf(file, (byte) '\n', 0);
+        if (!new String(file, 0, firstEnd < 0 ? file.length : firstEnd, StandardCharsets.UTF_8).equals(MAGIC)) {
+            throw new MalformedException("not a maildrop file (first line is not \"" + MAGIC + "\")");
+        }
         int pos = 0;
         String sender = null;
         String fullname = "";
@@ -76,9 +80,6 @@ public record MaildropFile(String sender, String fullname, List<String> recipien
             String line = new String(file, pos, nl - pos, StandardCharsets.UTF_8);
             pos = nl + 1;
             if (first) {
-                if (!line.equals(MAGIC)) {
-                    throw new MalformedException("not a maildrop file (first line is not \"" + MAGIC + "\")");
-                }
                 first = false;
                 continue;
             }

@@ -77,7 +77,7 @@ public final class Server implements AutoCloseable {
      */
     public static Server start(Plan plan, OutputStream mailLogOut) throws ConfigException, IOException {
         Config c = plan.config();
-        MailLog log = new MailLog(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
+        MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
         Spool spool = Spool.open(queueDir);
@@ -87,6 +87,7 @@ public final class Server implements AutoCloseable {
         try {
             smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
         } catch (TlsSetupException | IllegalArgumentException e) {
+            log.close();
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
@@ -110,10 +111,12 @@ public final class Server implements AutoCloseable {
         } catch (TlsSetupException e) {
             listeners.forEach(s -> s.close(0));
             shutdownGroups(acceptors, workers, blocking);
+            log.close();
             throw new ConfigException("main.cf", 0, e.getMessage(), "fix the TLS file settings");
         } catch (IOException | RuntimeException e) {
             listeners.forEach(s -> s.close(0));
             shutdownGroups(acceptors, workers, blocking);
+            log.close();
             throw e;
         }
         qmgr.start();
@@ -160,6 +163,7 @@ public final class Server implements AutoCloseable {
         qmgr.stop();
         shutdownGroups(acceptors, workers, blocking);
         log.info("master", "terminating on signal 15");
+        log.close();
         pidFile.delete();
     }
 

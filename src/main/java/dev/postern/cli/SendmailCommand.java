@@ -92,10 +92,10 @@ final class SendmailCommand implements Callable<Integer> {
         }
         byte[] content;
         try {
-            content = SendmailInput.read(new BufferedInputStream(stdin), o.dotEndsInput, s.messageSizeLimit());
+            content = SendmailInput.read(new BufferedInputStream(stdin), o.dotEndsInput, s.contentLimit());
         } catch (SendmailInput.TooBigException e) {
             throw new SendmailOptions.Failure(EX_DATAERR, "message file too big (message_size_limit = "
-                    + s.messageSizeLimit() + ")");
+                    + s.messageSizeLimit() + ", less 2048 bytes for the headers the mail system adds)");
         } catch (IOException e) {
             throw new SendmailOptions.Failure(EX_DATAERR, "error reading input: " + e.getMessage());
         }
@@ -182,7 +182,9 @@ final class SendmailCommand implements Callable<Integer> {
 
     private static String fullname(SendmailOptions o) {
         String name = o.fullname != null ? o.fullname : LocalUser.fullName();
-        return name.replaceAll("[\\x00-\\x1f\\x7f]", " ").strip();
+        name = name.replaceAll("[\\x00-\\x1f\\x7f]", " ").strip();
+        // Bounded so the From header pickup adds fits in SendmailSettings' header reserve.
+        return name.length() > 200 ? name.substring(0, 200) : name;
     }
 
     private int smtp(SendmailOptions o) {

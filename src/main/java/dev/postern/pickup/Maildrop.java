@@ -43,7 +43,11 @@ public final class Maildrop {
         return dir;
     }
 
-    /** Creates queue_directory and maildrop/ (0700) when missing; fixes maildrop/'s mode when it exists. */
+    /**
+     * Creates queue_directory and maildrop/ (0700) when missing. An existing maildrop/ keeps its
+     * mode: an administrator may open it to other local users (Postfix's old 1733), knowing that
+     * pickup logs each file's owner as uid=.
+     */
     public void create() throws IOException {
         if (!Files.isDirectory(queueDirectory)) {
             Files.createDirectories(queueDirectory, ownerOnly("rwx------"));

@@ -12,9 +12,20 @@ import java.util.Optional;
  */
 public record SendmailSettings(Path queueDirectory, String myhostname, String myorigin, boolean appendAtMyorigin,
                                long messageSizeLimit, String banner) {
+    /**
+     * Room kept below message_size_limit for what pickup and cleanup add (Received, From,
+     * Message-Id, Date): a message sendmail accepted must not be refused as too big later.
+     */
+    static final int HEADER_RESERVE = 2048;
+
     public static SendmailSettings from(Config c) {
         return new SendmailSettings(Path.of(c.get("queue_directory")), c.get("myhostname"), c.get("myorigin"),
                 c.bool("append_at_myorigin"), c.size("message_size_limit"), c.get("smtpd_banner"));
+    }
+
+    /** The largest message sendmail accepts (0: no limit): message_size_limit less {@link #HEADER_RESERVE}. */
+    public long contentLimit() {
+        return messageSizeLimit <= 0 ? 0 : Math.max(1, messageSizeLimit - HEADER_RESERVE);
     }
 
     /**

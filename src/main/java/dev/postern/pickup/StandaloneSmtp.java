@@ -82,7 +82,7 @@ public final class StandaloneSmtp {
             return;
         }
         reply("250-" + settings.myhostname() + "\r\n250-PIPELINING\r\n"
-                + (settings.messageSizeLimit() > 0 ? "250-SIZE " + settings.messageSizeLimit() + "\r\n" : "")
+                + (settings.contentLimit() > 0 ? "250-SIZE " + settings.contentLimit() + "\r\n" : "")
                 + "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME");
     }
 
@@ -98,9 +98,9 @@ public final class StandaloneSmtp {
         }
         String rest = line.substring(line.indexOf('>') + 1).trim().toUpperCase(Locale.ROOT);
         for (String param : rest.isEmpty() ? new String[0] : rest.split("\\s+")) {
-            if (param.startsWith("SIZE=") && settings.messageSizeLimit() > 0) {
+            if (param.startsWith("SIZE=") && settings.contentLimit() > 0) {
                 try {
-                    if (Long.parseLong(param.substring(5)) > settings.messageSizeLimit()) {
+                    if (Long.parseLong(param.substring(5)) > settings.contentLimit()) {
                         reply("552 5.3.4 Message size exceeds fixed limit");
                         return;
                     }
@@ -164,7 +164,7 @@ public final class StandaloneSmtp {
                 break;
             }
             byte[] bytes = (line.startsWith(".") ? line.substring(1) : line).getBytes(StandardCharsets.ISO_8859_1);
-            if (settings.messageSizeLimit() > 0 && content.size() + bytes.length + 2 > settings.messageSizeLimit()) {
+            if (settings.contentLimit() > 0 && content.size() + bytes.length + 2 > settings.contentLimit()) {
                 tooBig = true;
                 content.reset();
             }

@@ -164,8 +164,45 @@ class SendmailTest {
         assertFalse(p.err().contains("\tat "), "no stack trace");
     }
 
+    @Test
+    void nullSenderClusteredFlagsSizeLimitAndMailq() throws Exception {
+        writeConfigBeforeStart(dir);
+        Files.writeString(dir.resolve("main.cf"), "message_size_limit = 4096\n", java.nio.file.StandardOpenOption.APPEND);
+        Run r = sendmail("To: a@remote.test\n\n.\n", "sendmail", "-C", dir.toString(), "-ti", "-f", "<>");
+        assertEquals(0, r.code(), r.err());
+        List<Path> files = LocalCommand.maildrop(dir.resolve("queue"));
+        assertEquals(1, files.size());
+        String file = Files.readString(files.get(0));
+        assertTrue(file.startsWith("postern-maildrop 1\nsender \n") && file.contains("\nrcpt a@remote.test\n")
+                && file.endsWith("\n\nTo: a@remote.test\r\n\r\n.\r\n"), "null sender, -t and -i clustered: " + file);
+
+        String big = "Subject: big\n\n" + "x".repeat(2100) + "\n";
+        assertFailureWithInput(65, "message file too big (message_size_limit = 4096, less 2048 bytes", big,
+                "sendmail", "-C", dir.toString(), "b@remote.test");
+        assertEquals(0, sendmail("Subject: fits\n\n" + "x".repeat(1900) + "\n", "sendmail", "-C", dir.toString(),
+                "b@remote.test").code(), "under message_size_limit less the header reserve");
+
+        // -bp is mailq: Postfix runs postqueue -p; Postern dispatches to its queue verb when the build has one.
+        boolean hasQueueVerb = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+                "help", "queue") == 0;
+        Run mailq = sendmail("", "-c", dir.toString(), "sendmail", "-bp");
+        if (hasQueueVerb) {
+            Run queue = sendmail("", "-c", dir.toString(), "queue");
+            assertEquals(queue.code(), mailq.code(), mailq.err());
+            assertEquals(queue.out(), mailq.out());
+        } else {
+            assertEquals(70, mailq.code(), mailq.err());
+            assertTrue(mailq.err().contains("-bp: this build has no 'postern queue' command"), mailq.err());
+        }
+        assertFailureWithInput(64, "display queue mode requires no recipient", "", "sendmail", "-C", dir.toString(), "-bp", "x@y.test");
+    }
+
     private void assertFailure(int code, String text, String... args) {
-        Run r = sendmail("Subject: x\n\nbody\n", args);
+        assertFailureWithInput(code, text, "Subject: x\n\nbody\n", args);
+    }
+
+    private void assertFailureWithInput(int code, String text, String stdin, String... args) {
+        Run r = sendmail(stdin, args);
         assertEquals(code, r.code(), String.join(" ", args) + ": " + r.err());
         assertTrue(r.err().contains("sendmail: fatal: ") && r.err().contains(text), r.err());
         assertEquals(1, r.err().lines().count(), "one line: " + r.err());

@@ -70,7 +70,12 @@ public final class Pickup implements AutoCloseable {
 
     private void loop() {
         while (running) {
-            scan();
+            try {
+                scan();
+            } catch (RuntimeException e) {
+                // Never let one bad surprise stop local mail for the daemon's lifetime.
+                log.warning("pickup", "scan failed, retrying: " + e);
+            }
             try {
                 WatchKey key = watch.poll(settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
                 if (key != null) {

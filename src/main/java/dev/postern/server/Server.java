@@ -120,7 +120,15 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         qmgr.start();
-        Pickup pickup = Pickup.start(PickupSettings.from(c), cleanup, log); // sendmail's maildrop/, also what waited while down
+        Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
+        try {
+            pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
+        } catch (IOException e) {
+            listeners.forEach(s -> s.close(0));
+            qmgr.stop();
+            shutdownGroups(acceptors, workers, blocking);
+            throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
+        }
         PidFile pid = new PidFile(queueDir);
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {

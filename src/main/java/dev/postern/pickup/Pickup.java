@@ -131,8 +131,14 @@ public final class Pickup implements AutoCloseable {
         try {
             m = MaildropFile.decode(bytes);
             sender = ReversePath.parse(m.sender());
+            // Each recipient once (Postfix's cleanup drops duplicates): -t plus the same address
+            // as an argument, or To and Cc naming one person, must not deliver twice.
+            java.util.Set<String> seen = new java.util.HashSet<>();
             for (String r : m.recipients()) {
-                recipients.add(MailAddress.parse(r));
+                MailAddress a = MailAddress.parse(r);
+                if (seen.add(a.localPart() + "@" + a.domainKey())) {
+                    recipients.add(a);
+                }
             }
         } catch (MaildropFile.MalformedException | IllegalArgumentException e) {
             moveAside(file, name, uid, e.getMessage());

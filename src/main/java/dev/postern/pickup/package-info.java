@@ -10,7 +10,7 @@
  * the daemon: it watches maildrop/ (file-system events plus a scan every second), submits each
  * file through cleanup with a Received header naming the submitting user ID, Bcc/Resent-Bcc
  * removed and a From header added when missing ({@link dev.postern.pickup.LocalHeaders}), and
- * deletes the file only after cleanup's commit. The file format is {@link dev.postern.pickup.MaildropFile}.
+ * deletes the file only after cleanup's commit. Duplicate recipients are dropped, as Postfix's cleanup does. The file format is {@link dev.postern.pickup.MaildropFile}.
  *
  * <h2>Parameters</h2>
  * queue_directory, myhostname and mail_name (the Received header); sendmail reads myorigin and

@@ -109,15 +109,15 @@ class SendmailTest {
     void daemonUpPicksUpWithinDeadlineAndMinusTTakesHeaderRecipients() throws Exception {
         try (TestMta mta = TestMta.start(dir, ORIGIN, "")) {
             LocalCommand.Result p = LocalCommand.run(LocalCommand.postern("-c", dir.toString(), "sendmail", "-t", "-i",
-                    "extra@remote.test"),
+                    "extra@remote.test", "cc@REMOTE.test"),
                     "From: Sender <sender@remote.test>\nTo: \"Doe, J\" <to@remote.test>, plain\nCc: cc@remote.test\n"
                             + "Bcc: hidden@remote.test\nSubject: -t\n\nbody\n", Map.of());
             assertEquals(0, p.exit(), p.err());
             assertFalse(p.err().contains("not running"), p.err());
             RecordingSink.Message m = mta.sink.take(30);
             assertNotNull(m, "picked up and delivered within 30 s");
-            assertEquals(List.of("<extra@remote.test>", "<to@remote.test>", "<plain@origin.test>", "<cc@remote.test>",
-                    "<hidden@remote.test>"), m.rcptTo(), "argument recipients plus To, Cc and Bcc, as Postfix 2.1+");
+            assertEquals(List.of("<extra@remote.test>", "<cc@REMOTE.test>", "<to@remote.test>", "<plain@origin.test>",
+                    "<hidden@remote.test>"), m.rcptTo(), "argument recipients plus To, Cc and Bcc, as Postfix 2.1+, each once");
             assertFalse(m.data().contains("Bcc:") || m.data().contains("hidden@"), "Bcc header removed: " + m.data());
             assertTrue(m.data().contains("\r\nFrom: Sender <sender@remote.test>\r\n"), "an existing From is kept");
             assertTrue(m.data().contains("\r\nTo: \"Doe, J\" <to@remote.test>, plain\r\n"), m.data());

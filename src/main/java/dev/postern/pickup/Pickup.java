@@ -24,8 +24,10 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +49,8 @@ public final class Pickup implements AutoCloseable {
     private final WatchService watch;
     private final Thread thread;
     private final Map<Path, Long> retryAt = new HashMap<>();
+    /** Queued but not removable: skipped so they are not queued again every scan. */
+    private final Set<Path> done = new HashSet<>();
     private volatile boolean running = true;
 
     private Pickup(PickupSettings settings, Cleanup cleanup, MailLog log) throws IOException {
@@ -99,17 +103,44 @@ public final class Pickup implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         retryAt.keySet().retainAll(files);
+        done.retainAll(files);
         for (Path f : files) {
-            if (!running) {
+            if (!running || Thread.currentThread().isInterrupted()) {
                 return;
             }
-            if (retryAt.getOrDefault(f, 0L) <= now) {
+            if (!done.contains(f) && retryAt.getOrDefault(f, 0L) <= now) {
                 pickUp(f);
             }
         }
     }
 
+    /** A maildrop file read and checked: what cleanup needs. */
+    private record Submission(Path file, String name, long uid, Instant arrival, MaildropFile message,
+                              ReversePath sender, List<MailAddress> recipients) {
+    }
+
     private void pickUp(Path file) {
+        Submission s = read(file);
+        if (s == null) {
+            return;
+        }
+        CleanupTransaction tx = submit(s);
+        if (tx == null) {
+            return;
+        }
+        try {
+            Files.delete(file);
+            AtomicFile.fsyncDirectory(maildrop.directory());
+        } catch (IOException e) {
+            // Queued already: never submit it again (until restart), and say so loudly.
+            done.add(file);
+            log.warning("pickup", s.name() + ": queued as " + tx.queueId() + " but cannot remove it: " + e.getMessage()
+                    + "; remove it by hand or it is delivered again after a restart");
+        }
+    }
+
+    /** The file's content, owner and time, parsed; null when it is gone, unreadable (retried) or moved aside. */
+    private Submission read(Path file) {
         String name = "maildrop/" + file.getFileName();
         byte[] bytes;
         long uid;
@@ -119,63 +150,63 @@ public final class Pickup implements AutoCloseable {
             uid = ((Number) Files.getAttribute(file, "unix:uid")).longValue();
             arrival = Files.getLastModifiedTime(file).toInstant();
         } catch (NoSuchFileException gone) {
-            return;
+            return null;
         } catch (IOException | UnsupportedOperationException e) {
             log.warning("pickup", name + ": cannot read: " + e.getMessage());
             retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
-            return;
+            return null;
         }
-        MaildropFile m;
-        ReversePath sender;
-        List<MailAddress> recipients = new ArrayList<>();
         try {
-            m = MaildropFile.decode(bytes);
-            sender = ReversePath.parse(m.sender());
+            MaildropFile m = MaildropFile.decode(bytes);
             // Each recipient once (Postfix's cleanup drops duplicates): -t plus the same address
             // as an argument, or To and Cc naming one person, must not deliver twice.
-            java.util.Set<String> seen = new java.util.HashSet<>();
+            List<MailAddress> recipients = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
             for (String r : m.recipients()) {
                 MailAddress a = MailAddress.parse(r);
                 if (seen.add(a.localPart() + "@" + a.domainKey())) {
                     recipients.add(a);
                 }
             }
+            return new Submission(file, name, uid, arrival, m, ReversePath.parse(m.sender()), recipients);
         } catch (MaildropFile.MalformedException | IllegalArgumentException e) {
             moveAside(file, name, uid, e.getMessage());
-            return;
+            return null;
         }
+    }
+
+    /** Through cleanup; the committed transaction, or null when it was not queued (retried or moved aside). */
+    private CleanupTransaction submit(Submission s) {
+        MaildropFile m = s.message();
         boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
-        CleanupTransaction tx = cleanup.open(new Envelope(sender, "", "", "local", arrival, utf8,
+        CleanupTransaction tx = cleanup.open(new Envelope(s.sender(), "", "", "local", s.arrival(), utf8,
                 hasEightBit(m.content()), "pickup"));
-        log.info("pickup", tx.queueId() + ": uid=" + uid + " from=<" + sender + ">");
-        recipients.forEach(tx::addRecipient);
-        byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), uid, tx.queueId().toString(),
+        log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
+        s.recipients().forEach(tx::addRecipient);
+        byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
                 settings.myhostname(), settings.mailName(), ZonedDateTime.now(ZoneId.systemDefault()));
         tx.write(Unpooled.wrappedBuffer(content));
         try {
             tx.commit().get(5, TimeUnit.MINUTES);
+            return tx;
         } catch (ExecutionException e) {
             tx.abort();
-            if (e.getCause() instanceof SmtpException se && se.reply().code() >= 500) {
-                moveAside(file, name, uid, se.reply().oneLine());
+            if (e.getCause() instanceof SmtpException se && se.reply().isPermanent()) {
+                moveAside(s.file(), s.name(), s.uid(), se.reply().oneLine());
             } else {
-                log.warning("pickup", name + ": " + tx.queueId() + ": not queued, will retry: "
+                log.warning("pickup", s.name() + ": " + tx.queueId() + ": not queued, will retry: "
                         + (e.getCause() == null ? e : e.getCause().getMessage()));
-                retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
+                retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
             }
-            return;
-        } catch (InterruptedException | TimeoutException e) {
+        } catch (InterruptedException e) {
             tx.abort();
-            retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
-            return;
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException e) {
+            tx.abort();
+            log.warning("pickup", s.name() + ": " + tx.queueId() + ": queue file write timed out, will retry");
+            retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
         }
-        try {
-            Files.delete(file);
-            AtomicFile.fsyncDirectory(maildrop.directory());
-        } catch (IOException e) {
-            // Queued already: a file left behind would be picked up twice; say so loudly.
-            log.warning("pickup", name + ": queued as " + tx.queueId() + " but cannot remove it: " + e.getMessage());
-        }
+        return null;
     }
 
     private void moveAside(Path file, String name, long uid, String why) {

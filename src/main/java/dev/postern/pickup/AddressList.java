@@ -12,11 +12,37 @@ import java.util.List;
 public final class AddressList {
     private AddressList() {}
 
+    /** One address found, and where {@code @domain} would go if it has none. */
+    private record Found(String address, int end) {
+    }
+
     public static List<String> parse(String text) {
-        List<String> out = new ArrayList<>();
+        return scan(text).stream().map(Found::address).toList();
+    }
+
+    /**
+     * The header value with {@code @origin} appended to every address without a domain
+     * (Postfix's append_at_myorigin in header addresses); everything else is kept as written.
+     */
+    static String qualify(String text, String origin) {
+        StringBuilder out = new StringBuilder(text);
+        List<Found> found = scan(text);
+        for (int i = found.size() - 1; i >= 0; i--) {
+            Found f = found.get(i);
+            if (f.address().indexOf('@') < 0) {
+                out.insert(f.end(), "@" + origin);
+            }
+        }
+        return out.toString();
+    }
+
+    private static List<Found> scan(String text) {
+        List<Found> out = new ArrayList<>();
         StringBuilder plain = new StringBuilder();   // the addr-spec outside angle brackets
+        int plainEnd = -1;                            // just after its last character
         StringBuilder angle = null;                   // inside <...>, when seen
         String angled = null;
+        int angledEnd = -1;                           // the index of '>'
         int depth = 0;                                // comment nesting
         boolean quoted = false;
         for (int i = 0; i < text.length(); i++) {
@@ -28,6 +54,7 @@ public final class AddressList {
                 } else if (c == '"') {
                     quoted = false;
                 }
+                plainEnd = i + 1;
                 continue;
             }
             if (depth > 0) {
@@ -50,6 +77,7 @@ public final class AddressList {
                 case '>' -> {
                     if (angle != null) {
                         angled = angle.toString();
+                        angledEnd = i;
                         angle = null;
                     }
                 }
@@ -57,7 +85,7 @@ public final class AddressList {
                     if (angle != null) {
                         angle.append(c); // a source route's comma: "<@a,@b:u@d>"
                     } else {
-                        add(out, angled, plain);
+                        add(out, angled, angledEnd, plain, plainEnd);
                         angled = null;
                         plain.setLength(0);
                     }
@@ -74,26 +102,31 @@ public final class AddressList {
                         plain.append(' '); // words of a display name, or a broken address: resolved in add()
                     }
                 }
-                default -> (angle != null ? angle : plain).append(c);
+                default -> {
+                    (angle != null ? angle : plain).append(c);
+                    plainEnd = i + 1;
+                }
             }
         }
-        add(out, angled, plain);
+        add(out, angled, angledEnd, plain, plainEnd);
         return out;
     }
 
-    private static void add(List<String> out, String angled, StringBuilder plain) {
-        String a;
+    private static void add(List<Found> out, String angled, int angledEnd, StringBuilder plain, int plainEnd) {
         if (angled != null) {
-            a = angled.trim();
+            String a = angled.trim();
             if (a.startsWith("@")) { // source route: keep the mailbox after the colon
                 int colon = a.indexOf(':');
                 a = colon < 0 ? "" : a.substring(colon + 1);
             }
-        } else {
-            a = plain.toString().trim().replace(" ", "");
+            if (!a.isEmpty()) {
+                out.add(new Found(a, angledEnd));
+            }
+            return;
         }
+        String a = plain.toString().trim().replace(" ", "");
         if (!a.isEmpty()) {
-            out.add(a);
+            out.add(new Found(a, plainEnd));
         }
     }
 }

@@ -184,7 +184,7 @@ public final class Pickup implements AutoCloseable {
         log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
         s.recipients().forEach(tx::addRecipient);
         byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
-                settings.myhostname(), settings.mailName(), ZonedDateTime.now(ZoneId.systemDefault()));
+                settings.myhostname(), settings.mailName(), settings.headerOrigin(), ZonedDateTime.now(ZoneId.systemDefault()));
         tx.write(Unpooled.wrappedBuffer(content));
         try {
             tx.commit().get(5, TimeUnit.MINUTES);

@@ -81,20 +81,31 @@ class LocalSubmissionFormatTest {
     }
 
     @Test
+    void unqualifiedHeaderAddressesGetMyorigin() {
+        assertEquals(" \"Doe, J\" <jd@origin.test>, plain@origin.test (comment), q@x.test, team: a@origin.test;\r\n",
+                AddressList.qualify(" \"Doe, J\" <jd>, plain (comment), q@x.test, team: a;\r\n", "origin.test"));
+        byte[] msg = bytes("From: me\r\nTo: you,\r\n Them <them>\r\nSubject: you\r\n\r\nTo: body\r\n");
+        String out = new String(LocalHeaders.rewrite(msg, "me@origin.test", "", 0, "Q", "h", "Postern", "origin.test",
+                ZonedDateTime.now()), StandardCharsets.UTF_8);
+        assertTrue(out.endsWith("From: me@origin.test\r\nTo: you@origin.test,\r\n Them <them@origin.test>\r\n"
+                + "Subject: you\r\n\r\nTo: body\r\n"), out);
+    }
+
+    @Test
     void headersForLocalMail() {
         byte[] msg = bytes("To: Bob <bob@b.test>\r\nBcc: hidden@h.test,\r\n other@h.test\r\nSubject: s\r\n\r\nBcc: in body\r\n");
         HeaderSection h = HeaderSection.parse(msg);
         assertEquals(List.of("bob@b.test", "hidden@h.test", "other@h.test"), h.extractRecipients());
         ZonedDateTime now = ZonedDateTime.of(2026, 12, 1, 12, 0, 0, 0, ZoneOffset.UTC);
         String out = new String(LocalHeaders.rewrite(msg, "alice@a.test", "Alice \"Al\" A", 1000, "QID1",
-                "mx.test", "Postern", now), StandardCharsets.UTF_8);
+                "mx.test", "Postern", "", now), StandardCharsets.UTF_8);
         assertEquals("Received: by mx.test (Postern, from userid 1000)\r\n\tid QID1; Tue, 1 Dec 2026 12:00:00 +0000\r\n"
                 + "To: Bob <bob@b.test>\r\nSubject: s\r\nFrom: \"Alice \\\"Al\\\" A\" <alice@a.test>\r\n\r\nBcc: in body\r\n", out);
         String resent = "Resent-To: r@r.test\r\nTo: t@t.test\r\n\r\n";
         assertEquals(List.of("r@r.test"), HeaderSection.parse(bytes(resent)).extractRecipients(),
                 "a resent message goes to its Resent- recipients only");
         String noBlank = new String(LocalHeaders.rewrite(bytes("From: me@m.test\r\nbody line without header form\r\n"),
-                "", "", 0, "Q", "h", "Postern", now), StandardCharsets.UTF_8);
+                "", "", 0, "Q", "h", "Postern", "", now), StandardCharsets.UTF_8);
         assertTrue(noBlank.endsWith("From: me@m.test\r\n\r\nbody line without header form\r\n"), noBlank);
         assertFalse(noBlank.contains("MAILER-DAEMON"), "an existing From is kept");
         assertEquals("MAILER-DAEMON", LocalHeaders.fromValue("", "X"));

@@ -120,7 +120,8 @@ class SendmailTest {
                     "<hidden@remote.test>"), m.rcptTo(), "argument recipients plus To, Cc and Bcc, as Postfix 2.1+, each once");
             assertFalse(m.data().contains("Bcc:") || m.data().contains("hidden@"), "Bcc header removed: " + m.data());
             assertTrue(m.data().contains("\r\nFrom: Sender <sender@remote.test>\r\n"), "an existing From is kept");
-            assertTrue(m.data().contains("\r\nTo: \"Doe, J\" <to@remote.test>, plain\r\n"), m.data());
+            assertTrue(m.data().contains("\r\nTo: \"Doe, J\" <to@remote.test>, plain@origin.test\r\n"),
+                    "header addresses qualified with @$myorigin: " + m.data());
             mta.awaitLog("postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<", Duration.ofSeconds(10));
         }
     }

@@ -53,6 +53,12 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         } catch (IllegalArgumentException e) {
             throw at(c, "smtp_tls_policy_maps", null, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
+        try {
+            new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c)); // opens transport_maps etc.
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
+        }
         if (listeners.isEmpty()) {
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",
                     "add a line such as: 587 inet n - n - - smtpd");

@@ -92,7 +92,9 @@ public final class Server implements AutoCloseable {
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
-                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp), log, Clock.systemUTC());
+                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
+                        "error", dev.postern.error.ErrorDeliveryAgent.error(),
+                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), log, Clock.systemUTC());
         qmgrRef[0] = qmgr;
 
         EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");

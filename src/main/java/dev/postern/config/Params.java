@@ -140,7 +140,7 @@ public final class Params {
         p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         // Local submission (sendmail, maildrop, pickup)
-        p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to sendmail's addresses without a domain (Postern has no local delivery: with no, such addresses are refused).");
+        p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
         ALL = Collections.unmodifiableMap(m);
     }
 

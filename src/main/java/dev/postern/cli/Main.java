@@ -40,7 +40,7 @@ public final class Main implements Runnable {
     public static int run(java.io.InputStream stdin, java.io.OutputStream stdout, java.io.PrintWriter out,
                           java.io.PrintWriter err, String... args) {
         CommandLine cl = commandLine(out, err);
-        SendmailCommand sendmail = cl.getSubcommands().get("sendmail").getCommand();
+        SendmailCommand sendmail = cl.getSubcommands().get(SendmailCommand.NAME).getCommand();
         sendmail.stdin = stdin;
         sendmail.stdout = stdout;
         return cl.execute(args);
@@ -50,7 +50,7 @@ public final class Main implements Runnable {
     static CommandLine commandLine(java.io.PrintWriter out, java.io.PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         // sendmail's options are its own (-bs, -oi, -fuser): it parses everything after the verb.
-        cl.getSubcommands().get("sendmail").setStopAtUnmatched(true);
+        cl.getSubcommands().get(SendmailCommand.NAME).setStopAtUnmatched(true);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {

@@ -35,13 +35,14 @@ import java.util.concurrent.Callable;
  * {@link Maildrop}), so it is accepted while the daemon is down; exit 0 means it is on disk.
  * Exit codes are sendmail's (sysexits.h).
  */
-@Command(name = "sendmail", description = {
+@Command(name = SendmailCommand.NAME, description = {
         "Send mail as sendmail(1) does: recipients as arguments or from the headers (-t), the message on stdin.",
         "Options: -t, -i/-oi, -f sender (-r), -F fullname, -bs (SMTP on stdin/stdout), -bp (list the queue),",
         "-bm (default), -C dir. -o options and Postfix's other ignored options (-4 -6 -A -G -L -O -U -e -h -m -p -x)",
         "are accepted and ignored, as Postfix's sendmail does (-v lists them). Exit codes: 0 queued, 64 usage,",
         "65 bad data, 67 bad recipient, 71 no login name, 73 maildrop not writable, 75 temporary (also a configuration error, as Postfix: the caller keeps the mail and retries)."})
 final class SendmailCommand implements Callable<Integer> {
+    static final String NAME = "sendmail";
     static final int EX_DATAERR = 65;
     static final int EX_NOUSER = 67;
     static final int EX_SOFTWARE = 70;

@@ -104,7 +104,10 @@ public final class Maildrop {
         return String.format("%013d.%d.%08x", System.currentTimeMillis(), ProcessHandle.current().pid(), RANDOM.nextInt());
     }
 
-    /** Complete files waiting for pickup, oldest first. Temp files of running sendmails are skipped. */
+    /**
+     * Entries waiting for pickup, oldest first; temp files of running sendmails are skipped. Not
+     * only regular files: pickup moves anything else aside rather than ignore it forever.
+     */
     List<Path> ready() throws IOException {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
@@ -112,7 +115,7 @@ public final class Maildrop {
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path f : ds) {
-                if (!f.getFileName().toString().startsWith(".") && Files.isRegularFile(f)) {
+                if (!f.getFileName().toString().startsWith(".")) {
                     out.add(f);
                 }
             }

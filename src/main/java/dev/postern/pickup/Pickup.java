@@ -11,8 +11,10 @@ import dev.postern.util.AtomicFile;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.LinkOption;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -146,9 +148,16 @@ public final class Pickup implements AutoCloseable {
         long uid;
         Instant arrival;
         try {
-            bytes = Files.readAllBytes(file);
-            uid = ((Number) Files.getAttribute(file, "unix:uid")).longValue();
-            arrival = Files.getLastModifiedTime(file).toInstant();
+            // Never through a symbolic link: a link in maildrop/ must not make pickup read another file.
+            uid = ((Number) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                moveAside(file, name, uid, "not a regular file");
+                return null;
+            }
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                bytes = in.readAllBytes();
+            }
+            arrival = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
         } catch (NoSuchFileException gone) {
             return null;
         } catch (IOException | UnsupportedOperationException e) {

@@ -27,7 +27,8 @@
  * <h2>Diagnostics</h2>
  * {@code pickup[pid]: QUEUEID: uid=1000 from=<user@origin>} per message, as Postfix. A file that
  * is not a complete maildrop file, or names an invalid address, or is over message_size_limit,
- * is moved to {@code corrupt/maildrop-NAME} with a warning saying why; never deleted silently. A
+ * is moved to {@code corrupt/maildrop-NAME} with a warning saying why; never deleted silently;
+ * symbolic links and other non-regular entries are moved aside unread. A
  * temporary cleanup error leaves the file and retries after 10 s.
  */
 package dev.postern.pickup;

@@ -137,9 +137,18 @@ class SendmailTest {
                     + "not a maildrop file .*; moved to .*corrupt/maildrop-0000000000001\\.1\\.deadbeef", Duration.ofSeconds(30));
             assertEquals("junk", Files.readString(dir.resolve("queue").resolve("corrupt").resolve("maildrop-" + bad.getFileName())));
             assertFalse(Files.exists(bad));
+            // A symbolic link, even to a valid maildrop file, is not followed.
+            Path elsewhere = dir.resolve("elsewhere");
+            Files.write(elsewhere, ("postern-maildrop 1\nsender a@a.test\nrcpt linked@remote.test\nsize 3\n\nx\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            Files.createSymbolicLink(maildrop.resolve("0000000000002.1.feedface"), elsewhere);
+            mta.awaitLog("warning: maildrop/0000000000002\\.1\\.feedface: uid=\\d+: not a regular file; moved to "
+                    + ".*corrupt/maildrop-0000000000002\\.1\\.feedface", Duration.ofSeconds(30));
             Run ok = sendmail("Subject: after\n\nx\n", "sendmail", "-C", dir.toString(), "bob@remote.test");
             assertEquals(0, ok.code(), ok.err());
-            assertNotNull(mta.sink.take(30), "good mail still flows");
+            RecordingSink.Message after = mta.sink.take(30);
+            assertNotNull(after, "good mail still flows");
+            assertEquals(List.of("<bob@remote.test>"), after.rcptTo(), "the linked file was not delivered");
         }
     }
 

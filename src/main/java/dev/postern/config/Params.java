@@ -159,6 +159,8 @@ public final class Params {
         p(m, "smtp_sasl_tls_security_options", LIST, "$smtp_sasl_security_options", "SASL security options over TLS (set noanonymous to allow PLAIN and LOGIN only over TLS).");
         p(m, "smtp_sender_dependent_authentication", BOOL, "no", "Search smtp_sasl_password_maps by sender address first; connections are then reused only for the same sender.");
         p(m, "smtp_sasl_auth_soft_bounce", BOOL, "yes", "Defer (4.x.x) instead of bounce when the server rejects the credentials with a 5xx reply.");
+        // Local submission (sendmail, maildrop, pickup)
+        p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -103,9 +103,9 @@ public final class Params {
         p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.");
         p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.");
         p(m, "maximal_backoff_time", TIME, "4000s", "Most time before a deferred message is retried.");
-        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is given up (logged status=bounced; no bounce message yet).");
-        p(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for bounce messages (accepted; Postern sends no bounces yet).");
-        p(m, "default_destination_concurrency_limit", INT, "20", "Parallel deliveries.");
+        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is returned to the sender (status=expired, returned to sender).");
+        p(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for mail with the null sender (bounces); expired ones go to 2bounce_notice_recipient or are dropped.");
+        p(m, "default_destination_concurrency_limit", INT, "20", "Parallel deliveries to one destination (transport and next hop); <transport>_destination_concurrency_limit overrides it.");
         // Routing and SMTP client
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
@@ -132,6 +132,18 @@ public final class Params {
         p(m, "smtp_tls_session_cache_database", STRING, "", "Accepted for compatibility.");
         p(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Accepted for compatibility.");
         p(m, "tls_append_default_CA", BOOL, "no", "Accepted; Postern never adds the JDK's CAs.");
+        // Queue manager and bounces (qmgr, bounce)
+        p(m, "default_process_limit", INT, "100", "Most deliveries in progress at once, over all destinations.");
+        p(m, "qmgr_message_active_limit", INT, "20000", "Most messages in the active queue (in memory) at once.");
+        p(m, "smtp_destination_concurrency_limit", INT, "$default_destination_concurrency_limit", "Parallel deliveries to one destination of the smtp transport.");
+        p(m, "relay_destination_concurrency_limit", INT, "$default_destination_concurrency_limit", "Parallel deliveries to one destination of the relay transport.");
+        p(m, "delay_warning_time", TIME, "0h", "Age after which the sender gets one delay notice (0: never).");
+        p(m, "bounce_size_limit", SIZE, "50000", "Largest original message returned whole in a bounce; larger ones are returned as headers only.");
+        p(m, "notify_classes", LIST, "resource, software", "Problems reported to the postmaster: bounce (copy of each bounce), 2bounce (undeliverable bounces), delay (copy of each delay notice); resource, software accepted.");
+        p(m, "bounce_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of bounces (notify_classes bounce).");
+        p(m, "2bounce_notice_recipient", STRING, "postmaster", "Recipient of undeliverable bounces (notify_classes 2bounce).");
+        p(m, "delay_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of delay notices (notify_classes delay).");
+        p(m, "double_bounce_sender", STRING, "double-bounce", "Sender of postmaster notices; such a notice that cannot be delivered is discarded.");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -254,7 +254,9 @@ public final class QueueManager implements AutoCloseable {
             }
             RecipientResult site = results == null ? null : DeliveryRun.siteFailure(results);
             suspended = scheduler.finished(job, site, clock.instant().plus(settings.minimalBackoff()));
-            if (site != null && !suspended.isEmpty()) {
+            if (suspended == null) {
+                suspended = List.of();
+            } else {
                 log.info("qmgr", "destination " + job.route().transport() + ":" + job.route().nexthop()
                         + " marked down for " + settings.minimalBackoff().toSeconds() + "s: " + site.diagnostic());
             }

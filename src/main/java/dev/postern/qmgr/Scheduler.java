@@ -105,22 +105,23 @@ final class Scheduler {
     /**
      * A job's delivery ended. {@code siteFailure} (null when the destination answered) marks the
      * destination dead until {@code deadUntil} once no other delivery to it is in progress or its
-     * whole concurrency failed in a row; the jobs it still queued are returned for deferral.
+     * whole concurrency failed in a row. Returns null when the destination is not (newly) dead,
+     * else the jobs it still queued, for deferral (possibly none).
      */
     synchronized List<Job> finished(Job job, RecipientResult siteFailure, Instant deadUntil) {
         Destination d = destinations.get(job.destination());
         running--;
         if (d == null) {
-            return List.of();
+            return null;
         }
         d.active--;
-        List<Job> suspended = new ArrayList<>();
+        List<Job> suspended = null;
         if (siteFailure == null) {
             d.failuresSinceSuccess = 0;
-        } else if (++d.failuresSinceSuccess >= d.limit || d.active == 0) {
+        } else if (d.deadCause == null && (++d.failuresSinceSuccess >= d.limit || d.active == 0)) {
             d.deadUntil = deadUntil;
             d.deadCause = siteFailure;
-            suspended.addAll(d.jobs);
+            suspended = new ArrayList<>(d.jobs);
             d.jobs.clear();
         }
         forgetIfIdle(d);

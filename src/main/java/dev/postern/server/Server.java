@@ -75,7 +75,7 @@ public final class Server implements AutoCloseable {
      */
     public static Server start(Plan plan, OutputStream mailLogOut) throws ConfigException, IOException {
         Config c = plan.config();
-        MailLog log = new MailLog(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
+        MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
         Spool spool = Spool.open(queueDir);
@@ -85,6 +85,7 @@ public final class Server implements AutoCloseable {
         try {
             smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
         } catch (TlsSetupException | IllegalArgumentException e) {
+            log.close();
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
@@ -109,10 +110,12 @@ public final class Server implements AutoCloseable {
         } catch (TlsSetupException e) {
             listeners.forEach(s -> s.close(0));
             shutdownGroups(acceptors, workers, blocking);
+            log.close();
             throw new ConfigException("main.cf", 0, e.getMessage(), "fix the TLS file settings");
         } catch (IOException | RuntimeException e) {
             listeners.forEach(s -> s.close(0));
             shutdownGroups(acceptors, workers, blocking);
+            log.close();
             throw e;
         }
         qmgr.start();
@@ -157,6 +160,7 @@ public final class Server implements AutoCloseable {
         qmgr.stop();
         shutdownGroups(acceptors, workers, blocking);
         log.info("master", "terminating on signal 15");
+        log.close();
         pidFile.delete();
     }
 

@@ -25,10 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * qmgr - the queue manager. A scanner thread moves committed mail from incoming/, and due mail
- * from deferred/ (names and next-attempt times only), into active/ while fewer than
- * qmgr_message_active_limit messages are there; it routes each recipient and queues one job per
- * destination with the {@link Scheduler}, which hands out delivery slots. Workers run jobs through
+ * qmgr - the queue manager. The {@link QueueScanner} moves committed mail from incoming/, and due
+ * mail from deferred/, into active/ while fewer than qmgr_message_active_limit messages are there;
+ * each recipient is routed and one job per destination is queued with the {@link Scheduler},
+ * which hands out delivery slots. Workers run jobs through
  * {@link DeliveryRun}; the last group of a message goes to {@link Completion}. qmgr never talks to
  * the network itself; it never imports a transport.
  */
@@ -45,13 +45,7 @@ public final class QueueManager implements AutoCloseable {
     /** Queue IDs in active/, so a scan never takes a message twice. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
-    private final Object signal = new Object();
-    private volatile boolean woken;
-    private volatile boolean flushRequested;
-    private volatile boolean running;
-    /** A deferred scan stopped at the active limit; resumed once the active queue has room. */
-    private volatile boolean deferredScanCut;
-    private Thread scanner;
+    private final QueueScanner scanner;
 
     public QueueManager(Spool spool, QmgrSettings settings, RouterSettings routing, Map<String, DeliveryAgent> agents,
                         Bounce bounce, MailLog log, Clock clock) {
@@ -68,6 +62,7 @@ public final class QueueManager implements AutoCloseable {
         this.scheduler = new Scheduler(settings::concurrencyFor, settings.processLimit());
         this.delivery = new DeliveryRun(agents, log, clock);
         this.completion = new Completion(spool, settings, bounce, log, clock);
+        this.scanner = new QueueScanner(spool, settings, clock, log, active::get, this::activate);
         this.workers = Executors.newFixedThreadPool(settings.processLimit(), r -> {
             Thread t = new Thread(r, "qmgr-delivery");
             t.setDaemon(true);
@@ -80,86 +75,23 @@ public final class QueueManager implements AutoCloseable {
         for (String note : spool.recover()) {
             log.info("qmgr", note);
         }
-        running = true;
-        scanner = new Thread(this::scanLoop, "qmgr");
-        scanner.setDaemon(true);
         scanner.start();
     }
 
     /** New mail was committed: scan incoming now. */
     public void wake() {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
-        }
+        scanner.wake();
     }
 
     /** Postfix's flush: every deferred message is due now, and no destination counts as dead. */
     public void flush() {
         scheduler.reviveAll();
-        flushRequested = true;
-        wake();
+        scanner.flush();
     }
 
     /** Messages in the active queue now (for tests and status). */
     public int activeCount() {
         return active.get();
-    }
-
-    private void scanLoop() {
-        Instant nextDeferredScan = Instant.MIN;
-        while (running) {
-            try {
-                for (Path f : spool.list(Spool.Queue.INCOMING)) {
-                    if (!roomInActive()) {
-                        break;
-                    }
-                    activate(f);
-                }
-                Instant now = clock.instant();
-                boolean resume = deferredScanCut && active.get() <= settings.messageActiveLimit() * 3 / 4;
-                if (!now.isBefore(nextDeferredScan) || flushRequested || resume) {
-                    boolean flush = flushRequested;
-                    flushRequested = false;
-                    scanDeferred(now, flush);
-                    nextDeferredScan = now.plus(settings.queueRunDelay());
-                }
-                synchronized (signal) {
-                    if (!woken && running) {
-                        signal.wait(Math.max(10, Math.min(1000, settings.queueRunDelay().toMillis())));
-                    }
-                    woken = false;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (IOException | RuntimeException e) {
-                log.warning("qmgr", "queue scan failed: " + e);
-                sleep(1000);
-            }
-        }
-    }
-
-    private boolean roomInActive() {
-        return running && active.get() < settings.messageActiveLimit();
-    }
-
-    /** Takes due deferred mail; only the directory listing and each file's mtime are read here. */
-    private void scanDeferred(Instant now, boolean flush) throws IOException {
-        deferredScanCut = false;
-        for (Path f : spool.list(Spool.Queue.DEFERRED)) {
-            if (!roomInActive()) {
-                deferredScanCut = true;
-                return;
-            }
-            try {
-                if (flush || !spool.nextAttempt(f).isAfter(now)) {
-                    activate(f);
-                }
-            } catch (IOException e) {
-                // Gone meanwhile (deleted by an administrator): nothing to do.
-            }
-        }
     }
 
     private void activate(Path file) {
@@ -231,7 +163,7 @@ public final class QueueManager implements AutoCloseable {
 
     /** Starts every job the scheduler allows now. */
     private void pump() {
-        if (!running) {
+        if (!scanner.running()) {
             return;
         }
         for (Job job : scheduler.takeRunnable()) {
@@ -292,21 +224,11 @@ public final class QueueManager implements AutoCloseable {
     private void left(String id) {
         inFlight.remove(id);
         active.decrementAndGet();
-        if (deferredScanCut) {
-            wake();
-        }
+        scanner.roomMade();
     }
 
     public void stop() {
-        running = false;
-        wake();
-        if (scanner != null) {
-            try {
-                scanner.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        scanner.stop();
         workers.shutdown();
         try {
             if (!workers.awaitTermination(20, TimeUnit.SECONDS)) {
@@ -321,13 +243,5 @@ public final class QueueManager implements AutoCloseable {
     @Override
     public void close() {
         stop();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -40,6 +40,11 @@ final class QmgrHarness implements AutoCloseable {
     private final Clock clock;
 
     QmgrHarness(Path dir, String mainCf, Map<String, DeliveryAgent> agents, Clock clock) throws Exception {
+        this(dir, mainCf, agents, clock, null);
+    }
+
+    /** {@code router}: null for the one main.cf configures. */
+    QmgrHarness(Path dir, String mainCf, Map<String, DeliveryAgent> agents, Clock clock, Router router) throws Exception {
         this.dir = dir;
         this.clock = clock;
         Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\nqueue_directory = " + dir.resolve("queue")
@@ -51,7 +56,8 @@ final class QmgrHarness implements AutoCloseable {
         QueueManager[] ref = new QueueManager[1];
         cleanup = new Cleanup(spool, CleanupSettings.from(config), log, () -> ref[0].wake());
         Bounce bounce = new Bounce(BounceSettings.from(config), cleanup, log, clock);
-        qmgr = new QueueManager(spool, QmgrSettings.from(config), RouterSettings.from(config), agents, bounce, log, clock);
+        qmgr = new QueueManager(spool, QmgrSettings.from(config), router != null ? router : new Router(RouterSettings.from(config)),
+                agents, bounce, log, clock);
         ref[0] = qmgr;
         qmgr.start();
     }

@@ -55,12 +55,12 @@ class QueueManagerTest {
 
         @Override
         public List<RecipientResult> deliver(DeliveryRequest q) {
-            requests.add(q);
             try (InputStream in = q.content().open()) {
                 contents.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+            requests.add(q); // after its content: a test that saw the request may read contents
             return all(q, QueueManagerTest::sent);
         }
 
@@ -168,6 +168,53 @@ class QueueManagerTest {
             h.awaitLog(qid + ": removed", Duration.ofSeconds(10));
             assertTrue(fast.contents.get(0).startsWith("Subject: qmgr test\r\n"), fast.contents.get(0));
             assertEquals(fast.contents.get(0), slow.contents.get(0), "content read after the rewrite starts where it should");
+        }
+    }
+
+    @Test
+    void aRecipientSentBeforeACrashIsNotSentAgain() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        DeliveryAgent slow = q -> {
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return all(q, QueueManagerTest::sent);
+        };
+        String main = "relayhost = [192.0.2.1]:25\nrelay_domains = near.example\nrelay_transport = relay:[192.0.2.2]:25\n";
+        Path crashed = Files.createDirectories(dir.resolve("after-crash"));
+        String qid;
+        try (QmgrHarness h = new QmgrHarness(Files.createDirectories(dir.resolve("before")), main,
+                Map.of("smtp", slow, "relay", new Recorder()), Clock.systemUTC())) {
+            qid = h.submit("alice@sender.example", BODY, "far@remote.example", "near@near.example");
+            Path file = h.dir.resolve("queue/active").resolve(qid);
+            awaitTrue(() -> !Files.readString(file, StandardCharsets.ISO_8859_1).contains("rcpt near@near.example"), "recorded");
+            // The disk as a crash would leave it: the file in active/ (the next start moves it back to incoming/).
+            Files.createDirectories(crashed.resolve("queue/active"));
+            Files.copy(file, crashed.resolve("queue/active").resolve(qid));
+            release.countDown();
+        }
+        Recorder far = new Recorder();
+        Recorder near = new Recorder();
+        try (QmgrHarness h = new QmgrHarness(crashed, main, Map.of("smtp", far, "relay", near), Clock.systemUTC())) {
+            h.awaitLog(qid + ": requeued from active", Duration.ofSeconds(10));
+            h.awaitLog(qid + ": removed", Duration.ofSeconds(10));
+            assertEquals(List.of(MailAddress.parse("far@remote.example")), far.await(Duration.ofSeconds(1)).recipients());
+            assertEquals(0, near.requests.size(), "the recipient sent before the crash is not sent again");
+        }
+    }
+
+    @Test
+    void aRoutingFailureIsADeferral() throws Exception {
+        Router broken = new Router(new RouterSettings("", "smtp", "relay", List.of(), List.of()), sender -> {
+            throw new IllegalStateException("sender_dependent_relayhost_maps lookup failed");
+        });
+        try (QmgrHarness h = new QmgrHarness(dir, "", Map.of("smtp", new Recorder()), Clock.systemUTC(), broken)) {
+            String qid = h.submit("alice@sender.example", BODY, "bob@remote.example");
+            h.awaitLog(qid + ": to=<bob@remote\\.example>, relay=none, .*dsn=4\\.3\\.0, status=deferred \\(address resolver failure: "
+                    + "sender_dependent_relayhost_maps lookup failed\\)", Duration.ofSeconds(10));
+            awaitTrue(() -> h.files("deferred") == 1 && h.files("active") == 0, "deferred, not stuck");
         }
     }
 

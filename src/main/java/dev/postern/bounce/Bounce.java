@@ -125,8 +125,9 @@ public final class Bounce {
             MailAddress recipient = MailAddress.parse(to);
             byte[] message = writer.write(kind, r, to, postmasterCopy, ret, clock.instant());
             boolean eightBit = hasEightBit(message);
+            boolean smtpUtf8 = !to.chars().allMatch(c -> c < 0x80);
             t = cleanup.open(new Envelope(from, "localhost[127.0.0.1]", settings.myhostname(), "local",
-                    clock.instant(), false, eightBit, "bounce"));
+                    clock.instant(), smtpUtf8, eightBit, "bounce"));
             t.addRecipient(recipient);
             t.write(Unpooled.wrappedBuffer(message));
             t.commit().get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -55,6 +55,18 @@ final class DsnMessage {
             throws IOException {
         Original original = Original.read(r.original(), ret == Report.Return.FULL ? settings.bounceSizeLimit() : 0);
         String boundary = r.queueId() + "." + now.getEpochSecond() + "/" + settings.myhostname();
+        StringBuilder text = new StringBuilder();
+        if (!postmasterCopy) {
+            text.append(boilerplate(kind));
+        }
+        for (RecipientStatus s : r.recipients()) {
+            text.append(wrap("<" + s.recipient() + ">" + (s.original() != null && !s.original().equals(s.recipient())
+                    ? " (expanded from <" + s.original() + ">)" : "") + ": " + s.diagnostic())).append("\r\n");
+        }
+        String status = deliveryStatus(kind, r);
+        // SMTPUTF8 addresses or 8-bit remote replies: say so rather than mislabel them as ASCII.
+        boolean utf8 = !ascii(text) || !ascii(status) || !ascii(to);
+        boolean eightBit = original.eightBit() || utf8;
         StringBuilder h = new StringBuilder();
         h.append("From: MAILER-DAEMON@").append(settings.myhostname()).append(" (Mail Delivery System)\r\n")
                 .append("Subject: ").append(postmasterCopy ? kind.postmasterSubject : kind.subject).append("\r\n")
@@ -63,24 +75,21 @@ final class DsnMessage {
                 .append("MIME-Version: 1.0\r\n")
                 .append("Content-Type: multipart/report; report-type=delivery-status;\r\n")
                 .append("\tboundary=\"").append(boundary).append("\"\r\n");
-        if (original.eightBit()) {
+        if (eightBit) {
             h.append("Content-Transfer-Encoding: 8bit\r\n");
         }
         h.append("\r\nThis is a MIME-encapsulated message.\r\n\r\n");
         h.append("--").append(boundary).append("\r\n")
                 .append("Content-Description: Notification\r\n")
-                .append("Content-Type: text/plain; charset=us-ascii\r\n\r\n");
-        if (!postmasterCopy) {
-            h.append(boilerplate(kind));
+                .append("Content-Type: text/plain; charset=").append(utf8 ? "utf-8" : "us-ascii").append("\r\n");
+        if (utf8) {
+            h.append("Content-Transfer-Encoding: 8bit\r\n");
         }
-        for (RecipientStatus s : r.recipients()) {
-            h.append(wrap("<" + s.recipient() + ">" + (s.original() != null && !s.original().equals(s.recipient())
-                    ? " (expanded from <" + s.original() + ">)" : "") + ": " + s.diagnostic())).append("\r\n");
-        }
+        h.append("\r\n").append(text);
         h.append("--").append(boundary).append("\r\n")
                 .append("Content-Description: Delivery report\r\n")
                 .append("Content-Type: message/delivery-status\r\n\r\n");
-        h.append(deliveryStatus(kind, r));
+        h.append(status);
         h.append("--").append(boundary).append("\r\n");
         if (original.headersOnly()) {
             h.append("Content-Description: Undelivered Message Headers\r\n")
@@ -180,6 +189,10 @@ final class DsnMessage {
             col += w.length();
         }
         return out.append("\r\n").toString();
+    }
+
+    private static boolean ascii(CharSequence s) {
+        return s.chars().allMatch(c -> c < 0x80);
     }
 
     private static boolean endsWithCrlf(byte[] b) {

@@ -43,6 +43,13 @@ final class Scheduler {
         }
     }
 
+    /**
+     * Failures in a row (no success between) that mark a destination down even while other
+     * deliveries to it are still in progress: Postfix's initial_destination_concurrency (5) with
+     * destination_concurrency_failed_cohort_limit 1, i.e. one failed window of five.
+     */
+    static final int FAILED_COHORT = 5;
+
     private final Map<Key, Destination> destinations = new HashMap<>();
     private final ArrayDeque<Destination> ready = new ArrayDeque<>();
     private final ToIntFunction<String> concurrencyFor;
@@ -104,8 +111,8 @@ final class Scheduler {
 
     /**
      * A job's delivery ended. {@code siteFailure} (null when the destination answered) marks the
-     * destination dead until {@code deadUntil} once no other delivery to it is in progress or its
-     * whole concurrency failed in a row. Returns null when the destination is not (newly) dead,
+     * destination dead until {@code deadUntil} once no other delivery to it is in progress or
+     * {@link #FAILED_COHORT} (at most its concurrency) failed in a row. Returns null when the destination is not (newly) dead,
      * else the jobs it still queued, for deferral (possibly none).
      */
     synchronized List<Job> finished(Job job, RecipientResult siteFailure, Instant deadUntil) {
@@ -118,7 +125,7 @@ final class Scheduler {
         List<Job> suspended = null;
         if (siteFailure == null) {
             d.failuresSinceSuccess = 0;
-        } else if (d.deadCause == null && (++d.failuresSinceSuccess >= d.limit || d.active == 0)) {
+        } else if (d.deadCause == null && (++d.failuresSinceSuccess >= Math.min(d.limit, FAILED_COHORT) || d.active == 0)) {
             d.deadUntil = deadUntil;
             d.deadCause = siteFailure;
             suspended = new ArrayList<>(d.jobs);

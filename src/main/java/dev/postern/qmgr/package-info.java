@@ -13,7 +13,7 @@
  *
  * <p>A delivery whose every recipient failed at the connection level (4.4.x: no connection, lost
  * connection, no name; or a refused greeting) is a site failure. Once no other delivery to that
- * destination is in progress (or its whole concurrency failed in a row), the destination is marked
+ * destination is in progress, or five (at most its concurrency) failed in a row, it is marked
  * down for minimal_backoff_time: its queued jobs, and new ones, are deferred at once with Postfix's
  * {@code delivery temporarily suspended: <reason>} (logged by service {@code retry}), so a dead
  * destination holds no slots beyond its own concurrency limit.

@@ -188,6 +188,7 @@ class QueueManagerTest {
         try (QmgrHarness h = new QmgrHarness(Files.createDirectories(dir.resolve("before")), main,
                 Map.of("smtp", slow, "relay", new Recorder()), Clock.systemUTC())) {
             qid = h.submit("alice@sender.example", BODY, "far@remote.example", "near@near.example");
+            h.awaitLog(qid + ": to=<near@near\\.example>.*status=sent", Duration.ofSeconds(10));
             Path file = h.dir.resolve("queue/active").resolve(qid);
             awaitTrue(() -> !Files.readString(file, StandardCharsets.ISO_8859_1).contains("rcpt near@near.example"), "recorded");
             // The disk as a crash would leave it: the file in active/ (the next start moves it back to incoming/).

@@ -18,7 +18,7 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
                            int processLimit, int messageActiveLimit) {
     public QmgrSettings {
         transportConcurrency = Map.copyOf(transportConcurrency);
-        destinationConcurrency = Math.max(1, destinationConcurrency);
+        destinationConcurrency = unlimitedIfZero(destinationConcurrency);
         processLimit = Math.max(1, processLimit);
         messageActiveLimit = Math.max(1, messageActiveLimit);
     }
@@ -50,9 +50,13 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
                 maximalQueueLifetime, Duration.ZERO, destinationConcurrency, Map.of(), 100, 20000);
     }
 
-    /** Parallel deliveries allowed to one destination of {@code transport}. */
+    /** Parallel deliveries allowed to one destination of {@code transport} (0 in main.cf: no limit, as Postfix). */
     public int concurrencyFor(String transport) {
-        return Math.max(1, transportConcurrency.getOrDefault(transport, destinationConcurrency));
+        return unlimitedIfZero(transportConcurrency.getOrDefault(transport, destinationConcurrency));
+    }
+
+    private static int unlimitedIfZero(int limit) {
+        return limit <= 0 ? Integer.MAX_VALUE : limit;
     }
 
     /**

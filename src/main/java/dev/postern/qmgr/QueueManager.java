@@ -134,8 +134,8 @@ public final class QueueManager implements AutoCloseable {
         List<RecipientResult> unroutable = new ArrayList<>();
         for (MailAddress r : env.recipients()) {
             try {
-                groups.computeIfAbsent(router.route(env.sender(), r), k -> new ArrayList<>()).add(r);
-            } catch (Exception e) {
+                groups.computeIfAbsent(routeOrDefer(env.sender(), r, env.id().toString()), k -> new ArrayList<>()).add(r);
+            } catch (RuntimeException e) {
                 log.warning("qmgr", env.id() + ": cannot route " + r + ": " + e.getMessage());
                 unroutable.add(new RecipientResult.Deferred(r, "none", "4.3.0",
                         "address resolver failure: " + e.getMessage(), Duration.ZERO, Duration.ZERO));
@@ -159,6 +159,16 @@ public final class QueueManager implements AutoCloseable {
             }
         }
         pump();
+    }
+
+    /** A table that cannot answer defers the recipient (Postfix: retry transport, 4.3.0), never routes it elsewhere. */
+    private Route routeOrDefer(dev.postern.mail.ReversePath sender, MailAddress recipient, String qid) {
+        try {
+            return router.route(sender, recipient);
+        } catch (dev.postern.maps.LookupException e) {
+            log.warning("trivial-rewrite", qid + ": " + e.getMessage());
+            return Route.resolverFailure(e);
+        }
     }
 
     /** Starts every job the scheduler allows now. */

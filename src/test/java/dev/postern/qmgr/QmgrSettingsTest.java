@@ -45,6 +45,7 @@ class QmgrSettingsTest {
         assertEquals(9, s.processLimit());
         assertEquals(50, s.messageActiveLimit());
         assertEquals(Duration.ofHours(1), s.lifetime(true));
+        assertEquals(Integer.MAX_VALUE, load("relay_destination_concurrency_limit = 0\n").concurrencyFor("relay"), "0: no limit");
     }
 
     @Test

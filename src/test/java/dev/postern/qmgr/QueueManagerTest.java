@@ -207,19 +207,6 @@ class QueueManagerTest {
     }
 
     @Test
-    void aRoutingFailureIsADeferral() throws Exception {
-        Router broken = new Router(new RouterSettings("", "smtp", "relay", List.of(), List.of()), sender -> {
-            throw new IllegalStateException("sender_dependent_relayhost_maps lookup failed");
-        });
-        try (QmgrHarness h = new QmgrHarness(dir, "", Map.of("smtp", new Recorder()), Clock.systemUTC(), broken)) {
-            String qid = h.submit("alice@sender.example", BODY, "bob@remote.example");
-            h.awaitLog(qid + ": to=<bob@remote\\.example>, relay=none, .*dsn=4\\.3\\.0, status=deferred \\(address resolver failure: "
-                    + "sender_dependent_relayhost_maps lookup failed\\)", Duration.ofSeconds(10));
-            awaitTrue(() -> h.files("deferred") == 1 && h.files("active") == 0, "deferred, not stuck");
-        }
-    }
-
-    @Test
     void destinationLimitsProcessLimitAndRoundRobin() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         Map<String, AtomicInteger> now = new ConcurrentHashMap<>();

@@ -152,6 +152,8 @@ public final class QueueManager implements AutoCloseable {
         QueuedMessage m;
         try {
             m = spool.read(file);
+        } catch (dev.postern.queue.CorruptQueueFileException e) {
+            return; // the spool has moved it to corrupt/ and logged the warning
         } catch (IOException e) {
             log.warning("qmgr", file.getFileName() + ": unreadable queue file moved to corrupt: " + e.getMessage());
             try {

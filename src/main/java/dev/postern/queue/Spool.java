@@ -1,12 +1,11 @@
 package dev.postern.queue;
 
-import dev.postern.mail.MessageContent;
+import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
 import dev.postern.util.AtomicFile;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -16,19 +15,48 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The durable spool under queue_directory: {@code incoming/}, {@code active/}, {@code deferred/},
- * {@code hold/}, {@code corrupt/}, {@code pid/}. Only this class touches queue files. A queue file
- * exists under its ID's name only once it is complete and durable (temp files start with '.');
- * a deferred file's mtime is its next attempt time, as in Postfix. No timing decisions here.
+ * {@code hold/}, {@code corrupt/}, {@code pid/}, {@code recycle/}, {@code request/},
+ * {@code trigger/}. Only this package touches queue files. A queue file exists under its ID's name
+ * only once it is complete and durable (temp files start with '.'); a deferred file's mtime is its
+ * next attempt time, as in Postfix. A file that fails its checks ({@link QueueFile}) is moved to
+ * corrupt/ with a warning and never delivered. No timing decisions here.
  */
 public final class Spool implements AutoCloseable {
     public enum Queue { INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT }
+
+    /** Where the spool reports what it did on its own (the daemon sends it to the mail log as qmgr). */
+    public interface Events {
+        void info(String text);
+
+        void warning(String text);
+
+        Events STDERR = new Events() {
+            @Override
+            public void info(String text) {
+                System.err.println("postern: " + text);
+            }
+
+            @Override
+            public void warning(String text) {
+                System.err.println("postern: warning: " + text);
+            }
+        };
+    }
+
+    /**
+     * Appended records beyond this many bytes are folded into a rewritten file at the next
+     * deferral, so a message retried for days does not grow without bound.
+     */
+    static final long RECORDS_COMPACT_AT = 32 * 1024;
 
     /**
      * How many files of delivered mail are kept in {@code recycle/} for new messages to reuse.
@@ -49,9 +77,16 @@ public final class Spool implements AutoCloseable {
     private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
     private final AtomicInteger recycledCount = new AtomicInteger();
     private final java.util.concurrent.ScheduledExecutorService recycler;
+    private final Events events;
+    private final OperatorRequests requests;
+    private final java.nio.file.FileStore store;
+    private volatile Thread triggerWatcher;
 
-    private Spool(Path root, java.time.Duration settleEvery) throws IOException {
+    private Spool(Path root, java.time.Duration settleEvery, Events events) throws IOException {
         this.root = root;
+        this.events = events;
+        this.requests = new OperatorRequests(root);
+        this.store = Files.getFileStore(root);
         this.recycleDir = root.resolve("recycle");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(recycleDir)) {
             for (Path f : ds) {
@@ -63,6 +98,7 @@ public final class Spool implements AutoCloseable {
                     continue;
                 }
                 if (recycledCount.get() < RECYCLE_LIMIT) {
+                    truncate(f); // a crash between a removal's move and its truncation
                     recycled.add(f);
                     recycledCount.incrementAndGet();
                 } else {
@@ -106,11 +142,26 @@ public final class Spool implements AutoCloseable {
 
     /** Creates the directories (mode 0700) if needed. Call {@link #recover()} before delivering. */
     public static Spool open(Path queueDirectory) throws IOException {
-        return open(queueDirectory, java.time.Duration.ofMillis(200));
+        return open(queueDirectory, Events.STDERR);
+    }
+
+    /** As {@link #open(Path)}, reporting quarantines, recovery and operator requests to {@code events}. */
+    public static Spool open(Path queueDirectory, Events events) throws IOException {
+        return open(queueDirectory, java.time.Duration.ofMillis(200), events);
+    }
+
+    static Spool open(Path queueDirectory, java.time.Duration settleEvery) throws IOException {
+        return open(queueDirectory, settleEvery, Events.STDERR);
     }
 
     /** {@code settleEvery}: how often removals are made durable and their files offered for reuse. */
-    static Spool open(Path queueDirectory, java.time.Duration settleEvery) throws IOException {
+    static Spool open(Path queueDirectory, java.time.Duration settleEvery, Events events) throws IOException {
+        createDirectories(queueDirectory);
+        return new Spool(queueDirectory, settleEvery, events);
+    }
+
+    /** The queue directories, owner-only (also when they existed), as Postfix. */
+    static void createDirectories(Path queueDirectory) throws IOException {
         List<Path> dirs = new ArrayList<>();
         for (Queue q : Queue.values()) {
             dirs.add(queueDirectory.resolve(q.name().toLowerCase()));
@@ -122,7 +173,7 @@ public final class Spool implements AutoCloseable {
             Files.createDirectories(d);
             ownerOnly(d, "rwx------");
         }
-        return new Spool(queueDirectory, settleEvery);
+        OperatorRequests.createDirectories(queueDirectory);
     }
 
     /** Sets POSIX permissions where the file system has them. */
@@ -177,22 +228,13 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * At start: active/ back to incoming/ (a delivery in progress when we stopped is retried) and
-     * temp files deleted (never acknowledged). Returns what was done, for the log.
+     * At start: files that cannot be queue files to corrupt/, active/ back to incoming/ (a delivery
+     * in progress when we stopped is retried), temp files deleted (never acknowledged), operator
+     * requests for messages no longer active applied. Returns what was done, for the log.
      */
     public List<String> recover() throws IOException {
-        List<String> notes = new ArrayList<>();
-        for (Path f : list(Queue.ACTIVE)) {
-            AtomicFile.moveDurably(f, dir(Queue.INCOMING).resolve(f.getFileName()));
-            notes.add(f.getFileName() + ": requeued from active");
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(Queue.INCOMING), ".tmp-*")) {
-            for (Path f : ds) {
-                Files.deleteIfExists(f);
-                notes.add(f.getFileName() + ": removed unfinished temp file");
-            }
-        }
-        return notes;
+        requests.drainTriggers(); // the scan that follows a start serves them
+        return new SpoolRecovery(this, requests).run();
     }
 
     /** Queue files (by ID name, oldest first). */
@@ -227,10 +269,92 @@ public final class Spool implements AutoCloseable {
         return target;
     }
 
-    /** Moves to deferred/ with the next attempt time as mtime. */
+    /**
+     * Moves a message from active/ to deferred/ with the next attempt time as mtime, unless an
+     * operator asked (while it was being delivered) to hold, delete or requeue it: then that is
+     * done instead. Returns where the file is now, or null when it was deleted.
+     */
     public Path defer(Path file, Instant nextAttempt) throws IOException {
+        String id = file.getFileName().toString();
+        var request = requests.claim(id);
+        if (request.isPresent()) {
+            return apply(file, request.get());
+        }
         Files.setLastModifiedTime(file, FileTime.from(nextAttempt));
         return move(file, Queue.DEFERRED);
+    }
+
+    /** Carries out an operator request on a message that has just left delivery (or on restart). */
+    Path apply(Path file, OperatorRequests.Verb verb) throws IOException {
+        String id = file.getFileName().toString();
+        switch (verb) {
+            case DELETE -> {
+                Files.delete(file);
+                AtomicFile.fsyncDirectory(file.getParent());
+                events.info(id + ": removed");
+                return null;
+            }
+            case HOLD -> {
+                events.info(id + ": placed on hold");
+                return move(file, Queue.HOLD);
+            }
+            default -> {
+                events.info(id + ": requeued");
+                return move(file, Queue.INCOMING);
+            }
+        }
+    }
+
+    /**
+     * Records, durably, that these recipients are done (delivered, or bounced and reported), so
+     * that a crash before the message leaves the queue never sends to them again. One append and
+     * one fdatasync; {@link #read} leaves them out of the recipients from then on. A version 1 file
+     * is first rewritten as version 2 (it has no room for records).
+     */
+    public void markDone(QueuedMessage m, Collection<MailAddress> done) throws IOException {
+        if (done.isEmpty()) {
+            return;
+        }
+        if (m.version() == 1) {
+            java.util.Set<String> gone = new java.util.HashSet<>();
+            done.forEach(r -> gone.add(r.toString()));
+            rewrite(m, m.envelope().recipients().stream().filter(r -> !gone.contains(r.toString())).toList(), m.records());
+            return;
+        }
+        append(m.file(), QueueRecords.done(done), true);
+    }
+
+    /**
+     * Records each deferred recipient's reason (shown by {@code postern queue}) and moves the
+     * message to deferred/ with {@code nextAttempt} as its mtime, or where a pending operator
+     * request says ({@link #defer}). What qmgr calls when a delivery attempt leaves recipients
+     * to retry. Returns where the file is now, or null when an operator had deleted it.
+     */
+    public Path recordDeferral(QueuedMessage m, Map<MailAddress, String> reasons, Instant nextAttempt) throws IOException {
+        if (m.version() == 1 || m.length() - m.recordsStart() > RECORDS_COMPACT_AT) {
+            Map<String, String> merged = new java.util.LinkedHashMap<>(m.records().reasons());
+            Map<String, Instant> times = new java.util.LinkedHashMap<>(m.records().reasonTimes());
+            Instant now = Instant.now();
+            reasons.forEach((r, why) -> {
+                merged.put(r.toString(), why);
+                times.put(r.toString(), now);
+            });
+            merged.keySet().retainAll(m.envelope().recipients().stream().map(MailAddress::toString).toList());
+            rewrite(m, m.envelope().recipients(), new QueueRecords.State(java.util.Set.of(), merged, times));
+        } else if (!reasons.isEmpty()) {
+            // No fdatasync: a reason lost in a crash is only a less informative listing.
+            append(m.file(), QueueRecords.reasons(reasons, Instant.now()), false);
+        }
+        return defer(m.file(), nextAttempt);
+    }
+
+    private static void append(Path file, byte[] records, boolean durable) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            QueueFile.writeFully(ch, ByteBuffer.wrap(records)); // one write: concurrent appends do not interleave
+            if (durable) {
+                ch.force(false);
+            }
+        }
     }
 
     public Instant nextAttempt(Path deferredFile) throws IOException {
@@ -249,6 +373,9 @@ public final class Spool implements AutoCloseable {
             Path target = recycleDir.resolve(file.getFileName());
             try {
                 Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+                // The delivered bytes go now, not when the file is reused: a recycled file holds
+                // no disk space and no old mail (the new message's blocks are allocated anew).
+                truncate(target);
                 settling.add(target); // reusable once settle() has made the move durable
                 return;
             } catch (IOException e) {
@@ -259,43 +386,40 @@ public final class Spool implements AutoCloseable {
         Files.deleteIfExists(file);
     }
 
-    /** Reads a queue file's envelope and gives access to its content. */
-    public QueuedMessage read(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            QueueEnvelope.Parsed p = QueueEnvelope.read(in);
-            long total = Files.size(file);
-            long offset = p.headerLength();
-            MessageContent content = new MessageContent() {
-                @Override
-                public InputStream open() throws IOException {
-                    InputStream s = Files.newInputStream(file);
-                    s.skipNBytes(offset);
-                    return s;
-                }
+    private static void truncate(Path f) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        } catch (IOException ignored) {
+            // still reusable: a reuse truncates to the new message's length
+        }
+    }
 
-                @Override
-                public long size() {
-                    return total - offset;
-                }
-            };
-            return new QueuedMessage(file, p.envelope(), content);
+    /**
+     * Reads and checks a queue file (its whole content, against the checksum) before a delivery.
+     * A file that fails is moved to corrupt/ with a warning, and this throws
+     * {@link CorruptQueueFileException}: the caller just forgets the message.
+     */
+    public QueuedMessage read(Path file) throws IOException {
+        try {
+            return QueueFile.read(file, true);
+        } catch (CorruptQueueFileException e) {
+            quarantine(file, e.getMessage());
+            throw e;
         }
     }
 
     /** Rewrites a queue file with fewer recipients (after a partial delivery), atomically and durably. */
     public void rewriteRecipients(QueuedMessage m, QueueEnvelope updated) throws IOException {
+        rewrite(m, updated.recipients(), m.records());
+    }
+
+    /** A new version 2 file with these recipients and records: temp, fdatasync, rename, fsync dir. */
+    private void rewrite(QueuedMessage m, List<MailAddress> recipients, QueueRecords.State records) throws IOException {
         Path tmp = m.file().resolveSibling(".rw-" + m.file().getFileName());
         try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-             InputStream in = m.content().open()) {
-            out.write(java.nio.ByteBuffer.wrap(updated.header()));
-            byte[] buf = new byte[65536];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(java.nio.ByteBuffer.wrap(buf, 0, n));
-            }
-            out.force(true);
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            QueueFile.write(out, m.envelope().withRecipients(recipients), m.content(), QueueRecords.reasons(records));
         }
         Files.move(tmp, m.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         AtomicFile.fsyncDirectory(m.file().getParent());
@@ -303,11 +427,63 @@ public final class Spool implements AutoCloseable {
 
     /** Moves an unreadable file aside, keeping it for the administrator. */
     public void quarantine(Path file) throws IOException {
-        move(file, Queue.CORRUPT);
+        quarantine(file, null);
+    }
+
+    /** Postfix qmgr's warning: {@code saving corrupt file "ID" from queue "active" to queue "corrupt"}. */
+    void quarantine(Path file, String why) throws IOException {
+        Path target = dir(Queue.CORRUPT).resolve(file.getFileName());
+        for (int n = 1; Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS); n++) {
+            target = dir(Queue.CORRUPT).resolve(file.getFileName() + "." + n); // never replace earlier evidence
+        }
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.fsyncDirectory(target.getParent());
+        AtomicFile.fsyncDirectory(file.getParent());
+        events.warning("saving corrupt file \"" + file.getFileName() + "\" from queue \"" + file.getParent().getFileName()
+                + "\" to queue \"corrupt\"" + (why == null ? "" : ": " + why));
+    }
+
+    /** Bytes free for Postern in the queue file system (statvfs: cheap enough for every MAIL). */
+    public long usableSpace() {
+        try {
+            return store.getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // unknown: let the write itself fail and say 451
+        }
+    }
+
+    /**
+     * Runs {@code wake} whenever a queue tool drops a file into trigger/ ({@code postern queue
+     * flush}, release, requeue): an inotify watch, so a flush takes effect at once.
+     */
+    public void watchTriggers(Runnable wake) throws IOException {
+        java.nio.file.WatchService ws = root.getFileSystem().newWatchService();
+        requests.triggerDirectory().register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+        Thread t = new Thread(() -> {
+            try (ws) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    java.nio.file.WatchKey key = ws.take();
+                    key.pollEvents();
+                    key.reset();
+                    if (requests.drainTriggers()) {
+                        wake.run();
+                    }
+                }
+            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException | IOException e) {
+                // closing
+            }
+        }, "spool-trigger");
+        t.setDaemon(true);
+        t.start();
+        triggerWatcher = t;
     }
 
     @Override
     public void close() {
+        Thread t = triggerWatcher;
+        if (t != null) {
+            t.interrupt();
+        }
         recycler.shutdownNow();
         committer.close();
     }

@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,7 +77,32 @@ public final class Server implements AutoCloseable {
         MailLog log = new MailLog(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
-        Spool spool = Spool.open(queueDir);
+        // master.pid is locked before the spool is touched: two daemons never recover one queue.
+        PidFile pid = new PidFile(queueDir);
+        Optional<PidFile.Holder> other = pid.lock();
+        if (other.isPresent()) {
+            throw new IOException("the mail system is already running (pid " + other.get().pid() + ")");
+        }
+        try {
+            return start(plan, c, log, queueDir, pid);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            pid.delete();
+            throw e;
+        }
+    }
+
+    private static Server start(Plan plan, Config c, MailLog log, Path queueDir, PidFile pid) throws ConfigException, IOException {
+        Spool spool = Spool.open(queueDir, new Spool.Events() {
+            @Override
+            public void info(String text) {
+                log.info("qmgr", text);
+            }
+
+            @Override
+            public void warning(String text) {
+                log.warning("qmgr", text);
+            }
+        });
         QueueManager[] qmgrRef = new QueueManager[1];
         Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
         SmtpDeliveryAgent smtp;
@@ -113,7 +139,7 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         qmgr.start();
-        PidFile pid = new PidFile(queueDir);
+        spool.watchTriggers(qmgr::wake); // postern queue flush/release/requeue
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
             log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"

@@ -132,6 +132,8 @@ public final class Params {
         p(m, "smtp_tls_session_cache_database", STRING, "", "Accepted for compatibility.");
         p(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Accepted for compatibility.");
         p(m, "tls_append_default_CA", BOOL, "no", "Accepted; Postern never adds the JDK's CAs.");
+        // Spool integrity and disk space (queue package, smtpd MAIL)
+        p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -17,7 +17,7 @@ import java.util.Locale;
  */
 final class QueueListing {
     private static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss", Locale.ENGLISH);
-    /** Postfix right-aligns a deferral reason within 80 columns (long ones start at column 0). */
+    /** Postfix right-aligns a deferral reason to column 79 (long ones start at column 0), checked against postqueue 3.7. */
     private static final int WIDTH = 79;
 
     private QueueListing() {}
@@ -28,7 +28,7 @@ final class QueueListing {
         if (messages.isEmpty()) {
             out.println("Mail queue is empty");
         } else {
-            out.printf("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "----Arrival Time----", "--Sender/Recipient------");
+            out.printf("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "---Arrival Time----", "--Sender/Recipient------");
             long bytes = 0;
             for (QueueControl.Entry e : messages) {
                 bytes += e.size();

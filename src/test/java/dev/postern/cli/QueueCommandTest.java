@@ -77,7 +77,7 @@ class QueueCommandTest {
                 .format(Instant.ofEpochSecond(1_764_600_000L).atZone(ZoneId.systemDefault()));
         long size = content.length;
         String reason = "connect to mx.example.net[192.0.2.1]:25: Connection refused";
-        String expected = String.format("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "----Arrival Time----", "--Sender/Recipient------")
+        String expected = String.format("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "---Arrival Time----", "--Sender/Recipient------")
                 + String.format("%-17s %8d %s %s%n", active.getFileName() + "*", size, arrival, "MAILER-DAEMON")
                 + " ".repeat(47) + "d@example.net\n\n"
                 + String.format("%-17s %8d %s %s%n", deferred.getFileName(), size, arrival, "a@example.org")

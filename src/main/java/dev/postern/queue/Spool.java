@@ -456,9 +456,16 @@ public final class Spool implements AutoCloseable {
      * Runs {@code wake} whenever a queue tool drops a file into trigger/ ({@code postern queue
      * flush}, release, requeue): an inotify watch, so a flush takes effect at once.
      */
-    public void watchTriggers(Runnable wake) throws IOException {
-        java.nio.file.WatchService ws = root.getFileSystem().newWatchService();
-        requests.triggerDirectory().register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+    public void watchTriggers(Runnable wake) {
+        java.nio.file.WatchService ws;
+        try {
+            ws = root.getFileSystem().newWatchService();
+            requests.triggerDirectory().register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+        } catch (IOException e) {
+            events.warning("cannot watch " + requests.triggerDirectory() + " (" + e.getMessage()
+                    + "): queue flush waits for the next queue scan");
+            return;
+        }
         Thread t = new Thread(() -> {
             try (ws) {
                 while (!Thread.currentThread().isInterrupted()) {

@@ -49,6 +49,7 @@ public final class Server implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService blocking;
     private final PidFile pidFile;
+    private Spool spool;
 
     private Server(Config config, MailLog log, List<Smtpd> listeners, QueueManager qmgr, EventLoopGroup acceptors,
                    EventLoopGroup workers, ExecutorService blocking, PidFile pidFile) {
@@ -145,7 +146,9 @@ public final class Server implements AutoCloseable {
             log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"
                     + s.localAddress().getPort());
         }
-        return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);
+        Server server = new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);
+        server.spool = spool;
+        return server;
     }
 
     private static OutputStream openMailLog(Config c, OutputStream fallback) throws IOException {
@@ -178,6 +181,9 @@ public final class Server implements AutoCloseable {
         listeners.forEach(Smtpd::stopAccepting);
         listeners.forEach(s -> s.close(5_000));
         qmgr.stop();
+        if (spool != null) {
+            spool.close(); // its commit, recycle and trigger threads; an inotify instance
+        }
         shutdownGroups(acceptors, workers, blocking);
         log.info("master", "terminating on signal 15");
         pidFile.delete();

@@ -2,7 +2,6 @@ package dev.postern.log;
 
 import dev.postern.mail.RecipientResult;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,22 +14,48 @@ import java.util.Locale;
 /**
  * The mail log: the only code that formats Postfix-style records, so pflogsumm and friends keep
  * working. Each line is {@code Mmm dd HH:MM:SS host postern/<service>[pid]: text}; the day is
- * space-padded as syslog does (pflogsumm's "-d today" expects that). Thread-safe; every line is
- * written with one write call and flushed.
+ * space-padded as syslog does (pflogsumm's "-d today" expects that). Thread-safe. Made with the
+ * constructor, each line is written and flushed by the caller; made with {@link #async}, as the
+ * daemon does, lines go through a dedicated writer so no event loop waits for the disk.
  */
-public final class MailLog {
+public final class MailLog implements AutoCloseable {
+    /** Lines the async writer holds before it counts drops (about 3 MB of typical lines). */
+    private static final int ASYNC_CAPACITY = 16_384;
+
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
 
-    private final OutputStream out;
+    private final LogWriter out;
     private final String hostname;
     private final String syslogName;
     private final long pid = ProcessHandle.current().pid();
     private final ZoneId zone = ZoneId.systemDefault();
 
+    /** Writes and flushes each line in the calling thread. */
     public MailLog(OutputStream out, String hostname, String syslogName) {
-        this.out = out;
+        this.out = LogWriter.direct(out);
         this.hostname = hostname;
         this.syslogName = syslogName;
+    }
+
+    private MailLog(String hostname, String syslogName, OutputStream out) {
+        this.hostname = hostname;
+        this.syslogName = syslogName;
+        this.out = LogWriter.async(out, ASYNC_CAPACITY, n -> format("master",
+                "warning: mail log: " + n + " lines dropped because the log could not be written fast enough"));
+    }
+
+    /**
+     * A log written by its own thread, flushed per batch; callers never block on it. Lines are
+     * dropped (and the drops counted in the log) only when the queue of unwritten lines is full.
+     */
+    public static MailLog async(OutputStream out, String hostname, String syslogName) {
+        return new MailLog(hostname, syslogName, out);
+    }
+
+    /** Writes what is pending and stops the writer. Lines logged afterwards are lost. */
+    @Override
+    public void close() {
+        out.close();
     }
 
     public void info(String service, String text) {
@@ -143,17 +168,11 @@ public final class MailLog {
     }
 
     private void line(String service, String text) {
-        String stamp = stamp();
-        String line = stamp + " " + hostname + " " + syslogName + "/" + service + "[" + pid + "]: " + text + "\n";
-        byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-        synchronized (this) {
-            try {
-                out.write(bytes);
-                out.flush();
-            } catch (IOException e) {
-                // The mail log must never take the mail system down; report once on stderr.
-                System.err.println("postern: cannot write mail log: " + e.getMessage());
-            }
-        }
+        out.write(format(service, text));
+    }
+
+    private byte[] format(String service, String text) {
+        String line = stamp() + " " + hostname + " " + syslogName + "/" + service + "[" + pid + "]: " + text + "\n";
+        return line.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -13,6 +13,14 @@
  * <h2>Parameters</h2>
  * maillog_file (empty: stdout of start-fg), syslog_name, myhostname.
  *
+ * <h2>Threading</h2>
+ * The daemon's log ({@code MailLog.async}) is written by one thread of its own: callers, Netty
+ * event loops included, only put the line in a bounded queue; the writer writes what has queued
+ * up in one buffered write and flushes once per batch, so a line reaches the file within
+ * milliseconds. If the disk cannot keep up and the queue fills, lines are dropped instead of
+ * stalling mail flow, and the next batch logs how many ({@code warning: mail log: N lines
+ * dropped ...}). One-shot commands and tests write synchronously.
+ *
  * <h2>Diagnostics</h2>
  * A failing log write is reported on stderr and never stops mail flow.
  */

@@ -16,6 +16,7 @@ import dev.postern.qmgr.RouterSettings;
 import dev.postern.queue.Spool;
 import dev.postern.smtp.SmtpClientSettings;
 import dev.postern.smtp.SmtpDeliveryAgent;
+import dev.postern.smtpd.SessionLimit;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
@@ -75,7 +76,7 @@ public final class Server implements AutoCloseable {
      */
     public static Server start(Plan plan, OutputStream mailLogOut) throws ConfigException, IOException {
         Config c = plan.config();
-        MailLog log = new MailLog(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
+        MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
         // master.pid is locked before the spool is touched: two daemons never recover one queue.
@@ -110,10 +111,13 @@ public final class Server implements AutoCloseable {
         try {
             smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
         } catch (TlsSetupException | IllegalArgumentException e) {
+            log.close();
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
-                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp), log, Clock.systemUTC());
+                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
+                        "error", dev.postern.error.ErrorDeliveryAgent.error(),
+                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), log, Clock.systemUTC());
         qmgrRef[0] = qmgr;
 
         EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
@@ -126,17 +130,20 @@ public final class Server implements AutoCloseable {
         List<Smtpd> listeners = new ArrayList<>();
         try {
             for (Plan.Listener l : plan.listeners()) {
+                SessionLimit limit = new SessionLimit(l.service().name(), l.processLimit(), log);
                 for (InetSocketAddress address : l.addresses()) {
-                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking));
+                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking, limit));
                 }
             }
         } catch (TlsSetupException e) {
             listeners.forEach(s -> s.close(0));
             shutdownGroups(acceptors, workers, blocking);
+            log.close();
             throw new ConfigException("main.cf", 0, e.getMessage(), "fix the TLS file settings");
         } catch (IOException | RuntimeException e) {
             listeners.forEach(s -> s.close(0));
             shutdownGroups(acceptors, workers, blocking);
+            log.close();
             throw e;
         }
         qmgr.start();
@@ -186,6 +193,7 @@ public final class Server implements AutoCloseable {
         }
         shutdownGroups(acceptors, workers, blocking);
         log.info("master", "terminating on signal 15");
+        log.close();
         pidFile.delete();
     }
 

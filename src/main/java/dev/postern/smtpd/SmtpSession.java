@@ -20,6 +20,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -188,7 +189,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state != State.CLOSED) {
             services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client
-                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+                    + ": " + FailureText.of(cause));
             state = State.CLOSED;
         }
         ctx.close();
@@ -196,6 +197,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslCloseCompletionEvent && state != State.CLOSED) {
+            // The client ended TLS (close_notify). Nothing after it is parsed: plaintext following a
+            // close_notify is not SMTP in this session, and Postfix's SSL_read sees end of input too.
+            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client);
+            state = State.CLOSED;
+            ctx.close();
+            return;
+        }
         if (evt instanceof IdleStateEvent && state != State.CLOSED) {
             services.log().info(settings.serviceName(), "timeout after " + where() + " from " + client);
             replyAndClose(Reply.of(421, "4.4.2", settings.myhostname() + " Error: timeout exceeded"));
@@ -409,7 +418,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             }
             if (!f.isSuccess()) {
                 services.log().info(settings.serviceName(), "SSL_accept error from " + client + ": "
-                        + (f.cause() == null ? "handshake failed" : f.cause().getMessage()));
+                        + (f.cause() == null ? "handshake failed" : FailureText.of(f.cause())));
                 lastCommand = afterStartTlsCommand ? "STARTTLS" : "CONNECT";
                 ctx.close();
                 return;

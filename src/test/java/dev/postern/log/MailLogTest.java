@@ -104,4 +104,65 @@ class MailLogTest {
                 + "status=bounced (host x.example[192.0.2.1] said: 550 5.1.1 no such user (in reply to RCPT TO command))\n"), text);
         assertTrue(text.contains("A3: to=<c@x.example>, relay=x.example[192.0.2.1]:25, conn_use=3, delay=0, "), text);
     }
+
+    @Test
+    void asyncLogKeepsOrderAndWritesEverythingByClose() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MailLog log = MailLog.async(out, "h", "postern");
+        for (int i = 0; i < 5000; i++) {
+            log.info("smtpd", "line " + i);
+        }
+        log.close();
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(5000, lines.length);
+        for (int i = 0; i < 5000; i++) {
+            assertTrue(lines[i].endsWith("]: line " + i), lines[i]);
+        }
+    }
+
+    /** A disk that stops: callers (event loops) go on at once, and what could not be kept is counted in the log. */
+    @Test
+    void asyncLogNeverBlocksTheCallerAndCountsDrops() throws Exception {
+        java.util.concurrent.CountDownLatch diskBack = new java.util.concurrent.CountDownLatch(1);
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        java.io.OutputStream stuck = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                try {
+                    diskBack.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (written) {
+                    written.write(b, off, len);
+                }
+            }
+        };
+        MailLog log = MailLog.async(stuck, "h", "postern");
+        int n = 100_000;
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            log.info("smtpd", "line " + i);
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < 5_000, "logging " + n + " lines with the disk stuck took " + ms + " ms");
+        diskBack.countDown();
+        log.close();
+        String text;
+        synchronized (written) {
+            text = written.toString(StandardCharsets.UTF_8);
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("warning: mail log: (\\d+) lines dropped because the log could not be written fast enough").matcher(text);
+        assertTrue(m.find(), "no drop count in the log");
+        long dropped = Long.parseLong(m.group(1));
+        long kept = text.lines().filter(l -> l.contains("]: line ")).count();
+        assertEquals(n, kept + dropped, "every line is either written or counted as dropped");
+        assertTrue(dropped > 0);
+    }
 }

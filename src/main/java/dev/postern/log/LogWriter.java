@@ -1,0 +1,157 @@
+package dev.postern.log;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * Where mail log lines go. {@link #direct} writes and flushes each line in the caller's thread
+ * (tests, one-shot commands). {@link #async} hands lines to a dedicated writer thread through a
+ * bounded queue, so an event loop that logs never waits for the disk: the writer takes whatever
+ * has queued up, writes it with one buffered write and flushes once per batch. When the queue is
+ * full (the disk cannot keep up) a line is dropped rather than blocking the caller; drops are
+ * counted and the count itself is logged, so nothing disappears silently.
+ */
+abstract class LogWriter implements AutoCloseable {
+    abstract void write(byte[] line);
+
+    /** Writes everything accepted so far, then stops. */
+    @Override
+    public abstract void close();
+
+    static LogWriter direct(OutputStream out) {
+        return new Direct(out);
+    }
+
+    /** {@code dropNotice} formats the warning line for n dropped lines. */
+    static LogWriter async(OutputStream out, int capacity, Function<Long, byte[]> dropNotice) {
+        return new Async(out, capacity, dropNotice);
+    }
+
+    private static void report(IOException e) {
+        // The mail log must never take the mail system down.
+        System.err.println("postern: cannot write mail log: " + e.getMessage());
+    }
+
+    private static final class Direct extends LogWriter {
+        private final OutputStream out;
+
+        Direct(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        synchronized void write(byte[] line) {
+            try {
+                out.write(line);
+                out.flush();
+            } catch (IOException e) {
+                report(e);
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                report(e);
+            }
+        }
+    }
+
+    private static final class Async extends LogWriter {
+        private static final byte[] STOP = new byte[0];
+        private static final int BATCH = 1024;
+
+        private final OutputStream out;
+        private final BlockingQueue<byte[]> queue;
+        private final Function<Long, byte[]> dropNotice;
+        private final AtomicLong dropped = new AtomicLong();
+        private final Thread thread;
+        private volatile boolean closed;
+
+        Async(OutputStream out, int capacity, Function<Long, byte[]> dropNotice) {
+            this.out = new BufferedOutputStream(out, 64 * 1024);
+            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.dropNotice = dropNotice;
+            this.thread = new Thread(this::run, "maillog");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        void write(byte[] line) {
+            if (closed || !queue.offer(line)) {
+                dropped.incrementAndGet();
+            }
+        }
+
+        private void run() {
+            List<byte[]> batch = new ArrayList<>(BATCH);
+            boolean stopping = false;
+            while (!stopping) {
+                try {
+                    byte[] first = queue.poll(1, TimeUnit.SECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                } catch (InterruptedException e) {
+                    stopping = true;
+                }
+                queue.drainTo(batch, BATCH);
+                try {
+                    for (byte[] line : batch) {
+                        if (line == STOP) {
+                            stopping = true;
+                        } else {
+                            out.write(line);
+                        }
+                    }
+                    long lost = dropped.getAndSet(0);
+                    if (lost > 0) {
+                        out.write(dropNotice.apply(lost));
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    report(e);
+                }
+                batch.clear();
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                queue.put(STOP);
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (!thread.isAlive()) { // lines that raced with close: written here, in order
+                List<byte[]> rest = new ArrayList<>();
+                queue.drainTo(rest);
+                try {
+                    for (byte[] line : rest) {
+                        out.write(line);
+                    }
+                    out.flush();
+                } catch (IOException e) {
+                    report(e);
+                }
+            }
+        }
+    }
+}

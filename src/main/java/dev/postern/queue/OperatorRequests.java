@@ -111,4 +111,33 @@ final class OperatorRequests {
         }
         return any;
     }
+
+    /** A thread that runs {@code wake} when a file appears in trigger/ (inotify); null when none can watch. */
+    Thread watch(Runnable wake, Spool.Events events) {
+        java.nio.file.WatchService ws;
+        try {
+            ws = triggers.getFileSystem().newWatchService();
+            triggers.register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+        } catch (IOException e) {
+            events.warning("cannot watch " + triggers + " (" + e.getMessage() + "): queue flush waits for the next queue scan");
+            return null;
+        }
+        Thread t = new Thread(() -> {
+            try (ws) {
+                while (!Thread.currentThread().isInterrupted()) {
+                    java.nio.file.WatchKey key = ws.take();
+                    key.pollEvents();
+                    key.reset();
+                    if (drainTriggers()) {
+                        wake.run();
+                    }
+                }
+            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException | IOException e) {
+                // closing
+            }
+        }, "spool-trigger");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
 }

@@ -158,7 +158,7 @@ public final class QueueControl {
     public Outcome release(List<String> ids) throws IOException {
         List<String> done = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (String id : expand(ids, Spool.Queue.HOLD)) {
+        for (String id : expand(ids, Spool.Queue.HOLD, List.of(Spool.Queue.HOLD))) {
             Path f = dir(Spool.Queue.HOLD).resolve(id);
             try {
                 Files.setLastModifiedTime(f, FileTime.from(Instant.now())); // the daemon never touches hold/
@@ -207,12 +207,13 @@ public final class QueueControl {
         return false;
     }
 
-    private List<String> expand(List<String> ids, Spool.Queue only) throws IOException {
+    /** ALL means every message the verb can apply to (hold ALL leaves held and corrupt files alone). */
+    private List<String> expand(List<String> ids, Spool.Queue only, List<Spool.Queue> applicable) throws IOException {
         if (!(ids.size() == 1 && ids.get(0).equals("ALL"))) {
             return ids;
         }
         List<String> all = new ArrayList<>();
-        for (Spool.Queue q : Spool.Queue.values()) {
+        for (Spool.Queue q : applicable) {
             if (only == null || only == q) {
                 names(q).forEach(f -> all.add(f.getFileName().toString()));
             }
@@ -224,7 +225,9 @@ public final class QueueControl {
         List<String> done = new ArrayList<>();
         List<String> pending = new ArrayList<>();
         List<String> missing = new ArrayList<>();
-        for (String id : expand(ids, only)) {
+        List<Spool.Queue> applicable = new ArrayList<>(sources(verb));
+        applicable.add(Spool.Queue.ACTIVE);
+        for (String id : expand(ids, only, applicable)) {
             if (id.contains("/") || id.startsWith(".")) {
                 missing.add(id);
                 continue;
@@ -263,12 +266,7 @@ public final class QueueControl {
 
     /** One atomic step from the first queue that has the file; false when none has it. */
     private boolean moveFromQueues(String id, Spool.Queue only, OperatorRequests.Verb verb) throws IOException {
-        List<Spool.Queue> from = switch (verb) {
-            case DELETE -> List.of(Spool.Queue.INCOMING, Spool.Queue.DEFERRED, Spool.Queue.HOLD, Spool.Queue.CORRUPT);
-            case HOLD -> List.of(Spool.Queue.INCOMING, Spool.Queue.DEFERRED);
-            case REQUEUE -> List.of(Spool.Queue.DEFERRED, Spool.Queue.HOLD, Spool.Queue.INCOMING);
-        };
-        for (Spool.Queue q : from) {
+        for (Spool.Queue q : sources(verb)) {
             if (only != null && only != q) {
                 continue;
             }
@@ -298,6 +296,15 @@ public final class QueueControl {
             }
         }
         return false;
+    }
+
+    /** The queues a verb moves files out of directly (active/ gets a request instead). */
+    private static List<Spool.Queue> sources(OperatorRequests.Verb verb) {
+        return switch (verb) {
+            case DELETE -> List.of(Spool.Queue.INCOMING, Spool.Queue.DEFERRED, Spool.Queue.HOLD, Spool.Queue.CORRUPT);
+            case HOLD -> List.of(Spool.Queue.INCOMING, Spool.Queue.DEFERRED);
+            case REQUEUE -> List.of(Spool.Queue.DEFERRED, Spool.Queue.HOLD, Spool.Queue.INCOMING);
+        };
     }
 
     private static void deleteTree(Path dir) throws IOException {

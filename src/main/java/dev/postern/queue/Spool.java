@@ -19,8 +19,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The durable spool under queue_directory: {@code incoming/}, {@code active/}, {@code deferred/},
@@ -58,25 +56,12 @@ public final class Spool implements AutoCloseable {
      */
     static final long RECORDS_COMPACT_AT = 32 * 1024;
 
-    /**
-     * How many files of delivered mail are kept in {@code recycle/} for new messages to reuse.
-     * Creating a file costs an inode allocation, which on ext4 (worst without a journal) scans
-     * past recently deleted inodes: at hundreds of messages per second that was an eighth of
-     * Postern's CPU (perf, bench/profile-postern.sh). Reusing the file of a delivered message
-     * costs two renames instead, and its data blocks are overwritten rather than freed and
-     * allocated again. Enough for the messages in flight; more are deleted.
-     */
-    static final int RECYCLE_LIMIT = 256;
+    /** See {@link RecycleBin#LIMIT}. */
+    static final int RECYCLE_LIMIT = RecycleBin.LIMIT;
 
     private final Path root;
-    private final Path recycleDir;
     private final GroupCommitter committer;
-    /** Ready for reuse: their move into recycle/ is durable. */
-    private final ConcurrentLinkedQueue<Path> recycled = new ConcurrentLinkedQueue<>();
-    /** Moved into recycle/ but not yet fsync'd there: must not be overwritten (see {@link #remove}). */
-    private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger recycledCount = new AtomicInteger();
-    private final java.util.concurrent.ScheduledExecutorService recycler;
+    private final RecycleBin recycle;
     private final Events events;
     private final OperatorRequests requests;
     private final java.nio.file.FileStore store;
@@ -87,57 +72,13 @@ public final class Spool implements AutoCloseable {
         this.events = events;
         this.requests = new OperatorRequests(root);
         this.store = Files.getFileStore(root);
-        this.recycleDir = root.resolve("recycle");
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(recycleDir)) {
-            for (Path f : ds) {
-                // A file still linked elsewhere (a crash between a reuse's renames, on a file system
-                // that made only one directory durable) is a live message: drop only this name.
-                Object links = Files.getAttribute(f, "unix:nlink");
-                if (links instanceof Integer n && n > 1) {
-                    Files.delete(f);
-                    continue;
-                }
-                if (recycledCount.get() < RECYCLE_LIMIT) {
-                    truncate(f); // a crash between a removal's move and its truncation
-                    recycled.add(f);
-                    recycledCount.incrementAndGet();
-                } else {
-                    Files.deleteIfExists(f);
-                }
-            }
-        }
         this.committer = new GroupCommitter(dir(Queue.INCOMING));
-        this.recycler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "spool-recycle");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = settleEvery.toMillis();
-        recycler.scheduleWithFixedDelay(this::settle, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        this.recycle = new RecycleBin(root.resolve("recycle"), dir(Queue.ACTIVE), settleEvery);
     }
 
-    /**
-     * Makes the latest removals durable, then offers their files for reuse. Overwriting a file
-     * whose move out of active/ might not be on disk yet could, after a crash, bring back the old
-     * name with a new message's bytes in it; one fsync of each directory per batch prevents that.
-     */
+    /** Makes the latest removals durable and offers their files for reuse (see {@link RecycleBin#settle}). */
     void settle() {
-        List<Path> batch = new ArrayList<>();
-        Path f;
-        while ((f = settling.poll()) != null) {
-            batch.add(f);
-        }
-        if (batch.isEmpty()) {
-            return;
-        }
-        try {
-            AtomicFile.fsyncDirectory(dir(Queue.ACTIVE));
-            AtomicFile.fsyncDirectory(recycleDir);
-            recycled.addAll(batch);
-        } catch (IOException e) {
-            // Not known to be durable: never reuse them (the next start lists recycle/ again).
-            recycledCount.addAndGet(-batch.size());
-        }
+        recycle.settle();
     }
 
     /** Creates the directories (mode 0700) if needed. Call {@link #recover()} before delivering. */
@@ -183,27 +124,9 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /**
-     * Renames a recycled file to {@code temp} for a new message to overwrite. False when none is
-     * left: the caller creates a new file. The old content is overwritten and the file truncated
-     * to the new length before it is published, so nothing of the old message survives in it.
-     */
+    /** Renames a recycled file to {@code temp} for a new message to overwrite; false when none is left. */
     boolean reuseRecycled(Path temp) {
-        Path f;
-        while ((f = recycled.poll()) != null) {
-            recycledCount.decrementAndGet();
-            try {
-                Files.move(f, temp, StandardCopyOption.ATOMIC_MOVE);
-                return true;
-            } catch (IOException e) {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // left for the next start, which lists recycle/ again
-                }
-            }
-        }
-        return false;
+        return recycle.reuse(temp);
     }
 
     public Path root() {
@@ -369,29 +292,7 @@ public final class Spool implements AutoCloseable {
      * delivered again (a duplicate, never a loss), and every delivery saves a blocking disk flush.
      */
     public void remove(Path file) throws IOException {
-        if (recycledCount.incrementAndGet() <= RECYCLE_LIMIT) {
-            Path target = recycleDir.resolve(file.getFileName());
-            try {
-                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-                // The delivered bytes go now, not when the file is reused: a recycled file holds
-                // no disk space and no old mail (the new message's blocks are allocated anew).
-                truncate(target);
-                settling.add(target); // reusable once settle() has made the move durable
-                return;
-            } catch (IOException e) {
-                // fall through to delete
-            }
-        }
-        recycledCount.decrementAndGet();
-        Files.deleteIfExists(file);
-    }
-
-    private static void truncate(Path f) {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            ch.truncate(0);
-        } catch (IOException ignored) {
-            // still reusable: a reuse truncates to the new message's length
-        }
+        recycle.take(file);
     }
 
     /**
@@ -457,32 +358,7 @@ public final class Spool implements AutoCloseable {
      * flush}, release, requeue): an inotify watch, so a flush takes effect at once.
      */
     public void watchTriggers(Runnable wake) {
-        java.nio.file.WatchService ws;
-        try {
-            ws = root.getFileSystem().newWatchService();
-            requests.triggerDirectory().register(ws, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
-        } catch (IOException e) {
-            events.warning("cannot watch " + requests.triggerDirectory() + " (" + e.getMessage()
-                    + "): queue flush waits for the next queue scan");
-            return;
-        }
-        Thread t = new Thread(() -> {
-            try (ws) {
-                while (!Thread.currentThread().isInterrupted()) {
-                    java.nio.file.WatchKey key = ws.take();
-                    key.pollEvents();
-                    key.reset();
-                    if (requests.drainTriggers()) {
-                        wake.run();
-                    }
-                }
-            } catch (InterruptedException | java.nio.file.ClosedWatchServiceException | IOException e) {
-                // closing
-            }
-        }, "spool-trigger");
-        t.setDaemon(true);
-        t.start();
-        triggerWatcher = t;
+        triggerWatcher = requests.watch(wake, events);
     }
 
     @Override
@@ -491,7 +367,7 @@ public final class Spool implements AutoCloseable {
         if (t != null) {
             t.interrupt();
         }
-        recycler.shutdownNow();
+        recycle.close();
         committer.close();
     }
 }

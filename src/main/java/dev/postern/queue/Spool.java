@@ -280,8 +280,13 @@ public final class Spool implements AutoCloseable {
         }
     }
 
+    /** A deferred file's next attempt; {@link Instant#MAX} when it is gone (a queue tool moved it meanwhile). */
     public Instant nextAttempt(Path deferredFile) throws IOException {
-        return Files.getLastModifiedTime(deferredFile).toInstant();
+        try {
+            return Files.getLastModifiedTime(deferredFile).toInstant();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Instant.MAX;
+        }
     }
 
     /**

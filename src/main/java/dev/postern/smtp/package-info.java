@@ -25,7 +25,7 @@
  * lists. dane, dane-only, unknown level words and unknown attributes are configuration errors at
  * {@code postern check} and start, naming the table's file and line ({@code SmtpDeliveryAgent.validate});
  * a table edited into such a value later defers with 4.7.5 "client TLS configuration problem" —
- * never a weaker level. {@code SmtpDeliveryAgent.explainTls} says which policy a next hop gets and
+ * never a weaker level. {@code TlsPolicy.explainTls} says which policy a next hop gets and
  * where it comes from, for {@code postern route}.
  *
  * <p>The capabilities learned before STARTTLS are discarded; bytes sent by the server behind its

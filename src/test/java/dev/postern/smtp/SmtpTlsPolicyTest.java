@@ -236,9 +236,9 @@ class SmtpTlsPolicyTest {
                     new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1, List.of(Maps.open("texthash:" + policy)),
                     List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ZERO, Duration.ZERO, 0);
             assertEquals("TLS: secure (smtp_tls_policy_maps texthash:" + policy + " key " + hop() + "), match=nexthop:dot-nexthop,"
-                    + " protocols=>=TLSv1.2, ciphers=medium", SmtpDeliveryAgent.explainTls(s, hop()));
+                    + " protocols=>=TLSv1.2, ciphers=medium", TlsPolicy.explainTls(s, hop()));
             assertEquals("TLS: may (smtp_tls_security_level), protocols=>=TLSv1.2, ciphers=medium",
-                    SmtpDeliveryAgent.explainTls(s, "[elsewhere.example]:25"));
+                    TlsPolicy.explainTls(s, "[elsewhere.example]:25"));
         }
     }
 }

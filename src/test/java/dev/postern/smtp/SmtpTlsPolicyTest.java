@@ -71,11 +71,13 @@ class SmtpTlsPolicyTest {
     }
 
     /** An agent whose only policy is the table line {@code [localhost]:port value}. */
+    private String mandatoryProtocols = ">=TLSv1.2";
+
     private SmtpDeliveryAgent agent(String policyValue, String digest) throws Exception {
         Files.writeString(policy, "# policy\n" + hop() + "\t" + policyValue + "\n");
         TlsDefaults defaults = new TlsDefaults(digest, List.of(), "medium", "medium", List.of(), List.of());
         return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                Duration.ofSeconds(10), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), mandatoryProtocols, 1,
                 List.of(Maps.open("texthash:" + policy)), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
                 Duration.ofSeconds(2), Duration.ofSeconds(300), 0, defaults, NextHopSettings.POSTFIX),
                 new MailLog(logBytes, "desktop", "postern"));
@@ -184,6 +186,17 @@ class SmtpTlsPolicyTest {
         assertInstanceOf(RecipientResult.Sent.class, r, r.toString());
         assertTrue(log().matches("(?s).*TLS connection established to localhost\\[127\\.0\\.0\\.1\\]:\\d+: TLSv1\\.2 with cipher "
                 + "ECDHE-[A-Z]+-CHACHA20-POLY1305 \\(256/256 bits\\).*"), log());
+    }
+
+    /** smtp_tls_mandatory_protocols applies from encrypt up, smtp_tls_protocols at may. */
+    @Test
+    void mandatoryProtocolsApplyAboveMay() throws Exception {
+        mandatoryProtocols = "TLSv1.2";
+        assertInstanceOf(RecipientResult.Sent.class, deliver("encrypt"));
+        assertTrue(log().contains(": TLSv1.2 with cipher "), log());
+        logBytes.reset();
+        assertInstanceOf(RecipientResult.Sent.class, deliver("may"));
+        assertTrue(log().contains(": TLSv1.3 with cipher "), log());
     }
 
     @Test

@@ -44,7 +44,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
         this.tls = TlsClient.create(settings.tls());
         this.group = NettyTransport.newGroup(1, "smtp");
-        this.connector = new NextHopConnector(settings, group);
+        this.connector = new NextHopConnector(settings, group, log);
     }
 
     @Override

@@ -151,6 +151,16 @@ public final class Params {
         p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level: names or parts of OpenSSL names (e.g. CHACHA20, AES128, SHA1).");
         p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS.");
         p(m, "postern_dns_servers", LIST, "", "DNS servers for MX and address lookups (192.0.2.53, [::1]:5353); empty: those of /etc/resolv.conf.");
+        // SMTP AUTH in the SMTP client (smtp.SaslClient)
+        p(m, "smtp_sasl_auth_enable", BOOL, "no", "Authenticate to next hops with SMTP AUTH (PLAIN, LOGIN) when smtp_sasl_password_maps has credentials for them.");
+        p(m, "smtp_sasl_password_maps", LIST, "", "File table (hash:/path, chmod 600) of username:password keyed by sender (with smtp_sender_dependent_authentication), server host name, then next hop as written ([host]:port).");
+        p(m, "smtp_sasl_mechanism_filter", LIST, "", "If non-empty, the server's AUTH mechanisms that may be used (names; !name excludes).");
+        p(m, "smtp_sasl_security_options", LIST, "noplaintext, noanonymous", "SASL security options without TLS; any word but noanonymous rules out PLAIN and LOGIN.");
+        p(m, "smtp_sasl_tls_security_options", LIST, "$smtp_sasl_security_options", "SASL security options over TLS (set noanonymous to allow PLAIN and LOGIN only over TLS).");
+        p(m, "smtp_sender_dependent_authentication", BOOL, "no", "Search smtp_sasl_password_maps by sender address first; connections are then reused only for the same sender.");
+        p(m, "smtp_sasl_auth_soft_bounce", BOOL, "yes", "Defer (4.x.x) instead of bounce when the server rejects the credentials with a 5xx reply.");
+        // Local submission (sendmail, maildrop, pickup)
+        p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
         ALL = Collections.unmodifiableMap(m);
     }
 

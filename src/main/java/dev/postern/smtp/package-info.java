@@ -25,7 +25,7 @@
  * lists. dane, dane-only, unknown level words and unknown attributes are configuration errors at
  * {@code postern check} and start, naming the table's file and line ({@code SmtpDeliveryAgent.validate});
  * a table edited into such a value later defers with 4.7.5 "client TLS configuration problem" —
- * never a weaker level. {@code SmtpDeliveryAgent.explainTls} says which policy a next hop gets and
+ * never a weaker level. {@code TlsPolicy.explainTls} says which policy a next hop gets and
  * where it comes from, for {@code postern route}.
  *
  * <p>The capabilities learned before STARTTLS are discarded; bytes sent by the server behind its
@@ -81,8 +81,8 @@
  * Postfix's wording: {@code connect to h[a]:p: Connection refused}, {@code host h[a] refused to talk
  * to me: 421 ...}, {@code Host or domain name not found. Name service error for name=d type=MX: Host
  * not found} (5.4.4; {@code , try again}: 4.4.3), {@code Domain d does not accept mail (nullMX)}
- * (5.1.10), {@code TLS is required, but was not offered by host h[a]} (4.7.4), {@code Cannot start
- * TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
+ * (5.1.10, RFC 7505's code for null MX; Postfix's smtp client says 5.1.0), {@code TLS is required,
+ * but was not offered by host h[a]} (4.7.4), {@code Cannot start TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
  * {@code server certificate verification failed for h[a]: reason}), {@code host h[a] said: ... (in
  * reply to RCPT TO command)}; 5xx replies bounce the recipient, everything else defers. With
  * smtp_tls_loglevel >= 1: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher

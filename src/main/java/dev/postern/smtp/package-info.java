@@ -43,7 +43,8 @@
  * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
  * and before MAIL FROM. The server's AUTH mechanisms (also the old {@code AUTH=} form) pass
  * smtp_sasl_mechanism_filter. smtp_sasl_password_maps is searched, every table per key, by the
- * sender ({@code user+ext@domain}, {@code user@domain}, {@code @domain}) when
+ * sender ({@code user+ext@domain}, {@code user@domain}, {@code user} for local domains,
+ * {@code @domain}: maps.AddressSearch's mail_addr_find() order) when
  * smtp_sender_dependent_authentication = yes, then the server's host name, then the next hop as
  * written ({@code [host]:port}); the value is {@code username:password}, split at the first colon.
  * No entry: the session goes on unauthenticated, like Postfix. An entry: PLAIN (initial response)
@@ -65,10 +66,11 @@
  * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
  * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
  * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce (and recipient_delimiter for
- * sender keys).
+ * sender keys; myorigin and mydestination for local-part keys).
  *
  * <h2>Standards</h2>
- * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING).
+ * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
+ * RFC 4954 (AUTH), RFC 4616 (PLAIN).
  *
  * <h2>Security</h2>
  * The SASL password is read only from smtp_sasl_password_maps, which must be a file table

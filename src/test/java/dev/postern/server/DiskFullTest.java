@@ -108,9 +108,17 @@ class DiskFullTest {
         assertEquals(FULL, refusal, "MAIL refused before the disk is full");
         assertTrue(sizeRefusedFirst, "SIZE=1000000 refused at MAIL while smaller mail still fitted");
         assertTrue(acked.size() >= 20, acked.size() + " messages before the queue was full");
-        String log = Files.readString(dir.resolve("maillog"));
-        assertTrue(log.contains("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: " + FULL + "; proto=ESMTP helo=<fill.test>"), log);
-        assertTrue(log.contains("warning: not enough free space in mail queue: "), log);
+        // The daemon's mail log is written by its own thread: wait for the lines, do not race them.
+        CrashLoopTest.awaitCondition(() -> {
+            String log;
+            try {
+                log = Files.readString(dir.resolve("maillog"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return log.contains("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: " + FULL + "; proto=ESMTP helo=<fill.test>")
+                    && log.contains("warning: not enough free space in mail queue: ");
+        }, Duration.ofSeconds(10), "the 452 reject line and the free-space warning in the mail log");
 
         try (RecordingSink sink = RecordingSink.start(nextHop)) {
             StringWriter out = new StringWriter();

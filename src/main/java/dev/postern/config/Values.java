@@ -43,6 +43,9 @@ final class Values {
                 Duration d;
                 try {
                     d = duration(p, value);
+                    if (d.isNegative()) {
+                        throw new ArithmeticException("overflow");
+                    }
                 } catch (IllegalArgumentException | ArithmeticException e) {
                     return new Problem(bad, "use a number with an optional unit s, m, h, d or w (default " + p.defaultValue()
                             + "; a bare number is in " + unitName(p.defaultUnit()) + ")");

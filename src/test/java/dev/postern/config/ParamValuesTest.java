@@ -123,6 +123,8 @@ class ParamValuesTest {
                 + " most 100d (a bare number is in seconds)", error("smtpd_tls_session_cache_timeout = 15w\n", ""));
         assertEquals("main.cf:1: bad value for maximal_queue_lifetime: \"5x\"; use a number with an optional unit s, m, h, d"
                 + " or w (default 5d; a bare number is in days)", error("maximal_queue_lifetime = 5x\n", ""));
+        assertEquals("main.cf:1: bad value for queue_run_delay: \"2000000000000000000w\"; use a number with an optional unit"
+                + " s, m, h, d or w (default 300s; a bare number is in seconds)", error("queue_run_delay = 2000000000000000000w\n", ""));
         assertEquals("main.cf:1: bad value for smtpd_timeout: \"-1\"; use a number with an optional unit s, m, h, d or w"
                 + " (default 300s; a bare number is in seconds)", error("smtpd_timeout = -1\n", ""));
     }

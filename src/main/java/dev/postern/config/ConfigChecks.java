@@ -82,8 +82,21 @@ final class ConfigChecks {
         if (unused != null) {
             warnings.add(s.origin() + ": " + unused);
         }
-        if (s.name().equals("smtpd_tls_security_level") && !value.matches("(?i)|none|may|encrypt|verify|secure|fingerprint|dane")) {
-            throw new ConfigException(s.file(), s.line(), "bad value for smtpd_tls_security_level: \"" + value + "\"",
+        if (s.name().equals("smtpd_tls_security_level")) {
+            checkSmtpdTlsLevel(s, value, warnings);
+        }
+    }
+
+    /**
+     * smtpd.c: none, may and encrypt; verify, secure and fingerprint are client-side levels that
+     * smtpd runs as encrypt, with Postfix's warning; anything else (dane, typos) is fatal, as in Postfix.
+     */
+    private static void checkSmtpdTlsLevel(Setting s, String value, List<String> warnings) throws ConfigException {
+        String level = value.toLowerCase(Locale.ROOT);
+        if (level.matches("verify|secure|fingerprint")) {
+            warnings.add(s.origin() + ": smtpd_tls_security_level: unsupported TLS level \"" + value + "\", using \"encrypt\"");
+        } else if (!level.matches("|none|may|encrypt")) {
+            throw new ConfigException(s.file(), s.line(), "Invalid TLS level \"" + value + "\" for smtpd_tls_security_level",
                     "use none, may or encrypt");
         }
     }

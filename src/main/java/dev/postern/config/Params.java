@@ -83,7 +83,7 @@ public final class Params {
         f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
         f(m, "disable_vrfy_command", BOOL, "yes", "yes", "VRFY is always answered 502 5.5.1 (Postfix's yes; its default is no): no has no effect.");
         // smtpd TLS
-        p(m, "smtpd_tls_security_level", STRING, "", "none, may or encrypt (verify/secure mean encrypt on the server side).");
+        p(m, "smtpd_tls_security_level", STRING, "", "none, may or encrypt; verify, secure and fingerprint run as encrypt, with a warning (as Postfix); other words are an error.");
         p(m, "smtpd_use_tls", BOOL, "no", "Obsolete: yes means smtpd_tls_security_level=may.");
         p(m, "smtpd_enforce_tls", BOOL, "no", "Obsolete: yes means smtpd_tls_security_level=encrypt.");
         p(m, "smtpd_tls_cert_file", STRING, "", "Server certificate chain (PEM).");

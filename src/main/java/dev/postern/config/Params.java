@@ -37,9 +37,9 @@ public final class Params {
         n(m, "myorigin", STRING, "$myhostname", "Domain appended to unqualified addresses (not yet: Postern does not rewrite addresses).");
         p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
         p(m, "mynetworks", LIST, "", "Trusted client networks (default: from mynetworks_style).");
-        p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class: how to compute mynetworks when unset.");
+        p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class: how to compute mynetworks when unset.").oneOf("host", "subnet", "class");
         p(m, "inet_interfaces", LIST, "all", "Addresses smtpd listens on: all, loopback-only, or a list.");
-        p(m, "inet_protocols", STRING, "all", "ipv4, ipv6 or all.");
+        p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
         p(m, "maillog_file", STRING, "", "Mail log file (empty: stdout of start-fg).");
         p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]).");
@@ -77,7 +77,7 @@ public final class Params {
         p(m, "smtpd_client_new_tls_session_rate_limit", INT, "0", "New (not resumed) TLS sessions per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.").min(0);
         p(m, "smtpd_client_event_limit_exceptions", LIST, "$mynetworks", "Clients exempt from the smtpd_client_*_limit counts and rates.");
         p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.").min(1);
-        p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).");
+        p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "reject", "no");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");
         f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
@@ -98,7 +98,7 @@ public final class Params {
         p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions; 0 turns resumption off (cache and tickets), as in Postfix.").range(0, MAX_LIFETIME);
         p(m, "smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt (Postfix syntax).");
         p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax).");
-        p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.");
+        p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.").oneOf("md5", "sha1", "sha256", "sha384", "sha512");
         p(m, "smtpd_tls_wrappermode", BOOL, "no", "Implicit TLS (port 465).");
         p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS session tickets (TLS 1.2 and 1.3) for resumption; no: TLS 1.2 resumes from the session cache only, TLS 1.3 does not resume (OpenSSL provider; the JDK provider ignores it).");
         // Queue
@@ -139,22 +139,22 @@ public final class Params {
 
     /** Implemented: read and honoured by the code (ParamStatusTest finds where). */
     private static Row p(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.IMPLEMENTED, null, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.IMPLEMENTED, null, null, null, null));
     }
 
     /** Accepted but not implemented: check and start warn when it is set. */
     private static Row n(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.NOT_IMPLEMENTED, null, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.NOT_IMPLEMENTED, null, null, null, null));
     }
 
     /** Postfix's purpose is met by Postern's design; the doc must say how. Never warned about. */
     private static Row b(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.BUILT_IN, null, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.BUILT_IN, null, null, null, null));
     }
 
     /** Postern always behaves as {@code only}; any other value is warned about. */
     private static Row f(Map<String, Param> m, String name, Param.Type type, String def, String only, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.FIXED, only, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.FIXED, only, null, null, null));
     }
 
     private static Row put(Map<String, Param> m, Param p) {
@@ -168,6 +168,12 @@ public final class Params {
     private record Row(Map<String, Param> m, String name) {
         Row min(long min) {
             return range(min, m.get(name).max());
+        }
+
+        /** The words Postfix accepts here (its name_code tables); anything else is an error at load. */
+        Row oneOf(String... words) {
+            m.put(name, m.get(name).withChoices(java.util.List.of(words)));
+            return this;
         }
 
         Row range(long min, Long max) {

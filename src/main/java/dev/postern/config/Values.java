@@ -3,6 +3,7 @@ package dev.postern.config;
 import dev.postern.util.Durations;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -53,8 +54,24 @@ final class Values {
                 return outOfRange(p, bad, d.getSeconds(), p.min(), p.max(), Values::formatSeconds);
             }
             default:
-                return null;
+                return choice(p, value, bad);
         }
+    }
+
+    /** A word outside the parameter's name table (a typo would otherwise pick some default in silence). */
+    private static Problem choice(Param p, String value, String bad) {
+        if (p.choices() == null) {
+            return null;
+        }
+        List<String> words = p.type() == Param.Type.LIST ? Lists.split(value) : List.of(value);
+        for (String w : words) {
+            // Exact words: not every reader lowercases (mynetworks_style "Host" would be read as subnet).
+            if (!p.choices().contains(w)) {
+                List<String> c = p.choices();
+                return new Problem(bad, "use " + String.join(", ", c.subList(0, c.size() - 1)) + " or " + c.get(c.size() - 1));
+            }
+        }
+        return null;
     }
 
     private static Problem outOfRange(Param p, String bad, long n, Long min, Long max, java.util.function.LongFunction<String> fmt) {
@@ -74,8 +91,11 @@ final class Values {
         return p.type() == Param.Type.TIME ? " (a bare number is in " + unitName(p.defaultUnit()) + ")" : "";
     }
 
-    /** The bounds for docs/parameters.md: "≥ 1s", "0s .. 100d", or "" when Postfix has none. */
+    /** The bounds for docs/parameters.md: "≥ 1s", "0s .. 100d", the words allowed, or "" when Postfix has none. */
     static String range(Param p) {
+        if (p.choices() != null) {
+            return String.join(", ", p.choices());
+        }
         if (p.min() == null && p.max() == null) {
             return "";
         }

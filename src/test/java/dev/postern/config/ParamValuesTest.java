@@ -153,6 +153,23 @@ class ParamValuesTest {
         assertEquals("main.cf:1: bad value for smtpd_tls_req_ccert: \"maybe\"; use yes or no", error("smtpd_tls_req_ccert = maybe\n", ""));
     }
 
+    /** Words outside Postfix's name tables are errors, not a quiet fallback to some default. */
+    @Test
+    void enumeratedValuesAreCheckedAtLoad() throws Exception {
+        assertEquals("main.cf:1: bad value for mynetworks_style: \"hots\"; use host, subnet or class",
+                error("mynetworks_style = hots\n", ""));
+        assertEquals("main.cf:1: bad value for smtpd_tls_fingerprint_digest: \"sha-256\"; use md5, sha1, sha256, sha384 or sha512",
+                error("smtpd_tls_fingerprint_digest = sha-256\n", ""));
+        assertEquals("main.cf:1: bad value for inet_protocols: \"ipv4, ipv5\"; use all, ipv4 or ipv6",
+                error("inet_protocols = ipv4, ipv5\n", ""));
+        assertEquals("main.cf:1: bad value for smtpd_forbid_bare_newline: \"note\"; use normalize, yes, reject or no",
+                error("smtpd_forbid_bare_newline = note\n", ""));
+        assertEquals("main.cf:1: bad value for mynetworks_style: \"Host\"; use host, subnet or class",
+                error("mynetworks_style = Host\n", ""));
+        Config c = load("inet_protocols = ipv4, ipv6\nmynetworks_style = host\nsmtpd_tls_fingerprint_digest = sha512\n", "");
+        assertEquals(List.of("ipv4", "ipv6"), c.list("inet_protocols"));
+    }
+
     @Test
     void badOverridesNameTheirMasterCfLine() {
         assertEquals("master.cf:2: bad value for smtpd_timeout: \"0\" is less than 1s; use a time of at least 1s"

@@ -92,6 +92,20 @@ class ConfCommandTest {
         assertEquals("md5\n", conf("-dxh", "smtpd_tls_fingerprint_digest").out());
     }
 
+    /** As postconf: the values of a configuration that check refuses can still be seen. */
+    @Test
+    void showsAConfigurationThatCheckRefuses() throws Exception {
+        write("smtpd_recipient_restrictions = permit\nsmtpd_timeout = soon\nmyhostname = $mydomain\nmydomain = $myhostname\n",
+                "587 inet n - n - - smtpd\n");
+        assertEquals(1, postern("-c", dir.toString(), "check").code());
+        Run n = conf("-n", "smtpd_timeout", "smtpd_recipient_restrictions");
+        assertEquals(0, n.code(), n.err());
+        assertEquals("smtpd_recipient_restrictions = permit\nsmtpd_timeout = soon\n", n.out());
+        Run cycle = conf("-x", "myhostname");
+        assertEquals(1, cycle.code());
+        assertTrue(cycle.err().startsWith("postern conf: fatal: parameter myhostname refers to itself"), cycle.err());
+    }
+
     /** postconf -n prints the same lines for a main.cf of Postfix parameters. */
     @Test
     void explicitValuesMatchPostconf() throws Exception {

@@ -32,7 +32,7 @@ final class ConfigChecks {
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
                 checkSetting(sc, new Setting(o.getKey(), o.getValue(), service.file(), service.line()), referenced, warnings);
                 Param p = Params.get(o.getKey());
-                if (p != null && p.status() != Param.Status.NOT_IMPLEMENTED && !Params.perService(p.name())) {
+                if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perService(p.name())) {
                     warnings.add(service.origin() + ": -o " + p.name() + "=" + o.getValue() + " has no effect: Postern reads "
                             + p.name() + " once for the whole server, from main.cf");
                 }

@@ -37,7 +37,7 @@ public final class Params {
         n(m, "myorigin", STRING, "$myhostname", "Domain appended to unqualified addresses (not yet: Postern does not rewrite addresses).");
         p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
         p(m, "mynetworks", LIST, "", "Trusted client networks (default: from mynetworks_style).");
-        p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class: how to compute mynetworks when unset.").oneOf("host", "subnet", "class");
+        p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class (Postern narrows class to subnet): how to compute mynetworks when unset.").oneOf("host", "subnet", "class");
         p(m, "inet_interfaces", LIST, "all", "Addresses smtpd listens on: all, loopback-only, or a list.");
         p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
@@ -128,7 +128,7 @@ public final class Params {
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
         n(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (not yet: smtp_tls_protocols applies at every level).");
-        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may.");
+        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols at every TLS level (Postfix: with may; see smtp_tls_mandatory_protocols).");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");

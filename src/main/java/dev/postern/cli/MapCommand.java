@@ -9,47 +9,77 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
- * {@code postern map}: like postmap. Checks a table's source (file:line errors, duplicate keys) or
- * queries it with -q. Postern reads tables from their source files and reloads them when they
- * change, so there is nothing to rebuild: "compiling" is checking.
+ * {@code postern map}: like postmap. Checks a table's source (file:line errors, duplicate keys),
+ * queries it with -q, lists it with -s. Postern reads tables from their source files and reloads
+ * them when they change, so there is nothing to rebuild: "compiling" is checking. For the same
+ * reason postmap's -f (no case folding) and -r (last duplicate wins) cannot be honoured: the
+ * server always folds keys and uses the first of duplicates, so they are refused with that
+ * explanation rather than silently ignored.
  */
-@Command(name = "map", description = "Check (like postmap) or query (-q) lookup tables: type:file, default type hash.")
+@Command(name = "map", description = "Check (like postmap), query (-q) or list (-s) lookup tables: type:file, default type hash.")
 final class MapCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
     @Option(names = "-q", paramLabel = "KEY", description = "look up KEY and print the value (exit 1 if not found)")
     String query;
+    @Option(names = "-s", description = "list every entry as 'key value', as the server sees them (first duplicate wins)")
+    boolean dump;
+    @Option(names = "-w", description = "do not warn about duplicate entries")
+    boolean noDuplicateWarnings;
+    @Option(names = "-f", description = "not supported: the server always folds keys to lower case")
+    boolean noFold;
+    @Option(names = "-r", description = "not supported: the server always uses the first of duplicate entries")
+    boolean replace;
+    @Option(names = "--bench", paramLabel = "N", description = "time N lookups of existing keys (1 thread) and print RESULT")
+    long bench;
     @Parameters(arity = "1..*", paramLabel = "TABLE")
     List<String> tables;
 
     @Override
     public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (noFold || replace) {
+            err.println("postern map: fatal: " + (noFold ? "-f" : "-r") + " is not supported: Postern reads the table's"
+                    + " source file at run time, where keys are always case-folded and the first of duplicate keys is"
+                    + " used (postmap's defaults); " + (noFold ? "write keys in lower case" : "remove the duplicates"));
+            return 2;
+        }
         int status = 0;
         for (String t : tables) {
             String tableSpec = t.contains(":") ? t : "hash:" + t;
             try {
-                if (query != null) {
+                if (bench > 0) {
+                    MapBenchmark.run(tableSpec, bench, out);
+                } else if (query != null) {
                     LookupTable table = Maps.open(tableSpec);
                     Optional<String> v = table.lookup(query);
                     if (v.isPresent()) {
-                        spec.commandLine().getOut().println(v.get());
-                        spec.commandLine().getOut().flush();
+                        out.println(v.get());
+                        out.flush();
                         return 0;
                     }
                     status = 1;
+                } else if (dump) {
+                    for (TableCheck.Entry e : TableCheck.dump(tableSpec)) {
+                        out.println(e.key() + " " + e.value());
+                    }
                 } else {
                     TableCheck.Result r = TableCheck.check(tableSpec);
-                    r.warnings().forEach(w -> spec.commandLine().getErr().println("postern map: warning: " + w));
-                    spec.commandLine().getOut().println("postern map: " + tableSpec + ": " + r.entries() + " entries, OK");
-                    spec.commandLine().getOut().flush();
+                    if (!noDuplicateWarnings) {
+                        r.warnings().forEach(w -> err.println("postern map: warning: " + w));
+                    }
+                    out.println("postern map: " + tableSpec + ": " + r.entries() + " entries, OK");
                 }
+                out.flush();
             } catch (IllegalArgumentException | LookupException e) {
-                spec.commandLine().getErr().println("postern map: fatal: " + e.getMessage());
+                err.println("postern map: fatal: " + e.getMessage());
                 return 2;
             }
         }

@@ -44,7 +44,7 @@ public final class Params {
         p(m, "maillog_file", STRING, "", "Mail log file (empty: stdout of start-fg).");
         p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]).");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
-        n(m, "parent_domain_matches_subdomains", LIST, "", "Tables where a domain key also matches its subdomains (not yet: use the explicit .domain form).");
+        p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
         p(m, "relay_domains", LIST, "${{$compatibility_level} < {2} ? {$mydestination} : {}}", "Domains this server relays to for anyone.");
         p(m, "relay_clientcerts", STRING, "", "Table of client certificate fingerprints allowed by permit_tls_clientcerts.");
@@ -76,6 +76,7 @@ public final class Params {
         p(m, "smtpd_client_recipient_rate_limit", INT, "0", "RCPT TO requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.").min(0);
         p(m, "smtpd_client_new_tls_session_rate_limit", INT, "0", "New (not resumed) TLS sessions per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.").min(0);
         p(m, "smtpd_client_event_limit_exceptions", LIST, "$mynetworks", "Clients exempt from the smtpd_client_*_limit counts and rates.");
+        p(m, "default_process_limit", INT, "100", "Default master.cf maxproc (a service's \"-\"): most smtpd sessions per service at once (more wait in the listen backlog), and most deliveries at once.").min(1);
         p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.").min(1);
         p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "reject", "no");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
@@ -112,8 +113,8 @@ public final class Params {
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
         p(m, "relay_transport", STRING, "relay", "Transport for mail to relay_domains.");
-        n(m, "transport_maps", LIST, "", "Recipient routing tables (not yet).");
-        n(m, "sender_dependent_relayhost_maps", LIST, "", "Sender-dependent relayhost tables (not yet).");
+        p(m, "transport_maps", LIST, "", "Tables mapping recipients to transport:nexthop (transport(5): user+ext@domain, user@domain, domain, .domain, *; error:text bounces, retry:text defers).");
+        p(m, "sender_dependent_relayhost_maps", LIST, "", "Tables mapping the envelope sender to a next hop that overrides relayhost (user+ext@domain, user@domain, @domain, then Postern's .parent keys; DUNNO = use relayhost).");
         p(m, "smtp_helo_name", STRING, "$myhostname", "Name sent in EHLO by the SMTP client.");
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.").min(0);
         p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.").min(1);
@@ -121,7 +122,7 @@ public final class Params {
         p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
         p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);
-        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, verify or secure for outgoing SMTP.");
+        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
@@ -134,6 +135,22 @@ public final class Params {
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");
         n(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Log next hops that offer STARTTLS when TLS is not on (not yet).");
         f(m, "tls_append_default_CA", BOOL, "no", "no", "Add the system's CAs to the *_CAfile ones: Postern never does; yes has no effect.");
+        // Routing and address-form table searches (qmgr Router, maps AddressSearch)
+        p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
+        p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
+        p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
+        // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
+        p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
+        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).");
+        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).");
+        p(m, "smtp_skip_5xx_greeting", BOOL, "yes", "Try the next MX host after a 5xx greeting (else the mail bounces).");
+        p(m, "smtp_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest of server certificate or public key fingerprints for the fingerprint level: md5, sha1, sha256, sha384 or sha512.");
+        p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");
+        p(m, "smtp_tls_ciphers", STRING, "medium", "Cipher grade with opportunistic TLS (may): high, medium, low or export (null is not available).");
+        p(m, "smtp_tls_mandatory_ciphers", STRING, "medium", "Cipher grade with mandatory TLS (encrypt and above).");
+        p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level: names or parts of OpenSSL names (e.g. CHACHA20, AES128, SHA1).");
+        p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS.");
+        p(m, "postern_dns_servers", LIST, "", "DNS servers for MX and address lookups (192.0.2.53, [::1]:5353); empty: those of /etc/resolv.conf.");
         ALL = Collections.unmodifiableMap(m);
     }
 
@@ -190,7 +207,8 @@ public final class Params {
      */
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
-            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "relay_clientcerts", "relay_domains", "smtputf8_enable");
+            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
+            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
     public static boolean perService(String name) {

@@ -12,7 +12,17 @@
  * ({@link dev.postern.maps.LookupTable#fixed()}): like Postfix, callers ask them about the entire
  * string only, never a domain or user@ part.
  *
+ * <p>{@link dev.postern.maps.TableList} is a parameter's list of tables (Postfix's maps_find():
+ * first table that knows the key; partial keys only to fixed-string tables; a failing table stops
+ * the search). {@link dev.postern.maps.AddressSearch} is the one place that decides which keys an
+ * address, host name or client address is looked up as, in Postfix's orders (mail_addr_find(),
+ * check_domain_access(), check_addr_access()): {@code user+ext@domain}, {@code user@domain}
+ * (recipient_delimiter), the local part when the domain is local, {@code @domain}, the domain and
+ * its parents ({@code .parent} keys, or bare parent names for features listed in
+ * parent_domain_matches_subdomains), {@code user@}; IP addresses and their prefixes. Its callers
+ * pick the steps: smtpd's access checks, qmgr's transport_maps and sender_dependent_relayhost_maps.
+ *
  * <h2>Not yet</h2>
- * A compiled on-disk index; address-form searches (user@domain, @domain, parent domains).
+ * A compiled on-disk index; quoted local parts (Postfix's external-form query first).
  */
 package dev.postern.maps;

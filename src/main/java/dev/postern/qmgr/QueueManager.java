@@ -168,7 +168,7 @@ public final class QueueManager implements AutoCloseable {
 
         Map<Route, List<MailAddress>> groups = new LinkedHashMap<>();
         for (MailAddress r : env.recipients()) {
-            groups.computeIfAbsent(router.route(env.sender(), r), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(routeOrDefer(env.sender(), r, qid), k -> new ArrayList<>()).add(r);
         }
         List<MailAddress> remaining = new ArrayList<>();
         for (Map.Entry<Route, List<MailAddress>> g : groups.entrySet()) {
@@ -190,6 +190,16 @@ public final class QueueManager implements AutoCloseable {
             }
         }
         finish(m, remaining);
+    }
+
+    /** A table that cannot answer defers the recipient (Postfix: retry transport, 4.3.0), never routes it elsewhere. */
+    private Route routeOrDefer(dev.postern.mail.ReversePath sender, MailAddress recipient, String qid) {
+        try {
+            return router.route(sender, recipient);
+        } catch (dev.postern.maps.LookupException e) {
+            log.warning("trivial-rewrite", qid + ": " + e.getMessage());
+            return Route.resolverFailure(e);
+        }
     }
 
     private List<RecipientResult> attempt(Route route, QueuedMessage m, List<MailAddress> rcpts, String qid) {

@@ -2,50 +2,191 @@ package dev.postern.qmgr;
 
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.ReversePath;
+import dev.postern.maps.AddressSearch;
+import dev.postern.maps.LookupException;
+import dev.postern.maps.TableList;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
- * trivial-rewrite's resolve step, for Postern's address classes. A local domain (mydestination)
- * resolves to the local class, which Postern cannot deliver yet. Otherwise, as Postfix does for
- * the relay class (relay_domains) and the default class: the transport is relay_transport or
- * default_transport, and the next hop is, in order, the transport's own ":nexthop", the
- * sender-dependent relayhost (a seam for the next version), relayhost, the recipient domain.
+ * trivial-rewrite's resolve step (Postfix resolve.c and transport.c), for Postern's address
+ * classes:
+ * <ol>
+ * <li>The class: a domain in mydestination is local (transport {@code local}); one in relay_domains
+ * uses relay_transport; any other default_transport.</li>
+ * <li>Off-host classes only: the next hop is the sender-dependent relayhost
+ * (sender_dependent_relayhost_maps searched with {@code user+ext@domain}, {@code user@domain},
+ * the local part when the domain is local, {@code @domain}; the null sender as
+ * empty_address_relayhost_maps_lookup_key; then, Postern's addition, {@code .parent} keys for
+ * senders in subdomains; {@code DUNNO} = none), else relayhost, else the recipient domain.</li>
+ * <li>A {@code :nexthop} in the class's transport parameter overrides that.</li>
+ * <li>transport_maps overrides both ({@code user+ext@domain}, {@code user@domain}, {@code domain},
+ * {@code .parent} or parent names per parent_domain_matches_subdomains, then {@code *}):
+ * {@code transport:nexthop} sets both; {@code transport:} sets the transport and resets the next
+ * hop to the recipient domain (for error and retry: "Address is undeliverable");
+ * {@code :nexthop} keeps the transport; {@code :} changes nothing.</li>
+ * </ol>
+ * A table that cannot answer throws {@link LookupException}: the caller defers the recipient
+ * ({@link Route#resolverFailure}), it is never routed by a lesser rule.
  */
 public final class Router {
+    /** A route and why: which tables and keys decided it, in human-readable lines. */
+    public record Decision(Route route, Optional<TableList.Match> transportMatch,
+                           Optional<TableList.Match> senderMatch, List<String> explanation) {
+        public Decision {
+            explanation = List.copyOf(explanation);
+        }
+    }
+
+    private static final String LOCAL = "local";
+
     private final RouterSettings settings;
-    private final Function<ReversePath, Optional<String>> senderRelayhost;
+    private final TableList transportMaps;
+    private final TableList senderMaps;
+    private final AddressSearch search;
+    private final boolean transportParentStyle;
+    private final boolean relayDomainsParentStyle;
 
+    /** @throws IllegalArgumentException naming the parameter and table for a table that cannot be opened */
     public Router(RouterSettings settings) {
-        this(settings, sender -> Optional.empty());
-    }
-
-    public Router(RouterSettings settings, Function<ReversePath, Optional<String>> senderRelayhost) {
         this.settings = settings;
-        this.senderRelayhost = senderRelayhost;
+        this.transportMaps = TableList.open("transport_maps", settings.transportMaps());
+        this.senderMaps = TableList.open("sender_dependent_relayhost_maps", settings.senderDependentRelayhostMaps());
+        String myorigin = settings.myorigin();
+        this.search = new AddressSearch(settings.recipientDelimiter(),
+                d -> d.equals(myorigin) || settings.mydestination().contains(d));
+        this.transportParentStyle = AddressSearch.parentMatchesSubdomains(settings.parentDomainMatchesSubdomains(),
+                "transport_maps");
+        this.relayDomainsParentStyle = AddressSearch.parentMatchesSubdomains(
+                settings.parentDomainMatchesSubdomains(), "relay_domains");
     }
 
-    public Route route(ReversePath sender, MailAddress recipient) {
+    public Route route(ReversePath sender, MailAddress recipient) throws LookupException {
+        return decide(sender, recipient).route();
+    }
+
+    public Decision decide(ReversePath sender, MailAddress recipient) throws LookupException {
+        List<String> why = new ArrayList<>();
         String domain = recipient.domainKey();
+        String channel;
+        String channelParam;
+        String nexthop;
+        Optional<TableList.Match> senderMatch = Optional.empty();
         if (settings.mydestination().contains(domain)) {
-            return new Route("local", domain, true);
-        }
-        boolean relayClass = settings.relayDomains().stream()
-                .anyMatch(d -> d.startsWith(".") ? domain.endsWith(d) : domain.equals(d));
-        String transportSpec = relayClass ? settings.relayTransport() : settings.defaultTransport();
-        int colon = transportSpec.indexOf(':');
-        String transport = colon < 0 ? transportSpec : transportSpec.substring(0, colon);
-        String nexthop = colon < 0 ? "" : transportSpec.substring(colon + 1);
-        if (nexthop.isEmpty()) {
-            nexthop = senderRelayhost.apply(sender).orElse("");
-        }
-        if (nexthop.isEmpty()) {
-            nexthop = settings.relayhost();
-        }
-        if (nexthop.isEmpty()) {
+            channel = LOCAL;
+            channelParam = "local class";
             nexthop = domain;
+            why.add("address class: local (" + domain + " is in mydestination)");
+        } else {
+            boolean relayClass = relayDomain(domain);
+            channelParam = relayClass ? "relay_transport" : "default_transport";
+            channel = relayClass ? settings.relayTransport() : settings.defaultTransport();
+            why.add(relayClass ? "address class: relay (" + domain + " is in relay_domains), " + channelParam + " = " + channel
+                    : "address class: default (" + domain + " is neither local nor in relay_domains), " + channelParam
+                    + " = " + channel);
+            senderMatch = senderRelayhost(sender, why);
+            String relay = senderMatch.map(m -> m.value().strip()).filter(v -> !v.equalsIgnoreCase("DUNNO")).orElse(null);
+            if (relay != null) {
+                nexthop = relay;
+            } else if (!settings.relayhost().isEmpty()) {
+                nexthop = settings.relayhost();
+                why.add("relayhost = " + nexthop);
+            } else {
+                nexthop = domain;
+                why.add("no relayhost: next hop is the recipient domain " + domain + " (MX lookup by the transport)");
+            }
         }
-        return new Route(transport, nexthop, false);
+        int colon = channel.indexOf(':');
+        if (colon >= 0) {
+            String dest = channel.substring(colon + 1);
+            channel = channel.substring(0, colon);
+            if (!dest.isEmpty()) {
+                nexthop = dest;
+                why.add(channelParam + " sets the next hop: " + dest);
+            }
+        }
+        if (channel.isEmpty()) {
+            throw new LookupException(channelParam, "parameter " + channelParam + ": null transport is not allowed", null);
+        }
+        Optional<TableList.Match> tm = transportLookup(recipient, why);
+        if (tm.isPresent()) {
+            String value = tm.get().value();
+            int c = value.indexOf(':');
+            String newChannel = c < 0 ? value : value.substring(0, c);
+            String newNexthop = c < 0 ? "" : value.substring(c + 1);
+            if (!newChannel.isEmpty()) {
+                channel = newChannel;
+                nexthop = !newNexthop.isEmpty() ? newNexthop
+                        : channel.equals("error") || channel.equals("retry") ? "Address is undeliverable" : domain;
+            } else if (!newNexthop.isEmpty()) {
+                nexthop = newNexthop;
+            }
+        }
+        Route route = new Route(channel, nexthop, channel.equals(LOCAL));
+        why.add("result: transport " + channel + (channel.equals("error") || channel.equals("retry")
+                ? ", reason " + nexthop : ", next hop " + nexthop));
+        return new Decision(route, tm, senderMatch, why);
+    }
+
+    /** relay_domains: {@code .d} matches subdomains; {@code d} itself, and subdomains too under the parent style. */
+    private boolean relayDomain(String domain) {
+        for (String d : settings.relayDomains()) {
+            if (d.startsWith(".") ? domain.endsWith(d)
+                    : domain.equals(d) || (relayDomainsParentStyle && domain.endsWith("." + d))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Optional<TableList.Match> senderRelayhost(ReversePath sender, List<String> why) throws LookupException {
+        if (senderMaps.isEmpty()) {
+            return Optional.empty();
+        }
+        String key = sender.isNull() ? settings.emptyAddressRelayhostMapsLookupKey() : sender.toString();
+        List<AddressSearch.Key> keys = search.keys(key, AddressSearch.DEFAULT);
+        Optional<TableList.Match> m = AddressSearch.first(senderMaps, keys);
+        List<AddressSearch.Key> parents = List.of();
+        if (m.isEmpty() && settings.senderParentDomainMatching() && !sender.isNull()) {
+            parents = AddressSearch.dotParentKeys(key);
+            m = AddressSearch.first(senderMaps, parents);
+        }
+        if (m.isPresent()) {
+            boolean dunno = m.get().value().strip().equalsIgnoreCase("DUNNO");
+            why.add(m.get() + (parents.isEmpty() ? "" : " (parent-domain key: the sender is in a subdomain)")
+                    + (dunno ? " (DUNNO: relayhost applies)" : " (overrides relayhost)"));
+        } else {
+            List<AddressSearch.Key> all = new ArrayList<>(keys);
+            all.addAll(parents);
+            why.add("sender_dependent_relayhost_maps: no match for <" + sender + ">; tried " + describe(all));
+        }
+        return m;
+    }
+
+    private Optional<TableList.Match> transportLookup(MailAddress recipient, List<String> why) throws LookupException {
+        if (transportMaps.isEmpty()) {
+            return Optional.empty();
+        }
+        List<AddressSearch.Key> keys = search.keys(recipient.toString(), AddressSearch.transport(transportParentStyle));
+        Optional<TableList.Match> m = AddressSearch.first(transportMaps, keys);
+        if (m.isEmpty()) {
+            m = transportMaps.find("*", false);
+        }
+        if (m.isPresent()) {
+            why.add(m.get() + " (overrides the above)");
+        } else {
+            why.add("transport_maps: no match for <" + recipient + ">; tried " + describe(keys) + ", *");
+        }
+        return m;
+    }
+
+    private static String describe(List<AddressSearch.Key> keys) {
+        List<String> out = new ArrayList<>();
+        for (AddressSearch.Key k : keys) {
+            out.add(k.text());
+        }
+        return String.join(", ", out);
     }
 }

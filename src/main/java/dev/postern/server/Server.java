@@ -16,6 +16,7 @@ import dev.postern.qmgr.RouterSettings;
 import dev.postern.queue.Spool;
 import dev.postern.smtp.SmtpClientSettings;
 import dev.postern.smtp.SmtpDeliveryAgent;
+import dev.postern.smtpd.SessionLimit;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
@@ -87,7 +88,9 @@ public final class Server implements AutoCloseable {
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
-                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp), log, Clock.systemUTC());
+                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
+                        "error", dev.postern.error.ErrorDeliveryAgent.error(),
+                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), log, Clock.systemUTC());
         qmgrRef[0] = qmgr;
 
         EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
@@ -100,8 +103,9 @@ public final class Server implements AutoCloseable {
         List<Smtpd> listeners = new ArrayList<>();
         try {
             for (Plan.Listener l : plan.listeners()) {
+                SessionLimit limit = new SessionLimit(l.service().name(), l.processLimit(), log);
                 for (InetSocketAddress address : l.addresses()) {
-                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking));
+                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking, limit));
                 }
             }
         } catch (TlsSetupException e) {

@@ -1,5 +1,6 @@
 package dev.postern.smtpd;
 
+import dev.postern.maps.AddressSearch;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
@@ -19,8 +20,13 @@ final class Policy {
     private final LookupTable relayClientcerts;
     private final Set<String> localDomains;
     private final List<String> relayDomains;
+    private final AddressSearch addressSearch;
+    private final boolean accessParentStyle;
 
-    private Policy(NetworkList mynetworks, LookupTable relayClientcerts, Set<String> localDomains, List<String> relayDomains) {
+    private Policy(NetworkList mynetworks, LookupTable relayClientcerts, Set<String> localDomains, List<String> relayDomains,
+                   AddressSearch addressSearch, boolean accessParentStyle) {
+        this.addressSearch = addressSearch;
+        this.accessParentStyle = accessParentStyle;
         this.mynetworks = mynetworks;
         this.relayClientcerts = relayClientcerts;
         this.localDomains = localDomains;
@@ -29,9 +35,23 @@ final class Policy {
 
     static Policy from(RestrictionSettings s) {
         LookupTable certs = s.relayClientcerts().isBlank() ? null : Maps.open(s.relayClientcerts().strip());
-        return new Policy(NetworkList.of(s.mynetworks(), s.mynetworksStyle()), certs,
-                s.mydestination().stream().map(d -> d.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet()),
-                s.relayDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList());
+        Set<String> local = s.mydestination().stream().map(d -> d.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+        String myorigin = s.myorigin().toLowerCase(Locale.ROOT);
+        return new Policy(NetworkList.of(s.mynetworks(), s.mynetworksStyle()), certs, local,
+                s.relayDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
+                new AddressSearch(s.recipientDelimiter(), d -> d.equals(myorigin) || local.contains(d)),
+                AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "smtpd_access_maps"));
+    }
+
+    /** How access tables are searched (recipient_delimiter). */
+    AddressSearch addressSearch() {
+        return addressSearch;
+    }
+
+    /** Is smtpd_access_maps listed in parent_domain_matches_subdomains ({@code example.com} also matches subdomains)? */
+    boolean accessParentStyle() {
+        return accessParentStyle;
     }
 
     boolean inMynetworks(CheckContext ctx) throws LookupException {

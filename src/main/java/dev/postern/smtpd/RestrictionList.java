@@ -1,9 +1,11 @@
 package dev.postern.smtpd;
 
 import dev.postern.mail.Reply;
+import dev.postern.maps.AddressSearch;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
+import dev.postern.maps.TableList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,74 +242,92 @@ final class RestrictionList {
         return ctx.clientName() + "[" + PeerNames.printable(ctx.clientAddress()) + "]";
     }
 
+    /**
+     * An access(5) check; which keys are tried, in which order, is {@link AddressSearch}'s (Postfix's
+     * check_namadr_access(), check_domain_access(), check_mail_access()): the client's host name
+     * and its parent domains, then its address and the address's prefixes; the HELO name and its
+     * parents; for sender and recipient the address, the address without its extension, the domain
+     * and its parents, {@code user@} (regexp/cidr tables: the entire address only); {@code <>} for
+     * the null sender. Parent domains are bare names ({@code example.com} matching subdomains)
+     * when smtpd_access_maps is in parent_domain_matches_subdomains (Postfix's default), else
+     * {@code .example.com} keys.
+     */
     private static Restriction accessCheck(String name, LookupTable table, Policy policy) {
+        TableList tables = TableList.of(name, List.of(table));
         return (ctx, st, listName, listClass) -> {
             String replyName;
             String replyClass;
-            List<String> keys;
             switch (name) {
                 case "check_client_access" -> {
-                    // check_namadr_access(): the host name first, then the address
                     replyName = namaddr(ctx);
                     replyClass = CLIENT_CLASS;
-                    keys = List.of(ctx.clientName(), PeerNames.printable(ctx.clientAddress()));
                 }
                 case "check_helo_access" -> {
                     replyName = ctx.helo();
                     replyClass = HELO_CLASS;
-                    keys = ctx.helo() == null ? List.of() : List.of(ctx.helo());
                 }
                 case "check_sender_access" -> {
                     replyName = ctx.sender();
                     replyClass = SENDER_CLASS;
-                    keys = ctx.sender() == null ? List.of() : addressKeys(ctx.sender());
                 }
                 case "check_recipient_access" -> {
                     replyName = ctx.recipient();
                     replyClass = RECIPIENT_CLASS;
-                    keys = ctx.recipient() == null ? List.of() : addressKeys(ctx.recipient());
                 }
                 default -> {
-                    // check_ccert_access(): default search order cert_fingerprint, pkey_fingerprint; named by the CN
                     replyName = ctx.peer().subjectCn();
                     replyClass = CCERT_CLASS;
-                    keys = ctx.tls() && ctx.peer().presented()
-                            ? List.of(ctx.peer().certFingerprint(), ctx.peer().pkeyFingerprint()) : List.of();
                 }
             }
-            if (!table.fixed() && (name.equals("check_sender_access") || name.equals("check_recipient_access"))
-                    && keys.size() > 1) {
-                keys = keys.subList(0, 1); // regexp/cidr: the entire address only, never domain or user@
+            Optional<TableList.Match> m;
+            try {
+                m = accessLookup(name, tables, ctx, policy);
+            } catch (LookupException e) {
+                LOG.warn("{}", e.getMessage());
+                return temporaryLookupFailure(st, replyName);
             }
-            for (String key : keys) {
-                if (key == null || key.isEmpty()) {
-                    continue;
-                }
-                Optional<String> v;
-                try {
-                    v = table.lookup(key);
-                } catch (LookupException e) {
-                    LOG.warn("{}", e.getMessage());
-                    return temporaryLookupFailure(st, replyName);
-                }
-                if (v.isPresent()) {
-                    return tableResult(st, ctx, table.spec(), v.get(), replyName, replyClass, policy);
-                }
+            if (m.isPresent()) {
+                return tableResult(st, ctx, table.spec(), m.get().value(), replyName, replyClass, policy);
             }
             return Verdict.DUNNO;
         };
     }
 
-    /** access(5) keys for an address: the address, the domain, then the local part with '@'; "<>" for the null sender. */
-    private static List<String> addressKeys(String address) {
-        if (address.isEmpty()) {
-            return List.of("<>");
+    private static Optional<TableList.Match> accessLookup(String name, TableList tables, CheckContext ctx, Policy policy)
+            throws LookupException {
+        boolean parentStyle = policy.accessParentStyle();
+        switch (name) {
+            case "check_client_access" -> {
+                // check_namadr_access(): the host name first, then the address
+                Optional<TableList.Match> m = ctx.clientName() == null ? Optional.empty()
+                        : AddressSearch.first(tables, AddressSearch.hostNameKeys(ctx.clientName(), parentStyle));
+                return m.isPresent() ? m
+                        : AddressSearch.first(tables,
+                        AddressSearch.hostAddressKeys(PeerNames.printable(ctx.clientAddress())));
+            }
+            case "check_helo_access" -> {
+                return ctx.helo() == null ? Optional.empty() : AddressSearch.first(tables,
+                        AddressSearch.hostNameKeys(ctx.helo(), parentStyle));
+            }
+            case "check_sender_access", "check_recipient_access" -> {
+                String address = name.equals("check_sender_access") ? ctx.sender() : ctx.recipient();
+                if (address == null) {
+                    return Optional.empty();
+                }
+                if (address.isEmpty()) {
+                    return tables.find("<>", false); // smtpd_null_access_lookup_key
+                }
+                return policy.addressSearch().find(tables, address, AddressSearch.access(parentStyle));
+            }
+            default -> {
+                // check_ccert_access(): default search order cert_fingerprint, pkey_fingerprint
+                if (!ctx.tls() || !ctx.peer().presented()) {
+                    return Optional.empty();
+                }
+                Optional<TableList.Match> m = tables.find(ctx.peer().certFingerprint(), false);
+                return m.isPresent() ? m : tables.find(ctx.peer().pkeyFingerprint(), false);
+            }
         }
-        int at = address.lastIndexOf('@');
-        if (at < 0) {
-            return List.of(address);
-        }
-        return List.of(address, address.substring(at + 1), address.substring(0, at + 1));
     }
 
     /**

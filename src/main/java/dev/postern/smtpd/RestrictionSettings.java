@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.config.Config;
+import dev.postern.maps.AddressSearch;
 
 import java.util.List;
 
@@ -12,7 +13,18 @@ public record RestrictionSettings(List<String> client, List<String> helo, List<S
                                   List<String> relay, List<String> recipient, List<String> data,
                                   List<String> mynetworks, String mynetworksStyle, List<String> mydestination,
                                   List<String> relayDomains, String relayClientcerts, String fingerprintDigest,
-                                  boolean relayBeforeRecipient) {
+                                  boolean relayBeforeRecipient, String recipientDelimiter,
+                                  List<String> parentDomainMatchesSubdomains, String myorigin) {
+
+    /** Without the address-search settings: no recipient_delimiter, Postfix's parent_domain_matches_subdomains. */
+    public RestrictionSettings(List<String> client, List<String> helo, List<String> sender, List<String> relay,
+                               List<String> recipient, List<String> data, List<String> mynetworks,
+                               String mynetworksStyle, List<String> mydestination, List<String> relayDomains,
+                               String relayClientcerts, String fingerprintDigest, boolean relayBeforeRecipient) {
+        this(client, helo, sender, relay, recipient, data, mynetworks, mynetworksStyle, mydestination, relayDomains,
+                relayClientcerts, fingerprintDigest, relayBeforeRecipient, "",
+                AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT, "");
+    }
 
     public static RestrictionSettings from(Config c) {
         return new RestrictionSettings(c.list("smtpd_client_restrictions"), c.list("smtpd_helo_restrictions"),
@@ -20,6 +32,7 @@ public record RestrictionSettings(List<String> client, List<String> helo, List<S
                 c.list("smtpd_recipient_restrictions"), c.list("smtpd_data_restrictions"),
                 c.isSet("mynetworks") ? c.list("mynetworks") : null, c.get("mynetworks_style"), c.list("mydestination"),
                 c.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"),
-                c.bool("smtpd_relay_before_recipient_restrictions"));
+                c.bool("smtpd_relay_before_recipient_restrictions"), c.get("recipient_delimiter"),
+                c.list("parent_domain_matches_subdomains"), c.get("myorigin"));
     }
 }

@@ -10,8 +10,12 @@
  * {@code smtpd_tls_req_ccert} the handshake always completes; an absent or untrusted certificate is
  * answered on the next command with {@code 421 4.7.1 <host> Error: ...} and the session ends, as
  * Postfix does. Recipients are checked with Postfix's restriction lists (smtpd_delay_reject=yes
- * order: client, helo, sender, relay, recipient); DATA streams into cleanup and the 250 is sent only
- * after the queue file is durable.
+ * order: client, helo, sender, relay, recipient); check_*_access tables are searched in Postfix's
+ * key orders ({@link dev.postern.maps.AddressSearch}: address forms, parent domains, client
+ * address prefixes); DATA streams into cleanup and the 250 is sent only after the queue file is
+ * durable. A service's sessions are limited by its master.cf maxproc ({@code -} =
+ * default_process_limit) as Postfix's process limit: at the limit the service stops accepting and
+ * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}).
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
@@ -19,7 +23,8 @@
  * smtpd_tls_ask_ccert, smtpd_tls_req_ccert, smtpd_tls_loglevel, smtpd_tls_received_header,
  * smtpd_tls_session_cache_timeout, smtpd_tls_protocols, smtpd_tls_mandatory_protocols,
  * smtpd_tls_fingerprint_digest, smtpd_*_restrictions, mynetworks, mynetworks_style, mydestination,
- * relay_domains, relay_clientcerts, message_size_limit, line_length_limit, smtpd_timeout,
+ * relay_domains, relay_clientcerts, recipient_delimiter and parent_domain_matches_subdomains (access
+ * tables), message_size_limit, line_length_limit, smtpd_timeout,
  * smtpd_starttls_timeout, smtpd_hard_error_limit, smtpd_soft_error_limit, smtpd_error_sleep_time,
  * smtpd_junk_command_limit, smtpd_recipient_limit, smtpd_client_connection_count_limit,
  * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable.
@@ -36,6 +41,7 @@
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
  * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, timeouts, lost
- * connections, too many errors.
+ * connections (the failure in words, never a Java class name), too many errors, and master's
+ * {@code service "x" (x) has reached its process limit "N"} warning (at most once per 1000 s).
  */
 package dev.postern.smtpd;

@@ -1,0 +1,99 @@
+package dev.postern.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code postern route}: the seed's client-side routing explained without sending. */
+class RouteCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    private void seedClientConfig() throws Exception {
+        Files.writeString(dir.resolve("sender_dependent_relayhost"), String.join("\n",
+                "# Regenerate using:",
+                "#   postmap hash:sender_dependent_relayhost < sender_dependent_relayhost",
+                "",
+                "# sender should be submitted to",
+                "@domain-a.example\t[submit.domain-a.example]:587",
+                ".domain-a.example\t[submit.domain-a.example]:587", ""));
+        Files.writeString(dir.resolve("transport"), "urgent@far.example  smtp:[direct.far.example]:25\n");
+        Files.writeString(dir.resolve("main.cf"), String.join("\n",
+                "# Smart-host via the ISP...",
+                "relayhost = [smtp.isp.example]",
+                "",
+                "# ...except for certain senders, who we relay through other boxes.",
+                "sender_dependent_relayhost_maps = hash:" + dir.resolve("sender_dependent_relayhost"),
+                "transport_maps = hash:" + dir.resolve("transport"),
+                "mynetworks = 127.0.0.0/8",
+                "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination",
+                "queue_directory = " + dir.resolve("queue"), ""));
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n");
+    }
+
+    @Test
+    void explainsTheSenderDependentRoute() throws Exception {
+        seedClientConfig();
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@domain-a.example", "--recipient", "friend@far.example");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("sender_dependent_relayhost_maps hash:" + dir.resolve("sender_dependent_relayhost")
+                + ": @domain-a.example -> [submit.domain-a.example]:587"), r.out());
+        assertTrue(r.out().contains("transport: smtp\n"), r.out());
+        assertTrue(r.out().contains("next hop: [submit.domain-a.example]:587 (no MX lookup)"), r.out());
+    }
+
+    @Test
+    void explainsTheSubdomainKeyTheRelayhostAndTransportMaps() throws Exception {
+        seedClientConfig();
+        Run sub = run("route", "-c", dir.toString(), "--sender", "<x@sub.domain-a.example>", "--recipient",
+                "friend@far.example");
+        assertTrue(sub.out().contains(": .domain-a.example -> [submit.domain-a.example]:587"), sub.out());
+        Run other = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "friend@far.example");
+        assertTrue(other.out().contains("sender_dependent_relayhost_maps: no match for <me@old.example>; tried "
+                + "me@old.example, @old.example, .example"), other.out());
+        assertTrue(other.out().contains("relayhost = [smtp.isp.example]"), other.out());
+        assertTrue(other.out().contains("next hop: [smtp.isp.example] (no MX lookup)"), other.out());
+        Run urgent = run("route", "-c", dir.toString(), "--sender", "me@domain-a.example", "--recipient",
+                "urgent@far.example");
+        assertTrue(urgent.out().contains("transport_maps hash:" + dir.resolve("transport")
+                + ": urgent@far.example -> smtp:[direct.far.example]:25"), urgent.out());
+        assertTrue(urgent.out().contains("next hop: [direct.far.example]:25"), urgent.out());
+    }
+
+    @Test
+    void aMissingTableIsExplainedAsADeferral() throws Exception {
+        seedClientConfig();
+        Files.delete(dir.resolve("transport"));
+        Run r = run("route", "-c", dir.toString(), "--sender", "", "--recipient", "friend@far.example");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("transport_maps lookup failure: hash:"), r.out());
+        assertTrue(r.out().contains("action: defer (4.3.0 address resolver failure (transport_maps lookup failure))"),
+                r.out());
+    }
+
+    @Test
+    void aBadAddressIsAUsageError() throws Exception {
+        seedClientConfig();
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@domain-a.example", "--recipient", "no-domain");
+        assertEquals(64, r.status());
+        assertEquals("postern route: bad recipient address \"no-domain\": address needs local-part@domain\n", r.err());
+        assertEquals("", r.out());
+    }
+}

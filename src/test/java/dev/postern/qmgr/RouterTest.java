@@ -1,0 +1,192 @@
+package dev.postern.qmgr;
+
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.ReversePath;
+import dev.postern.maps.AddressSearch;
+import dev.postern.maps.LookupException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Routing as Postfix's trivial-rewrite resolve.c and transport.c (postfix-3.12-20260821): address
+ * classes, sender_dependent_relayhost_maps over relayhost, a transport's own :nexthop,
+ * transport_maps over everything; Postern's .parent sender keys; lookup failures. Real hash tables.
+ */
+class RouterTest {
+    @TempDir
+    Path dir;
+
+    private String hash(String name, String... lines) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+        return "hash:" + p;
+    }
+
+    private static final class S {
+        String relayhost = "[isp.example]:25";
+        String defaultTransport = "smtp";
+        String relayTransport = "relay";
+        List<String> transportMaps = List.of();
+        List<String> senderMaps = List.of();
+        String delimiter = "";
+        List<String> parentList = AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT;
+        boolean senderParents = true;
+
+        Router router() {
+            return new Router(new RouterSettings(relayhost, defaultTransport, relayTransport,
+                    List.of("desktop.example", "localhost"), List.of("relayed.example"), transportMaps, senderMaps,
+                    delimiter, parentList, "<>", senderParents, "desktop.example"));
+        }
+    }
+
+    private static Route route(Router r, String sender, String rcpt) throws LookupException {
+        return r.route(ReversePath.parse(sender), MailAddress.parse(rcpt));
+    }
+
+    @Test
+    void addressClassesAsBefore() throws Exception {
+        S s = new S();
+        assertEquals(new Route("local", "desktop.example", true), route(s.router(), "a@b.example", "me@desktop.example"));
+        assertEquals(new Route("relay", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@relayed.example"));
+        assertEquals(new Route("relay", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@sub.relayed.example"),
+                "relay_domains is in parent_domain_matches_subdomains by default");
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@far.example"));
+        s.relayhost = "";
+        assertEquals(new Route("smtp", "far.example", false), route(s.router(), "a@b.example", "x@Far.Example"),
+                "no relayhost: the recipient domain (MX by the transport)");
+        s.defaultTransport = "smtp:[gateway.example]:2525";
+        assertEquals(new Route("smtp", "[gateway.example]:2525", false), route(s.router(), "a@b.example", "x@far.example"),
+                "the transport's own :nexthop");
+    }
+
+    @Test
+    void senderDependentRelayhostOverridesRelayhostInPostfixOrder() throws Exception {
+        S s = new S();
+        s.delimiter = "+";
+        s.senderMaps = List.of(hash("sdr",
+                "# sender should be submitted to",
+                "@domain-a.example   [submit.domain-a.example]:587",
+                "boss@domain-b.example   [boss-relay.example]:587",
+                "boss+list@domain-b.example   [list-relay.example]:587",
+                "@domain-c.example   DUNNO",
+                "<>   [bounce-relay.example]:25"));
+        Router r = s.router();
+        assertEquals("[submit.domain-a.example]:587", route(r, "me@domain-a.example", "x@far.example").nexthop());
+        assertEquals("[submit.domain-a.example]:587", route(r, "Me@DOMAIN-A.example", "x@far.example").nexthop(),
+                "case-folded as postmap does");
+        assertEquals("[boss-relay.example]:587", route(r, "boss+other@domain-b.example", "x@far.example").nexthop(),
+                "user@domain after user+ext@domain misses");
+        assertEquals("[list-relay.example]:587", route(r, "boss+list@domain-b.example", "x@far.example").nexthop());
+        assertEquals("[isp.example]:25", route(r, "other@domain-b.example", "x@far.example").nexthop(),
+                "no @domain-b entry: relayhost");
+        assertEquals("[isp.example]:25", route(r, "a@domain-c.example", "x@far.example").nexthop(), "DUNNO: relayhost");
+        assertEquals("[bounce-relay.example]:25", route(r, "", "x@far.example").nexthop(), "the null sender as <>");
+        assertEquals(new Route("local", "desktop.example", true), route(r, "me@domain-a.example", "u@desktop.example"),
+                "only off-host classes use sender relayhosts");
+        assertEquals("[submit.domain-a.example]:587", route(r, "me@domain-a.example", "x@relayed.example").nexthop(),
+                "the relay class uses them too");
+        s.defaultTransport = "smtp:[pinned.example]";
+        assertEquals("[pinned.example]", route(s.router(), "me@domain-a.example", "x@far.example").nexthop(),
+                "default_transport's :nexthop wins over the sender relayhost, as in resolve.c");
+    }
+
+    @Test
+    void parentDomainSenderKeysAfterThePostfixLookups() throws Exception {
+        S s = new S();
+        s.senderMaps = List.of(hash("sdr",
+                "@example.com   [apex-only]:587",
+                ".example.com   [every-subdomain]:587",
+                ".x.example.com   [x-subdomains]:587",
+                "someone@y.x.example.com   [someone]:587"));
+        Router r = s.router();
+        assertEquals("[apex-only]:587", route(r, "a@example.com", "r@far.example").nexthop(),
+                "@example.com is the domain itself");
+        assertEquals("[every-subdomain]:587", route(r, "a@x.example.com", "r@far.example").nexthop());
+        assertEquals("[x-subdomains]:587", route(r, "b@y.x.example.com", "r@far.example").nexthop(),
+                "most specific parent first");
+        assertEquals("[someone]:587", route(r, "someone@y.x.example.com", "r@far.example").nexthop(),
+                "Postfix's own lookups come first");
+        assertEquals("[isp.example]:25", route(r, "a@example.org", "r@far.example").nexthop());
+        Router.Decision d = r.decide(ReversePath.parse("b@y.x.example.com"), MailAddress.parse("r@far.example"));
+        assertEquals(".x.example.com", d.senderMatch().orElseThrow().key());
+        assertTrue(d.explanation().stream().anyMatch(l -> l.contains("sender_dependent_relayhost_maps hash:")
+                && l.contains(": .x.example.com -> [x-subdomains]:587")), d.explanation().toString());
+
+        s.senderParents = false;
+        assertEquals("[isp.example]:25", route(s.router(), "a@x.example.com", "r@far.example").nexthop(),
+                "postern_sender_parent_domain_matching = no: as Postfix, subdomains never match");
+    }
+
+    @Test
+    void transportMapsOverrideEverythingWithPostfixSemantics() throws Exception {
+        S s = new S();
+        s.transportMaps = List.of(hash("transport",
+                "pinned@far.example   smtp:[pinned-host]:2525",
+                "hop-only.example     :[hop-only-host]",
+                "transport-only.example   relay:",
+                "noop.example         :",
+                "gone.example         error:5.1.1 mailbox moved to gone.example",
+                "bare-error.example   error:",
+                "later.example        retry:4.4.1 try later",
+                ".sub.example         smtp:[sub-host]",
+                "desktop.example      smtp:[forwarded-local]"));
+        s.senderMaps = List.of(hash("sdr", "@domain-a.example   [submit.domain-a.example]:587"));
+        Router r = s.router();
+        assertEquals(new Route("smtp", "[pinned-host]:2525", false), route(r, "me@domain-a.example", "pinned@far.example"),
+                "transport_maps wins over the sender relayhost");
+        assertEquals(new Route("smtp", "[submit.domain-a.example]:587", false),
+                route(r, "me@domain-a.example", "other@far.example"), "no transport entry: the sender relayhost");
+        assertEquals(new Route("smtp", "[hop-only-host]", false), route(r, "a@b.example", "x@hop-only.example"),
+                ":nexthop keeps the class's transport");
+        assertEquals(new Route("relay", "transport-only.example", false), route(r, "a@b.example", "x@transport-only.example"),
+                "transport: resets the next hop to the recipient domain, over relayhost (transport(5))");
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(r, "a@b.example", "x@noop.example"),
+                "':' changes nothing");
+        assertEquals(new Route("error", "5.1.1 mailbox moved to gone.example", false),
+                route(r, "a@b.example", "x@gone.example"));
+        assertEquals(new Route("error", "Address is undeliverable", false), route(r, "a@b.example", "x@bare-error.example"));
+        assertEquals(new Route("retry", "4.4.1 try later", false), route(r, "a@b.example", "x@later.example"));
+        assertEquals(new Route("smtp", "[sub-host]", false), route(r, "a@b.example", "x@deep.sub.example"));
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(r, "a@b.example", "x@sub.example"),
+                ".sub.example is subdomains only (transport_maps is not in parent_domain_matches_subdomains)");
+        assertEquals(new Route("smtp", "[forwarded-local]", false), route(r, "a@b.example", "me@desktop.example"),
+                "transport_maps applies to the local class too");
+
+        s.transportMaps = List.of(hash("wild", "special.example  smtp:[special]", "*  relay:[everything-else]:25"));
+        assertEquals(new Route("relay", "[everything-else]:25", false), route(s.router(), "a@b.example", "x@far.example"));
+        assertEquals(new Route("smtp", "[special]", false), route(s.router(), "a@b.example", "x@special.example"));
+    }
+
+    @Test
+    void aTableThatCannotAnswerNeverRoutesElsewhere() throws Exception {
+        S s = new S();
+        s.senderMaps = List.of("hash:" + dir.resolve("missing-sdr"));
+        LookupException e = assertThrows(LookupException.class, () -> route(s.router(), "me@domain-a.example", "x@far.example"));
+        assertEquals("sender_dependent_relayhost_maps", e.parameter());
+        assertEquals(new Route("retry", "4.3.0 address resolver failure (sender_dependent_relayhost_maps lookup failure)",
+                false), Route.resolverFailure(e));
+        S t = new S();
+        t.transportMaps = List.of("hash:" + dir.resolve("missing-transport"));
+        assertEquals("transport_maps", assertThrows(LookupException.class,
+                () -> route(t.router(), "me@domain-a.example", "x@far.example")).parameter());
+        assertFalse(new S().router().decide(ReversePath.NULL, MailAddress.parse("x@far.example")).route().local());
+    }
+
+    @Test
+    void aBadTableSpecIsAStartupErrorNamingTheParameter() {
+        S s = new S();
+        s.transportMaps = List.of("nosuchtype:/x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::router);
+        assertTrue(e.getMessage().startsWith("transport_maps: unsupported table type \"nosuchtype\""), e.getMessage());
+    }
+}

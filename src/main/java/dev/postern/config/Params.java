@@ -34,7 +34,7 @@ public final class Params {
         p(m, "mail_version", STRING, "0.1", "Postern version (the jar's version when run from one), for $mail_version.");
         p(m, "myhostname", STRING, "", "This host's fully-qualified name (default: the system's name).");
         p(m, "mydomain", STRING, "", "This host's domain (default: $myhostname minus its first label).");
-        n(m, "myorigin", STRING, "$myhostname", "Domain appended to unqualified addresses (not yet: Postern does not rewrite addresses).");
+        p(m, "myorigin", STRING, "$myhostname", "This host's own mail domain: table searches try the user@ form for it, as for $mydestination (appending it to unqualified addresses is not implemented: Postern does not rewrite addresses).");
         p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
         p(m, "mynetworks", LIST, "", "Trusted client networks (default: from mynetworks_style).");
         p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class (Postern narrows class to subnet): how to compute mynetworks when unset.").oneOf("host", "subnet", "class");
@@ -128,8 +128,8 @@ public final class Params {
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
-        n(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (not yet: smtp_tls_protocols applies at every level).");
-        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols at every TLS level (Postfix: with may; see smtp_tls_mandatory_protocols).");
+        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (Postfix syntax; a policy's protocols= wins).");
+        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax; a policy's protocols= wins).");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");

@@ -90,6 +90,9 @@ class ConfCommandTest {
         assertEquals("maximal_queue_lifetime = 5d\n", conf("-d", "maximal_queue_lifetime").out());
         assertEquals("${{$compatibility_level} < {3.6} ? {md5} : {sha256}}\n", conf("-dh", "smtpd_tls_fingerprint_digest").out());
         assertEquals("md5\n", conf("-dxh", "smtpd_tls_fingerprint_digest").out());
+        Run noDirectory = postern("-c", dir.resolve("nonexistent").toString(), "conf", "-d", "smtpd_timeout");
+        assertEquals(0, noDirectory.code(), "like postconf -d, defaults need no configuration: " + noDirectory.err());
+        assertEquals("smtpd_timeout = 300s\n", noDirectory.out());
     }
 
     /** As postconf: the values of a configuration that check refuses can still be seen. */

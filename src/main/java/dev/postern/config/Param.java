@@ -1,5 +1,7 @@
 package dev.postern.config;
 
+import java.util.List;
+
 /**
  * One parameter: its Postfix name, value type, default (Postfix's raw text, which may reference
  * other parameters with $name), a one-line description, whether Postern honours it, and Postfix's
@@ -12,7 +14,7 @@ package dev.postern.config;
  * @param choices    the words a STRING value (or each LIST item) may be, as Postfix's name tables; null: any
  */
 public record Param(String name, Type type, String defaultValue, String doc, Status status, String onlyValue,
-                   Long min, Long max, java.util.List<String> choices) {
+                   Long min, Long max, List<String> choices) {
     public enum Type { STRING, BOOL, INT, TIME, SIZE, LIST }
 
     /** What a setting does. Every parameter has exactly one; check and start warn about the last two. */
@@ -41,8 +43,8 @@ public record Param(String name, Type type, String defaultValue, String doc, Sta
         return new Param(name, type, defaultValue, doc, status, onlyValue, newMin, newMax, choices);
     }
 
-    Param withChoices(java.util.List<String> words) {
-        return new Param(name, type, defaultValue, doc, status, onlyValue, min, max, java.util.List.copyOf(words));
+    Param withChoices(List<String> words) {
+        return new Param(name, type, defaultValue, doc, status, onlyValue, min, max, List.copyOf(words));
     }
 
     /**

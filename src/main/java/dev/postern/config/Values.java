@@ -5,6 +5,7 @@ import dev.postern.util.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongFunction;
 
 /**
  * Typed values as Postfix reads them (mail_conf_time.c, mail_conf_int.c, mail_conf_bool.c): a bare
@@ -74,7 +75,7 @@ final class Values {
         return null;
     }
 
-    private static Problem outOfRange(Param p, String bad, long n, Long min, Long max, java.util.function.LongFunction<String> fmt) {
+    private static Problem outOfRange(Param p, String bad, long n, Long min, Long max, LongFunction<String> fmt) {
         String limit = p.type() == Param.Type.TIME ? "a time" : "a number";
         if (min != null && n < min) {
             return new Problem(bad + " is less than " + fmt.apply(min), "use " + limit + " of at least " + fmt.apply(min)
@@ -87,7 +88,7 @@ final class Values {
         return null;
     }
 
-    private static String rangeHint(Param p, java.util.function.LongFunction<String> fmt) {
+    private static String rangeHint(Param p, LongFunction<String> fmt) {
         return p.type() == Param.Type.TIME ? " (a bare number is in " + unitName(p.defaultUnit()) + ")" : "";
     }
 
@@ -99,7 +100,7 @@ final class Values {
         if (p.min() == null && p.max() == null) {
             return "";
         }
-        java.util.function.LongFunction<String> fmt = p.type() == Param.Type.TIME ? Values::formatSeconds : Long::toString;
+        LongFunction<String> fmt = p.type() == Param.Type.TIME ? Values::formatSeconds : Long::toString;
         if (p.max() == null) {
             return "≥ " + fmt.apply(p.min());
         }

@@ -1,15 +1,19 @@
 package dev.postern.config;
 
 import dev.postern.cli.Main;
+import dev.postern.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -180,5 +184,22 @@ class ParamStatusTest {
         assertTrue(err.toString().contains("postern: warning: main.cf:3: parameter \"smtpd_tls_CApath\" is not implemented; it has no effect"),
                 err.toString());
         assertTrue(out.toString().contains("1 warning)"), out.toString());
+    }
+
+    /** start logs the same warning in the mail log, as Postfix's master logs its warnings. */
+    @Test
+    void startLogsTheWarning() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "smtpd_recipient_restrictions = reject_unauth_destination\n"
+                + "queue_directory = " + dir.resolve("queue") + "\n  # comment\nsmtpd_tls_CApath = /etc/ssl/certs\n");
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Server server = Server.start(Server.plan(dir), log)) {
+            String expected = "warning: main.cf:4: parameter \"smtpd_tls_CApath\" is not implemented; it has no effect";
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+            while (!log.toString(StandardCharsets.UTF_8).contains(expected) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+            }
+            assertTrue(log.toString(StandardCharsets.UTF_8).contains(expected), log.toString(StandardCharsets.UTF_8));
+        }
     }
 }

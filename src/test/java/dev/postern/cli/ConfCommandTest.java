@@ -146,8 +146,8 @@ class ConfCommandTest {
                 """, Files.readString(dir.resolve("main.cf")));
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("main.cf"))));
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("main.cf", "master.cf"), files.map(p -> p.getFileName().toString()).sorted().toList(),
-                    "no temp file left behind");
+            assertEquals(List.of(".main.cf.lock", "main.cf", "master.cf"), files.map(p -> p.getFileName().toString()).sorted()
+                    .toList(), "no temp file left behind");
         }
         assertEquals("[smtp.example]:587", ConfigLoader.load(dir).config().get("relayhost"));
     }
@@ -174,6 +174,30 @@ class ConfCommandTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(e.err().contains("unknown parameter \"zzz_param\""), e.err());
         assertEquals(Files.readString(pf.resolve("main.cf")), Files.readString(dir.resolve("main.cf")));
+    }
+
+    /** Concurrent edits are serialized: none is lost to a read-modify-write race. */
+    @Test
+    void concurrentEditsAreAllKept() throws Exception {
+        write("# start\n", "");
+        int n = 16;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Run>> runs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String name = "param_" + i;
+                runs.add(pool.submit(() -> conf("-e", name + "=" + name.length())));
+            }
+            for (java.util.concurrent.Future<Run> r : runs) {
+                assertEquals(0, r.get().code(), r.get().err());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String main = Files.readString(dir.resolve("main.cf"));
+        for (int i = 0; i < n; i++) {
+            assertTrue(main.contains("param_" + i + " = "), "param_" + i + " lost:\n" + main);
+        }
     }
 
     /** Where postconf -e glues an appended line to a last line without newline, postern ends that line first. */

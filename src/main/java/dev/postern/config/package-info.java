@@ -41,7 +41,8 @@
  *
  * <h2>Security</h2>
  * Reads the configuration directory only; writes main.cf only for {@code postern conf -e}, through
- * a temp file, fsync and rename, keeping the file's permissions.
+ * a temp file, fsync and rename, keeping the file's permissions, under a lock on
+ * {@code .main.cf.lock} in the same directory (created once, never removed).
  *
  * <h2>Diagnostics</h2>
  * {@link dev.postern.config.ConfigException}: {@code file:line: problem; fix}. Warnings are

@@ -141,8 +141,8 @@ public final class Params {
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
         p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
-        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).");
-        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).");
+        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).").min(0);
+        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).").min(0);
         p(m, "smtp_skip_5xx_greeting", BOOL, "yes", "Try the next MX host after a 5xx greeting (else the mail bounces).");
         p(m, "smtp_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest of server certificate or public key fingerprints for the fingerprint level: md5, sha1, sha256, sha384 or sha512.");
         p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");
@@ -173,7 +173,7 @@ public final class Params {
         p(m, "delay_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of delay notices (notify_classes delay).");
         p(m, "double_bounce_sender", STRING, "double-bounce", "Sender of postmaster notices; such a notice that cannot be delivered is discarded.");
         // Spool integrity and disk space (queue package, smtpd MAIL)
-        p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).");
+        p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).").min(0);
         ALL = Collections.unmodifiableMap(m);
     }
 

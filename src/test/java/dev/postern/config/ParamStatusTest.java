@@ -70,12 +70,23 @@ class ParamStatusTest {
         Set<String> viaDefaults = referencedByImplementedDefaults();
         List<String> unread = new ArrayList<>();
         for (Param p : Params.all().values()) {
-            if (p.status() == Param.Status.IMPLEMENTED && !code.contains("\"" + p.name() + "\"") && !viaDefaults.contains(p.name())) {
+            if (p.status() == Param.Status.IMPLEMENTED && !code.contains("\"" + p.name() + "\"") && !viaDefaults.contains(p.name())
+                    && !readPerTransport(code, p.name())) {
                 unread.add(p.name());
             }
         }
         assertEquals(List.of(), unread, "marked implemented (p) but read nowhere in src/main/java: mark them n(...) "
                 + "or make them work");
+    }
+
+    /** Postfix's per-transport parameters, read as {@code transport + "_destination_concurrency_limit"}. */
+    private static boolean readPerTransport(String code, String name) {
+        for (String transport : List.of("smtp", "relay", "lmtp", "local", "virtual", "error", "retry")) {
+            if (name.startsWith(transport + "_") && code.contains("\"" + name.substring(transport.length()) + "\"")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -119,7 +130,7 @@ class ParamStatusTest {
     @Test
     void everyUnimplementedParameterIsWarnedAboutWhenSetInMainCf() throws Exception {
         List<Param> unimplemented = withStatus(Param.Status.NOT_IMPLEMENTED);
-        assertTrue(unimplemented.size() >= 5, "the audit found several; the test must see them");
+        assertTrue(!unimplemented.isEmpty(), "the audit found some; the test must see them");
         StringBuilder main = new StringBuilder("# test\nsmtpd_recipient_restrictions = reject_unauth_destination\n");
         for (Param p : unimplemented) {
             main.append(p.name()).append(" = ").append(sample(p)).append('\n');

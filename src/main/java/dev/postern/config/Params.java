@@ -128,8 +128,8 @@ public final class Params {
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
-        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (Postfix syntax; a policy's protocols= wins).");
-        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax; a policy's protocols= wins).");
+        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (smtp_tls_protocols applies with may).");
+        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may.");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");

@@ -26,13 +26,15 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
     public static QmgrSettings from(Config c) {
         int dflt = c.integer("default_destination_concurrency_limit");
         Map<String, Integer> perTransport = new HashMap<>();
-        java.util.Set<String> names = new java.util.TreeSet<>(java.util.List.of("smtp", "relay"));
+        Map<String, String> names = new HashMap<>(Map.of("smtp", "smtp_destination_concurrency_limit",
+                "relay", "relay_destination_concurrency_limit"));
         for (MasterService s : c.services()) {
-            names.add(s.name());
+            names.putIfAbsent(s.name(), s.name() + "_destination_concurrency_limit");
         }
-        for (String t : names) {
-            // Unknown transports' parameters read as "" (not declared in Params): default then.
-            String v = c.get(t + "_destination_concurrency_limit");
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            String t = e.getKey();
+            // Other transports' parameters read as "" unless set (not declared in Params): default then.
+            String v = c.get(e.getValue());
             if (v.matches("\\d+") && Integer.parseInt(v) != dflt) {
                 perTransport.put(t, Integer.parseInt(v));
             }

@@ -11,6 +11,8 @@ import dev.postern.config.LoadedConfig;
 import dev.postern.config.MasterService;
 import dev.postern.log.MailLog;
 import dev.postern.mail.DeliveryAgent;
+import dev.postern.pickup.Pickup;
+import dev.postern.pickup.PickupSettings;
 import dev.postern.protocol.NettyTransport;
 import dev.postern.qmgr.QmgrSettings;
 import dev.postern.qmgr.QueueManager;
@@ -51,9 +53,11 @@ public final class Server implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService blocking;
     private final PidFile pidFile;
+    private final Pickup pickup;
 
     private Server(Config config, MailLog log, List<Smtpd> listeners, QueueManager qmgr, EventLoopGroup acceptors,
-                   EventLoopGroup workers, ExecutorService blocking, PidFile pidFile) {
+                   EventLoopGroup workers, ExecutorService blocking, PidFile pidFile, Pickup pickup) {
+        this.pickup = pickup;
         this.config = config;
         this.log = log;
         this.listeners = listeners;
@@ -123,13 +127,22 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         qmgr.start();
+        Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
+        try {
+            pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
+        } catch (IOException e) {
+            listeners.forEach(s -> s.close(0));
+            qmgr.stop();
+            shutdownGroups(acceptors, workers, blocking);
+            throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
+        }
         PidFile pid = new PidFile(queueDir);
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
             log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"
                     + s.localAddress().getPort());
         }
-        return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);
+        return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid, pickup);
     }
 
     private static OutputStream openMailLog(Config c, OutputStream fallback) throws IOException {
@@ -160,6 +173,7 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(Smtpd::stopAccepting);
+        pickup.close();
         listeners.forEach(s -> s.close(5_000));
         qmgr.stop();
         shutdownGroups(acceptors, workers, blocking);

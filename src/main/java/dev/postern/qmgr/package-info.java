@@ -11,8 +11,9 @@
  * transport_maps over all; a table that cannot answer sends the recipient to the retry transport,
  * 4.3.0 "address resolver failure", never elsewhere; any other routing error defers it, 4.3.0,
  * too). Recipients sharing a destination (transport + next hop) form one job. The
- * {@code Scheduler} starts jobs round robin over destinations, at most {@code <transport>_destination_concurrency_limit} (default
- * default_destination_concurrency_limit) per destination and default_process_limit in all.
+ * {@code Scheduler} starts jobs round robin over destinations, at most
+ * {@code <transport>_destination_concurrency_limit} (default default_destination_concurrency_limit)
+ * per destination and default_process_limit in all.
  *
  * <p>A delivery whose every recipient failed at the connection level (4.4.x: no connection, lost
  * connection, no name; or a refused greeting) is a site failure. Once no other delivery to that
@@ -24,8 +25,8 @@
  * <p>Whatever a delivery agent does (throws, returns nothing) every recipient gets one result; an
  * exception is a deferral, {@code 4.3.0 unknown mail transport error: ...}, with a warning. Sent
  * recipients are recorded in the queue file between destination groups (one method,
- * {@code Completion.recordDone}, an appended done record), so a crash never sends to them again. After the last group a
- * message leaves active/ one of three ways: all done, removed; some deferred, to deferred/ with
+ * {@code Completion.recordDone}, an appended done record), so a crash never sends to them again.
+ * After the last group a message leaves active/ one of three ways: all done, removed; some deferred, to deferred/ with
  * mtime = now + its age clamped to [minimal_backoff_time, maximal_backoff_time] (so the delay
  * doubles), but never later than its expiry; failed recipients, and deferred ones older than
  * maximal_queue_lifetime (bounce_queue_lifetime for the null sender; logged {@code from=<s>,
@@ -46,8 +47,8 @@
  * <h2>Not yet</h2>
  * Local delivery, sender_dependent_default_transport_maps, relocated_maps, virtual domains.
  * Postfix's concurrency feedback (slow start, cohorts) is reduced to the dead-destination rule
- * above. Whether a delay notice was
- * sent is kept in memory: after a restart a message may get a second one (never none).
+ * above. Whether a delay notice was sent is kept in memory: after a restart a message may get a
+ * second one (never none).
  *
  * <h2>Security</h2>
  * Does not talk to the outside world.

@@ -122,7 +122,7 @@ public final class Params {
         p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
         p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);
-        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, verify or secure for outgoing SMTP.");
+        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
@@ -139,6 +139,18 @@ public final class Params {
         p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
         p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
+        // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
+        p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
+        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).");
+        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).");
+        p(m, "smtp_skip_5xx_greeting", BOOL, "yes", "Try the next MX host after a 5xx greeting (else the mail bounces).");
+        p(m, "smtp_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest of server certificate or public key fingerprints for the fingerprint level: md5, sha1, sha256, sha384 or sha512.");
+        p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");
+        p(m, "smtp_tls_ciphers", STRING, "medium", "Cipher grade with opportunistic TLS (may): high, medium, low or export (null is not available).");
+        p(m, "smtp_tls_mandatory_ciphers", STRING, "medium", "Cipher grade with mandatory TLS (encrypt and above).");
+        p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level: names or parts of OpenSSL names (e.g. CHACHA20, AES128, SHA1).");
+        p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS.");
+        p(m, "postern_dns_servers", LIST, "", "DNS servers for MX and address lookups (192.0.2.53, [::1]:5353); empty: those of /etc/resolv.conf.");
         // Local submission (sendmail, maildrop, pickup)
         p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
         ALL = Collections.unmodifiableMap(m);

@@ -7,8 +7,7 @@ import dev.postern.config.MasterService;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
-import dev.postern.tls.TlsClient;
-import dev.postern.smtp.SmtpClientSettings;
+import dev.postern.smtp.SmtpDeliveryAgent;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -45,14 +44,8 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols")), processLimit(s, sc)));
         }
-        try {
-            TlsClient.create(SmtpClientSettings.from(c).tls());
-        } catch (TlsSetupException e) {
-            throw at(c, e.parameter() == null ? "smtp_tls_cert_file" : e.parameter(), null, "SMTP client: " + e.problem(),
-                    e.fix().isEmpty() ? "fix the smtp_tls_* settings" : e.fix());
-        } catch (IllegalArgumentException e) {
-            throw at(c, "smtp_tls_policy_maps", null, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
-        }
+        // The SMTP client: TLS files, levels (main.cf and each smtp_tls_policy_maps line), lookups.
+        SmtpDeliveryAgent.validate(c);
         try {
             new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c)); // opens transport_maps etc.
         } catch (IllegalArgumentException e) {

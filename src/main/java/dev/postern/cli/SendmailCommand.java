@@ -77,6 +77,10 @@ final class SendmailCommand implements Callable<Integer> {
         } catch (SendmailOptions.Failure f) {
             err("sendmail: fatal: " + f.getMessage());
             return f.code;
+        } catch (RuntimeException e) {
+            // A defect, not the caller's mistake: sendmail's callers expect a sysexits code.
+            err("sendmail: fatal: internal error: " + e);
+            return EX_SOFTWARE;
         }
     }
 

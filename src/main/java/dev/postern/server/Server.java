@@ -1,5 +1,7 @@
 package dev.postern.server;
 
+import dev.postern.bounce.Bounce;
+import dev.postern.bounce.BounceSettings;
 import dev.postern.cleanup.Cleanup;
 import dev.postern.cleanup.CleanupSettings;
 import dev.postern.config.Config;
@@ -91,10 +93,11 @@ public final class Server implements AutoCloseable {
             log.close();
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
+        Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
                 Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
                         "error", dev.postern.error.ErrorDeliveryAgent.error(),
-                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), log, Clock.systemUTC());
+                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
         qmgrRef[0] = qmgr;
 
         EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");

@@ -62,6 +62,22 @@ public final class TableList {
     }
 
     /**
+     * Tables that cannot answer now (a hash file that does not exist yet, ...), one line each, for
+     * {@code postern check} and start: mail that needs them is deferred until they can.
+     */
+    public List<String> unavailable() {
+        List<String> out = new ArrayList<>();
+        for (LookupTable t : tables) {
+            try {
+                t.lookup("postern-availability-check");
+            } catch (LookupException e) {
+                out.add(parameter + ": " + e.getMessage() + "; mail that needs this table is deferred until it can be read");
+            }
+        }
+        return out;
+    }
+
+    /**
      * maps_find(): the first table's answer for {@code key}; empty keys are never looked up.
      * @param partial true for a part of an address (fixed-string tables only)
      * @throws LookupException "parameter lookup failure: why" when a table cannot answer

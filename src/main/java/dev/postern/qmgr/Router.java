@@ -63,6 +63,13 @@ public final class Router {
                 settings.parentDomainMatchesSubdomains(), "relay_domains");
     }
 
+    /** Routing tables that cannot be read now: warnings for check and start (their mail would be deferred). */
+    public List<String> unavailableTables() {
+        List<String> out = new ArrayList<>(transportMaps.unavailable());
+        out.addAll(senderMaps.unavailable());
+        return out;
+    }
+
     public Route route(ReversePath sender, MailAddress recipient) throws LookupException {
         return decide(sender, recipient).route();
     }

@@ -51,8 +51,9 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         } catch (IllegalArgumentException e) {
             throw at(c, "smtp_tls_policy_maps", null, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
+        List<String> warnings = new ArrayList<>(loaded.warnings());
         try {
-            new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c)); // opens transport_maps etc.
+            warnings.addAll(new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c)).unavailableTables());
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
@@ -61,7 +62,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",
                     "add a line such as: 587 inet n - n - - smtpd");
         }
-        return new Plan(c, loaded.warnings(), List.copyOf(listeners));
+        return new Plan(c, List.copyOf(warnings), List.copyOf(listeners));
     }
 
     /**

@@ -96,6 +96,11 @@ public final class TableList {
             } catch (LookupException e) {
                 throw new LookupException(parameter, parameter + " lookup failure: " + e.getMessage(), e);
             }
+            if (v.isPresent() && v.get().isEmpty()) {
+                // maps_find(): "should return NO RESULT in case of NOT FOUND"; a configuration error
+                throw new LookupException(parameter, parameter + " lookup of " + key + " returns an empty string result ("
+                        + t.spec() + ")", null);
+            }
             if (v.isPresent()) {
                 return Optional.of(new Match(parameter, t.spec(), key, v.get()));
             }

@@ -70,6 +70,41 @@ public final class Router {
         return out;
     }
 
+    /**
+     * Transports named by default_transport, relay_transport and the entries of indexed
+     * transport_maps that no delivery agent serves: warnings for check and start (Postfix would
+     * defer such mail with "unknown mail transport"; a typo should not wait for the first message).
+     */
+    public List<String> unknownTransports(java.util.Set<String> known) {
+        List<String> out = new ArrayList<>();
+        for (String[] p : new String[][] {{"default_transport", settings.defaultTransport()},
+            {"relay_transport", settings.relayTransport()}}) {
+            String channel = p[1].indexOf(':') < 0 ? p[1] : p[1].substring(0, p[1].indexOf(':'));
+            if (!known.contains(channel)) {
+                out.add(p[0] + " = " + p[1] + ": unknown transport \"" + channel + "\"; known: " + String.join(", ",
+                        new java.util.TreeSet<>(known)));
+            }
+        }
+        for (dev.postern.maps.LookupTable t : transportMaps.tables()) {
+            List<dev.postern.maps.TableCheck.Entry> entries;
+            try {
+                entries = dev.postern.maps.TableCheck.dump(t.spec());
+            } catch (IllegalArgumentException e) {
+                continue; // not an indexed table, or unreadable (reported by unavailableTables)
+            }
+            for (dev.postern.maps.TableCheck.Entry e : entries) {
+                int c = e.value().indexOf(':');
+                String channel = c < 0 ? e.value() : e.value().substring(0, c);
+                if (!channel.isEmpty() && !known.contains(channel)) {
+                    out.add("transport_maps " + t.spec() + ": " + e.key() + " -> " + e.value() + ": unknown transport \""
+                            + channel + "\" (its mail would be deferred); known: "
+                            + String.join(", ", new java.util.TreeSet<>(known)));
+                }
+            }
+        }
+        return out;
+    }
+
     public Route route(ReversePath sender, MailAddress recipient) throws LookupException {
         return decide(sender, recipient).route();
     }

@@ -183,6 +183,19 @@ class RouterTest {
     }
 
     @Test
+    void unknownTransportsAreReportedBeforeAnyMailNeedsThem() throws Exception {
+        S s = new S();
+        s.transportMaps = List.of(hash("transport", "ok.example smtp:[h]", "typo.example smpt:[h]", "noop.example :[h]"));
+        s.relayTransport = "rleay";
+        List<String> w = s.router().unknownTransports(java.util.Set.of("smtp", "relay", "error", "retry", "local"));
+        assertEquals(2, w.size(), w.toString());
+        assertTrue(w.get(0).startsWith("relay_transport = rleay: unknown transport \"rleay\"; known: error, local, relay, retry, smtp"),
+                w.get(0));
+        assertTrue(w.get(1).endsWith(": typo.example -> smpt:[h]: unknown transport \"smpt\" (its mail would be deferred); "
+                + "known: error, local, relay, retry, smtp"), w.get(1));
+    }
+
+    @Test
     void aBadTableSpecIsAStartupErrorNamingTheParameter() {
         S s = new S();
         s.transportMaps = List.of("nosuchtype:/x");

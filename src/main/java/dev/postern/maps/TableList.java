@@ -45,6 +45,24 @@ public final class TableList {
         return new TableList(parameter, t);
     }
 
+    /**
+     * Like {@link #open(String, List)} for tables whose values are used verbatim (transport_maps,
+     * sender_dependent_relayhost_maps): a regexp rule with $n substitution is refused.
+     */
+    public static TableList openNoSubstitution(String parameter, List<String> specs) {
+        TableList t = open(parameter, specs);
+        for (LookupTable table : t.tables) {
+            if (table instanceof RegexpTable r) {
+                try {
+                    r.requireNoSubstitution(parameter);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(parameter + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return t;
+    }
+
     public static TableList of(String parameter, List<LookupTable> tables) {
         return new TableList(parameter, tables);
     }

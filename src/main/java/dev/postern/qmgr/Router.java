@@ -52,8 +52,9 @@ public final class Router {
     /** @throws IllegalArgumentException naming the parameter and table for a table that cannot be opened */
     public Router(RouterSettings settings) {
         this.settings = settings;
-        this.transportMaps = TableList.open("transport_maps", settings.transportMaps());
-        this.senderMaps = TableList.open("sender_dependent_relayhost_maps", settings.senderDependentRelayhostMaps());
+        this.transportMaps = TableList.openNoSubstitution("transport_maps", settings.transportMaps());
+        this.senderMaps = TableList.openNoSubstitution("sender_dependent_relayhost_maps",
+                settings.senderDependentRelayhostMaps());
         String myorigin = settings.myorigin();
         this.search = new AddressSearch(settings.recipientDelimiter(),
                 d -> d.equals(myorigin) || settings.mydestination().contains(d));

@@ -168,6 +168,18 @@ class RouterTest {
     }
 
     @Test
+    void regexpSenderMapsMatchTheWholeAddressOnly() throws Exception {
+        // the reference's workaround for subdomains in plain Postfix
+        Path re = dir.resolve("sdr.regexp");
+        java.nio.file.Files.writeString(re, "/@(.+\\.)?example\\.com$/ [relay.example.com]:587\n");
+        S s = new S();
+        s.senderMaps = List.of("regexp:" + re);
+        assertEquals("[relay.example.com]:587", route(s.router(), "a@b.c.example.com", "x@far.example").nexthop());
+        assertEquals("[relay.example.com]:587", route(s.router(), "a@example.com", "x@far.example").nexthop());
+        assertEquals("[isp.example]:25", route(s.router(), "a@example.org", "x@far.example").nexthop());
+    }
+
+    @Test
     void aTableThatCannotAnswerNeverRoutesElsewhere() throws Exception {
         S s = new S();
         s.senderMaps = List.of("hash:" + dir.resolve("missing-sdr"));
@@ -196,10 +208,18 @@ class RouterTest {
     }
 
     @Test
-    void aBadTableSpecIsAStartupErrorNamingTheParameter() {
+    void aBadTableSpecIsAStartupErrorNamingTheParameter() throws Exception {
         S s = new S();
         s.transportMaps = List.of("nosuchtype:/x");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::router);
         assertTrue(e.getMessage().startsWith("transport_maps: unsupported table type \"nosuchtype\""), e.getMessage());
+        Path re = dir.resolve("sdr.regexp");
+        java.nio.file.Files.writeString(re, "/@(.+\\.)?example\\.com$/ [relay.example.com]:587\n/^(.*)@x$/ [$1]:25\n");
+        S t = new S();
+        t.senderMaps = List.of("regexp:" + re);
+        e = assertThrows(IllegalArgumentException.class, t::router);
+        assertEquals("sender_dependent_relayhost_maps: regexp:" + re + ", line 2: regular expression substitution ($n) is "
+                + "not allowed in sender_dependent_relayhost_maps (Postfix skips this rule); write the value out in full",
+                e.getMessage());
     }
 }

@@ -27,6 +27,8 @@ smtpd_tls_received_header = yes
 myhostname = localhost
 mynetworks = 192.0.2.0/24
 smtpd_client_connection_count_limit = 0
+# As Postfix in compare-postfix.sh: room for the idle-session scenario (master.cf maxproc "-").
+default_process_limit = $(( ${IDLE:-1000} + 100 ))
 queue_directory = $W/postern/queue
 maillog_file = $W/postern/maillog
 relayhost = [127.0.0.1]:$SINK

@@ -10,12 +10,13 @@ import java.util.Map;
  * master.cf service's {@code -o} overrides on top. Immutable. Values are {@code $name}-expanded on
  * access. Typed getters throw {@link IllegalArgumentException} only for values that
  * {@link ConfigLoader} already validated, i.e. never in practice.
- *
- * SKELETON: the real implementation is written by the config package owner; signatures are the contract.
  */
 public interface Config {
     /** Expanded value, or the parameter's default when not set. Unknown names give "". */
     String get(String name);
+
+    /** The value as written (main.cf or -o), or the default, without $name expansion (postconf without -x). */
+    String raw(String name);
 
     boolean bool(String name);
 

@@ -9,9 +9,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What Postfix checks silently or not at all, checked loudly: value types, unknown parameter
- * names (with the closest known name), the mail relay safety rule, and TLS settings that cancel
- * each other out. Errors throw {@link ConfigException} naming file:line; the rest are warnings.
+ * What Postfix checks silently or not at all, checked loudly: value types and Postfix's bounds,
+ * unknown parameter names (with the closest known name), parameters set but not implemented, the
+ * mail relay safety rule, and TLS settings that cancel each other out. Errors throw
+ * {@link ConfigException} naming file:line; the rest are warnings.
  */
 final class ConfigChecks {
     private static final Set<String> RELAY_GUARDS = Set.of("reject_unauth_destination", "defer_unauth_destination",
@@ -25,10 +26,16 @@ final class ConfigChecks {
         for (Setting s : c.settings().values()) {
             checkSetting(c, s, referenced, warnings);
         }
+        checkBackoff(c);
         for (MasterService service : c.services()) {
             ParsedConfig sc = (ParsedConfig) c.forService(service);
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
                 checkSetting(sc, new Setting(o.getKey(), o.getValue(), service.file(), service.line()), referenced, warnings);
+                Param p = Params.get(o.getKey());
+                if (p != null && p.status() != Param.Status.NOT_IMPLEMENTED && !Params.perService(p.name())) {
+                    warnings.add(service.origin() + ": -o " + p.name() + "=" + o.getValue() + " has no effect: Postern reads "
+                            + p.name() + " once for the whole server, from main.cf");
+                }
             }
             if (service.command().equals("smtpd")) {
                 checkSmtpd(c, sc, service, warnings);
@@ -67,20 +74,39 @@ final class ConfigChecks {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(s.file(), s.line(), s.name() + ": " + e.getMessage(), "fix the $name references");
         }
-        String fix = switch (p.type()) {
-            case BOOL -> value.matches("(?i)yes|no|true|false") ? null : "use yes or no";
-            case INT -> value.matches("-?\\d+") ? null : "use a whole number";
-            case SIZE -> value.matches("\\d+") ? null : "use a number of bytes";
-            case TIME -> value.matches("\\d+[smhdw]?") ? null : "use a number with an optional unit s, m, h, d or w (e.g. 300s)";
-            default -> null;
-        };
-        if (fix != null) {
-            throw new ConfigException(s.file(), s.line(), "bad value for " + s.name() + ": \"" + value + "\"", fix);
+        Values.Problem problem = Values.check(p, value);
+        if (problem != null) {
+            throw new ConfigException(s.file(), s.line(), problem.problem(), problem.fix());
+        }
+        String unused = unhonoured(p, value);
+        if (unused != null) {
+            warnings.add(s.origin() + ": " + unused);
         }
         if (s.name().equals("smtpd_tls_security_level") && !value.matches("(?i)|none|may|encrypt|verify|secure|fingerprint|dane")) {
             throw new ConfigException(s.file(), s.line(), "bad value for smtpd_tls_security_level: \"" + value + "\"",
                     "use none, may or encrypt");
         }
+    }
+
+    /** Postfix's bound between two parameters: a retry cannot wait at least 2h and at most 1h. */
+    private static void checkBackoff(ParsedConfig c) throws ConfigException {
+        if (c.duration("minimal_backoff_time").compareTo(c.duration("maximal_backoff_time")) > 0) {
+            Setting at = c.settings().getOrDefault("minimal_backoff_time", c.settings().get("maximal_backoff_time"));
+            throw new ConfigException(at.file(), at.line(), "minimal_backoff_time = " + c.get("minimal_backoff_time")
+                    + " (" + c.origin("minimal_backoff_time") + ") is more than maximal_backoff_time = "
+                    + c.get("maximal_backoff_time") + " (" + c.origin("maximal_backoff_time") + ")",
+                    "make maximal_backoff_time at least minimal_backoff_time");
+        }
+    }
+
+    /** The warning for a setting Postern accepts but does not honour, or null. */
+    static String unhonoured(Param p, String value) {
+        return switch (p.status()) {
+            case NOT_IMPLEMENTED -> "parameter \"" + p.name() + "\" is not implemented; it has no effect";
+            case FIXED -> Values.sameAs(p, value, p.onlyValue()) ? null : "parameter \"" + p.name() + "\" = \"" + value
+                    + "\" is not implemented; it has no effect (Postern always works as " + p.name() + " = " + p.onlyValue() + ")";
+            default -> null;
+        };
     }
 
     private static void checkSmtpd(ParsedConfig main, ParsedConfig sc, MasterService service, List<String> warnings)

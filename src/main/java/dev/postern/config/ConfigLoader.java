@@ -50,4 +50,25 @@ public final class ConfigLoader {
         Map<String, Setting> settings = Files.isRegularFile(mainCf) ? MainCfParser.parse(mainCf, new ArrayList<>()) : Map.of();
         return Path.of(new ParsedConfig(configDirectory.toAbsolutePath(), settings, List.of()).get("queue_directory"));
     }
+
+    /**
+     * The parameter defaults alone, as {@code postconf -d} shows them: no file is read, so this
+     * works without a configuration directory.
+     */
+    public static Config defaults(Path configDirectory) {
+        return new ParsedConfig(configDirectory.toAbsolutePath(), Map.of(), List.of());
+    }
+
+    /**
+     * Every master.cf service line as its words (continuation lines joined), all services, also
+     * those Postern ignores, for {@code postern conf -M} (postconf -M).
+     */
+    public static List<List<String>> masterCfRows(Path configDirectory) throws ConfigException {
+        Path masterCf = configDirectory.resolve("master.cf");
+        if (!Files.isRegularFile(masterCf)) {
+            throw new ConfigException(masterCf.toString(), 0, "file not found",
+                    "create master.cf with a line such as: 587 inet n - n - - smtpd");
+        }
+        return MasterCfParser.rows(masterCf).stream().map(MasterCfParser.Row::words).toList();
+    }
 }

@@ -30,7 +30,23 @@ final class MasterCfParser {
 
     private MasterCfParser() {}
 
+    /** One logical master.cf line: where it starts and its words (continuations joined, backslashes removed). */
+    record Row(int line, List<String> words) {
+    }
+
     static List<MasterService> parse(Path file, List<String> warnings) throws ConfigException {
+        String name = file.getFileName().toString();
+        List<MasterService> out = new ArrayList<>();
+        for (Row row : rows(file)) {
+            MasterService s = service(name, row.line(), row.words(), warnings);
+            if (s != null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    static List<Row> rows(Path file) throws ConfigException {
         String name = file.getFileName().toString();
         List<String> lines;
         try {
@@ -62,12 +78,9 @@ final class MasterCfParser {
             }
             backslash = ends;
         }
-        List<MasterService> out = new ArrayList<>();
+        List<Row> out = new ArrayList<>();
         for (int k = 0; k < logical.size(); k++) {
-            MasterService s = service(name, starts.get(k), Lists.splitWords(logical.get(k).toString()), warnings);
-            if (s != null) {
-                out.add(s);
-            }
+            out.add(new Row(starts.get(k), Lists.splitWords(logical.get(k).toString())));
         }
         return out;
     }

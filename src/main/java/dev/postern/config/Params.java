@@ -21,18 +21,20 @@ import static dev.postern.config.Param.Type.TIME;
  */
 public final class Params {
     private static final Map<String, Param> ALL;
+    /** Postfix's upper bound for queue lifetimes and TLS session cache timeouts: 100 days, in seconds. */
+    private static final long MAX_LIFETIME = 8640000;
 
     static {
         Map<String, Param> m = new LinkedHashMap<>();
         // Identity and environment
         p(m, "config_directory", STRING, "/etc/postern", "Directory with main.cf and master.cf (set by -c).");
         p(m, "queue_directory", STRING, "/var/spool/postern", "Spool: incoming, active, deferred, hold, corrupt, pid, recycle.");
-        p(m, "data_directory", STRING, "/var/lib/postern", "Directory for Postern's own data files.");
+        b(m, "data_directory", STRING, "/var/lib/postern", "Built in: Postfix keeps caches and its PRNG seed here; Postern keeps no such files (TLS sessions are cached in memory, randomness comes from the JDK), so there is nothing to place.");
         p(m, "mail_name", STRING, "Postern", "Mail system name in the SMTP greeting and Received headers.");
-        p(m, "mail_version", STRING, "0.1", "Postern version.");
+        p(m, "mail_version", STRING, "0.1", "Postern version (the jar's version when run from one), for $mail_version.");
         p(m, "myhostname", STRING, "", "This host's fully-qualified name (default: the system's name).");
         p(m, "mydomain", STRING, "", "This host's domain (default: $myhostname minus its first label).");
-        p(m, "myorigin", STRING, "$myhostname", "Domain appended to unqualified addresses.");
+        n(m, "myorigin", STRING, "$myhostname", "Domain appended to unqualified addresses (not yet: Postern does not rewrite addresses).");
         p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
         p(m, "mynetworks", LIST, "", "Trusted client networks (default: from mynetworks_style).");
         p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class: how to compute mynetworks when unset.");
@@ -55,31 +57,32 @@ public final class Params {
         p(m, "smtpd_data_restrictions", LIST, "", "Restrictions applied to DATA.");
         // smtpd protocol and limits
         p(m, "smtpd_banner", STRING, "$myhostname ESMTP $mail_name", "Text after 220 in the greeting.");
-        p(m, "message_size_limit", SIZE, "10240000", "Largest message accepted, in bytes (0: no limit).");
-        p(m, "header_size_limit", SIZE, "102400", "Largest header section, in bytes.");
-        p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.");
-        p(m, "smtpd_timeout", TIME, "300s", "Time to wait for the client's next input.");
-        p(m, "smtpd_starttls_timeout", TIME, "300s", "Time limit for the TLS handshake.");
+        p(m, "message_size_limit", SIZE, "10240000", "Largest message accepted, in bytes (0: no limit).").min(0);
+        p(m, "header_size_limit", SIZE, "102400", "Largest header section, in bytes.").min(1);
+        p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.").min(512);
+        p(m, "smtpd_timeout", TIME, "300s", "Time to wait for the client's next input.").min(1);
+        p(m, "smtpd_starttls_timeout", TIME, "300s", "Time limit for the TLS handshake.").min(1);
         p(m, "smtpd_per_request_deadline", BOOL, "no", "Make smtpd_timeout a deadline for a whole request instead of a limit per read (limits clients that trickle data).");
-        p(m, "smtpd_min_data_rate", INT, "500", "With smtpd_per_request_deadline = yes: bytes/s that extend the DATA deadline (N bytes add N/rate s, at most smtpd_timeout).");
-        p(m, "smtpd_hard_error_limit", INT, "20", "Errors after which the session is ended (421).");
-        p(m, "smtpd_soft_error_limit", INT, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.");
-        p(m, "smtpd_error_sleep_time", TIME, "1s", "Delay per reply past the soft error limit.");
-        p(m, "smtpd_junk_command_limit", INT, "100", "NOOP/RSET/VRFY/ETRN beyond this count as errors.");
-        p(m, "smtpd_recipient_limit", INT, "1000", "Most recipients per message (452 beyond).");
-        p(m, "smtpd_recipient_overshoot_limit", INT, "1000", "Accepted for compatibility.");
-        p(m, "smtpd_client_connection_count_limit", INT, "50", "Simultaneous connections per client address (0: unlimited).");
-        p(m, "smtpd_client_connection_rate_limit", INT, "0", "Connections per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.");
-        p(m, "smtpd_client_message_rate_limit", INT, "0", "MAIL FROM requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.");
-        p(m, "smtpd_client_recipient_rate_limit", INT, "0", "RCPT TO requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.");
-        p(m, "smtpd_client_new_tls_session_rate_limit", INT, "0", "New (not resumed) TLS sessions per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.");
+        p(m, "smtpd_min_data_rate", INT, "500", "With smtpd_per_request_deadline = yes: bytes/s that extend the DATA deadline (N bytes add N/rate s, at most smtpd_timeout).").min(1);
+        p(m, "smtpd_hard_error_limit", INT, "20", "Errors after which the session is ended (421).").min(1);
+        p(m, "smtpd_soft_error_limit", INT, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.").min(1);
+        p(m, "smtpd_error_sleep_time", TIME, "1s", "Delay per reply past the soft error limit.").min(0);
+        p(m, "smtpd_junk_command_limit", INT, "100", "NOOP/RSET/VRFY/ETRN beyond this count as errors.").min(1);
+        p(m, "smtpd_recipient_limit", INT, "1000", "Most recipients per message (452 beyond).").min(1);
+        n(m, "smtpd_recipient_overshoot_limit", INT, "1000", "Recipients beyond smtpd_recipient_limit that count as errors (not yet).").min(1);
+        p(m, "smtpd_client_connection_count_limit", INT, "50", "Simultaneous connections per client address (0: unlimited).").min(0);
+        p(m, "smtpd_client_connection_rate_limit", INT, "0", "Connections per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.").min(0);
+        p(m, "smtpd_client_message_rate_limit", INT, "0", "MAIL FROM requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.").min(0);
+        p(m, "smtpd_client_recipient_rate_limit", INT, "0", "RCPT TO requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.").min(0);
+        p(m, "smtpd_client_new_tls_session_rate_limit", INT, "0", "New (not resumed) TLS sessions per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.").min(0);
         p(m, "smtpd_client_event_limit_exceptions", LIST, "$mynetworks", "Clients exempt from the smtpd_client_*_limit counts and rates.");
-        p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.");
+        p(m, "default_process_limit", INT, "100", "Default master.cf maxproc (a service's \"-\"): most smtpd sessions per service at once (more wait in the listen backlog), and most deliveries at once.").min(1);
+        p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.").min(1);
         p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");
-        p(m, "smtpd_delay_reject", BOOL, "yes", "Apply client/helo/sender restrictions at RCPT (Postern always does).");
-        p(m, "disable_vrfy_command", BOOL, "no", "Accepted for compatibility; Postern never verifies with VRFY.");
+        f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
+        f(m, "disable_vrfy_command", BOOL, "yes", "yes", "VRFY is always answered 502 5.5.1 (Postfix's yes; its default is no): no has no effect.");
         // smtpd TLS
         p(m, "smtpd_tls_security_level", STRING, "", "none, may or encrypt (verify/secure mean encrypt on the server side).");
         p(m, "smtpd_use_tls", BOOL, "no", "Obsolete: yes means smtpd_tls_security_level=may.");
@@ -87,25 +90,25 @@ public final class Params {
         p(m, "smtpd_tls_cert_file", STRING, "", "Server certificate chain (PEM).");
         p(m, "smtpd_tls_key_file", STRING, "$smtpd_tls_cert_file", "Server private key (PEM, unencrypted).");
         p(m, "smtpd_tls_CAfile", STRING, "", "CA certificates trusted for client certificates (the only trust anchors).");
-        p(m, "smtpd_tls_CApath", STRING, "", "Accepted for compatibility; use smtpd_tls_CAfile.");
+        n(m, "smtpd_tls_CApath", STRING, "", "Directory of trusted CA certificates (not supported: use smtpd_tls_CAfile).");
         p(m, "smtpd_tls_ask_ccert", BOOL, "no", "Ask clients for a certificate.");
         p(m, "smtpd_tls_req_ccert", BOOL, "no", "Require a trusted client certificate (only with encrypt).");
-        p(m, "smtpd_tls_loglevel", INT, "0", "TLS logging: 0 none, 1 summary, 2 certificate details.");
+        p(m, "smtpd_tls_loglevel", INT, "0", "TLS logging: 0 none, 1 summary, 2 certificate details.").min(0);
         p(m, "smtpd_tls_received_header", BOOL, "no", "Put TLS protocol, cipher and client certificate in Received.");
-        p(m, "smtpd_tls_session_cache_database", STRING, "", "Accepted for compatibility; Postern caches sessions in memory.");
-        p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions; 0 turns resumption off (cache and tickets), as in Postfix.");
+        b(m, "smtpd_tls_session_cache_database", STRING, "", "Built in: Postfix shares TLS sessions between smtpd processes through this file; Postern's one process caches them in memory (see smtpd_tls_session_cache_timeout).");
+        p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions; 0 turns resumption off (cache and tickets), as in Postfix.").range(0, MAX_LIFETIME);
         p(m, "smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt (Postfix syntax).");
         p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax).");
         p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.");
         p(m, "smtpd_tls_wrappermode", BOOL, "no", "Implicit TLS (port 465).");
         p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS session tickets (TLS 1.2 and 1.3) for resumption; no: TLS 1.2 resumes from the session cache only, TLS 1.3 does not resume (OpenSSL provider; the JDK provider ignores it).");
         // Queue
-        p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.");
-        p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.");
-        p(m, "maximal_backoff_time", TIME, "4000s", "Most time before a deferred message is retried.");
-        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is given up (logged status=bounced; no bounce message yet).");
-        p(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for bounce messages (accepted; Postern sends no bounces yet).");
-        p(m, "default_destination_concurrency_limit", INT, "20", "Parallel deliveries.");
+        p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.").min(1);
+        p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.").min(1);
+        p(m, "maximal_backoff_time", TIME, "4000s", "Most time before a deferred message is retried.").min(1);
+        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is given up (logged status=bounced; no bounce message yet).").range(0, MAX_LIFETIME);
+        n(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for bounce messages (not yet: Postern sends no bounces).").range(0, MAX_LIFETIME);
+        p(m, "default_destination_concurrency_limit", INT, "20", "Most parallel deliveries (today one limit for all destinations together, 0 meaning 1; Postfix: per destination, 0 = no limit).").min(0);
         // Routing and SMTP client
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
@@ -113,34 +116,97 @@ public final class Params {
         p(m, "transport_maps", LIST, "", "Tables mapping recipients to transport:nexthop (transport(5): user+ext@domain, user@domain, domain, .domain, *; error:text bounces, retry:text defers).");
         p(m, "sender_dependent_relayhost_maps", LIST, "", "Tables mapping the envelope sender to a next hop that overrides relayhost (user+ext@domain, user@domain, @domain, then Postern's .parent keys; DUNNO = use relayhost).");
         p(m, "smtp_helo_name", STRING, "$myhostname", "Name sent in EHLO by the SMTP client.");
-        p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.");
-        p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.");
-        p(m, "smtp_data_done_timeout", TIME, "600s", "Time to wait for the reply to the final dot.");
-        p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.");
-        p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.");
-        p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).");
-        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, verify or secure for outgoing SMTP.");
+        p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.").min(0);
+        p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.").min(1);
+        p(m, "smtp_data_done_timeout", TIME, "600s", "Time to wait for the reply to the final dot.").min(1);
+        p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
+        p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
+        p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);
+        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
-        p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.");
+        p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
-        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above.");
+        n(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (not yet: smtp_tls_protocols applies at every level).");
         p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may.");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
-        p(m, "smtp_tls_session_cache_database", STRING, "", "Accepted for compatibility.");
-        p(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Accepted for compatibility.");
-        p(m, "tls_append_default_CA", BOOL, "no", "Accepted; Postern never adds the JDK's CAs.");
+        n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");
+        n(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Log next hops that offer STARTTLS when TLS is not on (not yet).");
+        f(m, "tls_append_default_CA", BOOL, "no", "no", "Add the system's CAs to the *_CAfile ones: Postern never does; yes has no effect.");
         // Routing and address-form table searches (qmgr Router, maps AddressSearch)
         p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
         p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
+        // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
+        p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
+        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).");
+        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).");
+        p(m, "smtp_skip_5xx_greeting", BOOL, "yes", "Try the next MX host after a 5xx greeting (else the mail bounces).");
+        p(m, "smtp_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest of server certificate or public key fingerprints for the fingerprint level: md5, sha1, sha256, sha384 or sha512.");
+        p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");
+        p(m, "smtp_tls_ciphers", STRING, "medium", "Cipher grade with opportunistic TLS (may): high, medium, low or export (null is not available).");
+        p(m, "smtp_tls_mandatory_ciphers", STRING, "medium", "Cipher grade with mandatory TLS (encrypt and above).");
+        p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level: names or parts of OpenSSL names (e.g. CHACHA20, AES128, SHA1).");
+        p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS.");
+        p(m, "postern_dns_servers", LIST, "", "DNS servers for MX and address lookups (192.0.2.53, [::1]:5353); empty: those of /etc/resolv.conf.");
         ALL = Collections.unmodifiableMap(m);
     }
 
-    private static void p(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        m.put(name, new Param(name, type, def, doc));
+    /** Implemented: read and honoured by the code (ParamStatusTest finds where). */
+    private static Row p(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
+        return put(m, new Param(name, type, def, doc, Param.Status.IMPLEMENTED, null, null, null));
+    }
+
+    /** Accepted but not implemented: check and start warn when it is set. */
+    private static Row n(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
+        return put(m, new Param(name, type, def, doc, Param.Status.NOT_IMPLEMENTED, null, null, null));
+    }
+
+    /** Postfix's purpose is met by Postern's design; the doc must say how. Never warned about. */
+    private static Row b(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
+        return put(m, new Param(name, type, def, doc, Param.Status.BUILT_IN, null, null, null));
+    }
+
+    /** Postern always behaves as {@code only}; any other value is warned about. */
+    private static Row f(Map<String, Param> m, String name, Param.Type type, String def, String only, String doc) {
+        return put(m, new Param(name, type, def, doc, Param.Status.FIXED, only, null, null));
+    }
+
+    private static Row put(Map<String, Param> m, Param p) {
+        if (m.put(p.name(), p) != null) {
+            throw new IllegalStateException("parameter declared twice: " + p.name());
+        }
+        return new Row(m, p.name());
+    }
+
+    /** Adds Postfix's bounds to the row just declared: {@code p(...).min(1)}, {@code .range(0, MAX_LIFETIME)}. */
+    private record Row(Map<String, Param> m, String name) {
+        Row min(long min) {
+            return range(min, m.get(name).max());
+        }
+
+        Row range(long min, Long max) {
+            m.put(name, m.get(name).withRange(min, max));
+            return this;
+        }
+    }
+
+    /**
+     * Parameters an smtpd service reads from its own configuration, so a master.cf {@code -o} for
+     * it takes effect: every smtpd_* one, and these. Every other parameter is read once for the
+     * whole server (queue, routing, SMTP client, logging), and an {@code -o} for it is warned
+     * about. ServiceScopeTest keeps this equal to what smtpd really reads.
+     */
+    private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
+            "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
+            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
+            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable");
+
+    /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
+    public static boolean perService(String name) {
+        return name.startsWith("smtpd_") || name.startsWith("postern_smtpd_") || SMTPD_SERVICE.contains(name);
     }
 
     private Params() {}
@@ -164,12 +230,24 @@ public final class Params {
         sb.append("# Supported parameters\n\n")
                 .append("Generated from `dev.postern.config.Params`; `ParametersDocTest` keeps this file equal to the code\n")
                 .append("(regenerate with `mvn -q test -Dtest=ParametersDocTest -Dpostern.updateDocs=true`).\n\n")
-                .append("Types: time is a number with an optional unit s, m, h, d or w (default s); size is in bytes;\n")
-                .append("bool is yes or no; list is separated by commas and/or whitespace.\n\n")
-                .append("| parameter | type | default | description |\n|---|---|---|---|\n");
+                .append("Types, read as Postfix reads them: time is a number with an optional unit s, m, h, d or w; a bare\n")
+                .append("number takes the unit of the parameter's default (`maximal_queue_lifetime = 5` is 5 days,\n")
+                .append("`smtpd_timeout = 300` is 300 seconds). size is in bytes; bool is yes or no; list is separated by\n")
+                .append("commas and/or whitespace. A value that does not parse or is outside the range is an error at\n")
+                .append("`postern check` and start, naming file:line.\n\n")
+                .append("Implemented: **yes** — honoured; **built in** — Postfix's purpose is met by Postern's design (the\n")
+                .append("description says how), the value needs no effect; **only `v`** — Postern always behaves as `v`;\n")
+                .append("**no** — accepted so that a Postfix main.cf loads, but it has no effect. `postern check` and start\n")
+                .append("warn `main.cf:N: parameter \"x\" is not implemented; it has no effect` for each **no** parameter\n")
+                .append("set in main.cf or with master.cf `-o` (and for an **only** parameter set to another value).\n\n")
+                .append("master.cf `-o name=value` on an smtpd service takes effect for the smtpd_* parameters and ")
+                .append(String.join(", ", new java.util.TreeSet<>(SMTPD_SERVICE))).append("; the others are read once for the ")
+                .append("whole server, from main.cf, and an `-o` for them is warned about.\n\n")
+                .append("| parameter | type | default | range | implemented | description |\n|---|---|---|---|---|---|\n");
         for (Param p : all().values()) {
             sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                     .append(p.defaultValue().isEmpty() ? "(empty)" : "`" + p.defaultValue().replace("|", "\\|") + "`")
+                    .append(" | ").append(Values.range(p)).append(" | ").append(p.statusLabel())
                     .append(" | ").append(p.doc().replace("|", "\\|")).append(" |\n");
         }
         return sb.toString();

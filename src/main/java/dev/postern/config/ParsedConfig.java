@@ -1,6 +1,5 @@
 package dev.postern.config;
 
-import dev.postern.util.Durations;
 import dev.postern.util.Sizes;
 
 import java.net.InetAddress;
@@ -28,7 +27,8 @@ final class ParsedConfig implements Config {
         this.services = List.copyOf(services);
     }
 
-    String raw(String name) {
+    @Override
+    public String raw(String name) {
         Setting s = settings.get(name);
         if (s != null) {
             return s.value();
@@ -36,6 +36,10 @@ final class ParsedConfig implements Config {
         switch (name) {
             case "config_directory":
                 return directory.toString();
+            case "mail_version": {
+                String v = ParsedConfig.class.getPackage().getImplementationVersion();
+                return v != null ? v : Params.get(name).defaultValue();
+            }
             case "myhostname":
                 return systemHostname();
             case "mydomain": {
@@ -76,8 +80,7 @@ final class ParsedConfig implements Config {
 
     @Override
     public boolean bool(String name) {
-        String v = get(name).toLowerCase(Locale.ROOT);
-        return v.equals("yes") || v.equals("true") || v.equals("1");
+        return Values.truth(get(name));
     }
 
     @Override
@@ -92,7 +95,7 @@ final class ParsedConfig implements Config {
 
     @Override
     public Duration duration(String name) {
-        return Durations.parse(get(name), 's');
+        return Values.duration(Params.get(name), get(name));
     }
 
     @Override

@@ -70,6 +70,11 @@ final class InlineTable implements LookupTable {
         return out;
     }
 
+    /** Every key and value (for {@link TableEntries}); a static table is one entry with key "*". */
+    Map<String, String> all() {
+        return staticValue != null ? Map.of("*", staticValue) : entries;
+    }
+
     @Override
     public Optional<String> lookup(String key) {
         if (staticValue != null) {

@@ -7,8 +7,7 @@ import dev.postern.config.MasterService;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
-import dev.postern.tls.TlsClient;
-import dev.postern.smtp.SmtpClientSettings;
+import dev.postern.smtp.SmtpDeliveryAgent;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -20,7 +19,9 @@ import java.util.List;
  */
 public record Plan(Config config, List<String> warnings, List<Listener> listeners) {
 
-    public record Listener(MasterService service, SmtpdSettings settings, List<InetSocketAddress> addresses) {
+    /** {@code processLimit}: master.cf maxproc ("-" = default_process_limit; 0 = no limit). */
+    public record Listener(MasterService service, SmtpdSettings settings, List<InetSocketAddress> addresses,
+                           int processLimit) {
     }
 
     static Plan of(LoadedConfig loaded) throws ConfigException {
@@ -41,16 +42,10 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                 throw new ConfigException(s.file(), s.line(), "service " + s.name() + ": " + e.getMessage(), "");
             }
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
-                    sc.get("inet_protocols"))));
+                    sc.get("inet_protocols")), processLimit(s, sc)));
         }
-        try {
-            TlsClient.create(SmtpClientSettings.from(c).tls());
-        } catch (TlsSetupException e) {
-            throw at(c, e.parameter() == null ? "smtp_tls_cert_file" : e.parameter(), null, "SMTP client: " + e.problem(),
-                    e.fix().isEmpty() ? "fix the smtp_tls_* settings" : e.fix());
-        } catch (IllegalArgumentException e) {
-            throw at(c, "smtp_tls_policy_maps", null, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
-        }
+        // The SMTP client: TLS files, levels (main.cf and each smtp_tls_policy_maps line), lookups.
+        SmtpDeliveryAgent.validate(c);
         List<String> warnings = new ArrayList<>(loaded.warnings());
         try {
             dev.postern.qmgr.Router router = new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c));
@@ -65,6 +60,26 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                     "add a line such as: 587 inet n - n - - smtpd");
         }
         return new Plan(c, List.copyOf(warnings), List.copyOf(listeners));
+    }
+
+    private static int processLimit(MasterService s, Config sc) throws ConfigException {
+        String v = s.maxproc();
+        if (v.equals("-")) {
+            v = sc.get("default_process_limit");
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw s.maxproc().equals("-")
+                ? at(sc, "default_process_limit", s, "default_process_limit = " + v + " is not a process count",
+                        "use a whole number, 0 for no limit")
+                : new ConfigException(s.file(), s.line(), "service " + s.name() + ": maxproc \"" + v + "\" is not a process count",
+                        "use a whole number, 0 for no limit, or - for default_process_limit");
     }
 
     /**

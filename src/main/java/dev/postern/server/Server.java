@@ -16,6 +16,7 @@ import dev.postern.qmgr.RouterSettings;
 import dev.postern.queue.Spool;
 import dev.postern.smtp.SmtpClientSettings;
 import dev.postern.smtp.SmtpDeliveryAgent;
+import dev.postern.smtpd.SessionLimit;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
@@ -105,8 +106,9 @@ public final class Server implements AutoCloseable {
         List<Smtpd> listeners = new ArrayList<>();
         try {
             for (Plan.Listener l : plan.listeners()) {
+                SessionLimit limit = new SessionLimit(l.service().name(), l.processLimit(), log);
                 for (InetSocketAddress address : l.addresses()) {
-                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking));
+                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking, limit));
                 }
             }
         } catch (TlsSetupException e) {

@@ -1,6 +1,7 @@
 package dev.postern.smtp;
 
 import dev.postern.config.Config;
+import dev.postern.dns.MxList;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
 import dev.postern.tls.ClientTlsSettings;
@@ -9,14 +10,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** What the SMTP client reads (Postfix smtp(8) parameters). */
 public record SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                                  List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
-                                 Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
+                                 Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
+                                 TlsDefaults tlsDefaults, NextHopSettings nextHops) {
 
-    /** @throws IllegalArgumentException for a bad policy table */
+    /** With Postfix's defaults for next-hop lookups and TLS ciphers/fingerprints (tests). */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX, NextHopSettings.POSTFIX);
+    }
+
+    /** @throws IllegalArgumentException for a bad policy table or a bad lookup setting */
     public static SmtpClientSettings from(Config c) {
         String ca = c.get("smtp_tls_CAfile");
         String cert = c.get("smtp_tls_cert_file");
@@ -27,12 +39,53 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
         for (String spec : c.list("smtp_tls_policy_maps")) {
             maps.add(Maps.open(spec));
         }
+        TlsDefaults tlsDefaults = new TlsDefaults(c.get("smtp_tls_fingerprint_digest").toLowerCase(Locale.ROOT),
+                c.list("smtp_tls_fingerprint_cert_match"), c.get("smtp_tls_ciphers"), c.get("smtp_tls_mandatory_ciphers"),
+                c.list("smtp_tls_exclude_ciphers"), c.list("smtp_tls_mandatory_exclude_ciphers"));
         return new SmtpClientSettings(c.get("smtp_helo_name"), c.duration("smtp_connect_timeout"),
                 c.duration("smtp_helo_timeout"), c.duration("smtp_data_done_timeout"),
                 c.get("smtp_tls_security_level").isEmpty() ? "none" : c.get("smtp_tls_security_level"),
                 tls, c.get("smtp_tls_mandatory_protocols"), c.integer("smtp_tls_loglevel"), List.copyOf(maps),
                 c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
-                c.integer("smtp_connection_reuse_count_limit"));
+                c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c));
+    }
+
+    private static NextHopSettings nextHops(Config c) {
+        boolean dns = false;
+        boolean nativeLookup = false;
+        for (String w : c.list("smtp_host_lookup")) {
+            switch (w.toLowerCase(Locale.ROOT)) {
+                case "dns" -> dns = true;
+                case "native" -> nativeLookup = true;
+                default -> throw new IllegalArgumentException("smtp_host_lookup: unknown mechanism \"" + w + "\"; use dns, native or both");
+            }
+        }
+        if (!dns && !nativeLookup) {
+            throw new IllegalArgumentException("smtp_host_lookup is empty; use dns, native or both");
+        }
+        boolean ipv4 = false;
+        boolean ipv6 = false;
+        for (String w : c.list("inet_protocols")) {
+            switch (w.toLowerCase(Locale.ROOT)) {
+                case "all" -> {
+                    ipv4 = true;
+                    ipv6 = true;
+                }
+                case "ipv4" -> ipv4 = true;
+                case "ipv6" -> ipv6 = true;
+                default -> throw new IllegalArgumentException("inet_protocols: unknown protocol \"" + w + "\"; use ipv4, ipv6 or all");
+            }
+        }
+        if (!ipv4 && !ipv6) {
+            ipv4 = true; // Postfix: an empty inet_protocols means ipv4
+        }
+        int addressLimit = c.integer("smtp_mx_address_limit");
+        int sessionLimit = c.integer("smtp_mx_session_limit");
+        if (addressLimit < 0 || sessionLimit < 0) {
+            throw new IllegalArgumentException("smtp_mx_address_limit and smtp_mx_session_limit must be 0 (no limit) or more");
+        }
+        return new NextHopSettings(c.list("postern_dns_servers"), new MxList.Options(dns, nativeLookup, ipv4, ipv6, addressLimit),
+                sessionLimit, c.bool("smtp_skip_5xx_greeting"));
     }
 }

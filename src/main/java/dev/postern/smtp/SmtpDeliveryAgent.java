@@ -16,9 +16,6 @@ import io.netty.handler.ssl.SslHandler;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +37,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final TlsClient tls;
     private final EventLoopGroup group;
     private final ConnectionCache cache;
+    private final NextHopConnector connector;
 
     /** @throws TlsSetupException when smtp_tls_* files are unusable */
     public SmtpDeliveryAgent(SmtpClientSettings settings, MailLog log) throws TlsSetupException {
@@ -48,6 +46,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
         this.tls = TlsClient.create(settings.tls());
         this.group = NettyTransport.newGroup(1, "smtp");
+        this.connector = new NextHopConnector(settings, group);
     }
 
     @Override
@@ -97,22 +96,21 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             }
             TlsPolicy policy;
             try {
-                policy = TlsPolicy.lookup(settings.policyMaps(), hop, settings.tlsLevel());
+                policy = TlsPolicy.lookup(settings, hop);
             } catch (LookupException e) {
                 failRemaining("4.3.0", "TLS policy lookup for " + hop.text() + " failed: " + e.getMessage());
                 return;
+            } catch (IllegalArgumentException e) {
+                // A table edited since the start into something invalid: never a weaker level.
+                log.warning("smtp", "TLS policy lookup for " + hop.text() + ": " + e.getMessage());
+                failRemaining("4.7.5", "client TLS configuration problem");
+                return;
             }
-            String cacheKey = hop.text() + " " + policy.level() + " " + policy.match();
+            String cacheKey = hop.text() + " " + policy;
             if (reuse(cacheKey)) {
                 return;
             }
             if (!connect(hop)) {
-                return;
-            }
-            stage = "receiving the initial server greeting";
-            ServerReply r = conn.reply(settings.heloTimeout());
-            if (r.code() != 220) {
-                failRemaining(r, "host " + relayHost() + " refused to talk to me: " + r.diagnostic());
                 return;
             }
             List<String> caps = ehlo(policy);
@@ -166,27 +164,21 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             }
         }
 
+        /** MX or address lookup, then the first server that greets with 220 (see {@link NextHopConnector}). */
         private boolean connect(NextHop hop) {
-            InetAddress[] addrs;
-            try {
-                addrs = InetAddress.getAllByName(hop.host());
-            } catch (UnknownHostException e) {
-                failRemaining("4.4.3", "Host or domain name not found. Name service error for name=" + hop.host()
-                        + " type=A: Host not found, try again");
-                return false;
+            NextHopConnector.Outcome o = connector.open(hop);
+            if (o instanceof NextHopConnector.Opened opened) {
+                conn = opened.connection();
+                relay = opened.relay();
+                return true;
             }
-            String lastError = null;
-            for (InetAddress addr : addrs) {
-                String where = hop.host() + "[" + dev.postern.util.IpAddresses.printable(addr) + "]:" + hop.port();
-                try {
-                    conn = SmtpConnection.connect(group, new InetSocketAddress(addr, hop.port()), settings.connectTimeout());
-                    relay = where;
-                    return true;
-                } catch (IOException e) {
-                    lastError = "connect to " + where + ": " + e.getMessage();
-                }
+            NextHopConnector.Failed f = (NextHopConnector.Failed) o;
+            relay = f.relay();
+            if (f.permanent()) {
+                bounceRemaining(f.dsn(), f.diagnostic());
+            } else {
+                failRemaining(f.dsn(), f.diagnostic());
             }
-            failRemaining("4.4.1", lastError);
             return false;
         }
 
@@ -196,7 +188,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             if (r.code() == 250) {
                 return capabilities(r);
             }
-            if (policy.usesTls() && !policy.level().equals("may")) {
+            if (policy.mandatory()) {
                 failRemaining("4.7.4", "TLS is required, but host " + relayHost() + " refused EHLO: " + r.diagnostic());
                 return null;
             }
@@ -232,39 +224,28 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             stage = "performing the TLS handshake";
             SslHandler ssl;
             try {
-                ssl = conn.startTls(tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT), settings.heloTimeout());
+                ssl = conn.startTls(tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, policy.handshake(settings)),
+                        settings.heloTimeout());
+            } catch (TlsSetupException e) {
+                log.warning("smtp", "TLS policy for " + hop.text() + ": " + e.getMessage());
+                failRemaining("4.7.5", "client TLS configuration problem");
+                return null;
             } catch (IOException e) {
                 failRemaining("4.7.5", "Cannot start TLS: handshake failure");
                 return null;
             }
             var session = ssl.engine().getSession();
             String summary = TlsServer.describe(session);
-            String trust = "Anonymous";
-            if (policy.verifiesCertificate() || settings.tlsLogLevel() > 0) {
-                boolean secure = policy.level().equals("secure");
-                List<String> match = !policy.match().isEmpty() ? policy.match()
-                        : secure ? settings.secureMatch() : settings.verifyMatch();
-                boolean subdomains = match.stream().anyMatch(m -> m.equalsIgnoreCase("dot-nexthop"));
-                List<String> names = new ArrayList<>();
-                for (String m : match) {
-                    String lm = m.toLowerCase(Locale.ROOT);
-                    if (lm.equals("nexthop") || lm.equals("dot-nexthop") || lm.equals("hostname")) {
-                        names.add(hop.domain());
-                    } else {
-                        names.add(m);
-                    }
-                }
-                var check = tls.check(session, names, subdomains);
-                trust = check.trustWord();
-                if (policy.verifiesCertificate() && !(check.trusted() && check.matched())) {
-                    log.info("smtp", "server certificate verification failed for " + relayHost() + ": " + check.problem());
-                    log.info("smtp", trust + " TLS connection established to " + relay + ": " + summary);
-                    failRemaining("4.7.5", "Server certificate not verified");
-                    return null;
-                }
+            ServerAuthentication auth = ServerAuthentication.judge(tls, session, policy, hop,
+                    relay.substring(0, Math.max(0, relay.indexOf('['))), settings);
+            if (!auth.ok()) {
+                log.info("smtp", "server certificate verification failed for " + relayHost() + ": " + auth.failure());
+                log.info("smtp", auth.trust() + " TLS connection established to " + relay + ": " + summary);
+                failRemaining("4.7.5", "Server certificate not verified");
+                return null;
             }
             if (settings.tlsLogLevel() > 0) {
-                log.info("smtp", trust + " TLS connection established to " + relay + ": " + summary);
+                log.info("smtp", auth.trust() + " TLS connection established to " + relay + ": " + summary);
             }
             stage = "sending EHLO";
             // RFC 3207 §4.2: forget what the server said before TLS.
@@ -473,6 +454,13 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             }
         }
 
+        void bounceRemaining(String dsn, String diagnostic) {
+            for (MailAddress rcpt : pending) {
+                results.add(new RecipientResult.Bounced(rcpt, relay, dsn, diagnostic, setup(), transmission(), connectionUse));
+            }
+            pending.clear();
+        }
+
         void failRemaining(String dsn, String diagnostic) {
             for (MailAddress rcpt : pending) {
                 results.add(new RecipientResult.Deferred(rcpt, relay, dsn, diagnostic, setup(), transmission(), connectionUse));
@@ -486,6 +474,30 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
         private Duration transmission() {
             return setupDone == 0 ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - setupDone);
+        }
+    }
+
+    /**
+     * Checks the SMTP client's settings as {@code postern check} and start must: TLS levels in
+     * main.cf and in every smtp_tls_policy_maps entry (an unknown word, dane or dane-only names the
+     * table's file and line), fingerprints, cipher grades, smtp_host_lookup, postern_dns_servers.
+     */
+    public static void validate(dev.postern.config.Config c) throws dev.postern.config.ConfigException {
+        ClientConfigCheck.check(c);
+    }
+
+    /**
+     * For {@code postern route}: the TLS policy a next hop gets and where it comes from, e.g.
+     * {@code TLS: secure (smtp_tls_policy_maps hash:/etc/postern/smtp_tls_policy key [localhost]:587),
+     * match=nexthop:dot-nexthop, protocols=>=TLSv1.2, ciphers=medium}. Reads the tables, no network.
+     */
+    public static String explainTls(SmtpClientSettings s, String nexthop) {
+        try {
+            return "TLS: " + TlsPolicy.lookup(s, NextHop.parse(nexthop)).explain(s);
+        } catch (LookupException e) {
+            return "TLS: unknown, the policy table lookup failed (mail would be deferred): " + e.getMessage();
+        } catch (IllegalArgumentException e) {
+            return "TLS: invalid policy (mail would be deferred with 4.7.5): " + e.getMessage();
         }
     }
 

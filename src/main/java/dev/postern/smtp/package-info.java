@@ -2,34 +2,66 @@
  * smtp - the SMTP client delivery agent.
  *
  * <h2>Description</h2>
- * {@link dev.postern.smtp.SmtpDeliveryAgent} delivers one request per connection to its next hop:
- * {@code [host]:port} or {@code host:port} connect to that host's addresses in turn; a bare domain
- * is resolved as a host name (MX lookups are not implemented yet). TLS follows
- * smtp_tls_security_level, overridden per next hop by smtp_tls_policy_maps keyed on the next hop
- * verbatim (then {@code .parent} domains): none, may, encrypt (TLS required, certificate not
- * checked), verify and secure (chain must verify to smtp_tls_CAfile only; names per
- * smtp_tls_verify_cert_match / smtp_tls_secure_cert_match or the policy's {@code match=}). The
- * capabilities learned before STARTTLS are discarded; bytes sent by the server behind its STARTTLS
- * reply abort the attempt (response injection). Content is dot-stuffed, stray CR/LF become spaces,
- * and only the final {@code CRLF.CRLF} ends the data. When the server offers PIPELINING, MAIL FROM,
- * every RCPT TO and DATA go out in one write (RFC 2920), as Postfix's smtp does; otherwise one
- * command per round trip. A transaction that fails before the end of data is closed with RSET.
- * After a delivery the connection is kept idle (smtp_connection_cache_time_limit, 2s) and reused,
- * within smtp_connection_reuse_time_limit and smtp_connection_reuse_count_limit, for the next message to
- * the same next hop and TLS policy, like Postfix's connection cache, and the delivery line shows
- * {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a cached connection found
- * dead before MAIL FROM is accepted (lost, or 421) is silently replaced by a new one.
+ * {@link dev.postern.smtp.SmtpDeliveryAgent} delivers one request per connection to its next hop.
+ * A domain next hop ({@code example.com} or {@code example.com:port}) is looked up in the DNS
+ * ({@link dev.postern.dns.MxList}): MX hosts by preference, equal preferences shuffled, the domain's
+ * own A/AAAA when it has no MX, a null MX ({@code 0 .}) bounces with 5.1.10, NXDOMAIN bounces with
+ * 5.4.4, a temporary DNS failure defers with 4.4.3. {@code [host]:port} skips the MX lookup. The
+ * addresses are tried in order ({@code NextHopConnector}): the next one after a connection failure or
+ * a greeting other than 220 (a 5xx greeting bounces when smtp_skip_5xx_greeting = no), at most
+ * smtp_mx_address_limit addresses and smtp_mx_session_limit servers that answered (Postern counts a
+ * refused greeting as a session; Postfix 2.3+ does not, but also moves on after later failures,
+ * which Postern does not do yet). Lookups run on the delivery worker thread, never on an event loop.
+ *
+ * <p>TLS follows smtp_tls_security_level, overridden per next hop by smtp_tls_policy_maps keyed
+ * on the next hop verbatim (then {@code .parent} domains) ({@link dev.postern.smtp.TlsPolicy}):
+ * none, may, encrypt (TLS required, certificate not checked), fingerprint (the leaf certificate's or
+ * its public key's smtp_tls_fingerprint_digest digest in {@code match=a|b} or
+ * smtp_tls_fingerprint_cert_match; CA and expiry ignored), verify and secure (chain must verify to
+ * smtp_tls_CAfile only; names per smtp_tls_verify_cert_match / smtp_tls_secure_cert_match or the
+ * policy's {@code match=a:b}). Policy attributes {@code protocols=}, {@code ciphers=} (a grade)
+ * and {@code exclude=} shape the handshake; without them the level picks smtp_tls_protocols or
+ * smtp_tls_mandatory_protocols, smtp_tls_ciphers or smtp_tls_mandatory_ciphers, and the exclusion
+ * lists. dane, dane-only, unknown level words and unknown attributes are configuration errors at
+ * {@code postern check} and start, naming the table's file and line ({@code SmtpDeliveryAgent.validate});
+ * a table edited into such a value later defers with 4.7.5 "client TLS configuration problem" —
+ * never a weaker level. {@code SmtpDeliveryAgent.explainTls} says which policy a next hop gets and
+ * where it comes from, for {@code postern route}.
+ *
+ * <p>The capabilities learned before STARTTLS are discarded; bytes sent by the server behind its
+ * STARTTLS reply abort the attempt (response injection). Content is dot-stuffed, stray CR/LF become
+ * spaces, and only the final {@code CRLF.CRLF} ends the data. When the server offers PIPELINING,
+ * MAIL FROM, every RCPT TO and DATA go out in one write (RFC 2920), as Postfix's smtp does;
+ * otherwise one command per round trip. A transaction that fails before the end of data is closed
+ * with RSET. After a delivery the connection is kept idle (smtp_connection_cache_time_limit, 2s)
+ * and reused, within smtp_connection_reuse_time_limit and smtp_connection_reuse_count_limit, for the
+ * next message to the same next hop and TLS policy, like Postfix's connection cache, and the
+ * delivery line shows {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a
+ * cached connection found dead before MAIL FROM is accepted (lost, or 421) is silently replaced.
  *
  * <h2>Parameters</h2>
  * smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout, smtp_data_done_timeout,
- * smtp_tls_security_level, smtp_tls_policy_maps, smtp_tls_CAfile, smtp_tls_cert_file,
- * smtp_tls_key_file, smtp_tls_protocols, smtp_tls_loglevel, smtp_tls_secure_cert_match,
- * smtp_tls_verify_cert_match.
+ * smtp_host_lookup, smtp_mx_address_limit, smtp_mx_session_limit, smtp_skip_5xx_greeting,
+ * inet_protocols, postern_dns_servers, smtp_tls_security_level, smtp_tls_policy_maps,
+ * smtp_tls_CAfile, smtp_tls_cert_file, smtp_tls_key_file, smtp_tls_protocols,
+ * smtp_tls_mandatory_protocols, smtp_tls_ciphers, smtp_tls_mandatory_ciphers,
+ * smtp_tls_exclude_ciphers, smtp_tls_mandatory_exclude_ciphers, smtp_tls_fingerprint_digest,
+ * smtp_tls_fingerprint_cert_match, smtp_tls_loglevel, smtp_tls_secure_cert_match,
+ * smtp_tls_verify_cert_match, smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
+ * smtp_connection_reuse_count_limit.
+ *
+ * <h2>Standards</h2>
+ * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING).
  *
  * <h2>Diagnostics</h2>
- * Postfix's wording: {@code connect to h[a]:p: Connection refused}, {@code TLS is required, but was
- * not offered by host h[a]} (4.7.4), {@code Cannot start TLS: handshake failure} and
- * {@code Server certificate not verified} (4.7.5), {@code host h[a] said: ... (in reply to RCPT TO
- * command)}; 5xx replies bounce the recipient, everything else defers.
+ * Postfix's wording: {@code connect to h[a]:p: Connection refused}, {@code host h[a] refused to talk
+ * to me: 421 ...}, {@code Host or domain name not found. Name service error for name=d type=MX: Host
+ * not found} (5.4.4; {@code , try again}: 4.4.3), {@code Domain d does not accept mail (nullMX)}
+ * (5.1.10), {@code TLS is required, but was not offered by host h[a]} (4.7.4), {@code Cannot start
+ * TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
+ * {@code server certificate verification failed for h[a]: reason}), {@code host h[a] said: ... (in
+ * reply to RCPT TO command)}; 5xx replies bounce the recipient, everything else defers. With
+ * smtp_tls_loglevel >= 1: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher
+ * TLS_AES_128_GCM_SHA256 (128/128 bits)} (Trusted, Untrusted, Anonymous as Postfix).
  */
 package dev.postern.smtp;

@@ -8,6 +8,10 @@ import dev.postern.protocol.SmtpInputDecoder;
 import dev.postern.tls.TlsServer;
 import dev.postern.tls.TlsSetupException;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -15,9 +19,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 
 /**
@@ -45,7 +51,7 @@ public final class Smtpd implements AutoCloseable {
      * @throws java.io.IOException when the address cannot be bound
      */
     public static Smtpd start(SmtpdSettings settings, InetSocketAddress address, Cleanup cleanup, MailLog log,
-                              EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking)
+                              EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking, SessionLimit limit)
             throws TlsSetupException, java.io.IOException {
         TlsServer tls = settings.tls() == null ? null : TlsServer.create(settings.tls());
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
@@ -60,10 +66,15 @@ public final class Smtpd implements AutoCloseable {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .handler(new AcceptCounter(limit))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
+                        if (ch.hasAttr(OVER_LIMIT)) {
+                            refuse(ch, settings);
+                            return;
+                        }
                         SmtpInputDecoder decoder = new SmtpInputDecoder(maxLine);
                         RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
                                 settings.perRequestDeadline(), settings.minDataRate());
@@ -74,6 +85,7 @@ public final class Smtpd implements AutoCloseable {
                 });
         try {
             Channel ch = b.bind(address).sync().channel();
+            limit.listening(ch);
             return new Smtpd(ch, sessions, settings, log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -81,6 +93,46 @@ public final class Smtpd implements AutoCloseable {
         } catch (Exception e) {
             throw new java.io.IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
+    }
+
+    private static final AttributeKey<Boolean> OVER_LIMIT = AttributeKey.valueOf("postern.overLimit");
+
+    /**
+     * Counts sessions where connections are accepted, on the acceptor's event loop: pausing the
+     * accept loop from here takes effect before the next accept (Netty stops its read loop as soon
+     * as autoRead is off), whereas pausing it from a session's thread lets one more batch in.
+     */
+    private static final class AcceptCounter extends ChannelInboundHandlerAdapter {
+        private final SessionLimit limit;
+
+        AcceptCounter(SessionLimit limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof Channel child) {
+                if (!limit.open()) {
+                    child.attr(OVER_LIMIT).set(Boolean.TRUE);
+                }
+                child.closeFuture().addListener(f -> limit.close());
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /**
+     * A connection the accept loop took just before it paused at the process limit. Postfix never
+     * has one (its master stops listening first); the nearest it says is this. On an implicit-TLS
+     * port nothing is said in plaintext: the connection is closed.
+     */
+    private static void refuse(SocketChannel ch, SmtpdSettings settings) {
+        if (settings.wrapperMode()) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(Unpooled.copiedBuffer("421 4.3.2 Service currently unavailable\r\n", StandardCharsets.US_ASCII))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     /**

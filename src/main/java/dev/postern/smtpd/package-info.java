@@ -12,8 +12,10 @@
  * Postfix does. Recipients are checked with Postfix's restriction lists (smtpd_delay_reject=yes
  * order: client, helo, sender, relay, recipient); check_*_access tables are searched in Postfix's
  * key orders ({@link dev.postern.maps.AddressSearch}: address forms, parent domains, client
- * address prefixes); DATA streams into cleanup and the 250 is sent only
- * after the queue file is durable.
+ * address prefixes); DATA streams into cleanup and the 250 is sent only after the queue file is
+ * durable. A service's sessions are limited by its master.cf maxproc ({@code -} =
+ * default_process_limit) as Postfix's process limit: at the limit the service stops accepting and
+ * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}).
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
@@ -39,6 +41,7 @@
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
  * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, timeouts, lost
- * connections, too many errors.
+ * connections (the failure in words, never a Java class name), too many errors, and master's
+ * {@code service "x" (x) has reached its process limit "N"} warning (at most once per 1000 s).
  */
 package dev.postern.smtpd;

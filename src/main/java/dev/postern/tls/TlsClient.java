@@ -24,7 +24,9 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Client-side TLS for the SMTP delivery agent. The handshake accepts any server certificate; the
@@ -33,38 +35,121 @@ import java.util.Set;
  * wording. No SNI is sent, as Postfix does by default.
  */
 public final class TlsClient {
-    private final SslContext context;
+    private final ClientTlsSettings settings;
     private final Set<TrustAnchor> anchors;
+    private final PrivateKey key;
+    private final X509Certificate[] chain;
+    private final boolean openSsl;
+    /** One context per distinct protocols/ciphers combination a policy asks for; few in practice. */
+    private final Map<ClientTlsOptions, SslContext> contexts = new ConcurrentHashMap<>();
 
-    private TlsClient(SslContext context, Set<TrustAnchor> anchors) {
-        this.context = context;
+    private TlsClient(ClientTlsSettings settings, Set<TrustAnchor> anchors, PrivateKey key, X509Certificate[] chain) {
+        this.settings = settings;
         this.anchors = anchors;
+        this.key = key;
+        this.chain = chain;
+        this.openSsl = OpenSsl.isAvailable();
     }
 
     public static TlsClient create(ClientTlsSettings s) throws TlsSetupException {
         List<X509Certificate> cas = s.caFile() == null ? List.of() : Pem.certificates(s.caFile(), "smtp_tls_CAfile");
         Set<TrustAnchor> anchors = new HashSet<>();
         cas.forEach(c -> anchors.add(new TrustAnchor(c, null)));
+        PrivateKey key = null;
+        X509Certificate[] chain = null;
+        if (s.certFile() != null) {
+            List<X509Certificate> certs = Pem.certificates(s.certFile(), "smtp_tls_cert_file");
+            key = Pem.privateKey(s.keyFile(), "smtp_tls_key_file");
+            KeyMatch.check(key, certs.get(0), s.keyFile(), s.certFile(), "smtp_tls_key_file", "smtp_tls_cert_file");
+            chain = certs.toArray(X509Certificate[]::new);
+        }
+        TlsClient c = new TlsClient(s, anchors, key, chain);
+        c.context(new ClientTlsOptions(s.protocols(), "medium", List.of())); // fail now, not at the first delivery
+        return c;
+    }
+
+    /** @throws TlsSetupException when the options leave no protocol or cipher */
+    public void validate(ClientTlsOptions options) throws TlsSetupException {
+        context(options);
+    }
+
+    private SslContext context(ClientTlsOptions o) throws TlsSetupException {
+        SslContext c = contexts.get(o);
+        if (c != null) {
+            return c;
+        }
         try {
             SslContextBuilder b = SslContextBuilder.forClient()
-                    .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
-                    .protocols(Protocols.parse(s.protocols()))
+                    .sslProvider(openSsl ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .protocols(Protocols.parse(o.protocols()))
+                    .ciphers(CipherGrades.suites(o.cipherGrade(), o.exclude(), openSsl))
                     .trustManager(new AcceptAll());
-            if (s.certFile() != null) {
-                List<X509Certificate> chain = Pem.certificates(s.certFile(), "smtp_tls_cert_file");
-                PrivateKey key = Pem.privateKey(s.keyFile(), "smtp_tls_key_file");
-                KeyMatch.check(key, chain.get(0), s.keyFile(), s.certFile(), "smtp_tls_key_file", "smtp_tls_cert_file");
-                b.keyManager(key, chain.toArray(X509Certificate[]::new));
+            if (key != null) {
+                b.keyManager(key, chain);
             }
-            return new TlsClient(b.build(), anchors);
+            c = b.build();
         } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
             throw new TlsSetupException("cannot set up client TLS: " + e.getMessage(), e);
         }
+        SslContext raced = contexts.putIfAbsent(o, c);
+        return raced != null ? raced : c;
     }
 
+    /** With the default protocols (smtp_tls_protocols) and the medium grade. */
     public SslHandler newHandler(ByteBufAllocator alloc) {
-        SSLEngine engine = context.newEngine(alloc);
+        try {
+            return newHandler(alloc, new ClientTlsOptions(settings.protocols(), "medium", List.of()));
+        } catch (TlsSetupException e) {
+            throw new IllegalStateException(e); // built and checked in create()
+        }
+    }
+
+    public SslHandler newHandler(ByteBufAllocator alloc, ClientTlsOptions options) throws TlsSetupException {
+        SSLEngine engine = context(options).newEngine(alloc);
         return new SslHandler(engine);
+    }
+
+    /**
+     * The fingerprint level: does the server's leaf certificate, or its public key, have one of
+     * {@code fingerprints} (hex, colons optional, any case) in {@code digest}? Neither the CA nor
+     * the expiry date matters at this level, as in Postfix.
+     */
+    public static boolean fingerprintMatches(SSLSession session, List<String> fingerprints, String digest) {
+        X509Certificate leaf;
+        try {
+            leaf = (X509Certificate) session.getPeerCertificates()[0];
+        } catch (SSLPeerUnverifiedException | RuntimeException e) {
+            return false;
+        }
+        CertificateJudge j = new CertificateJudge(List.of(), digest);
+        String cert;
+        try {
+            cert = normalize(j.fingerprint(leaf.getEncoded()));
+        } catch (java.security.cert.CertificateEncodingException e) {
+            return false;
+        }
+        String pkey = normalize(j.fingerprint(leaf.getPublicKey().getEncoded()));
+        for (String f : fingerprints) {
+            String n = normalize(f);
+            if (!n.isEmpty() && (n.equals(cert) || n.equals(pkey))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The leaf's certificate fingerprint in {@code digest}, as Postfix logs it (upper case, colons). */
+    public static String certificateFingerprint(SSLSession session, String digest) {
+        try {
+            X509Certificate leaf = (X509Certificate) session.getPeerCertificates()[0];
+            return new CertificateJudge(List.of(), digest).fingerprint(leaf.getEncoded());
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static String normalize(String fingerprint) {
+        return fingerprint.replace(":", "").trim().toLowerCase(Locale.ROOT);
     }
 
     /** Chain against the CA file; names: any certificate name matching any of {@code names} (see {@link #matches}). */

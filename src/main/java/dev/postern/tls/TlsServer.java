@@ -147,11 +147,9 @@ public final class TlsServer {
         return provider;
     }
 
-    /** Postfix's summary: {@code TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)}. */
+    /** Postfix's summary, {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)}: see {@link TlsSummary}. */
     public static String describe(SSLSession session) {
-        String cipher = session.getCipherSuite();
-        int bits = cipher.contains("256") || cipher.contains("CHACHA20") ? 256 : cipher.contains("128") ? 128 : 0;
-        return session.getProtocol() + " with cipher " + cipher + " (" + bits + "/" + bits + " bits)";
+        return TlsSummary.of(session);
     }
 
     /**

@@ -156,7 +156,7 @@ class LifecycleTest {
         Files.writeString(dir.resolve("master.cf"), "");
         Run bad = postern("-c", dir.toString(), "check");
         assertEquals(1, bad.code());
-        assertEquals("postern: fatal: main.cf:1: bad value for smtpd_timeout: \"soon\"; use a number with an optional unit s, m, h, d or w (e.g. 300s)",
+        assertEquals("postern: fatal: main.cf:1: bad value for smtpd_timeout: \"soon\"; use a number with an optional unit s, m, h, d or w (default 300s; a bare number is in seconds)",
                 bad.err().strip());
     }
 }

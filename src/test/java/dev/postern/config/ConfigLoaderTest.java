@@ -95,7 +95,7 @@ class ConfigLoaderTest {
     @Test
     void badValuesNameFileLineAndFix() {
         ConfigException e = assertThrows(ConfigException.class, () -> load("\nsmtpd_timeout = soon\n", ""));
-        assertEquals("main.cf:2: bad value for smtpd_timeout: \"soon\"; use a number with an optional unit s, m, h, d or w (e.g. 300s)",
+        assertEquals("main.cf:2: bad value for smtpd_timeout: \"soon\"; use a number with an optional unit s, m, h, d or w (default 300s; a bare number is in seconds)",
                 e.getMessage());
         ConfigException e2 = assertThrows(ConfigException.class, () -> load("just words\n", ""));
         assertTrue(e2.getMessage().startsWith("main.cf:1: missing '='"), e2.getMessage());

@@ -30,6 +30,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * it got any reply.
  */
 final class ScriptedSmtpServer implements AutoCloseable {
+    /** The first reply; a 4xx or 5xx greeting makes the client try the next MX. */
+    String greeting = "220 scripted.test ESMTP";
     boolean offerStartTls = true;
     boolean offerPipelining = true;
     String startTlsReply = "220 2.0.0 Ready to start TLS";
@@ -54,7 +56,12 @@ final class ScriptedSmtpServer implements AutoCloseable {
     private final ServerSocket socket;
 
     ScriptedSmtpServer() throws IOException {
-        socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** On one loopback address (127.0.0.2 ... stand for distinct MX hosts) and port (0: any). */
+    ScriptedSmtpServer(InetAddress address, int port) throws IOException {
+        socket = new ServerSocket(port, 50, address);
         Thread t = new Thread(() -> {
             while (!socket.isClosed()) {
                 try (Socket s = socket.accept()) {
@@ -100,7 +107,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
         connections.incrementAndGet();
         Socket s = plain;
         Wire w = new Wire(s);
-        w.reply("220 scripted.test ESMTP");
+        w.reply(greeting);
         boolean tls = false;
         int messages = 0;
         int accepted = 0;

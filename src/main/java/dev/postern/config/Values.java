@@ -1,0 +1,123 @@
+package dev.postern.config;
+
+import dev.postern.util.Durations;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Typed values as Postfix reads them (mail_conf_time.c, mail_conf_int.c, mail_conf_bool.c): a bare
+ * time takes the unit of the parameter's default, numbers must lie within Postfix's bounds. Used by
+ * {@link ConfigChecks} at load, so a bad value is an error at check and start, not at first use,
+ * and by {@link ParsedConfig}'s typed getters.
+ */
+final class Values {
+    private Values() {}
+
+    /** A value's problem and its fix, or null when the value is good. */
+    record Problem(String problem, String fix) {
+    }
+
+    static Duration duration(Param p, String value) {
+        return Durations.parse(value, p == null ? 's' : p.defaultUnit());
+    }
+
+    /** Checks an expanded value against its parameter's type and bounds. */
+    static Problem check(Param p, String value) {
+        String bad = "bad value for " + p.name() + ": \"" + value + "\"";
+        switch (p.type()) {
+            case BOOL:
+                return value.matches("(?i)yes|no|true|false") ? null : new Problem(bad, "use yes or no");
+            case INT:
+            case SIZE: {
+                long n;
+                try {
+                    n = Long.parseLong(value);
+                } catch (NumberFormatException e) {
+                    return new Problem(bad, p.type() == Param.Type.INT ? "use a whole number" : "use a number of bytes");
+                }
+                long max = p.type() == Param.Type.INT ? Integer.MAX_VALUE : Long.MAX_VALUE;
+                return outOfRange(p, bad, n, p.min(), p.max() == null ? max : p.max(), Long::toString);
+            }
+            case TIME: {
+                Duration d;
+                try {
+                    d = duration(p, value);
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    return new Problem(bad, "use a number with an optional unit s, m, h, d or w (default " + p.defaultValue()
+                            + "; a bare number is in " + unitName(p.defaultUnit()) + ")");
+                }
+                return outOfRange(p, bad, d.getSeconds(), p.min(), p.max(), Values::formatSeconds);
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static Problem outOfRange(Param p, String bad, long n, Long min, Long max, java.util.function.LongFunction<String> fmt) {
+        String limit = p.type() == Param.Type.TIME ? "a time" : "a number";
+        if (min != null && n < min) {
+            return new Problem(bad + " is less than " + fmt.apply(min), "use " + limit + " of at least " + fmt.apply(min)
+                    + rangeHint(p, fmt));
+        }
+        if (max != null && n > max) {
+            return new Problem(bad + " is more than " + fmt.apply(max), "use " + limit + " of at most " + fmt.apply(max)
+                    + rangeHint(p, fmt));
+        }
+        return null;
+    }
+
+    private static String rangeHint(Param p, java.util.function.LongFunction<String> fmt) {
+        return p.type() == Param.Type.TIME ? " (a bare number is in " + unitName(p.defaultUnit()) + ")" : "";
+    }
+
+    /** The bounds for docs/parameters.md: "≥ 1s", "0s .. 100d", or "" when Postfix has none. */
+    static String range(Param p) {
+        if (p.min() == null && p.max() == null) {
+            return "";
+        }
+        java.util.function.LongFunction<String> fmt = p.type() == Param.Type.TIME ? Values::formatSeconds : Long::toString;
+        if (p.max() == null) {
+            return "≥ " + fmt.apply(p.min());
+        }
+        return fmt.apply(p.min() == null ? 0 : p.min()) + " .. " + fmt.apply(p.max());
+    }
+
+    /** Seconds in the largest unit that divides them exactly: 8640000 → "100d", 300 → "5m". */
+    static String formatSeconds(long s) {
+        if (s == 0) {
+            return "0s";
+        }
+        long[] sizes = {7 * 86400, 86400, 3600, 60};
+        String units = "wdhm";
+        for (int i = 0; i < sizes.length; i++) {
+            if (s % sizes[i] == 0) {
+                return s / sizes[i] + String.valueOf(units.charAt(i));
+            }
+        }
+        return s + "s";
+    }
+
+    static String unitName(char unit) {
+        return switch (Character.toLowerCase(unit)) {
+            case 'w' -> "weeks";
+            case 'd' -> "days";
+            case 'h' -> "hours";
+            case 'm' -> "minutes";
+            default -> "seconds";
+        };
+    }
+
+    /** True when a set value is the one a FIXED parameter allows (booleans compare as booleans). */
+    static boolean sameAs(Param p, String value, String only) {
+        if (p.type() == Param.Type.BOOL) {
+            return truth(value) == truth(only);
+        }
+        return value.strip().equalsIgnoreCase(only.strip());
+    }
+
+    static boolean truth(String v) {
+        String t = v.strip().toLowerCase(Locale.ROOT);
+        return t.equals("yes") || t.equals("true") || t.equals("1");
+    }
+}

@@ -1,0 +1,21 @@
+/**
+ * tls - TLS contexts and certificate verdicts for smtpd and the SMTP client.
+ *
+ * <h2>Description</h2>
+ * {@link dev.postern.tls.TlsServer} builds smtpd's Netty SslContext from PEM files (OpenSSL/BoringSSL
+ * through netty-tcnative when it loads, the JDK otherwise), asks for client certificates and judges
+ * them after the handshake against the CA file only. {@link dev.postern.tls.TlsClient} does the same
+ * for the SMTP client: one context per protocols/cipher-grade/exclusions combination a policy asks
+ * for ({@link dev.postern.tls.ClientTlsOptions}, {@link dev.postern.tls.CipherGrades}), the client
+ * certificate presented when configured, and after the handshake the chain and name check (verify,
+ * secure) or the certificate/public-key fingerprint check (fingerprint). {@link dev.postern.tls.TlsLevel}
+ * is Postfix's level vocabulary; dane and dane-only are refused. {@link dev.postern.tls.TlsSummary}
+ * writes Postfix's summary, {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)}, with
+ * OpenSSL cipher names and the bulk cipher's real strength, for log lines and Received headers.
+ *
+ * <h2>Security</h2>
+ * The only package that holds private keys in memory. Never trusts the JDK's CA store
+ * (tls_append_default_CA = no). Handshakes always complete; verdicts are made afterwards so callers
+ * can answer and log with Postfix's wording, and callers must act on them before any mail moves.
+ */
+package dev.postern.tls;

@@ -9,6 +9,8 @@ import dev.postern.maps.LookupException;
 import dev.postern.qmgr.Route;
 import dev.postern.qmgr.Router;
 import dev.postern.qmgr.RouterSettings;
+import dev.postern.smtp.SmtpClientSettings;
+import dev.postern.smtp.SmtpDeliveryAgent;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,12 +101,21 @@ final class RouteCommand implements Callable<Integer> {
 
     /**
      * What the transport will do at that next hop: the TLS level and where it came from
-     * ({@code smtp_tls_policy_maps [host]:587 -> secure}), SASL or not. Filled in from the smtp
-     * package's policy APIs (TLS policy, SASL password maps) when they land; one line each,
-     * without secrets.
+     * ({@code smtp_tls_policy_maps ... [host]:587 -> secure}), from the smtp package. SASL (not
+     * yet in Postern) gets its line here too, without secrets.
      */
     static List<String> deliveryDetails(Config c, Route route) {
-        return List.of();
+        if (route.local() || route.transport().equals("error") || route.transport().equals("retry")) {
+            return List.of();
+        }
+        if (!route.transport().equals("smtp") && !route.transport().equals("relay")) {
+            return List.of("no delivery agent serves transport " + route.transport() + ": its mail would be deferred");
+        }
+        try {
+            return List.of(SmtpDeliveryAgent.explainTls(SmtpClientSettings.from(c), route.nexthop()));
+        } catch (IllegalArgumentException e) {
+            return List.of("TLS: invalid SMTP client settings: " + e.getMessage());
+        }
     }
 
     private static String unbracket(String a) {

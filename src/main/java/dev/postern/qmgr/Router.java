@@ -87,18 +87,18 @@ public final class Router {
             }
         }
         for (dev.postern.maps.LookupTable t : transportMaps.tables()) {
-            List<dev.postern.maps.TableCheck.Entry> entries;
+            List<dev.postern.maps.TableEntries.Entry> entries;
             try {
-                entries = dev.postern.maps.TableCheck.dump(t.spec());
+                entries = dev.postern.maps.TableEntries.of(t.spec());
             } catch (IllegalArgumentException e) {
-                continue; // not an indexed table, or unreadable (reported by unavailableTables)
+                continue; // unreadable now: reported by unavailableTables
             }
-            for (dev.postern.maps.TableCheck.Entry e : entries) {
+            for (dev.postern.maps.TableEntries.Entry e : entries) {
                 int c = e.value().indexOf(':');
                 String channel = c < 0 ? e.value() : e.value().substring(0, c);
-                if (!channel.isEmpty() && !known.contains(channel)) {
-                    out.add("transport_maps " + t.spec() + ": " + e.key() + " -> " + e.value() + ": unknown transport \""
-                            + channel + "\" (its mail would be deferred); known: "
+                if (!channel.isEmpty() && !channel.contains("$") && !known.contains(channel)) {
+                    out.add(e.where(t.spec()) + ": transport_maps entry " + e.key() + " -> " + e.value()
+                            + ": unknown transport \"" + channel + "\" (its mail would be deferred); known: "
                             + String.join(", ", new java.util.TreeSet<>(known)));
                 }
             }

@@ -203,8 +203,8 @@ class RouterTest {
         assertEquals(2, w.size(), w.toString());
         assertTrue(w.get(0).startsWith("relay_transport = rleay: unknown transport \"rleay\"; known: error, local, relay, retry, smtp"),
                 w.get(0));
-        assertTrue(w.get(1).endsWith(": typo.example -> smpt:[h]: unknown transport \"smpt\" (its mail would be deferred); "
-                + "known: error, local, relay, retry, smtp"), w.get(1));
+        assertEquals(dir.resolve("transport") + ":2: transport_maps entry typo.example -> smpt:[h]: unknown transport "
+                + "\"smpt\" (its mail would be deferred); known: error, local, relay, retry, smtp", w.get(1));
     }
 
     @Test

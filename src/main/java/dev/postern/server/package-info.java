@@ -5,7 +5,7 @@
  * {@link dev.postern.server.Server#plan} loads and validates the configuration (including TLS files
  * and restriction lists, so {@code postern check} sees what start would);
  * {@link dev.postern.server.Server#start} builds spool, cleanup, delivery agents, qmgr and the smtpd
- * listeners in that order, then writes {@code $queue_directory/pid/master.pid}.
+ * listeners in that order, starts pickup (sendmail's maildrop/), then writes {@code $queue_directory/pid/master.pid}.
  * {@link dev.postern.server.Daemon} runs {@code start-fg} in a child JVM for {@code postern start}
  * and returns only when the child is listening. Stop is graceful: listeners close, sessions get a
  * grace period, queued mail stays on disk.

@@ -106,7 +106,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 failRemaining("4.7.5", "client TLS configuration problem");
                 return;
             }
-            String cacheKey = hop.text() + " " + policy;
+            String cacheKey = hop.text() + " " + policy + SaslClient.cacheScope(settings.sasl(), request);
             if (reuse(cacheKey)) {
                 return;
             }
@@ -122,6 +122,13 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 if (caps == null) {
                     return;
                 }
+            }
+            // SMTP AUTH (SaslClient): after the last EHLO, before MAIL FROM.
+            stage = "performing the AUTH handshake";
+            var authFailure = SaslClient.authenticate(settings.sasl(), log, conn, caps, relay, request, settings.heloTimeout());
+            if (authFailure.isPresent()) {
+                failRemaining(authFailure.get().verdict(), authFailure.get().diagnostic());
+                return;
             }
             setupDone = System.nanoTime();
             transaction(caps, false);

@@ -57,7 +57,6 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             // not SMTP AUTH: validate() reports it with its file and line
         }
         SmtpDeliveryAgent.validate(c);
-        List<String> warnings = new ArrayList<>(loaded.warnings());
         try {
             dev.postern.qmgr.Router router = new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c));
             warnings.addAll(router.unavailableTables());

@@ -36,6 +36,28 @@ public final class Cleanup implements AutoCloseable {
         return new SpoolTransaction(QueueId.next(), envelope, spool, settings, log, onCommit, io);
     }
 
+    /** The answer to "is there room for a new message?": {@code warning} is logged when not empty. */
+    public record Space(boolean enough, String warning) {
+    }
+
+    /**
+     * Postfix smtpd_check.c: smtpd_check_queue() (free space must exceed queue_minfree and 1.5 times
+     * message_size_limit) and, for a declared {@code SIZE=}, smtpd_check_size() (the message must
+     * fit above queue_minfree and in two thirds of what is free). One statvfs per MAIL.
+     * {@code declaredSize} is 0 when the client declared none.
+     */
+    public Space space(long declaredSize) {
+        long free = spool.usableSpace();
+        long minfree = settings.queueMinfree();
+        if (free <= minfree || settings.messageSizeLimit() * 1.5 >= free) {
+            return new Space(false, "not enough free space in mail queue: " + free + " bytes < 1.5*message size limit");
+        }
+        if (declaredSize > 0 && (declaredSize >= free - minfree || declaredSize * 1.5 >= free)) {
+            return new Space(false, "");
+        }
+        return new Space(true, "");
+    }
+
     @Override
     public void close() {
         io.shutdown();

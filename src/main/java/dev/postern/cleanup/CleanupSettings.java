@@ -2,9 +2,14 @@ package dev.postern.cleanup;
 
 import dev.postern.config.Config;
 
-/** What cleanup reads: the name for added Message-IDs and the size limits. */
-public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit) {
+/** What cleanup reads: the name for added Message-IDs, the size limits, and queue_minfree. */
+public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree) {
+    public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit) {
+        this(myhostname, messageSizeLimit, headerSizeLimit, 0);
+    }
+
     public static CleanupSettings from(Config c) {
-        return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"));
+        return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"),
+                c.size("queue_minfree"));
     }
 }

@@ -16,9 +16,11 @@ final class StatusCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<ProcessHandle> p = Control.pidFile(parent, spec).running();
+        // The lock on master.pid decides, not the number in it: a dead process holds no lock.
+        Optional<PidFile.Holder> p = Control.pidFile(parent, spec).holder();
         if (p.isPresent()) {
-            spec.commandLine().getOut().println("postern: the mail system is running: PID: " + p.get().pid());
+            spec.commandLine().getOut().println("postern: the mail system is " + (p.get().ready() ? "running" : "starting")
+                    + ": PID: " + p.get().pid());
             return 0;
         }
         spec.commandLine().getOut().println("postern: the mail system is not running");

@@ -172,6 +172,8 @@ public final class Params {
         p(m, "2bounce_notice_recipient", STRING, "postmaster", "Recipient of undeliverable bounces (notify_classes 2bounce).");
         p(m, "delay_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of delay notices (notify_classes delay).");
         p(m, "double_bounce_sender", STRING, "double-bounce", "Sender of postmaster notices; such a notice that cannot be delivered is discarded.");
+        // Spool integrity and disk space (queue package, smtpd MAIL)
+        p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).");
         ALL = Collections.unmodifiableMap(m);
     }
 

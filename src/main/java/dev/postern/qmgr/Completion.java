@@ -17,7 +17,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -101,7 +103,9 @@ final class Completion {
             if (!expired) {
                 warnIfDelayed(m, deferred, age);
             }
-            spool.defer(m.current().file(), nextAttempt(env, now, age));
+            Map<MailAddress, String> reasons = new LinkedHashMap<>(); // shown by postern queue, as mailq does
+            deferred.forEach(d -> reasons.put(d.recipient(), d.diagnostic()));
+            spool.recordDeferral(m.current(), reasons, nextAttempt(env, now, age));
         } catch (IOException e) {
             // Left in active/: moved back to incoming/ at the next start (a duplicate at worst, never a loss).
             log.warning("qmgr", qid + ": cannot update queue file: " + e.getMessage());
@@ -132,20 +136,20 @@ final class Completion {
     }
 
     /**
-     * Makes "these recipients are done" durable before anything else happens to the message. The
-     * one place that writes per-recipient state, so it can switch to a per-recipient done record.
-     * A failure is logged and tolerated: the recipients may then be sent to again after a crash
-     * (a duplicate), never skipped.
+     * Makes "these recipients are done" durable before anything else happens to the message: one
+     * appended, fdatasync'd done record (Spool.markDone), not a rewrite of the file. A failure is
+     * logged and tolerated: the recipients may then be sent to again after a crash (a duplicate),
+     * never skipped.
      */
     private void recordDone(ActiveMessage m, Collection<MailAddress> done) {
         synchronized (m) {
             QueuedMessage q = m.current();
-            List<MailAddress> remaining = q.envelope().recipients().stream().filter(r -> !done.contains(r)).toList();
-            if (remaining.size() == q.envelope().recipients().size()) {
+            List<MailAddress> recorded = done.stream().filter(q.envelope().recipients()::contains).toList();
+            if (recorded.isEmpty()) {
                 return;
             }
             try {
-                spool.rewriteRecipients(q, q.envelope().withRecipients(remaining));
+                spool.markDone(q, recorded);
                 m.replace(spool.read(q.file()));
             } catch (IOException e) {
                 log.warning("qmgr", q.envelope().id() + ": cannot record delivered recipients: " + e.getMessage());

@@ -112,6 +112,9 @@ public final class QueueManager implements AutoCloseable {
         QueuedMessage m;
         try {
             m = spool.read(activeFile);
+        } catch (dev.postern.queue.CorruptQueueFileException e) {
+            left(id); // the spool has moved it to corrupt/ and logged the warning
+            return;
         } catch (IOException e) {
             log.warning("qmgr", id + ": unreadable queue file moved to corrupt: " + e.getMessage());
             try {

@@ -22,7 +22,7 @@
  * <p>Whatever a delivery agent does (throws, returns nothing) every recipient gets one result; an
  * exception is a deferral, {@code 4.3.0 unknown mail transport error: ...}, with a warning. Sent
  * recipients are recorded in the queue file between destination groups (one method,
- * {@code Completion.recordDone}), so a crash never sends to them again. After the last group a
+ * {@code Completion.recordDone}, an appended done record), so a crash never sends to them again. After the last group a
  * message leaves active/ one of three ways: all done, removed; some deferred, to deferred/ with
  * mtime = now + its age clamped to [minimal_backoff_time, maximal_backoff_time] (so the delay
  * doubles), but never later than its expiry; failed recipients, and deferred ones older than

@@ -16,8 +16,9 @@ import java.util.List;
  * The envelope block at the head of a queue file, in text so an administrator can read it with
  * {@code head}:
  * <pre>
- * postern-queue 1
+ * postern-queue 2
  * id 1A2B3C...
+ * size 0000000000004711   (content length, fixed width: filled in at commit, see SpoolWriter)
  * arrival 1764043200123
  * sender alice@example.com
  * client localhost[127.0.0.1]
@@ -27,13 +28,19 @@ import java.util.List;
  * body 8bitmime        (only when the client declared BODY=8BITMIME)
  * rcpt bob@example.org
  * (blank line, then the message content exactly as received, CRLF line endings)
+ * end 1a2b3c4d          (CRC32C of the content followed by this header, see QueueFile)
+ * (appended per-recipient records, see QueueRecords)
  * </pre>
- * Recipients listed are the ones still to deliver: a partial delivery rewrites the file without the
- * done ones.
+ * Version 1 (the first release) had no size line, no end record and no appended records: its
+ * content runs to the end of the file. It is still read; it is rewritten as version 2 before
+ * anything is appended to it.
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                             String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients) {
-    static final String MAGIC = "postern-queue 1";
+    static final String MAGIC_V1 = "postern-queue 1";
+    static final String MAGIC = "postern-queue 2";
+    /** Width of the content length in the size line: patched in place at commit without moving bytes. */
+    static final int SIZE_DIGITS = 16;
 
     public QueueEnvelope {
         recipients = List.copyOf(recipients);
@@ -43,10 +50,13 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining);
     }
 
-    byte[] header() {
+    /** The version 2 header with a zero size, and where its size digits start. */
+    Encoded encode() {
         StringBuilder sb = new StringBuilder();
         sb.append(MAGIC).append('\n')
-                .append("id ").append(id).append('\n')
+                .append("id ").append(id).append('\n');
+        int sizeAt = sb.length() + "size ".length(); // ASCII up to here: chars = bytes
+        sb.append("size ").append("0".repeat(SIZE_DIGITS)).append('\n')
                 .append("arrival ").append(arrival.toEpochMilli()).append('\n')
                 .append("sender ").append(sender).append('\n')
                 .append("client ").append(oneLine(client)).append('\n')
@@ -60,45 +70,74 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             sb.append("rcpt ").append(r).append('\n');
         }
         sb.append('\n');
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
+        return new Encoded(sb.toString().getBytes(StandardCharsets.UTF_8), sizeAt);
+    }
+
+    /** A header as bytes; {@link #withSize} fills in the content length. */
+    record Encoded(byte[] bytes, int sizeOffset) {
+        byte[] sizeDigits(long size) {
+            String digits = Long.toString(size);
+            return ("0".repeat(SIZE_DIGITS - digits.length()) + digits).getBytes(StandardCharsets.US_ASCII);
+        }
+
+        byte[] withSize(long size) {
+            byte[] out = bytes.clone();
+            System.arraycopy(sizeDigits(size), 0, out, sizeOffset, SIZE_DIGITS);
+            return out;
+        }
     }
 
     private static String oneLine(String s) {
         return s == null ? "" : s.replaceAll("[\\r\\n]", " ");
     }
 
-    /** Reads the header; leaves {@code in} at the first content byte. Returns the header length too. */
+    /** The most a header may take: far more than 1000 recipients need, far less than memory. */
+    private static final int HEADER_LIMIT = 16 << 20;
+
+    /**
+     * Reads the header; leaves {@code in} at the first content byte. Returns the header's bytes
+     * (for the checksum), its version and, for version 2, the content length.
+     */
     static Parsed read(InputStream in) throws IOException {
         List<String> lines = new ArrayList<>();
-        ByteArrayOutputStream line = new ByteArrayOutputStream();
-        long consumed = 0;
+        ByteArrayOutputStream all = new ByteArrayOutputStream(512);
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
         int b;
         while ((b = in.read()) >= 0) {
-            consumed++;
+            all.write(b);
             if (b == '\n') {
                 String s = line.toString(StandardCharsets.UTF_8);
                 line.reset();
+                if (lines.isEmpty() && !s.equals(MAGIC) && !s.equals(MAGIC_V1)) {
+                    throw new CorruptQueueFileException("not a Postern queue file");
+                }
                 if (s.isEmpty()) {
-                    return new Parsed(parse(lines), consumed);
+                    return parse(lines, all.toByteArray());
                 }
                 lines.add(s);
-                if (lines.size() > 100_000) {
-                    break;
-                }
             } else {
                 line.write(b);
+                if (lines.isEmpty() && line.size() > MAGIC.length()) {
+                    throw new CorruptQueueFileException("not a Postern queue file");
+                }
+            }
+            if (all.size() > HEADER_LIMIT) {
+                break;
             }
         }
-        throw new IOException("queue file header is truncated");
+        throw new CorruptQueueFileException("queue file header is truncated");
     }
 
-    record Parsed(QueueEnvelope envelope, long headerLength) {
-    }
-
-    private static QueueEnvelope parse(List<String> lines) throws IOException {
-        if (lines.isEmpty() || !lines.get(0).equals(MAGIC)) {
-            throw new IOException("not a Postern queue file");
+    /** {@code contentLength} is -1 for version 1 (content to the end of the file). */
+    record Parsed(QueueEnvelope envelope, int version, long contentLength, byte[] headerBytes) {
+        long headerLength() {
+            return headerBytes.length;
         }
+    }
+
+    private static Parsed parse(List<String> lines, byte[] headerBytes) throws IOException {
+        int version = lines.get(0).equals(MAGIC) ? 2 : 1;
+        long size = -1;
         QueueId id = null;
         Instant arrival = null;
         ReversePath sender = null;
@@ -115,6 +154,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                 String value = sp < 0 ? "" : l.substring(sp + 1);
                 switch (key) {
                     case "id" -> id = new QueueId(value);
+                    case "size" -> size = Long.parseLong(value);
                     case "arrival" -> arrival = Instant.ofEpochMilli(Long.parseLong(value));
                     case "sender" -> sender = value.isEmpty() ? ReversePath.NULL : ReversePath.of(MailAddress.parse(value));
                     case "client" -> client = value;
@@ -127,11 +167,15 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                 }
             }
         } catch (IllegalArgumentException e) {
-            throw new IOException("bad queue file record: " + e.getMessage());
+            throw new CorruptQueueFileException("bad queue file record: " + e.getMessage());
         }
         if (id == null || arrival == null || sender == null) {
-            throw new IOException("queue file lacks id, arrival or sender");
+            throw new CorruptQueueFileException("queue file lacks id, arrival or sender");
         }
-        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts);
+        if (version == 2 && size < 0) {
+            throw new CorruptQueueFileException("queue file lacks its size record");
+        }
+        return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts),
+                version, size, headerBytes);
     }
 }

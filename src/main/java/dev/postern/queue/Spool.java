@@ -1,12 +1,11 @@
 package dev.postern.queue;
 
-import dev.postern.mail.MessageContent;
+import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
 import dev.postern.util.AtomicFile;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -16,101 +15,94 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The durable spool under queue_directory: {@code incoming/}, {@code active/}, {@code deferred/},
- * {@code hold/}, {@code corrupt/}, {@code pid/}. Only this class touches queue files. A queue file
- * exists under its ID's name only once it is complete and durable (temp files start with '.');
- * a deferred file's mtime is its next attempt time, as in Postfix. No timing decisions here.
+ * {@code hold/}, {@code corrupt/}, {@code pid/}, {@code recycle/}, {@code request/},
+ * {@code trigger/}. Only this package touches queue files. A queue file exists under its ID's name
+ * only once it is complete and durable (temp files start with '.'); a deferred file's mtime is its
+ * next attempt time, as in Postfix. A file that fails its checks ({@link QueueFile}) is moved to
+ * corrupt/ with a warning and never delivered. No timing decisions here.
  */
 public final class Spool implements AutoCloseable {
     public enum Queue { INCOMING, ACTIVE, DEFERRED, HOLD, CORRUPT }
 
-    /**
-     * How many files of delivered mail are kept in {@code recycle/} for new messages to reuse.
-     * Creating a file costs an inode allocation, which on ext4 (worst without a journal) scans
-     * past recently deleted inodes: at hundreds of messages per second that was an eighth of
-     * Postern's CPU (perf, bench/profile-postern.sh). Reusing the file of a delivered message
-     * costs two renames instead, and its data blocks are overwritten rather than freed and
-     * allocated again. Enough for the messages in flight; more are deleted.
-     */
-    static final int RECYCLE_LIMIT = 256;
+    /** Where the spool reports what it did on its own (the daemon sends it to the mail log as qmgr). */
+    public interface Events {
+        void info(String text);
 
-    private final Path root;
-    private final Path recycleDir;
-    private final GroupCommitter committer;
-    /** Ready for reuse: their move into recycle/ is durable. */
-    private final ConcurrentLinkedQueue<Path> recycled = new ConcurrentLinkedQueue<>();
-    /** Moved into recycle/ but not yet fsync'd there: must not be overwritten (see {@link #remove}). */
-    private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger recycledCount = new AtomicInteger();
-    private final java.util.concurrent.ScheduledExecutorService recycler;
+        void warning(String text);
 
-    private Spool(Path root, java.time.Duration settleEvery) throws IOException {
-        this.root = root;
-        this.recycleDir = root.resolve("recycle");
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(recycleDir)) {
-            for (Path f : ds) {
-                // A file still linked elsewhere (a crash between a reuse's renames, on a file system
-                // that made only one directory durable) is a live message: drop only this name.
-                Object links = Files.getAttribute(f, "unix:nlink");
-                if (links instanceof Integer n && n > 1) {
-                    Files.delete(f);
-                    continue;
-                }
-                if (recycledCount.get() < RECYCLE_LIMIT) {
-                    recycled.add(f);
-                    recycledCount.incrementAndGet();
-                } else {
-                    Files.deleteIfExists(f);
-                }
+        Events STDERR = new Events() {
+            @Override
+            public void info(String text) {
+                System.err.println("postern: " + text);
             }
-        }
-        this.committer = new GroupCommitter(dir(Queue.INCOMING));
-        this.recycler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "spool-recycle");
-            t.setDaemon(true);
-            return t;
-        });
-        long ms = settleEvery.toMillis();
-        recycler.scheduleWithFixedDelay(this::settle, ms, ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+
+            @Override
+            public void warning(String text) {
+                System.err.println("postern: warning: " + text);
+            }
+        };
     }
 
     /**
-     * Makes the latest removals durable, then offers their files for reuse. Overwriting a file
-     * whose move out of active/ might not be on disk yet could, after a crash, bring back the old
-     * name with a new message's bytes in it; one fsync of each directory per batch prevents that.
+     * Appended records beyond this many bytes are folded into a rewritten file at the next
+     * deferral, so a message retried for days does not grow without bound.
      */
+    static final long RECORDS_COMPACT_AT = 32 * 1024;
+
+    /** See {@link RecycleBin#LIMIT}. */
+    static final int RECYCLE_LIMIT = RecycleBin.LIMIT;
+
+    private final Path root;
+    private final GroupCommitter committer;
+    private final RecycleBin recycle;
+    private final Events events;
+    private final OperatorRequests requests;
+    private final java.nio.file.FileStore store;
+    private volatile Thread triggerWatcher;
+
+    private Spool(Path root, java.time.Duration settleEvery, Events events) throws IOException {
+        this.root = root;
+        this.events = events;
+        this.requests = new OperatorRequests(root);
+        this.store = Files.getFileStore(root);
+        this.committer = new GroupCommitter(dir(Queue.INCOMING));
+        this.recycle = new RecycleBin(root.resolve("recycle"), dir(Queue.ACTIVE), settleEvery);
+    }
+
+    /** Makes the latest removals durable and offers their files for reuse (see {@link RecycleBin#settle}). */
     void settle() {
-        List<Path> batch = new ArrayList<>();
-        Path f;
-        while ((f = settling.poll()) != null) {
-            batch.add(f);
-        }
-        if (batch.isEmpty()) {
-            return;
-        }
-        try {
-            AtomicFile.fsyncDirectory(dir(Queue.ACTIVE));
-            AtomicFile.fsyncDirectory(recycleDir);
-            recycled.addAll(batch);
-        } catch (IOException e) {
-            // Not known to be durable: never reuse them (the next start lists recycle/ again).
-            recycledCount.addAndGet(-batch.size());
-        }
+        recycle.settle();
     }
 
     /** Creates the directories (mode 0700) if needed. Call {@link #recover()} before delivering. */
     public static Spool open(Path queueDirectory) throws IOException {
-        return open(queueDirectory, java.time.Duration.ofMillis(200));
+        return open(queueDirectory, Events.STDERR);
+    }
+
+    /** As {@link #open(Path)}, reporting quarantines, recovery and operator requests to {@code events}. */
+    public static Spool open(Path queueDirectory, Events events) throws IOException {
+        return open(queueDirectory, java.time.Duration.ofMillis(200), events);
+    }
+
+    static Spool open(Path queueDirectory, java.time.Duration settleEvery) throws IOException {
+        return open(queueDirectory, settleEvery, Events.STDERR);
     }
 
     /** {@code settleEvery}: how often removals are made durable and their files offered for reuse. */
-    static Spool open(Path queueDirectory, java.time.Duration settleEvery) throws IOException {
+    static Spool open(Path queueDirectory, java.time.Duration settleEvery, Events events) throws IOException {
+        createDirectories(queueDirectory);
+        return new Spool(queueDirectory, settleEvery, events);
+    }
+
+    /** The queue directories, owner-only (also when they existed), as Postfix. */
+    static void createDirectories(Path queueDirectory) throws IOException {
         List<Path> dirs = new ArrayList<>();
         for (Queue q : Queue.values()) {
             dirs.add(queueDirectory.resolve(q.name().toLowerCase()));
@@ -122,7 +114,7 @@ public final class Spool implements AutoCloseable {
             Files.createDirectories(d);
             ownerOnly(d, "rwx------");
         }
-        return new Spool(queueDirectory, settleEvery);
+        OperatorRequests.createDirectories(queueDirectory);
     }
 
     /** Sets POSIX permissions where the file system has them. */
@@ -132,27 +124,9 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /**
-     * Renames a recycled file to {@code temp} for a new message to overwrite. False when none is
-     * left: the caller creates a new file. The old content is overwritten and the file truncated
-     * to the new length before it is published, so nothing of the old message survives in it.
-     */
+    /** Renames a recycled file to {@code temp} for a new message to overwrite; false when none is left. */
     boolean reuseRecycled(Path temp) {
-        Path f;
-        while ((f = recycled.poll()) != null) {
-            recycledCount.decrementAndGet();
-            try {
-                Files.move(f, temp, StandardCopyOption.ATOMIC_MOVE);
-                return true;
-            } catch (IOException e) {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // left for the next start, which lists recycle/ again
-                }
-            }
-        }
-        return false;
+        return recycle.reuse(temp);
     }
 
     public Path root() {
@@ -177,22 +151,13 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * At start: active/ back to incoming/ (a delivery in progress when we stopped is retried) and
-     * temp files deleted (never acknowledged). Returns what was done, for the log.
+     * At start: files that cannot be queue files to corrupt/, active/ back to incoming/ (a delivery
+     * in progress when we stopped is retried), temp files deleted (never acknowledged), operator
+     * requests for messages no longer active applied. Returns what was done, for the log.
      */
     public List<String> recover() throws IOException {
-        List<String> notes = new ArrayList<>();
-        for (Path f : list(Queue.ACTIVE)) {
-            AtomicFile.moveDurably(f, dir(Queue.INCOMING).resolve(f.getFileName()));
-            notes.add(f.getFileName() + ": requeued from active");
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(Queue.INCOMING), ".tmp-*")) {
-            for (Path f : ds) {
-                Files.deleteIfExists(f);
-                notes.add(f.getFileName() + ": removed unfinished temp file");
-            }
-        }
-        return notes;
+        requests.drainTriggers(); // the scan that follows a start serves them
+        return new SpoolRecovery(this, requests).run();
     }
 
     /** Queue files (by ID name, oldest first). */
@@ -227,14 +192,101 @@ public final class Spool implements AutoCloseable {
         return target;
     }
 
-    /** Moves to deferred/ with the next attempt time as mtime. */
+    /**
+     * Moves a message from active/ to deferred/ with the next attempt time as mtime, unless an
+     * operator asked (while it was being delivered) to hold, delete or requeue it: then that is
+     * done instead. Returns where the file is now, or null when it was deleted.
+     */
     public Path defer(Path file, Instant nextAttempt) throws IOException {
+        String id = file.getFileName().toString();
+        var request = requests.claim(id);
+        if (request.isPresent()) {
+            return apply(file, request.get());
+        }
         Files.setLastModifiedTime(file, FileTime.from(nextAttempt));
         return move(file, Queue.DEFERRED);
     }
 
+    /** Carries out an operator request on a message that has just left delivery (or on restart). */
+    Path apply(Path file, OperatorRequests.Verb verb) throws IOException {
+        String id = file.getFileName().toString();
+        switch (verb) {
+            case DELETE -> {
+                Files.delete(file);
+                AtomicFile.fsyncDirectory(file.getParent());
+                events.info(id + ": removed");
+                return null;
+            }
+            case HOLD -> {
+                events.info(id + ": placed on hold");
+                return move(file, Queue.HOLD);
+            }
+            default -> {
+                events.info(id + ": requeued");
+                return move(file, Queue.INCOMING);
+            }
+        }
+    }
+
+    /**
+     * Records, durably, that these recipients are done (delivered, or bounced and reported), so
+     * that a crash before the message leaves the queue never sends to them again. One append and
+     * one fdatasync; {@link #read} leaves them out of the recipients from then on. A version 1 file
+     * is first rewritten as version 2 (it has no room for records).
+     */
+    public void markDone(QueuedMessage m, Collection<MailAddress> done) throws IOException {
+        if (done.isEmpty()) {
+            return;
+        }
+        if (m.version() == 1) {
+            java.util.Set<String> gone = new java.util.HashSet<>();
+            done.forEach(r -> gone.add(r.toString()));
+            rewrite(m, m.envelope().recipients().stream().filter(r -> !gone.contains(r.toString())).toList(), m.records());
+            return;
+        }
+        append(m.file(), QueueRecords.done(done), true);
+    }
+
+    /**
+     * Records each deferred recipient's reason (shown by {@code postern queue}) and moves the
+     * message to deferred/ with {@code nextAttempt} as its mtime, or where a pending operator
+     * request says ({@link #defer}). What qmgr calls when a delivery attempt leaves recipients
+     * to retry. Returns where the file is now, or null when an operator had deleted it.
+     */
+    public Path recordDeferral(QueuedMessage m, Map<MailAddress, String> reasons, Instant nextAttempt) throws IOException {
+        if (m.version() == 1 || m.length() - m.recordsStart() > RECORDS_COMPACT_AT) {
+            Map<String, String> merged = new java.util.LinkedHashMap<>(m.records().reasons());
+            Map<String, Instant> times = new java.util.LinkedHashMap<>(m.records().reasonTimes());
+            Instant now = Instant.now();
+            reasons.forEach((r, why) -> {
+                merged.put(r.toString(), why);
+                times.put(r.toString(), now);
+            });
+            merged.keySet().retainAll(m.envelope().recipients().stream().map(MailAddress::toString).toList());
+            rewrite(m, m.envelope().recipients(), new QueueRecords.State(java.util.Set.of(), merged, times));
+        } else if (!reasons.isEmpty()) {
+            // No fdatasync: a reason lost in a crash is only a less informative listing.
+            append(m.file(), QueueRecords.reasons(reasons, Instant.now()), false);
+        }
+        return defer(m.file(), nextAttempt);
+    }
+
+    private static void append(Path file, byte[] records, boolean durable) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            QueueFile.writeFully(ch, ByteBuffer.wrap(records)); // one write: concurrent appends do not interleave
+            if (durable) {
+                ch.force(false);
+            }
+        }
+    }
+
+    /** A deferred file's next attempt; {@link Instant#MAX} when it is gone (a queue tool moved it meanwhile). */
     public Instant nextAttempt(Path deferredFile) throws IOException {
-        return Files.getLastModifiedTime(deferredFile).toInstant();
+        try {
+            return Files.getLastModifiedTime(deferredFile).toInstant();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Instant.MAX;
+        }
     }
 
     /**
@@ -245,57 +297,35 @@ public final class Spool implements AutoCloseable {
      * delivered again (a duplicate, never a loss), and every delivery saves a blocking disk flush.
      */
     public void remove(Path file) throws IOException {
-        if (recycledCount.incrementAndGet() <= RECYCLE_LIMIT) {
-            Path target = recycleDir.resolve(file.getFileName());
-            try {
-                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-                settling.add(target); // reusable once settle() has made the move durable
-                return;
-            } catch (IOException e) {
-                // fall through to delete
-            }
-        }
-        recycledCount.decrementAndGet();
-        Files.deleteIfExists(file);
+        recycle.take(file);
     }
 
-    /** Reads a queue file's envelope and gives access to its content. */
+    /**
+     * Reads and checks a queue file (its whole content, against the checksum) before a delivery.
+     * A file that fails is moved to corrupt/ with a warning, and this throws
+     * {@link CorruptQueueFileException}: the caller just forgets the message.
+     */
     public QueuedMessage read(Path file) throws IOException {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            QueueEnvelope.Parsed p = QueueEnvelope.read(in);
-            long total = Files.size(file);
-            long offset = p.headerLength();
-            MessageContent content = new MessageContent() {
-                @Override
-                public InputStream open() throws IOException {
-                    InputStream s = Files.newInputStream(file);
-                    s.skipNBytes(offset);
-                    return s;
-                }
-
-                @Override
-                public long size() {
-                    return total - offset;
-                }
-            };
-            return new QueuedMessage(file, p.envelope(), content);
+        try {
+            return QueueFile.read(file, true);
+        } catch (CorruptQueueFileException e) {
+            quarantine(file, e.getMessage());
+            throw e;
         }
     }
 
     /** Rewrites a queue file with fewer recipients (after a partial delivery), atomically and durably. */
     public void rewriteRecipients(QueuedMessage m, QueueEnvelope updated) throws IOException {
+        rewrite(m, updated.recipients(), m.records());
+    }
+
+    /** A new version 2 file with these recipients and records: temp, fdatasync, rename, fsync dir. */
+    private void rewrite(QueuedMessage m, List<MailAddress> recipients, QueueRecords.State records) throws IOException {
         Path tmp = m.file().resolveSibling(".rw-" + m.file().getFileName());
         try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-             InputStream in = m.content().open()) {
-            out.write(java.nio.ByteBuffer.wrap(updated.header()));
-            byte[] buf = new byte[65536];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(java.nio.ByteBuffer.wrap(buf, 0, n));
-            }
-            out.force(true);
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
+            QueueFile.write(out, m.envelope().withRecipients(recipients), m.content(), QueueRecords.reasons(records));
         }
         Files.move(tmp, m.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         AtomicFile.fsyncDirectory(m.file().getParent());
@@ -303,12 +333,46 @@ public final class Spool implements AutoCloseable {
 
     /** Moves an unreadable file aside, keeping it for the administrator. */
     public void quarantine(Path file) throws IOException {
-        move(file, Queue.CORRUPT);
+        quarantine(file, null);
+    }
+
+    /** Postfix qmgr's warning: {@code saving corrupt file "ID" from queue "active" to queue "corrupt"}. */
+    void quarantine(Path file, String why) throws IOException {
+        Path target = dir(Queue.CORRUPT).resolve(file.getFileName());
+        for (int n = 1; Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS); n++) {
+            target = dir(Queue.CORRUPT).resolve(file.getFileName() + "." + n); // never replace earlier evidence
+        }
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.fsyncDirectory(target.getParent());
+        AtomicFile.fsyncDirectory(file.getParent());
+        events.warning("saving corrupt file \"" + file.getFileName() + "\" from queue \"" + file.getParent().getFileName()
+                + "\" to queue \"corrupt\"" + (why == null ? "" : ": " + why));
+    }
+
+    /** Bytes free for Postern in the queue file system (statvfs: cheap enough for every MAIL). */
+    public long usableSpace() {
+        try {
+            return store.getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // unknown: let the write itself fail and say 451
+        }
+    }
+
+    /**
+     * Runs {@code wake} whenever a queue tool drops a file into trigger/ ({@code postern queue
+     * flush}, release, requeue): an inotify watch, so a flush takes effect at once.
+     */
+    public void watchTriggers(Runnable wake) {
+        triggerWatcher = requests.watch(wake, events);
     }
 
     @Override
     public void close() {
-        recycler.shutdownNow();
+        Thread t = triggerWatcher;
+        if (t != null) {
+            t.interrupt();
+        }
+        recycle.close();
         committer.close();
     }
 }

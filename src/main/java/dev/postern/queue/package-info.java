@@ -4,14 +4,47 @@
  * <h2>Description</h2>
  * One file per message under {@code queue_directory}: {@code incoming/} (committed, not yet seen by
  * qmgr), {@code active/} (being delivered), {@code deferred/} (mtime = next attempt), {@code hold/},
- * {@code corrupt/}. A file is a text envelope ({@link dev.postern.queue.QueueEnvelope}) and the
- * message content. Commit = write a temp file ({@code .tmp-ID}), fsync it, rename it to its ID,
- * fsync the directory; only then is the message acknowledged. Concurrent commits share directory
- * fsyncs ({@code GroupCommitter}). A partial delivery rewrites the file without the delivered
- * recipients (temp + fsync + rename), so state changes are atomic. At start, active/ returns to
- * incoming/ and unfinished temp files are deleted: they were never acknowledged.
+ * {@code corrupt/}; beside them {@code recycle/} (files of delivered mail, truncated, kept for
+ * reuse), {@code request/} and {@code trigger/} (the queue tools' requests and wake-ups) and
+ * {@code pid/}.
+ *
+ * <p>A file is a text envelope ({@link dev.postern.queue.QueueEnvelope}, version 2), the message
+ * content, an end record holding the CRC32C of the content and the envelope, and then appended
+ * per-recipient records ({@code QueueRecords}). The envelope names the content length, so a file
+ * proves itself whole ({@code QueueFile}): one that is shorter than it says, fails the checksum,
+ * is not a Postern queue file, carries an ID other than its name, or is not a regular file (a
+ * FIFO is never opened) is moved to {@code corrupt/} with Postfix's warning and never delivered.
+ * Version 1 files (the first release: no length, no end record) are still read, and rewritten as
+ * version 2 before anything is appended to them.
+ *
+ * <p>Commit = write a temp file ({@code .tmp-ID}), fdatasync it, rename it to its ID, fsync the
+ * directory; only then is the message acknowledged. Concurrent commits share directory fsyncs
+ * ({@code GroupCommitter}). Recipients done are recorded by one append and one fdatasync
+ * ({@link dev.postern.queue.Spool#markDone}); a torn append is one bad line that fails its CRC, so
+ * a crash re-sends at most the recipients whose record was torn, never one recorded. The last
+ * deferral reason of each recipient is appended too ({@link dev.postern.queue.Spool#recordDeferral})
+ * for the queue listing; records are folded into a rewrite when they grow past 32 KiB.
+ *
+ * <p>At start ({@link dev.postern.queue.Spool#recover}): entries that cannot be queue files go to
+ * corrupt/, active/ returns to incoming/, unfinished temp files are deleted (never acknowledged),
+ * and operator requests left for messages that were being delivered are carried out.
+ *
+ * <p>{@link dev.postern.queue.QueueControl} is the queue tools' side ({@code postern queue}): list,
+ * hold, release, delete, requeue, flush. Every change is one atomic rename or unlink, so it never
+ * races with the daemon's own renames; a message in active/ gets a request instead, applied when
+ * its delivery attempt ends with mail still queued.
+ *
+ * <h2>Parameters</h2>
+ * queue_directory. (queue_minfree is applied by smtpd through cleanup with
+ * {@link dev.postern.queue.Spool#usableSpace}.)
  *
  * <h2>Security</h2>
- * Only this package touches queue files. Directories are created by the daemon's user.
+ * Only this package touches queue files. Directories are 0700 and files 0600, as Postfix's.
+ * Queue files are opened without following symbolic links. Delivered mail is truncated when its
+ * file goes to recycle/, so its bytes do not linger there.
+ *
+ * <h2>Diagnostics</h2>
+ * {@code warning: saving corrupt file "ID" from queue "deferred" to queue "corrupt": reason};
+ * {@code ID: placed on hold}, {@code ID: removed}, {@code ID: requeued} when a request is carried out.
  */
 package dev.postern.queue;

@@ -20,11 +20,10 @@ public final class Daemon {
 
     /** @return null on success, else the reason (the child's last output lines) */
     public static String start(Path configDir, PidFile pidFile, Path outputFile, Duration timeout) throws IOException {
-        Optional<ProcessHandle> running = pidFile.running();
+        Optional<PidFile.Holder> running = pidFile.holder();
         if (running.isPresent()) {
             return "already running (pid " + running.get().pid() + ")";
         }
-        pidFile.delete();
         Files.createDirectories(outputFile.getParent());
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
@@ -43,8 +42,8 @@ public final class Daemon {
                 .start();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> p = pidFile.running();
-            if (p.isPresent() && p.get().pid() == child.pid()) {
+            Optional<PidFile.Holder> p = pidFile.holder();
+            if (p.isPresent() && p.get().ready() && p.get().pid() == child.pid()) {
                 return null;
             }
             if (!child.isAlive()) {
@@ -56,22 +55,32 @@ public final class Daemon {
         return "not ready after " + timeout.toSeconds() + "s; output:\n" + tail(outputFile, offset);
     }
 
-    /** Sends TERM and waits for the process to exit. @return false when nothing was running */
+    /**
+     * Sends TERM to the process holding the pid file's lock and waits until the lock is free (the
+     * process is gone); KILL after {@code timeout}. @return false when nothing was running
+     */
     public static boolean stop(PidFile pidFile, Duration timeout) {
-        Optional<ProcessHandle> p = pidFile.running();
-        if (p.isEmpty()) {
-            pidFile.delete();
+        Optional<PidFile.Holder> h = pidFile.holder();
+        if (h.isEmpty()) {
             return false;
         }
-        p.get().destroy();
+        Optional<ProcessHandle> p = ProcessHandle.of(h.get().pid());
+        p.ifPresent(ProcessHandle::destroy);
+        if (!awaitUnlocked(pidFile, timeout)) {
+            p.ifPresent(ProcessHandle::destroyForcibly); // queue files are durable; only unacknowledged input is lost
+            awaitUnlocked(pidFile, Duration.ofSeconds(10));
+        }
+        return true;
+    }
+
+    private static boolean awaitUnlocked(PidFile pidFile, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (p.get().isAlive() && System.nanoTime() < deadline) {
+        while (pidFile.holder().isPresent()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
             sleep(50);
         }
-        if (p.get().isAlive()) {
-            p.get().destroyForcibly(); // queue files are durable; only unacknowledged input is lost
-        }
-        pidFile.delete();
         return true;
     }
 

@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,6 +58,7 @@ public final class Server implements AutoCloseable {
     private final ExecutorService blocking;
     private final PidFile pidFile;
     private final Pickup pickup;
+    private Spool spool;
 
     private Server(Config config, MailLog log, List<Smtpd> listeners, QueueManager qmgr, EventLoopGroup acceptors,
                    EventLoopGroup workers, ExecutorService blocking, PidFile pidFile, Pickup pickup) {
@@ -86,7 +88,32 @@ public final class Server implements AutoCloseable {
         MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
-        Spool spool = Spool.open(queueDir);
+        // master.pid is locked before the spool is touched: two daemons never recover one queue.
+        PidFile pid = new PidFile(queueDir);
+        Optional<PidFile.Holder> other = pid.lock();
+        if (other.isPresent()) {
+            throw new IOException("the mail system is already running (pid " + other.get().pid() + ")");
+        }
+        try {
+            return start(plan, c, log, queueDir, pid);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            pid.delete();
+            throw e;
+        }
+    }
+
+    private static Server start(Plan plan, Config c, MailLog log, Path queueDir, PidFile pid) throws ConfigException, IOException {
+        Spool spool = Spool.open(queueDir, new Spool.Events() {
+            @Override
+            public void info(String text) {
+                log.info("qmgr", text);
+            }
+
+            @Override
+            public void warning(String text) {
+                log.warning("qmgr", text);
+            }
+        });
         QueueManager[] qmgrRef = new QueueManager[1];
         Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
         SmtpDeliveryAgent smtp;
@@ -137,15 +164,19 @@ public final class Server implements AutoCloseable {
             listeners.forEach(s -> s.close(0));
             qmgr.stop();
             shutdownGroups(acceptors, workers, blocking);
+            spool.close();
+            log.close();
             throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
         }
-        PidFile pid = new PidFile(queueDir);
+        spool.watchTriggers(qmgr::wake); // postern queue flush/release/requeue
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
             log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"
                     + s.localAddress().getPort());
         }
-        return new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid, pickup);
+        Server server = new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid, pickup);
+        server.spool = spool;
+        return server;
     }
 
     private static OutputStream openMailLog(Config c, OutputStream fallback) throws IOException {
@@ -179,6 +210,9 @@ public final class Server implements AutoCloseable {
         pickup.close();
         listeners.forEach(s -> s.close(5_000));
         qmgr.stop();
+        if (spool != null) {
+            spool.close(); // its commit, recycle and trigger threads; an inotify instance
+        }
         shutdownGroups(acceptors, workers, blocking);
         log.info("master", "terminating on signal 15");
         log.close();

@@ -1,5 +1,6 @@
 package dev.postern.smtpd;
 
+import dev.postern.cleanup.Cleanup;
 import dev.postern.cleanup.CleanupTransaction;
 import dev.postern.cleanup.Envelope;
 import dev.postern.mail.MailAddress;
@@ -491,6 +492,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         boolean utf8 = false;
         boolean eightBit = false;
+        long declaredSize = 0;
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             switch (p.getKey()) {
                 case "SIZE" -> {
@@ -503,6 +505,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
                         return Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
                     }
+                    declaredSize = size;
                 }
                 case "BODY" -> {
                     String body = p.getValue().toUpperCase(Locale.ROOT);
@@ -524,6 +527,17 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         if (!utf8 && !isAscii(path.path())) {
             return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
+        }
+        // queue_minfree: refused now, not after the upload (smtpd.c mail_cmd: smtpd_check_queue, _size).
+        Cleanup.Space space = services.cleanup().space(declaredSize);
+        if (!space.enough()) {
+            Reply full = Reply.of(452, "4.3.1", "Insufficient system storage");
+            if (!space.warning().isEmpty()) {
+                services.log().warning(settings.serviceName(), space.warning());
+            }
+            services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, protocol(),
+                    helo);
+            return full;
         }
         ReversePath from;
         try {

@@ -76,6 +76,43 @@ class LifecycleTest {
         assertTrue(Files.readString(dir.resolve("maillog")).contains("terminating on signal 15"));
     }
 
+    /**
+     * master.pid is judged by its lock: a start right after kill -9 works at once (Postfix's
+     * behaviour; the pid judged alone said "already running" while the dead process lingered),
+     * and a live but unrelated pid in a stale file fools neither status nor stop.
+     */
+    @Test
+    void startRightAfterKillMinus9AndARecycledPidFoolsNobody() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeConfig(port);
+        assertEquals(0, postern("-c", dir.toString(), "start").code());
+        try {
+            String status = postern("-c", dir.toString(), "status").out();
+            long pid = Long.parseLong(status.substring(status.indexOf("PID: ") + 5).trim());
+            ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
+            daemon.destroyForcibly(); // SIGKILL: no shutdown hook, the pid file stays behind
+            daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(Files.readString(dir.resolve("queue/pid/master.pid")).contains(Long.toString(pid)), "stale pid file left");
+            assertEquals(1, postern("-c", dir.toString(), "status").code(), "a dead process holds no lock");
+            Run again = postern("-c", dir.toString(), "start");
+            assertEquals(0, again.code(), "start right after kill -9: " + again.err());
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                assertTrue(s.isConnected());
+            }
+        } finally {
+            assertEquals(0, postern("-c", dir.toString(), "stop").code());
+        }
+        // A stale file naming a live process that is not Postern (this test's JVM): not running, not killed.
+        Files.writeString(dir.resolve("queue/pid/master.pid"), ProcessHandle.current().pid() + "\n");
+        Run status = postern("-c", dir.toString(), "status");
+        assertEquals(1, status.code(), status.out());
+        assertEquals(1, postern("-c", dir.toString(), "stop").code(), "nothing to stop");
+        assertTrue(ProcessHandle.current().isAlive());
+    }
+
     @Test
     void reloadRestartsWithTheNewConfiguration() throws Exception {
         int port;

@@ -143,8 +143,8 @@ class SpoolTest {
     void aCorruptFileIsReportedNotGuessedAt() throws Exception {
         Path f = dir.resolve("incoming").resolve(QueueId.next().toString());
         Files.writeString(f, "not a queue file\n\nbody");
-        assertThrows(IOException.class, () -> spool.read(f));
-        spool.quarantine(f);
+        assertThrows(CorruptQueueFileException.class, () -> spool.read(f));
+        assertFalse(Files.exists(f), "moved aside by the read itself");
         assertEquals(1, spool.list(Spool.Queue.CORRUPT).size());
     }
 

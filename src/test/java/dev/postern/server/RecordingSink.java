@@ -111,6 +111,9 @@ final class RecordingSink implements AutoCloseable {
                     while ((d = in.readLine()) != null && !d.equals(".")) {
                         data.append(d.startsWith(".") ? d.substring(1) : d).append("\r\n");
                     }
+                    if (d == null) {
+                        return; // the client went away before the final dot: nothing was delivered
+                    }
                     messages.add(new Message(from, List.copyOf(rcpts), data.toString()));
                     send(out, "250 2.0.0 Ok: queued as SINK" + messages.size());
                 } else if (upper.startsWith("QUIT")) {

@@ -1,0 +1,103 @@
+package dev.postern.cli;
+
+import dev.postern.queue.QueueControl;
+import dev.postern.queue.Spool;
+
+import java.io.PrintWriter;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The two listings of {@code postern queue}, in Postfix's formats: {@code postqueue -p} (= mailq,
+ * the long-queue-ID layout, since Postern's IDs are long) and {@code postqueue -j} (one JSON
+ * object per message). Corrupt files are listed after the messages (Postfix does not list them;
+ * an administrator needs to see them).
+ */
+final class QueueListing {
+    private static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss", Locale.ENGLISH);
+    /** Postfix right-aligns a deferral reason to column 79 (long ones start at column 0), checked against postqueue 3.7. */
+    private static final int WIDTH = 79;
+
+    private QueueListing() {}
+
+    static void text(List<QueueControl.Entry> entries, PrintWriter out) {
+        List<QueueControl.Entry> messages = entries.stream().filter(e -> e.problem() == null).toList();
+        List<QueueControl.Entry> corrupt = entries.stream().filter(e -> e.problem() != null).toList();
+        if (messages.isEmpty()) {
+            out.println("Mail queue is empty");
+        } else {
+            out.printf("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "---Arrival Time----", "--Sender/Recipient------");
+            long bytes = 0;
+            for (QueueControl.Entry e : messages) {
+                bytes += e.size();
+                String arrival = ASCTIME.format(e.arrival().atZone(ZoneId.systemDefault()));
+                out.printf("%-17s %8d %19.19s %s%n", e.id() + status(e.queue()), e.size(), arrival,
+                        e.sender().isEmpty() ? "MAILER-DAEMON" : e.sender());
+                String lastReason = null;
+                for (QueueControl.Recipient r : e.recipients()) {
+                    if (r.reason() != null && !r.reason().equals(lastReason)) {
+                        int pad = Math.max(0, WIDTH - r.reason().length() - 2);
+                        out.printf("%" + (pad == 0 ? "" : pad) + "s(%s)%n", "", r.reason());
+                        lastReason = r.reason();
+                    }
+                    out.printf("%47s%s%n", "", r.address());
+                }
+                out.println();
+            }
+            out.printf("-- %d Kbytes in %d Request%s.%n", bytes / 1024, messages.size(), messages.size() == 1 ? "" : "s");
+        }
+        if (!corrupt.isEmpty()) {
+            out.println();
+            out.println("-- " + corrupt.size() + " corrupt file" + (corrupt.size() == 1 ? "" : "s")
+                    + ", never delivered (postern queue show ID; postern queue delete ID):");
+            for (QueueControl.Entry e : corrupt) {
+                out.printf("%-17s %8d %s/ (%s)%n", e.id(), e.size(), e.queue().name().toLowerCase(Locale.ROOT), e.problem());
+            }
+        }
+    }
+
+    private static String status(Spool.Queue q) {
+        return q == Spool.Queue.ACTIVE ? "*" : q == Spool.Queue.HOLD ? "!" : "";
+    }
+
+    /** postqueue -j: the same keys and order as Postfix; corrupt files with queue_name "corrupt". */
+    static void json(List<QueueControl.Entry> entries, PrintWriter out) {
+        for (QueueControl.Entry e : entries) {
+            StringBuilder sb = new StringBuilder("{");
+            sb.append("\"queue_name\": \"").append(e.problem() == null ? e.queue().name().toLowerCase(Locale.ROOT) : "corrupt")
+                    .append("\", \"queue_id\": \"").append(esc(e.id()))
+                    .append("\", \"arrival_time\": ").append(e.arrival() == null ? 0 : e.arrival().getEpochSecond())
+                    .append(", \"message_size\": ").append(e.size())
+                    .append(", \"forced_expire\": false, \"sender\": \"").append(esc(e.sender())).append("\", \"recipients\": [");
+            for (int i = 0; i < e.recipients().size(); i++) {
+                QueueControl.Recipient r = e.recipients().get(i);
+                sb.append(i == 0 ? "" : ", ").append("{\"address\": \"").append(esc(r.address())).append('"');
+                if (r.reason() != null) {
+                    sb.append(", \"delay_reason\": \"").append(esc(r.reason())).append('"');
+                }
+                sb.append('}');
+            }
+            sb.append(']');
+            if (e.problem() != null) {
+                sb.append(", \"problem\": \"").append(esc(e.problem())).append('"');
+            }
+            out.println(sb.append('}'));
+        }
+    }
+
+    static String esc(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                sb.append(String.format("\\u%04X", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,333 @@
+package dev.postern.queue;
+
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.QueueId;
+import dev.postern.util.AtomicFile;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The queue tools' side of the spool (Postfix: showq, postsuper, postqueue -f), for {@code postern
+ * queue}. Works the same whether the daemon runs or not, and never races with it: every change is
+ * one atomic rename (or unlink) of a file the daemon may be renaming too, so exactly one of them
+ * wins and the message is in exactly one place. A message in active/ (being delivered) is never
+ * touched: an {@link OperatorRequests operator request} is left for it instead, carried out when
+ * the attempt ends with mail still queued (delivered mail is simply gone). Changes that make mail
+ * due (flush, release, requeue) drop a trigger file that wakes the running queue manager.
+ * A second public type in this package because the tools must not open a {@link Spool}: that
+ * starts the daemon's threads and recycles files.
+ */
+public final class QueueControl {
+    /** One listed message; {@code problem} is non-null for a file that fails its checks. */
+    public record Entry(Spool.Queue queue, String id, Instant arrival, long size, String sender,
+                        List<Recipient> recipients, Instant nextAttempt, String problem) {
+    }
+
+    public record Recipient(String address, String reason) {
+    }
+
+    /** What an operation did: IDs done now, IDs left as requests (active), IDs not found. */
+    public record Outcome(List<String> done, List<String> pending, List<String> missing) {
+    }
+
+    private final Path root;
+    private final OperatorRequests requests;
+
+    private QueueControl(Path root) {
+        this.root = root;
+        this.requests = new OperatorRequests(root);
+    }
+
+    /** Creates missing queue directories (as the daemon would) so a never-started queue lists as empty. */
+    public static QueueControl open(Path queueDirectory) throws IOException {
+        Spool.createDirectories(queueDirectory);
+        QueueControl c = new QueueControl(queueDirectory);
+        c.settleRequests();
+        return c;
+    }
+
+    Path dir(Spool.Queue q) {
+        return root.resolve(q.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** Every message in incoming, active, deferred, hold (that order, by ID), then corrupt files. */
+    public List<Entry> list() throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (Spool.Queue q : Spool.Queue.values()) {
+            for (Path f : names(q)) {
+                out.add(entry(q, f));
+            }
+        }
+        return out;
+    }
+
+    /** The message with this ID, read and checked in full, and which queue holds it. */
+    public Optional<Entry> find(String id) throws IOException {
+        for (Spool.Queue q : Spool.Queue.values()) {
+            Path f = dir(q).resolve(id);
+            if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of(entry(q, f));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The checked content of a message, or empty when it is not a sound queue file. */
+    public Optional<QueuedMessage> read(Entry e) {
+        try {
+            return Optional.of(QueueFile.read(dir(e.queue()).resolve(e.id()), true));
+        } catch (IOException ex) {
+            return Optional.empty();
+        }
+    }
+
+    private List<Path> names(Spool.Queue q) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(q))) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                if (!n.startsWith(".")) {
+                    out.add(f);
+                }
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private Entry entry(Spool.Queue q, Path f) {
+        String id = f.getFileName().toString();
+        try {
+            if (q == Spool.Queue.CORRUPT) {
+                throw new CorruptQueueFileException("saved as corrupt");
+            }
+            if (!QueueId.isValid(id)) {
+                throw new CorruptQueueFileException("not a queue file name");
+            }
+            QueuedMessage m = QueueFile.read(f, false);
+            QueueEnvelope env = m.envelope();
+            List<Recipient> rcpts = new ArrayList<>();
+            for (MailAddress r : env.recipients()) {
+                rcpts.add(new Recipient(r.toString(), m.lastReason(r)));
+            }
+            Instant next = q == Spool.Queue.DEFERRED ? Files.getLastModifiedTime(f).toInstant() : null;
+            return new Entry(q, id, env.arrival(), m.content().size(), env.sender().toString(), rcpts, next, null);
+        } catch (IOException e) {
+            String why = e instanceof CorruptQueueFileException ? e.getMessage()
+                    : e instanceof NoSuchFileException ? "gone while listed" : "unreadable: " + e.getMessage();
+            return new Entry(q, id, null, sizeOf(f), "", List.of(), null, why);
+        }
+    }
+
+    private static long sizeOf(Path f) {
+        try {
+            return Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.size(f) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** postsuper -d: from incoming, deferred, hold, corrupt (or only {@code from}); active ones by request. */
+    public Outcome delete(List<String> ids, Spool.Queue from) throws IOException {
+        return apply(ids, from, OperatorRequests.Verb.DELETE);
+    }
+
+    /** postsuper -h: incoming and deferred mail to hold/. */
+    public Outcome hold(List<String> ids, Spool.Queue from) throws IOException {
+        return apply(ids, from, OperatorRequests.Verb.HOLD);
+    }
+
+    /** postsuper -r: back to incoming/, to be routed again now. */
+    public Outcome requeue(List<String> ids, Spool.Queue from) throws IOException {
+        Outcome o = apply(ids, from, OperatorRequests.Verb.REQUEUE);
+        requests.trigger("requeue");
+        return o;
+    }
+
+    /** postsuper -H: hold/ to deferred/, due now. */
+    public Outcome release(List<String> ids) throws IOException {
+        List<String> done = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String id : expand(ids, Spool.Queue.HOLD, List.of(Spool.Queue.HOLD))) {
+            Path f = dir(Spool.Queue.HOLD).resolve(id);
+            try {
+                Files.setLastModifiedTime(f, FileTime.from(Instant.now())); // the daemon never touches hold/
+                AtomicFile.moveDurably(f, dir(Spool.Queue.DEFERRED).resolve(id));
+                done.add(id);
+            } catch (NoSuchFileException e) {
+                missing.add(id);
+            }
+        }
+        requests.trigger("release");
+        return new Outcome(done, List.of(), missing);
+    }
+
+    /**
+     * postqueue -f / -s site: makes deferred mail due now (all, or with a recipient in
+     * {@code site}) and wakes the daemon. Returns the IDs made due.
+     */
+    public List<String> flush(String site) throws IOException {
+        List<String> due = new ArrayList<>();
+        Instant now = Instant.now();
+        for (Path f : names(Spool.Queue.DEFERRED)) {
+            if (site != null && !hasRecipientAt(f, site)) {
+                continue;
+            }
+            try {
+                Files.setLastModifiedTime(f, FileTime.from(now));
+                due.add(f.getFileName().toString());
+            } catch (NoSuchFileException e) {
+                // taken for delivery meanwhile: that is what a flush wants
+            }
+        }
+        requests.trigger("flush");
+        return due;
+    }
+
+    private static boolean hasRecipientAt(Path f, String site) {
+        try {
+            for (MailAddress r : QueueFile.read(f, false).envelope().recipients()) {
+                if (r.domain().equalsIgnoreCase(site)) {
+                    return true;
+                }
+            }
+        } catch (IOException ignored) {
+            // corrupt or gone: the daemon deals with it when it comes due
+        }
+        return false;
+    }
+
+    /** ALL means every message the verb can apply to (hold ALL leaves held and corrupt files alone). */
+    private List<String> expand(List<String> ids, Spool.Queue only, List<Spool.Queue> applicable) throws IOException {
+        if (!(ids.size() == 1 && ids.get(0).equals("ALL"))) {
+            return ids;
+        }
+        List<String> all = new ArrayList<>();
+        for (Spool.Queue q : applicable) {
+            if (only == null || only == q) {
+                names(q).forEach(f -> all.add(f.getFileName().toString()));
+            }
+        }
+        return all;
+    }
+
+    private Outcome apply(List<String> ids, Spool.Queue only, OperatorRequests.Verb verb) throws IOException {
+        List<String> done = new ArrayList<>();
+        List<String> pending = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        List<Spool.Queue> applicable = new ArrayList<>(sources(verb));
+        applicable.add(Spool.Queue.ACTIVE);
+        for (String id : expand(ids, only, applicable)) {
+            if (id.contains("/") || id.startsWith(".")) {
+                missing.add(id);
+                continue;
+            }
+            switch (applyOne(id, only, verb)) {
+                case DONE -> done.add(id);
+                case PENDING -> pending.add(id);
+                default -> missing.add(id);
+            }
+        }
+        return new Outcome(done, pending, missing);
+    }
+
+    private enum Result { DONE, PENDING, MISSING }
+
+    private Result applyOne(String id, Spool.Queue only, OperatorRequests.Verb verb) throws IOException {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (moveFromQueues(id, only, verb)) {
+                return Result.DONE;
+            }
+            if ((only != null && only != Spool.Queue.ACTIVE) || !Files.exists(dir(Spool.Queue.ACTIVE).resolve(id))) {
+                return Result.MISSING;
+            }
+            // Being delivered: leave the request, then look again. If the attempt ended meanwhile
+            // without seeing it, take the request back and act on the file where it now is.
+            requests.post(id, verb);
+            if (Files.exists(dir(Spool.Queue.ACTIVE).resolve(id))) {
+                return Result.PENDING;
+            }
+            if (requests.claim(id).isEmpty()) {
+                return Result.DONE; // the daemon took it and acted
+            }
+        }
+        return Result.MISSING;
+    }
+
+    /** One atomic step from the first queue that has the file; false when none has it. */
+    private boolean moveFromQueues(String id, Spool.Queue only, OperatorRequests.Verb verb) throws IOException {
+        for (Spool.Queue q : sources(verb)) {
+            if (only != null && only != q) {
+                continue;
+            }
+            Path f = dir(q).resolve(id);
+            try {
+                switch (verb) {
+                    case DELETE -> {
+                        if (q == Spool.Queue.CORRUPT && Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                            deleteTree(f);
+                        } else {
+                            Files.delete(f);
+                        }
+                        AtomicFile.fsyncDirectory(dir(q));
+                    }
+                    case HOLD -> AtomicFile.moveDurably(f, dir(Spool.Queue.HOLD).resolve(id));
+                    case REQUEUE -> {
+                        if (q != Spool.Queue.INCOMING) {
+                            AtomicFile.moveDurably(f, dir(Spool.Queue.INCOMING).resolve(id));
+                        } else if (!Files.exists(f)) {
+                            continue;
+                        }
+                    }
+                }
+                return true;
+            } catch (NoSuchFileException e) {
+                // not here (or the daemon took it this instant): look in the next queue
+            }
+        }
+        return false;
+    }
+
+    /** The queues a verb moves files out of directly (active/ gets a request instead). */
+    private static List<Spool.Queue> sources(OperatorRequests.Verb verb) {
+        return switch (verb) {
+            case DELETE -> List.of(Spool.Queue.INCOMING, Spool.Queue.DEFERRED, Spool.Queue.HOLD, Spool.Queue.CORRUPT);
+            case HOLD -> List.of(Spool.Queue.INCOMING, Spool.Queue.DEFERRED);
+            case REQUEUE -> List.of(Spool.Queue.DEFERRED, Spool.Queue.HOLD, Spool.Queue.INCOMING);
+        };
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /**
+     * Requests whose message is no longer active were either carried out by the daemon (then
+     * they are gone) or outlived a delivery: act on them now, or drop them when the message left.
+     */
+    private void settleRequests() throws IOException {
+        for (String id : requests.pendingIds()) {
+            if (Files.exists(dir(Spool.Queue.ACTIVE).resolve(id))) {
+                continue;
+            }
+            Optional<OperatorRequests.Verb> verb = requests.claim(id);
+            if (verb.isPresent()) {
+                moveFromQueues(id, null, verb.get());
+            }
+        }
+    }
+}

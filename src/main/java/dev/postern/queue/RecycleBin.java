@@ -1,0 +1,153 @@
+package dev.postern.queue;
+
+import dev.postern.util.AtomicFile;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code recycle/}: files of delivered mail, kept for new messages to reuse.
+ * Creating a file costs an inode allocation, which on ext4 (worst without a journal) scans past
+ * recently deleted inodes: at hundreds of messages per second that was an eighth of Postern's CPU
+ * (perf, bench/profile-postern.sh). Reusing the file of a delivered message costs two renames
+ * instead. A file is truncated as it arrives here, so no delivered bytes linger on disk and
+ * recycle/ holds no space however full the disk gets; it is reused only once its move out of
+ * active/ is durable ({@link #settle}), so a crash cannot bring back an old queue name holding a
+ * new message.
+ */
+final class RecycleBin implements AutoCloseable {
+    /** Enough for the messages in flight; more are deleted. */
+    static final int LIMIT = 256;
+
+    private final Path dir;
+    private final Path active;
+    /** Ready for reuse: their move into recycle/ is durable. */
+    private final ConcurrentLinkedQueue<Path> recycled = new ConcurrentLinkedQueue<>();
+    /** Moved into recycle/ but not yet fsync'd there: must not be overwritten. */
+    private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger count = new AtomicInteger();
+    private final ScheduledExecutorService settler;
+
+    RecycleBin(Path dir, Path active, java.time.Duration settleEvery) throws IOException {
+        this.dir = dir;
+        this.active = active;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path f : ds) {
+                // A file still linked elsewhere (a crash between a reuse's renames, on a file system
+                // that made only one directory durable) is a live message: drop only this name.
+                Object links = Files.getAttribute(f, "unix:nlink");
+                if (links instanceof Integer n && n > 1) {
+                    Files.delete(f);
+                    continue;
+                }
+                if (count.get() < LIMIT) {
+                    truncate(f); // a crash between a removal's move and its truncation
+                    recycled.add(f);
+                    count.incrementAndGet();
+                } else {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        this.settler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spool-recycle");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = settleEvery.toMillis();
+        settler.scheduleWithFixedDelay(this::settle, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Makes the latest removals durable, then offers their files for reuse. Overwriting a file
+     * whose move out of active/ might not be on disk yet could, after a crash, bring back the old
+     * name with a new message's bytes in it; one fsync of each directory per batch prevents that.
+     */
+    void settle() {
+        List<Path> batch = new ArrayList<>();
+        Path f;
+        while ((f = settling.poll()) != null) {
+            batch.add(f);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            AtomicFile.fsyncDirectory(active);
+            AtomicFile.fsyncDirectory(dir);
+            recycled.addAll(batch);
+        } catch (IOException e) {
+            // Not known to be durable: never reuse them (the next start lists recycle/ again).
+            count.addAndGet(-batch.size());
+        }
+    }
+
+    /**
+     * Renames a recycled file to {@code temp} for a new message to overwrite. False when none is
+     * left: the caller creates a new file.
+     */
+    boolean reuse(Path temp) {
+        Path f;
+        while ((f = recycled.poll()) != null) {
+            count.decrementAndGet();
+            try {
+                Files.move(f, temp, StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // left for the next start, which lists recycle/ again
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes a delivered message (a file in active/) out of the queue: moved here and truncated,
+     * or deleted when enough are kept. No directory fsync, as in Postfix: if the machine crashes
+     * before the kernel writes the directory, the file comes back and is delivered again (a
+     * duplicate, never a loss), and every delivery saves a blocking disk flush.
+     */
+    void take(Path file) throws IOException {
+        if (count.incrementAndGet() <= LIMIT) {
+            Path target = dir.resolve(file.getFileName());
+            try {
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+                truncate(target); // the delivered bytes go now, not when the file is reused
+                settling.add(target);
+                return;
+            } catch (IOException e) {
+                // fall through to delete
+            }
+        }
+        count.decrementAndGet();
+        Files.deleteIfExists(file);
+    }
+
+    private static void truncate(Path f) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        } catch (IOException ignored) {
+            // still reusable: a reuse truncates to the new message's length
+        }
+    }
+
+    @Override
+    public void close() {
+        settler.shutdownNow();
+    }
+}

@@ -105,7 +105,10 @@ final class RouteCommand implements Callable<Integer> {
      * yet in Postern) gets its line here too, without secrets.
      */
     static List<String> deliveryDetails(Config c, Route route) {
-        if (route.local() || route.transport().equals("error") || route.transport().equals("retry")) {
+        if (route.local()) {
+            return List.of("local delivery: Postern has no local delivery agent yet; this mail would be deferred (4.3.5)");
+        }
+        if (route.transport().equals("error") || route.transport().equals("retry")) {
             return List.of();
         }
         if (!route.transport().equals("smtp") && !route.transport().equals("relay")) {

@@ -62,9 +62,8 @@ class AccessOrderInteropTest {
                 + ", check_recipient_access regexp:" + regexp);
 
         Map<String, String> replies = new LinkedHashMap<>();
+        postmapFirst(dir, senders, recipients);
         try (PostfixInstance pf = PostfixInstance.start(dir.resolve("postfix"), common)) {
-            pf.postmap(senders);
-            pf.postmap(recipients);
             for (String[] p : PROBES) {
                 replies.put(p[0] + " -> " + p[1], rcptReply(new InetSocketAddress("127.0.0.1", pf.smtpPort()), p));
             }
@@ -87,6 +86,22 @@ class AccessOrderInteropTest {
         assertTrue(replies.get("x@sub.blocked.example -> rcpt@far.example").startsWith("554 5.7.1"),
                 "the probes must exercise rejections: " + replies);
         assertTrue(replies.get("ok@fine.example -> rcpt@far.example").startsWith("250"), replies.toString());
+    }
+
+    /**
+     * postmap before Postfix starts: PostfixInstance's readiness probe already spawns an smtpd,
+     * which opens its tables once, at start; a .db made after that is never seen by it.
+     */
+    static void postmapFirst(Path dir, Path... tables) throws Exception {
+        dev.postern.testing.Peers.require("/usr/sbin/postmap", "postfix");
+        Path conf = dir.resolve("postmap-conf");
+        Files.createDirectories(conf);
+        Files.writeString(conf.resolve("main.cf"), "");
+        for (Path t : tables) {
+            var r = dev.postern.testing.Peers.run(java.time.Duration.ofSeconds(60), null,
+                    List.of("/usr/sbin/postmap", "-c", conf.toString(), "hash:" + t));
+            assertEquals(0, r.exit(), "postmap " + t + ": " + r.err());
+        }
     }
 
     private static String rcptReply(InetSocketAddress server, String[] probe) throws Exception {

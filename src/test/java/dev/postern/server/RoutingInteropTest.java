@@ -66,9 +66,8 @@ class RoutingInteropTest {
             common.put("recipient_delimiter", "+");
 
             Map<String, String> postfix;
+            AccessOrderInteropTest.postmapFirst(dir, sdr, transport);
             try (PostfixInstance pf = PostfixInstance.start(dir.resolve("postfix"), common)) {
-                pf.postmap(sdr);
-                pf.postmap(transport);
                 postfix = sendAll(new InetSocketAddress("127.0.0.1", pf.smtpPort()), sinks);
             }
 

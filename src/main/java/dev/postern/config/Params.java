@@ -128,7 +128,7 @@ public final class Params {
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
-        n(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (not yet: smtp_tls_protocols applies at every level).");
+        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (smtp_tls_protocols applies with may).");
         p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may.");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
@@ -141,8 +141,8 @@ public final class Params {
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
         p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
-        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).");
-        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).");
+        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).").min(0);
+        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).").min(0);
         p(m, "smtp_skip_5xx_greeting", BOOL, "yes", "Try the next MX host after a 5xx greeting (else the mail bounces).");
         p(m, "smtp_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest of server certificate or public key fingerprints for the fingerprint level: md5, sha1, sha256, sha384 or sha512.");
         p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");

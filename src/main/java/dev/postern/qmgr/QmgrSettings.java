@@ -26,21 +26,24 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
     public static QmgrSettings from(Config c) {
         int dflt = c.integer("default_destination_concurrency_limit");
         Map<String, Integer> perTransport = new HashMap<>();
-        java.util.Set<String> names = new java.util.TreeSet<>(java.util.List.of("smtp", "relay"));
+        limit(perTransport, "smtp", c.get("smtp_destination_concurrency_limit"), dflt);
+        limit(perTransport, "relay", c.get("relay_destination_concurrency_limit"), dflt);
         for (MasterService s : c.services()) {
-            names.add(s.name());
-        }
-        for (String t : names) {
-            // Unknown transports' parameters read as "" (not declared in Params): default then.
-            String v = c.get(t + "_destination_concurrency_limit");
-            if (v.matches("\\d+") && Integer.parseInt(v) != dflt) {
-                perTransport.put(t, Integer.parseInt(v));
+            // Other transports' parameters are not declared in Params and read as "": the default then.
+            if (!perTransport.containsKey(s.name())) {
+                limit(perTransport, s.name(), c.get(s.name() + "_destination_concurrency_limit"), dflt);
             }
         }
         return new QmgrSettings(c.duration("queue_run_delay"), c.duration("minimal_backoff_time"),
                 c.duration("maximal_backoff_time"), c.duration("maximal_queue_lifetime"),
                 c.duration("bounce_queue_lifetime"), c.duration("delay_warning_time"), dflt, perTransport,
                 c.integer("default_process_limit"), c.integer("qmgr_message_active_limit"));
+    }
+
+    private static void limit(Map<String, Integer> perTransport, String transport, String value, int dflt) {
+        if (value.matches("\\d+") && Integer.parseInt(value) != dflt) {
+            perTransport.put(transport, Integer.parseInt(value));
+        }
     }
 
     /** Settings for tests: the given timing, Postfix's limits, no lifetime surprises. */

@@ -19,15 +19,17 @@ import java.util.Set;
  * What the SMTP client reads for SMTP AUTH (Postfix smtp(8) "SASL authentication" parameters).
  * {@code securityOptions} apply to plaintext sessions, {@code tlsSecurityOptions} to sessions
  * encrypted with STARTTLS; both are Cyrus SASL property words as Postfix passes them on.
- * {@code recipientDelimiter} strips address extensions for sender lookups, as Postfix does.
+ * {@code recipientDelimiter} strips address extensions for sender lookups, and a sender in one of
+ * {@code localDomains} ($myorigin, $mydestination) is also looked up by its bare local part, as
+ * Postfix's mail_addr_find() does.
  */
 public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List<String> mechanismFilter,
                            Set<String> securityOptions, Set<String> tlsSecurityOptions, boolean senderDependent,
-                           boolean softBounce, String recipientDelimiter) {
+                           boolean softBounce, String recipientDelimiter, Set<String> localDomains) {
 
     /** SMTP AUTH off: what a configuration without smtp_sasl_auth_enable gets. */
     public static final SaslSettings DISABLED = new SaslSettings(false, List.of(), List.of(),
-            Set.of("noplaintext", "noanonymous"), Set.of("noplaintext", "noanonymous"), false, true, "");
+            Set.of("noplaintext", "noanonymous"), Set.of("noplaintext", "noanonymous"), false, true, "", Set.of());
 
     /** Postfix's (Cyrus SASL's) security property words; any other word is a configuration error. */
     static final Set<String> OPTION_WORDS = Set.of("noplaintext", "noactive", "nodictionary", "noanonymous",
@@ -65,6 +67,7 @@ public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List
     public SaslSettings {
         passwordMaps = List.copyOf(passwordMaps);
         mechanismFilter = List.copyOf(mechanismFilter);
+        localDomains = Set.copyOf(localDomains);
         // As written in main.cf, for messages that quote them.
         securityOptions = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(securityOptions));
         tlsSecurityOptions = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(tlsSecurityOptions));
@@ -109,7 +112,14 @@ public record SaslSettings(boolean enabled, List<LookupTable> passwordMaps, List
             }
         }
         return new SaslSettings(enabled, maps, filter, plain, tls, c.bool("smtp_sender_dependent_authentication"),
-                c.bool("smtp_sasl_auth_soft_bounce"), c.get("recipient_delimiter"));
+                c.bool("smtp_sasl_auth_soft_bounce"), c.get("recipient_delimiter"), localDomains(c));
+    }
+
+    private static Set<String> localDomains(Config c) {
+        Set<String> local = new LinkedHashSet<>();
+        local.add(c.get("myorigin").toLowerCase(Locale.ROOT));
+        c.list("mydestination").forEach(d -> local.add(d.toLowerCase(Locale.ROOT)));
+        return local;
     }
 
     /**

@@ -202,7 +202,7 @@ final class SmtpConnection implements AutoCloseable {
 
     /** True once STARTTLS has put TLS in the pipeline (SASL security options differ with TLS). */
     boolean encrypted() {
-        return channel.pipeline().get("tls") != null;
+        return channel.pipeline().get(SslHandler.class) != null;
     }
 
     InetSocketAddress remote() {

@@ -25,7 +25,7 @@
  * lists. dane, dane-only, unknown level words and unknown attributes are configuration errors at
  * {@code postern check} and start, naming the table's file and line ({@code SmtpDeliveryAgent.validate});
  * a table edited into such a value later defers with 4.7.5 "client TLS configuration problem" —
- * never a weaker level. {@code SmtpDeliveryAgent.explainTls} says which policy a next hop gets and
+ * never a weaker level. {@code TlsPolicy.explainTls} says which policy a next hop gets and
  * where it comes from, for {@code postern route}.
  *
  * <p>The capabilities learned before STARTTLS are discarded; bytes sent by the server behind its
@@ -43,7 +43,8 @@
  * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
  * and before MAIL FROM. The server's AUTH mechanisms (also the old {@code AUTH=} form) pass
  * smtp_sasl_mechanism_filter. smtp_sasl_password_maps is searched, every table per key, by the
- * sender ({@code user+ext@domain}, {@code user@domain}, {@code @domain}) when
+ * sender ({@code user+ext@domain}, {@code user@domain}, {@code user} for local domains,
+ * {@code @domain}: maps.AddressSearch's mail_addr_find() order) when
  * smtp_sender_dependent_authentication = yes, then the server's host name, then the next hop as
  * written ({@code [host]:port}); the value is {@code username:password}, split at the first colon.
  * No entry: the session goes on unauthenticated, like Postfix. An entry: PLAIN (initial response)
@@ -65,10 +66,11 @@
  * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
  * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
  * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce (and recipient_delimiter for
- * sender keys).
+ * sender keys; myorigin and mydestination for local-part keys).
  *
  * <h2>Standards</h2>
- * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING).
+ * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
+ * RFC 4954 (AUTH), RFC 4616 (PLAIN).
  *
  * <h2>Security</h2>
  * The SASL password is read only from smtp_sasl_password_maps, which must be a file table
@@ -81,8 +83,8 @@
  * Postfix's wording: {@code connect to h[a]:p: Connection refused}, {@code host h[a] refused to talk
  * to me: 421 ...}, {@code Host or domain name not found. Name service error for name=d type=MX: Host
  * not found} (5.4.4; {@code , try again}: 4.4.3), {@code Domain d does not accept mail (nullMX)}
- * (5.1.10), {@code TLS is required, but was not offered by host h[a]} (4.7.4), {@code Cannot start
- * TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
+ * (5.1.10, RFC 7505's code for null MX; Postfix's smtp client says 5.1.0), {@code TLS is required,
+ * but was not offered by host h[a]} (4.7.4), {@code Cannot start TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
  * {@code server certificate verification failed for h[a]: reason}), {@code host h[a] said: ... (in
  * reply to RCPT TO command)}; 5xx replies bounce the recipient, everything else defers. With
  * smtp_tls_loglevel >= 1: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher

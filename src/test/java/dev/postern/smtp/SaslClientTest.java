@@ -70,7 +70,8 @@ class SaslClientTest {
     }
 
     private SaslSettings sasl(Set<String> plain, Set<String> tls, List<String> filter, boolean senderDependent, boolean softBounce) {
-        return new SaslSettings(true, List.of(Maps.open("hash:" + table)), filter, plain, tls, senderDependent, softBounce, "+");
+        return new SaslSettings(true, List.of(Maps.open("hash:" + table)), filter, plain, tls, senderDependent, softBounce, "+",
+                Set.of("desktop.example.org"));
     }
 
     /** The SASL_README's "plaintext only over TLS" policy. */
@@ -315,12 +316,16 @@ class SaslClientTest {
     void tableLookupOrderIsPostfixs() {
         SaslSettings s = sasl(Set.of(), Set.of(), List.of(), true, true);
         List<String> keys = PasswordLookup.keys(s, MailAddress.parse("User+ext@Example.COM"), "smtp.isp.example",
-                "[smtp.isp.example]:587").stream().map(PasswordLookup.Key::text).toList();
-        assertEquals(List.of("User+ext@example.com", "User@example.com", "@example.com", "smtp.isp.example",
+                "[smtp.isp.example]:587").stream().map(k -> k.text()).toList();
+        assertEquals(List.of("User+ext@Example.COM", "User@Example.COM", "@Example.COM", "smtp.isp.example",
                 "[smtp.isp.example]:587"), keys);
+        // A sender in a local domain ($myorigin, $mydestination) is also tried by its local part.
+        assertEquals(List.of("me+x@desktop.example.org", "me@desktop.example.org", "me+x", "me", "@desktop.example.org",
+                "smtp.isp.example", "[smtp.isp.example]:587"), PasswordLookup.keys(s, MailAddress.parse("me+x@desktop.example.org"),
+                "smtp.isp.example", "[smtp.isp.example]:587").stream().map(k -> k.text()).toList());
         SaslSettings plain = sasl(Set.of(), Set.of(), List.of(), false, true);
         assertEquals(List.of("example.org"), PasswordLookup.keys(plain, null, "example.org", "example.org").stream()
-                .map(PasswordLookup.Key::text).toList());
+                .map(k -> k.text()).toList());
     }
 
     @Test

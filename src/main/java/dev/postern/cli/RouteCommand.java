@@ -106,8 +106,14 @@ final class RouteCommand implements Callable<Integer> {
      * own lookups; one line each, never a secret, and a warning when AUTH could never happen.
      */
     static List<String> deliveryDetails(Config c, Route route, ReversePath sender) {
-        if (route.local() || !(route.transport().equals("smtp") || route.transport().equals("relay"))) {
+        if (route.local()) {
+            return List.of("local delivery: Postern has no local delivery agent yet; this mail would be deferred (4.3.5)");
+        }
+        if (route.transport().equals("error") || route.transport().equals("retry")) {
             return List.of();
+        }
+        if (!route.transport().equals("smtp") && !route.transport().equals("relay")) {
+            return List.of("no delivery agent serves transport " + route.transport() + ": its mail would be deferred");
         }
         SmtpClientSettings s;
         try {

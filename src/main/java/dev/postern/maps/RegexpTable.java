@@ -15,7 +15,7 @@ import java.util.regex.PatternSyntaxException;
  * value are substituted.
  */
 final class RegexpTable implements LookupTable {
-    private record Rule(Pattern pattern, boolean negate, String value) {
+    private record Rule(Pattern pattern, boolean negate, String value, int line) {
     }
 
     private final String spec;
@@ -61,9 +61,23 @@ final class RegexpTable implements LookupTable {
             throw new IllegalArgumentException(file + ":" + line + ": no value after the pattern");
         }
         try {
-            return new Rule(Pattern.compile(re, caseless ? Pattern.CASE_INSENSITIVE : 0), negate, value);
+            return new Rule(Pattern.compile(re, caseless ? Pattern.CASE_INSENSITIVE : 0), negate, value, line);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(file + ":" + line + ": bad regular expression: " + e.getDescription());
+        }
+    }
+
+    /**
+     * Postfix opens transport_maps and sender_dependent_relayhost_maps with DICT_FLAG_NO_REGSUB and
+     * skips rules whose value uses $1...; Postern refuses to start instead, naming the rule, so the
+     * rule is not silently ignored.
+     */
+    void requireNoSubstitution(String parameter) {
+        for (Rule r : rules) {
+            if (r.value().matches("(?s).*\\$(\\d|\\{\\d+}).*")) {
+                throw new IllegalArgumentException(spec + ", line " + r.line() + ": regular expression substitution ($n)"
+                        + " is not allowed in " + parameter + " (Postfix skips this rule); write the value out in full");
+            }
         }
     }
 

@@ -27,28 +27,38 @@ final class SourceFile {
      * with whitespace continues the previous logical line.
      */
     static List<Line> logicalLines(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         List<Line> out = new ArrayList<>();
-        StringBuilder cur = null;
-        int start = 0;
-        for (int i = 0; i < lines.size(); i++) {
-            String l = lines.get(i);
-            String t = l.strip();
-            if (t.isEmpty() || t.startsWith("#")) {
-                continue;
-            }
-            if (Character.isWhitespace(l.charAt(0)) && cur != null) {
-                cur.append(' ').append(t);
-                continue;
+        // One pass, streaming: a logical line is a String until a continuation needs a builder
+        // (a 1,000,000-entry table should cost one String per line, not three).
+        try (java.io.BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String cur = null;
+            StringBuilder joined = null;
+            int start = 0;
+            int n = 0;
+            String l;
+            while ((l = in.readLine()) != null) {
+                n++;
+                String t = l.strip();
+                if (t.isEmpty() || t.charAt(0) == '#') {
+                    continue;
+                }
+                if (Character.isWhitespace(l.charAt(0)) && cur != null) {
+                    if (joined == null) {
+                        joined = new StringBuilder(cur);
+                    }
+                    joined.append(' ').append(t);
+                    continue;
+                }
+                if (cur != null) {
+                    out.add(new Line(joined == null ? cur : joined.toString(), start));
+                }
+                cur = t;
+                joined = null;
+                start = n;
             }
             if (cur != null) {
-                out.add(new Line(cur.toString(), start));
+                out.add(new Line(joined == null ? cur : joined.toString(), start));
             }
-            cur = new StringBuilder(t);
-            start = i + 1;
-        }
-        if (cur != null) {
-            out.add(new Line(cur.toString(), start));
         }
         return out;
     }

@@ -45,6 +45,24 @@ public final class TableList {
         return new TableList(parameter, t);
     }
 
+    /**
+     * Like {@link #open(String, List)} for tables whose values are used verbatim (transport_maps,
+     * sender_dependent_relayhost_maps): a regexp rule with $n substitution is refused.
+     */
+    public static TableList openNoSubstitution(String parameter, List<String> specs) {
+        TableList t = open(parameter, specs);
+        for (LookupTable table : t.tables) {
+            if (table instanceof RegexpTable r) {
+                try {
+                    r.requireNoSubstitution(parameter);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(parameter + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return t;
+    }
+
     public static TableList of(String parameter, List<LookupTable> tables) {
         return new TableList(parameter, tables);
     }
@@ -59,6 +77,22 @@ public final class TableList {
 
     public List<LookupTable> tables() {
         return tables;
+    }
+
+    /**
+     * Tables that cannot answer now (a hash file that does not exist yet, ...), one line each, for
+     * {@code postern check} and start: mail that needs them is deferred until they can.
+     */
+    public List<String> unavailable() {
+        List<String> out = new ArrayList<>();
+        for (LookupTable t : tables) {
+            try {
+                t.lookup("postern-availability-check");
+            } catch (LookupException e) {
+                out.add(parameter + ": " + e.getMessage() + "; mail that needs this table is deferred until it can be read");
+            }
+        }
+        return out;
     }
 
     /**
@@ -79,6 +113,11 @@ public final class TableList {
                 v = t.lookup(key);
             } catch (LookupException e) {
                 throw new LookupException(parameter, parameter + " lookup failure: " + e.getMessage(), e);
+            }
+            if (v.isPresent() && v.get().isEmpty()) {
+                // maps_find(): "should return NO RESULT in case of NOT FOUND"; a configuration error
+                throw new LookupException(parameter, parameter + " lookup of " + key + " returns an empty string result ("
+                        + t.spec() + ")", null);
             }
             if (v.isPresent()) {
                 return Optional.of(new Match(parameter, t.spec(), key, v.get()));

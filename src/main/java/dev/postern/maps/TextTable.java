@@ -43,8 +43,9 @@ final class TextTable implements LookupTable {
 
     /** Parses a source file; duplicates: first wins, reported in {@code warnings}. */
     static Map<String, String> parse(Path file, List<String> warnings) throws IOException {
-        Map<String, String> m = new HashMap<>();
-        for (SourceFile.Entry e : SourceFile.read(file)) {
+        List<SourceFile.Entry> read = SourceFile.read(file);
+        Map<String, String> m = new HashMap<>(Math.max(16, read.size() * 4 / 3 + 1));
+        for (SourceFile.Entry e : read) {
             String k = e.key().toLowerCase(Locale.ROOT);
             if (m.putIfAbsent(k, e.value()) != null && warnings != null) {
                 warnings.add(file + ":" + e.line() + ": duplicate entry: \"" + e.key() + "\" (the first one is used)");

@@ -52,8 +52,9 @@ public final class Router {
     /** @throws IllegalArgumentException naming the parameter and table for a table that cannot be opened */
     public Router(RouterSettings settings) {
         this.settings = settings;
-        this.transportMaps = TableList.open("transport_maps", settings.transportMaps());
-        this.senderMaps = TableList.open("sender_dependent_relayhost_maps", settings.senderDependentRelayhostMaps());
+        this.transportMaps = TableList.openNoSubstitution("transport_maps", settings.transportMaps());
+        this.senderMaps = TableList.openNoSubstitution("sender_dependent_relayhost_maps",
+                settings.senderDependentRelayhostMaps());
         String myorigin = settings.myorigin();
         this.search = new AddressSearch(settings.recipientDelimiter(),
                 d -> d.equals(myorigin) || settings.mydestination().contains(d));
@@ -61,6 +62,48 @@ public final class Router {
                 "transport_maps");
         this.relayDomainsParentStyle = AddressSearch.parentMatchesSubdomains(
                 settings.parentDomainMatchesSubdomains(), "relay_domains");
+    }
+
+    /** Routing tables that cannot be read now: warnings for check and start (their mail would be deferred). */
+    public List<String> unavailableTables() {
+        List<String> out = new ArrayList<>(transportMaps.unavailable());
+        out.addAll(senderMaps.unavailable());
+        return out;
+    }
+
+    /**
+     * Transports named by default_transport, relay_transport and the entries of indexed
+     * transport_maps that no delivery agent serves: warnings for check and start (Postfix would
+     * defer such mail with "unknown mail transport"; a typo should not wait for the first message).
+     */
+    public List<String> unknownTransports(java.util.Set<String> known) {
+        List<String> out = new ArrayList<>();
+        for (String[] p : new String[][] {{"default_transport", settings.defaultTransport()},
+            {"relay_transport", settings.relayTransport()}}) {
+            String channel = p[1].indexOf(':') < 0 ? p[1] : p[1].substring(0, p[1].indexOf(':'));
+            if (!known.contains(channel)) {
+                out.add(p[0] + " = " + p[1] + ": unknown transport \"" + channel + "\"; known: " + String.join(", ",
+                        new java.util.TreeSet<>(known)));
+            }
+        }
+        for (dev.postern.maps.LookupTable t : transportMaps.tables()) {
+            List<dev.postern.maps.TableEntries.Entry> entries;
+            try {
+                entries = dev.postern.maps.TableEntries.of(t.spec());
+            } catch (IllegalArgumentException e) {
+                continue; // unreadable now: reported by unavailableTables
+            }
+            for (dev.postern.maps.TableEntries.Entry e : entries) {
+                int c = e.value().indexOf(':');
+                String channel = c < 0 ? e.value() : e.value().substring(0, c);
+                if (!channel.isEmpty() && !channel.contains("$") && !known.contains(channel)) {
+                    out.add(e.where(t.spec()) + ": transport_maps entry " + e.key() + " -> " + e.value()
+                            + ": unknown transport \"" + channel + "\" (its mail would be deferred); known: "
+                            + String.join(", ", new java.util.TreeSet<>(known)));
+                }
+            }
+        }
+        return out;
     }
 
     public Route route(ReversePath sender, MailAddress recipient) throws LookupException {

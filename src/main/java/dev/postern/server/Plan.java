@@ -58,7 +58,9 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         }
         SmtpDeliveryAgent.validate(c);
         try {
-            new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c)); // opens transport_maps etc.
+            dev.postern.qmgr.Router router = new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c));
+            warnings.addAll(router.unavailableTables());
+            warnings.addAll(router.unknownTransports(Server.TRANSPORTS));
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");

@@ -46,6 +46,9 @@ import java.util.concurrent.TimeUnit;
  * reverse order. Wiring is plain code: read it top to bottom to see the whole system.
  */
 public final class Server implements AutoCloseable {
+    /** The transports Server wires (local is known but has no agent yet: its mail is deferred). */
+    static final java.util.Set<String> TRANSPORTS = java.util.Set.of("smtp", "relay", "error", "retry", "local");
+
     private final Config config;
     private final MailLog log;
     private final List<Smtpd> listeners;

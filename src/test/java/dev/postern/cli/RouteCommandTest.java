@@ -34,6 +34,7 @@ class RouteCommandTest {
                 "# sender should be submitted to",
                 "@domain-a.example\t[submit.domain-a.example]:587",
                 ".domain-a.example\t[submit.domain-a.example]:587", ""));
+        Files.writeString(dir.resolve("smtp_tls_policy"), "[submit.domain-a.example]:587\tsecure\n");
         Files.writeString(dir.resolve("transport"), "urgent@far.example  smtp:[direct.far.example]:25\n");
         Files.writeString(dir.resolve("main.cf"), String.join("\n",
                 "# Smart-host via the ISP...",
@@ -42,6 +43,7 @@ class RouteCommandTest {
                 "# ...except for certain senders, who we relay through other boxes.",
                 "sender_dependent_relayhost_maps = hash:" + dir.resolve("sender_dependent_relayhost"),
                 "transport_maps = hash:" + dir.resolve("transport"),
+                "smtp_tls_policy_maps = hash:" + dir.resolve("smtp_tls_policy"),
                 "mynetworks = 127.0.0.0/8",
                 "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination",
                 "queue_directory = " + dir.resolve("queue"), ""));
@@ -82,6 +84,7 @@ class RouteCommandTest {
                 + ": @domain-a.example -> [submit.domain-a.example]:587"), r.out());
         assertTrue(r.out().contains("transport: smtp\n"), r.out());
         assertTrue(r.out().contains("next hop: [submit.domain-a.example]:587 (no MX lookup)"), r.out());
+        assertTrue(r.out().contains("TLS: secure (smtp_tls_policy_maps"), r.out());
     }
 
     @Test

@@ -170,6 +170,14 @@ class AddressSearchTest {
     }
 
     @Test
+    void anEmptyResultIsAnErrorNotAMatch() {
+        TableList t = TableList.of("sender_dependent_relayhost_maps", List.of(Maps.open("inline:{ @example.com= }")));
+        LookupException e = assertThrows(LookupException.class, () -> PLUS.find(t, "a@example.com", AddressSearch.DEFAULT));
+        assertTrue(e.getMessage().startsWith("sender_dependent_relayhost_maps lookup of @example.com returns an empty"),
+                e.getMessage());
+    }
+
+    @Test
     void parentStyleFollowsTheParameterList() {
         assertTrue(AddressSearch.parentMatchesSubdomains(AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT,
                 "smtpd_access_maps"));

@@ -168,6 +168,18 @@ class RouterTest {
     }
 
     @Test
+    void regexpSenderMapsMatchTheWholeAddressOnly() throws Exception {
+        // the reference's workaround for subdomains in plain Postfix
+        Path re = dir.resolve("sdr.regexp");
+        java.nio.file.Files.writeString(re, "/@(.+\\.)?example\\.com$/ [relay.example.com]:587\n");
+        S s = new S();
+        s.senderMaps = List.of("regexp:" + re);
+        assertEquals("[relay.example.com]:587", route(s.router(), "a@b.c.example.com", "x@far.example").nexthop());
+        assertEquals("[relay.example.com]:587", route(s.router(), "a@example.com", "x@far.example").nexthop());
+        assertEquals("[isp.example]:25", route(s.router(), "a@example.org", "x@far.example").nexthop());
+    }
+
+    @Test
     void aTableThatCannotAnswerNeverRoutesElsewhere() throws Exception {
         S s = new S();
         s.senderMaps = List.of("hash:" + dir.resolve("missing-sdr"));
@@ -183,10 +195,31 @@ class RouterTest {
     }
 
     @Test
-    void aBadTableSpecIsAStartupErrorNamingTheParameter() {
+    void unknownTransportsAreReportedBeforeAnyMailNeedsThem() throws Exception {
+        S s = new S();
+        s.transportMaps = List.of(hash("transport", "ok.example smtp:[h]", "typo.example smpt:[h]", "noop.example :[h]"));
+        s.relayTransport = "rleay";
+        List<String> w = s.router().unknownTransports(java.util.Set.of("smtp", "relay", "error", "retry", "local"));
+        assertEquals(2, w.size(), w.toString());
+        assertTrue(w.get(0).startsWith("relay_transport = rleay: unknown transport \"rleay\"; known: error, local, relay, retry, smtp"),
+                w.get(0));
+        assertEquals(dir.resolve("transport") + ":2: transport_maps entry typo.example -> smpt:[h]: unknown transport "
+                + "\"smpt\" (its mail would be deferred); known: error, local, relay, retry, smtp", w.get(1));
+    }
+
+    @Test
+    void aBadTableSpecIsAStartupErrorNamingTheParameter() throws Exception {
         S s = new S();
         s.transportMaps = List.of("nosuchtype:/x");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, s::router);
         assertTrue(e.getMessage().startsWith("transport_maps: unsupported table type \"nosuchtype\""), e.getMessage());
+        Path re = dir.resolve("sdr.regexp");
+        java.nio.file.Files.writeString(re, "/@(.+\\.)?example\\.com$/ [relay.example.com]:587\n/^(.*)@x$/ [$1]:25\n");
+        S t = new S();
+        t.senderMaps = List.of("regexp:" + re);
+        e = assertThrows(IllegalArgumentException.class, t::router);
+        assertEquals("sender_dependent_relayhost_maps: regexp:" + re + ", line 2: regular expression substitution ($n) is "
+                + "not allowed in sender_dependent_relayhost_maps (Postfix skips this rule); write the value out in full",
+                e.getMessage());
     }
 }

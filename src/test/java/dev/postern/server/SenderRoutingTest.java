@@ -190,6 +190,8 @@ class SenderRoutingTest {
                 + "dsn=4\\.3\\.0, status=deferred \\(address resolver failure \\(transport_maps lookup failure\\)\\)");
         assertTrue(log.contains("warning: " + qid + ": transport_maps lookup failure: hash:" + transport
                 + " is unavailable"), log);
+        assertTrue(log.contains("warning: transport_maps: hash:" + transport
+                + " is unavailable"), "start warns about the missing table:\n" + log);
         assertNull(domainA.take(1), "a failed table must not let mail take another route");
         assertEquals(0, isp.pending());
 

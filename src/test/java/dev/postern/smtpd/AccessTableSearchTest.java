@@ -88,6 +88,16 @@ class AccessTableSearchTest {
     }
 
     @Test
+    void heloNameParents() throws Exception {
+        String t = table("example REJECT no helo from .example\n");
+        Restrictions r = Restrictions.compile(new RestrictionSettings(List.of(), List.of("check_helo_access", t),
+                List.of(), List.of("permit"), List.of(), List.of(), List.of("127.0.0.0/8"), "host", List.of(), List.of(),
+                "", "sha256", true, "", AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT, ""));
+        assertEquals("554 5.7.1 <helo.example>: Helo command rejected: no helo from .example",
+                check(r, "unknown", "192.0.2.1", "s@x.example"), "the check context's HELO is helo.example");
+    }
+
+    @Test
     void clientHostNameParentsThenAddressPrefixes() throws Exception {
         String t = table(String.join("\n",
                 "client.example REJECT by name",

@@ -227,6 +227,9 @@ public final class QueueControl {
         List<String> missing = new ArrayList<>();
         List<Spool.Queue> applicable = new ArrayList<>(sources(verb));
         applicable.add(Spool.Queue.ACTIVE);
+        if (only != Spool.Queue.CORRUPT) {
+            applicable.remove(Spool.Queue.CORRUPT); // as postsuper -d ALL: corrupt files only when named
+        }
         for (String id : expand(ids, only, applicable)) {
             if (id.contains("/") || id.startsWith(".")) {
                 missing.add(id);

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "A mail transfer agent: TLS submission with client certificates, Postfix-compatible configuration.",
         subcommands = {StartCommand.class, StartForegroundCommand.class, StopCommand.class, StatusCommand.class,
                 ReloadCommand.class, CheckCommand.class, QueueCommand.class, ConfCommand.class, MapCommand.class, RouteCommand.class, CaCommand.class,
+                SendmailCommand.class, InstallLinksCommand.class,
                 DemoCommand.class, SinkCommand.class, TestCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -29,7 +30,27 @@ public final class Main implements Runnable {
 
     /** For tests: run with the given output streams. */
     public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        return commandLine(out, err).execute(args);
+    }
+
+    /**
+     * For tests and embedding: run with the given standard input and output for commands that read
+     * or write raw bytes there (sendmail's message on stdin, sendmail -bs's SMTP dialog).
+     */
+    public static int run(java.io.InputStream stdin, java.io.OutputStream stdout, java.io.PrintWriter out,
+                          java.io.PrintWriter err, String... args) {
+        CommandLine cl = commandLine(out, err);
+        SendmailCommand sendmail = cl.getSubcommands().get(SendmailCommand.NAME).getCommand();
+        sendmail.stdin = stdin;
+        sendmail.stdout = stdout;
+        return cl.execute(args);
+    }
+
+    /** The configured command line, before execution (tests reach subcommands through it). */
+    static CommandLine commandLine(java.io.PrintWriter out, java.io.PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        // sendmail's options are its own (-bs, -oi, -fuser): it parses everything after the verb.
+        cl.getSubcommands().get(SendmailCommand.NAME).setStopAtUnmatched(true);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -39,7 +60,7 @@ public final class Main implements Runnable {
             }
             return 1;
         });
-        return cl.execute(args);
+        return cl;
     }
 
     @Override

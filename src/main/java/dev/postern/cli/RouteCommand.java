@@ -9,6 +9,9 @@ import dev.postern.maps.LookupException;
 import dev.postern.qmgr.Route;
 import dev.postern.qmgr.Router;
 import dev.postern.qmgr.RouterSettings;
+import dev.postern.smtp.SaslClient;
+import dev.postern.smtp.SmtpClientSettings;
+import dev.postern.smtp.TlsPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -84,7 +87,7 @@ final class RouteCommand implements Callable<Integer> {
                 default -> out.println("next hop: " + r.nexthop() + (r.nexthop().startsWith("[")
                         ? " (no MX lookup)" : r.local() ? "" : " (MX lookup)"));
             }
-            for (String line : deliveryDetails(c, r)) {
+            for (String line : deliveryDetails(c, r, from)) {
                 out.println(line);
             }
         } catch (LookupException e) {
@@ -99,12 +102,26 @@ final class RouteCommand implements Callable<Integer> {
 
     /**
      * What the transport will do at that next hop: the TLS level and where it came from
-     * ({@code smtp_tls_policy_maps [host]:587 -> secure}), SASL or not. Filled in from the smtp
-     * package's policy APIs (TLS policy, SASL password maps) when they land; one line each,
-     * without secrets.
+     * ({@code smtp_tls_policy_maps [host]:587 -> secure}), SASL or not, from the smtp package's
+     * own lookups; one line each, never a secret, and a warning when AUTH could never happen.
      */
-    static List<String> deliveryDetails(Config c, Route route) {
-        return List.of();
+    static List<String> deliveryDetails(Config c, Route route, ReversePath sender) {
+        if (route.local() || !(route.transport().equals("smtp") || route.transport().equals("relay"))) {
+            return List.of();
+        }
+        SmtpClientSettings s;
+        try {
+            s = SmtpClientSettings.from(c);
+        } catch (IllegalArgumentException e) {
+            return List.of("SMTP client: invalid settings (postern check says where): " + e.getMessage());
+        }
+        String tls = TlsPolicy.explainTls(s, route.nexthop());
+        String sasl = SaslClient.explainSasl(s, route.nexthop(), sender.toString());
+        if (tls.startsWith("TLS: none") && sasl.startsWith("SASL: yes") && sasl.contains("only over TLS")) {
+            return List.of(tls, sasl, "warning: SMTP AUTH is configured for this next hop only over TLS, but its TLS level"
+                    + " is none: mail goes without AUTH (set smtp_tls_security_level = encrypt, or a policy for it)");
+        }
+        return List.of(tls, sasl);
     }
 
     private static String unbracket(String a) {

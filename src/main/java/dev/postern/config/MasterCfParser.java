@@ -22,9 +22,9 @@ import java.util.Set;
 final class MasterCfParser {
     /** Postfix daemons whose work Postern does inside its one process (by master.cf command). */
     private static final Set<String> BUILT_IN = Set.of("cleanup", "qmgr", "oqmgr", "tlsmgr", "trivial-rewrite",
-            "smtp", "anvil", "scache", "postlogd", "proxymap");
+            "smtp", "anvil", "scache", "postlogd", "proxymap", "pickup");
     /** Postfix daemons Postern does not have (yet). */
-    private static final Set<String> NOT_SUPPORTED = Set.of("pickup", "bounce", "verify", "flush", "showq", "error",
+    private static final Set<String> NOT_SUPPORTED = Set.of("bounce", "verify", "flush", "showq", "error",
             "discard", "local", "virtual", "lmtp", "postscreen", "dnsblog", "tlsproxy", "pipe", "spawn", "qmqpd");
     private static final Set<String> INET_COMMANDS = Set.of("smtpd", "postscreen", "qmqpd", "tlsproxy");
 

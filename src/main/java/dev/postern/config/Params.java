@@ -106,9 +106,9 @@ public final class Params {
         p(m, "queue_run_delay", TIME, "300s", "How often the deferred queue is scanned.").min(1);
         p(m, "minimal_backoff_time", TIME, "300s", "Least time before a deferred message is retried.").min(1);
         p(m, "maximal_backoff_time", TIME, "4000s", "Most time before a deferred message is retried.").min(1);
-        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is given up (logged status=bounced; no bounce message yet).").range(0, MAX_LIFETIME);
-        n(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for bounce messages (not yet: Postern sends no bounces).").range(0, MAX_LIFETIME);
-        p(m, "default_destination_concurrency_limit", INT, "20", "Most parallel deliveries (today one limit for all destinations together, 0 meaning 1; Postfix: per destination, 0 = no limit).").min(0);
+        p(m, "maximal_queue_lifetime", TIME, "5d", "Age after which mail still undeliverable is returned to the sender (status=expired, returned to sender).").range(0, MAX_LIFETIME);
+        p(m, "bounce_queue_lifetime", TIME, "5d", "maximal_queue_lifetime for mail with the null sender (bounces); expired ones go to 2bounce_notice_recipient or are dropped.").range(0, MAX_LIFETIME);
+        p(m, "default_destination_concurrency_limit", INT, "20", "Parallel deliveries to one destination (transport and next hop; 0: no limit); <transport>_destination_concurrency_limit overrides it.").min(0);
         // Routing and SMTP client
         p(m, "relayhost", STRING, "", "Default next hop for non-local mail ([host]:port = no MX lookup).");
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
@@ -128,7 +128,7 @@ public final class Params {
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
-        n(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (not yet: smtp_tls_protocols applies at every level).");
+        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (smtp_tls_protocols applies with may).");
         p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may.");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
@@ -141,8 +141,8 @@ public final class Params {
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
         p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
-        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).");
-        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).");
+        p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).").min(0);
+        p(m, "smtp_mx_session_limit", INT, "2", "Most SMTP sessions per delivery: servers that answered the connection, counted even when their greeting was refused (0: no limit).").min(0);
         p(m, "smtp_skip_5xx_greeting", BOOL, "yes", "Try the next MX host after a 5xx greeting (else the mail bounces).");
         p(m, "smtp_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest of server certificate or public key fingerprints for the fingerprint level: md5, sha1, sha256, sha384 or sha512.");
         p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");
@@ -151,6 +151,27 @@ public final class Params {
         p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level: names or parts of OpenSSL names (e.g. CHACHA20, AES128, SHA1).");
         p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS.");
         p(m, "postern_dns_servers", LIST, "", "DNS servers for MX and address lookups (192.0.2.53, [::1]:5353); empty: those of /etc/resolv.conf.");
+        // SMTP AUTH in the SMTP client (smtp.SaslClient)
+        p(m, "smtp_sasl_auth_enable", BOOL, "no", "Authenticate to next hops with SMTP AUTH (PLAIN, LOGIN) when smtp_sasl_password_maps has credentials for them.");
+        p(m, "smtp_sasl_password_maps", LIST, "", "File table (hash:/path, chmod 600) of username:password keyed by sender (with smtp_sender_dependent_authentication), server host name, then next hop as written ([host]:port).");
+        p(m, "smtp_sasl_mechanism_filter", LIST, "", "If non-empty, the server's AUTH mechanisms that may be used (names; !name excludes).");
+        p(m, "smtp_sasl_security_options", LIST, "noplaintext, noanonymous", "SASL security options without TLS; any word but noanonymous rules out PLAIN and LOGIN.");
+        p(m, "smtp_sasl_tls_security_options", LIST, "$smtp_sasl_security_options", "SASL security options over TLS (set noanonymous to allow PLAIN and LOGIN only over TLS).");
+        p(m, "smtp_sender_dependent_authentication", BOOL, "no", "Search smtp_sasl_password_maps by sender address first; connections are then reused only for the same sender.");
+        p(m, "smtp_sasl_auth_soft_bounce", BOOL, "yes", "Defer (4.x.x) instead of bounce when the server rejects the credentials with a 5xx reply.");
+        // Local submission (sendmail, maildrop, pickup)
+        p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
+        // Queue manager and bounces (qmgr, bounce)
+        p(m, "qmgr_message_active_limit", INT, "20000", "Most messages in the active queue (in memory) at once.").min(1);
+        p(m, "smtp_destination_concurrency_limit", INT, "$default_destination_concurrency_limit", "Parallel deliveries to one destination of the smtp transport (0: no limit).").min(0);
+        p(m, "relay_destination_concurrency_limit", INT, "$default_destination_concurrency_limit", "Parallel deliveries to one destination of the relay transport (0: no limit).").min(0);
+        p(m, "delay_warning_time", TIME, "0h", "Age after which the sender gets one delay notice (0: never).").range(0, MAX_LIFETIME);
+        p(m, "bounce_size_limit", SIZE, "50000", "Largest original message returned whole in a bounce; larger ones are returned as headers only.").min(1);
+        p(m, "notify_classes", LIST, "resource, software", "Problems reported to the postmaster: bounce (copy of each bounce), 2bounce (undeliverable bounces), delay (copy of each delay notice); resource, software accepted.");
+        p(m, "bounce_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of bounces (notify_classes bounce).");
+        p(m, "2bounce_notice_recipient", STRING, "postmaster", "Recipient of undeliverable bounces (notify_classes 2bounce).");
+        p(m, "delay_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of delay notices (notify_classes delay).");
+        p(m, "double_bounce_sender", STRING, "double-bounce", "Sender of postmaster notices; such a notice that cannot be delivered is discarded.");
         // Spool integrity and disk space (queue package, smtpd MAIL)
         p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).");
         ALL = Collections.unmodifiableMap(m);

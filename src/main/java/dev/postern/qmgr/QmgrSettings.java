@@ -1,21 +1,78 @@
 package dev.postern.qmgr;
 
 import dev.postern.config.Config;
+import dev.postern.config.MasterService;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
-/** Queue manager timing and concurrency (Postfix names). */
+/**
+ * Queue manager timing and concurrency, with Postfix's names. {@code transportConcurrency} holds
+ * the {@code <transport>_destination_concurrency_limit} values that are set (for smtp, relay and
+ * every master.cf service); other transports use {@code destinationConcurrency}.
+ */
 public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
-                           Duration maximalQueueLifetime, int concurrency) {
-    public static QmgrSettings from(Config c) {
-        return new QmgrSettings(c.duration("queue_run_delay"), c.duration("minimal_backoff_time"),
-                c.duration("maximal_backoff_time"), c.duration("maximal_queue_lifetime"),
-                Math.max(1, c.integer("default_destination_concurrency_limit")));
+                           Duration maximalQueueLifetime, Duration bounceQueueLifetime, Duration delayWarningTime,
+                           int destinationConcurrency, Map<String, Integer> transportConcurrency,
+                           int processLimit, int messageActiveLimit) {
+    public QmgrSettings {
+        transportConcurrency = Map.copyOf(transportConcurrency);
+        destinationConcurrency = unlimitedIfZero(destinationConcurrency);
+        processLimit = Math.max(1, processLimit);
+        messageActiveLimit = Math.max(1, messageActiveLimit);
     }
 
-    /** Postfix qmgr_active.c: the message's age, clamped to [minimal, maximal] backoff. */
+    public static QmgrSettings from(Config c) {
+        int dflt = c.integer("default_destination_concurrency_limit");
+        Map<String, Integer> perTransport = new HashMap<>();
+        limit(perTransport, "smtp", c.get("smtp_destination_concurrency_limit"), dflt);
+        limit(perTransport, "relay", c.get("relay_destination_concurrency_limit"), dflt);
+        for (MasterService s : c.services()) {
+            // Other transports' parameters are not declared in Params and read as "": the default then.
+            if (!perTransport.containsKey(s.name())) {
+                limit(perTransport, s.name(), c.get(s.name() + "_destination_concurrency_limit"), dflt);
+            }
+        }
+        return new QmgrSettings(c.duration("queue_run_delay"), c.duration("minimal_backoff_time"),
+                c.duration("maximal_backoff_time"), c.duration("maximal_queue_lifetime"),
+                c.duration("bounce_queue_lifetime"), c.duration("delay_warning_time"), dflt, perTransport,
+                c.integer("default_process_limit"), c.integer("qmgr_message_active_limit"));
+    }
+
+    private static void limit(Map<String, Integer> perTransport, String transport, String value, int dflt) {
+        if (value.matches("\\d+") && Integer.parseInt(value) != dflt) {
+            perTransport.put(transport, Integer.parseInt(value));
+        }
+    }
+
+    /** Settings for tests: the given timing, Postfix's limits, no lifetime surprises. */
+    public static QmgrSettings of(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
+                                  Duration maximalQueueLifetime, int destinationConcurrency) {
+        return new QmgrSettings(queueRunDelay, minimalBackoff, maximalBackoff, maximalQueueLifetime,
+                maximalQueueLifetime, Duration.ZERO, destinationConcurrency, Map.of(), 100, 20000);
+    }
+
+    /** Parallel deliveries allowed to one destination of {@code transport} (0 in main.cf: no limit, as Postfix). */
+    public int concurrencyFor(String transport) {
+        return unlimitedIfZero(transportConcurrency.getOrDefault(transport, destinationConcurrency));
+    }
+
+    private static int unlimitedIfZero(int limit) {
+        return limit <= 0 ? Integer.MAX_VALUE : limit;
+    }
+
+    /**
+     * Postfix qmgr_active.c: the message's age, clamped to [minimal, maximal] backoff. Retrying
+     * after "age" more time doubles the age at each attempt: exponential backoff.
+     */
     public Duration backoff(Duration age) {
         Duration d = age.compareTo(minimalBackoff) < 0 ? minimalBackoff : age;
         return d.compareTo(maximalBackoff) > 0 ? maximalBackoff : d;
+    }
+
+    /** maximal_queue_lifetime, or bounce_queue_lifetime for mail with the null sender. */
+    public Duration lifetime(boolean nullSender) {
+        return nullSender ? bounceQueueLifetime : maximalQueueLifetime;
     }
 }

@@ -1,8 +1,8 @@
 package dev.postern.qmgr;
 
+import dev.postern.bounce.Bounce;
 import dev.postern.log.MailLog;
 import dev.postern.mail.DeliveryAgent;
-import dev.postern.mail.DeliveryRequest;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.RecipientResult;
 import dev.postern.queue.QueuedMessage;
@@ -21,48 +21,49 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * qmgr - the queue manager. A scanner thread moves committed mail from incoming/ to active/ and
- * due mail from deferred/, and hands each message to a bounded pool of workers (at most
- * default_destination_concurrency_limit deliveries at once). A worker routes each recipient,
- * calls the transport's {@link DeliveryAgent} once per (transport, next hop), logs every result,
- * and then removes the file, rewrites it without the delivered recipients and defers it with
- * backoff, or (for mail older than maximal_queue_lifetime) gives up. qmgr never talks to the
- * network itself; it never imports a transport.
+ * qmgr - the queue manager. The {@link QueueScanner} moves committed mail from incoming/, and due
+ * mail from deferred/, into active/ while fewer than qmgr_message_active_limit messages are there;
+ * each recipient is routed and one job per destination is queued with the {@link Scheduler},
+ * which hands out delivery slots. Workers run jobs through
+ * {@link DeliveryRun}; the last group of a message goes to {@link Completion}. qmgr never talks to
+ * the network itself; it never imports a transport.
  */
 public final class QueueManager implements AutoCloseable {
     private final Spool spool;
     private final QmgrSettings settings;
     private final Router router;
-    private final Map<String, DeliveryAgent> agents;
     private final MailLog log;
     private final Clock clock;
+    private final Scheduler scheduler;
+    private final DeliveryRun delivery;
+    private final Completion completion;
     private final ExecutorService workers;
-    private final Semaphore slots;
+    /** Queue IDs in active/, so a scan never takes a message twice. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final Object signal = new Object();
-    private volatile boolean woken;
-    private volatile boolean running;
-    private Thread scanner;
+    private final AtomicInteger active = new AtomicInteger();
+    private final QueueScanner scanner;
 
     public QueueManager(Spool spool, QmgrSettings settings, RouterSettings routing, Map<String, DeliveryAgent> agents,
-                        MailLog log, Clock clock) {
-        this(spool, settings, new Router(routing), agents, log, clock);
+                        Bounce bounce, MailLog log, Clock clock) {
+        this(spool, settings, new Router(routing), agents, bounce, log, clock);
     }
 
     public QueueManager(Spool spool, QmgrSettings settings, Router router, Map<String, DeliveryAgent> agents,
-                        MailLog log, Clock clock) {
+                        Bounce bounce, MailLog log, Clock clock) {
         this.spool = spool;
         this.settings = settings;
         this.router = router;
-        this.agents = Map.copyOf(agents);
         this.log = log;
         this.clock = clock;
-        this.slots = new Semaphore(settings.concurrency());
-        this.workers = Executors.newFixedThreadPool(settings.concurrency(), r -> {
+        this.scheduler = new Scheduler(settings::concurrencyFor, settings.processLimit());
+        this.delivery = new DeliveryRun(agents, log, clock);
+        this.completion = new Completion(spool, settings, bounce, log, clock);
+        this.scanner = new QueueScanner(spool, settings, clock, log, active::get, this::activate);
+        this.workers = Executors.newFixedThreadPool(settings.processLimit(), r -> {
             Thread t = new Thread(r, "qmgr-delivery");
             t.setDaemon(true);
             return t;
@@ -74,124 +75,93 @@ public final class QueueManager implements AutoCloseable {
         for (String note : spool.recover()) {
             log.info("qmgr", note);
         }
-        running = true;
-        scanner = new Thread(this::scanLoop, "qmgr");
-        scanner.setDaemon(true);
         scanner.start();
     }
 
     /** New mail was committed: scan incoming now. */
     public void wake() {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
-        }
+        scanner.wake();
     }
 
-    private void scanLoop() {
-        Instant nextDeferredScan = Instant.EPOCH;
-        while (running) {
-            try {
-                for (Path f : spool.list(Spool.Queue.INCOMING)) {
-                    dispatch(f, true);
-                }
-                Instant now = clock.instant();
-                if (!now.isBefore(nextDeferredScan) || woken) {
-                    for (Path f : spool.list(Spool.Queue.DEFERRED)) {
-                        if (!spool.nextAttempt(f).isAfter(now)) {
-                            dispatch(f, false);
-                        }
-                    }
-                    nextDeferredScan = now.plus(settings.queueRunDelay());
-                }
-                synchronized (signal) {
-                    if (!woken && running) {
-                        signal.wait(Math.max(10, Math.min(1000, settings.queueRunDelay().toMillis())));
-                    }
-                    woken = false;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (IOException e) {
-                log.warning("qmgr", "queue scan failed: " + e.getMessage());
-                sleep(1000);
-            }
-        }
+    /** Postfix's flush: every deferred message is due now, and no destination counts as dead. */
+    public void flush() {
+        scheduler.reviveAll();
+        scanner.flush();
     }
 
-    private void dispatch(Path file, boolean fresh) throws InterruptedException {
+    /** Messages in the active queue now (for tests and status). */
+    public int activeCount() {
+        return active.get();
+    }
+
+    private void activate(Path file) {
         String id = file.getFileName().toString();
         if (!inFlight.add(id)) {
             return;
         }
-        slots.acquire();
         Instant picked = clock.instant();
-        Path active;
+        Path activeFile;
         try {
-            active = spool.activate(file);
+            activeFile = spool.activate(file);
         } catch (IOException e) {
             log.warning("qmgr", id + ": cannot move to active: " + e.getMessage());
             inFlight.remove(id);
-            slots.release();
             return;
         }
-        workers.execute(() -> {
-            try {
-                deliver(active, picked);
-            } catch (RuntimeException e) {
-                log.warning("qmgr", id + ": delivery failed unexpectedly: " + e);
-            } finally {
-                inFlight.remove(id);
-                slots.release();
-            }
-        });
-    }
-
-    private void deliver(Path file, Instant picked) {
+        active.incrementAndGet();
         QueuedMessage m;
         try {
-            m = spool.read(file);
+            m = spool.read(activeFile);
         } catch (dev.postern.queue.CorruptQueueFileException e) {
-            return; // the spool has moved it to corrupt/ and logged the warning
+            left(id); // the spool has moved it to corrupt/ and logged the warning
+            return;
         } catch (IOException e) {
-            log.warning("qmgr", file.getFileName() + ": unreadable queue file moved to corrupt: " + e.getMessage());
+            log.warning("qmgr", id + ": unreadable queue file moved to corrupt: " + e.getMessage());
             try {
-                spool.quarantine(file);
+                spool.quarantine(activeFile);
             } catch (IOException ignored) {
-                // it stays in active/ and is retried after the next start
+                // it stays in active/ and is looked at again after the next start
             }
+            left(id);
             return;
         }
         var env = m.envelope();
-        String qid = env.id().toString();
-        log.from(qid, env.sender().toString(), m.content().size(), env.recipients().size());
-        Duration beforeQmgr = Duration.between(env.arrival(), picked);
+        log.from(env.id().toString(), env.sender().toString(), m.content().size(), env.recipients().size());
+        schedule(new ActiveMessage(m, picked));
+    }
 
+    /** Routes the recipients, then queues one job per destination; unroutable ones are deferred. */
+    private void schedule(ActiveMessage m) {
+        var env = m.current().envelope();
         Map<Route, List<MailAddress>> groups = new LinkedHashMap<>();
+        List<RecipientResult> unroutable = new ArrayList<>();
         for (MailAddress r : env.recipients()) {
-            groups.computeIfAbsent(routeOrDefer(env.sender(), r, qid), k -> new ArrayList<>()).add(r);
-        }
-        List<MailAddress> remaining = new ArrayList<>();
-        for (Map.Entry<Route, List<MailAddress>> g : groups.entrySet()) {
-            Route route = g.getKey();
-            Instant handed = clock.instant();
-            List<RecipientResult> results = attempt(route, m, g.getValue(), qid);
-            Instant now = clock.instant();
-            for (RecipientResult r : results) {
-                RecipientResult logged = r;
-                if (r instanceof RecipientResult.Deferred d && expired(env.arrival(), now)) {
-                    logged = new RecipientResult.Bounced(d.recipient(), d.relay(), d.dsn().replaceFirst("^4", "5"),
-                            "delivery temporarily suspended: " + d.diagnostic() + "; message expired",
-                            d.connectSetup(), d.transmission(), d.connectionUse());
-                }
-                log.delivery(route.transport(), qid, logged, env.arrival(), now, beforeQmgr, Duration.between(picked, handed));
-                if (logged instanceof RecipientResult.Deferred) {
-                    remaining.add(r.recipient());
-                }
+            try {
+                groups.computeIfAbsent(routeOrDefer(env.sender(), r, env.id().toString()), k -> new ArrayList<>()).add(r);
+            } catch (RuntimeException e) {
+                log.warning("qmgr", env.id() + ": cannot route " + r + ": " + e.getMessage());
+                unroutable.add(new RecipientResult.Deferred(r, "none", "4.3.0",
+                        "address resolver failure: " + e.getMessage(), Duration.ZERO, Duration.ZERO));
             }
         }
-        finish(m, remaining);
+        m.expectGroups(groups.size() + (unroutable.isEmpty() && !groups.isEmpty() ? 0 : 1));
+        if (!unroutable.isEmpty() || groups.isEmpty()) {
+            unroutable.forEach(r -> log.delivery("qmgr", env.id().toString(), r, env.arrival(), clock.instant(),
+                    Duration.between(env.arrival(), m.picked()), Duration.ZERO));
+            groupDone(m, unroutable);
+        }
+        for (Map.Entry<Route, List<MailAddress>> g : groups.entrySet()) {
+            Job job = new Job(m, g.getKey(), g.getValue());
+            if (!delivery.hasAgent(job.route())) {
+                groupDone(m, delivery.noAgent(job));
+                continue;
+            }
+            Scheduler.Suspension dead = scheduler.add(job, clock.instant());
+            if (dead != null) {
+                groupDone(m, delivery.suspended(job, dead.cause()));
+            }
+        }
+        pump();
     }
 
     /** A table that cannot answer defers the recipient (Postfix: retry transport, 4.3.0), never routes it elsewhere. */
@@ -204,55 +174,74 @@ public final class QueueManager implements AutoCloseable {
         }
     }
 
-    private List<RecipientResult> attempt(Route route, QueuedMessage m, List<MailAddress> rcpts, String qid) {
-        DeliveryAgent agent = route.local() ? null : agents.get(route.transport());
-        if (agent == null) {
-            String why = route.local() ? "mail for " + route.nexthop() + " is local, and Postern has no local delivery agent yet"
-                    : "unknown mail transport " + route.transport();
-            List<RecipientResult> out = new ArrayList<>();
-            for (MailAddress r : rcpts) {
-                out.add(new RecipientResult.Deferred(r, "none", "4.3.5", why, Duration.ZERO, Duration.ZERO));
-            }
-            return out;
+    /** Starts every job the scheduler allows now. */
+    private void pump() {
+        if (!scanner.running()) {
+            return;
         }
-        var env = m.envelope();
-        return agent.deliver(new DeliveryRequest(env.id(), env.sender(), rcpts, route.transport(), route.nexthop(),
-                m.content(), env.arrival(), env.eightBitMime(), env.smtpUtf8()));
+        for (Job job : scheduler.takeRunnable()) {
+            try {
+                workers.execute(() -> run(job));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                scheduler.finished(job, null, Instant.MIN); // stopping: the file stays in active/ for the next start
+            }
+        }
     }
 
-    private boolean expired(Instant arrival, Instant now) {
-        return Duration.between(arrival, now).compareTo(settings.maximalQueueLifetime()) > 0;
-    }
-
-    private void finish(QueuedMessage m, List<MailAddress> remaining) {
-        String qid = m.envelope().id().toString();
+    private void run(Job job) {
+        List<RecipientResult> results = null;
+        List<Job> suspended = List.of();
         try {
-            if (remaining.isEmpty()) {
-                spool.remove(m.file());
-                log.removed(qid);
-                return;
+            results = delivery.deliver(job);
+        } finally {
+            if (results == null) {
+                results = delivery.failed(job, "delivery did not complete");
             }
-            if (remaining.size() < m.envelope().recipients().size()) {
-                spool.rewriteRecipients(m, m.envelope().withRecipients(remaining));
+            RecipientResult site = results == null ? null : DeliveryRun.siteFailure(results);
+            suspended = scheduler.finished(job, site, clock.instant().plus(settings.minimalBackoff()));
+            if (suspended == null) {
+                suspended = List.of();
+            } else {
+                log.info("qmgr", "destination " + job.route().transport() + ":" + job.route().nexthop()
+                        + " marked down for " + settings.minimalBackoff().toSeconds() + "s: " + site.diagnostic());
             }
-            Instant now = clock.instant();
-            spool.defer(m.file(), now.plus(settings.backoff(Duration.between(m.envelope().arrival(), now))));
-        } catch (IOException e) {
-            // The file stays in active/ and is retried after restart: a possible duplicate, never a loss.
-            log.warning("qmgr", qid + ": cannot update queue file: " + e.getMessage());
+            try {
+                for (Job s : suspended) {
+                    groupDone(s.message(), delivery.suspended(s, site));
+                }
+                groupDone(job.message(), results);
+            } finally {
+                pump();
+            }
         }
+    }
+
+    private void groupDone(ActiveMessage m, List<RecipientResult> results) {
+        boolean left;
+        try {
+            left = completion.groupDone(m, results);
+        } catch (RuntimeException e) {
+            log.warning("qmgr", m.queueId() + ": cannot complete delivery: " + e);
+            left = true;
+            try {
+                spool.defer(m.current().file(), clock.instant().plus(settings.minimalBackoff()));
+            } catch (IOException | RuntimeException again) {
+                // Left in active/: moved back to incoming/ at the next start.
+            }
+        }
+        if (left) {
+            left(m.queueId());
+        }
+    }
+
+    private void left(String id) {
+        inFlight.remove(id);
+        active.decrementAndGet();
+        scanner.roomMade();
     }
 
     public void stop() {
-        running = false;
-        wake();
-        if (scanner != null) {
-            try {
-                scanner.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        scanner.stop();
         workers.shutdown();
         try {
             if (!workers.awaitTermination(20, TimeUnit.SECONDS)) {
@@ -267,13 +256,5 @@ public final class QueueManager implements AutoCloseable {
     @Override
     public void close() {
         stop();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -7,6 +7,8 @@ import dev.postern.config.MasterService;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
 import dev.postern.tls.TlsSetupException;
+import dev.postern.smtp.SaslSettings;
+import dev.postern.smtp.SmtpClientSettings;
 import dev.postern.smtp.SmtpDeliveryAgent;
 
 import java.net.InetSocketAddress;
@@ -44,7 +46,16 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols")), processLimit(s, sc)));
         }
-        // The SMTP client: TLS files, levels (main.cf and each smtp_tls_policy_maps line), lookups.
+        List<String> warnings = new ArrayList<>(loaded.warnings());
+        // The SMTP client: SMTP AUTH settings, then TLS files, levels (main.cf and each
+        // smtp_tls_policy_maps line) and lookups, each error named by file and line.
+        try {
+            warnings.addAll(SmtpClientSettings.from(c).sasl().warnings());
+        } catch (SaslSettings.Invalid e) {
+            throw at(c, e.parameter(), null, "SMTP client: " + e.problem(), e.fix());
+        } catch (IllegalArgumentException e) {
+            // not SMTP AUTH: validate() reports it with its file and line
+        }
         SmtpDeliveryAgent.validate(c);
         try {
             new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c)); // opens transport_maps etc.
@@ -56,7 +67,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",
                     "add a line such as: 587 inet n - n - - smtpd");
         }
-        return new Plan(c, loaded.warnings(), List.copyOf(listeners));
+        return new Plan(c, List.copyOf(warnings), List.copyOf(listeners));
     }
 
     private static int processLimit(MasterService s, Config sc) throws ConfigException {

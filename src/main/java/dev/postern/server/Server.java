@@ -1,5 +1,7 @@
 package dev.postern.server;
 
+import dev.postern.bounce.Bounce;
+import dev.postern.bounce.BounceSettings;
 import dev.postern.cleanup.Cleanup;
 import dev.postern.cleanup.CleanupSettings;
 import dev.postern.config.Config;
@@ -9,6 +11,8 @@ import dev.postern.config.LoadedConfig;
 import dev.postern.config.MasterService;
 import dev.postern.log.MailLog;
 import dev.postern.mail.DeliveryAgent;
+import dev.postern.pickup.Pickup;
+import dev.postern.pickup.PickupSettings;
 import dev.postern.protocol.NettyTransport;
 import dev.postern.qmgr.QmgrSettings;
 import dev.postern.qmgr.QueueManager;
@@ -50,10 +54,12 @@ public final class Server implements AutoCloseable {
     private final EventLoopGroup workers;
     private final ExecutorService blocking;
     private final PidFile pidFile;
+    private final Pickup pickup;
     private Spool spool;
 
     private Server(Config config, MailLog log, List<Smtpd> listeners, QueueManager qmgr, EventLoopGroup acceptors,
-                   EventLoopGroup workers, ExecutorService blocking, PidFile pidFile) {
+                   EventLoopGroup workers, ExecutorService blocking, PidFile pidFile, Pickup pickup) {
+        this.pickup = pickup;
         this.config = config;
         this.log = log;
         this.listeners = listeners;
@@ -114,10 +120,11 @@ public final class Server implements AutoCloseable {
             log.close();
             throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
+        Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
         QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
                 Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
                         "error", dev.postern.error.ErrorDeliveryAgent.error(),
-                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), log, Clock.systemUTC());
+                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
         qmgrRef[0] = qmgr;
 
         EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
@@ -147,13 +154,24 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         qmgr.start();
-        spool.watchTriggers(qmgr::wake); // postern queue flush/release/requeue
+        Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
+        try {
+            pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
+        } catch (IOException e) {
+            listeners.forEach(s -> s.close(0));
+            qmgr.stop();
+            shutdownGroups(acceptors, workers, blocking);
+            spool.close();
+            log.close();
+            throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
+        }
+        spool.watchTriggers(qmgr::wake, qmgr::flush); // postern queue flush, release, requeue
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
             log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"
                     + s.localAddress().getPort());
         }
-        Server server = new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid);
+        Server server = new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid, pickup);
         server.spool = spool;
         return server;
     }
@@ -186,6 +204,7 @@ public final class Server implements AutoCloseable {
     @Override
     public void close() {
         listeners.forEach(Smtpd::stopAccepting);
+        pickup.close();
         listeners.forEach(s -> s.close(5_000));
         qmgr.stop();
         if (spool != null) {

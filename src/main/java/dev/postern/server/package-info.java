@@ -7,7 +7,7 @@
  * {@link dev.postern.server.Server#start} first takes an exclusive lock on
  * {@code $queue_directory/pid/master.pid} ({@link dev.postern.server.PidFile}), held for the
  * process's life as Postfix's master does, then builds spool, cleanup, delivery agents, qmgr and the
- * smtpd listeners in that order, and writes its pid into the locked file when every listener
+ * smtpd listeners in that order, starts pickup (sendmail's maildrop/), and writes its pid into the locked file when every listener
  * accepts. The lock decides whether Postern runs: the kernel drops it when the process dies, even
  * by {@code kill -9}, so a start right after a crash works at once and a stale file naming a
  * recycled pid fools neither {@code status} nor {@code stop}.

@@ -2,6 +2,7 @@ package dev.postern.smtp;
 
 import dev.postern.dns.MxList;
 import dev.postern.dns.Resolver;
+import dev.postern.log.MailLog;
 import dev.postern.util.IpAddresses;
 import io.netty.channel.EventLoopGroup;
 
@@ -32,9 +33,11 @@ final class NextHopConnector {
     private final SmtpClientSettings settings;
     private final Resolver resolver;
     private final EventLoopGroup group;
+    private final MailLog log;
 
-    NextHopConnector(SmtpClientSettings settings, EventLoopGroup group) {
+    NextHopConnector(SmtpClientSettings settings, EventLoopGroup group, MailLog log) {
         this.settings = settings;
+        this.log = log;
         this.resolver = Resolver.of(settings.nextHops().dnsServers(), java.time.Duration.ofSeconds(5));
         this.group = group;
     }
@@ -53,6 +56,9 @@ final class NextHopConnector {
         Failed last = null;
         int sessions = 0;
         for (MxList.Target t : ((MxList.Found) r).targets()) {
+            if (last != null) {
+                log.info("smtp", last.diagnostic()); // as Postfix, each server given up on leaves a line
+            }
             String host = t.host() + "[" + IpAddresses.printable(t.address()) + "]";
             String where = host + ":" + hop.port();
             SmtpConnection conn;

@@ -47,6 +47,8 @@ record ServerAuthentication(String trust, String failure) {
         if (verifies && !(check.trusted() && check.matched())) {
             return new ServerAuthentication(check.trustWord(), check.problem());
         }
-        return new ServerAuthentication(check.trustWord(), null);
+        // As Postfix: names are matched only at the levels that require it, so may and encrypt
+        // log Trusted or Untrusted, never Verified.
+        return new ServerAuthentication(verifies ? check.trustWord() : check.trusted() ? "Trusted" : "Untrusted", null);
     }
 }

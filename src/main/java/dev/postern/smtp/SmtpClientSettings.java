@@ -17,18 +17,42 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                                  List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                                  Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
-                                 TlsDefaults tlsDefaults, NextHopSettings nextHops) {
+                                 TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl) {
 
-    /** With Postfix's defaults for next-hop lookups and TLS ciphers/fingerprints (tests). */
+    /** With Postfix's defaults for next-hop lookups and TLS ciphers/fingerprints, without SMTP AUTH (tests). */
     public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                               String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                               List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                               Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
         this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
-                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX, NextHopSettings.POSTFIX);
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX, NextHopSettings.POSTFIX,
+                SaslSettings.DISABLED);
     }
 
-    /** @throws IllegalArgumentException for a bad policy table or a bad lookup setting */
+    /** With these next-hop lookups and TLS defaults, without SMTP AUTH (tests). */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
+                              TlsDefaults tlsDefaults, NextHopSettings nextHops) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults, nextHops, SaslSettings.DISABLED);
+    }
+
+    /** With Postfix's defaults for next-hop lookups and TLS, and this SMTP AUTH (tests). */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit, SaslSettings sasl) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX,
+                NextHopSettings.POSTFIX, sasl);
+    }
+
+    /**
+     * @throws IllegalArgumentException for a bad policy table or a bad lookup setting;
+     *         {@link SaslSettings.Invalid} for bad smtp_sasl_* settings
+     */
     public static SmtpClientSettings from(Config c) {
         String ca = c.get("smtp_tls_CAfile");
         String cert = c.get("smtp_tls_cert_file");
@@ -48,7 +72,7 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 tls, c.get("smtp_tls_mandatory_protocols"), c.integer("smtp_tls_loglevel"), List.copyOf(maps),
                 c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
-                c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c));
+                c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c), SaslSettings.from(c));
     }
 
     private static NextHopSettings nextHops(Config c) {

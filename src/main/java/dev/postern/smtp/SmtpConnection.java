@@ -200,6 +200,11 @@ final class SmtpConnection implements AutoCloseable {
         return ssl;
     }
 
+    /** True once STARTTLS has put TLS in the pipeline (SASL security options differ with TLS). */
+    boolean encrypted() {
+        return channel.pipeline().get(SslHandler.class) != null;
+    }
+
     InetSocketAddress remote() {
         return (InetSocketAddress) channel.remoteAddress();
     }

@@ -8,11 +8,9 @@ import dev.postern.mail.RecipientResult;
 import dev.postern.maps.LookupException;
 import dev.postern.protocol.NettyTransport;
 import dev.postern.tls.TlsClient;
-import dev.postern.tls.TlsServer;
 import dev.postern.tls.TlsSetupException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.SslHandler;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +44,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
         this.tls = TlsClient.create(settings.tls());
         this.group = NettyTransport.newGroup(1, "smtp");
-        this.connector = new NextHopConnector(settings, group);
+        this.connector = new NextHopConnector(settings, group, log);
     }
 
     @Override
@@ -106,7 +104,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 failRemaining("4.7.5", "client TLS configuration problem");
                 return;
             }
-            String cacheKey = hop.text() + " " + policy;
+            String cacheKey = hop.text() + " " + policy + SaslClient.cacheScope(settings.sasl(), request);
             if (reuse(cacheKey)) {
                 return;
             }
@@ -122,6 +120,13 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 if (caps == null) {
                     return;
                 }
+            }
+            // SMTP AUTH (SaslClient): after the last EHLO, before MAIL FROM.
+            stage = "performing the AUTH handshake";
+            var authFailure = SaslClient.authenticate(settings.sasl(), log, conn, caps, relay, request, settings.heloTimeout());
+            if (authFailure.isPresent()) {
+                failRemaining(authFailure.get().verdict(), authFailure.get().diagnostic());
+                return;
             }
             setupDone = System.nanoTime();
             transaction(caps, false);
@@ -222,30 +227,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 return null;
             }
             stage = "performing the TLS handshake";
-            SslHandler ssl;
-            try {
-                ssl = conn.startTls(tls.newHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, policy.handshake(settings)),
-                        settings.heloTimeout());
-            } catch (TlsSetupException e) {
-                log.warning("smtp", "TLS policy for " + hop.text() + ": " + e.getMessage());
-                failRemaining("4.7.5", "client TLS configuration problem");
+            String failure = TlsHandshake.run(conn, tls, policy, hop, relay, settings, log);
+            if (failure != null) {
+                failRemaining("4.7.5", failure);
                 return null;
-            } catch (IOException e) {
-                failRemaining("4.7.5", "Cannot start TLS: handshake failure");
-                return null;
-            }
-            var session = ssl.engine().getSession();
-            String summary = TlsServer.describe(session);
-            ServerAuthentication auth = ServerAuthentication.judge(tls, session, policy, hop,
-                    relay.substring(0, Math.max(0, relay.indexOf('['))), settings);
-            if (!auth.ok()) {
-                log.info("smtp", "server certificate verification failed for " + relayHost() + ": " + auth.failure());
-                log.info("smtp", auth.trust() + " TLS connection established to " + relay + ": " + summary);
-                failRemaining("4.7.5", "Server certificate not verified");
-                return null;
-            }
-            if (settings.tlsLogLevel() > 0) {
-                log.info("smtp", auth.trust() + " TLS connection established to " + relay + ": " + summary);
             }
             stage = "sending EHLO";
             // RFC 3207 §4.2: forget what the server said before TLS.
@@ -484,21 +469,6 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
      */
     public static void validate(dev.postern.config.Config c) throws dev.postern.config.ConfigException {
         ClientConfigCheck.check(c);
-    }
-
-    /**
-     * For {@code postern route}: the TLS policy a next hop gets and where it comes from, e.g.
-     * {@code TLS: secure (smtp_tls_policy_maps hash:/etc/postern/smtp_tls_policy key [localhost]:587),
-     * match=nexthop:dot-nexthop, protocols=>=TLSv1.2, ciphers=medium}. Reads the tables, no network.
-     */
-    public static String explainTls(SmtpClientSettings s, String nexthop) {
-        try {
-            return "TLS: " + TlsPolicy.lookup(s, NextHop.parse(nexthop)).explain(s);
-        } catch (LookupException e) {
-            return "TLS: unknown, the policy table lookup failed (mail would be deferred): " + e.getMessage();
-        } catch (IllegalArgumentException e) {
-            return "TLS: invalid policy (mail would be deferred with 4.7.5): " + e.getMessage();
-        }
     }
 
     @Override

@@ -45,6 +45,21 @@ public record TlsPolicy(TlsLevel level, List<String> match, String protocols, St
         return new TlsPolicy(level, match, "", "", List.of(), "smtp_tls_security_level");
     }
 
+    /**
+     * For {@code postern route}: the TLS policy a next hop gets and where it comes from, e.g.
+     * {@code TLS: secure (smtp_tls_policy_maps hash:/etc/postern/smtp_tls_policy key [localhost]:587),
+     * match=nexthop:dot-nexthop, protocols=>=TLSv1.2, ciphers=medium}. Reads the tables, no network.
+     */
+    public static String explainTls(SmtpClientSettings s, String nexthop) {
+        try {
+            return "TLS: " + lookup(s, NextHop.parse(nexthop)).explain(s);
+        } catch (LookupException e) {
+            return "TLS: unknown, the policy table lookup failed (mail would be deferred): " + e.getMessage();
+        } catch (IllegalArgumentException e) {
+            return "TLS: invalid policy (mail would be deferred with 4.7.5): " + e.getMessage();
+        }
+    }
+
     static List<String> keys(NextHop hop) {
         List<String> keys = new ArrayList<>();
         keys.add(hop.text());

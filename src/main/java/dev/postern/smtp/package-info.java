@@ -25,7 +25,7 @@
  * lists. dane, dane-only, unknown level words and unknown attributes are configuration errors at
  * {@code postern check} and start, naming the table's file and line ({@code SmtpDeliveryAgent.validate});
  * a table edited into such a value later defers with 4.7.5 "client TLS configuration problem" —
- * never a weaker level. {@code SmtpDeliveryAgent.explainTls} says which policy a next hop gets and
+ * never a weaker level. {@code TlsPolicy.explainTls} says which policy a next hop gets and
  * where it comes from, for {@code postern route}.
  *
  * <p>The capabilities learned before STARTTLS are discarded; bytes sent by the server behind its
@@ -39,6 +39,21 @@
  * delivery line shows {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a
  * cached connection found dead before MAIL FROM is accepted (lost, or 421) is silently replaced.
  *
+ * <p>SMTP AUTH ({@link dev.postern.smtp.SaslClient}, as Postfix's smtp_sasl_proto.c and
+ * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
+ * and before MAIL FROM. The server's AUTH mechanisms (also the old {@code AUTH=} form) pass
+ * smtp_sasl_mechanism_filter. smtp_sasl_password_maps is searched, every table per key, by the
+ * sender ({@code user+ext@domain}, {@code user@domain}, {@code user} for local domains,
+ * {@code @domain}: maps.AddressSearch's mail_addr_find() order) when
+ * smtp_sender_dependent_authentication = yes, then the server's host name, then the next hop as
+ * written ({@code [host]:port}); the value is {@code username:password}, split at the first colon.
+ * No entry: the session goes on unauthenticated, like Postfix. An entry: PLAIN (initial response)
+ * or else LOGIN, if the session's security options allow plaintext mechanisms
+ * (smtp_sasl_tls_security_options after STARTTLS, smtp_sasl_security_options otherwise; Postfix's
+ * default {@code noplaintext, noanonymous} allows neither, even over TLS). CRAM-MD5, SCRAM and the
+ * other Cyrus mechanisms are not implemented. With sender-dependent credentials a cached
+ * connection serves only its sender. The password is sent only inside the AUTH exchange.
+ *
  * <h2>Parameters</h2>
  * smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout, smtp_data_done_timeout,
  * smtp_host_lookup, smtp_mx_address_limit, smtp_mx_session_limit, smtp_skip_5xx_greeting,
@@ -48,20 +63,39 @@
  * smtp_tls_exclude_ciphers, smtp_tls_mandatory_exclude_ciphers, smtp_tls_fingerprint_digest,
  * smtp_tls_fingerprint_cert_match, smtp_tls_loglevel, smtp_tls_secure_cert_match,
  * smtp_tls_verify_cert_match, smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
- * smtp_connection_reuse_count_limit.
+ * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
+ * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
+ * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce (and recipient_delimiter for
+ * sender keys; myorigin and mydestination for local-part keys).
  *
  * <h2>Standards</h2>
- * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING).
+ * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
+ * RFC 4954 (AUTH), RFC 4616 (PLAIN).
+ *
+ * <h2>Security</h2>
+ * The SASL password is read only from smtp_sasl_password_maps, which must be a file table
+ * (inline: and static: are refused: they would put it in main.cf), and never reaches a log line, a
+ * delivery result, an exception message or {@code SaslClient.explainSasl}; {@code PasswordLookup.Credentials}
+ * prints without it, and a broken table line is reported by file:line without its text.
+ * {@code postern check} warns when the file is missing or readable by every user.
  *
  * <h2>Diagnostics</h2>
  * Postfix's wording: {@code connect to h[a]:p: Connection refused}, {@code host h[a] refused to talk
  * to me: 421 ...}, {@code Host or domain name not found. Name service error for name=d type=MX: Host
  * not found} (5.4.4; {@code , try again}: 4.4.3), {@code Domain d does not accept mail (nullMX)}
- * (5.1.10), {@code TLS is required, but was not offered by host h[a]} (4.7.4), {@code Cannot start
- * TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
+ * (5.1.10, RFC 7505's code for null MX; Postfix's smtp client says 5.1.0), {@code TLS is required,
+ * but was not offered by host h[a]} (4.7.4), {@code Cannot start TLS: handshake failure} and {@code Server certificate not verified} (4.7.5, with a log line
  * {@code server certificate verification failed for h[a]: reason}), {@code host h[a] said: ... (in
  * reply to RCPT TO command)}; 5xx replies bounce the recipient, everything else defers. With
  * smtp_tls_loglevel >= 1: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher
  * TLS_AES_128_GCM_SHA256 (128/128 bits)} (Trusted, Untrusted, Anonymous as Postfix).
+ * SMTP AUTH, all 4.7.0 unless
+ * the server's reply says otherwise: {@code SASL authentication failed; server h[a] said: 535 5.7.8 ...}
+ * (the server's code, 5.x.x made 4.x.x while smtp_sasl_auth_soft_bounce = yes), {@code SASL
+ * authentication failed; cannot authenticate to server h[a]: no mechanism available} (no allowed
+ * mechanism; a warning names the security option at fault), {@code SASL authentication failed: server
+ * h[a] offered no compatible authentication mechanisms for this type of connection security} (the
+ * filter left none), {@code local data error while talking to h[a]} (4.3.0, table lookup error). A
+ * warning says when a server with credentials offered no AUTH (Postfix is silent there).
  */
 package dev.postern.smtp;

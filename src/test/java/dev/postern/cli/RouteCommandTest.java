@@ -48,6 +48,31 @@ class RouteCommandTest {
         Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n");
     }
 
+    /** The seed's TLS policy and an ISP smarthost with SMTP AUTH: route says what applies, never the password. */
+    @Test
+    void explainsTlsPolicyAndSmtpAuthWithoutTheSecret() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("smtp_tls_policy"), "[submit.domain-a.example]:587\tsecure\n");
+        Path sasl = dir.resolve("sasl_passwd");
+        Files.writeString(sasl, "[smtp.isp.example] alice@isp.example:s3cret-Pa55\n");
+        Files.setPosixFilePermissions(sasl, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf"))
+                + "smtp_tls_policy_maps = hash:" + dir.resolve("smtp_tls_policy") + "\n"
+                + "smtp_sasl_auth_enable = yes\n"
+                + "smtp_sasl_tls_security_options = noanonymous\n"
+                + "smtp_sasl_password_maps = hash:" + sasl + "\n");
+        Run own = run("route", "-c", dir.toString(), "--sender", "me@domain-a.example", "--recipient", "friend@far.example");
+        assertEquals(0, own.status(), own.err());
+        assertTrue(own.out().contains("TLS: secure (smtp_tls_policy_maps hash:" + dir.resolve("smtp_tls_policy")
+                + " key [submit.domain-a.example]:587)"), own.out());
+        assertTrue(own.out().contains("SASL: no"), own.out());
+        Run isp = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "friend@far.example");
+        assertEquals(0, isp.status(), isp.err());
+        assertTrue(isp.out().contains("SASL: yes, username alice@isp.example"), isp.out());
+        assertTrue(isp.out().contains("warning: SMTP AUTH is configured for this next hop only over TLS"), isp.out());
+        assertTrue(!isp.out().contains("s3cret") && !own.out().contains("s3cret"), "the password must never be shown");
+    }
+
     @Test
     void explainsTheSenderDependentRoute() throws Exception {
         seedClientConfig();

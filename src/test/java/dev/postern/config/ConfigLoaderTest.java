@@ -148,7 +148,7 @@ class ConfigLoaderTest {
                 "smtp inet n - y - - smtpd\npickup unix n - y 60 1 pickup\nqmgr unix n - n 300 1 qmgr\n"
                         + "tlsmgr unix - - y 1000? 1 tlsmgr\n");
         assertEquals(1, lc.config().services().size());
-        assertEquals(List.of("master.cf:2: service 'pickup' (pickup) is not supported; line ignored",
+        assertEquals(List.of("master.cf:2: service 'pickup' (pickup) is built into Postern; line ignored",
                 "master.cf:3: service 'qmgr' (qmgr) is built into Postern; line ignored",
                 "master.cf:4: service 'tlsmgr' (tlsmgr) is built into Postern; line ignored"), lc.warnings());
     }

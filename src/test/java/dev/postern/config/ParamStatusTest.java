@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ParamStatusTest {
     private static final Path SOURCES = Path.of("src/main/java");
     private static final Path PARAMS = SOURCES.resolve("dev/postern/config/Params.java");
-    private static final Pattern READ = Pattern.compile("\\.(?:get|bool|integer|size|duration|list|isSet|origin)\\(\"([a-z0-9_A-Z]+)\"\\)");
+    private static final Pattern READ = Pattern.compile("(?<!pipeline\\(\\))\\.(?:get|bool|integer|size|duration|list|isSet|origin)\\(\"([a-z0-9_A-Z]+)\"\\)");
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{?\\(?([A-Za-z0-9_]+)");
 
     @TempDir

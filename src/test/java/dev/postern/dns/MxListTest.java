@@ -118,6 +118,18 @@ class MxListTest {
         assertTrue(f.text().startsWith("Host or domain name not found. Name service error for name=gone.none.test type="), f.text());
     }
 
+    /** An answer too big for UDP comes back truncated; the resolver asks again over TCP. */
+    @Test
+    void largeAnswersComeOverTcp() throws Exception {
+        for (int i = 1; i <= 30; i++) {
+            dns.mx("big.test", i, "a-rather-long-mail-exchanger-name-" + i + ".big.test");
+        }
+        dns.a("a-rather-long-mail-exchanger-name-1.big.test", "127.0.0.9");
+        assertEquals(List.of("a-rather-long-mail-exchanger-name-1.big.test=127.0.0.9"),
+                hosts(MxList.forDomain(resolver, "big.test", all, new Random())).subList(0, 1));
+        assertTrue(dns.udpTruncated > 0, "the MX answer did not need TCP: make it bigger");
+    }
+
     @Test
     void cnameIsFollowed() throws Exception {
         dns.mx("alias.test", 10, "mx.alias.test").cname("mx.alias.test", "real.alias.test").a("real.alias.test", "127.0.0.7");

@@ -25,6 +25,9 @@ final class RecordingSink implements AutoCloseable {
 
     private final ServerSocket socket;
     private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+    /** RCPT replies by address (without brackets); others get {@link #defaultRcptReply}. */
+    final java.util.Map<String, String> rcptReplies = new java.util.concurrent.ConcurrentHashMap<>();
+    volatile String defaultRcptReply = "250 2.1.5 Ok";
 
     private RecordingSink(ServerSocket socket) {
         this.socket = socket;
@@ -92,8 +95,15 @@ final class RecordingSink implements AutoCloseable {
                     rcpts = new ArrayList<>();
                     send(out, "250 2.1.0 Ok");
                 } else if (upper.startsWith("RCPT TO:")) {
-                    rcpts.add(line.substring(8).trim());
-                    send(out, "250 2.1.5 Ok");
+                    String path = line.substring(8).trim();
+                    String address = path.replaceAll("^<|>.*$", "");
+                    String reply = rcptReplies.getOrDefault(address, defaultRcptReply);
+                    if (reply.startsWith("2")) {
+                        rcpts.add(path);
+                    }
+                    send(out, reply);
+                } else if (upper.equals("DATA") && rcpts.isEmpty()) {
+                    send(out, "554 5.5.1 Error: no valid recipients");
                 } else if (upper.equals("DATA")) {
                     send(out, "354 go ahead");
                     StringBuilder data = new StringBuilder();

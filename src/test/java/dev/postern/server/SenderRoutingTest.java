@@ -169,6 +169,12 @@ class SenderRoutingTest {
         String gone = submit("me@old.example", "someone@gone.example", "error transport");
         awaitLog(gone + ": to=<someone@gone\\.example>, relay=none, delay=[0-9.]+, delays=[0-9./]+, dsn=5\\.1\\.1, "
                 + "status=bounced \\(mailbox moved\\)");
+        // The sender is told, by a bounce routed like any mail from <> to me@old.example: the smarthost.
+        RecordingSink.Message bounce = isp.take(20);
+        assertEquals("<>", bounce.mailFrom());
+        assertEquals(List.of("<me@old.example>"), bounce.rcptTo());
+        assertTrue(bounce.data().contains("Final-Recipient: rfc822; someone@gone.example\r\nAction: failed\r\nStatus: 5.1.1"),
+                bounce.data());
 
         assertNull(isp.take(1), "nothing else reached the smarthost");
         assertEquals(0, domainA.pending());

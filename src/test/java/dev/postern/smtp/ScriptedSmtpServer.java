@@ -23,7 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A scripted next hop (MockWebServer style) on plain JDK sockets: configurable STARTTLS and
- * PIPELINING offers and replies, injected bytes, per-recipient replies, connections dropped after
+ * PIPELINING offers and replies, AUTH PLAIN and LOGIN, injected bytes, per-recipient replies, connections dropped after
  * some messages; records commands, a transcript of both sides, the raw DATA bytes as they crossed
  * the wire, and the client certificate presented. Like Postfix's smtpd, replies are held while
  * more pipelined input is already waiting, so the transcript shows what the client sent before
@@ -45,6 +45,15 @@ final class ScriptedSmtpServer implements AutoCloseable {
     /** Sent to that next MAIL before closing; null closes without a word. */
     String mailReplyBeforeClose;
     IssuedCertificate certificate;
+    /** The AUTH line's mechanisms, e.g. "PLAIN LOGIN" (null: no AUTH offered); after STARTTLS only when authAfterTlsOnly. */
+    String authMechanisms;
+    boolean authAfterTlsOnly;
+    /** When set, the reply to every AUTH command (e.g. a 454); otherwise accounts decide 235 or 535. */
+    String authReply;
+    /** Username to password, checked for PLAIN and LOGIN. */
+    final Map<String, String> accounts = new ConcurrentHashMap<>();
+    /** Who authenticated on the latest connection, or null. */
+    volatile String authenticatedAs;
     final Map<String, String> rcptReplies = new ConcurrentHashMap<>();
     final List<String> commands = new CopyOnWriteArrayList<>();
     /** "C: command" and "S: reply" in the order they crossed the wire. */
@@ -105,6 +114,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
 
     private void serve(Socket plain) throws Exception {
         connections.incrementAndGet();
+        authenticatedAs = null;
         Socket s = plain;
         Wire w = new Wire(s);
         w.reply(greeting);
@@ -121,7 +131,11 @@ final class ScriptedSmtpServer implements AutoCloseable {
             String u = line.toUpperCase();
             if (u.startsWith("EHLO")) {
                 w.reply("250-scripted.test\r\n" + (offerPipelining ? "250-PIPELINING\r\n" : "")
-                        + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "") + "250 8BITMIME");
+                        + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "")
+                        + (authMechanisms != null && (tls || !authAfterTlsOnly) ? "250-AUTH " + authMechanisms + "\r\n" : "")
+                        + "250 8BITMIME");
+            } else if (u.startsWith("AUTH")) {
+                auth(w, line);
             } else if (u.equals("STARTTLS")) {
                 w.reply(startTlsReply + "\r\n" + injectAfterStartTls);
                 if (!startTlsReply.startsWith("220")) {
@@ -171,6 +185,54 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 w.reply("250 Ok");
             }
         }
+    }
+
+    /** RFC 4954 AUTH PLAIN (initial response or not) and LOGIN against {@link #accounts}. */
+    private void auth(Wire w, String line) throws IOException {
+        if (authReply != null) {
+            w.reply(authReply);
+            return;
+        }
+        String[] words = line.split(" ");
+        String mechanism = words.length > 1 ? words[1].toUpperCase() : "";
+        String user;
+        String password;
+        if (mechanism.equals("PLAIN")) {
+            String response = words.length > 2 ? words[2] : challenge(w, "334 ");
+            String[] parts = decode(response).split("\0", -1);
+            if (parts.length != 3) {
+                w.reply("501 5.5.2 Cannot decode response");
+                return;
+            }
+            user = parts[1];
+            password = parts[2];
+        } else if (mechanism.equals("LOGIN")) {
+            user = decode(challenge(w, "334 VXNlcm5hbWU6"));
+            password = decode(challenge(w, "334 UGFzc3dvcmQ6"));
+        } else {
+            w.reply("535 5.7.8 Error: authentication failed: Invalid authentication mechanism");
+            return;
+        }
+        if (password.equals(accounts.get(user))) {
+            authenticatedAs = user;
+            w.reply("235 2.7.0 Authentication successful");
+        } else {
+            w.reply("535 5.7.8 Error: authentication failed: authentication failure");
+        }
+    }
+
+    private String challenge(Wire w, String prompt) throws IOException {
+        w.reply(prompt);
+        String response = readLine(w.in);
+        if (response == null) {
+            throw new IOException("client left during AUTH");
+        }
+        transcript.add("C: " + response);
+        return response;
+    }
+
+    private static String decode(String b64) {
+        return new String(java.util.Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
     }
 
     /** Up to and including the terminating dot, which may also be the very first line. */

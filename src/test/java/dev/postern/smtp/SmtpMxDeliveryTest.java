@@ -222,6 +222,8 @@ class SmtpMxDeliveryTest {
             assertEquals("b.mx.test[127.0.0.3]:" + port, s.relay());
         }
         assertEquals(1, delivered(3));
+        String log = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("postern/smtp[") && log.contains("]: connect to a.mx.test[127.0.0.2]:" + port + ": Connection refused"), log);
     }
 
     @Test

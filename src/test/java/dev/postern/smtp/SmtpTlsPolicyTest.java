@@ -71,11 +71,13 @@ class SmtpTlsPolicyTest {
     }
 
     /** An agent whose only policy is the table line {@code [localhost]:port value}. */
+    private String mandatoryProtocols = ">=TLSv1.2";
+
     private SmtpDeliveryAgent agent(String policyValue, String digest) throws Exception {
         Files.writeString(policy, "# policy\n" + hop() + "\t" + policyValue + "\n");
         TlsDefaults defaults = new TlsDefaults(digest, List.of(), "medium", "medium", List.of(), List.of());
         return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                Duration.ofSeconds(10), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), mandatoryProtocols, 1,
                 List.of(Maps.open("texthash:" + policy)), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
                 Duration.ofSeconds(2), Duration.ofSeconds(300), 0, defaults, NextHopSettings.POSTFIX),
                 new MailLog(logBytes, "desktop", "postern"));
@@ -186,6 +188,19 @@ class SmtpTlsPolicyTest {
                 + "ECDHE-[A-Z]+-CHACHA20-POLY1305 \\(256/256 bits\\).*"), log());
     }
 
+    /** smtp_tls_mandatory_protocols applies from encrypt up, smtp_tls_protocols at may. */
+    @Test
+    void mandatoryProtocolsApplyAboveMay() throws Exception {
+        mandatoryProtocols = "TLSv1.2";
+        assertInstanceOf(RecipientResult.Sent.class, deliver("encrypt"));
+        assertTrue(log().contains(": TLSv1.2 with cipher "), log());
+        logBytes.reset();
+        assertInstanceOf(RecipientResult.Sent.class, deliver("may"));
+        assertTrue(log().contains(": TLSv1.3 with cipher "), log());
+        // A trusted chain whose name matches: still only "Trusted" below verify, as Postfix logs it.
+        assertTrue(log().contains("Trusted TLS connection established to localhost[127.0.0.1]:"), log());
+    }
+
     @Test
     void aPolicyEditedIntoNonsenseDefersInsteadOfDowngrading() throws Exception {
         server.offerStartTls = false;
@@ -236,9 +251,9 @@ class SmtpTlsPolicyTest {
                     new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1, List.of(Maps.open("texthash:" + policy)),
                     List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ZERO, Duration.ZERO, 0);
             assertEquals("TLS: secure (smtp_tls_policy_maps texthash:" + policy + " key " + hop() + "), match=nexthop:dot-nexthop,"
-                    + " protocols=>=TLSv1.2, ciphers=medium", SmtpDeliveryAgent.explainTls(s, hop()));
+                    + " protocols=>=TLSv1.2, ciphers=medium", TlsPolicy.explainTls(s, hop()));
             assertEquals("TLS: may (smtp_tls_security_level), protocols=>=TLSv1.2, ciphers=medium",
-                    SmtpDeliveryAgent.explainTls(s, "[elsewhere.example]:25"));
+                    TlsPolicy.explainTls(s, "[elsewhere.example]:25"));
         }
     }
 }

@@ -39,6 +39,8 @@ public final class LoopbackDns implements AutoCloseable {
     private final Set<Name> servfail = ConcurrentHashMap.newKeySet();
     /** "name TYPE" of every question, in arrival order. */
     public final List<String> questions = new CopyOnWriteArrayList<>();
+    /** UDP answers cut short with TC (the client then asks over TCP). */
+    public volatile int udpTruncated;
     private final DatagramSocket udp;
     private final ServerSocket tcp;
 
@@ -146,7 +148,16 @@ public final class LoopbackDns implements AutoCloseable {
             try {
                 DatagramPacket p = new DatagramPacket(buf, buf.length);
                 udp.receive(p);
-                byte[] out = answer(java.util.Arrays.copyOf(p.getData(), p.getLength()));
+                byte[] query = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                byte[] out = answer(query);
+                if (out.length > 512) { // RFC 1035 §4.2.1: too big for UDP, the client must ask again over TCP
+                    udpTruncated++;
+                    Message tc = new Message(new Message(query).getHeader().getID());
+                    tc.getHeader().setFlag(Flags.QR);
+                    tc.getHeader().setFlag(Flags.TC);
+                    tc.addRecord(new Message(query).getQuestion(), Section.QUESTION);
+                    out = tc.toWire();
+                }
                 udp.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
             } catch (IOException e) {
                 // closed, or a malformed query: next one

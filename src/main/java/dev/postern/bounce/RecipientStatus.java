@@ -1,0 +1,73 @@
+package dev.postern.bounce;
+
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientResult;
+
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What a notice says about one recipient. {@code original} is the ORCPT / original recipient when
+ * known (null otherwise); {@code status} the RFC 3463 code; {@code relay} Postfix's
+ * {@code host[addr]:port} or {@code none}; {@code diagnostic} the text logged in
+ * {@code status=... (diagnostic)}. {@code notifyOn} is the recipient's RFC 3461 NOTIFY set; empty
+ * means none was given (Postfix's default: failures and delays are reported). The DSN SMTP
+ * extension will fill it; until then it is always empty.
+ */
+public record RecipientStatus(MailAddress recipient, MailAddress original, String status, String relay,
+                              String diagnostic, Set<Notify> notifyOn) {
+    /** RFC 3461 NOTIFY keywords. */
+    public enum Notify { NEVER, SUCCESS, FAILURE, DELAY }
+
+    private static final Pattern SAID = Pattern.compile("^host (\\S+) said: (.*) \\(in reply to .* command\\)$",
+            Pattern.DOTALL);
+    private static final Pattern REFUSED = Pattern.compile("^host (\\S+) refused to talk to me: (.*)$", Pattern.DOTALL);
+
+    public RecipientStatus {
+        notifyOn = Set.copyOf(notifyOn);
+    }
+
+    public static RecipientStatus of(RecipientResult r) {
+        return new RecipientStatus(r.recipient(), null, r.dsn(), r.relay(), r.diagnostic(), Set.of());
+    }
+
+    /** Whether this recipient wants a notice of this kind (RFC 3461 §4.1; empty set = FAILURE,DELAY). */
+    public boolean wants(Notify kind) {
+        if (notifyOn.isEmpty()) {
+            return kind == Notify.FAILURE || kind == Notify.DELAY;
+        }
+        return notifyOn.contains(kind);
+    }
+
+    /** Remote-MTA host name, from the relay (without [addr]:port), or null when none was reached. */
+    String remoteMta() {
+        Matcher m = SAID.matcher(diagnostic);
+        String host = m.matches() ? m.group(1) : null;
+        if (host == null) {
+            Matcher r = REFUSED.matcher(diagnostic);
+            host = r.matches() ? r.group(1) : (relay == null || relay.equals("none") ? null : relay);
+        }
+        if (host == null) {
+            return null;
+        }
+        int bracket = host.indexOf('[');
+        return bracket > 0 ? host.substring(0, bracket) : host;
+    }
+
+    /**
+     * The Diagnostic-Code field: {@code smtp; <the remote reply>} when a server said it, as
+     * Postfix writes it, else {@code X-Postfix; <our own text>}.
+     */
+    String diagnosticCode() {
+        Matcher m = SAID.matcher(diagnostic);
+        if (m.matches()) {
+            return "smtp; " + m.group(2);
+        }
+        Matcher r = REFUSED.matcher(diagnostic);
+        if (r.matches()) {
+            return "smtp; " + r.group(2);
+        }
+        return "X-Postfix; " + diagnostic;
+    }
+}

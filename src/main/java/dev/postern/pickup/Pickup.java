@@ -1,0 +1,260 @@
+package dev.postern.pickup;
+
+import dev.postern.cleanup.Cleanup;
+import dev.postern.cleanup.CleanupTransaction;
+import dev.postern.cleanup.Envelope;
+import dev.postern.log.MailLog;
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.ReversePath;
+import dev.postern.mail.SmtpException;
+import dev.postern.util.AtomicFile;
+import io.netty.buffer.Unpooled;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.LinkOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * pickup - local mail pickup: moves what sendmail left in {@code maildrop/} into the queue through
+ * cleanup, like Postfix's pickup(8). One thread, woken by the file system and by a periodic scan.
+ * A maildrop file is deleted only after cleanup's commit (queue file and directory fsync'd), so a
+ * crash in between delivers a message twice at worst, never zero times.
+ */
+public final class Pickup implements AutoCloseable {
+    /** How long a file that hit a temporary cleanup error waits before the next try. */
+    private static final long RETRY_MILLIS = 10_000;
+
+    private final PickupSettings settings;
+    private final Maildrop maildrop;
+    private final Cleanup cleanup;
+    private final MailLog log;
+    private final WatchService watch;
+    private final Thread thread;
+    private final Map<Path, Long> retryAt = new HashMap<>();
+    /** Queued but not removable: skipped so they are not queued again every scan. */
+    private final Set<Path> done = new HashSet<>();
+    private volatile boolean running = true;
+
+    private Pickup(PickupSettings settings, Cleanup cleanup, MailLog log) throws IOException {
+        this.settings = settings;
+        this.maildrop = new Maildrop(settings.queueDirectory());
+        this.cleanup = cleanup;
+        this.log = log;
+        maildrop.create();
+        this.watch = FileSystems.getDefault().newWatchService();
+        maildrop.directory().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
+        this.thread = new Thread(this::loop, "pickup");
+        thread.setDaemon(true);
+    }
+
+    /** Creates maildrop/ if needed and starts picking up, beginning with what waited while the daemon was down. */
+    public static Pickup start(PickupSettings settings, Cleanup cleanup, MailLog log) throws IOException {
+        Pickup p = new Pickup(settings, cleanup, log);
+        p.thread.start();
+        return p;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                scan();
+            } catch (RuntimeException e) {
+                // Never let one bad surprise stop local mail for the daemon's lifetime.
+                log.warning("pickup", "scan failed, retrying: " + e);
+            }
+            try {
+                WatchKey key = watch.poll(settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                return;
+            }
+        }
+    }
+
+    /** One pass over maildrop/, oldest first. Package-private for tests. */
+    void scan() {
+        List<Path> files;
+        try {
+            files = maildrop.ready();
+        } catch (IOException e) {
+            log.warning("pickup", "cannot list " + maildrop.directory() + ": " + e.getMessage());
+            return;
+        }
+        long now = System.currentTimeMillis();
+        retryAt.keySet().retainAll(files);
+        done.retainAll(files);
+        for (Path f : files) {
+            if (!running || Thread.currentThread().isInterrupted()) {
+                return;
+            }
+            if (!done.contains(f) && retryAt.getOrDefault(f, 0L) <= now) {
+                pickUp(f);
+            }
+        }
+    }
+
+    /** A maildrop file read and checked: what cleanup needs. */
+    private record Submission(Path file, String name, long uid, Instant arrival, MaildropFile message,
+                              ReversePath sender, List<MailAddress> recipients) {
+    }
+
+    private void pickUp(Path file) {
+        Submission s = read(file);
+        if (s == null) {
+            return;
+        }
+        CleanupTransaction tx = submit(s);
+        if (tx == null) {
+            return;
+        }
+        try {
+            Files.delete(file);
+            AtomicFile.fsyncDirectory(maildrop.directory());
+        } catch (IOException e) {
+            // Queued already: never submit it again (until restart), and say so loudly.
+            done.add(file);
+            log.warning("pickup", s.name() + ": queued as " + tx.queueId() + " but cannot remove it: " + e.getMessage()
+                    + "; remove it by hand or it is delivered again after a restart");
+        }
+    }
+
+    /** The file's content, owner and time, parsed; null when it is gone, unreadable (retried) or moved aside. */
+    private Submission read(Path file) {
+        String name = "maildrop/" + file.getFileName();
+        byte[] bytes;
+        long uid;
+        Instant arrival;
+        try {
+            // Never through a symbolic link: a link in maildrop/ must not make pickup read another file.
+            uid = ((Number) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS)).longValue();
+            if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                moveAside(file, name, uid, "not a regular file");
+                return null;
+            }
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                bytes = in.readAllBytes();
+            }
+            arrival = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant();
+        } catch (NoSuchFileException gone) {
+            return null;
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warning("pickup", name + ": cannot read: " + e.getMessage());
+            retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
+            return null;
+        }
+        try {
+            MaildropFile m = MaildropFile.decode(bytes);
+            // Each recipient once (Postfix's cleanup drops duplicates): -t plus the same address
+            // as an argument, or To and Cc naming one person, must not deliver twice.
+            List<MailAddress> recipients = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (String r : m.recipients()) {
+                MailAddress a = MailAddress.parse(r);
+                if (seen.add(a.localPart() + "@" + a.domainKey())) {
+                    recipients.add(a);
+                }
+            }
+            return new Submission(file, name, uid, arrival, m, ReversePath.parse(m.sender()), recipients);
+        } catch (MaildropFile.MalformedException | IllegalArgumentException e) {
+            moveAside(file, name, uid, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Through cleanup; the committed transaction, or null when it was not queued (retried or moved aside). */
+    private CleanupTransaction submit(Submission s) {
+        MaildropFile m = s.message();
+        boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
+        CleanupTransaction tx = cleanup.open(new Envelope(s.sender(), "", "", "local", s.arrival(), utf8,
+                hasEightBit(m.content()), "pickup"));
+        log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
+        s.recipients().forEach(tx::addRecipient);
+        byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
+                settings.myhostname(), settings.mailName(), settings.headerOrigin(), ZonedDateTime.now(ZoneId.systemDefault()));
+        tx.write(Unpooled.wrappedBuffer(content));
+        try {
+            tx.commit().get(5, TimeUnit.MINUTES);
+            return tx;
+        } catch (ExecutionException e) {
+            tx.abort();
+            if (e.getCause() instanceof SmtpException se && se.reply().isPermanent()) {
+                moveAside(s.file(), s.name(), s.uid(), se.reply().oneLine());
+            } else {
+                log.warning("pickup", s.name() + ": " + tx.queueId() + ": not queued, will retry: "
+                        + (e.getCause() == null ? e : e.getCause().getMessage()));
+                retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            tx.abort();
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException e) {
+            tx.abort();
+            log.warning("pickup", s.name() + ": " + tx.queueId() + ": queue file write timed out, will retry");
+            retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
+        }
+        return null;
+    }
+
+    private void moveAside(Path file, String name, long uid, String why) {
+        try {
+            Path to = maildrop.moveAside(file);
+            log.warning("pickup", name + ": uid=" + uid + ": " + why + "; moved to " + to);
+        } catch (IOException e) {
+            log.warning("pickup", name + ": uid=" + uid + ": " + why + "; cannot move it aside ("
+                    + e.getMessage() + "), will retry");
+            retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
+        }
+    }
+
+    private static boolean isAscii(String s) {
+        return s.chars().allMatch(c -> c < 0x80);
+    }
+
+    private static boolean hasEightBit(byte[] b) {
+        for (byte x : b) {
+            if (x < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Stops after the message in hand is committed; what is left stays in maildrop/ for the next start. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            watch.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

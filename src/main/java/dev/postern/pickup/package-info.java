@@ -1,0 +1,34 @@
+/**
+ * pickup - local mail submission: the maildrop directory, sendmail's side of it, and the daemon's
+ * pickup thread.
+ *
+ * <h2>Description</h2>
+ * {@code postern sendmail} (and {@code sendmail -bs}, through {@link dev.postern.pickup.StandaloneSmtp})
+ * writes each message as one file in {@code $queue_directory/maildrop} ({@link dev.postern.pickup.Maildrop}):
+ * temp file, fsync, rename, fsync of the directory, and only then exit 0 — so it works while the
+ * daemon is down, and a message it accepted is on disk. {@link dev.postern.pickup.Pickup} runs in
+ * the daemon: it watches maildrop/ (file-system events plus a scan every second), submits each
+ * file through cleanup with a Received header naming the submitting user ID, Bcc/Resent-Bcc
+ * removed, a From header added when missing and unqualified header addresses completed with
+ * {@code @$myorigin} ({@link dev.postern.pickup.LocalHeaders}), and
+ * deletes the file only after cleanup's commit. Duplicate recipients are dropped, as Postfix's cleanup does. The file format is {@link dev.postern.pickup.MaildropFile}.
+ *
+ * <h2>Parameters</h2>
+ * queue_directory, myhostname and mail_name (the Received header), myorigin and append_at_myorigin
+ * (pickup: header addresses without a domain; sendmail: envelope addresses), message_size_limit
+ * (sendmail keeps 2 KiB below it for the headers added later), smtpd_banner (the -bs greeting).
+ *
+ * <h2>Security</h2>
+ * maildrop/ is owner-only (0700, files 0600): only the user the daemon runs as (and root) can
+ * submit through it, which suits a desktop MTA run by one user. Postfix's set-gid postdrop is not
+ * reproduced; another user gets "Permission denied" from sendmail (exit 73) and can submit over
+ * SMTP on loopback. The user ID logged is the file's owner, not what the file claims.
+ *
+ * <h2>Diagnostics</h2>
+ * {@code pickup[pid]: QUEUEID: uid=1000 from=<user@origin>} per message, as Postfix. A file that
+ * is not a complete maildrop file, or names an invalid address, or is over message_size_limit,
+ * is moved to {@code corrupt/maildrop-NAME} with a warning saying why; never deleted silently;
+ * symbolic links and other non-regular entries are moved aside unread. A
+ * temporary cleanup error leaves the file and retries after 10 s.
+ */
+package dev.postern.pickup;

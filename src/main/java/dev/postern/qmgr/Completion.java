@@ -1,0 +1,159 @@
+package dev.postern.qmgr;
+
+import dev.postern.bounce.Bounce;
+import dev.postern.bounce.RecipientStatus;
+import dev.postern.bounce.Report;
+import dev.postern.log.MailLog;
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientResult;
+import dev.postern.queue.QueueEnvelope;
+import dev.postern.queue.QueuedMessage;
+import dev.postern.queue.Spool;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * How a message leaves the active queue, the only three ways: every recipient done, removed;
+ * some deferred, to deferred/ with the next attempt time (backoff = its age clamped to
+ * [minimal_backoff_time, maximal_backoff_time], and never later than its expiry); failed or
+ * expired recipients, a bounce queued through {@link Bounce} first, then forgotten. Between
+ * destination groups the recipients already sent are recorded in the queue file, so a crash never
+ * sends to them again. Bounced recipients stay in the file until their bounce is queued: a crash
+ * before that retries them (and bounces again), it never loses the bounce.
+ */
+final class Completion {
+    private final Spool spool;
+    private final QmgrSettings settings;
+    private final Bounce bounce;
+    private final MailLog log;
+    private final Clock clock;
+    /**
+     * Messages whose delay notice went out. In memory: after a restart a message may get a second
+     * notice (never none); a durable flag needs a queue file record.
+     */
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+    Completion(Spool spool, QmgrSettings settings, Bounce bounce, MailLog log, Clock clock) {
+        this.spool = spool;
+        this.settings = settings;
+        this.bounce = bounce;
+        this.log = log;
+        this.clock = clock;
+    }
+
+    /** Records one group's outcome; true when the message has left the active queue. */
+    boolean groupDone(ActiveMessage m, List<RecipientResult> results) {
+        if (!m.groupDone(results)) {
+            List<MailAddress> sent = m.takeUnrecorded();
+            if (!sent.isEmpty()) {
+                recordDone(m, sent);
+            }
+            return false;
+        }
+        finish(m);
+        return true;
+    }
+
+    private void finish(ActiveMessage m) {
+        QueuedMessage q = m.current();
+        QueueEnvelope env = q.envelope();
+        String qid = env.id().toString();
+        Instant now = clock.instant();
+        Duration age = Duration.between(env.arrival(), now);
+        List<RecipientResult> deferred = m.deferred();
+        boolean expired = !deferred.isEmpty() && age.compareTo(settings.lifetime(env.sender().isNull())) >= 0;
+        List<RecipientResult> toReturn = new ArrayList<>(m.failed());
+        Set<MailAddress> keep = new HashSet<>();
+        deferred.forEach(d -> keep.add(d.recipient()));
+        if (expired) {
+            log.info("qmgr", qid + ": from=<" + env.sender() + ">, status=expired, returned to sender");
+            toReturn.addAll(deferred);
+            keep.clear();
+        }
+        if (!toReturn.isEmpty()) {
+            Report report = Report.of(env.id(), env.sender(), env.arrival(),
+                    toReturn.stream().map(RecipientStatus::of).toList(), m.content());
+            if (!bounce.failed(report)) {
+                // Not queued: keep those recipients; the next attempt bounces them again.
+                toReturn.forEach(r -> keep.add(r.recipient()));
+            }
+        }
+        try {
+            if (keep.isEmpty()) {
+                spool.remove(q.file());
+                warned.remove(qid);
+                log.removed(qid);
+                return;
+            }
+            List<MailAddress> done = env.recipients().stream().filter(r -> !keep.contains(r)).toList();
+            if (!done.isEmpty()) {
+                recordDone(m, done);
+            }
+            if (!expired) {
+                warnIfDelayed(m, deferred, age);
+            }
+            Map<MailAddress, String> reasons = new LinkedHashMap<>(); // shown by postern queue, as mailq does
+            deferred.forEach(d -> reasons.put(d.recipient(), d.diagnostic()));
+            spool.recordDeferral(m.current(), reasons, nextAttempt(env, now, age));
+        } catch (IOException e) {
+            // Left in active/: moved back to incoming/ at the next start (a duplicate at worst, never a loss).
+            log.warning("qmgr", qid + ": cannot update queue file: " + e.getMessage());
+        }
+    }
+
+    /** now + backoff, but not after the message expires, so expiry is found when it is due. */
+    private Instant nextAttempt(QueueEnvelope env, Instant now, Duration age) {
+        Instant next = now.plus(settings.backoff(age));
+        Instant expiry = env.arrival().plus(settings.lifetime(env.sender().isNull()));
+        return expiry.isAfter(now) && expiry.isBefore(next) ? expiry : next;
+    }
+
+    private void warnIfDelayed(ActiveMessage m, List<RecipientResult> deferred, Duration age) {
+        Duration after = settings.delayWarningTime();
+        QueueEnvelope env = m.current().envelope();
+        if (after.isZero() || env.sender().isNull() || age.compareTo(after) < 0 || deferred.isEmpty()) {
+            return;
+        }
+        String qid = env.id().toString();
+        if (warned.add(qid)) {
+            Report report = Report.of(env.id(), env.sender(), env.arrival(),
+                    deferred.stream().map(RecipientStatus::of).toList(), m.content());
+            if (!bounce.delayed(report)) {
+                warned.remove(qid);
+            }
+        }
+    }
+
+    /**
+     * Makes "these recipients are done" durable before anything else happens to the message: one
+     * appended, fdatasync'd done record (Spool.markDone), not a rewrite of the file. A failure is
+     * logged and tolerated: the recipients may then be sent to again after a crash (a duplicate),
+     * never skipped.
+     */
+    private void recordDone(ActiveMessage m, Collection<MailAddress> done) {
+        synchronized (m) {
+            QueuedMessage q = m.current();
+            List<MailAddress> recorded = done.stream().filter(q.envelope().recipients()::contains).toList();
+            if (recorded.isEmpty()) {
+                return;
+            }
+            try {
+                spool.markDone(q, recorded);
+                m.replace(spool.read(q.file()));
+            } catch (IOException e) {
+                log.warning("qmgr", q.envelope().id() + ": cannot record delivered recipients: " + e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package dev.postern.qmgr;
+
+import dev.postern.log.MailLog;
+import dev.postern.mail.DeliveryAgent;
+import dev.postern.mail.DeliveryRequest;
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientResult;
+import dev.postern.queue.QueueEnvelope;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One job's delivery through its transport's agent, made safe: whatever the agent does (throws,
+ * returns nothing, forgets a recipient) every recipient gets exactly one result, and a problem is
+ * a deferral with the reason (4.3.0), never a message stuck in active/. Logs each result as
+ * Postfix does, under the transport's name.
+ */
+final class DeliveryRun {
+    private final Map<String, DeliveryAgent> agents;
+    private final MailLog log;
+    private final Clock clock;
+
+    DeliveryRun(Map<String, DeliveryAgent> agents, MailLog log, Clock clock) {
+        this.agents = Map.copyOf(agents);
+        this.log = log;
+        this.clock = clock;
+    }
+
+    /** Whether the job can go to an agent; jobs without one are deferred at once (see {@link #noAgent}). */
+    boolean hasAgent(Route route) {
+        return !route.local() && agents.containsKey(route.transport());
+    }
+
+    List<RecipientResult> noAgent(Job job) {
+        Route route = job.route();
+        String why = route.local() ? "mail for " + route.nexthop() + " is local, and Postern has no local delivery agent yet"
+                : "unknown mail transport " + route.transport();
+        List<RecipientResult> out = new ArrayList<>();
+        for (MailAddress r : job.recipients()) {
+            out.add(new RecipientResult.Deferred(r, "none", "4.3.5", why, Duration.ZERO, Duration.ZERO));
+        }
+        logged(job, out, clock.instant(), "qmgr");
+        return out;
+    }
+
+    List<RecipientResult> deliver(Job job) {
+        ActiveMessage m = job.message();
+        QueueEnvelope env = m.current().envelope();
+        Instant handed = clock.instant();
+        List<RecipientResult> results;
+        try {
+            results = agents.get(job.route().transport()).deliver(new DeliveryRequest(env.id(), env.sender(),
+                    job.recipients(), job.route().transport(), job.route().nexthop(), m.content(), env.arrival(),
+                    env.eightBitMime(), env.smtpUtf8()));
+            results = complete(job, results);
+        } catch (Throwable e) {
+            results = failed(job, e.toString());
+        }
+        logged(job, results, handed, job.route().transport());
+        return results;
+    }
+
+    /** Every recipient deferred with 4.3.0 because the agent failed; logged as a warning too. */
+    List<RecipientResult> failed(Job job, String why) {
+        log.warning("qmgr", job.message().queueId() + ": transport " + job.route().transport() + " failed: " + why);
+        return deferAll(job.recipients(), "4.3.0", "unknown mail transport error: " + why);
+    }
+
+    /** Results for a dead destination's jobs: deferred without a connection attempt, as Postfix. */
+    List<RecipientResult> suspended(Job job, RecipientResult cause) {
+        List<RecipientResult> out = deferAll(job.recipients(), cause.dsn(),
+                "delivery temporarily suspended: " + cause.diagnostic());
+        logged(job, out, clock.instant(), "retry");
+        return out;
+    }
+
+    /**
+     * Whether the results say the destination itself failed (no connection, no greeting, a lost
+     * connection: Postfix's "site" failures) rather than some recipients: then it is marked dead.
+     */
+    static RecipientResult siteFailure(List<RecipientResult> results) {
+        if (results.isEmpty()) {
+            return null;
+        }
+        for (RecipientResult r : results) {
+            boolean site = r instanceof RecipientResult.Deferred
+                    && (r.dsn().startsWith("4.4.") || r.diagnostic().contains(" refused to talk to me: "));
+            if (!site) {
+                return null;
+            }
+        }
+        return results.get(0);
+    }
+
+    /** One result per recipient, whatever the agent returned. */
+    private static List<RecipientResult> complete(Job job, List<RecipientResult> got) {
+        List<RecipientResult> out = new ArrayList<>();
+        for (MailAddress r : job.recipients()) {
+            RecipientResult found = null;
+            if (got != null) {
+                for (RecipientResult g : got) {
+                    if (g != null && g.recipient().equals(r)) {
+                        found = g;
+                        break;
+                    }
+                }
+            }
+            out.add(found != null ? found : new RecipientResult.Deferred(r, "none", "4.3.0",
+                    "unknown mail transport error: no result for this recipient", Duration.ZERO, Duration.ZERO));
+        }
+        return out;
+    }
+
+    private static List<RecipientResult> deferAll(List<MailAddress> rcpts, String dsn, String why) {
+        List<RecipientResult> out = new ArrayList<>();
+        for (MailAddress r : rcpts) {
+            out.add(new RecipientResult.Deferred(r, "none", dsn, why, Duration.ZERO, Duration.ZERO));
+        }
+        return out;
+    }
+
+    private void logged(Job job, List<RecipientResult> results, Instant handed, String service) {
+        ActiveMessage m = job.message();
+        QueueEnvelope env = m.current().envelope();
+        Instant now = clock.instant();
+        Duration beforeQmgr = Duration.between(env.arrival(), m.picked());
+        Duration inQmgr = Duration.between(m.picked(), handed);
+        for (RecipientResult r : results) {
+            log.delivery(service, env.id().toString(), r, env.arrival(), now, beforeQmgr, inQmgr);
+        }
+    }
+}

@@ -108,9 +108,10 @@ class DiskFullTest {
         assertEquals(FULL, refusal, "MAIL refused before the disk is full");
         assertTrue(sizeRefusedFirst, "SIZE=1000000 refused at MAIL while smaller mail still fitted");
         assertTrue(acked.size() >= 20, acked.size() + " messages before the queue was full");
-        String log = Files.readString(dir.resolve("maillog"));
-        assertTrue(log.contains("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: " + FULL + "; proto=ESMTP helo=<fill.test>"), log);
-        assertTrue(log.contains("warning: not enough free space in mail queue: "), log);
+        Path maillog = dir.resolve("maillog"); // written by the log's own thread: wait for the lines
+        CrashLoopTest.awaitCondition(() -> read(maillog).contains("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: " + FULL
+                + "; proto=ESMTP helo=<fill.test>") && read(maillog).contains("warning: not enough free space in mail queue: "),
+                Duration.ofSeconds(20), "the reject and the warning in the mail log:\n" + read(maillog));
 
         try (RecordingSink sink = RecordingSink.start(nextHop)) {
             StringWriter out = new StringWriter();
@@ -138,6 +139,14 @@ class DiskFullTest {
             }
         } finally {
             server.close();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 

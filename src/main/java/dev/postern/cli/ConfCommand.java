@@ -63,7 +63,8 @@ final class ConfCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             err.println("postern conf: fatal: " + e.getMessage());
             return 1;
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
+            // IllegalArgumentException: a $name cycle met by -x in a configuration that was not checked.
             err.println("postern conf: fatal: " + e.getMessage());
             return 1;
         } finally {
@@ -105,7 +106,8 @@ final class ConfCommand implements Callable<Integer> {
     }
 
     private int show() throws ConfigException {
-        Config c = ConfigLoader.load(directory()).config();
+        // Like postconf: show the values even of a configuration that check refuses.
+        Config c = ConfigLoader.read(directory());
         if (explicitOnly) {
             for (String k : c.explicitValues().keySet()) {
                 if (names.isEmpty() || names.contains(k)) {

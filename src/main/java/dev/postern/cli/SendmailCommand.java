@@ -38,6 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = SendmailCommand.NAME, description = {
         "Send mail as sendmail(1) does: recipients as arguments or from the headers (-t), the message on stdin.",
         "Options: -t, -i/-oi, -f sender (-r), -F fullname, -bs (SMTP on stdin/stdout), -bp (list the queue),",
+        "-q (flush deferred mail; -qRsite for one destination),",
         "-bm (default), -C dir. -o options and Postfix's other ignored options (-4 -6 -A -G -L -O -U -e -h -m -p -x)",
         "are accepted and ignored, as Postfix's sendmail does (-v lists them). Exit codes: 0 queued, 64 usage,",
         "65 bad data, 67 bad recipient, 71 no login name, 73 maildrop not writable, 75 temporary (also a configuration error, as Postfix: the caller keeps the mail and retries)."})
@@ -70,13 +71,18 @@ final class SendmailCommand implements Callable<Integer> {
             }
             return switch (o.mode) {
                 case NOTHING -> 0;
-                case MAILQ -> listQueue(o);
+                case MAILQ -> queueVerb(o, List.of());
+                case FLUSH -> queueVerb(o, o.flushSite == null ? List.of("-f") : List.of("-s", o.flushSite));
                 case SMTP -> smtp(o);
                 case ENQUEUE -> enqueue(o);
             };
         } catch (SendmailOptions.Failure f) {
             err("sendmail: fatal: " + f.getMessage());
             return f.code;
+        } catch (RuntimeException e) {
+            // A defect, not the caller's mistake: sendmail's callers expect a sysexits code.
+            err("sendmail: fatal: internal error: " + e);
+            return EX_SOFTWARE;
         }
     }
 
@@ -200,10 +206,13 @@ final class SendmailCommand implements Callable<Integer> {
         }
     }
 
-    /** -bp: Postfix runs {@code postqueue -p}; Postern's equivalent is the {@code queue} verb. */
-    private int listQueue(SendmailOptions o) {
+    /**
+     * -bp and -q: Postfix's sendmail runs {@code postqueue -p} or {@code postqueue -f}; Postern's
+     * equivalent is the {@code queue} verb (listing by default), run with this configuration.
+     */
+    private int queueVerb(SendmailOptions o, List<String> flags) {
         if (!spec.root().subcommands().containsKey("queue")) {
-            throw new SendmailOptions.Failure(EX_SOFTWARE, "-bp: this build has no 'postern queue' command");
+            throw new SendmailOptions.Failure(EX_SOFTWARE, "this build has no 'postern queue' command");
         }
         List<String> argv = new ArrayList<>();
         if (o.configDir != null) {
@@ -212,6 +221,7 @@ final class SendmailCommand implements Callable<Integer> {
             argv.addAll(List.of("-c", parent.config.dir.toString()));
         }
         argv.add("queue");
+        argv.addAll(flags);
         return Main.run(spec.commandLine().getOut(), spec.commandLine().getErr(), argv.toArray(String[]::new));
     }
 

@@ -10,7 +10,7 @@ import java.util.List;
  * (reported with -v), and what it refuses is refused with EX_USAGE.
  */
 final class SendmailOptions {
-    enum Mode { ENQUEUE, SMTP, MAILQ, NOTHING }
+    enum Mode { ENQUEUE, SMTP, MAILQ, FLUSH, NOTHING }
 
     /** A usage error or refusal: sendmail exits with {@code code} and prints the message. */
     static final class Failure extends RuntimeException {
@@ -34,6 +34,7 @@ final class SendmailOptions {
     String sender;          // null: the login name
     String fullname;        // null: $NAME or the password file
     String configDir;       // -C or -c
+    String flushSite;       // -qRsite
     final List<String> recipients = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
 
@@ -53,8 +54,8 @@ final class SendmailOptions {
             for (int j = 1; j < a.length(); j++) {
                 char opt = a.charAt(j);
                 if (opt == 'q') {
-                    throw new Failure(EX_USAGE, "-q is not supported: the daemon retries deferred mail by itself;"
-                            + " 'postern queue' lists the queue");
+                    o.queueRun(a.substring(j + 1));
+                    break;
                 }
                 if (WITH_VALUE.indexOf(opt) < 0) {
                     o.option(opt, null);
@@ -80,6 +81,7 @@ final class SendmailOptions {
             throw new Failure(EX_USAGE, switch (o.mode) {
                 case SMTP -> "stand-alone mode requires no recipient";
                 case MAILQ -> "display queue mode requires no recipient";
+                case FLUSH -> "flush queue mode requires no recipient";
                 default -> "this mode requires no recipient";
             });
         }
@@ -115,6 +117,26 @@ final class SendmailOptions {
             // Accepted and ignored, as Postfix's sendmail does: -4 -6 -A -G -L -O -U -e -h -m -p -x.
             case '4', '6', 'A', 'G', 'L', 'O', 'U', 'e', 'h', 'm', 'p', 'x' -> notes.add("-" + opt + " option ignored");
             default -> throw new Failure(EX_USAGE, "unknown option -" + opt + ": usage: sendmail [options] [recipient ...]");
+        }
+    }
+
+    /**
+     * Postfix's sendmail -q: bare, a flush of the deferred queue ({@code postqueue -f}); -qRsite,
+     * of one destination ({@code postqueue -s site}); -q with a time (daemon mode) does nothing.
+     */
+    private void queueRun(String rest) {
+        if (rest.isEmpty()) {
+            mode = Mode.FLUSH;
+        } else if (Character.isDigit(rest.charAt(0))) {
+            mode = Mode.NOTHING;
+        } else if (rest.charAt(0) == 'R') {
+            if (rest.length() == 1) {
+                throw new Failure(EX_USAGE, "specify: -qRsitename");
+            }
+            mode = Mode.FLUSH;
+            flushSite = rest.substring(1);
+        } else {
+            throw new Failure(EX_USAGE, "-q" + rest.charAt(0) + " is not implemented");
         }
     }
 

@@ -32,7 +32,7 @@ final class ConfigChecks {
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
                 checkSetting(sc, new Setting(o.getKey(), o.getValue(), service.file(), service.line()), referenced, warnings);
                 Param p = Params.get(o.getKey());
-                if (p != null && p.status() != Param.Status.NOT_IMPLEMENTED && !Params.perService(p.name())) {
+                if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perService(p.name())) {
                     warnings.add(service.origin() + ": -o " + p.name() + "=" + o.getValue() + " has no effect: Postern reads "
                             + p.name() + " once for the whole server, from main.cf");
                 }
@@ -82,8 +82,21 @@ final class ConfigChecks {
         if (unused != null) {
             warnings.add(s.origin() + ": " + unused);
         }
-        if (s.name().equals("smtpd_tls_security_level") && !value.matches("(?i)|none|may|encrypt|verify|secure|fingerprint|dane")) {
-            throw new ConfigException(s.file(), s.line(), "bad value for smtpd_tls_security_level: \"" + value + "\"",
+        if (s.name().equals("smtpd_tls_security_level")) {
+            checkSmtpdTlsLevel(s, value, warnings);
+        }
+    }
+
+    /**
+     * smtpd.c: none, may and encrypt; verify, secure and fingerprint are client-side levels that
+     * smtpd runs as encrypt, with Postfix's warning; anything else (dane, typos) is fatal, as in Postfix.
+     */
+    private static void checkSmtpdTlsLevel(Setting s, String value, List<String> warnings) throws ConfigException {
+        String level = value.toLowerCase(Locale.ROOT);
+        if (level.matches("verify|secure|fingerprint")) {
+            warnings.add(s.origin() + ": smtpd_tls_security_level: unsupported TLS level \"" + value + "\", using \"encrypt\"");
+        } else if (!level.matches("|none|may|encrypt")) {
+            throw new ConfigException(s.file(), s.line(), "Invalid TLS level \"" + value + "\" for smtpd_tls_security_level",
                     "use none, may or encrypt");
         }
     }

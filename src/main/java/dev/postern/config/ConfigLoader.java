@@ -52,6 +52,27 @@ public final class ConfigLoader {
     }
 
     /**
+     * main.cf and master.cf parsed (syntax errors throw) but not checked, for {@code postern conf}:
+     * like postconf, it shows the values of a configuration that check would refuse, so that the
+     * user can see what to fix. A missing master.cf counts as empty.
+     */
+    public static Config read(Path configDirectory) throws ConfigException {
+        if (!Files.isDirectory(configDirectory)) {
+            throw new ConfigException(configDirectory.toString(), 0, "configuration directory does not exist",
+                    "create it with main.cf and master.cf, or pass -c DIR");
+        }
+        Path mainCf = configDirectory.resolve("main.cf");
+        Path masterCf = configDirectory.resolve("master.cf");
+        if (!Files.isRegularFile(mainCf)) {
+            throw new ConfigException(mainCf.toString(), 0, "file not found", "create main.cf (it may be empty)");
+        }
+        List<String> ignored = new ArrayList<>();
+        Map<String, Setting> settings = MainCfParser.parse(mainCf, ignored);
+        List<MasterService> services = Files.isRegularFile(masterCf) ? MasterCfParser.parse(masterCf, ignored) : List.of();
+        return new ParsedConfig(configDirectory.toAbsolutePath(), settings, services);
+    }
+
+    /**
      * The parameter defaults alone, as {@code postconf -d} shows them: no file is read, so this
      * works without a configuration directory.
      */

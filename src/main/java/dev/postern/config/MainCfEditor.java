@@ -5,6 +5,7 @@ import dev.postern.util.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,12 +25,19 @@ import java.util.TreeMap;
  * (with its continuation lines) becomes {@code name = value}; names not found are appended, sorted.
  * Comments, blank lines and every other line stay byte for byte. The new file replaces the old one
  * atomically (temp file beside it, fsync, rename, fsync directory) with the old file's permissions,
- * so a crash or a concurrent reader sees the old or the new main.cf, never half of one.
+ * so a crash or a concurrent reader sees the old or the new main.cf, never half of one; concurrent
+ * edits are serialized by a lock file ({@value #LOCK_FILE}) so none is lost.
  *
  * <p>Better than postconf: a value that is wrong for its parameter's type or outside its bounds is
  * refused before anything is written (a value with $name is checked when the file is loaded).
  */
 public final class MainCfEditor {
+    /**
+     * Held while main.cf is read, edited and replaced. Never renamed or removed (main.cf itself is
+     * replaced, so it cannot carry the lock), like /etc/.pwd.lock for the shadow tools.
+     */
+    static final String LOCK_FILE = ".main.cf.lock";
+
     private MainCfEditor() {}
 
     /**
@@ -43,10 +51,17 @@ public final class MainCfEditor {
         }
         List<String> warnings = new ArrayList<>();
         Map<String, String> edits = parse(assignments, warnings);
-        String old = Files.readString(mainCf, StandardCharsets.UTF_8);
-        String updated = apply(old, edits, warnings);
-        if (!updated.equals(old)) {
-            replace(mainCf, updated.getBytes(StandardCharsets.UTF_8));
+        // Read-modify-write under a lock, so two concurrent edits cannot lose one another: the JVM
+        // monitor for threads of this process (a file lock is per JVM), the file lock for processes.
+        synchronized (MainCfEditor.class) {
+            try (FileChannel lockFile = FileChannel.open(configDirectory.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+                String old = Files.readString(mainCf, StandardCharsets.UTF_8);
+                String updated = apply(old, edits, warnings);
+                if (!updated.equals(old)) {
+                    replace(mainCf, updated.getBytes(StandardCharsets.UTF_8));
+                }
+            }
         }
         return warnings;
     }

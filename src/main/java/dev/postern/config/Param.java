@@ -1,5 +1,7 @@
 package dev.postern.config;
 
+import java.util.List;
+
 /**
  * One parameter: its Postfix name, value type, default (Postfix's raw text, which may reference
  * other parameters with $name), a one-line description, whether Postern honours it, and Postfix's
@@ -9,9 +11,10 @@ package dev.postern.config;
  * @param onlyValue  for {@link Status#FIXED}: the one value Postern behaves as (other values are warned about)
  * @param min        least value (INT, SIZE; TIME in seconds), or null for none
  * @param max        greatest value (same units), or null for none
+ * @param choices    the words a STRING value (or each LIST item) may be, as Postfix's name tables; null: any
  */
 public record Param(String name, Type type, String defaultValue, String doc, Status status, String onlyValue,
-                   Long min, Long max) {
+                   Long min, Long max, List<String> choices) {
     public enum Type { STRING, BOOL, INT, TIME, SIZE, LIST }
 
     /** What a setting does. Every parameter has exactly one; check and start warn about the last two. */
@@ -33,11 +36,15 @@ public record Param(String name, Type type, String defaultValue, String doc, Sta
     }
 
     public Param(String name, Type type, String defaultValue, String doc) {
-        this(name, type, defaultValue, doc, Status.IMPLEMENTED, null, null, null);
+        this(name, type, defaultValue, doc, Status.IMPLEMENTED, null, null, null, null);
     }
 
     Param withRange(Long newMin, Long newMax) {
-        return new Param(name, type, defaultValue, doc, status, onlyValue, newMin, newMax);
+        return new Param(name, type, defaultValue, doc, status, onlyValue, newMin, newMax, choices);
+    }
+
+    Param withChoices(List<String> words) {
+        return new Param(name, type, defaultValue, doc, status, onlyValue, min, max, List.copyOf(words));
     }
 
     /**

@@ -34,12 +34,12 @@ public final class Params {
         p(m, "mail_version", STRING, "0.1", "Postern version (the jar's version when run from one), for $mail_version.");
         p(m, "myhostname", STRING, "", "This host's fully-qualified name (default: the system's name).");
         p(m, "mydomain", STRING, "", "This host's domain (default: $myhostname minus its first label).");
-        n(m, "myorigin", STRING, "$myhostname", "Domain appended to unqualified addresses (not yet: Postern does not rewrite addresses).");
+        p(m, "myorigin", STRING, "$myhostname", "This host's own mail domain: table searches try the user@ form for it, as for $mydestination (appending it to unqualified addresses is not implemented: Postern does not rewrite addresses).");
         p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
         p(m, "mynetworks", LIST, "", "Trusted client networks (default: from mynetworks_style).");
-        p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class: how to compute mynetworks when unset.");
+        p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class (Postern narrows class to subnet): how to compute mynetworks when unset.").oneOf("host", "subnet", "class");
         p(m, "inet_interfaces", LIST, "all", "Addresses smtpd listens on: all, loopback-only, or a list.");
-        p(m, "inet_protocols", STRING, "all", "ipv4, ipv6 or all.");
+        p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
         p(m, "maillog_file", STRING, "", "Mail log file (empty: stdout of start-fg).");
         p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]).");
@@ -78,13 +78,13 @@ public final class Params {
         p(m, "smtpd_client_event_limit_exceptions", LIST, "$mynetworks", "Clients exempt from the smtpd_client_*_limit counts and rates.");
         p(m, "default_process_limit", INT, "100", "Default master.cf maxproc (a service's \"-\"): most smtpd sessions per service at once (more wait in the listen backlog), and most deliveries at once.").min(1);
         p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.").min(1);
-        p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).");
+        p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "reject", "no");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");
         f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
         f(m, "disable_vrfy_command", BOOL, "yes", "yes", "VRFY is always answered 502 5.5.1 (Postfix's yes; its default is no): no has no effect.");
         // smtpd TLS
-        p(m, "smtpd_tls_security_level", STRING, "", "none, may or encrypt (verify/secure mean encrypt on the server side).");
+        p(m, "smtpd_tls_security_level", STRING, "", "none, may or encrypt; verify, secure and fingerprint run as encrypt, with a warning (as Postfix); other words are an error.");
         p(m, "smtpd_use_tls", BOOL, "no", "Obsolete: yes means smtpd_tls_security_level=may.");
         p(m, "smtpd_enforce_tls", BOOL, "no", "Obsolete: yes means smtpd_tls_security_level=encrypt.");
         p(m, "smtpd_tls_cert_file", STRING, "", "Server certificate chain (PEM).");
@@ -99,7 +99,7 @@ public final class Params {
         p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions; 0 turns resumption off (cache and tickets), as in Postfix.").range(0, MAX_LIFETIME);
         p(m, "smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt (Postfix syntax).");
         p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax).");
-        p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.");
+        p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.").oneOf("md5", "sha1", "sha256", "sha384", "sha512");
         p(m, "smtpd_tls_wrappermode", BOOL, "no", "Implicit TLS (port 465).");
         p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS session tickets (TLS 1.2 and 1.3) for resumption; no: TLS 1.2 resumes from the session cache only, TLS 1.3 does not resume (OpenSSL provider; the JDK provider ignores it).");
         // Queue
@@ -173,28 +173,28 @@ public final class Params {
         p(m, "delay_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of delay notices (notify_classes delay).");
         p(m, "double_bounce_sender", STRING, "double-bounce", "Sender of postmaster notices; such a notice that cannot be delivered is discarded.");
         // Spool integrity and disk space (queue package, smtpd MAIL)
-        p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).");
+        p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).").min(0);
         ALL = Collections.unmodifiableMap(m);
     }
 
     /** Implemented: read and honoured by the code (ParamStatusTest finds where). */
     private static Row p(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.IMPLEMENTED, null, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.IMPLEMENTED, null, null, null, null));
     }
 
     /** Accepted but not implemented: check and start warn when it is set. */
     private static Row n(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.NOT_IMPLEMENTED, null, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.NOT_IMPLEMENTED, null, null, null, null));
     }
 
     /** Postfix's purpose is met by Postern's design; the doc must say how. Never warned about. */
     private static Row b(Map<String, Param> m, String name, Param.Type type, String def, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.BUILT_IN, null, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.BUILT_IN, null, null, null, null));
     }
 
     /** Postern always behaves as {@code only}; any other value is warned about. */
     private static Row f(Map<String, Param> m, String name, Param.Type type, String def, String only, String doc) {
-        return put(m, new Param(name, type, def, doc, Param.Status.FIXED, only, null, null));
+        return put(m, new Param(name, type, def, doc, Param.Status.FIXED, only, null, null, null));
     }
 
     private static Row put(Map<String, Param> m, Param p) {
@@ -208,6 +208,12 @@ public final class Params {
     private record Row(Map<String, Param> m, String name) {
         Row min(long min) {
             return range(min, m.get(name).max());
+        }
+
+        /** The words Postfix accepts here (its name_code tables); anything else is an error at load. */
+        Row oneOf(String... words) {
+            m.put(name, m.get(name).withChoices(java.util.List.of(words)));
+            return this;
         }
 
         Row range(long min, Long max) {

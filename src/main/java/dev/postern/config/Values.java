@@ -3,7 +3,9 @@ package dev.postern.config;
 import dev.postern.util.Durations;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.LongFunction;
 
 /**
  * Typed values as Postfix reads them (mail_conf_time.c, mail_conf_int.c, mail_conf_bool.c): a bare
@@ -43,6 +45,9 @@ final class Values {
                 Duration d;
                 try {
                     d = duration(p, value);
+                    if (d.isNegative()) {
+                        throw new ArithmeticException("overflow");
+                    }
                 } catch (IllegalArgumentException | ArithmeticException e) {
                     return new Problem(bad, "use a number with an optional unit s, m, h, d or w (default " + p.defaultValue()
                             + "; a bare number is in " + unitName(p.defaultUnit()) + ")");
@@ -50,11 +55,27 @@ final class Values {
                 return outOfRange(p, bad, d.getSeconds(), p.min(), p.max(), Values::formatSeconds);
             }
             default:
-                return null;
+                return choice(p, value, bad);
         }
     }
 
-    private static Problem outOfRange(Param p, String bad, long n, Long min, Long max, java.util.function.LongFunction<String> fmt) {
+    /** A word outside the parameter's name table (a typo would otherwise pick some default in silence). */
+    private static Problem choice(Param p, String value, String bad) {
+        if (p.choices() == null) {
+            return null;
+        }
+        List<String> words = p.type() == Param.Type.LIST ? Lists.split(value) : List.of(value);
+        for (String w : words) {
+            // Exact words: not every reader lowercases (mynetworks_style "Host" would be read as subnet).
+            if (!p.choices().contains(w)) {
+                List<String> c = p.choices();
+                return new Problem(bad, "use " + String.join(", ", c.subList(0, c.size() - 1)) + " or " + c.get(c.size() - 1));
+            }
+        }
+        return null;
+    }
+
+    private static Problem outOfRange(Param p, String bad, long n, Long min, Long max, LongFunction<String> fmt) {
         String limit = p.type() == Param.Type.TIME ? "a time" : "a number";
         if (min != null && n < min) {
             return new Problem(bad + " is less than " + fmt.apply(min), "use " + limit + " of at least " + fmt.apply(min)
@@ -67,16 +88,19 @@ final class Values {
         return null;
     }
 
-    private static String rangeHint(Param p, java.util.function.LongFunction<String> fmt) {
+    private static String rangeHint(Param p, LongFunction<String> fmt) {
         return p.type() == Param.Type.TIME ? " (a bare number is in " + unitName(p.defaultUnit()) + ")" : "";
     }
 
-    /** The bounds for docs/parameters.md: "≥ 1s", "0s .. 100d", or "" when Postfix has none. */
+    /** The bounds for docs/parameters.md: "≥ 1s", "0s .. 100d", the words allowed, or "" when Postfix has none. */
     static String range(Param p) {
+        if (p.choices() != null) {
+            return String.join(", ", p.choices());
+        }
         if (p.min() == null && p.max() == null) {
             return "";
         }
-        java.util.function.LongFunction<String> fmt = p.type() == Param.Type.TIME ? Values::formatSeconds : Long::toString;
+        LongFunction<String> fmt = p.type() == Param.Type.TIME ? Values::formatSeconds : Long::toString;
         if (p.max() == null) {
             return "≥ " + fmt.apply(p.min());
         }

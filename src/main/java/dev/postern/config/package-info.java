@@ -24,7 +24,9 @@
  * <li>Values are validated at load, after expansion, never at first use: booleans yes/no, whole
  * numbers, and times with units s, m, h, d, w where a bare number takes the unit of the
  * parameter's default, as in Postfix ({@code maximal_queue_lifetime = 5} is five days,
- * {@code smtpd_timeout = 300} five minutes); numbers and times outside Postfix's bounds (e.g.
+ * {@code smtpd_timeout = 300} five minutes); words outside Postfix's name tables (mynetworks_style,
+ * inet_protocols, smtpd_forbid_bare_newline, smtpd_tls_fingerprint_digest, smtpd_tls_security_level)
+ * and numbers and times outside Postfix's bounds (e.g.
  * {@code smtpd_timeout} at least 1s, {@code maximal_queue_lifetime} at most 100d) are errors naming
  * file:line and the fix.</li>
  * <li>Unknown names are warned about with the closest known name, unless another value references
@@ -39,7 +41,8 @@
  *
  * <h2>Security</h2>
  * Reads the configuration directory only; writes main.cf only for {@code postern conf -e}, through
- * a temp file, fsync and rename, keeping the file's permissions.
+ * a temp file, fsync and rename, keeping the file's permissions, under a lock on
+ * {@code .main.cf.lock} in the same directory (created once, never removed).
  *
  * <h2>Diagnostics</h2>
  * {@link dev.postern.config.ConfigException}: {@code file:line: problem; fix}. Warnings are

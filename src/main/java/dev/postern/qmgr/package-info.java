@@ -3,14 +3,17 @@
  *
  * <h2>Description</h2>
  * {@link dev.postern.qmgr.QueueManager} scans incoming/ when woken by cleanup and deferred/ every
-<<<<<<< HEAD
  * queue_run_delay (only names and mtimes, the next-attempt times), and moves messages to active/
  * while fewer than qmgr_message_active_limit are there, so memory stays bounded whatever the size
- * of deferred/. Each recipient is routed with {@link dev.postern.qmgr.Router} (relayhost,
- * transport nexthop, recipient domain); a routing failure defers it (4.3.0). Recipients sharing a
- * destination (transport + next hop) form one job. The {@code Scheduler} starts jobs round robin
- * over destinations, at most {@code <transport>_destination_concurrency_limit} (default
- * default_destination_concurrency_limit) per destination and default_process_limit in all.
+ * of deferred/. Each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
+ * trivial-rewrite order: address class, sender_dependent_relayhost_maps with Postern's
+ * {@code .parent} sender keys, relayhost, recipient domain, the transport's :nexthop, then
+ * transport_maps over all; a table that cannot answer sends the recipient to the retry transport,
+ * 4.3.0 "address resolver failure", never elsewhere; any other routing error defers it, 4.3.0,
+ * too). Recipients sharing a destination (transport + next hop) form one job. The
+ * {@code Scheduler} starts jobs round robin over destinations, at most
+ * {@code <transport>_destination_concurrency_limit} (default default_destination_concurrency_limit)
+ * per destination and default_process_limit in all.
  *
  * <p>A delivery whose every recipient failed at the connection level (4.4.x: no connection, lost
  * connection, no name; or a refused greeting) is a site failure. Once no other delivery to that
@@ -22,10 +25,11 @@
  * <p>Whatever a delivery agent does (throws, returns nothing) every recipient gets one result; an
  * exception is a deferral, {@code 4.3.0 unknown mail transport error: ...}, with a warning. Sent
  * recipients are recorded in the queue file between destination groups (one method,
- * {@code Completion.recordDone}, an appended done record), so a crash never sends to them again. After the last group a
- * message leaves active/ one of three ways: all done, removed; some deferred, to deferred/ with
- * mtime = now + its age clamped to [minimal_backoff_time, maximal_backoff_time] (so the delay
- * doubles), but never later than its expiry; failed recipients, and deferred ones older than
+ * {@code Completion.recordDone}, an appended done record), so a crash never sends to them again.
+ * After the last group a message leaves active/ one of three ways: all done, removed; some
+ * deferred, to deferred/ (with each one's reason) and mtime = now + its age clamped to
+ * [minimal_backoff_time, maximal_backoff_time] (so the delay doubles), but never later than its
+ * expiry; failed recipients, and deferred ones older than
  * maximal_queue_lifetime (bounce_queue_lifetime for the null sender; logged {@code from=<s>,
  * status=expired, returned to sender}), reported by {@link dev.postern.bounce.Bounce} and
  * forgotten only once the report is queued. Expiry is checked after the attempt made when a
@@ -37,36 +41,15 @@
  * bounce_queue_lifetime, delay_warning_time, default_destination_concurrency_limit,
  * {@code <transport>_destination_concurrency_limit}, default_process_limit,
  * qmgr_message_active_limit, relayhost, default_transport, relay_transport, mydestination,
- * relay_domains.
- *
- * <h2>Not yet</h2>
- * transport_maps, sender_dependent_relayhost_maps, local delivery. Postfix's concurrency feedback
- * (slow start, cohorts) is reduced to the dead-destination rule above. Whether a delay notice was
- * sent is kept in memory: after a restart a message may get a second one (never none).
-=======
- * queue_run_delay, moves messages to active/, routes recipients with {@link dev.postern.qmgr.Router}
- * (Postfix's trivial-rewrite order: address class, sender_dependent_relayhost_maps with Postern's
- * {@code .parent} sender keys, relayhost, recipient domain, the transport's :nexthop, then
- * transport_maps over all; a table that cannot answer sends the recipient to the retry transport,
- * 4.3.0 "address resolver failure", never elsewhere), delivers through the transport's
- * {@link dev.postern.mail.DeliveryAgent}, and logs one Postfix delivery record per recipient
- * ({@code to=<>, relay=, delay=, delays=a/b/c/d, dsn=, status=}). Done: the file is removed
- * ({@code removed}). Deferred: the file is rewritten without the delivered recipients and moved to
- * deferred/ with mtime = next attempt, backoff = the message's age clamped to
- * [minimal_backoff_time, maximal_backoff_time]. Older than maximal_queue_lifetime: given up
- * (logged status=bounced).
- *
- * <h2>Parameters</h2>
- * queue_run_delay, minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
- * default_destination_concurrency_limit, relayhost, default_transport, relay_transport,
- * mydestination, relay_domains, transport_maps, sender_dependent_relayhost_maps,
+ * relay_domains, transport_maps, sender_dependent_relayhost_maps,
  * empty_address_relayhost_maps_lookup_key, postern_sender_parent_domain_matching,
  * recipient_delimiter, parent_domain_matches_subdomains, myorigin.
  *
  * <h2>Not yet</h2>
- * Bounce messages (DSNs) to the sender, local delivery, sender_dependent_default_transport_maps,
- * relocated_maps, virtual domains.
->>>>>>> main
+ * Local delivery, sender_dependent_default_transport_maps, relocated_maps, virtual domains.
+ * Postfix's concurrency feedback (slow start, cohorts) is reduced to the dead-destination rule
+ * above. Whether a delay notice was sent is kept in memory: after a restart a message may get a
+ * second one (never none).
  *
  * <h2>Security</h2>
  * Does not talk to the outside world.

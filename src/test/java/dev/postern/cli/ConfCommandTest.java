@@ -90,6 +90,23 @@ class ConfCommandTest {
         assertEquals("maximal_queue_lifetime = 5d\n", conf("-d", "maximal_queue_lifetime").out());
         assertEquals("${{$compatibility_level} < {3.6} ? {md5} : {sha256}}\n", conf("-dh", "smtpd_tls_fingerprint_digest").out());
         assertEquals("md5\n", conf("-dxh", "smtpd_tls_fingerprint_digest").out());
+        Run noDirectory = postern("-c", dir.resolve("nonexistent").toString(), "conf", "-d", "smtpd_timeout");
+        assertEquals(0, noDirectory.code(), "like postconf -d, defaults need no configuration: " + noDirectory.err());
+        assertEquals("smtpd_timeout = 300s\n", noDirectory.out());
+    }
+
+    /** As postconf: the values of a configuration that check refuses can still be seen. */
+    @Test
+    void showsAConfigurationThatCheckRefuses() throws Exception {
+        write("smtpd_recipient_restrictions = permit\nsmtpd_timeout = soon\nmyhostname = $mydomain\nmydomain = $myhostname\n",
+                "587 inet n - n - - smtpd\n");
+        assertEquals(1, postern("-c", dir.toString(), "check").code());
+        Run n = conf("-n", "smtpd_timeout", "smtpd_recipient_restrictions");
+        assertEquals(0, n.code(), n.err());
+        assertEquals("smtpd_recipient_restrictions = permit\nsmtpd_timeout = soon\n", n.out());
+        Run cycle = conf("-x", "myhostname");
+        assertEquals(1, cycle.code());
+        assertTrue(cycle.err().startsWith("postern conf: fatal: parameter myhostname refers to itself"), cycle.err());
     }
 
     /** postconf -n prints the same lines for a main.cf of Postfix parameters. */
@@ -129,8 +146,8 @@ class ConfCommandTest {
                 """, Files.readString(dir.resolve("main.cf")));
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("main.cf"))));
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("main.cf", "master.cf"), files.map(p -> p.getFileName().toString()).sorted().toList(),
-                    "no temp file left behind");
+            assertEquals(List.of(".main.cf.lock", "main.cf", "master.cf"), files.map(p -> p.getFileName().toString()).sorted()
+                    .toList(), "no temp file left behind");
         }
         assertEquals("[smtp.example]:587", ConfigLoader.load(dir).config().get("relayhost"));
     }
@@ -157,6 +174,30 @@ class ConfCommandTest {
         assertEquals(0, e.code(), e.err());
         assertTrue(e.err().contains("unknown parameter \"zzz_param\""), e.err());
         assertEquals(Files.readString(pf.resolve("main.cf")), Files.readString(dir.resolve("main.cf")));
+    }
+
+    /** Concurrent edits are serialized: none is lost to a read-modify-write race. */
+    @Test
+    void concurrentEditsAreAllKept() throws Exception {
+        write("# start\n", "");
+        int n = 16;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Run>> runs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                String name = "param_" + i;
+                runs.add(pool.submit(() -> conf("-e", name + "=" + name.length())));
+            }
+            for (java.util.concurrent.Future<Run> r : runs) {
+                assertEquals(0, r.get().code(), r.get().err());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String main = Files.readString(dir.resolve("main.cf"));
+        for (int i = 0; i < n; i++) {
+            assertTrue(main.contains("param_" + i + " = "), "param_" + i + " lost:\n" + main);
+        }
     }
 
     /** Where postconf -e glues an appended line to a last line without newline, postern ends that line first. */

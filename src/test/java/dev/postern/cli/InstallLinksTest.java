@@ -123,6 +123,14 @@ class InstallLinksTest {
         assertTrue(file.startsWith("postern-maildrop 1\nsender ") && file.contains("\nrcpt bob@origin.test\n")
                 && file.endsWith("\n\nSubject: via link\r\n\r\nhi\r\n"), file);
 
+        Result mailq = run(List.of(links.resolve("mailq").toString(), "-c", cfg.toString()), null, Map.of());
+        assertEquals(0, mailq.exit(), mailq.err());
+        Result postqueue = run(List.of(links.resolve("postqueue").toString(), "-c", cfg.toString(), "-p"), null, Map.of());
+        assertEquals(0, postqueue.exit(), postqueue.err());
+        assertEquals(mailq.out(), postqueue.out(), "mailq is postqueue -p");
+        assertTrue(mailq.out().contains("Mail queue is empty") || mailq.out().contains("Request"),
+                "the queue verb's listing: " + mailq.out());
+
         Result postconf = run(List.of(links.resolve("postconf").toString(), "-c", cfg.toString(), "-n"), null, Map.of());
         assertEquals(0, postconf.exit(), postconf.err());
         assertTrue(postconf.out().contains("myorigin = origin.test"), postconf.out());

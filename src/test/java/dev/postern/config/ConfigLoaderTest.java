@@ -211,4 +211,17 @@ class ConfigLoaderTest {
         assertFalse(lc.warnings().stream().anyMatch(w -> w.contains("my_relays")), lc.warnings().toString());
         assertEquals("[relay.example]:587", lc.config().get("relayhost"));
     }
+
+    /** smtpd.c: client-only levels run as encrypt with a warning; dane (and typos) are fatal. */
+    @Test
+    void serverTlsLevelsAsPostfixReadsThem() throws Exception {
+        String rest = "smtpd_tls_cert_file = /x.pem\nsmtpd_recipient_restrictions = reject_unauth_destination\n";
+        LoadedConfig lc = load("smtpd_tls_security_level = verify\n" + rest, "587 inet n - n - - smtpd\n");
+        assertEquals(List.of("main.cf:1: smtpd_tls_security_level: unsupported TLS level \"verify\", using \"encrypt\""), lc.warnings());
+        assertEquals("encrypt", SmtpdTlsLevel.of(lc.config()));
+        ConfigException e = assertThrows(ConfigException.class, () -> load("smtpd_tls_security_level = dane\n" + rest, ""));
+        assertEquals("main.cf:1: Invalid TLS level \"dane\" for smtpd_tls_security_level; use none, may or encrypt", e.getMessage());
+        ConfigException o = assertThrows(ConfigException.class, () -> load(rest, "587 inet n - n - - smtpd -o smtpd_tls_security_level=encyrpt\n"));
+        assertEquals("master.cf:1: Invalid TLS level \"encyrpt\" for smtpd_tls_security_level; use none, may or encrypt", o.getMessage());
+    }
 }

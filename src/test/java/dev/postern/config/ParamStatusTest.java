@@ -1,15 +1,19 @@
 package dev.postern.config;
 
 import dev.postern.cli.Main;
+import dev.postern.server.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -66,12 +70,23 @@ class ParamStatusTest {
         Set<String> viaDefaults = referencedByImplementedDefaults();
         List<String> unread = new ArrayList<>();
         for (Param p : Params.all().values()) {
-            if (p.status() == Param.Status.IMPLEMENTED && !code.contains("\"" + p.name() + "\"") && !viaDefaults.contains(p.name())) {
+            if (p.status() == Param.Status.IMPLEMENTED && !code.contains("\"" + p.name() + "\"") && !viaDefaults.contains(p.name())
+                    && !readPerTransport(code, p.name())) {
                 unread.add(p.name());
             }
         }
         assertEquals(List.of(), unread, "marked implemented (p) but read nowhere in src/main/java: mark them n(...) "
                 + "or make them work");
+    }
+
+    /** Postfix's per-transport parameters, read as {@code transport + "_destination_concurrency_limit"}. */
+    private static boolean readPerTransport(String code, String name) {
+        for (String transport : List.of("smtp", "relay", "lmtp", "local", "virtual", "error", "retry")) {
+            if (name.startsWith(transport + "_") && code.contains("\"" + name.substring(transport.length()) + "\"")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
@@ -115,7 +130,7 @@ class ParamStatusTest {
     @Test
     void everyUnimplementedParameterIsWarnedAboutWhenSetInMainCf() throws Exception {
         List<Param> unimplemented = withStatus(Param.Status.NOT_IMPLEMENTED);
-        assertTrue(unimplemented.size() >= 5, "the audit found several; the test must see them");
+        assertTrue(!unimplemented.isEmpty(), "the audit found some; the test must see them");
         StringBuilder main = new StringBuilder("# test\nsmtpd_recipient_restrictions = reject_unauth_destination\n");
         for (Param p : unimplemented) {
             main.append(p.name()).append(" = ").append(sample(p)).append('\n');
@@ -180,5 +195,22 @@ class ParamStatusTest {
         assertTrue(err.toString().contains("postern: warning: main.cf:3: parameter \"smtpd_tls_CApath\" is not implemented; it has no effect"),
                 err.toString());
         assertTrue(out.toString().contains("1 warning)"), out.toString());
+    }
+
+    /** start logs the same warning in the mail log, as Postfix's master logs its warnings. */
+    @Test
+    void startLogsTheWarning() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "smtpd_recipient_restrictions = reject_unauth_destination\n"
+                + "queue_directory = " + dir.resolve("queue") + "\n  # comment\nsmtpd_tls_CApath = /etc/ssl/certs\n");
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        try (Server server = Server.start(Server.plan(dir), log)) {
+            String expected = "warning: main.cf:4: parameter \"smtpd_tls_CApath\" is not implemented; it has no effect";
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+            while (!log.toString(StandardCharsets.UTF_8).contains(expected) && Instant.now().isBefore(deadline)) {
+                Thread.sleep(20);
+            }
+            assertTrue(log.toString(StandardCharsets.UTF_8).contains(expected), log.toString(StandardCharsets.UTF_8));
+        }
     }
 }

@@ -123,6 +123,8 @@ class ParamValuesTest {
                 + " most 100d (a bare number is in seconds)", error("smtpd_tls_session_cache_timeout = 15w\n", ""));
         assertEquals("main.cf:1: bad value for maximal_queue_lifetime: \"5x\"; use a number with an optional unit s, m, h, d"
                 + " or w (default 5d; a bare number is in days)", error("maximal_queue_lifetime = 5x\n", ""));
+        assertEquals("main.cf:1: bad value for queue_run_delay: \"2000000000000000000w\"; use a number with an optional unit"
+                + " s, m, h, d or w (default 300s; a bare number is in seconds)", error("queue_run_delay = 2000000000000000000w\n", ""));
         assertEquals("main.cf:1: bad value for smtpd_timeout: \"-1\"; use a number with an optional unit s, m, h, d or w"
                 + " (default 300s; a bare number is in seconds)", error("smtpd_timeout = -1\n", ""));
     }
@@ -149,6 +151,23 @@ class ParamValuesTest {
         assertEquals("main.cf:1: bad value for message_size_limit: \"10MB\"; use a number of bytes",
                 error("message_size_limit = 10MB\n", ""));
         assertEquals("main.cf:1: bad value for smtpd_tls_req_ccert: \"maybe\"; use yes or no", error("smtpd_tls_req_ccert = maybe\n", ""));
+    }
+
+    /** Words outside Postfix's name tables are errors, not a quiet fallback to some default. */
+    @Test
+    void enumeratedValuesAreCheckedAtLoad() throws Exception {
+        assertEquals("main.cf:1: bad value for mynetworks_style: \"hots\"; use host, subnet or class",
+                error("mynetworks_style = hots\n", ""));
+        assertEquals("main.cf:1: bad value for smtpd_tls_fingerprint_digest: \"sha-256\"; use md5, sha1, sha256, sha384 or sha512",
+                error("smtpd_tls_fingerprint_digest = sha-256\n", ""));
+        assertEquals("main.cf:1: bad value for inet_protocols: \"ipv4, ipv5\"; use all, ipv4 or ipv6",
+                error("inet_protocols = ipv4, ipv5\n", ""));
+        assertEquals("main.cf:1: bad value for smtpd_forbid_bare_newline: \"note\"; use normalize, yes, reject or no",
+                error("smtpd_forbid_bare_newline = note\n", ""));
+        assertEquals("main.cf:1: bad value for mynetworks_style: \"Host\"; use host, subnet or class",
+                error("mynetworks_style = Host\n", ""));
+        Config c = load("inet_protocols = ipv4, ipv6\nmynetworks_style = host\nsmtpd_tls_fingerprint_digest = sha512\n", "");
+        assertEquals(List.of("ipv4", "ipv6"), c.list("inet_protocols"));
     }
 
     @Test

@@ -192,18 +192,19 @@ class SendmailTest {
         assertEquals(0, sendmail("Subject: fits\n\n" + "x".repeat(1900) + "\n", "sendmail", "-C", dir.toString(),
                 "b@remote.test").code(), "under message_size_limit less the header reserve");
 
-        // -bp is mailq: Postfix runs postqueue -p; Postern dispatches to its queue verb when the build has one.
-        boolean hasQueueVerb = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
-                "help", "queue") == 0;
+        // -bp is mailq (Postfix runs postqueue -p), -q a flush (postqueue -f): Postern's queue verb.
+        Run queue = sendmail("", "-c", dir.toString(), "queue");
         Run mailq = sendmail("", "-c", dir.toString(), "sendmail", "-bp");
-        if (hasQueueVerb) {
-            Run queue = sendmail("", "-c", dir.toString(), "queue");
-            assertEquals(queue.code(), mailq.code(), mailq.err());
-            assertEquals(queue.out(), mailq.out());
-        } else {
-            assertEquals(70, mailq.code(), mailq.err());
-            assertTrue(mailq.err().contains("-bp: this build has no 'postern queue' command"), mailq.err());
-        }
+        assertEquals(0, queue.code(), queue.err());
+        assertEquals(queue.code(), mailq.code(), mailq.err());
+        assertEquals(queue.out(), mailq.out());
+        Run flush = sendmail("", "sendmail", "-C", dir.toString(), "-q");
+        assertEquals(0, flush.code(), flush.err());
+        assertTrue(flush.err().contains("postern: flushed 0 deferred messages"), flush.err());
+        Run site = sendmail("", "sendmail", "-C", dir.toString(), "-qRremote.test");
+        assertTrue(site.err().contains("postern: flushed 0 deferred messages for remote.test"), site.err());
+        assertEquals(0, sendmail("", "sendmail", "-C", dir.toString(), "-q30m").code(), "-q with a time: nothing to do");
+        assertFailure(64, "-qI is not implemented", "sendmail", "-C", dir.toString(), "-qIABC");
         assertFailureWithInput(64, "display queue mode requires no recipient", "", "sendmail", "-C", dir.toString(), "-bp", "x@y.test");
     }
 

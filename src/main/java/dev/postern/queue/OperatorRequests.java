@@ -98,22 +98,26 @@ final class OperatorRequests {
         Files.writeString(triggers.resolve(what + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime()), what);
     }
 
-    /** Deletes the trigger files seen so far; true when there was any. */
-    boolean drainTriggers() {
-        boolean any = false;
+    /** Deletes the trigger files seen so far; returns their kinds ("flush", "wake", ...). */
+    java.util.Set<String> drainTriggers() {
+        java.util.Set<String> kinds = new java.util.HashSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(triggers)) {
             for (Path f : ds) {
+                String n = f.getFileName().toString();
+                kinds.add(n.contains("-") ? n.substring(0, n.indexOf('-')) : n);
                 Files.deleteIfExists(f);
-                any = true;
             }
         } catch (IOException ignored) {
             // the next trigger or the periodic scan catches up
         }
-        return any;
+        return kinds;
     }
 
-    /** A thread that runs {@code wake} when a file appears in trigger/ (inotify); null when none can watch. */
-    Thread watch(Runnable wake, Spool.Events events) {
+    /**
+     * A thread that runs {@code flush} for a flush trigger and {@code wake} for any other when a
+     * file appears in trigger/ (inotify); null when none can watch.
+     */
+    Thread watch(Runnable wake, Runnable flush, Spool.Events events) {
         java.nio.file.WatchService ws;
         try {
             ws = triggers.getFileSystem().newWatchService();
@@ -128,7 +132,10 @@ final class OperatorRequests {
                     java.nio.file.WatchKey key = ws.take();
                     key.pollEvents();
                     key.reset();
-                    if (drainTriggers()) {
+                    java.util.Set<String> kinds = drainTriggers();
+                    if (kinds.contains("flush")) {
+                        flush.run();
+                    } else if (!kinds.isEmpty()) {
                         wake.run();
                     }
                 }

@@ -150,11 +150,14 @@ public final class QueueControl {
     /** postsuper -r: back to incoming/, to be routed again now. */
     public Outcome requeue(List<String> ids, Spool.Queue from) throws IOException {
         Outcome o = apply(ids, from, OperatorRequests.Verb.REQUEUE);
-        requests.trigger("requeue");
+        requests.trigger("wake");
         return o;
     }
 
-    /** postsuper -H: hold/ to deferred/, due now. */
+    /**
+     * postsuper -H: hold/ to deferred/, due now: taken at the next deferred scan (queue_run_delay),
+     * as with Postfix, or at once after {@code flush}.
+     */
     public Outcome release(List<String> ids) throws IOException {
         List<String> done = new ArrayList<>();
         List<String> missing = new ArrayList<>();
@@ -168,29 +171,49 @@ public final class QueueControl {
                 missing.add(id);
             }
         }
-        requests.trigger("release");
+        requests.trigger("wake");
         return new Outcome(done, List.of(), missing);
     }
 
     /**
-     * postqueue -f / -s site: makes deferred mail due now (all, or with a recipient in
-     * {@code site}) and wakes the daemon. Returns the IDs made due.
+     * postqueue -f: every deferred message due now, and the daemon's queue manager told to take
+     * them all (it also stops counting dead destinations as dead). Returns the IDs made due.
      */
-    public List<String> flush(String site) throws IOException {
+    public List<String> flush() throws IOException {
         List<String> due = new ArrayList<>();
         Instant now = Instant.now();
         for (Path f : names(Spool.Queue.DEFERRED)) {
-            if (site != null && !hasRecipientAt(f, site)) {
-                continue;
-            }
             try {
-                Files.setLastModifiedTime(f, FileTime.from(now));
+                Files.setLastModifiedTime(f, FileTime.from(now)); // due also for a daemon started later
                 due.add(f.getFileName().toString());
             } catch (NoSuchFileException e) {
                 // taken for delivery meanwhile: that is what a flush wants
             }
         }
         requests.trigger("flush");
+        return due;
+    }
+
+    /**
+     * postqueue -s site: deferred mail with a recipient in {@code site} goes back to incoming/ (one
+     * rename each), where the queue manager takes it at once. Returns the IDs moved.
+     */
+    public List<String> flush(String site) throws IOException {
+        if (site == null) {
+            return flush();
+        }
+        List<String> due = new ArrayList<>();
+        for (Path f : names(Spool.Queue.DEFERRED)) {
+            if (hasRecipientAt(f, site)) {
+                try {
+                    AtomicFile.moveDurably(f, dir(Spool.Queue.INCOMING).resolve(f.getFileName()));
+                    due.add(f.getFileName().toString());
+                } catch (NoSuchFileException e) {
+                    // taken for delivery meanwhile
+                }
+            }
+        }
+        requests.trigger("wake");
         return due;
     }
 
@@ -227,6 +250,9 @@ public final class QueueControl {
         List<String> missing = new ArrayList<>();
         List<Spool.Queue> applicable = new ArrayList<>(sources(verb));
         applicable.add(Spool.Queue.ACTIVE);
+        if (only != Spool.Queue.CORRUPT) {
+            applicable.remove(Spool.Queue.CORRUPT); // as postsuper -d ALL: corrupt files only when named
+        }
         for (String id : expand(ids, only, applicable)) {
             if (id.contains("/") || id.startsWith(".")) {
                 missing.add(id);

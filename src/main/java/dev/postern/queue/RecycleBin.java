@@ -22,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Creating a file costs an inode allocation, which on ext4 (worst without a journal) scans past
  * recently deleted inodes: at hundreds of messages per second that was an eighth of Postern's CPU
  * (perf, bench/profile-postern.sh). Reusing the file of a delivered message costs two renames
- * instead. A file is truncated as it arrives here, so no delivered bytes linger on disk and
- * recycle/ holds no space however full the disk gets; it is reused only once its move out of
+ * instead. A file is truncated by the settle thread within 200 ms of its arrival (an ext4
+ * truncate may wait for the journal: not on a delivery thread), so no delivered bytes linger on
+ * disk and recycle/ holds no space however full the disk gets; it is reused only once its move out of
  * active/ is durable ({@link #settle}), so a crash cannot bring back an old queue name holding a
  * new message.
  */
@@ -84,6 +85,7 @@ final class RecycleBin implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        batch.forEach(RecycleBin::truncate); // here, not on the delivery thread: an ext4 truncate may wait for the journal
         try {
             AtomicFile.fsyncDirectory(active);
             AtomicFile.fsyncDirectory(dir);
@@ -127,8 +129,7 @@ final class RecycleBin implements AutoCloseable {
             Path target = dir.resolve(file.getFileName());
             try {
                 Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-                truncate(target); // the delivered bytes go now, not when the file is reused
-                settling.add(target);
+                settling.add(target); // truncated within one settle period (200 ms), not when reused
                 return;
             } catch (IOException e) {
                 // fall through to delete

@@ -156,7 +156,7 @@ public final class Spool implements AutoCloseable {
      * requests for messages no longer active applied. Returns what was done, for the log.
      */
     public List<String> recover() throws IOException {
-        requests.drainTriggers(); // the scan that follows a start serves them
+        requests.drainTriggers(); // the scans that follow a start serve them
         return new SpoolRecovery(this, requests).run();
     }
 
@@ -359,11 +359,12 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code wake} whenever a queue tool drops a file into trigger/ ({@code postern queue
-     * flush}, release, requeue): an inotify watch, so a flush takes effect at once.
+     * Reacts to the queue tools' triggers (an inotify watch on trigger/, so it is immediate):
+     * {@code flush} for {@code postern queue flush} (every deferred message due now, as Postfix's
+     * qmgr does on postqueue -f), {@code wake} for the rest (new files in incoming/).
      */
-    public void watchTriggers(Runnable wake) {
-        triggerWatcher = requests.watch(wake, events);
+    public void watchTriggers(Runnable wake, Runnable flush) {
+        triggerWatcher = requests.watch(wake, flush, events);
     }
 
     @Override

@@ -110,9 +110,10 @@ class CorruptSpoolTest {
                         "all " + expected + " planted entries in corrupt/ (now " + count(queue.resolve("corrupt")) + ")");
                 assertTrue(CrashLoopTest.queueEmpty(queue), "nothing left in the queues");
                 assertNull(sink.take(2), "nothing else was delivered");
-                String log = Files.readString(dir.resolve("maillog"));
-                long warnings = log.lines().filter(l -> l.contains("warning: saving corrupt file \"")).count();
-                assertEquals(planted, warnings, log);
+                Path maillog = dir.resolve("maillog"); // written by the log's own thread: wait for the lines
+                CrashLoopTest.awaitCondition(() -> warnings(maillog) == expected, Duration.ofSeconds(20),
+                        "one warning per corrupt file");
+                assertEquals(planted, warnings(maillog));
                 StringWriter listing = new StringWriter();
                 Main.run(new PrintWriter(listing, true), new PrintWriter(new StringWriter(), true), "-c", dir.toString(), "queue");
                 assertTrue(listing.toString().startsWith("Mail queue is empty\n"), listing.toString());
@@ -120,6 +121,14 @@ class CorruptSpoolTest {
             } finally {
                 server.close();
             }
+        }
+    }
+
+    private static long warnings(Path maillog) {
+        try {
+            return Files.readString(maillog).lines().filter(l -> l.contains("warning: saving corrupt file \"")).count();
+        } catch (java.io.IOException e) {
+            return -1;
         }
     }
 

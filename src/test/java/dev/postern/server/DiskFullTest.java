@@ -108,17 +108,10 @@ class DiskFullTest {
         assertEquals(FULL, refusal, "MAIL refused before the disk is full");
         assertTrue(sizeRefusedFirst, "SIZE=1000000 refused at MAIL while smaller mail still fitted");
         assertTrue(acked.size() >= 20, acked.size() + " messages before the queue was full");
-        // The daemon's mail log is written by its own thread: wait for the lines, do not race them.
-        CrashLoopTest.awaitCondition(() -> {
-            String log;
-            try {
-                log = Files.readString(dir.resolve("maillog"));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return log.contains("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: " + FULL + "; proto=ESMTP helo=<fill.test>")
-                    && log.contains("warning: not enough free space in mail queue: ");
-        }, Duration.ofSeconds(10), "the 452 reject line and the free-space warning in the mail log");
+        Path maillog = dir.resolve("maillog"); // written by the log's own thread: wait for the lines
+        CrashLoopTest.awaitCondition(() -> read(maillog).contains("NOQUEUE: reject: MAIL from localhost[127.0.0.1]: " + FULL
+                + "; proto=ESMTP helo=<fill.test>") && read(maillog).contains("warning: not enough free space in mail queue: "),
+                Duration.ofSeconds(20), "the reject and the warning in the mail log:\n" + read(maillog));
 
         try (RecordingSink sink = RecordingSink.start(nextHop)) {
             StringWriter out = new StringWriter();
@@ -146,6 +139,14 @@ class DiskFullTest {
             }
         } finally {
             server.close();
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How a message leaves the active queue, the only three ways: every recipient done, removed;
@@ -38,11 +37,6 @@ final class Completion {
     private final Bounce bounce;
     private final MailLog log;
     private final Clock clock;
-    /**
-     * Messages whose delay notice went out. In memory: after a restart a message may get a second
-     * notice (never none); a durable flag needs a queue file record.
-     */
-    private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
     Completion(Spool spool, QmgrSettings settings, Bounce bounce, MailLog log, Clock clock) {
         this.spool = spool;
@@ -92,7 +86,6 @@ final class Completion {
         try {
             if (keep.isEmpty()) {
                 spool.remove(q.file());
-                warned.remove(qid);
                 log.removed(qid);
                 return;
             }
@@ -100,12 +93,10 @@ final class Completion {
             if (!done.isEmpty()) {
                 recordDone(m, done);
             }
-            if (!expired) {
-                warnIfDelayed(m, deferred, age);
-            }
+            Instant notice = expired ? null : delayNotice(m, deferred, age, now);
             Map<MailAddress, String> reasons = new LinkedHashMap<>(); // shown by postern queue, as mailq does
             deferred.forEach(d -> reasons.put(d.recipient(), d.diagnostic()));
-            spool.recordDeferral(m.current(), reasons, nextAttempt(env, now, age));
+            spool.recordDeferral(m.current(), reasons, nextAttempt(env, now, age), notice);
         } catch (IOException e) {
             // Left in active/: moved back to incoming/ at the next start (a duplicate at worst, never a loss).
             log.warning("qmgr", qid + ": cannot update queue file: " + e.getMessage());
@@ -119,20 +110,23 @@ final class Completion {
         return expiry.isAfter(now) && expiry.isBefore(next) ? expiry : next;
     }
 
-    private void warnIfDelayed(ActiveMessage m, List<RecipientResult> deferred, Duration age) {
+    /**
+     * Sends the sender one delay notice once the message is older than delay_warning_time; returns
+     * when it was queued (to be recorded in the queue file with the deferral, as Postfix clears
+     * its warn record), or null when none went out now. Whether one went out before is read from
+     * the queue file, so a restart never sends a second (a crash between queuing the notice and
+     * recording it can, as with Postfix).
+     */
+    private Instant delayNotice(ActiveMessage m, List<RecipientResult> deferred, Duration age, Instant now) {
         Duration after = settings.delayWarningTime();
         QueueEnvelope env = m.current().envelope();
-        if (after.isZero() || env.sender().isNull() || age.compareTo(after) < 0 || deferred.isEmpty()) {
-            return;
+        if (after.isZero() || env.sender().isNull() || age.compareTo(after) < 0 || deferred.isEmpty()
+                || m.current().delayNoticeSent() != null) {
+            return null;
         }
-        String qid = env.id().toString();
-        if (warned.add(qid)) {
-            Report report = Report.of(env.id(), env.sender(), env.arrival(),
-                    deferred.stream().map(RecipientStatus::of).toList(), m.content());
-            if (!bounce.delayed(report)) {
-                warned.remove(qid);
-            }
-        }
+        Report report = Report.of(env.id(), env.sender(), env.arrival(),
+                deferred.stream().map(RecipientStatus::of).toList(), m.content());
+        return bounce.delayed(report) ? now : null;
     }
 
     /**

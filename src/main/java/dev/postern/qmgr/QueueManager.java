@@ -62,7 +62,8 @@ public final class QueueManager implements AutoCloseable {
         this.scheduler = new Scheduler(settings::concurrencyFor, settings.processLimit());
         this.delivery = new DeliveryRun(agents, log, clock);
         this.completion = new Completion(spool, settings, bounce, log, clock);
-        this.scanner = new QueueScanner(spool, settings, clock, log, active::get, this::activate);
+        this.scanner = new QueueScanner(spool, settings, clock, log, active::get, this::activate,
+                () -> scheduler.forgetExpired(clock.instant()));
         this.workers = Executors.newFixedThreadPool(settings.processLimit(), r -> {
             Thread t = new Thread(r, "qmgr-delivery");
             t.setDaemon(true);
@@ -87,6 +88,15 @@ public final class QueueManager implements AutoCloseable {
     public void flush() {
         scheduler.reviveAll();
         scanner.flush();
+    }
+
+    /**
+     * Postfix's "flush dead site/transport cache" alone (postqueue -s site sends it before moving
+     * the site's mail to incoming/): no destination counts as dead any more.
+     */
+    public void reviveDestinations() {
+        scheduler.reviveAll();
+        scanner.wake();
     }
 
     /** Messages in the active queue now (for tests and status). */

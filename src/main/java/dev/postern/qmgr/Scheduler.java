@@ -141,6 +141,20 @@ final class Scheduler {
             d.deadUntil = Instant.MIN;
             d.failuresSinceSuccess = 0;
         }
+        forgetExpired(Instant.MIN);
+    }
+
+    /**
+     * Drops idle destinations whose dead time is over (Postfix drops a throttled queue when its
+     * unthrottle timer fires): a dead mark must not outlive its purpose, or a queue whose mail
+     * goes to many dead domains would keep one entry per domain between retries.
+     */
+    synchronized void forgetExpired(Instant now) {
+        destinations.values().removeIf(d -> d.jobs.isEmpty() && d.active == 0 && !d.inReady && !d.deadUntil.isAfter(now));
+    }
+
+    synchronized int destinationCount() {
+        return destinations.size();
     }
 
     synchronized int running() {

@@ -17,6 +17,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * D&lt;TAB&gt;bob@example.org&lt;TAB&gt;crc                      (done: delivered or bounced, never again)
  * R&lt;TAB&gt;1764043200123&lt;TAB&gt;bob@example.org&lt;TAB&gt;reason&lt;TAB&gt;crc   (the last deferral reason)
+ * W&lt;TAB&gt;1764043200123&lt;TAB&gt;crc                        (the delay notice was sent then: never again)
  * </pre>
  * {@code crc} is the CRC32C (8 hex digits) of the line before its last tab. Every append starts
  * with a newline, so a torn append (a crash in the middle of the write) leaves at most one bad
@@ -27,11 +28,26 @@ import java.util.zip.CRC32C;
 final class QueueRecords {
     private QueueRecords() {}
 
-    /** What the records say: recipients done, and the last deferral reason (and its time) of others. */
-    record State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes) {
-        static State empty() {
-            return new State(Set.of(), Map.of(), Map.of());
+    /**
+     * What the records say: recipients done, the last deferral reason (and its time) of others,
+     * and when the sender was sent a delay notice (null: not yet). The notice time is in the file,
+     * not in qmgr's memory, so a restart never sends a second one and a million deferred
+     * messages cost qmgr no memory for it.
+     */
+    record State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes, Instant delayNotice) {
+        State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes) {
+            this(done, reasons, reasonTimes, null);
         }
+
+        static State empty() {
+            return new State(Set.of(), Map.of(), Map.of(), null);
+        }
+    }
+
+    static byte[] delayNotice(Instant at) {
+        StringBuilder sb = new StringBuilder("\n");
+        line(sb, "W\t" + at.toEpochMilli());
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] done(Collection<MailAddress> recipients) {
@@ -57,6 +73,9 @@ final class QueueRecords {
             Instant at = s.reasonTimes().getOrDefault(e.getKey(), Instant.EPOCH);
             line(sb, "R\t" + at.toEpochMilli() + "\t" + e.getKey() + "\t" + clean(e.getValue()));
         }
+        if (s.delayNotice() != null) {
+            line(sb, "W\t" + s.delayNotice().toEpochMilli());
+        }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -80,6 +99,7 @@ final class QueueRecords {
         Set<String> done = new HashSet<>();
         Map<String, String> reasons = new LinkedHashMap<>();
         Map<String, Instant> times = new LinkedHashMap<>();
+        Instant delayNotice = null;
         for (String line : new String(region, StandardCharsets.UTF_8).split("\n")) {
             int lastTab = line.lastIndexOf('\t');
             if (lastTab < 0 || !line.substring(lastTab + 1).equals(crc(line.substring(0, lastTab)))) {
@@ -95,8 +115,14 @@ final class QueueRecords {
                 } catch (NumberFormatException ignored) {
                     // a CRC-valid line can still be from a newer version: skip what we cannot read
                 }
+            } else if (f[0].equals("W") && f.length == 2) {
+                try {
+                    delayNotice = Instant.ofEpochMilli(Long.parseLong(f[1]));
+                } catch (NumberFormatException ignored) {
+                    // as above
+                }
             }
         }
-        return new State(done, reasons, times);
+        return new State(done, reasons, times, delayNotice);
     }
 }

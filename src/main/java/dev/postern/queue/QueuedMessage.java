@@ -38,6 +38,11 @@ public record QueuedMessage(Path file, QueueEnvelope envelope, MessageContent co
         return records.reasonTimes().get(recipient.toString());
     }
 
+    /** When the sender was sent a delay notice for this message; null when never. */
+    public Instant delayNoticeSent() {
+        return records.delayNotice();
+    }
+
     /** Every recorded reason by recipient (as text), recipients done included. */
     public Map<String, String> reasons() {
         return records.reasons();

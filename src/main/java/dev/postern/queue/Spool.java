@@ -160,7 +160,46 @@ public final class Spool implements AutoCloseable {
         return new SpoolRecovery(this, requests).run();
     }
 
-    /** Queue files (by ID name, oldest first). */
+    /**
+     * A cursor over one queue directory's queue files, in directory order, reading names as it
+     * goes (one readdir buffer, no list): what qmgr scans deferred/ with, so a million deferred
+     * messages never become a million objects. Files moved in or out while it is open may or may
+     * not be seen (readdir's rule); every other file is seen exactly once.
+     */
+    public Scan scan(Queue q) throws IOException {
+        return new Scan(Files.newDirectoryStream(dir(q), f -> QueueId.isValid(f.getFileName().toString())));
+    }
+
+    /** See {@link #scan}. Not thread-safe: one thread reads it. */
+    public static final class Scan implements AutoCloseable {
+        private final DirectoryStream<Path> stream;
+        private final java.util.Iterator<Path> names;
+
+        private Scan(DirectoryStream<Path> stream) {
+            this.stream = stream;
+            this.names = stream.iterator();
+        }
+
+        /** The next queue file, or null at the end. */
+        public Path next() throws IOException {
+            try {
+                return names.hasNext() ? names.next() : null;
+            } catch (java.nio.file.DirectoryIteratorException e) {
+                throw e.getCause();
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                stream.close();
+            } catch (IOException ignored) {
+                // a read-only directory handle: nothing was written
+            }
+        }
+    }
+
+    /** Queue files (by ID name, oldest first). Holds them all: for small queues and tests; qmgr uses {@link #scan}. */
     public List<Path> list(Queue q) throws IOException {
         List<Path> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(q))) {
@@ -254,6 +293,16 @@ public final class Spool implements AutoCloseable {
      * to retry. Returns where the file is now, or null when an operator had deleted it.
      */
     public Path recordDeferral(QueuedMessage m, Map<MailAddress, String> reasons, Instant nextAttempt) throws IOException {
+        return recordDeferral(m, reasons, nextAttempt, null);
+    }
+
+    /**
+     * As {@link #recordDeferral(QueuedMessage, Map, Instant)}; {@code delayNotice} non-null also
+     * records, durably and in the same append, that the sender was sent a delay notice then
+     * ({@link QueuedMessage#delayNoticeSent}), so no later attempt, nor a restart, sends another.
+     */
+    public Path recordDeferral(QueuedMessage m, Map<MailAddress, String> reasons, Instant nextAttempt,
+                               Instant delayNotice) throws IOException {
         if (m.version() == 1 || m.length() - m.recordsStart() > RECORDS_COMPACT_AT) {
             Map<String, String> merged = new java.util.LinkedHashMap<>(m.records().reasons());
             Map<String, Instant> times = new java.util.LinkedHashMap<>(m.records().reasonTimes());
@@ -263,7 +312,14 @@ public final class Spool implements AutoCloseable {
                 times.put(r.toString(), now);
             });
             merged.keySet().retainAll(m.envelope().recipients().stream().map(MailAddress::toString).toList());
-            rewrite(m, m.envelope().recipients(), new QueueRecords.State(java.util.Set.of(), merged, times));
+            Instant notice = delayNotice != null ? delayNotice : m.records().delayNotice();
+            rewrite(m, m.envelope().recipients(), new QueueRecords.State(java.util.Set.of(), merged, times, notice));
+        } else if (delayNotice != null) {
+            byte[] r = QueueRecords.reasons(reasons, Instant.now());
+            byte[] w = QueueRecords.delayNotice(delayNotice);
+            byte[] both = java.util.Arrays.copyOf(r, r.length + w.length - 1);
+            System.arraycopy(w, 1, both, r.length, w.length - 1); // one append, one leading newline
+            append(m.file(), both, true);
         } else if (!reasons.isEmpty()) {
             // No fdatasync: a reason lost in a crash is only a less informative listing.
             append(m.file(), QueueRecords.reasons(reasons, Instant.now()), false);

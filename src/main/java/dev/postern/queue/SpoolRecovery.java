@@ -49,8 +49,10 @@ final class SpoolRecovery {
     }
 
     private void sweep(Spool.Queue q) throws IOException {
+        // Only names that need something done are kept: deferred/ may hold a million good ones.
         List<Path> entries = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(q))) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(q),
+                f -> q != Spool.Queue.DEFERRED || !QueueId.isValid(f.getFileName().toString()))) {
             ds.forEach(entries::add);
         }
         for (Path f : entries) {

@@ -114,10 +114,11 @@ final class OperatorRequests {
     }
 
     /**
-     * A thread that runs {@code flush} for a flush trigger and {@code wake} for any other when a
+     * A thread that runs {@code flush} for a flush trigger, {@code revive} for a site flush
+     * ({@code site}: forget dead destinations, then scan incoming/) and {@code wake} for any other when a
      * file appears in trigger/ (inotify); null when none can watch.
      */
-    Thread watch(Runnable wake, Runnable flush, Spool.Events events) {
+    Thread watch(Runnable wake, Runnable flush, Runnable revive, Spool.Events events) {
         java.nio.file.WatchService ws;
         try {
             ws = triggers.getFileSystem().newWatchService();
@@ -135,6 +136,8 @@ final class OperatorRequests {
                     java.util.Set<String> kinds = drainTriggers();
                     if (kinds.contains("flush")) {
                         flush.run();
+                    } else if (kinds.contains("site")) {
+                        revive.run(); // postqueue -s: dead marks forgotten, then incoming/ scanned
                     } else if (!kinds.isEmpty()) {
                         wake.run();
                     }

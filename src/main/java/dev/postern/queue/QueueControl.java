@@ -213,7 +213,7 @@ public final class QueueControl {
                 }
             }
         }
-        requests.trigger("wake");
+        requests.trigger("site"); // also un-marks a dead destination, or its mail is suspended again at once
         return due;
     }
 

@@ -420,7 +420,16 @@ public final class Spool implements AutoCloseable {
      * qmgr does on postqueue -f), {@code wake} for the rest (new files in incoming/).
      */
     public void watchTriggers(Runnable wake, Runnable flush) {
-        triggerWatcher = requests.watch(wake, flush, events);
+        watchTriggers(wake, flush, wake);
+    }
+
+    /**
+     * As {@link #watchTriggers(Runnable, Runnable)}, with {@code revive} for {@code postern queue
+     * flush -s site} (Postfix's flush daemon asks qmgr to forget dead destinations first, then to
+     * scan incoming/, where it moved the site's mail): it must do both.
+     */
+    public void watchTriggers(Runnable wake, Runnable flush, Runnable revive) {
+        triggerWatcher = requests.watch(wake, flush, revive, events);
     }
 
     @Override

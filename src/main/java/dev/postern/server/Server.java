@@ -168,7 +168,7 @@ public final class Server implements AutoCloseable {
             log.close();
             throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
         }
-        spool.watchTriggers(qmgr::wake, qmgr::flush); // postern queue flush, release, requeue
+        spool.watchTriggers(qmgr::wake, qmgr::flush, qmgr::reviveDestinations); // postern queue flush, release, requeue
         pid.write(ProcessHandle.current().pid());
         for (Smtpd s : listeners) {
             log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"

@@ -39,9 +39,38 @@ public final class DeferredFiller {
         System.out.printf("created %d deferred queue files in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Writes {@code count} deferred messages from {@code sender} to {@code recipient}, due at {@code nextAttempt}. */
+    /**
+     * Writes {@code count} deferred messages from {@code sender} to {@code recipient}, due at
+     * {@code nextAttempt}, with a few threads (file creation waits on the file system, not the CPU).
+     */
     public static void fill(Path queueDirectory, int count, Instant nextAttempt, String sender, String recipient) throws IOException {
         Spool.createDirectories(queueDirectory);
+        int threads = count < 1000 ? 1 : 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> parts = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int n = count / threads + (t < count % threads ? 1 : 0);
+                parts.add(pool.submit(() -> {
+                    fillPart(queueDirectory, n, nextAttempt, sender, recipient);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : parts) {
+                f.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static void fillPart(Path queueDirectory, int count, Instant nextAttempt, String sender, String recipient)
+            throws IOException {
         Path deferred = queueDirectory.resolve("deferred");
         byte[] content = ("From: " + sender + "\r\nTo: " + recipient + "\r\nSubject: deferred for the scale test\r\n\r\n"
                 + "This message waits in deferred/.\r\n").getBytes(StandardCharsets.US_ASCII);

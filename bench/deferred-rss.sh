@@ -7,7 +7,7 @@
 # walk, the peak and final RSS while it walks deferred/ every RUN_DELAY for WATCH seconds, and
 # the time a fresh message takes to go through meanwhile.
 # Env: N (1000000), DUE (1000), RUN_DELAY (queue_run_delay, 20s), WATCH (60), POSTERN_JAVA_OPTS,
-#      TMPDIR (where the queue goes, /var/tmp; /dev/shm fills ~20x faster on a slow disk, ~4 KiB
+#      HEAP=1 (print the heap and its biggest classes at the end, jcmd), TMPDIR (where the queue goes, /var/tmp; /dev/shm fills ~20x faster on a slow disk, ~4 KiB
 #      of RAM per file), KEEP=1 to keep the work directory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -71,4 +71,7 @@ PY
 done
 cpu2=$(qmgr_cpu_ms)
 echo "after ${WATCH}s more (walks every $RUN_DELAY): qmgr thread CPU $((cpu2 - cpu1)) ms; fresh mail submit-to-sent ms: ${fresh_ms[*]}"
+fresh_delay=$(grep 'to=<fresh@fresh.example>' "$W/postern/maillog" | sed -n 's/.*, delay=\([0-9.]*\),.*/\1/p' | tr '\n' ' ')
+echo "fresh mail delay= (arrival to delivered, from the mail log, s): $fresh_delay"
+if [ -n "${HEAP:-}" ]; then jcmd $P GC.heap_info | sed -n '2,4p'; jcmd $P GC.class_histogram | head -12; fi
 echo "RESULT deferred=$N rss_peak_mib=$((peak / 1024)) rss_end_mib=$(( $(rss) / 1024 )) first_walk_s=$walk deferred_left=$(ls -f "$W/postern/queue/deferred" | grep -vc '^\.')"

@@ -1,5 +1,6 @@
 package dev.postern.cli;
 
+import dev.postern.pickup.Maildrop;
 import dev.postern.queue.QueueControl;
 import dev.postern.queue.QueuedMessage;
 import dev.postern.queue.Spool;
@@ -86,12 +87,24 @@ final class QueueCommand implements Callable<Integer> {
                     + (site == null ? "" : " for " + site));
             return 0;
         }
+        List<QueueControl.Entry> all = new ArrayList<>(maildrop());
+        all.addAll(c.list());
         if (json) {
-            QueueListing.json(c.list(), out());
+            QueueListing.json(all, out());
         } else {
-            QueueListing.text(c.list(), out());
+            QueueListing.text(all, out());
         }
         return 0;
+    }
+
+    /** Messages sendmail left in maildrop/ that pickup has not taken yet (Postfix's mailq shows them first). */
+    private List<QueueControl.Entry> maildrop() throws IOException {
+        List<QueueControl.Entry> out = new ArrayList<>();
+        for (Maildrop.Waiting w : new Maildrop(Control.queueDirectory(parent, spec)).waiting()) {
+            out.add(new QueueControl.Entry(null, w.name(), w.submitted(), w.size(), w.sender(),
+                    w.recipients().stream().map(r -> new QueueControl.Recipient(r, null)).toList(), null, w.problem()));
+        }
+        return out;
     }
 
     Spool.Queue queue(String name) {

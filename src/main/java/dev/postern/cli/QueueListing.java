@@ -13,7 +13,9 @@ import java.util.Locale;
  * The two listings of {@code postern queue}, in Postfix's formats: {@code postqueue -p} (= mailq,
  * the long-queue-ID layout, since Postern's IDs are long) and {@code postqueue -j} (one JSON
  * object per message). Corrupt files are listed after the messages (Postfix does not list them;
- * an administrator needs to see them).
+ * an administrator needs to see them). Messages still in maildrop/ (sendmail's, not yet picked
+ * up) come first, without a status mark, as Postfix's showq lists them; their entries have a null
+ * queue.
  */
 final class QueueListing {
     private static final DateTimeFormatter ASCTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss", Locale.ENGLISH);
@@ -53,9 +55,13 @@ final class QueueListing {
             out.println("-- " + corrupt.size() + " corrupt file" + (corrupt.size() == 1 ? "" : "s")
                     + ", never delivered (postern queue show ID; postern queue delete ID):");
             for (QueueControl.Entry e : corrupt) {
-                out.printf("%-17s %8d %s/ (%s)%n", e.id(), e.size(), e.queue().name().toLowerCase(Locale.ROOT), e.problem());
+                out.printf("%-17s %8d %s/ (%s)%n", e.id(), e.size(), queueName(e), e.problem());
             }
         }
+    }
+
+    static String queueName(QueueControl.Entry e) {
+        return e.queue() == null ? "maildrop" : e.queue().name().toLowerCase(Locale.ROOT);
     }
 
     private static String status(Spool.Queue q) {
@@ -66,7 +72,7 @@ final class QueueListing {
     static void json(List<QueueControl.Entry> entries, PrintWriter out) {
         for (QueueControl.Entry e : entries) {
             StringBuilder sb = new StringBuilder("{");
-            sb.append("\"queue_name\": \"").append(e.problem() == null ? e.queue().name().toLowerCase(Locale.ROOT) : "corrupt")
+            sb.append("\"queue_name\": \"").append(e.problem() == null || e.queue() == null ? queueName(e) : "corrupt")
                     .append("\", \"queue_id\": \"").append(esc(e.id()))
                     .append("\", \"arrival_time\": ").append(e.arrival() == null ? 0 : e.arrival().getEpochSecond())
                     .append(", \"message_size\": ").append(e.size())

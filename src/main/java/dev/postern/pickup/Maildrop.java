@@ -125,6 +125,43 @@ public final class Maildrop {
     }
 
     /**
+     * A message waiting in maildrop/ as the queue listing shows it (Postfix's mailq lists
+     * maildrop first, without a status mark): the file's name, mtime and size (Postfix shows a
+     * maildrop file's size, not a size record), the envelope; {@code problem} non-null when the
+     * file is not a complete maildrop file (pickup will move it aside).
+     */
+    public record Waiting(String name, java.time.Instant submitted, long size, String sender, List<String> recipients,
+                          String problem) {
+    }
+
+    /** What is waiting for pickup now, oldest first (for {@code postern queue}; reads each file). */
+    public List<Waiting> waiting() throws IOException {
+        List<Waiting> out = new ArrayList<>();
+        for (Path f : ready()) {
+            try {
+                var attrs = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (!attrs.isRegularFile()) {
+                    out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), 0, "", List.of(),
+                            "not a regular file"));
+                    continue;
+                }
+                try {
+                    MaildropFile m = MaildropFile.decode(Files.readAllBytes(f));
+                    out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(),
+                            m.sender(), m.recipients(), null));
+                } catch (MaildropFile.MalformedException e) {
+                    out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(), "",
+                            List.of(), e.getMessage()));
+                }
+            } catch (java.nio.file.NoSuchFileException picked) {
+                // taken by pickup while we listed: it is in the queue proper now
+            }
+        }
+        return out;
+    }
+
+    /**
      * Moves a file pickup cannot use to {@code $queue_directory/corrupt/maildrop-NAME}, the place
      * Postfix keeps damaged queue files, so an administrator can look at it; never a silent delete.
      */

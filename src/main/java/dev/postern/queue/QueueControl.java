@@ -28,7 +28,10 @@ import java.util.Optional;
  * starts the daemon's threads and recycles files.
  */
 public final class QueueControl {
-    /** One listed message; {@code problem} is non-null for a file that fails its checks. */
+    /**
+     * One listed message; {@code problem} is non-null for a file that fails its checks. {@code queue}
+     * is null for a message still in maildrop/ (listed by the CLI from pickup's side).
+     */
     public record Entry(Spool.Queue queue, String id, Instant arrival, long size, String sender,
                         List<Recipient> recipients, Instant nextAttempt, String problem) {
     }
@@ -60,10 +63,14 @@ public final class QueueControl {
         return root.resolve(q.name().toLowerCase(Locale.ROOT));
     }
 
-    /** Every message in incoming, active, deferred, hold (that order, by ID), then corrupt files. */
+    /**
+     * Every message in active, incoming, deferred, hold (Postfix's showq order; by ID within each),
+     * then corrupt files. ({@code maildrop/} belongs to pickup; the listing adds it first.)
+     */
     public List<Entry> list() throws IOException {
         List<Entry> out = new ArrayList<>();
-        for (Spool.Queue q : Spool.Queue.values()) {
+        for (Spool.Queue q : List.of(Spool.Queue.ACTIVE, Spool.Queue.INCOMING, Spool.Queue.DEFERRED, Spool.Queue.HOLD,
+                Spool.Queue.CORRUPT)) {
             for (Path f : names(q)) {
                 out.add(entry(q, f));
             }

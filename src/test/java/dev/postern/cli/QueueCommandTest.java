@@ -125,4 +125,33 @@ class QueueCommandTest {
         assertEquals(0, flush.code(), flush.err());
         assertEquals(List.of(), List.of(Files.list(dir.resolve("queue/deferred")).toArray()));
     }
+
+    @Test
+    void mailWaitingInMaildropIsListedFirstWithoutAMarkAsPostfixDoes() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "queue_directory = " + dir.resolve("queue") + "\n");
+        Files.writeString(dir.resolve("master.cf"), "");
+        byte[] content = "Subject: local\r\n\r\nfrom sendmail\r\n".getBytes(StandardCharsets.US_ASCII);
+        dev.postern.pickup.Maildrop drop = new dev.postern.pickup.Maildrop(dir.resolve("queue"));
+        String name = drop.deposit(new dev.postern.pickup.MaildropFile("me@desk.example", "", List.of("you@example.net"), content));
+        Path file = dir.resolve("queue/maildrop").resolve(name);
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(Instant.ofEpochSecond(1_764_600_000L)));
+        Path queuedFile;
+        try (Spool spool = Spool.open(dir.resolve("queue"))) {
+            queuedFile = queued(spool, "a@example.org", content, "b@example.net");
+        }
+        Files.writeString(dir.resolve("queue/maildrop/1764600000000.1.0badf11e"), "not a maildrop file\n");
+        String arrival = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss", Locale.ENGLISH)
+                .format(Instant.ofEpochSecond(1_764_600_000L).atZone(ZoneId.systemDefault()));
+        String out = postern().out();
+        String header = String.format("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "---Arrival Time----", "--Sender/Recipient------");
+        String maildropRow = String.format("%-17s %8d %s %s%n", name, Files.size(file), arrival, "me@desk.example")
+                + " ".repeat(47) + "you@example.net\n\n";
+        assertTrue(out.startsWith(header + maildropRow + String.format("%-17s", queuedFile.getFileName())), out);
+        assertTrue(out.contains("in 2 Requests."), out);
+        assertTrue(out.contains("1764600000000.1.0badf11e ") && out.contains("maildrop/ (not a maildrop file"), out);
+        String json = postern("-j").out();
+        assertTrue(json.contains("{\"queue_name\": \"maildrop\", \"queue_id\": \"" + name + "\", \"arrival_time\": 1764600000, "
+                + "\"message_size\": " + Files.size(file) + ", \"forced_expire\": false, \"sender\": \"me@desk.example\", "
+                + "\"recipients\": [{\"address\": \"you@example.net\"}]}\n"), json);
+    }
 }

@@ -7,7 +7,7 @@
 # walk, the peak and final RSS while it walks deferred/ every RUN_DELAY for WATCH seconds, and
 # the time a fresh message takes to go through meanwhile.
 # Env: N (1000000), DUE (1000), RUN_DELAY (queue_run_delay, 20s), WATCH (60), POSTERN_JAVA_OPTS,
-#      HEAP=1 (print the heap and its biggest classes at the end, jcmd), TMPDIR (where the queue goes, /var/tmp; /dev/shm fills ~20x faster on a slow disk, ~4 KiB
+#      DAEMON_JAR (another build's jar for the daemon, to compare), HEAP=1 (print the heap and its biggest classes at the end, jcmd), TMPDIR (where the queue goes, /var/tmp; /dev/shm fills ~20x faster on a slow disk, ~4 KiB
 #      of RAM per file), KEEP=1 to keep the work directory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -44,7 +44,7 @@ echo "fill: $(python3 -c "print(round($(date +%s.%N)-$t0,1))") s, $(du -sh "$W/p
 java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true  # a cold walk where allowed (root)
 start=$(date +%s.%N)
-java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
+java $POSTERN_JAVA_OPTS -jar "${DAEMON_JAR:-$JAR}" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
 rss() { awk '/VmRSS/{print $2}' /proc/$P/status 2>/dev/null || echo 0; }
 qmgr_cpu_ms() { for t in /proc/$P/task/*; do [ "$(cat $t/comm 2>/dev/null)" != qmgr ] || awk -v hz="$(getconf CLK_TCK)" '{print int(($14+$15)*1000/hz)}' $t/stat; done | head -1 || true; }
 sent() { local n; n=$(grep -c "status=sent" "$W/postern/maillog" 2>/dev/null || true); echo "${n:-0}"; }

@@ -3,9 +3,13 @@
  *
  * <h2>Description</h2>
  * {@link dev.postern.qmgr.QueueManager} scans incoming/ when woken by cleanup and deferred/ every
- * queue_run_delay (only names and mtimes, the next-attempt times), and moves messages to active/
- * while fewer than qmgr_message_active_limit are there, so memory stays bounded whatever the size
- * of deferred/. Each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
+ * queue_run_delay, and moves messages to active/ while fewer than qmgr_message_active_limit are
+ * there. The deferred scan is a cursor over the directory (names and mtimes, the next-attempt
+ * times, read as it goes, 256 at a time with incoming/ served between steps, paused while the
+ * active queue is full): a message not due leaves nothing in memory, and nothing else in qmgr
+ * keeps per-message state for deferred mail (the delay notice flag is in the queue file, dead
+ * destinations are forgotten once idle and past their dead time), so memory stays bounded
+ * whatever the size of deferred/ (bench/deferred-rss.sh). Each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
  * trivial-rewrite order: address class, sender_dependent_relayhost_maps with Postern's
  * {@code .parent} sender keys, relayhost, recipient domain, the transport's :nexthop, then
  * transport_maps over all; a table that cannot answer sends the recipient to the retry transport,
@@ -34,7 +38,9 @@
  * status=expired, returned to sender}), reported by {@link dev.postern.bounce.Bounce} and
  * forgotten only once the report is queued. Expiry is checked after the attempt made when a
  * message is due; capping the next attempt at the expiry time makes every expired message due at
- * the next scan. After delay_warning_time (0 = never) the sender gets one delay notice.
+ * the next scan. After delay_warning_time (0 = never) the sender gets one delay notice, recorded
+ * in the queue file with the deferral, so a restart never sends a second. {@code postern queue
+ * flush} (and {@code flush -s site}) makes qmgr forget every dead destination.
  *
  * <h2>Parameters</h2>
  * queue_run_delay, minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
@@ -48,8 +54,8 @@
  * <h2>Not yet</h2>
  * Local delivery, sender_dependent_default_transport_maps, relocated_maps, virtual domains.
  * Postfix's concurrency feedback (slow start, cohorts) is reduced to the dead-destination rule
- * above. Whether a delay notice was sent is kept in memory: after a restart a message may get a
- * second one (never none).
+ * above. Fresh mail goes first whenever it arrives during a deferred walk; with the active queue
+ * full of deferred mail, it waits for room as in Postfix (no reserved share for incoming/).
  *
  * <h2>Security</h2>
  * Does not talk to the outside world.

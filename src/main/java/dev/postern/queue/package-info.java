@@ -23,7 +23,13 @@
  * ({@link dev.postern.queue.Spool#markDone}); a torn append is one bad line that fails its CRC, so
  * a crash re-sends at most the recipients whose record was torn, never one recorded. The last
  * deferral reason of each recipient is appended too ({@link dev.postern.queue.Spool#recordDeferral})
- * for the queue listing; records are folded into a rewrite when they grow past 32 KiB.
+ * for the queue listing, and once, the time the sender was sent a delay notice; records are
+ * folded into a rewrite when they grow past 32 KiB.
+ *
+ * <p>{@link dev.postern.queue.Spool#scan} is a cursor over a queue directory (names read as they
+ * come, nothing collected): qmgr walks a deferred/ of a million files with it. Recovery at start
+ * keeps only the deferred names that need action. {@link dev.postern.queue.DeferredFiller} writes
+ * many deferred files quickly, for the scale tests and bench/deferred-rss.sh, never for mail.
  *
  * <p>At start ({@link dev.postern.queue.Spool#recover}): entries that cannot be queue files go to
  * corrupt/, active/ returns to incoming/, unfinished temp files are deleted (never acknowledged),

@@ -14,9 +14,17 @@ final class DaemonProcess {
     private DaemonProcess() {}
 
     static Process start(Path configDir, Path queueDir, Path output) throws Exception {
+        return start(configDir, queueDir, output, java.util.List.of());
+    }
+
+    /** {@code jvmOptions}: more JVM options, e.g. a heap limit. */
+    static Process start(Path configDir, Path queueDir, Path output, java.util.List<String> jvmOptions) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                "dev.postern.cli.Main", "-c", configDir.toString(), "start-fg")
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"),
+                "dev.postern.cli.Main", "-c", configDir.toString(), "start-fg"));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .start();

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Postern as a separate process ({@code postern -c DIR start-fg}, the test's class path), for
@@ -14,15 +16,15 @@ final class DaemonProcess {
     private DaemonProcess() {}
 
     static Process start(Path configDir, Path queueDir, Path output) throws Exception {
-        return start(configDir, queueDir, output, java.util.List.of());
+        return start(configDir, queueDir, output, List.of());
     }
 
     /** {@code jvmOptions}: more JVM options, e.g. a heap limit. */
-    static Process start(Path configDir, Path queueDir, Path output, java.util.List<String> jvmOptions) throws Exception {
+    static Process start(Path configDir, Path queueDir, Path output, List<String> jvmOptions) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(jvmOptions);
-        command.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"),
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.postern.cli.Main", "-c", configDir.toString(), "start-fg"));
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -11,9 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,17 +43,17 @@ class DeferredQueueHeapTest {
                     + "  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n");
             Process daemon = DaemonProcess.start(dir, queue, output, List.of("-Xmx40m", "-XX:+ExitOnOutOfMemoryError"));
             try {
-                Set<String> due = new HashSet<>();
+                int due = 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                while (due.size() < 200 && System.nanoTime() < deadline) {
+                while (due < 200 && System.nanoTime() < deadline) {
                     RecordingSink.Message m = sink.take(1);
                     if (m != null) {
-                        assertEquals(List.of("carol@due.example"), m.rcptTo(), "only due mail is sent");
-                        due.add(m.data());
+                        assertEquals(List.of("<carol@due.example>"), m.rcptTo(), "only due mail is sent");
+                        due++; // the 200 are alike: count them
                     }
                     assertTrue(daemon.isAlive(), "the daemon died: " + DaemonProcess.tail(output));
                 }
-                assertEquals(200, due.size(), "every due message found in the walk; " + DaemonProcess.tail(dir.resolve("maillog")));
+                assertEquals(200, due, "every due message found in the walk; " + DaemonProcess.tail(dir.resolve("maillog")));
 
                 // Fresh mail (through sendmail's maildrop) while deferred/ is walked every 2 s.
                 for (int i = 0; i < 3; i++) {
@@ -64,7 +62,7 @@ class DeferredQueueHeapTest {
                             ("Subject: fresh " + i + "\r\n\r\nfresh\r\n").getBytes(StandardCharsets.US_ASCII)));
                     RecordingSink.Message fresh = sink.take(20);
                     assertNotNull(fresh, "fresh mail " + i + " never arrived");
-                    assertEquals(List.of("erin@fresh.example"), fresh.rcptTo());
+                    assertEquals(List.of("<erin@fresh.example>"), fresh.rcptTo());
                     long ms = (System.nanoTime() - t0) / 1_000_000;
                     assertTrue(ms < 5000, "fresh mail took " + ms + " ms");
                 }

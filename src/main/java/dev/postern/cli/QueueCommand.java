@@ -248,6 +248,9 @@ final class QueueCommand implements Callable<Integer> {
             for (String done : m.done()) {
                 out.println("  " + done + ": done");
             }
+            if (m.delayNoticeSent() != null) {
+                out.println("delay notice: sent " + m.delayNoticeSent());
+            }
             out.println("headers:");
             for (String line : headers(m)) {
                 out.println("  " + line);

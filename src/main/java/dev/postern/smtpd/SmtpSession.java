@@ -696,6 +696,25 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         transaction.write(bytes);
+        waitForCleanup(transaction);
+    }
+
+    /**
+     * Back-pressure: while more than CleanupTransaction.BACKLOG_LIMIT bytes of this message wait
+     * for the spool writer, the client is not read (autoRead off, later input queued in order), so
+     * memory per session stays bounded however fast the client sends.
+     */
+    private void waitForCleanup(CleanupTransaction t) {
+        java.util.concurrent.CompletableFuture<Void> writable = t.writable();
+        if (writable.isDone()) {
+            return;
+        }
+        pause();
+        writable.whenComplete((ok, e) -> ctx.executor().execute(() -> {
+            if (state != State.CLOSED) {
+                resume();
+            }
+        }));
     }
 
     private void endOfData() {

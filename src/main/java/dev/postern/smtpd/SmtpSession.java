@@ -102,10 +102,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
-            services.blockingExecutor().execute(() -> {
-                String name = PeerNames.lookup(clientAddress);
-                ctx.executor().execute(() -> connected(name));
-            });
+            services.clientNames().lookup(clientAddress).thenAccept(r -> ctx.executor().execute(() -> {
+                if (r.warning() != null) {
+                    services.log().warning(settings.serviceName(), r.warning());
+                }
+                connected(r.name());
+            }));
         } else {
             connected("unknown");
         }

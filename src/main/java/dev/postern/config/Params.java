@@ -233,6 +233,7 @@ public final class Params {
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
+            "postern_dns_servers",
             "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 final class TableWatcher implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(TableWatcher.class);
     static final long PERIOD_MILLIS = 1000;
+    private static final long SETTLE_MILLIS = 100;
     private static final TableWatcher INSTANCE = new TableWatcher();
 
     private final Set<WeakReference<WatchedFile<?>>> files = ConcurrentHashMap.newKeySet();
@@ -93,7 +94,8 @@ final class TableWatcher implements Runnable {
                     if (!key.reset()) {
                         watchedDirs.remove(dir);
                     }
-                    key = watch.poll();
+                    // Let a write settle (truncate, then write): read once no event came for a moment.
+                    key = watch.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
                 }
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;

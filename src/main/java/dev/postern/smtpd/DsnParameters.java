@@ -61,7 +61,8 @@ final class DsnParameters {
             }
         }
         int semi = value.indexOf(';');
-        String address = semi <= 0 ? null : decodeOrNull(value.substring(semi + 1));
+        String address = semi <= 0 ? null : value.substring(0, semi).equalsIgnoreCase("utf-8")
+                ? unitextOrNull(value.substring(semi + 1)) : decodeOrNull(value.substring(semi + 1));
         if (orcptType != null || address == null || address.isEmpty() || address.indexOf('\0') >= 0) {
             return Reply.of(501, "5.5.4", "Error: Bad ORCPT parameter syntax");
         }
@@ -81,6 +82,14 @@ final class DsnParameters {
     private static String decodeOrNull(String xtext) {
         try {
             return Xtext.decode(xtext);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String unitextOrNull(String text) {
+        try {
+            return Xtext.decodeUnitext(text);
         } catch (IllegalArgumentException e) {
             return null;
         }

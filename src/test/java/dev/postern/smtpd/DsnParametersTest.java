@@ -24,6 +24,14 @@ class DsnParametersTest {
     }
 
     @Test
+    void aParameterGivenTwiceIsRefusedAsPostfixDoes() {
+        assertEquals("501 5.5.4 Bad RET parameter syntax", DsnParameters.repeated("FROM:<a@b.example> RET=HDRS ret=FULL").oneLine());
+        assertEquals("501 5.5.4 Error: Bad NOTIFY parameter syntax",
+                DsnParameters.repeated("TO:<a@b.example> NOTIFY=NEVER ORCPT=rfc822;x NOTIFY=NEVER").oneLine());
+        assertNull(DsnParameters.repeated("TO:<a@b.example> NOTIFY=NEVER ORCPT=rfc822;x"));
+    }
+
+    @Test
     void rcptParameters() {
         DsnParameters p = new DsnParameters();
         assertNull(p.rcpt("NOTIFY", "failure,delay"));

@@ -173,7 +173,8 @@ class SenderRoutingTest {
         RecordingSink.Message bounce = isp.take(20);
         assertEquals("<>", bounce.mailFrom());
         assertEquals(List.of("<me@old.example>"), bounce.rcptTo());
-        assertTrue(bounce.data().contains("Final-Recipient: rfc822; someone@gone.example\r\nAction: failed\r\nStatus: 5.1.1"),
+        assertTrue(bounce.data().contains("Final-Recipient: rfc822; someone@gone.example\r\n"
+                + "Original-Recipient: rfc822; someone@gone.example\r\nAction: failed\r\nStatus: 5.1.1"),
                 bounce.data());
 
         assertNull(isp.take(1), "nothing else reached the smarthost");

@@ -104,10 +104,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
-            services.blockingExecutor().execute(() -> {
-                String name = PeerNames.lookup(clientAddress);
-                ctx.executor().execute(() -> connected(name));
-            });
+            services.clientNames().lookup(clientAddress).thenAccept(r -> ctx.executor().execute(() -> {
+                if (r.warning() != null) {
+                    services.log().warning(settings.serviceName(), r.warning());
+                }
+                connected(r.name());
+            }));
         } else {
             connected("unknown");
         }
@@ -723,6 +725,25 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         transaction.write(bytes);
+        waitForCleanup(transaction);
+    }
+
+    /**
+     * Back-pressure: while more than CleanupTransaction.BACKLOG_LIMIT bytes of this message wait
+     * for the spool writer, the client is not read (autoRead off, later input queued in order), so
+     * memory per session stays bounded however fast the client sends.
+     */
+    private void waitForCleanup(CleanupTransaction t) {
+        java.util.concurrent.CompletableFuture<Void> writable = t.writable();
+        if (writable.isDone()) {
+            return;
+        }
+        pause();
+        writable.whenComplete((ok, e) -> ctx.executor().execute(() -> {
+            if (state != State.CLOSED) {
+                resume();
+            }
+        }));
     }
 
     private void endOfData() {

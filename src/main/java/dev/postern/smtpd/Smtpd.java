@@ -57,7 +57,8 @@ public final class Smtpd implements AutoCloseable {
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
                 new Anvil(settings.rateTimeUnit()),
-                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking);
+                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking,
+                PeerNames.resolver(settings));
         ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         int maxLine = Math.max(512, settings.lineLengthLimit());
         ServerBootstrap b = new ServerBootstrap()

@@ -88,7 +88,7 @@ class SeedCheckHonestyTest {
             assertTrue(r.out().contains("(implicit,"), r.out());
             assertTrue(r.out().contains("PASS  certificate from another CA refused: 421 4.7.1 mx.postern.test Error: Client certificate not trusted"), r.out());
             assertTrue(r.out().contains("PASS  no certificate refused: 421 4.7.1 mx.postern.test Error: No client certificate presented"), r.out());
-            assertTrue(r.out().contains("3 passed, 0 failed"), r.out());
+            assertTrue(r.out().contains("4 passed, 0 failed"), r.out());
         }
     }
 

@@ -109,7 +109,7 @@ public final class CaDirectory {
                 }
             }
         }
-        throw new IOException("serial " + serial.toString(16).toUpperCase(java.util.Locale.ROOT) + " was not issued by the CA in "
+        throw new IOException("serial " + IndexEntry.hex(serial) + " was not issued by the CA in "
                 + dir + " (see: postern ca list --dir " + dir + ")");
     }
 
@@ -135,7 +135,7 @@ public final class CaDirectory {
             b.addExtension(Extension.cRLNumber, false, new CRLNumber(number));
             String alg = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
             X509CRL crl = new JcaX509CRLConverter().getCRL(b.build(new JcaContentSignerBuilder(alg).build(key)));
-            AtomicFile.write(numberFile, (number.add(BigInteger.ONE).toString(16).toUpperCase(java.util.Locale.ROOT) + "\n")
+            AtomicFile.write(numberFile, (IndexEntry.hex(number.add(BigInteger.ONE)) + "\n")
                     .getBytes(StandardCharsets.US_ASCII));
             return crl;
         } catch (IOException e) {

@@ -14,7 +14,13 @@ public record IndexEntry(boolean revoked, Instant notAfter, Instant revokedAt, S
     private static final DateTimeFormatter UTC_TIME = DateTimeFormatter.ofPattern("yyMMddHHmmss'Z'").withZone(ZoneOffset.UTC);
 
     public String serialHex() {
-        return serial.toString(16).toUpperCase(java.util.Locale.ROOT);
+        return hex(serial);
+    }
+
+    /** Upper-case hex of even length, as OpenSSL writes serials (index.txt, openssl x509 -serial). */
+    public static String hex(BigInteger serial) {
+        String h = serial.toString(16).toUpperCase(java.util.Locale.ROOT);
+        return h.length() % 2 == 0 ? h : "0" + h;
     }
 
     /** valid, revoked or expired. */

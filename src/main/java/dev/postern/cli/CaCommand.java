@@ -95,7 +95,7 @@ final class CaCommand implements Runnable {
             c.writePem(certFile, keyFile);
             written(c);
             spec.commandLine().getOut().println("postern ca: issued \"" + cn + "\" serial "
-                    + c.certificate().getSerialNumber().toString(16).toUpperCase(java.util.Locale.ROOT) + ": " + certFile + ", " + keyFile);
+                    + dev.postern.ca.IndexEntry.hex(c.certificate().getSerialNumber()) + ": " + certFile + ", " + keyFile);
             return 0;
         }
     }

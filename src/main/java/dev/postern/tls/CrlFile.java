@@ -106,7 +106,8 @@ final class CrlFile {
     }
 
     private static String hex(BigInteger serial) {
-        return serial.toString(16).toUpperCase(java.util.Locale.ROOT);
+        String h = serial.toString(16).toUpperCase(java.util.Locale.ROOT);
+        return h.length() % 2 == 0 ? h : "0" + h;
     }
 
     private Object version() {

@@ -29,8 +29,15 @@ final class Listeners {
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final Executor blocking;
-    private final Map<InetSocketAddress, Smtpd> bound = new LinkedHashMap<>();
+    private final Map<Key, Smtpd> bound = new LinkedHashMap<>();
     private final Map<String, SessionLimit> limits = new HashMap<>();
+
+    /**
+     * A listener's identity across reloads: its master.cf service name, which of the services of
+     * that name it is (tests run several at {@code 127.0.0.1:0}), and the configured address.
+     */
+    private record Key(String service, InetSocketAddress address) {
+    }
     /** Listeners a reload removed: no longer accepting, their sessions finishing. */
     private final List<Smtpd> retired = new ArrayList<>();
 
@@ -48,14 +55,16 @@ final class Listeners {
     /** Start or reload: afterwards exactly the plan's listeners accept, each with its new settings. */
     synchronized Change apply(Plan plan, Cleanup cleanup) throws ConfigException, IOException {
         Map<String, Integer> newLimits = new HashMap<>();
-        Map<InetSocketAddress, Smtpd.Generation> wanted = new LinkedHashMap<>();
+        Map<Key, Smtpd.Generation> wanted = new LinkedHashMap<>();
         Map<String, SessionLimit> created = new HashMap<>();
+        Map<String, Integer> occurrences = new HashMap<>();
         for (Plan.Listener l : plan.listeners()) {
-            String service = l.service().name();
+            int n = occurrences.merge(l.service().name(), 1, Integer::sum);
+            String service = n == 1 ? l.service().name() : l.service().name() + "#" + n;
             newLimits.put(service, l.processLimit());
             SessionLimit limit = limits.get(service);
             if (limit == null) {
-                limit = created.computeIfAbsent(service, s -> new SessionLimit(s, l.processLimit(), log));
+                limit = created.computeIfAbsent(service, s -> new SessionLimit(l.service().name(), l.processLimit(), log));
             }
             Smtpd.Generation g;
             try {
@@ -65,15 +74,15 @@ final class Listeners {
                         + e.getMessage(), "fix the TLS files or restrictions named above");
             }
             for (InetSocketAddress a : l.addresses()) {
-                wanted.put(a, g);
+                wanted.put(new Key(service, a), g);
             }
         }
         List<Smtpd> opened = new ArrayList<>();
-        Map<InetSocketAddress, Smtpd> openedAt = new LinkedHashMap<>();
+        Map<Key, Smtpd> openedAt = new LinkedHashMap<>();
         try {
-            for (Map.Entry<InetSocketAddress, Smtpd.Generation> e : wanted.entrySet()) {
+            for (Map.Entry<Key, Smtpd.Generation> e : wanted.entrySet()) {
                 if (!bound.containsKey(e.getKey())) {
-                    Smtpd s = Smtpd.start(e.getValue(), e.getKey(), log, acceptors, workers);
+                    Smtpd s = Smtpd.start(e.getValue(), e.getKey().address(), log, acceptors, workers);
                     opened.add(s);
                     openedAt.put(e.getKey(), s);
                 }
@@ -88,7 +97,7 @@ final class Listeners {
         List<Channel> oldSessions = new ArrayList<>();
         List<InetSocketAddress> closed = new ArrayList<>();
         for (var it = bound.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<InetSocketAddress, Smtpd> e = it.next();
+            Map.Entry<Key, Smtpd> e = it.next();
             oldSessions.addAll(e.getValue().openSessions());
             Smtpd.Generation g = wanted.get(e.getKey());
             if (g != null) {

@@ -148,7 +148,8 @@ class ReloadProcessTest {
 
     private void removedListenerClosesNewOneOpens(DaemonUnderTest d, InetSocketAddress open) throws Exception {
         d.write("", master("127.0.0.2:0 inet n - n - - smtpd\n"
-                + "  -o smtpd_tls_security_level=may -o smtpd_tls_req_ccert=no\n"));
+                + "  -o smtpd_tls_security_level=may -o smtpd_tls_req_ccert=no\n"
+                + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n"));
         DaemonUnderTest.Run r = d.postern("reload");
         assertEquals(0, r.code(), r.err());
         String log = d.awaitLog("listening on 127\\.0\\.0\\.2:\\d+", Duration.ofSeconds(5));
@@ -161,7 +162,8 @@ class ReloadProcessTest {
     }
 
     private void invalidConfigurationsChangeNothing(DaemonUnderTest d, InetSocketAddress submission) throws Exception {
-        String master = master("127.0.0.2:0 inet n - n - - smtpd\n  -o smtpd_tls_security_level=may -o smtpd_tls_req_ccert=no\n");
+        String master = master("127.0.0.2:0 inet n - n - - smtpd\n  -o smtpd_tls_security_level=may -o smtpd_tls_req_ccert=no\n"
+                + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n");
         // Found by the CLI: a bad value.
         d.write("smtpd_timeout = soon\n", master);
         DaemonUnderTest.Run bad = d.postern("reload");
@@ -171,7 +173,8 @@ class ReloadProcessTest {
         // with it is not applied either: all or nothing.
         try (ServerSocket taken = new ServerSocket(0, 5, java.net.InetAddress.getByName("127.0.0.1"))) {
             d.write("smtpd_banner = $myhostname half applied\n", master
-                    + "127.0.0.1:" + taken.getLocalPort() + " inet n - n - - smtpd\n");
+                    + "127.0.0.1:" + taken.getLocalPort() + " inet n - n - - smtpd\n"
+                    + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n");
             DaemonUnderTest.Run busy = d.postern("reload");
             assertEquals(1, busy.code(), busy.out());
             assertTrue(busy.err().contains("new configuration refused, still running the old one: cannot listen on"), busy.err());

@@ -45,8 +45,9 @@ final class ReloadCommand implements java.util.concurrent.Callable<Integer> {
             return 1;
         }
         long pid = daemon.get().pid();
+        // Java can send only TERM and KILL; the shell's kill builtin sends HUP.
         String before = Signals.lastReload(queueDir).orElse("");
-        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(pid)).redirectErrorStream(true).start();
+        Process kill = new ProcessBuilder("sh", "-c", "kill -HUP \"$0\"", Long.toString(pid)).redirectErrorStream(true).start();
         if (kill.waitFor() != 0) {
             err.println("postern: fatal: cannot signal pid " + pid + ": " + new String(kill.getInputStream().readAllBytes()).strip());
             return 1;

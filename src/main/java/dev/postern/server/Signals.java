@@ -34,7 +34,12 @@ public final class Signals {
             t.setDaemon(true);
             return t;
         });
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloader.execute(() -> reload(server, configDir)));
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloader.execute(() -> reload(server, configDir)));
+        } catch (IllegalArgumentException e) { // -Xrs, or a platform without HUP
+            server.mailLog().warning("master", "cannot handle SIGHUP (" + e.getMessage() + "): postern reload will not work;"
+                    + " use postern stop; postern start");
+        }
     }
 
     private static int sequence;

@@ -153,6 +153,7 @@ public final class Smtpd implements AutoCloseable {
         if (g.limit != previous.limit) {
             previous.limit.stopListening(serverChannel);
             g.limit.listening(serverChannel);
+            g.limit.resume(serverChannel); // the old limit may have paused it
         }
         current.set(g);
     }

@@ -72,7 +72,7 @@ public final class Smtpd implements AutoCloseable {
             }
             SessionServices s = services;
             return new Generation(settings, new SessionServices(s.settings(), s.restrictions(), s.tls(), s.cleanup(),
-                    s.log(), previous.services.anvil(), s.limitExceptions(), s.blockingExecutor()), limit);
+                    s.log(), previous.services.anvil(), s.limitExceptions(), s.blockingExecutor(), s.clientNames()), limit);
         }
     }
 
@@ -87,7 +87,8 @@ public final class Smtpd implements AutoCloseable {
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
                 new Anvil(settings.rateTimeUnit()),
-                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking);
+                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking,
+                PeerNames.resolver(settings));
         return new Generation(settings, services, limit);
     }
 

@@ -499,6 +499,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         boolean eightBit = false;
         long declaredSize = 0;
         DsnParameters dsnParams = new DsnParameters();
+        Reply repeated = DsnParameters.repeated(arg);
+        if (repeated != null) {
+            return repeated;
+        }
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             if (DsnParameters.isMailParameter(p.getKey())) {
                 Reply bad = dsnParams.mail(p.getKey(), p.getValue());
@@ -627,6 +631,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
         }
         DsnParameters dsnParams = new DsnParameters();
+        Reply repeated = DsnParameters.repeated(arg);
+        if (repeated != null) {
+            return repeated;
+        }
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             if (!DsnParameters.isRcptParameter(p.getKey())) {
                 return Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());

@@ -56,7 +56,8 @@ public record SmtpdSettings(
                     encrypt ? c.get("smtpd_tls_mandatory_protocols") : c.get("smtpd_tls_protocols"),
                     c.duration("smtpd_tls_session_cache_timeout"),
                     c.bool("postern_smtpd_tls_session_tickets"),
-                    c.get("smtpd_tls_fingerprint_digest"));
+                    c.get("smtpd_tls_fingerprint_digest"),
+                    c.get("postern_smtpd_tls_crl_file").isEmpty() ? null : Path.of(c.get("postern_smtpd_tls_crl_file")));
         }
         return new SmtpdSettings(serviceName, c.get("myhostname"), c.get("smtpd_banner"), c.get("mail_name"),
                 level, wrapper, ask, req, c.integer("smtpd_tls_loglevel"), c.bool("smtpd_tls_received_header"), tls,

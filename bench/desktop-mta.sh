@@ -36,6 +36,7 @@ DEFERRED=${DEFERRED:-20000}   # deferred messages per MTA for §8 (a) and (c); F
 FLUSH=${FLUSH:-10000}
 BLACK=${BLACK:-200}           # messages held by the blackhole in (d)
 DRAIN_SECS=${DRAIN_SECS:-300} # the longest wait for a batch to be delivered or deferred
+# KEEP=1 keeps the work directory (logs, queues) for a look afterwards.
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
 [ -x /usr/sbin/postfix ] || { echo "desktop-mta: install the Debian postfix package" >&2; exit 1; }
@@ -47,7 +48,7 @@ cleanup() {
   /usr/sbin/postfix -c "$W/postfix/conf" stop >/dev/null 2>&1 || true
   for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$W"
+  if [ -n "${KEEP:-}" ]; then echo "desktop-mta: work directory kept: $W" >&2; else rm -rf "$W"; fi
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -81,7 +82,6 @@ T
 cat >"$W/tls_policy" <<T
 [127.0.0.1]:$PPORT secure match=localhost
 T
-/usr/sbin/postmap "$W/sender_relay" "$W/tls_policy"
 SHARED="mynetworks = 127.0.0.0/8
 mydestination =
 myhostname = desk.example
@@ -119,6 +119,7 @@ maillog_file_prefixes = $W
 maillog_file = $W/postfix/maillog
 $SHARED
 CF
+/usr/sbin/postmap -c "$W/postfix/conf" "$W/sender_relay" "$W/tls_policy"   # Postern reads the text files
 /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
 for i in $(seq 1 300); do
   [ -f "$W/postern/queue/pid/master.pid" ] && [ -f "$W/desk/queue/pid/master.pid" ] \
@@ -135,12 +136,14 @@ cpu_ticks() { # all processes of one MTA, children included
     echo "$total"
   fi
 }
+# Memory: Postern's JVM RSS; Postfix: the sum of its processes' PSS (proportional set size, so the
+# libraries and text its processes share are counted once, not once per process).
 rss_kb() {
   if [ "$1" = postern ]; then awk '/VmRSS/{print $2}' /proc/$PPID_POSTERN/status
   else
     local master t; master=$(tr -d ' ' <"$W/postfix/queue/pid/master.pid")
-    t=$(awk '/VmRSS/{print $2}' /proc/$master/status)
-    for c in $(pgrep -P "$master"); do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$c/status 2>/dev/null || echo 0))); done; echo "$t"
+    t=$(awk '/^Pss:/{print $2}' /proc/$master/smaps_rollup)
+    for c in $(pgrep -P "$master"); do t=$((t + $(awk '/^Pss:/{print $2}' /proc/$c/smaps_rollup 2>/dev/null || echo 0))); done; echo "$t"
   fi
 }
 logdir() { [ "$1" = postern ] && echo "$W/desk" || echo "$W/postfix"; }

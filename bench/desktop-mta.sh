@@ -19,7 +19,8 @@
 #   e2e   §6: msgs/s (submission and delivered) and the MTA's CPU per message, 1 and 20 messages
 #         per connection, clients that do not pipeline (one command per round trip, as smtplib)
 #         and, at 20 per connection, clients that pipeline. ROUNDS rounds alternating the MTAs.
-#   queue §8: (a) live msgs/s with an empty queue, then with DEFERRED deferred messages;
+#   queue §8: (a) live msgs/s with an empty queue, then with DEFERRED deferred messages (ROUNDS
+#         rounds each, medians);
 #         (c) RSS with them; (b) time to deliver FLUSH of them after their next hop came back
 #         (`postern queue flush` vs `postqueue -f`); (d) live msgs/s while BLACK messages wait
 #         on a blackhole, as a ratio to (a)'s empty-queue figure.
@@ -224,8 +225,10 @@ fi
 if [[ " $PHASES " == *" queue "* ]]; then
   # (a) the live destination with an empty queue: the sink, no TLS, 20 messages per connection.
   for mta in postern postfix; do measure "$mta" plain@desk.example "$WARMUP" 20 >/dev/null; done
-  for mta in postern postfix; do
-    echo "Q-EMPTY $mta $(measure "$mta" plain@desk.example "$MESSAGES" 20) rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
+  for round in $(seq 1 "$ROUNDS"); do
+    for mta in postern postfix; do
+      echo "Q-EMPTY $mta round=$round $(measure "$mta" plain@desk.example "$MESSAGES" 20) rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
+    done
   done
   # Fill: DEFERRED-FLUSH to the dead-for-good port, FLUSH to the one that comes back; wait until
   # every one of them is deferred.
@@ -242,38 +245,50 @@ if [[ " $PHASES " == *" queue "* ]]; then
     echo "Q-RSS $mta deferred_files=$(find "$( [ $mta = postern ] && echo "$W/desk/queue" || echo "$W/postfix/queue")/deferred" -type f | wc -l) rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
   done
   # (a) the live destination again, with the deferred messages in the queue.
-  for mta in postern postfix; do
-    echo "Q-DEFERRED $mta $(measure "$mta" plain@desk.example "$MESSAGES" 20) rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
+  for round in $(seq 1 "$ROUNDS"); do
+    for mta in postern postfix; do
+      echo "Q-DEFERRED $mta round=$round $(measure "$mta" plain@desk.example "$MESSAGES" 20) rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
+    done
   done
   # (b) the next hop of FLUSH of them comes back: flush, time until all FLUSH are delivered.
   java -jar "$JAR" sink --listen 127.0.0.1:$DEADB >"$W/sinkb.out" 2>&1 & PIDS+=($!)
   for i in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/$DEADB) 2>/dev/null && break; sleep 0.1; done
   for mta in postern postfix; do
-    s0=$(count "$mta" "status=sent"); cpu0=$(cpu_ticks "$mta"); t0=$(now)
+    s0=$(count "$mta" "status=sent"); cpu0=$(cpu_ticks "$mta"); t0=$(now); started=$(date -u +%T)
     if [ "$mta" = postern ]; then postern -c "$W/desk" queue flush >/dev/null
     else /usr/sbin/postqueue -c "$W/postfix/conf" -f; fi
     t1=$(await_log "$mta" "status=sent" "$s0" "$FLUSH"); cpu1=$(cpu_ticks "$mta")
-    echo "Q-FLUSH $mta delivered=$(( $(count "$mta" "status=sent") - s0 )) of=$FLUSH secs=$(python3 -c "print(round($t1-$t0,2))") cpu_ms_per_msg=$(python3 -c "print(round(($cpu1-$cpu0)*1000/$HZ/$FLUSH,3))") rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
+    echo "Q-FLUSH $mta started=$started delivered=$(( $(count "$mta" "status=sent") - s0 )) of=$FLUSH secs=$(python3 -c "print(round($t1-$t0,2))") cpu_ms_per_msg=$(python3 -c "print(round(($cpu1-$cpu0)*1000/$HZ/$FLUSH,3))") rss_mib=$(( $(rss_kb "$mta") / 1024 ))" | tee -a "$W/queue"
   done
   # (d) BLACK messages wait on the blackhole (connections that never answer) while the live
   # destination is measured again.
   for mta in postern postfix; do
     SIZE=1024 submit "$mta" black@desk.example "$BLACK" 20 >/dev/null || true
     sleep 1
-    echo "Q-BLACKHOLE $mta $(measure "$mta" plain@desk.example "$MESSAGES" 20) blackhole_connections=$(ss -Htn state established "( dport = :$BLACKHOLE )" | wc -l)" | tee -a "$W/queue"
+  done
+  for round in $(seq 1 "$ROUNDS"); do   # the blackhole holds its connections for smtp_helo_timeout (300s)
+    for mta in postern postfix; do
+      echo "Q-BLACKHOLE $mta round=$round $(measure "$mta" plain@desk.example "$MESSAGES" 20) blackhole_connections=$(ss -Htn state established "( dport = :$BLACKHOLE )" | wc -l)" | tee -a "$W/queue"
+    done
   done
   python3 - "$W/queue" "$DEFERRED" "$FLUSH" <<'PY'
-import sys
+import sys, statistics
 rows = {}
 for line in open(sys.argv[1]):
-    f = line.split(); rows[(f[0], f[1])] = dict(x.split("=", 1) for x in f[2:] if "=" in x)
+    f = line.split(); rows.setdefault((f[0], f[1]), []).append(dict(x.split("=", 1) for x in f[2:] if "=" in x))
+def med(kind, m, k): return statistics.median(float(r[k]) for r in rows[(kind, m)])
 for m in ("postern", "postfix"):
-    e, d, b = rows[("Q-EMPTY", m)], rows[("Q-DEFERRED", m)], rows[("Q-BLACKHOLE", m)]
-    print(f"Q-RATIO {m} deferred={sys.argv[2]} delivered_per_s_with/empty={float(d['delivered_per_s'])/float(e['delivered_per_s']):.2f} "
-          f"submit_per_s_with/empty={float(d['msgs_per_s'])/float(e['msgs_per_s']):.2f} (target >= 0.9) "
-          f"blackhole_delivered_per_s/empty={float(b['delivered_per_s'])/float(e['delivered_per_s']):.2f} "
-          f"flush_{sys.argv[3]}_secs={rows[('Q-FLUSH', m)]['secs']} rss_mib_with_deferred={rows[('Q-RSS', m)]['rss_mib']}")
-pf, px = rows[("Q-FLUSH", "postern")], rows[("Q-FLUSH", "postfix")]
+    for kind in ("Q-EMPTY", "Q-DEFERRED", "Q-BLACKHOLE"):
+        rs = rows[(kind, m)]
+        print(f"Q-MEDIAN {kind} {m} rounds={len(rs)} msgs_per_s={med(kind, m, 'msgs_per_s'):.1f} delivered_per_s={med(kind, m, 'delivered_per_s'):.1f} "
+              f"cpu_ms_per_msg={med(kind, m, 'cpu_ms_per_msg'):.3f} errors={sum(int(r['errors']) for r in rs)} undelivered={sum(int(r['msgs'])-int(r['delivered']) for r in rs)}")
+for m in ("postern", "postfix"):
+    e = lambda k: med("Q-EMPTY", m, k)
+    print(f"Q-RATIO {m} deferred={sys.argv[2]} delivered_per_s_with/empty={med('Q-DEFERRED', m, 'delivered_per_s')/e('delivered_per_s'):.2f} "
+          f"submit_per_s_with/empty={med('Q-DEFERRED', m, 'msgs_per_s')/e('msgs_per_s'):.2f} (target >= 0.9) "
+          f"blackhole_delivered_per_s/empty={med('Q-BLACKHOLE', m, 'delivered_per_s')/e('delivered_per_s'):.2f} "
+          f"flush_{sys.argv[3]}_secs={rows[('Q-FLUSH', m)][0]['secs']} rss_mib_with_deferred={rows[('Q-RSS', m)][0]['rss_mib']}")
+pf, px = rows[("Q-FLUSH", "postern")][0], rows[("Q-FLUSH", "postfix")][0]
 print(f"Q-RATIO flush_time_postern/postfix={float(pf['secs'])/float(px['secs']):.2f}")
 PY
 fi

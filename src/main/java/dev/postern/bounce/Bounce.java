@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * a bounce: a failed message with the null sender goes to 2bounce_notice_recipient when
  * notify_classes has {@code 2bounce}, else it is dropped with a log line; postmaster notices are
  * sent from double_bounce_sender, and one of those that fails is discarded. The recipients'
- * NOTIFY sets and the report's RET are honoured, ready for the DSN SMTP extension.
+ * NOTIFY sets (NEVER: nothing; SUCCESS: a success notice; DELAY: delay notices only to those who
+ * asked), the report's RET and ENVID, and each recipient's ORCPT come from the DSN SMTP extension.
  */
 public final class Bounce {
     private static final long COMMIT_TIMEOUT_SECONDS = 120;
@@ -85,6 +86,31 @@ public final class Bounce {
         if (settings.notifies("delay")) {
             postmasterCopy(DsnMessage.Kind.DELAY, r, settings.delayNoticeRecipient(), "delay");
         }
+        return true;
+    }
+
+    /**
+     * Sends a success notice (Postfix's "sender delivery status notification") to the sender for
+     * the recipients that asked NOTIFY=SUCCESS and whose status carries an action ("delivered",
+     * or "relayed" to a next hop that did not take the request over). Headers only, as Postfix.
+     * Same contract; a notice that cannot be queued is logged, and the caller does not retry it
+     * (the mail itself went out: it is never sent again for a notice).
+     */
+    public boolean delivered(Report report) {
+        if (report.sender().isNull() || isDoubleBounceSender(report.sender())) {
+            return true;
+        }
+        List<RecipientStatus> wanted = report.recipients().stream()
+                .filter(r -> r.action() != null && r.notifyOn().contains(RecipientStatus.Notify.SUCCESS)).toList();
+        if (wanted.isEmpty()) {
+            return true;
+        }
+        Report r = withRecipients(report, wanted);
+        QueueId id = post(DsnMessage.Kind.SUCCESS, r, ReversePath.NULL, r.sender().toString(), false, Report.Return.HDRS);
+        if (id == null) {
+            return false;
+        }
+        log.info("bounce", r.queueId() + ": sender delivery status notification: " + id);
         return true;
     }
 

@@ -23,7 +23,9 @@ final class DsnMessage {
     /** Which notice: the template, subjects and Action value differ. */
     enum Kind {
         FAILURE("failed", "Undelivered Mail Returned to Sender", "Postmaster Copy: Undelivered Mail"),
-        DELAY("delayed", "Delayed Mail (still being retried)", "Postmaster Warning: Delayed Mail");
+        DELAY("delayed", "Delayed Mail (still being retried)", "Postmaster Warning: Delayed Mail"),
+        /** NOTIFY=SUCCESS (Postfix's trace service, "success" template); per recipient "relayed" or "delivered". */
+        SUCCESS("delivered", "Successful Mail Delivery Report", "Successful Mail Delivery Report");
 
         final String action;
         final String subject;
@@ -60,8 +62,10 @@ final class DsnMessage {
             text.append(boilerplate(kind));
         }
         for (RecipientStatus s : r.recipients()) {
+            String what = kind == Kind.SUCCESS && s.relay() != null && !s.relay().equals("none")
+                    ? "delivery via " + s.relay() + ": " + s.diagnostic() : s.diagnostic();
             text.append(wrap("<" + s.recipient() + ">" + (s.original() != null && !s.original().equals(s.recipient())
-                    ? " (expanded from <" + s.original() + ">)" : "") + ": " + s.diagnostic())).append("\r\n");
+                    ? " (expanded from <" + s.original() + ">)" : "") + ": " + what)).append("\r\n");
         }
         String status = deliveryStatus(kind, r);
         // SMTPUTF8 addresses or 8-bit remote replies: say so rather than mislabel them as ASCII.
@@ -92,7 +96,8 @@ final class DsnMessage {
         h.append(status);
         h.append("--").append(boundary).append("\r\n");
         if (original.headersOnly()) {
-            h.append("Content-Description: Undelivered Message Headers\r\n")
+            h.append("Content-Description: ").append(kind == Kind.SUCCESS ? "Message Headers" : "Undelivered Message Headers")
+                    .append("\r\n")
                     .append("Content-Type: text/rfc822-headers\r\n");
         } else {
             h.append("Content-Description: ").append(kind == Kind.DELAY ? "Delayed Message" : "Undelivered Message")
@@ -116,6 +121,14 @@ final class DsnMessage {
     private String boilerplate(Kind kind) {
         StringBuilder b = new StringBuilder();
         b.append("This is the mail system at host ").append(settings.myhostname()).append(".\r\n\r\n");
+        if (kind == Kind.SUCCESS) {
+            // Postfix's success template has no postmaster paragraph.
+            return b.append("Your message was successfully delivered to the destination(s)\r\n")
+                    .append("listed below. If the message was delivered to mailbox you will\r\n")
+                    .append("receive no further notifications. Otherwise you may still receive\r\n")
+                    .append("notifications of mail delivery errors from other systems.\r\n\r\n")
+                    .append("                   The mail system\r\n\r\n").toString();
+        }
         if (kind == Kind.FAILURE) {
             b.append("I'm sorry to have to inform you that your message could not\r\n")
                     .append("be delivered to one or more recipients. It's attached below.\r\n\r\n");
@@ -146,10 +159,12 @@ final class DsnMessage {
                 .append("Arrival-Date: ").append(date(r.arrival())).append("\r\n\r\n");
         for (RecipientStatus s : r.recipients()) {
             d.append("Final-Recipient: rfc822; ").append(s.recipient()).append("\r\n");
-            if (s.original() != null) {
-                d.append("Original-Recipient: rfc822; ").append(s.original()).append("\r\n");
+            String originalField = s.originalRecipientField();
+            if (originalField != null) {
+                d.append("Original-Recipient: ").append(originalField).append("\r\n");
             }
-            d.append("Action: ").append(kind.action).append("\r\n")
+            d.append("Action: ").append(s.action() != null && kind != Kind.FAILURE ? s.action() : kind.action)
+                    .append("\r\n")
                     .append("Status: ").append(s.status()).append("\r\n");
             String mta = s.remoteMta();
             if (mta != null) {

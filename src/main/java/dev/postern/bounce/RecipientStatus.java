@@ -1,8 +1,10 @@
 package dev.postern.bounce;
 
 import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.RecipientResult;
 
+import java.util.EnumSet;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,11 +14,14 @@ import java.util.regex.Pattern;
  * known (null otherwise); {@code status} the RFC 3463 code; {@code relay} Postfix's
  * {@code host[addr]:port} or {@code none}; {@code diagnostic} the text logged in
  * {@code status=... (diagnostic)}. {@code notifyOn} is the recipient's RFC 3461 NOTIFY set; empty
- * means none was given (Postfix's default: failures and delays are reported). The DSN SMTP
- * extension will fill it; until then it is always empty.
+ * means none was given (Postfix's default: failures and delays are reported); the DSN SMTP
+ * extension fills it from the client's RCPT TO ... NOTIFY=. {@code orcpt} is the client's ORCPT=
+ * as {@code type;address} (null when none: {@code original} is reported instead, as Postfix
+ * always reports an Original-Recipient). {@code action} overrides the notice's Action for this
+ * recipient (a success notice says "delivered" or "relayed"); null means the notice's own.
  */
 public record RecipientStatus(MailAddress recipient, MailAddress original, String status, String relay,
-                              String diagnostic, Set<Notify> notifyOn) {
+                              String diagnostic, Set<Notify> notifyOn, String orcpt, String action) {
     /** RFC 3461 NOTIFY keywords. */
     public enum Notify { NEVER, SUCCESS, FAILURE, DELAY }
 
@@ -28,8 +33,33 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
         notifyOn = Set.copyOf(notifyOn);
     }
 
+    /** Without ORCPT and with the notice's own Action. */
+    public RecipientStatus(MailAddress recipient, MailAddress original, String status, String relay,
+                           String diagnostic, Set<Notify> notifyOn) {
+        this(recipient, original, status, relay, diagnostic, notifyOn, null, null);
+    }
+
     public static RecipientStatus of(RecipientResult r) {
         return new RecipientStatus(r.recipient(), null, r.dsn(), r.relay(), r.diagnostic(), Set.of());
+    }
+
+    /**
+     * With the recipient's RFC 3461 NOTIFY and ORCPT as received; the recipient itself is the
+     * original recipient (Postern does no address rewriting). {@code action} as above.
+     */
+    public static RecipientStatus of(RecipientResult r, RecipientDsn dsn, String action) {
+        Set<Notify> notify = EnumSet.noneOf(Notify.class);
+        dsn.notifyOn().forEach(n -> notify.add(Notify.valueOf(n.name())));
+        return new RecipientStatus(r.recipient(), r.recipient(), r.dsn(), r.relay(), r.diagnostic(), notify,
+                dsn.orcpt(), action);
+    }
+
+    /** The Original-Recipient field value: the ORCPT as given, else {@code rfc822; original}; null for none. */
+    String originalRecipientField() {
+        if (orcpt != null) {
+            return orcpt;
+        }
+        return original == null ? null : "rfc822; " + original;
     }
 
     /** Whether this recipient wants a notice of this kind (RFC 3461 §4.1; empty set = FAILURE,DELAY). */
@@ -67,6 +97,9 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
         Matcher r = REFUSED.matcher(diagnostic);
         if (r.matches()) {
             return "smtp; " + r.group(2);
+        }
+        if (action != null && diagnostic.matches("^[2-5]\\d\\d[ -].*") && remoteMta() != null) {
+            return "smtp; " + diagnostic; // a success: the next hop's own reply to the end of data
         }
         return "X-Postfix; " + diagnostic;
     }

@@ -22,11 +22,16 @@
  * notification discarded}). notify_classes {@code bounce} and {@code delay} send the postmaster a
  * headers-only copy of each bounce and delay notice.
  *
- * <h2>Ready for the DSN SMTP extension (RFC 3461)</h2>
+ * <h2>The DSN SMTP extension (RFC 3461)</h2>
  * Each recipient carries its NOTIFY set ({@link dev.postern.bounce.RecipientStatus#notifyOn()}:
- * empty = Postfix's default, failures and delays) and its original recipient (ORCPT); the report
- * carries RET (FULL or HDRS) and ENVID. Until smtpd, the queue file and the SMTP client carry
- * them, they are empty, FULL and absent.
+ * empty = Postfix's default, failures and delays) and its ORCPT; the report carries RET (FULL or
+ * HDRS) and ENVID, all as the client gave them to smtpd. NOTIFY=NEVER gets no notice; a delay
+ * notice lists only the recipients that want DELAY; RET=HDRS returns the headers only; ENVID is
+ * the Original-Envelope-Id field; the ORCPT is the Original-Recipient field (else, as Postfix
+ * always reports one, {@code rfc822; <recipient>}). NOTIFY=SUCCESS gets a success notice
+ * ({@link dev.postern.bounce.Bounce#delivered}: "Successful Mail Delivery Report", headers only,
+ * Action {@code relayed} when the next hop did not offer DSN, {@code delivered} on final
+ * delivery); a next hop that offered DSN took the request over and we send nothing.
  *
  * <h2>Parameters</h2>
  * myhostname, myorigin, bounce_size_limit, notify_classes, bounce_notice_recipient,
@@ -39,7 +44,7 @@
  *
  * <h2>Diagnostics</h2>
  * {@code QID: sender non-delivery notification: NEWID}, {@code QID: sender delay notification:
- * NEWID}, {@code QID: postmaster non-delivery notification: NEWID} (service {@code bounce}); a
+ * NEWID}, {@code QID: sender delivery status notification: NEWID} (success), {@code QID: postmaster non-delivery notification: NEWID} (service {@code bounce}); a
  * notice that cannot be queued is a warning, and the queue manager keeps the recipients to try
  * again.
  *

@@ -2,6 +2,7 @@ package dev.postern.cleanup;
 
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
+import dev.postern.mail.RecipientDsn;
 import io.netty.buffer.ByteBuf;
 
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,9 @@ public interface CleanupTransaction {
     QueueId queueId();
 
     void addRecipient(MailAddress recipient);
+
+    /** A recipient with its RFC 3461 NOTIFY/ORCPT, kept in the queue file. */
+    void addRecipient(MailAddress recipient, RecipientDsn dsn);
 
     /** Takes ownership of {@code chunk} (releases it). */
     void write(ByteBuf chunk);

@@ -3,6 +3,7 @@ package dev.postern.cleanup;
 import dev.postern.log.MailLog;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.Reply;
 import dev.postern.mail.SmtpException;
 import dev.postern.queue.QueueEnvelope;
@@ -15,7 +16,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -34,6 +37,7 @@ final class SpoolTransaction implements CleanupTransaction {
     private final Runnable onCommit;
     private final Executor io;
     private final List<MailAddress> recipients = new ArrayList<>();
+    private final Map<MailAddress, RecipientDsn> recipientDsn = new HashMap<>();
 
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -66,6 +70,14 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public void addRecipient(MailAddress recipient) {
         recipients.add(recipient);
+    }
+
+    @Override
+    public void addRecipient(MailAddress recipient, RecipientDsn dsn) {
+        recipients.add(recipient);
+        if (dsn != null && !dsn.isNone()) {
+            recipientDsn.put(recipient, dsn);
+        }
     }
 
     /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
@@ -135,7 +147,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private void begin() throws IOException {
         writer = new SpoolWriter(spool, id);
         writer.begin(new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
-                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), recipients));
+                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), recipients, envelope.dsn(),
+                recipientDsn));
     }
 
     @Override

@@ -28,8 +28,24 @@ public sealed interface RecipientResult {
     /** Postfix status word: sent, deferred, bounced. */
     String status();
 
+    /**
+     * {@code success} says what a NOTIFY=SUCCESS recipient is told (RFC 3461 §4.1, Postfix's
+     * smtp_rcpt_done()): the next hop offered DSN and took the request over (PASSED_ON, no notice
+     * from us), it did not (RELAYED, "Action: relayed"), or this was final delivery (DELIVERED).
+     */
     record Sent(MailAddress recipient, String relay, String dsn, String diagnostic,
-                Duration connectSetup, Duration transmission, int connectionUse) implements RecipientResult {
+                Duration connectSetup, Duration transmission, int connectionUse, SuccessNotice success)
+            implements RecipientResult {
+        public Sent {
+            success = success == null ? SuccessNotice.RELAYED : success;
+        }
+
+        /** Relayed to a next hop that did not take the DSN request over. */
+        public Sent(MailAddress recipient, String relay, String dsn, String diagnostic,
+                    Duration connectSetup, Duration transmission, int connectionUse) {
+            this(recipient, relay, dsn, diagnostic, connectSetup, transmission, connectionUse, SuccessNotice.RELAYED);
+        }
+
         /** On a new connection, or none. */
         public Sent(MailAddress recipient, String relay, String dsn, String diagnostic, Duration connectSetup,
                 Duration transmission) {
@@ -66,4 +82,7 @@ public sealed interface RecipientResult {
             return "bounced";
         }
     }
+
+    /** What a sent recipient that asked NOTIFY=SUCCESS is told by us (see {@link Sent}). */
+    enum SuccessNotice { PASSED_ON, RELAYED, DELIVERED }
 }

@@ -75,6 +75,20 @@ public final class AddressSearch {
         return parentDomainMatchesSubdomains.stream().anyMatch(f -> f.equalsIgnoreCase(feature));
     }
 
+    /**
+     * A domain list such as relay_domains (already lower case): {@code .d} matches subdomains of d;
+     * {@code d} matches d itself, and its subdomains too when the list's feature is in
+     * parent_domain_matches_subdomains ({@code parentStyle}), as Postfix's domain lists do.
+     */
+    public static boolean inDomainList(List<String> list, String domain, boolean parentStyle) {
+        for (String d : list) {
+            if (d.startsWith(".") ? domain.endsWith(d) : domain.equals(d) || (parentStyle && domain.endsWith("." + d))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** check_mail_access() (check_sender_access, check_recipient_access): feature smtpd_access_maps. */
     public static Set<Find> access(boolean parentStyle) {
         return parentStyle ? ACCESS_PARENT : ACCESS_EXPLICIT;

@@ -4,7 +4,9 @@ import dev.postern.bounce.Bounce;
 import dev.postern.bounce.RecipientStatus;
 import dev.postern.bounce.Report;
 import dev.postern.log.MailLog;
+import dev.postern.mail.Dsn;
 import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.RecipientResult;
 import dev.postern.queue.QueueEnvelope;
 import dev.postern.queue.QueuedMessage;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * How a message leaves the active queue, the only three ways: every recipient done, removed;
@@ -54,6 +57,7 @@ final class Completion {
 
     /** Records one group's outcome; true when the message has left the active queue. */
     boolean groupDone(ActiveMessage m, List<RecipientResult> results) {
+        notifySuccess(m, results);
         if (!m.groupDone(results)) {
             List<MailAddress> sent = m.takeUnrecorded();
             if (!sent.isEmpty()) {
@@ -82,9 +86,7 @@ final class Completion {
             keep.clear();
         }
         if (!toReturn.isEmpty()) {
-            Report report = Report.of(env.id(), env.sender(), env.arrival(),
-                    toReturn.stream().map(RecipientStatus::of).toList(), m.content());
-            if (!bounce.failed(report)) {
+            if (!bounce.failed(report(m, toReturn, r -> null))) {
                 // Not queued: keep those recipients; the next attempt bounces them again.
                 toReturn.forEach(r -> keep.add(r.recipient()));
             }
@@ -127,12 +129,38 @@ final class Completion {
         }
         String qid = env.id().toString();
         if (warned.add(qid)) {
-            Report report = Report.of(env.id(), env.sender(), env.arrival(),
-                    deferred.stream().map(RecipientStatus::of).toList(), m.content());
-            if (!bounce.delayed(report)) {
+            if (!bounce.delayed(report(m, deferred, r -> null))) {
                 warned.remove(qid);
             }
         }
+    }
+
+    /**
+     * RFC 3461 NOTIFY=SUCCESS: a notice for the recipients just sent, unless the next hop offered
+     * DSN and took the request over (Postfix's smtp_rcpt_done()). Best effort: the mail went out,
+     * so a notice that cannot be queued is only logged (by bounce), never a reason to resend.
+     */
+    private void notifySuccess(ActiveMessage m, List<RecipientResult> results) {
+        QueueEnvelope env = m.current().envelope();
+        List<RecipientResult> sent = results.stream()
+                .filter(r -> r instanceof RecipientResult.Sent s && s.success() != RecipientResult.SuccessNotice.PASSED_ON
+                        && env.dsnOf(r.recipient()).notifyOn().contains(RecipientDsn.Notify.SUCCESS))
+                .toList();
+        if (!sent.isEmpty()) {
+            bounce.delivered(report(m, sent, r -> ((RecipientResult.Sent) r).success()
+                    == RecipientResult.SuccessNotice.DELIVERED ? "delivered" : "relayed"));
+        }
+    }
+
+    /** A notice's report: the message's RET and ENVID, each recipient's NOTIFY and ORCPT. */
+    private static Report report(ActiveMessage m, List<RecipientResult> results,
+                                 Function<RecipientResult, String> action) {
+        QueueEnvelope env = m.current().envelope();
+        Dsn dsn = env.dsn();
+        List<RecipientStatus> statuses = results.stream()
+                .map(r -> RecipientStatus.of(r, env.dsnOf(r.recipient()), action.apply(r))).toList();
+        return new Report(env.id(), env.sender(), env.arrival(), statuses, m.content(),
+                dsn.ret() == Dsn.Ret.HDRS ? Report.Return.HDRS : Report.Return.FULL, dsn.envelopeId());
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.postern.log.MailLog;
 import dev.postern.mail.DeliveryAgent;
 import dev.postern.mail.DeliveryRequest;
 import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.RecipientResult;
 import dev.postern.queue.QueueEnvelope;
 
@@ -11,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,13 +58,25 @@ final class DeliveryRun {
         try {
             results = agents.get(job.route().transport()).deliver(new DeliveryRequest(env.id(), env.sender(),
                     job.recipients(), job.route().transport(), job.route().nexthop(), m.content(), env.arrival(),
-                    env.eightBitMime(), env.smtpUtf8()));
+                    env.eightBitMime(), env.smtpUtf8(), env.dsn(), dsnOf(env, job.recipients())));
             results = complete(job, results);
         } catch (Throwable e) {
             results = failed(job, e.toString());
         }
         logged(job, results, handed, job.route().transport());
         return results;
+    }
+
+    /** The RFC 3461 NOTIFY/ORCPT of the recipients that gave them. */
+    private static Map<MailAddress, RecipientDsn> dsnOf(QueueEnvelope env, List<MailAddress> recipients) {
+        Map<MailAddress, RecipientDsn> out = new HashMap<>();
+        for (MailAddress r : recipients) {
+            RecipientDsn d = env.dsnOf(r);
+            if (!d.isNone()) {
+                out.put(r, d);
+            }
+        }
+        return out;
     }
 
     /** Every recipient deferred with 4.3.0 because the agent failed; logged as a warning too. */

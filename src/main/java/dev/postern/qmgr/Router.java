@@ -175,13 +175,7 @@ public final class Router {
 
     /** relay_domains: {@code .d} matches subdomains; {@code d} itself, and subdomains too under the parent style. */
     private boolean relayDomain(String domain) {
-        for (String d : settings.relayDomains()) {
-            if (d.startsWith(".") ? domain.endsWith(d)
-                    : domain.equals(d) || (relayDomainsParentStyle && domain.endsWith("." + d))) {
-                return true;
-            }
-        }
-        return false;
+        return AddressSearch.inDomainList(settings.relayDomains(), domain, relayDomainsParentStyle);
     }
 
     private Optional<TableList.Match> senderRelayhost(ReversePath sender, List<String> why) throws LookupException {

@@ -1,8 +1,11 @@
 package dev.postern.queue;
 
+import dev.postern.mail.Dsn;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.ReversePath;
+import dev.postern.mail.Xtext;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,7 +13,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The envelope block at the head of a queue file, in text so an administrator can read it with
@@ -26,17 +31,23 @@ import java.util.List;
  * protocol ESMTPS
  * smtputf8 0
  * body 8bitmime        (only when the client declared BODY=8BITMIME)
+ * ret HDRS             (RFC 3461 RET, only when given)
+ * envid QWERTY+2B1     (RFC 3461 ENVID, xtext, only when given)
  * rcpt bob@example.org
+ * notify SUCCESS,FAILURE   (RFC 3461 NOTIFY of the rcpt above, only when given)
+ * orcpt rfc822;bob+40example.org (its ORCPT, type;xtext, only when given)
  * (blank line, then the message content exactly as received, CRLF line endings)
  * end 1a2b3c4d          (CRC32C of the content followed by this header, see QueueFile)
  * (appended per-recipient records, see QueueRecords)
  * </pre>
  * Version 1 (the first release) had no size line, no end record and no appended records: its
  * content runs to the end of the file. It is still read; it is rewritten as version 2 before
- * anything is appended to it.
+ * anything is appended to it. Files written before the DSN lines existed read as "no DSN
+ * parameters"; the DSN lines are part of the header, so the end record's checksum covers them.
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
-                            String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients) {
+                            String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
+                            Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn) {
     static final String MAGIC_V1 = "postern-queue 1";
     static final String MAGIC = "postern-queue 2";
     /** Width of the content length in the size line: patched in place at commit without moving bytes. */
@@ -44,10 +55,24 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
 
     public QueueEnvelope {
         recipients = List.copyOf(recipients);
+        dsn = dsn == null ? Dsn.NONE : dsn;
+        recipientDsn = recipientDsn == null ? Map.of() : Map.copyOf(recipientDsn);
+    }
+
+    /** Without DSN parameters. */
+    public QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
+                         String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients) {
+        this(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients, Dsn.NONE, Map.of());
     }
 
     public QueueEnvelope withRecipients(List<MailAddress> remaining) {
-        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining);
+        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining,
+                dsn, recipientDsn);
+    }
+
+    /** The recipient's NOTIFY/ORCPT, {@link RecipientDsn#NONE} when it gave none. */
+    public RecipientDsn dsnOf(MailAddress recipient) {
+        return recipientDsn.getOrDefault(recipient, RecipientDsn.NONE);
     }
 
     /** The version 2 header with a zero size, and where its size digits start. */
@@ -66,8 +91,22 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         if (eightBitMime) {
             sb.append("body 8bitmime\n");
         }
+        if (dsn.ret() != null) {
+            sb.append("ret ").append(dsn.ret()).append('\n');
+        }
+        if (dsn.envelopeId() != null) {
+            sb.append("envid ").append(Xtext.encode(dsn.envelopeId())).append('\n');
+        }
         for (MailAddress r : recipients) {
             sb.append("rcpt ").append(r).append('\n');
+            RecipientDsn d = dsnOf(r);
+            if (!d.notifyOn().isEmpty()) {
+                sb.append("notify ").append(d.notifyKeywords()).append('\n');
+            }
+            if (d.orcptType() != null) {
+                sb.append("orcpt ").append(Xtext.encode(d.orcptType())).append(';')
+                        .append(Xtext.encode(d.orcptAddress())).append('\n');
+            }
         }
         sb.append('\n');
         return new Encoded(sb.toString().getBytes(StandardCharsets.UTF_8), sizeAt);
@@ -147,6 +186,9 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         boolean utf8 = false;
         boolean eightBit = false;
         List<MailAddress> rcpts = new ArrayList<>();
+        Dsn.Ret ret = null;
+        String envid = null;
+        Map<MailAddress, RecipientDsn> rcptDsn = new HashMap<>();
         try {
             for (String l : lines.subList(1, lines.size())) {
                 int sp = l.indexOf(' ');
@@ -163,6 +205,9 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                     case "smtputf8" -> utf8 = value.equals("1");
                     case "body" -> eightBit = value.equals("8bitmime");
                     case "rcpt" -> rcpts.add(MailAddress.parse(value));
+                    case "ret" -> ret = Dsn.Ret.valueOf(value);
+                    case "envid" -> envid = Xtext.decode(value);
+                    case "notify", "orcpt" -> dsnLine(key, value, rcpts, rcptDsn);
                     default -> { } // unknown records from newer versions are ignored
                 }
             }
@@ -175,7 +220,26 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         if (version == 2 && size < 0) {
             throw new CorruptQueueFileException("queue file lacks its size record");
         }
-        return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts),
-                version, size, headerBytes);
+        return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts,
+                new Dsn(ret, envid), rcptDsn), version, size, headerBytes);
+    }
+
+    /** A notify or orcpt line: it belongs to the rcpt line above it. */
+    private static void dsnLine(String key, String value, List<MailAddress> rcpts, Map<MailAddress, RecipientDsn> out) {
+        if (rcpts.isEmpty()) {
+            throw new IllegalArgumentException(key + " before any rcpt");
+        }
+        MailAddress r = rcpts.get(rcpts.size() - 1);
+        RecipientDsn d = out.getOrDefault(r, RecipientDsn.NONE);
+        if (key.equals("notify")) {
+            d = new RecipientDsn(RecipientDsn.parseNotify(value), d.orcptType(), d.orcptAddress());
+        } else {
+            int semi = value.indexOf(';');
+            if (semi <= 0) {
+                throw new IllegalArgumentException("bad orcpt");
+            }
+            d = new RecipientDsn(d.notifyOn(), Xtext.decode(value.substring(0, semi)), Xtext.decode(value.substring(semi + 1)));
+        }
+        out.put(r, d);
     }
 }

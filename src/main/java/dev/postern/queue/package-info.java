@@ -15,7 +15,9 @@
  * is not a Postern queue file, carries an ID other than its name, or is not a regular file (a
  * FIFO is never opened) is moved to {@code corrupt/} with Postfix's warning and never delivered.
  * Version 1 files (the first release: no length, no end record) are still read, and rewritten as
- * version 2 before anything is appended to them.
+ * version 2 before anything is appended to them. The envelope keeps the client's RFC 3461
+ * parameters ({@code ret}, {@code envid}, and {@code notify}/{@code orcpt} after their
+ * {@code rcpt} line), inside the checksum; files written without them read as "none given".
  *
  * <p>Commit = write a temp file ({@code .tmp-ID}), fdatasync it, rename it to its ID, fsync the
  * directory; only then is the message acknowledged. Concurrent commits share directory fsyncs

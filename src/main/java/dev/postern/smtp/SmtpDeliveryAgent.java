@@ -76,6 +76,8 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         int connectionUse = 1;
         /** The last transaction ended in a state where the connection can take the next one. */
         boolean clean;
+        /** The next hop announced DSN (RFC 3461): RET/ENVID/NOTIFY/ORCPT go on, and it reports success. */
+        boolean nextHopDsn;
         boolean cached;
         List<MailAddress> pending;
 
@@ -250,6 +252,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
          */
         private boolean transaction(List<String> caps, boolean reused) throws IOException {
             boolean pipelining = caps.contains("PIPELINING");
+            nextHopDsn = caps.contains("DSN");
             List<MailAddress> rcpts = List.copyOf(pending);
             StringBuilder commands = mailFrom(caps);
             if (pipelining) {
@@ -340,11 +343,18 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             if (request.smtpUtf8() && caps.contains("SMTPUTF8")) {
                 mail.append(" SMTPUTF8");
             }
+            if (nextHopDsn) {
+                DsnClientParameters.mail(mail, request.dsn());
+            }
             return mail.append("\r\n");
         }
 
         private StringBuilder rcptTo(StringBuilder out, MailAddress rcpt) {
-            return out.append("RCPT TO:<").append(rcpt).append(">\r\n");
+            out.append("RCPT TO:<").append(rcpt).append('>');
+            if (nextHopDsn) {
+                DsnClientParameters.rcpt(out, rcpt, request.dsnOf(rcpt), request.smtpUtf8());
+            }
+            return out.append("\r\n");
         }
 
         private void recipient(MailAddress rcpt, ServerReply r, List<MailAddress> accepted) {
@@ -386,8 +396,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             for (MailAddress a : accepted) {
                 if (r.positive()) {
                     pending.remove(a);
+                    // Postfix smtp_rcpt_done(): a next hop that offered DSN took NOTIFY=SUCCESS over.
                     results.add(new RecipientResult.Sent(a, relay, r.dsn(), r.diagnostic(), setup(), transmission(),
-                            connectionUse));
+                            connectionUse, nextHopDsn ? RecipientResult.SuccessNotice.PASSED_ON
+                            : RecipientResult.SuccessNotice.RELAYED));
                 } else {
                     result(a, r, said(r, "end of DATA"));
                 }

@@ -32,7 +32,11 @@
  * STARTTLS reply abort the attempt (response injection). Content is dot-stuffed, stray CR/LF become
  * spaces, and only the final {@code CRLF.CRLF} ends the data. When the server offers PIPELINING,
  * MAIL FROM, every RCPT TO and DATA go out in one write (RFC 2920), as Postfix's smtp does;
- * otherwise one command per round trip. A transaction that fails before the end of data is closed
+ * otherwise one command per round trip. When the next hop announces DSN (RFC 3461), MAIL FROM
+ * carries the client's ENVID and RET and every RCPT TO an ORCPT (the client's, else
+ * {@code rfc822;<recipient>}, as Postfix) and the client's NOTIFY ({@code DsnClientParameters});
+ * the next hop then reports success itself. To one that does not, nothing is added, and a
+ * NOTIFY=SUCCESS recipient gets our "relayed" notice. A transaction that fails before the end of data is closed
  * with RSET. After a delivery the connection is kept idle (smtp_connection_cache_time_limit, 2s)
  * and reused, within smtp_connection_reuse_time_limit and smtp_connection_reuse_count_limit, for the
  * next message to the same next hop and TLS policy, like Postfix's connection cache, and the
@@ -70,7 +74,7 @@
  *
  * <h2>Standards</h2>
  * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
- * RFC 4954 (AUTH), RFC 4616 (PLAIN).
+ * RFC 4954 (AUTH), RFC 4616 (PLAIN), RFC 3461 (DSN).
  *
  * <h2>Security</h2>
  * The SASL password is read only from smtp_sasl_password_maps, which must be a file table

@@ -21,11 +21,14 @@ final class Policy {
     private final Set<String> localDomains;
     private final List<String> relayDomains;
     private final AddressSearch addressSearch;
+    /** relay_domains listed in parent_domain_matches_subdomains: "example.com" covers its subdomains too. */
+    private final boolean relayDomainsParentStyle;
     private final boolean accessParentStyle;
 
     private Policy(NetworkList mynetworks, LookupTable relayClientcerts, Set<String> localDomains, List<String> relayDomains,
-                   AddressSearch addressSearch, boolean accessParentStyle) {
+                   AddressSearch addressSearch, boolean accessParentStyle, boolean relayDomainsParentStyle) {
         this.addressSearch = addressSearch;
+        this.relayDomainsParentStyle = relayDomainsParentStyle;
         this.accessParentStyle = accessParentStyle;
         this.mynetworks = mynetworks;
         this.relayClientcerts = relayClientcerts;
@@ -41,7 +44,8 @@ final class Policy {
         return new Policy(NetworkList.of(s.mynetworks(), s.mynetworksStyle()), certs, local,
                 s.relayDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
                 new AddressSearch(s.recipientDelimiter(), d -> d.equals(myorigin) || local.contains(d)),
-                AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "smtpd_access_maps"));
+                AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "smtpd_access_maps"),
+                AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "relay_domains"));
     }
 
     /** How access tables are searched (recipient_delimiter). */
@@ -78,11 +82,6 @@ final class Policy {
         if (localDomains.contains(domain)) {
             return true;
         }
-        for (String d : relayDomains) {
-            if (d.startsWith(".") ? domain.endsWith(d) : domain.equals(d)) {
-                return true;
-            }
-        }
-        return false;
+        return AddressSearch.inDomainList(relayDomains, domain, relayDomainsParentStyle);
     }
 }

@@ -3,6 +3,7 @@ package dev.postern.smtpd;
 import dev.postern.cleanup.Cleanup;
 import dev.postern.cleanup.CleanupTransaction;
 import dev.postern.cleanup.Envelope;
+import dev.postern.mail.Dsn;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.Reply;
 import dev.postern.mail.ReversePath;
@@ -71,6 +72,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private ReversePath sender;
     private boolean smtputf8;
     private boolean eightBitMime; // MAIL FROM ... BODY=8BITMIME, carried to the next hop
+    private Dsn dsn = Dsn.NONE; // MAIL FROM ... RET= ENVID= (RFC 3461), see DsnParameters
     private final List<MailAddress> recipients = new ArrayList<>();
     private int rejectedRecipients;
     private CleanupTransaction transaction;
@@ -366,6 +368,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("8BITMIME");
+        lines.add("DSN");
         if (settings.smtputf8()) {
             lines.add("SMTPUTF8");
         }
@@ -493,7 +496,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         boolean utf8 = false;
         boolean eightBit = false;
         long declaredSize = 0;
+        DsnParameters dsnParams = new DsnParameters();
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
+            if (DsnParameters.isMailParameter(p.getKey())) {
+                Reply bad = dsnParams.mail(p.getKey(), p.getValue());
+                if (bad != null) {
+                    return bad;
+                }
+                continue;
+            }
             switch (p.getKey()) {
                 case "SIZE" -> {
                     long size;
@@ -549,6 +560,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         sender = from;
         smtputf8 = utf8;
         eightBitMime = eightBit;
+        dsn = dsnParams.messageDsn();
         return Reply.of(250, "2.1.0", "Ok");
     }
 
@@ -612,8 +624,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (overRate(Anvil.Event.RECIPIENT, settings.recipientRateLimit(), "Recipient address rate limit exceeded")) {
             return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
         }
-        if (!path.parameters().isEmpty()) {
-            return Reply.of(555, "5.5.4", "Unsupported option: " + path.parameters().keySet().iterator().next());
+        DsnParameters dsnParams = new DsnParameters();
+        for (Map.Entry<String, String> p : path.parameters().entrySet()) {
+            if (!DsnParameters.isRcptParameter(p.getKey())) {
+                return Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());
+            }
+            Reply bad = dsnParams.rcpt(p.getKey(), p.getValue());
+            if (bad != null) {
+                return bad;
+            }
         }
         if (!smtputf8 && !isAscii(path.path())) {
             return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
@@ -640,14 +659,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (transaction == null) {
             try {
                 transaction = services.cleanup().open(new Envelope(sender, client, helo, protocol(), Instant.now(),
-                        smtputf8, eightBitMime, settings.serviceName()));
+                        smtputf8, eightBitMime, settings.serviceName(), dsn));
             } catch (Exception e) {
                 services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());
                 return Reply.of(451, "4.3.0", "Error: queue file write error");
             }
             services.log().client(settings.serviceName(), transaction.queueId().toString(), client);
         }
-        transaction.addRecipient(rcpt);
+        transaction.addRecipient(rcpt, dsnParams.recipientDsn());
         recipients.add(rcpt);
         return Reply.of(250, "2.1.5", "Ok");
     }
@@ -766,6 +785,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         sender = null;
         smtputf8 = false;
         eightBitMime = false;
+        dsn = Dsn.NONE;
         recipients.clear();
         rejectedRecipients = 0;
     }

@@ -14,7 +14,7 @@ import java.util.Locale;
  * {@code tlsLevel} is "none", "may" or "encrypt" after applying Postfix's obsolete
  * smtpd_use_tls / smtpd_enforce_tls mapping; {@code requireClientCert} is only true when the
  * level is encrypt (Postfix: "Can't require client certs unless TLS is required").
- * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline (default no) and
+ * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline and
  * smtpd_min_data_rate (default 500), see {@link dev.postern.protocol.RequestDeadline}.
  */
 public record SmtpdSettings(
@@ -29,6 +29,17 @@ public record SmtpdSettings(
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
         RestrictionSettings restrictions) {
+
+    /**
+     * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
+     * TLS (encrypt, or implicit TLS), where Postern turns it on: such a service serves only clients
+     * with something to say, and a per-read timeout lets a client that trickles one byte per
+     * smtpd_timeout hold a session (and a process slot) for ever. A deliberate difference from
+     * Postfix 3.7's default, documented in docs/parameters.md.
+     */
+    static boolean perRequestDeadline(Config c, boolean tlsRequired) {
+        return c.isSet("smtpd_per_request_deadline") ? c.bool("smtpd_per_request_deadline") : tlsRequired;
+    }
 
     public static SmtpdSettings from(Config c, String serviceName) {
         String level = SmtpdTlsLevel.of(c);
@@ -51,7 +62,7 @@ public record SmtpdSettings(
                 level, wrapper, ask, req, c.integer("smtpd_tls_loglevel"), c.bool("smtpd_tls_received_header"), tls,
                 c.size("message_size_limit"), c.integer("line_length_limit"), c.duration("smtpd_timeout"),
                 c.duration("smtpd_starttls_timeout"),
-                c.bool("smtpd_per_request_deadline"), c.integer("smtpd_min_data_rate"),
+                perRequestDeadline(c, encrypt || wrapper), c.integer("smtpd_min_data_rate"),
                 c.integer("smtpd_hard_error_limit"), c.integer("smtpd_soft_error_limit"),
                 c.duration("smtpd_error_sleep_time"), c.integer("smtpd_junk_command_limit"),
                 c.integer("smtpd_recipient_limit"), c.integer("smtpd_client_connection_count_limit"),

@@ -15,7 +15,10 @@
  * address prefixes); DATA streams into cleanup and the 250 is sent only after the queue file is
  * durable. A service's sessions are limited by its master.cf maxproc ({@code -} =
  * default_process_limit) as Postfix's process limit: at the limit the service stops accepting and
- * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}).
+ * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}). EHLO offers DSN:
+ * MAIL takes RET=FULL|HDRS and ENVID=xtext, RCPT takes NOTIFY and ORCPT=type;xtext
+ * ({@code DsnParameters}), refused as Postfix does ({@code 501 5.5.4 Bad RET parameter syntax},
+ * {@code 501 5.5.4 Error: Bad NOTIFY parameter syntax}, ...) and carried into the queue file.
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
@@ -31,7 +34,7 @@
  *
  * <h2>Standards</h2>
  * RFC 5321, RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME),
- * RFC 2034 (ENHANCEDSTATUSCODES), RFC 6531 (SMTPUTF8), RFC 6409 (submission).
+ * RFC 2034 (ENHANCEDSTATUSCODES), RFC 6531 (SMTPUTF8), RFC 6409 (submission), RFC 3461 (DSN).
  *
  * <h2>Security</h2>
  * Talks to untrusted clients. Never an open relay: the mail relay safety rule is enforced at

@@ -106,7 +106,8 @@ class QueueManagerTest {
             assertTrue(bounce.sender().isNull(), "a bounce has the null sender");
             assertEquals(List.of(MailAddress.parse("alice@sender.example")), bounce.recipients());
             String dsn = senderSide.contents.get(0);
-            assertTrue(dsn.contains("Final-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 4.4.1\r\n"), dsn);
+            assertTrue(dsn.contains("Final-Recipient: rfc822; bob@remote.example\r\n"
+                    + "Original-Recipient: rfc822; bob@remote.example\r\nAction: failed\r\nStatus: 4.4.1\r\n"), dsn);
             assertTrue(dsn.contains("X-Postfix; connect to hop[192.0.2.9]:25: Connection refused"), dsn);
             h.awaitLog("postern/bounce\\[\\d+\\]: " + qid + ": sender non-delivery notification: [0-9A-F]+", Duration.ofSeconds(5));
             h.awaitLog(qid + ": removed", Duration.ofSeconds(5));

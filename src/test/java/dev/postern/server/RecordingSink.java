@@ -28,6 +28,8 @@ final class RecordingSink implements AutoCloseable {
     /** RCPT replies by address (without brackets); others get {@link #defaultRcptReply}. */
     final java.util.Map<String, String> rcptReplies = new java.util.concurrent.ConcurrentHashMap<>();
     volatile String defaultRcptReply = "250 2.1.5 Ok";
+    /** Announce DSN (RFC 3461) in the EHLO reply; mailFrom and rcptTo then show the parameters received. */
+    volatile boolean offerDsn;
 
     private RecordingSink(ServerSocket socket) {
         this.socket = socket;
@@ -87,7 +89,7 @@ final class RecordingSink implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO")) {
-                    send(out, "250-sink.test\r\n250-PIPELINING\r\n250 8BITMIME");
+                    send(out, "250-sink.test\r\n250-PIPELINING\r\n" + (offerDsn ? "250-DSN\r\n" : "") + "250 8BITMIME");
                 } else if (upper.startsWith("HELO")) {
                     send(out, "250 sink.test");
                 } else if (upper.startsWith("MAIL FROM:")) {

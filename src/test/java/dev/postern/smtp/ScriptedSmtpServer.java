@@ -34,6 +34,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
     String greeting = "220 scripted.test ESMTP";
     boolean offerStartTls = true;
     boolean offerPipelining = true;
+    /** Announce DSN (RFC 3461) in the EHLO reply. */
+    boolean offerDsn;
     String startTlsReply = "220 2.0.0 Ready to start TLS";
     String injectAfterStartTls = "";
     /** The DATA reply when no recipient was accepted: Postfix's, or "354 ..." as some servers do. */
@@ -133,7 +135,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 w.reply("250-scripted.test\r\n" + (offerPipelining ? "250-PIPELINING\r\n" : "")
                         + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "")
                         + (authMechanisms != null && (tls || !authAfterTlsOnly) ? "250-AUTH " + authMechanisms + "\r\n" : "")
-                        + "250 8BITMIME");
+                        + (offerDsn ? "250-DSN\r\n" : "") + "250 8BITMIME");
             } else if (u.startsWith("AUTH")) {
                 auth(w, line);
             } else if (u.equals("STARTTLS")) {

@@ -131,8 +131,16 @@ class RestrictionsTest {
         S s = new S().relay("reject_unauth_destination");
         assertEquals("accepted", check(s, rcpt(LOCAL_RCPT)), "mydestination");
         assertEquals("accepted", check(s, rcpt("x@RELAY.example")), "relay_domains, case-insensitive");
-        assertEquals("554 5.7.1 <x@deeper.relay.example>: Relay access denied", check(s, rcpt("x@deeper.relay.example")),
-                "a relay_domains entry without a dot does not cover subdomains");
+        assertEquals("accepted", check(s, rcpt("x@deeper.relay.example")),
+                "Postfix's default parent_domain_matches_subdomains lists relay_domains: relay.example covers subdomains");
+        Restrictions explicit = Restrictions.compile(new RestrictionSettings(List.of(), List.of(), List.of(),
+                List.of("reject_unauth_destination"), List.of(), List.of(), List.of("127.0.0.0/8"), "host",
+                List.of("local.example"), List.of("relay.example", ".sub.example"), "", "sha256", true, "", List.of(),
+                "origin.example"));
+        assertEquals("554 5.7.1 <x@deeper.relay.example>: Relay access denied",
+                line(explicit.checkRecipient(rcpt("x@deeper.relay.example"))),
+                "without relay_domains in parent_domain_matches_subdomains, only .relay.example would cover subdomains");
+        assertEquals("accepted", line(explicit.checkRecipient(rcpt("x@a.sub.example"))));
         assertEquals("accepted", check(s, rcpt("x@a.sub.example")), ".sub.example covers subdomains");
         assertEquals("accepted", check(new S().recipient("permit_auth_destination", "reject"), rcpt(LOCAL_RCPT)));
         assertEquals("554 5.7.1 <" + FOREIGN_RCPT + ">: Recipient address rejected: Access denied",

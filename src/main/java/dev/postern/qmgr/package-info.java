@@ -35,6 +35,10 @@
  * forgotten only once the report is queued. Expiry is checked after the attempt made when a
  * message is due; capping the next attempt at the expiry time makes every expired message due at
  * the next scan. After delay_warning_time (0 = never) the sender gets one delay notice.
+ * Reports carry the client's RFC 3461 parameters from the queue file (each recipient's NOTIFY and
+ * ORCPT, the message's RET and ENVID), which the delivery agents also get in the
+ * {@link dev.postern.mail.DeliveryRequest}; a recipient sent with NOTIFY=SUCCESS gets a success
+ * notice unless the next hop offered DSN and took the request over.
  *
  * <h2>Parameters</h2>
  * queue_run_delay, minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,

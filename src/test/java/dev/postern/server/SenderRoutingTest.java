@@ -74,22 +74,8 @@ class SenderRoutingTest {
         Files.writeString(dir.resolve("transport"), "urgent@far.example\tsmtp:[127.0.0.1]:" + direct.port() + "\n"
                 + "gone.example\terror:5.1.1 mailbox moved\n");
         mailLog = dir.resolve("maillog");
-        String main = String.join("\n",
-                "# Smart-host via the ISP...",
-                "relayhost = [127.0.0.1]:" + isp.port(),
-                "",
-                "# ...except for certain senders, who we relay through other boxes.",
-                "sender_dependent_relayhost_maps = hash:" + dir.resolve("sender_dependent_relayhost"),
-                "",
-                "# TLS configuration for sending mail to domain-a.example",
-                "smtp_tls_CAfile = " + pki.caFile(),
-                "smtp_tls_cert_file = " + pki.goodClient().certFile(),
-                "smtp_tls_key_file = " + pki.goodClient().keyFile(),
-                "",
-                "smtp_tls_loglevel = 1",
-                "",
-                "smtp_tls_policy_maps = hash:" + dir.resolve("smtp_tls_policy"),
-                "",
+        String main = SeedClientSide.mainCf("[127.0.0.1]:" + isp.port(), dir.resolve("sender_dependent_relayhost"), pki,
+                dir.resolve("smtp_tls_policy")) + String.join("\n",
                 "# Test environment",
                 transportMapsLine,
                 "myhostname = desktop.postern.test",
@@ -173,7 +159,8 @@ class SenderRoutingTest {
         RecordingSink.Message bounce = isp.take(20);
         assertEquals("<>", bounce.mailFrom());
         assertEquals(List.of("<me@old.example>"), bounce.rcptTo());
-        assertTrue(bounce.data().contains("Final-Recipient: rfc822; someone@gone.example\r\nAction: failed\r\nStatus: 5.1.1"),
+        assertTrue(bounce.data().contains("Final-Recipient: rfc822; someone@gone.example\r\n"
+                + "Original-Recipient: rfc822; someone@gone.example\r\nAction: failed\r\nStatus: 5.1.1"),
                 bounce.data());
 
         assertNull(isp.take(1), "nothing else reached the smarthost");

@@ -131,7 +131,10 @@ for mta in postern postfix; do
   r0=$(rss_kb "$mta")
   postern bench --server 127.0.0.1:$(port_of "$mta") --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
       --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold 8 >"$W/idle-$mta.out" 2>&1 & b=$!
-  sleep 6; r1=$(rss_kb "$mta"); wait $b || true
+  # RSS once every session is open (the IDLE line), not after a fixed time: on a loaded machine
+  # opening 1,000 TLS sessions can take longer than the hold
+  for i in $(seq 1 1200); do grep -q '^IDLE' "$W/idle-$mta.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 1; r1=$(rss_kb "$mta"); wait $b || true
   echo "$mta idle_sessions=$IDLE $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
 done
 # Medians per MTA and scenario, then the ratios of the medians; errors and undelivered mail are

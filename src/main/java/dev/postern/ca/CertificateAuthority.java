@@ -46,7 +46,41 @@ import java.util.List;
  */
 public final class CertificateAuthority {
     /** Key algorithm of issued certificates. */
-    public enum KeyType { EC_P256, RSA_2048 }
+    public enum KeyType {
+        EC_P256("ec"), RSA_2048("rsa2048"), RSA_3072("rsa3072"), RSA_4096("rsa4096");
+
+        private final String option;
+
+        KeyType(String option) {
+            this.option = option;
+        }
+
+        /** The {@code --key} spelling: ec, rsa2048, rsa3072, rsa4096. */
+        public String option() {
+            return option;
+        }
+
+        public static KeyType of(String option) {
+            for (KeyType t : values()) {
+                if (t.option.equalsIgnoreCase(option)) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("unknown key type \"" + option + "\": use ec, rsa2048, rsa3072 or rsa4096");
+        }
+
+        int rsaBits() {
+            return this == EC_P256 ? 0 : Integer.parseInt(option.substring(3));
+        }
+
+        static KeyType of(PrivateKey key) {
+            if (key instanceof java.security.interfaces.RSAKey rsa) {
+                int bits = rsa.getModulus().bitLength();
+                return bits > 3072 ? RSA_4096 : bits > 2048 ? RSA_3072 : RSA_2048;
+            }
+            return EC_P256;
+        }
+    }
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -65,17 +99,22 @@ public final class CertificateAuthority {
     public static CertificateAuthority create(String commonName, Duration validity, KeyType keyType) {
         KeyPair kp = generate(keyType);
         Instant now = Instant.now();
-        X509Certificate cert = build(commonName, commonName, kp, kp.getPrivate(), null, Profile.CA, List.of(),
+        X509Certificate cert = build(commonName, new BigInteger(127, RANDOM).add(BigInteger.ONE), kp, kp.getPrivate(), null, Profile.CA, List.of(),
                 now.minus(Duration.ofMinutes(5)), now.plus(validity));
         return new CertificateAuthority(new IssuedCertificate(cert, kp.getPrivate(), cert), keyType);
     }
 
     /** Creates a CA in {@code dir}: ca-cert.pem and ca-key.pem (0600). Refuses to overwrite one. */
     public static CertificateAuthority init(Path dir, String commonName, Duration validity) throws IOException {
+        return init(dir, commonName, validity, KeyType.EC_P256);
+    }
+
+    /** As {@link #init(Path, String, Duration)} with a key type (TinyCA2 makes RSA-2048). */
+    public static CertificateAuthority init(Path dir, String commonName, Duration validity, KeyType keyType) throws IOException {
         if (Files.exists(dir.resolve("ca-key.pem"))) {
             throw new IOException("a CA already exists in " + dir + " (ca-key.pem); refusing to overwrite it");
         }
-        CertificateAuthority ca = create(commonName, validity);
+        CertificateAuthority ca = create(commonName, validity, keyType);
         ca.self.writePem(dir.resolve("ca-cert.pem"), dir.resolve("ca-key.pem"));
         return ca;
     }
@@ -84,8 +123,7 @@ public final class CertificateAuthority {
         try {
             X509Certificate cert = Pem.certificates(dir.resolve("ca-cert.pem"), "CA certificate").get(0);
             PrivateKey key = Pem.privateKey(dir.resolve("ca-key.pem"), "CA key");
-            return new CertificateAuthority(new IssuedCertificate(cert, key, cert),
-                    key.getAlgorithm().equals("RSA") ? KeyType.RSA_2048 : KeyType.EC_P256);
+            return new CertificateAuthority(new IssuedCertificate(cert, key, cert), KeyType.of(key));
         } catch (TlsSetupException e) {
             throw new IOException(e.getMessage() + " (create a CA with: postern ca init --dir " + dir + " --cn NAME)");
         }
@@ -99,6 +137,16 @@ public final class CertificateAuthority {
         return self.certificatePem();
     }
 
+    /** The same CA issuing keys of another type (the CA's own key is unchanged). */
+    public CertificateAuthority withKeyType(KeyType type) {
+        return new CertificateAuthority(self, type);
+    }
+
+    /** The CA's certificate and key, for signing CRLs. */
+    IssuedCertificate self() {
+        return self;
+    }
+
     public IssuedCertificate issueServer(String commonName, List<String> dnsNames, Duration validity) {
         return issue(commonName, Profile.SERVER, dnsNames, Instant.now().minus(Duration.ofMinutes(5)), Instant.now().plus(validity));
     }
@@ -107,24 +155,39 @@ public final class CertificateAuthority {
         return issue(commonName, Profile.CLIENT, List.of(), Instant.now().minus(Duration.ofMinutes(5)), Instant.now().plus(validity));
     }
 
-    /** Full control, e.g. an already expired certificate for tests. */
-    public IssuedCertificate issue(String commonName, Profile profile, List<String> dnsNames, Instant notBefore, Instant notAfter) {
-        KeyPair kp = generate(keyType);
-        X509Certificate cert = build(commonName, subjectName(self.certificate()), kp, self.privateKey(), self.certificate(),
-                profile, dnsNames, notBefore, notAfter);
-        return new IssuedCertificate(cert, kp.getPrivate(), self.certificate());
+    /** A client certificate with email subjectAltNames (rfc822Name), e.g. for AUTH EXTERNAL identities. */
+    public IssuedCertificate issueClient(String commonName, List<String> emails, Duration validity) {
+        List<String> names = emails.stream().map(e -> "email:" + e).toList();
+        return issue(commonName, Profile.CLIENT, names, Instant.now().minus(Duration.ofMinutes(5)), Instant.now().plus(validity));
     }
 
-    private static String subjectName(X509Certificate c) {
-        return c.getSubjectX500Principal().getName();
+    /** Full control, e.g. an already expired certificate for tests. */
+    public IssuedCertificate issue(String commonName, Profile profile, List<String> dnsNames, Instant notBefore, Instant notAfter) {
+        return issue(commonName, profile, dnsNames, notBefore, notAfter, serial -> true);
+    }
+
+    /**
+     * As above, with a serial number the caller accepts ({@code unused}: the CA directory's index,
+     * so a serial is never reused).
+     */
+    public IssuedCertificate issue(String commonName, Profile profile, List<String> dnsNames, Instant notBefore, Instant notAfter,
+                                   java.util.function.Predicate<BigInteger> unused) {
+        KeyPair kp = generate(keyType);
+        BigInteger serial;
+        do {
+            serial = new BigInteger(127, RANDOM).add(BigInteger.ONE);
+        } while (!unused.test(serial));
+        X509Certificate cert = build(commonName, serial, kp, self.privateKey(), self.certificate(),
+                profile, dnsNames, notBefore, notAfter);
+        return new IssuedCertificate(cert, kp.getPrivate(), self.certificate());
     }
 
     private static KeyPair generate(KeyType type) {
         try {
             KeyPairGenerator g;
-            if (type == KeyType.RSA_2048) {
+            if (type != KeyType.EC_P256) {
                 g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048, RANDOM);
+                g.initialize(type.rsaBits(), RANDOM);
             } else {
                 g = KeyPairGenerator.getInstance("EC");
                 g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
@@ -135,13 +198,30 @@ public final class CertificateAuthority {
         }
     }
 
-    private static X509Certificate build(String commonName, String issuerDn, KeyPair kp, PrivateKey signer,
+    /** subjectAltNames: "email:x@y" = rfc822Name, an IPv4/IPv6 literal = iPAddress, else dNSName. */
+    private static void addNames(X509v3CertificateBuilder b, List<String> names) throws java.io.IOException {
+        List<GeneralName> out = new ArrayList<>();
+        for (String d : names) {
+            if (d.startsWith("email:")) {
+                out.add(new GeneralName(GeneralName.rfc822Name, d.substring(6)));
+            } else if (d.matches("[0-9.]+|.*:.*")) {
+                out.add(new GeneralName(GeneralName.iPAddress, d));
+            } else {
+                out.add(new GeneralName(GeneralName.dNSName, d));
+            }
+        }
+        if (!out.isEmpty()) {
+            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(out.toArray(GeneralName[]::new)));
+        }
+    }
+
+    private static X509Certificate build(String commonName, BigInteger serial, KeyPair kp, PrivateKey signer,
                                          X509Certificate issuerCert, Profile profile, List<String> dnsNames,
                                          Instant notBefore, Instant notAfter) {
         try {
             X500Name subject = new X500Name("CN=" + commonName.replace(",", "\\,").replace("=", "\\="));
             X500Name issuer = issuerCert == null ? subject : X500Name.getInstance(issuerCert.getSubjectX500Principal().getEncoded());
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, RANDOM).add(BigInteger.ONE),
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial,
                     Date.from(notBefore), Date.from(notAfter), subject, kp.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
@@ -157,19 +237,13 @@ public final class CertificateAuthority {
                     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
                     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-                    List<GeneralName> names = new ArrayList<>();
-                    for (String d : dnsNames) {
-                        names.add(d.matches("[0-9.]+|.*:.*") ? new GeneralName(GeneralName.iPAddress, d)
-                                : new GeneralName(GeneralName.dNSName, d));
-                    }
-                    if (!names.isEmpty()) {
-                        b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
-                    }
+                    addNames(b, dnsNames);
                 }
                 case CLIENT -> {
                     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
                     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+                    addNames(b, dnsNames);
                 }
             }
             String alg = signer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";

@@ -34,6 +34,27 @@ public record IssuedCertificate(X509Certificate certificate, PrivateKey privateK
         writeSecret(keyFile, privateKeyPem());
     }
 
+    /**
+     * PKCS#12 for mail clients that import one (Thunderbird, Apple Mail): key, certificate and the CA
+     * certificate, under the CN as friendly name, with the JDK's PBES2/AES-256 and HMAC-SHA256
+     * protection (opens with OpenSSL 3 and keytool). Mode 0600 like a key file.
+     */
+    public void writePkcs12(Path file, char[] password) throws IOException {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            String alias = CaDirectory.subject(certificate).replaceFirst("^.*?/CN=", "").replaceAll("/.*$", "");
+            java.security.cert.Certificate[] chain = issuer.equals(certificate)
+                    ? new java.security.cert.Certificate[] {certificate} : new java.security.cert.Certificate[] {certificate, issuer};
+            ks.setKeyEntry(alias.isEmpty() ? "client" : alias, privateKey, password, chain);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ks.store(out, password);
+            writeSecret(file, out.toByteArray());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot write PKCS#12 " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     static void writePublic(Path file, String text) throws IOException {
         if (file.toAbsolutePath().getParent() != null) {
             Files.createDirectories(file.toAbsolutePath().getParent());
@@ -42,11 +63,15 @@ public record IssuedCertificate(X509Certificate certificate, PrivateKey privateK
     }
 
     static void writeSecret(Path file, String text) throws IOException {
+        writeSecret(file, text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    static void writeSecret(Path file, byte[] data) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, ".key", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-            Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+            Files.write(tmp, data);
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
                 ch.force(true);
             }

@@ -6,6 +6,7 @@ import dev.postern.queue.Spool;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.LongAccumulator;
 
 /**
  * cleanup - the single intake of the queue: smtpd (and later sendmail and bounces) open
@@ -17,23 +18,35 @@ public final class Cleanup implements AutoCloseable {
     private final MailLog log;
     private final Runnable onCommit;
     private final ExecutorService io;
+    private final LongAccumulator peakQueued = new LongAccumulator(Long::max, 0);
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
+        // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
+        // fsync in parallel instead of queueing behind each other.
+        this(spool, settings, log, onCommit, Executors.newFixedThreadPool(
+                Math.max(32, Runtime.getRuntime().availableProcessors() * 8), r -> {
+                    Thread t = new Thread(r, "cleanup");
+                    t.setDaemon(true);
+                    return t;
+                }));
+    }
+
+    /** With a given I/O executor (tests slow it down to see back-pressure work); shut down by {@link #close()}. */
+    public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit, ExecutorService io) {
         this.spool = spool;
         this.settings = settings;
         this.log = log;
         this.onCommit = onCommit;
-        // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
-        // fsync in parallel instead of queueing behind each other.
-        this.io = Executors.newFixedThreadPool(Math.max(32, Runtime.getRuntime().availableProcessors() * 8), r -> {
-            Thread t = new Thread(r, "cleanup");
-            t.setDaemon(true);
-            return t;
-        });
+        this.io = io;
     }
 
     public CleanupTransaction open(Envelope envelope) {
-        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, log, onCommit, io);
+        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, log, onCommit, io, peakQueued);
+    }
+
+    /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */
+    public long peakQueuedBytes() {
+        return peakQueued.get();
     }
 
     /** The answer to "is there room for a new message?": {@code warning} is logged when not empty. */

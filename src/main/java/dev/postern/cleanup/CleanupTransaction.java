@@ -25,6 +25,22 @@ public interface CleanupTransaction {
     void write(ByteBuf chunk);
 
     /**
+     * Content held in memory past this many bytes (written, not yet in the queue file) makes
+     * {@link #writable()} ask the writer to stop reading its client.
+     */
+    int BACKLOG_LIMIT = 1024 * 1024;
+
+    /** Bytes written but not yet in the queue file: what this message holds in memory. */
+    long queuedBytes();
+
+    /**
+     * Back-pressure for the writer (smtpd stops reading while it waits): a completed future while at
+     * most {@link #BACKLOG_LIMIT} bytes are queued; otherwise one that completes once the spool
+     * writer has caught up to half of it (also when the transaction is aborted or fails).
+     */
+    CompletableFuture<Void> writable();
+
+    /**
      * Completes when the queue file and its directory entry are fsync'd (the 250 may go out then),
      * or exceptionally with an {@link dev.postern.mail.SmtpException} carrying the reply
      * (e.g. 552 5.3.4 message too big, 451 4.3.0 local error).

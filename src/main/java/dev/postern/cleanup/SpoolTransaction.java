@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
 
 /**
  * One message on its way into the queue. Calls arrive on a Netty event loop; every file operation
@@ -51,8 +53,13 @@ final class SpoolTransaction implements CleanupTransaction {
     private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     private volatile boolean aborted;
 
+    private static final CompletableFuture<Void> WRITABLE = CompletableFuture.completedFuture(null);
+    private final AtomicLong queued = new AtomicLong();
+    private final LongAccumulator peak;
+    private CompletableFuture<Void> drained; // guarded by queued
+
     SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, MailLog log,
-                     Runnable onCommit, Executor io) {
+                     Runnable onCommit, Executor io, LongAccumulator peak) {
         this.id = id;
         this.envelope = envelope;
         this.spool = spool;
@@ -60,6 +67,7 @@ final class SpoolTransaction implements CleanupTransaction {
         this.log = log;
         this.onCommit = onCommit;
         this.io = io;
+        this.peak = peak;
     }
 
     @Override
@@ -89,6 +97,7 @@ final class SpoolTransaction implements CleanupTransaction {
         byte[] bytes = new byte[chunk.readableBytes()];
         chunk.readBytes(bytes);
         chunk.release();
+        peak.accumulate(queued.addAndGet(bytes.length));
         unsent.write(bytes, 0, bytes.length);
         if (unsent.size() >= HAND_OFF_BYTES) {
             handOff();
@@ -99,7 +108,48 @@ final class SpoolTransaction implements CleanupTransaction {
         if (unsent.size() > 0) {
             byte[] bytes = unsent.toByteArray();
             unsent.reset();
-            chain = chain.thenRunAsync(() -> append(bytes), io);
+            chain = chain.thenRunAsync(() -> {
+                try {
+                    append(bytes);
+                } finally {
+                    written(bytes.length);
+                }
+            }, io);
+        }
+    }
+
+    @Override
+    public long queuedBytes() {
+        return queued.get();
+    }
+
+    @Override
+    public CompletableFuture<Void> writable() {
+        if (queued.get() <= BACKLOG_LIMIT) {
+            return WRITABLE;
+        }
+        synchronized (queued) {
+            if (queued.get() <= BACKLOG_LIMIT / 2) {
+                return WRITABLE; // caught up meanwhile
+            }
+            if (drained == null) {
+                drained = new CompletableFuture<>();
+            }
+            return drained;
+        }
+    }
+
+    /** {@code n} queued bytes reached the file (or were dropped): wakes a paused writer once below half the limit. */
+    private void written(long n) {
+        if (queued.addAndGet(-n) <= BACKLOG_LIMIT / 2) {
+            CompletableFuture<Void> d;
+            synchronized (queued) {
+                d = drained;
+                drained = null;
+            }
+            if (d != null) {
+                d.complete(null);
+            }
         }
     }
 
@@ -159,6 +209,7 @@ final class SpoolTransaction implements CleanupTransaction {
         chain = chain.thenRunAsync(() -> {
             if (rest.length > 0) {
                 append(rest);
+                written(rest.length);
             }
             try {
                 if (tooBig) {
@@ -202,6 +253,7 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public void abort() {
         aborted = true;
+        written(unsent.size());
         unsent.reset();
         chain = chain.thenRunAsync(this::discard, io);
     }

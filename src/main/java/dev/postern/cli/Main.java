@@ -51,6 +51,7 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         // sendmail's options are its own (-bs, -oi, -fuser): it parses everything after the verb.
         cl.getSubcommands().get(SendmailCommand.NAME).setStopAtUnmatched(true);
+        addHelpOptions(cl);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
@@ -61,6 +62,24 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl;
+    }
+
+    /**
+     * {@code --help} (and {@code -h} where the command has no -h of its own) on every command and
+     * subcommand, as picocli's mixinStandardHelpOptions would add, without clashing with options
+     * such as sendmail's Postfix flags.
+     */
+    static void addHelpOptions(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        if (spec.findOption("--help") == null) {
+            java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("--help"));
+            if (spec.findOption("-h") == null) {
+                names.add(0, "-h");
+            }
+            spec.addOption(CommandLine.Model.OptionSpec.builder(names.toArray(String[]::new)).usageHelp(true)
+                    .description("Show this help message and exit.").build());
+        }
+        cl.getSubcommands().values().forEach(Main::addHelpOptions);
     }
 
     @Override

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.CountDownLatch;
 
-/** {@code postern start-fg}: run in the foreground (systemd, containers); TERM stops gracefully. */
+/** {@code postern start-fg}: run in the foreground (systemd, containers); TERM stops gracefully, HUP reloads. */
 @Command(name = "start-fg", description = "Run the mail system in the foreground; the mail log goes to stdout unless maillog_file is set.")
 final class StartForegroundCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
@@ -33,6 +33,7 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
             return 1;
         }
+        dev.postern.server.Signals.handleHangup(server, parent.config.directory(spec.commandLine())); // HUP = reload
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

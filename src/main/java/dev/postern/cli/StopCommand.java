@@ -7,7 +7,11 @@ import picocli.CommandLine.Command;
 
 import java.time.Duration;
 
-/** {@code postern stop}: graceful stop; returns when the process is gone. */
+/**
+ * {@code postern stop}: TERM to the daemon, which stops accepting, lets sessions in progress finish
+ * their transaction (10 s), lets qmgr finish its deliveries (20 s), closes everything and exits;
+ * returns when the process is gone (KILL after 60 s: queued mail is durable either way).
+ */
 @Command(name = "stop", description = "Stop the mail system gracefully; returns when the process has exited.")
 final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
@@ -18,7 +22,7 @@ final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PidFile pid = Control.pidFile(parent, spec);
-        if (!Daemon.stop(pid, Duration.ofSeconds(30))) {
+        if (!Daemon.stop(pid, Duration.ofSeconds(60))) {
             spec.commandLine().getErr().println("postern: the mail system is not running");
             return 1;
         }

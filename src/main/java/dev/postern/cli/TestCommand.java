@@ -1,19 +1,21 @@
 package dev.postern.cli;
 
-import dev.postern.config.Config;
 import dev.postern.config.ConfigException;
 import dev.postern.server.Plan;
 import dev.postern.server.Server;
+import dev.postern.tls.Pem;
+import dev.postern.util.HostPort;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +25,19 @@ import java.util.regex.Pattern;
 
 /**
  * {@code postern test}: the seed's manual {@code openssl s_client} checks in one command, against
- * a running Postern: plaintext MAIL is refused, the good certificate is accepted <em>and the
+ * Postern or Postfix: plaintext MAIL is refused, the good certificate is accepted <em>and the
  * message delivered</em> (seen in the mail log), a certificate from another CA and no certificate
- * are refused.
+ * are refused. A check passes only for the right reason: a refusal counts only when the handshake
+ * completed with a verified server certificate and the server itself answered 421 4.7.1 (or 4xx/5xx
+ * to MAIL/RCPT); every client-side failure is a FAIL with its reason (see {@link TlsProbe}).
  */
-@Command(name = "test", description = "Run the seed's submission checks against the running server: "
-        + "good certificate accepted and delivered, bad certificate and no certificate refused.")
+@Command(name = "test", description = {"Run the seed's submission checks (its openssl s_client tests) against a "
+        + "running Postern or Postfix: plaintext MAIL refused, good certificate accepted and delivered (from the "
+        + "mail log), certificate from another CA refused, no certificate refused (not even relaying).",
+        "Works with STARTTLS (587) and implicit-TLS (465, smtpd_tls_wrappermode) services. Exit 0 only if every check passed."})
 final class TestCommand implements Callable<Integer> {
+    private static final long TIMEOUT_MILLIS = 15_000;
+
     @CommandLine.ParentCommand
     Main parent;
     @CommandLine.Spec
@@ -43,10 +51,18 @@ final class TestCommand implements Callable<Integer> {
     Path badCert;
     @Option(names = "--bad-key", description = "its private key")
     Path badKey;
-    @Option(names = "--ca", description = "CA that signed the server certificate (default: smtpd_tls_CAfile)")
+    @Option(names = "--ca", description = "CA that signed the server certificate (default: smtpd_tls_CAfile of -c)")
     Path ca;
-    @Option(names = "--server", description = "host:port of the submission service (default: the first smtpd service)")
+    @Option(names = "--server", description = "host:port of the submission service (default: the first smtpd service of -c)")
     String server;
+    @Option(names = "--server-name", description = "name the server certificate must cover (default: the --server host, "
+            + "or myhostname when --server is not given)")
+    String serverName;
+    @Option(names = "--tls", description = "starttls or implicit (default: as the -c service says "
+            + "(smtpd_tls_wrappermode), else implicit on port 465, starttls elsewhere)")
+    String tls;
+    @Option(names = "--log", description = "mail log proving delivery, Postern's or Postfix's (default: maillog_file of -c)")
+    Path log;
     @Option(names = "--from", defaultValue = "me@my.domain.example", description = "envelope sender (default ${DEFAULT-VALUE})")
     String from;
     @Option(names = "--to", defaultValue = "someone@somewhere.else.example", description = "recipient (default ${DEFAULT-VALUE})")
@@ -56,32 +72,42 @@ final class TestCommand implements Callable<Integer> {
 
     private final List<String> failures = new ArrayList<>();
     private int passed;
+    private PrintWriter out;
 
     @Override
     public Integer call() throws Exception {
-        Plan plan;
-        try {
-            plan = Server.plan(parent.config.directory(spec.commandLine()));
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
-            return 1;
+        out = spec.commandLine().getOut();
+        Plan plan = null;
+        if (server == null || ca == null || log == null) {
+            try {
+                plan = Server.plan(parent.config.directory(spec.commandLine()));
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("postern: fatal: " + e.getMessage()
+                        + " (or give --server, --ca and --log to test a server without its configuration)");
+                return 1;
+            }
         }
-        Config c = plan.config();
         InetSocketAddress target = target(plan);
-        Path caFile = ca != null ? ca : Path.of(c.get("smtpd_tls_CAfile"));
-        PrintWriter out = spec.commandLine().getOut();
-        out.println("postern test: " + target.getHostString() + ":" + target.getPort());
+        TlsProbe.Mode mode = mode(plan, target);
+        String name = serverName != null ? serverName : server != null ? target.getHostString() : plan.config().get("myhostname");
+        Path caFile = ca != null ? ca : Path.of(plan.config().get("smtpd_tls_CAfile"));
+        Path logFile = log != null ? log : plan.config().get("maillog_file").isEmpty() ? null : Path.of(plan.config().get("maillog_file"));
+        out.println("postern test: " + target.getHostString() + ":" + target.getPort() + " ("
+                + mode.name().toLowerCase(java.util.Locale.ROOT) + ", server certificate checked against " + caFile
+                + " for the name " + name + ")");
 
-        plaintextRefused(target, out);
-        String qid = submit(target, sslContext(caFile, cert, key), out);
+        if (mode == TlsProbe.Mode.STARTTLS) {
+            plaintextRefused(target);
+        }
+        String qid = submit(target, name, sslContext(caFile, cert, key), mode);
         if (qid != null) {
-            delivered(c, qid, out);
+            delivered(logFile, qid);
         }
         if (badCert != null) {
-            refused("certificate from another CA", target, sslContext(caFile, badCert, badKey == null ? badCert : badKey),
-                    "Client certificate not trusted", out);
+            refused("certificate from another CA", target, name, sslContext(caFile, badCert, badKey == null ? badCert : badKey),
+                    mode, "Client certificate not trusted");
         }
-        refused("no certificate", target, sslContext(caFile, null, null), "No client certificate presented", out);
+        refused("no certificate", target, name, sslContext(caFile, null, null), mode, "No client certificate presented");
         out.println(passed + " passed, " + failures.size() + " failed");
         out.flush();
         return failures.isEmpty() ? 0 : 1;
@@ -89,188 +115,137 @@ final class TestCommand implements Callable<Integer> {
 
     private InetSocketAddress target(Plan plan) {
         if (server != null) {
-            dev.postern.util.HostPort hp = dev.postern.util.HostPort.parse(server);
+            HostPort hp = HostPort.parse(server);
             return new InetSocketAddress(hp.host(), hp.portOr(587));
         }
         InetSocketAddress a = plan.listeners().get(0).addresses().get(0);
         return a.getAddress().isAnyLocalAddress() ? new InetSocketAddress("127.0.0.1", a.getPort()) : a;
     }
 
-    /**
-     * Presents the given certificate whatever CA names the server asks for, as openssl s_client
-     * does in the seed's manual test: a certificate from another CA must reach the server and be
-     * refused there, not be withheld by the client.
-     */
+    private TlsProbe.Mode mode(Plan plan, InetSocketAddress target) {
+        if (tls != null) {
+            return switch (tls.toLowerCase(java.util.Locale.ROOT)) {
+                case "starttls" -> TlsProbe.Mode.STARTTLS;
+                case "implicit", "wrappermode", "smtps" -> TlsProbe.Mode.IMPLICIT;
+                default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--tls must be starttls or implicit, not \"" + tls + "\"");
+            };
+        }
+        if (plan != null) {
+            for (Plan.Listener l : plan.listeners()) {
+                if (server == null || l.addresses().stream().anyMatch(a -> a.getPort() == target.getPort())) {
+                    return l.settings().wrapperMode() ? TlsProbe.Mode.IMPLICIT : TlsProbe.Mode.STARTTLS;
+                }
+            }
+        }
+        return target.getPort() == 465 ? TlsProbe.Mode.IMPLICIT : TlsProbe.Mode.STARTTLS;
+    }
+
+    /** Verifies the server: chain against the CA file only, and the name (endpoint identification). */
     private static SslContext sslContext(Path caFile, Path certFile, Path keyFile) throws Exception {
-        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(io.netty.handler.ssl.SslProvider.JDK)
-                .trustManager(caFile.toFile());
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                .trustManager(caFile.toFile()).endpointIdentificationAlgorithm("HTTPS");
         if (certFile != null) {
-            java.security.cert.X509Certificate[] chain = dev.postern.tls.Pem.certificates(certFile, "--cert")
-                    .toArray(java.security.cert.X509Certificate[]::new);
-            java.security.PrivateKey key = dev.postern.tls.Pem.privateKey(keyFile, "--key");
-            b.keyManager(new AlwaysPresent(chain, key));
+            X509Certificate[] chain = Pem.certificates(certFile, "--cert").toArray(X509Certificate[]::new);
+            b.keyManager(new PresentingKeyManager(chain, Pem.privateKey(keyFile, "--key")));
         }
         return b.build();
     }
 
-    private static final class AlwaysPresent extends io.netty.handler.ssl.util.SimpleKeyManagerFactory {
-        private final javax.net.ssl.X509ExtendedKeyManager manager;
-
-        AlwaysPresent(java.security.cert.X509Certificate[] chain, java.security.PrivateKey key) {
-            manager = new javax.net.ssl.X509ExtendedKeyManager() {
-                public String[] getClientAliases(String t, java.security.Principal[] i) {
-                    return new String[] {"client"};
-                }
-
-                public String chooseClientAlias(String[] t, java.security.Principal[] i, java.net.Socket s) {
-                    return "client";
-                }
-
-                public String chooseEngineClientAlias(String[] t, java.security.Principal[] i, javax.net.ssl.SSLEngine e) {
-                    return "client";
-                }
-
-                public String[] getServerAliases(String t, java.security.Principal[] i) {
-                    return null;
-                }
-
-                public String chooseServerAlias(String t, java.security.Principal[] i, java.net.Socket s) {
-                    return null;
-                }
-
-                public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
-                    return chain.clone();
-                }
-
-                public java.security.PrivateKey getPrivateKey(String alias) {
-                    return key;
-                }
-            };
-        }
-
-        @Override
-        protected void engineInit(java.security.KeyStore ks, char[] password) {
-        }
-
-        @Override
-        protected void engineInit(javax.net.ssl.ManagerFactoryParameters params) {
-        }
-
-        @Override
-        protected javax.net.ssl.KeyManager[] engineGetKeyManagers() {
-            return new javax.net.ssl.KeyManager[] {manager};
-        }
-    }
-
-    private void plaintextRefused(InetSocketAddress target, PrintWriter out) {
-        try (SmtpProbe p = new SmtpProbe(target, 15_000)) {
-            p.reply();
+    private void plaintextRefused(InetSocketAddress target) {
+        String step = "plaintext MAIL refused";
+        try (SmtpProbe p = new SmtpProbe(target, TIMEOUT_MILLIS)) {
+            String r = TlsProbe.greeting(p);
+            if (!r.startsWith("220")) {
+                check(false, step, "greeting -> " + r);
+                return;
+            }
             p.command("EHLO postern-test");
-            String r = p.command("MAIL FROM:<" + from + ">");
-            check(r.startsWith("530 "), "plaintext MAIL refused", r, out);
+            r = p.command("MAIL FROM:<" + from + ">");
+            check(r.startsWith("530 "), step, r.startsWith("250") ? r + " (the server accepts mail without TLS)" : r);
             p.command("QUIT");
         } catch (Exception e) {
-            check(false, "plaintext MAIL refused", e.getMessage(), out);
+            check(false, step, e.getMessage());
         }
     }
 
-    private String submit(InetSocketAddress target, SslContext ssl, PrintWriter out) {
+    private String submit(InetSocketAddress target, String name, SslContext ssl, TlsProbe.Mode mode) {
         String step = "good certificate accepted";
-        try (SmtpProbe p = tls(target, ssl)) {
-            String r = p.command("EHLO postern-test");
-            if (!r.startsWith("250")) {
-                check(false, step, r, out);
+        try (TlsProbe.Opened s = TlsProbe.open(target, name, ssl, mode, TIMEOUT_MILLIS)) {
+            SmtpProbe p = s.probe();
+            if (s.firstReply() != null && !s.firstReply().startsWith("220")) {
+                check(false, step, "greeting -> " + s.firstReply());
                 return null;
             }
-            for (String cmd : List.of("MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA")) {
-                r = p.command(cmd);
+            for (String cmd : List.of("EHLO postern-test", "MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">", "DATA")) {
+                String r = p.command(cmd);
                 if (!(r.startsWith("250") || r.startsWith("354"))) {
-                    check(false, step, cmd + " -> " + r, out);
+                    check(false, step, cmd + " -> " + r);
                     return null;
                 }
             }
-            r = p.command("From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: postern test\r\n\r\n"
+            String r = p.command("From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: postern test\r\n\r\n"
                     + "A test message from postern test.\r\n.");
-            Matcher m = Pattern.compile("^250 .*queued as ([0-9A-F]+)").matcher(r);
-            check(m.find(), step, r, out);
+            Matcher m = Pattern.compile("^250 .*queued as ([0-9A-Za-z]+)").matcher(r);
+            boolean queued = m.find();
+            check(queued, step, r);
             p.command("QUIT");
-            return m.find(0) ? m.group(1) : null;
+            return queued ? m.group(1) : null;
+        } catch (TlsProbe.ClientSide e) {
+            check(false, step, e.getMessage());
+            return null;
         } catch (Exception e) {
-            check(false, step, e.getMessage(), out);
+            check(false, step, e.getMessage());
             return null;
         }
     }
 
-    private void delivered(Config c, String qid, PrintWriter out) throws InterruptedException {
-        String logFile = c.get("maillog_file");
+    private void delivered(Path logFile, String qid) throws InterruptedException {
         String step = "message " + qid + " delivered";
-        if (logFile.isEmpty()) {
-            check(false, step, "set maillog_file so delivery can be checked", out);
+        if (logFile == null) {
+            check(false, step, "no mail log to prove it: set maillog_file or give --log FILE");
             return;
         }
-        Pattern status = Pattern.compile(qid + ": (to=<[^>]*>, .*status=(\\w+) .*)");
-        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-        String last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                for (String line : Files.readAllLines(Path.of(logFile))) {
-                    Matcher m = status.matcher(line);
-                    if (m.find()) {
-                        last = m.group(1);
-                        if (m.group(2).equals("sent")) {
-                            check(true, step, last, out);
-                            return;
-                        }
-                        if (m.group(2).equals("bounced")) {
-                            check(false, step, last, out);
-                            return;
-                        }
-                    }
-                }
-            } catch (java.io.IOException e) {
-                last = "cannot read " + logFile + ": " + e.getMessage();
-            }
-            Thread.sleep(200);
-        }
-        check(false, step, last == null ? "no delivery attempt logged within " + timeoutSeconds + "s" : last, out);
+        DeliveryLog.Outcome o = DeliveryLog.await(logFile, qid, Duration.ofSeconds(timeoutSeconds));
+        check(o.sent(), step, o.detail());
     }
 
-    private void refused(String what, InetSocketAddress target, SslContext ssl, String expected, PrintWriter out) {
+    /**
+     * Passes only on the server's own refusal under a verified TLS session: the 421 4.7.1 with the
+     * expected reason (on the first reply for implicit TLS, to EHLO after STARTTLS), or a 4xx/5xx
+     * to MAIL or RCPT (relay refused by the restrictions). Acceptance of the relay is a FAIL.
+     */
+    private void refused(String what, InetSocketAddress target, String name, SslContext ssl, TlsProbe.Mode mode,
+                         String expected) {
         String step = what + " refused";
-        try (SmtpProbe p = tls(target, ssl)) {
-            String r = p.command("EHLO postern-test");
-            check(r.startsWith("421 4.7.1 ") && r.contains(expected), step, r, out);
-        } catch (HandshakeRefused e) {
-            check(true, step, "TLS handshake refused: " + e.getMessage(), out);
+        try (TlsProbe.Opened s = TlsProbe.open(target, name, ssl, mode, TIMEOUT_MILLIS)) {
+            SmtpProbe p = s.probe();
+            String r = s.firstReply() != null && !s.firstReply().startsWith("220") ? s.firstReply() : p.command("EHLO postern-test");
+            if (!r.startsWith("250")) {
+                check(r.startsWith("421 4.7.1 ") && r.contains(expected), step,
+                        r.startsWith("(connection closed)") ? "the server closed the connection without a reply" : r);
+                return;
+            }
+            for (String cmd : List.of("MAIL FROM:<" + from + ">", "RCPT TO:<" + to + ">")) {
+                r = p.command(cmd);
+                int code = SmtpProbe.code(r);
+                if (code >= 400 && code < 600) {
+                    check(true, step, cmd + " -> " + r);
+                    return;
+                }
+                if (code != 250) {
+                    check(false, step, cmd + " -> " + r);
+                    return;
+                }
+            }
+            check(false, step, "the server accepted relaying to <" + to + "> (EHLO, MAIL and RCPT answered 250)");
+            p.command("QUIT");
         } catch (Exception e) {
-            check(false, step, e.getMessage(), out);
+            check(false, step, e.getMessage());
         }
     }
 
-    private static final class HandshakeRefused extends Exception {
-        HandshakeRefused(String m) {
-            super(m);
-        }
-    }
-
-    private SmtpProbe tls(InetSocketAddress target, SslContext ssl) throws Exception {
-        SmtpProbe p = new SmtpProbe(target, 15_000);
-        p.reply();
-        p.command("EHLO postern-test");
-        String r = p.command("STARTTLS");
-        if (!r.startsWith("220")) {
-            p.close();
-            throw new java.io.IOException("STARTTLS -> " + r);
-        }
-        String failure = p.startTls(ssl, target.getHostString(), target.getPort());
-        if (failure != null) {
-            p.close();
-            throw new HandshakeRefused(failure);
-        }
-        return p;
-    }
-
-    private void check(boolean ok, String what, String detail, PrintWriter out) {
+    private void check(boolean ok, String what, String detail) {
         out.println((ok ? "PASS  " : "FAIL  ") + what + ": " + (detail == null ? "" : detail.replace("\n", " | ")));
         out.flush();
         if (ok) {

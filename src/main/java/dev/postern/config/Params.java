@@ -174,6 +174,10 @@ public final class Params {
         p(m, "double_bounce_sender", STRING, "double-bounce", "Sender of postmaster notices; such a notice that cannot be delivered is discarded.");
         // Spool integrity and disk space (queue package, smtpd MAIL)
         p(m, "queue_minfree", SIZE, "0", "Free bytes the queue file system must keep for MAIL FROM to be accepted; the server also wants 1.5*$message_size_limit free (and room for a SIZE= declared).").min(0);
+        // Client name lookups off the event loop (smtpd PeerNames, dns.ClientNames)
+        p(m, "postern_smtpd_peername_lookup_timeout", TIME, "10s", "Longest wait for a client's reverse and forward DNS lookups (smtpd_peername_lookup); past it the client is \"unknown\".").range(1L, 300L);
+        // Client certificate revocation (tls CrlFile; postern ca crl)
+        p(m, "postern_smtpd_tls_crl_file", STRING, "", "CRLs (PEM or DER, signed by a smtpd_tls_CAfile certificate) checked for client certificates; re-read when the file changes. Fails closed: while it is unreadable, holds no valid CRL or one is past its nextUpdate, no client certificate is trusted (logged with the reason). Empty: no revocation check, as Postfix.");
         ALL = Collections.unmodifiableMap(m);
     }
 
@@ -231,6 +235,7 @@ public final class Params {
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
+            "postern_dns_servers",
             "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */

@@ -66,6 +66,15 @@ public final class Resolver {
         if (servers.isEmpty()) {
             return system(timeout);
         }
+        return new Resolver(addresses(servers), timeout);
+    }
+
+    /** postern_dns_servers as socket addresses; empty gives /etc/resolv.conf's (loopback:53 when none). */
+    static List<InetSocketAddress> addresses(List<String> servers) {
+        if (servers.isEmpty()) {
+            List<InetSocketAddress> a = ResolverConfig.getCurrentConfig().servers();
+            return a.isEmpty() ? List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 53)) : a;
+        }
         List<InetSocketAddress> a = new ArrayList<>();
         for (String s : servers) {
             HostPort hp = HostPort.parse(s);
@@ -75,7 +84,7 @@ public final class Resolver {
             }
             a.add(new InetSocketAddress(ip, hp.portOr(53)));
         }
-        return new Resolver(a, timeout);
+        return a;
     }
 
     /**

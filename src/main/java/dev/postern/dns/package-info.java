@@ -10,9 +10,14 @@
  * ({@code 0 .}, RFC 7505) = no mail, at most smtp_mx_address_limit addresses; host addresses by DNS,
  * by the system resolver (getaddrinfo) or by both in that order (smtp_host_lookup); IPv4 and/or IPv6
  * per inet_protocols. "localhost" is answered locally (RFC 6761).
+ * {@link dev.postern.dns.ClientNames} gives smtpd the client's name by forward-confirmed reverse
+ * DNS (PTR, then A/AAAA of that name must include the address; else "unknown" and Postfix's
+ * warning "hostname X does not resolve to address Y"), asynchronously, bounded in time
+ * (postern_smtpd_peername_lookup_timeout) and in pending lookups.
  *
  * <h2>Threading</h2>
- * Lookups block: they run on delivery worker threads, never on a Netty event loop.
+ * Resolver's lookups block: they run on delivery worker threads, never on a Netty event loop.
+ * ClientNames never blocks: its queries share dnsjava's one NIO selector thread.
  *
  * <h2>Standards</h2>
  * RFC 1035 (DNS), RFC 5321 §5.1 (MX, implicit MX), RFC 7505 (null MX), RFC 6761 (localhost).

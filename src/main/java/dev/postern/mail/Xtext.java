@@ -50,6 +50,54 @@ public final class Xtext {
         return sb.toString();
     }
 
+    /**
+     * Decodes the RFC 6533 form used by {@code ORCPT=utf-8;...}: text as is (UTF-8 allowed), with
+     * {@code \\x{HEX}} standing for one code point, as Postfix's uxtext_unquote().
+     */
+    public static String decodeUnitext(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && text.startsWith("x{", i + 1)) {
+                int close = text.indexOf('}', i + 3);
+                if (close < 0 || close == i + 3 || close - (i + 3) > 6) {
+                    throw new IllegalArgumentException("bad unitext escape");
+                }
+                int cp;
+                try {
+                    cp = Integer.parseInt(text.substring(i + 3, close), 16);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("bad unitext escape");
+                }
+                if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                    throw new IllegalArgumentException("bad unitext code point");
+                }
+                out.appendCodePoint(cp);
+                i = close;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * Encodes for {@code ORCPT=utf-8;...} in 7-bit form (Postfix's uxtext_quote() with
+     * UXTEXT_QUOTE_OPT_7BIT): printable ASCII except '+', '=' and '\\' as is, every other code
+     * point as {@code \\x{HEX}}.
+     */
+    public static String encodeUnitext(String value) {
+        StringBuilder sb = new StringBuilder(value.length() + 8);
+        value.codePoints().forEach(cp -> {
+            if (cp >= '!' && cp <= '~' && cp != '+' && cp != '=' && cp != '\\') {
+                sb.append((char) cp);
+            } else {
+                sb.append("\\x{").append(Integer.toHexString(cp).toUpperCase(java.util.Locale.ROOT)).append('}');
+            }
+        });
+        return sb.toString();
+    }
+
     private static int hex(char c) {
         if (c >= '0' && c <= '9') {
             return c - '0';

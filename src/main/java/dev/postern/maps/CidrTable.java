@@ -17,12 +17,17 @@ final class CidrTable implements LookupTable {
     }
 
     private final String spec;
-    private final List<Rule> rules;
+    private final WatchedFile<List<Rule>> rules;
 
     CidrTable(String spec, Path file) {
         this.spec = spec;
+        this.rules = new WatchedFile<>(spec, file, CidrTable::parse, false);
+    }
+
+    /** Errors name file:line and what is wrong, never the line's text. */
+    private static List<Rule> parse(Path file) throws IOException {
         List<Rule> r = new ArrayList<>();
-        try {
+        {
             for (SourceFile.Line l : SourceFile.logicalLines(file)) {
                 String t = l.text();
                 String[] kv = t.split("\\s+", 2);
@@ -35,47 +40,57 @@ final class CidrTable implements LookupTable {
                 int bits;
                 try {
                     String host = slash < 0 ? net : net.substring(0, slash);
-                    if (!host.matches("[0-9a-fA-F:.]+")) {
+                    a = literal(host);
+                    if (a == null) {
                         throw new NumberFormatException();
                     }
-                    a = InetAddress.getByName(host).getAddress();
                     bits = slash < 0 ? a.length * 8 : Integer.parseInt(net.substring(slash + 1));
                 } catch (IOException | NumberFormatException e) {
-                    throw new IllegalArgumentException(file + ":" + l.line() + ": bad network \"" + kv[0] + "\"");
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": bad network address; write e.g. 192.0.2.0/24 or 2001:db8::/32");
                 }
                 if (bits < 0 || bits > a.length * 8) {
-                    throw new IllegalArgumentException(file + ":" + l.line() + ": bad network prefix length in \""
-                            + kv[0] + "\"");
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": bad network prefix length (at most "
+                            + a.length * 8 + ")");
                 }
                 if (hostBits(a, bits)) {
-                    throw new IllegalArgumentException(file + ":" + l.line() + ": non-null host address bits in \""
-                            + kv[0] + "\"");
+                    throw new IllegalArgumentException(file + ":" + l.line() + ": non-null host address bits"
+                            + " (the address must be the network's first one)");
                 }
                 r.add(new Rule(a, bits, kv[1].strip()));
             }
-        } catch (IOException e) {
-            throw new IllegalArgumentException(spec + ": cannot read " + file + ": " + e.getMessage());
         }
-        this.rules = List.copyOf(r);
+        return List.copyOf(r);
     }
 
     @Override
-    public Optional<String> lookup(String key) {
+    public Optional<String> lookup(String key) throws LookupException {
+        List<Rule> current = rules.current();
         byte[] a;
         try {
-            if (!key.matches("[0-9a-fA-F:.]+")) {
+            a = literal(key);
+            if (a == null) {
                 return Optional.empty();
             }
-            a = InetAddress.getByName(key).getAddress();
         } catch (IOException e) {
             return Optional.empty();
         }
-        for (Rule r : rules) {
+        for (Rule r : current) {
             if (r.net().length == a.length && prefixMatch(r.net(), a, r.bits())) {
                 return Optional.of(r.value());
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The bytes of an IPv4 dotted quad or an IPv6 literal, or null. Never a DNS query: the JDK
+     * only resolves strings that are neither (this runs on smtpd's event loops).
+     */
+    private static byte[] literal(String s) throws java.net.UnknownHostException {
+        if (s.indexOf(':') >= 0 ? !s.matches("[0-9a-fA-F:.]+") : !s.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return null;
+        }
+        return InetAddress.getByName(s).getAddress();
     }
 
     /** True when an address has bits set beyond the prefix (Postfix: "non-null host address bits"). */

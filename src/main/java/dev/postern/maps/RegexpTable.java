@@ -19,19 +19,24 @@ final class RegexpTable implements LookupTable {
     }
 
     private final String spec;
-    private final List<Rule> rules;
+    private final WatchedFile<List<Rule>> rules;
+    /** Set by {@link #requireNoSubstitution}: an edit that adds a $n rule is refused, not loaded. */
+    private volatile String noSubstitutionIn;
 
     RegexpTable(String spec, Path file) {
         this.spec = spec;
+        this.rules = new WatchedFile<>(spec, file, this::parse, false);
+    }
+
+    private List<Rule> parse(Path file) throws IOException {
         List<Rule> r = new ArrayList<>();
-        try {
-            for (SourceFile.Line l : SourceFile.logicalLines(file)) {
-                r.add(rule(file, l.line(), l.text()));
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException(spec + ": cannot read " + file + ": " + e.getMessage());
+        for (SourceFile.Line l : SourceFile.logicalLines(file)) {
+            r.add(rule(file, l.line(), l.text()));
         }
-        this.rules = List.copyOf(r);
+        if (noSubstitutionIn != null) {
+            checkNoSubstitution(r, noSubstitutionIn);
+        }
+        return List.copyOf(r);
     }
 
     private static Rule rule(Path file, int line, String t) {
@@ -73,6 +78,15 @@ final class RegexpTable implements LookupTable {
      * rule is not silently ignored.
      */
     void requireNoSubstitution(String parameter) {
+        try {
+            checkNoSubstitution(rules.current(), parameter);
+        } catch (LookupException e) {
+            throw new IllegalStateException(e); // not reachable: a regexp table that could not be read was refused
+        }
+        noSubstitutionIn = parameter;
+    }
+
+    private void checkNoSubstitution(List<Rule> rules, String parameter) {
         for (Rule r : rules) {
             if (r.value().matches("(?s).*\\$(\\d|\\{\\d+}).*")) {
                 throw new IllegalArgumentException(spec + ", line " + r.line() + ": regular expression substitution ($n)"
@@ -82,8 +96,8 @@ final class RegexpTable implements LookupTable {
     }
 
     @Override
-    public Optional<String> lookup(String key) {
-        for (Rule r : rules) {
+    public Optional<String> lookup(String key) throws LookupException {
+        for (Rule r : rules.current()) {
             Matcher m = r.pattern().matcher(key);
             boolean found = m.find();
             if (found != r.negate()) {

@@ -88,8 +88,7 @@ final class SourceFile {
         }
         String value = rest.strip();
         if (value.isEmpty()) {
-            throw new IllegalArgumentException(file + ":" + line + ": expected \"key whitespace value\" but found no value for \""
-                    + key + "\"");
+            throw new IllegalArgumentException(file + ":" + line + ": expected \"key whitespace value\" but found no value");
         }
         return new Entry(key, value, line);
     }

@@ -1,13 +1,8 @@
 package dev.postern.maps;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,29 +11,19 @@ import java.util.Optional;
 
 /**
  * {@code hash:}, {@code texthash:} (and lmdb/btree/cdb) tables, read from the postmap source file
- * itself. The file is re-read when its mtime or size changes (checked at most once a second), so
- * an edited table takes effect without postmap, a Makefile or a reload. A table that no longer
- * parses keeps its previous contents and logs why. Keys are case-folded, as postmap does.
+ * itself. Lookups read an immutable snapshot; {@link TableWatcher} re-reads the file in the
+ * background when it changes, so an edited table takes effect within about a second without
+ * postmap, a Makefile or a reload. A table that no longer parses or cannot be read keeps its
+ * previous contents and logs why. Keys are case-folded, as postmap does.
  */
 final class TextTable implements LookupTable {
-    private static final Logger LOG = LoggerFactory.getLogger(TextTable.class);
-
     private final String spec;
-    private final Path file;
-    private volatile Map<String, String> entries;
-    private volatile long stamp = Long.MIN_VALUE;
-    private volatile long checkedAt;
+    private final WatchedFile<Map<String, String>> entries;
 
     TextTable(String spec, Path file) {
         this.spec = spec;
-        this.file = file;
-        try {
-            reload(true);
-        } catch (NoSuchFileException e) {
-            entries = null; // answered as a temporary failure, like Postfix's "is unavailable"
-        } catch (IOException e) {
-            throw new IllegalArgumentException(spec + ": cannot read " + file + ": " + e.getMessage());
-        }
+        // A missing file is answered as a temporary failure, like Postfix's "is unavailable".
+        this.entries = new WatchedFile<>(spec, file, f -> Collections.unmodifiableMap(parse(f, null)), true);
     }
 
     /** Parses a source file; duplicates: first wins, reported in {@code warnings}. */
@@ -54,42 +39,9 @@ final class TextTable implements LookupTable {
         return m;
     }
 
-    private synchronized void reload(boolean strict) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-        long s = a.lastModifiedTime().toMillis() * 31 + a.size();
-        if (s == stamp && entries != null) {
-            return;
-        }
-        try {
-            entries = parse(file, null);
-            stamp = s;
-        } catch (IllegalArgumentException e) {
-            if (strict || entries == null) {
-                throw e;
-            }
-            LOG.warn("{}: keeping the previous contents: {}", spec, e.getMessage());
-            stamp = s;
-        }
-    }
-
     @Override
     public Optional<String> lookup(String key) throws LookupException {
-        long now = System.currentTimeMillis();
-        if (now - checkedAt > 1000) {
-            checkedAt = now;
-            try {
-                reload(false);
-            } catch (NoSuchFileException e) {
-                throw new LookupException(spec + " is unavailable: " + file + ": No such file or directory");
-            } catch (IOException e) {
-                throw new LookupException(spec + " is unavailable: " + e.getMessage());
-            }
-        }
-        Map<String, String> m = entries;
-        if (m == null) {
-            throw new LookupException(spec + " is unavailable: " + file + ": No such file or directory");
-        }
-        return Optional.ofNullable(m.get(key.toLowerCase(Locale.ROOT)));
+        return Optional.ofNullable(entries.current().get(key.toLowerCase(Locale.ROOT)));
     }
 
     @Override

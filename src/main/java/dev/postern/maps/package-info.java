@@ -4,9 +4,15 @@
  * <h2>Description</h2>
  * {@link dev.postern.maps.LookupTable} answers a key with a value, "not found", or a
  * {@link dev.postern.maps.LookupException} (temporary failure: callers defer, never treat it as not
- * found). Types: hash/texthash (and the other indexed types) read the postmap source file directly
- * and reload it when it changes (mtime and size, checked at most once a second; a broken edit
- * keeps the old contents); inline, static, cidr, regexp. Fixed-string keys are case-folded.
+ * found). Types: hash/texthash (and the other indexed types) read the postmap source file directly;
+ * inline, static, cidr, regexp. File tables are immutable snapshots: lookups (on smtpd's event
+ * loops) never stat or read a file and take no lock. One background thread ({@code TableWatcher})
+ * watches the tables' directories and stats every table file once a second, and swaps in a new
+ * snapshot when a file changed: an edit takes effect within about a second, without postmap or a
+ * restart. A file that no longer parses, or cannot be read (deleted, permissions), keeps its last
+ * good snapshot and logs one warning naming file:line and the problem, never the line's text
+ * (the table may be a SASL password file). Write a big table to a temporary name and rename it
+ * into place, so a half-written file is never loaded. Fixed-string keys are case-folded.
  * Table files share postmap's syntax: '#' comments, blank lines, and lines starting with
  * whitespace continue the previous one. regexp and cidr tables are not "fixed"
  * ({@link dev.postern.maps.LookupTable#fixed()}): like Postfix, callers ask them about the entire

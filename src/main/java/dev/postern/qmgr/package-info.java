@@ -41,6 +41,10 @@
  * the next scan. After delay_warning_time (0 = never) the sender gets one delay notice, recorded
  * in the queue file with the deferral, so a restart never sends a second. {@code postern queue
  * flush} (and {@code flush -s site}) makes qmgr forget every dead destination.
+ * Reports carry the client's RFC 3461 parameters from the queue file (each recipient's NOTIFY and
+ * ORCPT, the message's RET and ENVID), which the delivery agents also get in the
+ * {@link dev.postern.mail.DeliveryRequest}; a recipient sent with NOTIFY=SUCCESS gets a success
+ * notice unless the next hop offered DSN and took the request over.
  *
  * <h2>Parameters</h2>
  * queue_run_delay, minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,

@@ -47,6 +47,14 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                     sc.get("inet_protocols")), processLimit(s, sc)));
         }
         List<String> warnings = new ArrayList<>(loaded.warnings());
+        java.util.Set<String> certWarnings = new java.util.LinkedHashSet<>(); // services often share the files
+        for (Listener l : listeners) {
+            if (l.settings().tls() != null) {
+                certWarnings.addAll(dev.postern.tls.ServerCertificateLint.warnings(l.settings().tls(), l.settings().myhostname(),
+                        java.time.Instant.now()));
+            }
+        }
+        warnings.addAll(certWarnings);
         // The SMTP client: SMTP AUTH settings, then TLS files, levels (main.cf and each
         // smtp_tls_policy_maps line) and lookups, each error named by file and line.
         try {

@@ -42,35 +42,48 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Assembly and lifecycle, like Postfix's master: builds every stage from {@link Config} in tier
- * order (spool, cleanup, delivery agents, qmgr, smtpd listeners), starts them, and stops them in
- * reverse order. Wiring is plain code: read it top to bottom to see the whole system.
+ * order (spool, cleanup, delivery agents, qmgr, smtpd listeners), starts them, reloads them in
+ * place, and stops them in reverse order. Wiring is plain code: read it top to bottom to see the
+ * whole system.
  */
 public final class Server implements AutoCloseable {
     /** The transports Server wires (local is known but has no agent yet: its mail is deferred). */
     static final java.util.Set<String> TRANSPORTS = java.util.Set.of("smtp", "relay", "error", "retry", "local");
+    /** How long stop waits for sessions in progress (a transaction in DATA) before closing them. */
+    static final long STOP_GRACE_MILLIS = 10_000;
 
-    private final Config config;
+    private volatile Config config;
     private final MailLog log;
-    private final List<Smtpd> listeners;
+    private final Listeners listeners;
     private final QueueManager qmgr;
+    private final ReloadableAgent smtp;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final ExecutorService blocking;
     private final PidFile pidFile;
-    private final Pickup pickup;
-    private Spool spool;
+    private final Spool spool;
+    private final Cleanup bounceCleanup;
+    private final java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
+    private Cleanup cleanup;
+    private Pickup pickup;
+    private boolean closed;
 
-    private Server(Config config, MailLog log, List<Smtpd> listeners, QueueManager qmgr, EventLoopGroup acceptors,
-                   EventLoopGroup workers, ExecutorService blocking, PidFile pidFile, Pickup pickup) {
-        this.pickup = pickup;
+    private Server(Config config, MailLog log, Listeners listeners, QueueManager qmgr, ReloadableAgent smtp,
+                   EventLoopGroup acceptors, EventLoopGroup workers, ExecutorService blocking, PidFile pidFile,
+                   Spool spool, Cleanup cleanup, Pickup pickup) {
         this.config = config;
         this.log = log;
         this.listeners = listeners;
         this.qmgr = qmgr;
+        this.smtp = smtp;
         this.acceptors = acceptors;
         this.workers = workers;
         this.blocking = blocking;
         this.pidFile = pidFile;
+        this.spool = spool;
+        this.bounceCleanup = cleanup;
+        this.cleanup = cleanup;
+        this.pickup = pickup;
     }
 
     /** Loads the configuration and checks everything a start would check, without binding. */
@@ -92,17 +105,20 @@ public final class Server implements AutoCloseable {
         PidFile pid = new PidFile(queueDir);
         Optional<PidFile.Holder> other = pid.lock();
         if (other.isPresent()) {
+            log.close();
             throw new IOException("the mail system is already running (pid " + other.get().pid() + ")");
         }
         try {
             return start(plan, c, log, queueDir, pid);
         } catch (ConfigException | IOException | RuntimeException e) {
             pid.delete();
+            log.close();
             throw e;
         }
     }
 
     private static Server start(Plan plan, Config c, MailLog log, Path queueDir, PidFile pid) throws ConfigException, IOException {
+        warnAboutDescriptors(plan, log);
         Spool spool = Spool.open(queueDir, new Spool.Events() {
             @Override
             public void info(String text) {
@@ -114,69 +130,71 @@ public final class Server implements AutoCloseable {
                 log.warning("qmgr", text);
             }
         });
-        QueueManager[] qmgrRef = new QueueManager[1];
-        Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
-        SmtpDeliveryAgent smtp;
+        List<AutoCloseable> built = new ArrayList<>(List.of(spool));
         try {
-            smtp = new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
-        } catch (TlsSetupException | IllegalArgumentException e) {
-            log.close();
-            throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
-        }
-        Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
-        QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
-                Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
-                        "error", dev.postern.error.ErrorDeliveryAgent.error(),
-                        "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
-        qmgrRef[0] = qmgr;
-
-        EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
-        EventLoopGroup workers = NettyTransport.newGroup(0, "smtpd");
-        ExecutorService blocking = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "smtpd-blocking");
-            t.setDaemon(true);
-            return t;
-        });
-        List<Smtpd> listeners = new ArrayList<>();
-        try {
-            for (Plan.Listener l : plan.listeners()) {
-                SessionLimit limit = new SessionLimit(l.service().name(), l.processLimit(), log);
-                for (InetSocketAddress address : l.addresses()) {
-                    listeners.add(Smtpd.start(l.settings(), address, cleanup, log, acceptors, workers, blocking, limit));
+            QueueManager[] qmgrRef = new QueueManager[1];
+            Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
+            built.add(0, cleanup);
+            ReloadableAgent smtp = new ReloadableAgent(newSmtpAgent(c, log));
+            built.add(0, smtp);
+            Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
+            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
+                    Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
+                            "error", dev.postern.error.ErrorDeliveryAgent.error(),
+                            "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
+            qmgrRef[0] = qmgr;
+            EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
+            EventLoopGroup workers = NettyTransport.newGroup(0, "smtpd");
+            ExecutorService blocking = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "smtpd-blocking");
+                t.setDaemon(true);
+                return t;
+            });
+            built.add(0, () -> shutdownGroups(acceptors, workers, blocking));
+            Listeners listeners = new Listeners(log, acceptors, workers, blocking);
+            listeners.apply(plan, cleanup);
+            built.add(0, () -> listeners.close(0));
+            qmgr.start();
+            built.add(0, qmgr::stop);
+            Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
+            try {
+                pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
+            } catch (IOException e) {
+                throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
+            }
+            spool.watchTriggers(qmgr::wake, qmgr::flush, qmgr::reviveDestinations); // postern queue flush (-s), release, requeue
+            pid.write(ProcessHandle.current().pid());
+            for (InetSocketAddress a : listeners.addresses()) {
+                log.info("master", "daemon started -- listening on " + printable(a));
+            }
+            return new Server(c, log, listeners, qmgr, smtp, acceptors, workers, blocking, pid, spool, cleanup, pickup);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            for (AutoCloseable a : built) {
+                try {
+                    a.close();
+                } catch (Exception ignored) {
+                    // closing after a failed start; the first error is the one to report
                 }
             }
-        } catch (TlsSetupException e) {
-            listeners.forEach(s -> s.close(0));
-            shutdownGroups(acceptors, workers, blocking);
-            log.close();
-            throw new ConfigException("main.cf", 0, e.getMessage(), "fix the TLS file settings");
-        } catch (IOException | RuntimeException e) {
-            listeners.forEach(s -> s.close(0));
-            shutdownGroups(acceptors, workers, blocking);
-            log.close();
             throw e;
         }
-        qmgr.start();
-        Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
+    }
+
+    private static SmtpDeliveryAgent newSmtpAgent(Config c, MailLog log) throws ConfigException {
         try {
-            pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
-        } catch (IOException e) {
-            listeners.forEach(s -> s.close(0));
-            qmgr.stop();
-            shutdownGroups(acceptors, workers, blocking);
-            spool.close();
-            log.close();
-            throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
+            return new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
+        } catch (TlsSetupException | IllegalArgumentException e) {
+            throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
         }
-        spool.watchTriggers(qmgr::wake, qmgr::flush, qmgr::reviveDestinations); // postern queue flush, release, requeue
-        pid.write(ProcessHandle.current().pid());
-        for (Smtpd s : listeners) {
-            log.info("master", "daemon started -- listening on " + dev.postern.util.IpAddresses.printable(s.localAddress().getAddress()) + ":"
-                    + s.localAddress().getPort());
-        }
-        Server server = new Server(c, log, List.copyOf(listeners), qmgr, acceptors, workers, blocking, pid, pickup);
-        server.spool = spool;
-        return server;
+    }
+
+    private static void warnAboutDescriptors(Plan plan, MailLog log) {
+        DescriptorBudget.softLimit().flatMap(limit -> DescriptorBudget.check(plan.listeners(),
+                QmgrSettings.from(plan.config()).processLimit(), limit)).ifPresent(w -> log.warning("master", w));
+    }
+
+    static String printable(InetSocketAddress a) {
+        return dev.postern.util.IpAddresses.printable(a.getAddress()) + ":" + a.getPort();
     }
 
     private static OutputStream openMailLog(Config c, OutputStream fallback) throws IOException {
@@ -191,8 +209,75 @@ public final class Server implements AutoCloseable {
         return Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
+    /**
+     * Swaps in {@code plan} without a gap, as Postfix's {@code reload}: listeners that stay are
+     * kept (their sockets never close), new ones open, removed ones stop accepting while their
+     * sessions finish; new connections get the new smtpd settings, TLS contexts, restrictions and
+     * tables; the SMTP client is rebuilt; qmgr goes on. All or nothing: on any error (a TLS file,
+     * an address that cannot be bound) nothing has changed and the exception says why.
+     * @return notes for the log (what changed, what needs a restart)
+     */
+    public synchronized List<String> reload(Plan plan) throws ConfigException, IOException {
+        if (closed) {
+            throw new IOException("the mail system is stopping");
+        }
+        Config c = plan.config();
+        List<String> notes = new ArrayList<>(ReloadScope.needsRestart(config, c));
+        SmtpDeliveryAgent nextAgent = newSmtpAgent(c, log);
+        Cleanup oldCleanup = cleanup;
+        boolean newCleanup = !CleanupSettings.from(c).equals(CleanupSettings.from(config));
+        Cleanup nextCleanup = newCleanup ? new Cleanup(spool, CleanupSettings.from(c), log, qmgr::wake) : oldCleanup;
+        Listeners.Change change;
+        try {
+            change = listeners.apply(plan, nextCleanup);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            nextAgent.close();
+            if (newCleanup) {
+                nextCleanup.close();
+            }
+            throw e;
+        }
+        smtp.replace(nextAgent);
+        if (newCleanup || !PickupSettings.from(c).equals(PickupSettings.from(config))) {
+            pickup.close(); // after the message in hand; the rest waits in maildrop/ for the new one
+            try {
+                pickup = Pickup.start(PickupSettings.from(c), nextCleanup, log);
+            } catch (IOException e) {
+                notes.add("pickup: cannot watch maildrop: " + e.getMessage() + "; sendmail mail waits until restart");
+            }
+        }
+        cleanup = nextCleanup;
+        if (newCleanup && oldCleanup != bounceCleanup) {
+            whenClosed(change.oldSessions(), oldCleanup::close);
+        }
+        plan.warnings().forEach(w -> log.warning("master", w));
+        warnAboutDescriptors(plan, log);
+        change.opened().forEach(a -> notes.add("listening on " + printable(a)));
+        change.closed().forEach(a -> notes.add("no longer listening on " + printable(a)));
+        config = c;
+        reloads.incrementAndGet();
+        return notes;
+    }
+
+    /** Runs {@code action} once every channel in {@code sessions} has closed. */
+    private static void whenClosed(List<io.netty.channel.Channel> sessions, Runnable action) {
+        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(sessions.size() + 1);
+        Runnable one = () -> {
+            if (left.decrementAndGet() == 0) {
+                action.run();
+            }
+        };
+        sessions.forEach(ch -> ch.closeFuture().addListener(f -> one.run()));
+        one.run();
+    }
+
+    /** Reloads done since start (for tests and status). */
+    public int reloadCount() {
+        return reloads.get();
+    }
+
     public List<InetSocketAddress> addresses() {
-        return listeners.stream().map(Smtpd::localAddress).toList();
+        return listeners.addresses();
     }
 
     public MailLog mailLog() {
@@ -203,16 +288,26 @@ public final class Server implements AutoCloseable {
         return config;
     }
 
-    /** Graceful stop: no new connections, sessions get a grace period, qmgr finishes its step. */
+    /**
+     * Graceful stop: no new connections; sessions in progress get {@link #STOP_GRACE_MILLIS} to
+     * finish their transaction (a message cut here had no 250, so nothing acknowledged is lost);
+     * qmgr finishes its deliveries; then pickup, cleanup, the SMTP client, the spool, the event
+     * loops and the log close, and master.pid is released.
+     */
     @Override
-    public void close() {
-        listeners.forEach(Smtpd::stopAccepting);
-        pickup.close();
-        listeners.forEach(s -> s.close(5_000));
-        qmgr.stop();
-        if (spool != null) {
-            spool.close(); // its commit, recycle and trigger threads; an inotify instance
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
+        closed = true;
+        listeners.stopAccepting();
+        pickup.close();
+        listeners.close(STOP_GRACE_MILLIS);
+        qmgr.stop();
+        smtp.close();
+        cleanup.close();
+        bounceCleanup.close();
+        spool.close(); // its commit, recycle and trigger threads; an inotify instance
         shutdownGroups(acceptors, workers, blocking);
         log.info("master", "terminating on signal 15");
         log.close();

@@ -13,11 +13,36 @@
  * recycled pid fools neither {@code status} nor {@code stop}.
  * {@link dev.postern.server.Daemon} runs {@code start-fg} in a child JVM for {@code postern start}
  * and returns only when the child is listening; {@code stop} sends TERM to the lock holder and
- * waits until the lock is free. Stop is graceful: listeners close, sessions get a
- * grace period, queued mail stays on disk.
+ * waits until the lock is free.
+ *
+ * <p>Signals, as Postfix's master and systemd expect ({@link dev.postern.server.Signals}): HUP
+ * reloads in place, TERM stops. {@link dev.postern.server.Server#reload} builds the new generation
+ * of every smtpd listener first (TLS contexts, restrictions, tables) and binds new addresses; only
+ * when all of that worked does it swap: each kept listener's bound socket stays open and its
+ * ChannelInitializer reads the new generation for new connections ({@code Listeners}), sessions in
+ * progress keep theirs, removed listeners stop accepting while their sessions finish, and each
+ * service's {@code SessionLimit} follows a changed maxproc. cleanup, pickup and the SMTP client
+ * ({@code ReloadableAgent}, closed once its deliveries end) are rebuilt; qmgr, its router and
+ * bounce, the spool and the mail log go on unchanged, and {@code ReloadScope} warns, naming the
+ * parameters, when those changed. The outcome goes to the mail log and to
+ * {@code $queue_directory/pid/master.reload}, which {@code postern reload} waits for and prints.
+ * Stop is graceful: listeners stop accepting, sessions get 10 s to finish their transaction, qmgr
+ * its deliveries; then pickup, cleanup, the SMTP client, spool, event loops and log close.
+ *
+ * <p>Descriptors ({@code DescriptorBudget}): the open file limit is read from /proc/self/limits at
+ * start and reload and compared with 2 × each smtpd service's process limit + 2 ×
+ * default_process_limit + 128; the warning names maxproc, default_process_limit and LimitNOFILE=.
+ * It warns rather than refuses: the sum is a worst case. bin/postern raises the soft limit to the
+ * hard one before Java starts.
  *
  * <h2>Parameters</h2>
- * queue_directory, maillog_file, syslog_name, inet_interfaces, inet_protocols, and everything the
- * stages read.
+ * queue_directory, maillog_file, syslog_name, inet_interfaces, inet_protocols, default_process_limit
+ * and master.cf maxproc, and everything the stages read.
+ *
+ * <h2>Diagnostics</h2>
+ * {@code reload -- configuration DIR}; {@code warning: reload refused, still running the old
+ * configuration: REASON}; {@code warning: reload cannot apply the changed ... settings (...)};
+ * {@code warning: open file limit N is below the M this configuration may need (...)};
+ * {@code warning: accept connection: Too many open files; pausing new connections for 1s: ...}.
  */
 package dev.postern.server;

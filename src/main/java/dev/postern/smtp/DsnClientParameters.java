@@ -26,14 +26,16 @@ final class DsnClientParameters {
     }
 
     static void rcpt(StringBuilder out, MailAddress rcpt, RecipientDsn dsn, boolean smtpUtf8) {
-        if (dsn.orcptType() != null) {
-            out.append(" ORCPT=").append(dsn.orcptType()).append(';').append(Xtext.encode(dsn.orcptAddress()));
-        } else {
-            String address = rcpt.toString();
+        String type = dsn.orcptType();
+        String address = dsn.orcptAddress();
+        if (type == null) {
+            address = rcpt.toString();
             // Postfix: "utf-8" only when the sender asked SMTPUTF8 and the address needs it.
-            boolean utf8 = smtpUtf8 && !address.chars().allMatch(c -> c < 0x80);
-            out.append(" ORCPT=").append(utf8 ? "utf-8" : "rfc822").append(';').append(Xtext.encode(address));
+            type = smtpUtf8 && !address.chars().allMatch(c -> c < 0x80) ? "utf-8" : "rfc822";
         }
+        // The quoting must match the type (Postfix "Fix 20140707"): RFC 6533 unitext for utf-8.
+        out.append(" ORCPT=").append(type).append(';')
+                .append(type.equalsIgnoreCase("utf-8") ? Xtext.encodeUnitext(address) : Xtext.encode(address));
         if (!dsn.notifyOn().isEmpty()) {
             out.append(" NOTIFY=").append(dsn.notifyKeywords());
         }

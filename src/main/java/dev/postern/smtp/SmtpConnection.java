@@ -10,7 +10,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 
 import java.io.IOException;
@@ -22,31 +21,25 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One SMTP client connection on Netty, used synchronously by a delivery worker: send a command,
- * wait for the reply with a timeout. Replies are parsed into {@link ServerReply}.
+ * wait for the reply with a timeout. Replies are parsed into {@link ServerReply}. What a server
+ * can make this side hold is bounded ({@link ReplyDecoder}): reply lines of at most 2048 bytes, at
+ * most 1000 lines or 1 MiB per reply; past that the connection is closed and the reply fails with
+ * "response longer than ...".
  */
 final class SmtpConnection implements AutoCloseable {
     private static final Object CLOSED = new Object();
 
-    /** Exposes how many bytes are buffered but not yet framed (response injection check). */
-    private static final class LineDecoder extends LineBasedFrameDecoder {
-        LineDecoder() {
-            super(8192, true, false);
-        }
-
-        int pending() {
-            return actualReadableBytes();
-        }
-    }
-
     private final long opened = System.nanoTime();
     private final Channel channel;
     private final BlockingQueue<Object> lines;
-    private LineDecoder decoder;
+    private ReplyDecoder decoder;
+    private volatile Consumer<String> warnings = w -> { };
 
-    private SmtpConnection(Channel channel, LineDecoder decoder, BlockingQueue<Object> lines) {
+    private SmtpConnection(Channel channel, ReplyDecoder decoder, BlockingQueue<Object> lines) {
         this.channel = channel;
         this.decoder = decoder;
         this.lines = lines;
@@ -59,17 +52,17 @@ final class SmtpConnection implements AutoCloseable {
 
     static SmtpConnection connect(EventLoopGroup group, InetSocketAddress address, Duration timeout) throws IOException {
         BlockingQueue<Object> q = new LinkedBlockingQueue<>();
-        LineDecoder decoder = new LineDecoder();
+        ReplyDecoder decoder = new ReplyDecoder(q::size);
         Bootstrap b = new Bootstrap().group(group).channel(NettyTransport.clientChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("lines", decoder).addLast("replies", new SimpleChannelInboundHandler<ByteBuf>() {
+                        ch.pipeline().addLast("lines", decoder).addLast("replies", new SimpleChannelInboundHandler<Object>() {
                             @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
-                                q.add(msg.toString(StandardCharsets.UTF_8));
+                            protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+                                q.add(msg); // a ReplyDecoder.Line or Limit
                             }
 
                             @Override
@@ -116,7 +109,16 @@ final class SmtpConnection implements AutoCloseable {
                 lines.add(CLOSED);
                 throw new IOException("lost connection");
             }
-            String line = (String) o;
+            if (o instanceof ReplyDecoder.Limit limit) {
+                lines.add(limit); // the channel is closing: later calls fail the same way
+                throw new IOException(limit.text());
+            }
+            ReplyDecoder.Line framed = (ReplyDecoder.Line) o;
+            String line = framed.text();
+            if (framed.truncated()) {
+                warnings.accept(remote() + ": response longer than " + ReplyDecoder.LINE_LIMIT + ": "
+                        + printable(line.substring(0, Math.min(30, line.length()))) + "...");
+            }
             boolean last = line.length() < 4 || line.charAt(3) != '-';
             if (last && got == null) {
                 return ServerReply.parse(List.of(line));
@@ -129,6 +131,15 @@ final class SmtpConnection implements AutoCloseable {
                 return ServerReply.parse(got);
             }
         }
+    }
+
+    /** Where Postfix-style warnings go (a truncated reply line); nowhere by default. */
+    void onWarning(Consumer<String> sink) {
+        warnings = sink;
+    }
+
+    private static String printable(String s) {
+        return s.replaceAll("[^\\x20-\\x7e]", "?");
     }
 
     ServerReply command(String line, Duration timeout) throws IOException {
@@ -175,7 +186,7 @@ final class SmtpConnection implements AutoCloseable {
             return true;
         }
         // The decoder's buffer belongs to the event loop: ask there, not from this worker thread.
-        LineDecoder d = decoder;
+        ReplyDecoder d = decoder;
         try {
             return channel.eventLoop().submit(() -> d.pending() > 0).get(5, TimeUnit.SECONDS) || !lines.isEmpty();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
@@ -188,7 +199,7 @@ final class SmtpConnection implements AutoCloseable {
 
     /** Starts TLS; the old line decoder (and anything it held) is replaced. */
     SslHandler startTls(SslHandler ssl, Duration timeout) throws IOException {
-        LineDecoder fresh = new LineDecoder();
+        ReplyDecoder fresh = new ReplyDecoder(lines::size);
         channel.pipeline().replace("lines", "lines", fresh);
         decoder = fresh;
         channel.pipeline().addFirst("tls", ssl);

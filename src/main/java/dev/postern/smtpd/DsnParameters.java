@@ -29,6 +29,31 @@ final class DsnParameters {
         return name.equals("NOTIFY") || name.equals("ORCPT");
     }
 
+    /**
+     * Postfix refuses a DSN parameter given twice on one command; {@code PathArgument} keeps only
+     * the last value, so they are counted in the raw argument (after the path's closing '>').
+     */
+    static Reply repeated(String argument) {
+        int close = argument.indexOf('>');
+        if (close < 0) {
+            return null;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String p : argument.substring(close + 1).strip().split(" +")) {
+            int eq = p.indexOf('=');
+            String name = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
+            if ((isMailParameter(name) || isRcptParameter(name)) && !seen.add(name)) {
+                return switch (name) {
+                    case "RET" -> Reply.of(501, "5.5.4", "Bad RET parameter syntax");
+                    case "ENVID" -> Reply.of(501, "5.5.4", "Bad ENVID parameter syntax");
+                    case "NOTIFY" -> Reply.of(501, "5.5.4", "Error: Bad NOTIFY parameter syntax");
+                    default -> Reply.of(501, "5.5.4", "Error: Bad ORCPT parameter syntax");
+                };
+            }
+        }
+        return null;
+    }
+
     /** RET=FULL|HDRS (any case) or ENVID=xtext (decoded, printable ASCII only, as Postfix). */
     Reply mail(String name, String value) {
         if (name.equals("RET")) {
@@ -61,7 +86,8 @@ final class DsnParameters {
             }
         }
         int semi = value.indexOf(';');
-        String address = semi <= 0 ? null : decodeOrNull(value.substring(semi + 1));
+        String address = semi <= 0 ? null : value.substring(0, semi).equalsIgnoreCase("utf-8")
+                ? unitextOrNull(value.substring(semi + 1)) : decodeOrNull(value.substring(semi + 1));
         if (orcptType != null || address == null || address.isEmpty() || address.indexOf('\0') >= 0) {
             return Reply.of(501, "5.5.4", "Error: Bad ORCPT parameter syntax");
         }
@@ -81,6 +107,14 @@ final class DsnParameters {
     private static String decodeOrNull(String xtext) {
         try {
             return Xtext.decode(xtext);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String unitextOrNull(String text) {
+        try {
+            return Xtext.decodeUnitext(text);
         } catch (IllegalArgumentException e) {
             return null;
         }

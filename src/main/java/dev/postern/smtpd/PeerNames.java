@@ -1,5 +1,6 @@
 package dev.postern.smtpd;
 
+import dev.postern.dns.ClientNames;
 import dev.postern.util.IpAddresses;
 
 import java.net.Inet6Address;
@@ -8,8 +9,10 @@ import java.net.InetAddress;
 /**
  * The client's verified name and printable address, as Postfix logs them.
  *
- * <p>{@link #lookup}: the PTR name when its forward lookup leads back to the address, else
- * "unknown". Blocking; called off the event loop.
+ * <p>{@link #resolver}: the PTR name when its forward lookup leads back to the address, else
+ * "unknown" (Postfix's forward-confirmed reverse DNS), looked up asynchronously by
+ * {@link ClientNames}: no thread per client, at most {@link #MAX_PENDING_LOOKUPS} lookups pending,
+ * each at most postern_smtpd_peername_lookup_timeout.
  *
  * <p>{@link #printable}: the address as Postfix's smtpd_peer.c gets it from
  * {@code sane_sockaddr_to_hostaddr()} (getnameinfo/inet_ntop with NI_NUMERICHOST): IPv6 in the
@@ -19,14 +22,14 @@ import java.net.InetAddress;
  * RFC 5321 "IPv6:" prefix Postfix uses for state->rfc_addr in the Received: header.
  */
 final class PeerNames {
+    /** Lookups pending at once per listener; clients beyond are "unknown" at once (DNS is down or slow). */
+    static final int MAX_PENDING_LOOKUPS = 256;
+
     private PeerNames() {}
 
-    static String lookup(InetAddress address) {
-        if (address.isLoopbackAddress()) {
-            return "localhost";
-        }
-        String name = address.getCanonicalHostName(); // the JDK does the forward check
-        return name.equals(address.getHostAddress()) ? "unknown" : name;
+    /** The listener's bounded, asynchronous resolver (postern_dns_servers, postern_smtpd_peername_lookup_timeout). */
+    static ClientNames resolver(SmtpdSettings settings) {
+        return ClientNames.of(settings.dnsServers(), settings.peernameLookupTimeout(), MAX_PENDING_LOOKUPS);
     }
 
     /** Postfix's state->addr: dotted quad, or compressed IPv6 without zone ({@link IpAddresses#printable}). */

@@ -26,7 +26,7 @@ public final class SessionLimit {
     private static final long WARN_INTERVAL_MILLIS = 1_000_000;
 
     private final String service;
-    private final int limit;
+    private volatile int limit;
     private final MailLog log;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE / 2);
@@ -53,6 +53,29 @@ public final class SessionLimit {
         return active.get();
     }
 
+    /**
+     * Reload: a changed maxproc applies at once. Sessions already open keep counting; if there are
+     * more than the new limit, none is cut, but no new one starts until enough have ended.
+     */
+    public void setLimit(int newLimit) {
+        if (newLimit < 0) {
+            throw new IllegalArgumentException("process limit must be 0 (unlimited) or more, not " + newLimit);
+        }
+        limit = newLimit;
+        listeners.forEach(this::resume);
+    }
+
+    /** A listener stops counting here (closed, or moved to another service by a reload). */
+    void stopListening(Channel serverChannel) {
+        listeners.remove(serverChannel);
+    }
+
+    /** Accepting again, if the limit allows (after an accept error's pause, or a reload). */
+    void resume(Channel serverChannel) {
+        int l = limit;
+        serverChannel.config().setAutoRead(l == 0 || active.get() < l);
+    }
+
     void listening(Channel serverChannel) {
         listeners.add(serverChannel);
         if (limit > 0 && active.get() >= limit) {
@@ -63,6 +86,7 @@ public final class SessionLimit {
     /** A session starts; false when it is over the limit (taken by the accept loop before it paused). */
     boolean open() {
         int n = active.incrementAndGet();
+        int limit = this.limit;
         if (limit == 0) {
             return true;
         }
@@ -76,6 +100,7 @@ public final class SessionLimit {
     /** A session ended (every {@link #open()} is paired with one call, whatever it returned). */
     void close() {
         int n = active.decrementAndGet();
+        int limit = this.limit;
         if (limit > 0 && n < limit) {
             listeners.forEach(ch -> ch.config().setAutoRead(true));
         }

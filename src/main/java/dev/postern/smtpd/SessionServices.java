@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.cleanup.Cleanup;
+import dev.postern.dns.ClientNames;
 import dev.postern.log.MailLog;
 import dev.postern.tls.TlsServer;
 
@@ -8,7 +9,8 @@ import java.util.concurrent.Executor;
 
 /** What every session of one listener shares. {@code tls} is null when TLS is off. */
 record SessionServices(SmtpdSettings settings, Restrictions restrictions, TlsServer tls, Cleanup cleanup,
-                       MailLog log, Anvil anvil, NetworkList limitExceptions, Executor blockingExecutor) {
+                       MailLog log, Anvil anvil, NetworkList limitExceptions, Executor blockingExecutor,
+                       ClientNames clientNames) {
 
     /** smtpd_client_event_limit_exceptions (default $mynetworks): not counted, not limited. */
     boolean limitExempt(java.net.InetAddress client) {

@@ -104,10 +104,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
-            services.blockingExecutor().execute(() -> {
-                String name = PeerNames.lookup(clientAddress);
-                ctx.executor().execute(() -> connected(name));
-            });
+            services.clientNames().lookup(clientAddress).thenAccept(r -> ctx.executor().execute(() -> {
+                if (r.warning() != null) {
+                    services.log().warning(settings.serviceName(), r.warning());
+                }
+                connected(r.name());
+            }));
         } else {
             connected("unknown");
         }
@@ -497,6 +499,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         boolean eightBit = false;
         long declaredSize = 0;
         DsnParameters dsnParams = new DsnParameters();
+        Reply repeated = DsnParameters.repeated(arg);
+        if (repeated != null) {
+            return repeated;
+        }
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             if (DsnParameters.isMailParameter(p.getKey())) {
                 Reply bad = dsnParams.mail(p.getKey(), p.getValue());
@@ -625,6 +631,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
         }
         DsnParameters dsnParams = new DsnParameters();
+        Reply repeated = DsnParameters.repeated(arg);
+        if (repeated != null) {
+            return repeated;
+        }
         for (Map.Entry<String, String> p : path.parameters().entrySet()) {
             if (!DsnParameters.isRcptParameter(p.getKey())) {
                 return Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());
@@ -715,6 +725,25 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         transaction.write(bytes);
+        waitForCleanup(transaction);
+    }
+
+    /**
+     * Back-pressure: while more than CleanupTransaction.BACKLOG_LIMIT bytes of this message wait
+     * for the spool writer, the client is not read (autoRead off, later input queued in order), so
+     * memory per session stays bounded however fast the client sends.
+     */
+    private void waitForCleanup(CleanupTransaction t) {
+        java.util.concurrent.CompletableFuture<Void> writable = t.writable();
+        if (writable.isDone()) {
+            return;
+        }
+        pause();
+        writable.whenComplete((ok, e) -> ctx.executor().execute(() -> {
+            if (state != State.CLOSED) {
+                resume();
+            }
+        }));
     }
 
     private void endOfData() {

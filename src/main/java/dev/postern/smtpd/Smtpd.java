@@ -25,6 +25,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The SMTP server: one listener (a master.cf inet row running smtpd) and its sessions.
@@ -34,59 +35,107 @@ import java.util.concurrent.Executor;
 public final class Smtpd implements AutoCloseable {
     private final Channel serverChannel;
     private final ChannelGroup sessions;
-    private final SmtpdSettings settings;
+    /** What new connections get; sessions keep the generation they started with. */
+    private final AtomicReference<Generation> current;
     private final MailLog log;
 
-    private Smtpd(Channel serverChannel, ChannelGroup sessions, SmtpdSettings settings, MailLog log) {
+    private Smtpd(Channel serverChannel, ChannelGroup sessions, AtomicReference<Generation> current, MailLog log) {
         this.serverChannel = serverChannel;
         this.sessions = sessions;
-        this.settings = settings;
+        this.current = current;
         this.log = log;
     }
 
     /**
-     * Builds TLS and restrictions (failing fast on configuration problems) and binds.
+     * One configuration of a listener, built (TLS contexts, restrictions, tables) before anything
+     * listens or swaps, so a broken configuration never replaces a working one.
+     */
+    public static final class Generation {
+        final SmtpdSettings settings;
+        final SessionServices services;
+        final SessionLimit limit;
+
+        private Generation(SmtpdSettings settings, SessionServices services, SessionLimit limit) {
+            this.settings = settings;
+            this.services = services;
+            this.limit = limit;
+        }
+
+        public SmtpdSettings settings() {
+            return settings;
+        }
+
+        /** The same generation with the rate counters of {@code previous} (they survive a reload, as anvil's do). */
+        Generation keepingCounters(Generation previous) {
+            if (!previous.settings.rateTimeUnit().equals(settings.rateTimeUnit())) {
+                return this;
+            }
+            SessionServices s = services;
+            return new Generation(settings, new SessionServices(s.settings(), s.restrictions(), s.tls(), s.cleanup(),
+                    s.log(), previous.services.anvil(), s.limitExceptions(), s.blockingExecutor(), s.clientNames()), limit);
+        }
+    }
+
+    /**
+     * Builds TLS and restrictions, failing fast on configuration problems.
      * @throws TlsSetupException for certificate/key problems
      * @throws IllegalArgumentException for bad restrictions or tables
-     * @throws java.io.IOException when the address cannot be bound
      */
-    public static Smtpd start(SmtpdSettings settings, InetSocketAddress address, Cleanup cleanup, MailLog log,
-                              EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking, SessionLimit limit)
-            throws TlsSetupException, java.io.IOException {
+    public static Generation prepare(SmtpdSettings settings, Cleanup cleanup, MailLog log, Executor blocking,
+                                     SessionLimit limit) throws TlsSetupException {
         TlsServer tls = settings.tls() == null ? null : TlsServer.create(settings.tls());
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
                 new Anvil(settings.rateTimeUnit()),
-                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking);
+                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking,
+                PeerNames.resolver(settings));
+        return new Generation(settings, services, limit);
+    }
+
+    /** {@link #prepare} then {@link #start(Generation, InetSocketAddress, MailLog, EventLoopGroup, EventLoopGroup)}. */
+    public static Smtpd start(SmtpdSettings settings, InetSocketAddress address, Cleanup cleanup, MailLog log,
+                              EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking, SessionLimit limit)
+            throws TlsSetupException, java.io.IOException {
+        return start(prepare(settings, cleanup, log, blocking, limit), address, log, acceptors, workers);
+    }
+
+    /**
+     * Binds {@code address} and serves it with {@code generation}.
+     * @throws java.io.IOException when the address cannot be bound
+     */
+    public static Smtpd start(Generation generation, InetSocketAddress address, MailLog log,
+                              EventLoopGroup acceptors, EventLoopGroup workers) throws java.io.IOException {
         ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        int maxLine = Math.max(512, settings.lineLengthLimit());
+        AtomicReference<Generation> current = new AtomicReference<>(generation);
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptors, workers)
                 .channel(NettyTransport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .handler(new AcceptCounter(limit))
+                .handler(new AcceptCounter(current, log))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
+                        Generation g = ch.hasAttr(GENERATION) ? ch.attr(GENERATION).get() : current.get();
                         if (ch.hasAttr(OVER_LIMIT)) {
-                            refuse(ch, settings);
+                            refuse(ch, g.settings);
                             return;
                         }
-                        SmtpInputDecoder decoder = new SmtpInputDecoder(maxLine);
+                        SmtpdSettings settings = g.settings;
+                        SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
                         RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
                                 settings.perRequestDeadline(), settings.minDataRate());
                         ch.pipeline().addLast("timeout", deadline);
                         ch.pipeline().addLast("decoder", decoder);
-                        ch.pipeline().addLast("session", new SmtpSession(services, decoder, deadline));
+                        ch.pipeline().addLast("session", new SmtpSession(g.services, decoder, deadline));
                     }
                 });
         try {
             Channel ch = b.bind(address).sync().channel();
-            limit.listening(ch);
-            return new Smtpd(ch, sessions, settings, log);
+            generation.limit.listening(ch);
+            return new Smtpd(ch, sessions, current, log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.IOException("interrupted while binding " + address);
@@ -95,7 +144,28 @@ public final class Smtpd implements AutoCloseable {
         }
     }
 
+    /**
+     * Reload: connections accepted from now on get {@code next}; sessions in progress finish with
+     * the generation they started with. The bound socket stays open, so no client is refused.
+     */
+    public void swap(Generation next) {
+        Generation previous = current.get();
+        Generation g = next.keepingCounters(previous);
+        if (g.limit != previous.limit) {
+            previous.limit.stopListening(serverChannel);
+            g.limit.listening(serverChannel);
+            g.limit.resume(serverChannel); // the old limit may have paused it
+        }
+        current.set(g);
+    }
+
+    /** The sessions open now (a reload waits for these before closing what only they use). */
+    public java.util.List<Channel> openSessions() {
+        return java.util.List.copyOf(sessions);
+    }
+
     private static final AttributeKey<Boolean> OVER_LIMIT = AttributeKey.valueOf("postern.overLimit");
+    private static final AttributeKey<Generation> GENERATION = AttributeKey.valueOf("postern.generation");
 
     /**
      * Counts sessions where connections are accepted, on the acceptor's event loop: pausing the
@@ -103,21 +173,35 @@ public final class Smtpd implements AutoCloseable {
      * as autoRead is off), whereas pausing it from a session's thread lets one more batch in.
      */
     private static final class AcceptCounter extends ChannelInboundHandlerAdapter {
-        private final SessionLimit limit;
+        private final AtomicReference<Generation> current;
+        private final AcceptErrors errors;
 
-        AcceptCounter(SessionLimit limit) {
-            this.limit = limit;
+        AcceptCounter(AtomicReference<Generation> current, MailLog log) {
+            this.current = current;
+            this.errors = new AcceptErrors(log);
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof Channel child) {
+                Generation g = current.get();
+                SessionLimit limit = g.limit; // the limit this session counts against, even after a reload
+                child.attr(GENERATION).set(g);
                 if (!limit.open()) {
                     child.attr(OVER_LIMIT).set(Boolean.TRUE);
                 }
                 child.closeFuture().addListener(f -> limit.close());
             }
             ctx.fireChannelRead(msg);
+        }
+
+        /**
+         * accept() failed (EMFILE, ENFILE, ENOBUFS): Netty's acceptor would log a stack trace; this
+         * pauses accepting for a while instead and says so once per interval.
+         */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            errors.failed(ctx.channel(), cause, current.get().limit);
         }
     }
 
@@ -151,11 +235,12 @@ public final class Smtpd implements AutoCloseable {
     }
 
     public String tlsProvider() {
-        return settings.tls() == null ? "none" : "configured";
+        return current.get().settings.tls() == null ? "none" : "configured";
     }
 
     /** Stops accepting at once. */
     public void stopAccepting() {
+        current.get().limit.stopListening(serverChannel);
         serverChannel.close().syncUninterruptibly();
     }
 
@@ -180,7 +265,7 @@ public final class Smtpd implements AutoCloseable {
             }
         }
         if (!sessions.isEmpty()) {
-            log.info(settings.serviceName(), "closing " + sessions.size() + " session(s) at shutdown");
+            log.info(current.get().settings.serviceName(), "closing " + sessions.size() + " session(s) at shutdown");
         }
         sessions.close().syncUninterruptibly();
     }

@@ -28,7 +28,7 @@ public record SmtpdSettings(
         int recipientRateLimit, int newTlsSessionRateLimit, Duration rateTimeUnit, List<String> limitExceptions,
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
-        RestrictionSettings restrictions) {
+        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout) {
 
     /**
      * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
@@ -56,7 +56,8 @@ public record SmtpdSettings(
                     encrypt ? c.get("smtpd_tls_mandatory_protocols") : c.get("smtpd_tls_protocols"),
                     c.duration("smtpd_tls_session_cache_timeout"),
                     c.bool("postern_smtpd_tls_session_tickets"),
-                    c.get("smtpd_tls_fingerprint_digest"));
+                    c.get("smtpd_tls_fingerprint_digest"),
+                    c.get("postern_smtpd_tls_crl_file").isEmpty() ? null : Path.of(c.get("postern_smtpd_tls_crl_file")));
         }
         return new SmtpdSettings(serviceName, c.get("myhostname"), c.get("smtpd_banner"), c.get("mail_name"),
                 level, wrapper, ask, req, c.integer("smtpd_tls_loglevel"), c.bool("smtpd_tls_received_header"), tls,
@@ -71,7 +72,8 @@ public record SmtpdSettings(
                 c.duration("anvil_rate_time_unit"), c.list("smtpd_client_event_limit_exceptions"),
                 bareNewlineMode(c.get("smtpd_forbid_bare_newline")),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
-                c.bool("smtputf8_enable"), RestrictionSettings.from(c));
+                c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
+                c.duration("postern_smtpd_peername_lookup_timeout"));
     }
 
     /**

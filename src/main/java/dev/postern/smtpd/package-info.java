@@ -15,7 +15,12 @@
  * address prefixes); DATA streams into cleanup and the 250 is sent only after the queue file is
  * durable. A service's sessions are limited by its master.cf maxproc ({@code -} =
  * default_process_limit) as Postfix's process limit: at the limit the service stops accepting and
- * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}). EHLO offers DSN:
+ * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}; a reload's new
+ * maxproc applies at once). A listener's settings, TLS context and restrictions form a
+ * {@link dev.postern.smtpd.Smtpd.Generation}: a reload swaps it under the bound socket, so new
+ * connections get the new one and sessions in progress keep theirs. accept() errors (EMFILE,
+ * ENFILE) pause the listener for 1 s with one warning a minute, never a stack trace
+ * ({@code AcceptErrors}). EHLO offers DSN:
  * MAIL takes RET=FULL|HDRS and ENVID=xtext, RCPT takes NOTIFY and ORCPT=type;xtext
  * ({@code DsnParameters}), refused as Postfix does ({@code 501 5.5.4 Bad RET parameter syntax},
  * {@code 501 5.5.4 Error: Bad NOTIFY parameter syntax}, ...) and carried into the queue file.

@@ -30,11 +30,23 @@ final class CertificateJudge {
 
     private final Set<TrustAnchor> anchors;
     private final String digest;
+    private final CrlFile crl;
 
     CertificateJudge(List<X509Certificate> caCertificates, String digest) {
+        this(caCertificates, digest, null);
+    }
+
+    /** {@code crlFile}: postern_smtpd_tls_crl_file, or null for no revocation checking (Postfix's behaviour). */
+    CertificateJudge(List<X509Certificate> caCertificates, String digest, java.nio.file.Path crlFile) {
         this.anchors = new HashSet<>();
         caCertificates.forEach(c -> anchors.add(new TrustAnchor(c, null)));
         this.digest = digest;
+        this.crl = crlFile == null ? null : new CrlFile(crlFile, anchors);
+    }
+
+    /** Why the CRL makes every certificate untrusted now, or null (also null without a CRL file). */
+    String crlProblem() {
+        return crl == null ? null : crl.problem(crl.current(), java.time.Instant.now());
     }
 
     /**
@@ -51,14 +63,29 @@ final class CertificateJudge {
             });
 
     PeerCertificate judge(X509Certificate[] chain) {
+        PeerCertificate verdict = judgeChain(chain);
+        if (crl == null || !verdict.trusted()) {
+            return verdict;
+        }
+        CrlFile.State s = crl.current();
+        String why = crl.problem(s, java.time.Instant.now());
+        if (why == null) {
+            why = crl.revocation(s, chain);
+        }
+        return why == null ? verdict : new PeerCertificate(PeerCertificate.Status.UNTRUSTED, why, verdict.subjectCn(),
+                verdict.issuerCn(), verdict.certFingerprint(), verdict.pkeyFingerprint());
+    }
+
+    /** The chain's verdict without revocation (cached: the CRL is consulted on every call instead). */
+    private PeerCertificate judgeChain(X509Certificate[] chain) {
         java.nio.ByteBuffer key = chainKey(chain);
         PeerCertificate cached = cache.get(key);
         if (cached != null && stillValid(chain[0])) {
             return cached;
         }
-        PeerCertificate verdict = judgeUncached(chain);
-        cache.put(key, verdict);
-        return verdict;
+        PeerCertificate fresh = judgeUncached(chain);
+        cache.put(key, fresh);
+        return fresh;
     }
 
     private static boolean stillValid(X509Certificate leaf) {

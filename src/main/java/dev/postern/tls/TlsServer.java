@@ -79,7 +79,7 @@ public final class TlsServer {
             SslContext ctx = b.build();
             boolean noTickets = configureResumption(ctx, s.sessionTickets(),
                     !s.sessionCacheTimeout().isZero() && !s.sessionCacheTimeout().isNegative());
-            return new TlsServer(ctx, noTickets, new CertificateJudge(cas, s.fingerprintDigest()),
+            return new TlsServer(ctx, noTickets, new CertificateJudge(cas, s.fingerprintDigest(), s.crlFile()),
                     provider == SslProvider.JDK ? "JDK" : "OpenSSL");
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
             throw new TlsSetupException("cannot set up TLS with " + s.certFile() + ": " + e.getMessage(), e);
@@ -140,6 +140,14 @@ public final class TlsServer {
             return PeerCertificate.NONE;
         }
         return judge.judge(Arrays.stream(peer).map(c -> (X509Certificate) c).toArray(X509Certificate[]::new));
+    }
+
+    /**
+     * Why postern_smtpd_tls_crl_file makes every client certificate untrusted right now (unreadable,
+     * no valid CRL, expired), or null: for warnings at start and reload.
+     */
+    public String crlProblem() {
+        return judge.crlProblem();
     }
 
     /** "OpenSSL" or "JDK". */

@@ -114,7 +114,7 @@ class LifecycleTest {
     }
 
     @Test
-    void reloadRestartsWithTheNewConfiguration() throws Exception {
+    void reloadSwapsTheConfigurationInTheSameProcess() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -127,7 +127,7 @@ class LifecycleTest {
             Run reload = postern("-c", dir.toString(), "reload");
             assertEquals(0, reload.code(), reload.err());
             String pidAfter = postern("-c", dir.toString(), "status").out();
-            assertTrue(pidAfter.contains("is running: PID: ") && !pidAfter.equals(pidBefore), pidBefore + " / " + pidAfter);
+            assertTrue(pidAfter.contains("is running: PID: ") && pidAfter.equals(pidBefore), pidBefore + " / " + pidAfter);
             try (Socket s = new Socket("127.0.0.1", port);
                  var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream()))) {
                 assertTrue(in.readLine().endsWith(" reloaded"), "the new banner is served");

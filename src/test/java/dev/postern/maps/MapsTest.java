@@ -6,7 +6,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -91,7 +90,7 @@ class MapsTest {
     @Test
     void cidrErrorsNameFileAndLine() throws Exception {
         Path bad = file("bad.cidr", "# c\n10.0.0.0/8 OK\n\n10.0.0.x/8 REJECT\n");
-        assertEquals(bad + ":4: bad network \"10.0.0.x/8\"", error("cidr:" + bad));
+        assertTrue(error("cidr:" + bad).startsWith(bad + ":4: bad network address"), error("cidr:" + bad));
         Path host = file("host.cidr", "192.168.1.5/24 OK\n");
         assertTrue(error("cidr:" + host).startsWith(host + ":1: non-null host address bits"), error("cidr:" + host));
         Path len = file("len.cidr", "10.0.0.0/33 OK\n");
@@ -133,8 +132,8 @@ class MapsTest {
     @Test
     void syntaxErrorsNameFileAndLine() throws Exception {
         Path p = file("broken", "# header\nok@x OK\nlonely\n");
-        assertEquals(p + ":3: expected \"key whitespace value\" but found no value for \"lonely\"", error("hash:" + p));
-        assertEquals(p + ":3: expected \"key whitespace value\" but found no value for \"lonely\"", error("texthash:" + p));
+        assertEquals(p + ":3: expected \"key whitespace value\" but found no value", error("hash:" + p));
+        assertEquals(p + ":3: expected \"key whitespace value\" but found no value", error("texthash:" + p));
         Path q = file("quote", "\"unclosed@x OK\n");
         assertTrue(error("hash:" + q).startsWith(q + ":1: unbalanced quote"), error("hash:" + q));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> TableCheck.check("hash:" + p)).getMessage()
@@ -151,29 +150,7 @@ class MapsTest {
         assertTrue(e.getMessage().contains("hash:" + p) && e.getMessage().contains("No such file or directory"),
                 e.getMessage());
         Files.writeString(p, "x OK\n");
-        Thread.sleep(1100); // checked at most once a second
-        assertEquals("OK", get(t, "x"));
-    }
-
-    @Test
-    void hashReloadsTheSourceFileWhenItChanges() throws Exception {
-        Path p = file("access", "a@x OK\n");
-        LookupTable t = Maps.open("hash:" + p);
-        assertEquals("OK", get(t, "a@x"));
-        Files.writeString(p, "a@x REJECT changed\nb@x OK\n");
-        Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() + 5000));
-        Thread.sleep(1100);
-        assertEquals("REJECT changed", get(t, "a@x"));
-        assertEquals("OK", get(t, "b@x"));
-        // A broken edit keeps the previous contents.
-        Files.writeString(p, "a@x\n");
-        Files.setLastModifiedTime(p, FileTime.fromMillis(System.currentTimeMillis() + 10000));
-        Thread.sleep(1100);
-        assertEquals("REJECT changed", get(t, "a@x"));
-        // Deleting the file is a temporary failure, not "not found".
-        Files.delete(p);
-        Thread.sleep(1100);
-        assertThrows(LookupException.class, () -> t.lookup("a@x"));
+        TableReloadTest.awaitValue(t, "x", "OK");
     }
 
     // ---- regexp ----------------------------------------------------------------------------

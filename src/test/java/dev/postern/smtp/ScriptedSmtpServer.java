@@ -63,6 +63,15 @@ final class ScriptedSmtpServer implements AutoCloseable {
     final List<byte[]> rawData = new CopyOnWriteArrayList<>();
     final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     volatile X509Certificate clientCertificate;
+    /**
+     * A hostile next hop: when set, the EHLO reply is {@code endlessEhloStart} followed by this text
+     * repeated until the client hangs up ("250-x\r\n" for an endless multi-line reply, "x" for an
+     * endless line); {@link #endlessWritten} counts what was sent.
+     */
+    volatile String endlessEhlo;
+    volatile String endlessEhloStart = "";
+    final java.util.concurrent.atomic.AtomicLong endlessWritten = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.CountDownLatch endlessStopped = new java.util.concurrent.CountDownLatch(1);
 
     private final ServerSocket socket;
 
@@ -131,7 +140,10 @@ final class ScriptedSmtpServer implements AutoCloseable {
             commands.add(line);
             transcript.add("C: " + line);
             String u = line.toUpperCase();
-            if (u.startsWith("EHLO")) {
+            if (u.startsWith("EHLO") && endlessEhlo != null) {
+                endless(w.out);
+                return;
+            } else if (u.startsWith("EHLO")) {
                 w.reply("250-scripted.test\r\n" + (offerPipelining ? "250-PIPELINING\r\n" : "")
                         + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "")
                         + (authMechanisms != null && (tls || !authAfterTlsOnly) ? "250-AUTH " + authMechanisms + "\r\n" : "")
@@ -290,6 +302,19 @@ final class ScriptedSmtpServer implements AutoCloseable {
 
     List<String> commands() {
         return new ArrayList<>(commands);
+    }
+
+    private void endless(OutputStream out) {
+        byte[] unit = endlessEhlo.repeat(Math.max(1, 8192 / endlessEhlo.length())).getBytes(StandardCharsets.US_ASCII);
+        try {
+            out.write(endlessEhloStart.getBytes(StandardCharsets.US_ASCII));
+            while (true) { // until the client closes the connection (or this server is closed)
+                out.write(unit);
+                endlessWritten.addAndGet(unit.length);
+            }
+        } catch (IOException e) {
+            endlessStopped.countDown();
+        }
     }
 
     @Override

@@ -76,7 +76,7 @@ class SmtpDsnTest {
     }
 
     private List<String> transaction() {
-        List<String> t = server.transcript;
+        List<String> t = List.copyOf(server.transcript); // QUIT may still be arriving
         int from = 0;
         while (!t.get(from).startsWith("C: MAIL FROM:")) {
             from++;

@@ -85,6 +85,12 @@ public final class LoopbackDns implements AutoCloseable {
                 : new AAAARecord(name(host), DClass.IN, TTL, a));
     }
 
+    /** The reverse record of {@code ip} (in-addr.arpa or ip6.arpa) naming {@code host}. */
+    public LoopbackDns ptr(String ip, String host) throws IOException {
+        Name reverse = org.xbill.DNS.ReverseMap.fromAddress(InetAddress.getByName(ip));
+        return add(new org.xbill.DNS.PTRRecord(reverse, DClass.IN, TTL, name(host)));
+    }
+
     public LoopbackDns cname(String alias, String target) {
         return add(new CNAMERecord(name(alias), DClass.IN, TTL, name(target)));
     }

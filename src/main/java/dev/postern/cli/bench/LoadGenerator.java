@@ -20,13 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drives SMTP submissions: C workers, each opening connections (STARTTLS + client certificate),
- * sending K messages per connection, until N messages in total. Latency per message = MAIL sent
+ * sending K messages per connection, until N messages in total. By default one command per round
+ * trip (as smtplib and swaks); with {@code pipelining} MAIL, RCPT and DATA go in one write. Latency per message = MAIL sent
  * to the 250 after the final dot. Uses the OpenSSL provider when available so the generator
  * itself is cheap.
  */
 public final class LoadGenerator {
     public record Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
-                          int messages, int perConnection, int size, String from, String to) {
+                          int messages, int perConnection, int size, String from, String to, boolean pipelining) {
     }
 
     public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider) {
@@ -50,12 +51,36 @@ public final class LoadGenerator {
         return b.build();
     }
 
+    /** Counts an error and keeps the first one's reason, printed once: a run that gives up must say why. */
+    private static void error(AtomicInteger errors, java.util.concurrent.atomic.AtomicReference<String> first, String reason) {
+        errors.incrementAndGet();
+        if (first.compareAndSet(null, reason.replace("\n", " | "))) {
+            System.err.println("bench: first error: " + first.get());
+        }
+    }
+
+    /**
+     * One message, one command per round trip (as Python's smtplib, swaks and most MUAs send); null
+     * when queued, else the command and the reply that refused it.
+     */
+    private static String transaction(SmtpProbe c, Options o, String body) throws java.io.IOException {
+        for (String cmd : List.of("MAIL FROM:<" + o.from() + ">", "RCPT TO:<" + o.to() + ">", "DATA")) {
+            String r = c.command(cmd);
+            if (code(r) != (cmd.equals("DATA") ? 354 : 250)) {
+                return cmd + " -> " + r;
+            }
+        }
+        String r = c.command(body + ".");
+        return code(r) == 250 ? null : "end of DATA -> " + r;
+    }
+
     public static Result run(Options o) throws Exception {
         SslContext ssl = o.starttls() ? clientContext(o) : null;
         String body = body(o.size());
         EventLoopGroup group = NettyTransport.newGroup(1, "bench");
         AtomicInteger remaining = new AtomicInteger(o.messages());
         AtomicInteger errors = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
         AtomicInteger done = new AtomicInteger();
         long[] latencies = new long[o.messages()];
         AtomicLong start = new AtomicLong(System.nanoTime());
@@ -66,23 +91,28 @@ public final class LoadGenerator {
                     if (errors.get() > Math.max(100, o.messages())) {
                         // the server refuses or does not answer: stop instead of spinning (checked first,
                         // because every failed step below skips to the next connection with continue)
-                        System.err.println("bench: giving up after " + errors.get() + " errors");
+                        System.err.println("bench: giving up after " + errors.get() + " errors; the first: " + firstError.get());
                         remaining.set(0);
                         break;
                     }
                     try (SmtpProbe c = new SmtpProbe(group, o.server(), 60_000)) {
-                        if (code(c.reply()) != 220 || code(c.command("EHLO bench.example")) != 250) {
-                            errors.incrementAndGet();
+                        String r = c.reply();
+                        if (code(r) != 220 || code(r = c.command("EHLO bench.example")) != 250) {
+                            error(errors, firstError, r);
                             continue;
                         }
                         if (ssl != null) {
-                            if (code(c.command("STARTTLS")) != 220
-                                    || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null) {
-                                errors.incrementAndGet();
+                            if (code(r = c.command("STARTTLS")) != 220) {
+                                error(errors, firstError, "STARTTLS -> " + r);
                                 continue;
                             }
-                            if (code(c.command("EHLO bench.example")) != 250) {
-                                errors.incrementAndGet();
+                            String failure = c.startTls(ssl, o.server().getHostString(), o.server().getPort());
+                            if (failure != null) {
+                                error(errors, firstError, "TLS handshake failed: " + failure);
+                                continue;
+                            }
+                            if (code(r = c.command("EHLO bench.example")) != 250) {
+                                error(errors, firstError, "EHLO after STARTTLS -> " + r);
                                 continue;
                             }
                         }
@@ -91,25 +121,20 @@ public final class LoadGenerator {
                                 break;
                             }
                             long t0 = System.nanoTime();
-                            boolean ok = code(c.command("MAIL FROM:<" + o.from() + ">")) == 250
-                                    && code(c.command("RCPT TO:<" + o.to() + ">")) == 250
-                                    && code(c.command("DATA")) == 354
-                                    && code(c.command(body + ".")) == 250;
-                            if (ok) {
+                            String failed = o.pipelining() ? pipelined(c, o, body) : transaction(c, o, body);
+                            if (failed == null) {
                                 int n = done.getAndIncrement();
                                 if (n < latencies.length) {
                                     latencies[n] = System.nanoTime() - t0;
                                 }
                             } else {
-                                errors.incrementAndGet();
+                                error(errors, firstError, failed);
                                 break;
                             }
                         }
                         c.send("QUIT\r\n");
                     } catch (Exception e) {
-                        if (errors.incrementAndGet() == 1) {
-                            System.err.println("bench: first error: " + e);
-                        }
+                        error(errors, firstError, String.valueOf(e.getMessage()));
                     }
                 }
             }, "bench-" + w);
@@ -164,6 +189,25 @@ public final class LoadGenerator {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         return failed;
+    }
+
+    /** RFC 2920: MAIL, RCPT and DATA in one write, then their three replies; the body after the 354. */
+    private static String pipelined(SmtpProbe c, Options o, String body) throws java.io.IOException {
+        c.send("MAIL FROM:<" + o.from() + ">\r\nRCPT TO:<" + o.to() + ">\r\nDATA\r\n");
+        String mail = c.reply();
+        String rcpt = c.reply();
+        String data = c.reply();
+        if (code(mail) != 250) {
+            return "MAIL (pipelined) -> " + mail;
+        }
+        if (code(rcpt) != 250) {
+            return "RCPT (pipelined) -> " + rcpt;
+        }
+        if (code(data) != 354) {
+            return "DATA (pipelined) -> " + data;
+        }
+        String r = c.command(body + ".");
+        return code(r) == 250 ? null : "end of DATA -> " + r;
     }
 
     private static int code(String reply) {

@@ -1,0 +1,91 @@
+package dev.postern.server;
+
+import dev.postern.config.ConfigException;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The daemon's signals, as systemd and Postfix's tools expect: HUP reloads the configuration in
+ * place ({@link Server#reload}), TERM stops gracefully (the JVM's shutdown hook, see start-fg).
+ * A reload's outcome is logged and written to {@code $queue_directory/pid/master.reload} as
+ * {@code PID SEQ ok} or {@code PID SEQ refused: REASON}, which {@code postern reload} waits for
+ * and prints. Reloads run one at a time on their own thread; a HUP during a reload waits for it.
+ */
+public final class Signals {
+    private Signals() {}
+
+    /** Where a reload's outcome is written. */
+    public static Path reloadStatus(Path queueDirectory) {
+        return queueDirectory.resolve("pid").resolve("master.reload");
+    }
+
+    /** Installs the HUP handler for {@code server}, reading the configuration again from {@code configDir}. */
+    public static void handleHangup(Server server, Path configDir) {
+        ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "postern-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloader.execute(() -> reload(server, configDir)));
+        } catch (IllegalArgumentException e) { // -Xrs, or a platform without HUP
+            server.mailLog().warning("master", "cannot handle SIGHUP (" + e.getMessage() + "): postern reload will not work;"
+                    + " use postern stop; postern start");
+        }
+    }
+
+    private static int sequence;
+
+    /** One reload: read, validate, swap; the outcome logged and written for {@code postern reload}. */
+    static synchronized void reload(Server server, Path configDir) {
+        var log = server.mailLog();
+        Path status = reloadStatus(Path.of(server.config().get("queue_directory")));
+        String outcome;
+        log.info("master", "reload -- configuration " + configDir.toAbsolutePath());
+        try {
+            List<String> notes = server.reload(Server.plan(configDir));
+            for (String n : notes) {
+                if (n.startsWith("reload cannot")) {
+                    log.warning("master", n);
+                } else {
+                    log.info("master", n);
+                }
+            }
+            outcome = "ok" + notes.stream().filter(n -> n.startsWith("reload cannot")).map(n -> "\nwarning: " + n)
+                    .reduce("", String::concat);
+        } catch (ConfigException | IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            log.warning("master", "reload refused, still running the old configuration: " + why);
+            outcome = "refused: " + why;
+        }
+        sequence++;
+        write(status, ProcessHandle.current().pid() + " " + sequence + " " + outcome + "\n");
+    }
+
+    private static void write(Path status, String text) {
+        try {
+            Path tmp = status.resolveSibling(status.getFileName() + ".tmp");
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, status, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // postern reload then times out and says to look at the mail log
+        }
+    }
+
+    /** The last outcome written, if any. */
+    public static Optional<String> lastReload(Path queueDirectory) {
+        try {
+            return Optional.of(Files.readString(reloadStatus(queueDirectory), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

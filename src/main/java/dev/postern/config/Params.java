@@ -178,6 +178,9 @@ public final class Params {
         p(m, "postern_smtpd_peername_lookup_timeout", TIME, "10s", "Longest wait for a client's reverse and forward DNS lookups (smtpd_peername_lookup); past it the client is \"unknown\".").range(1L, 300L);
         // Client certificate revocation (tls CrlFile; postern ca crl)
         p(m, "postern_smtpd_tls_crl_file", STRING, "", "CRLs (PEM or DER, signed by a smtpd_tls_CAfile certificate) checked for client certificates; re-read when the file changes. Fails closed: while it is unreadable, holds no valid CRL or one is past its nextUpdate, no client certificate is trusted (logged with the reason). Empty: no revocation check, as Postfix.");
+        // AUTH EXTERNAL on the client certificate (smtpd ExternalAuth); server-side password AUTH is not offered
+        p(m, "postern_smtpd_auth_external", BOOL, "no", "Offer AUTH EXTERNAL (RFC 4422 appendix A) after TLS with a trusted client certificate; the authorization identity is empty (the certificate's CN is used) or the CN or an email SAN of the certificate. permit_sasl_authenticated then permits such clients. Enable only with a private CA in smtpd_tls_CAfile: every certificate it trusts can authenticate.");
+        f(m, "smtpd_sasl_auth_enable", BOOL, "no", "no", "Server-side SASL with passwords (PLAIN, LOGIN through Cyrus or Dovecot) is not offered; certificate-based AUTH EXTERNAL is postern_smtpd_auth_external.");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -28,7 +28,8 @@ public record SmtpdSettings(
         int recipientRateLimit, int newTlsSessionRateLimit, Duration rateTimeUnit, List<String> limitExceptions,
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
-        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout) {
+        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
+        boolean authExternal) {
 
     /**
      * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
@@ -73,7 +74,8 @@ public record SmtpdSettings(
                 bareNewlineMode(c.get("smtpd_forbid_bare_newline")),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
-                c.duration("postern_smtpd_peername_lookup_timeout"));
+                c.duration("postern_smtpd_peername_lookup_timeout"),
+                c.bool("postern_smtpd_auth_external"));
     }
 
     /**

@@ -116,6 +116,7 @@ final class NextHopConnector {
             } catch (IOException e) {
                 return new Failed("none", "4.4.1", "connect to " + where + ": " + e.getMessage(), false);
             }
+            conn.onWarning(text -> log.warning("smtp", where + ": " + text)); // e.g. a reply line cut at 2048 bytes
             return greet(conn, host, where);
         }
 

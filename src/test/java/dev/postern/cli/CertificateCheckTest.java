@@ -109,6 +109,26 @@ class CertificateCheckTest {
     }
 
     @Test
+    void authExternalWhereItCannotWorkOrIsDangerousIsWarnedAbout() throws Exception {
+        writeCa(Duration.ofDays(100));
+        Result neverOffered = run(goodServer(), "postern_smtpd_auth_external = yes\n");
+        assertEquals(0, neverOffered.code(), neverOffered.err());
+        assertTrue(neverOffered.err().contains("postern_smtpd_auth_external = yes, but the service does not ask for client "
+                + "certificates (smtpd_tls_ask_ccert = no), so AUTH EXTERNAL is never offered"), neverOffered.err());
+        Result privateCa = run(goodServer(), "postern_smtpd_auth_external = yes\nsmtpd_tls_ask_ccert = yes\n");
+        assertFalse(privateCa.err().contains("postern_smtpd_auth_external"), privateCa.err());
+        StringBuilder bundle = new StringBuilder();
+        for (int i = 0; i < 12; i++) {
+            bundle.append(CertificateAuthority.create("Public CA " + i, Duration.ofDays(100)).certificatePem());
+        }
+        Files.writeString(dir.resolve("ca.pem"), bundle);
+        Result publicBundle = run(goodServer(), "postern_smtpd_auth_external = yes\nsmtpd_tls_ask_ccert = yes\n");
+        assertEquals(0, publicBundle.code(), publicBundle.err());
+        assertTrue(publicBundle.err().contains("holding 12 CA certificates (a public bundle?): any certificate they issued "
+                + "can authenticate and relay through permit_sasl_authenticated"), publicBundle.err());
+    }
+
+    @Test
     void anExpiredCrlIsReported() throws Exception {
         Path caDir = dir.resolve("cadir");
         CertificateAuthority.init(caDir, "CRL CA", Duration.ofDays(100));

@@ -116,6 +116,8 @@ class AuthExternalTest {
         assertTrue(r.out().contains("again: (503, b'5.5.1 Error: already authenticated')"), r.out());
         assertTrue(r.out().contains("refused: {}"), r.out());
         mta.awaitLog("sasl_method=EXTERNAL, sasl_username=ALICE@my\\.domain\\.example", Duration.ofSeconds(20));
+        // Postfix's command tally: the 334 exchange is one AUTH (ok), the repeated AUTH a failed one.
+        mta.awaitLog("disconnect from .* ehlo=2 starttls=1 auth=1/2 mail=1 rcpt=1 data=1 quit=1 commands=8/9", Duration.ofSeconds(20));
         awaitDelivered("external-email-marker");
     }
 

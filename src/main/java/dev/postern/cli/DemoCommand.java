@@ -70,14 +70,10 @@ final class DemoCommand implements Callable<Integer> {
             DemoFiles.submission(d, "127.0.0.1:" + port, sinkPort, "10s");
             out.println("postern demo: created " + d + " (CA, certificates, main.cf, master.cf)");
         }
-        if (!Files.exists(d.resolve("desktop/main.cf"))) {
-            DemoFiles.desktop(d, "127.0.0.1:" + desktopPort, port, ispPort, "10s", desktopParams);
-            out.println("postern demo: created " + d.resolve("desktop") + " (the desktop MTA: the seed's client-side lines and maps)");
-        }
         try (SinkServer world = new SinkServer(new InetSocketAddress("127.0.0.1", sinkPort), d.resolve("sink"));
              SinkServer isp = new SinkServer(new InetSocketAddress("127.0.0.1", ispPort), d.resolve("isp"));
              Server submission = Server.start(plan(d), System.out);
-             Server desktop = Server.start(plan(d.resolve("desktop")), System.out)) {
+             Server desktop = Server.start(plan(desktopDir(d, submission.addresses().get(0).getPort(), out)), System.out)) {
             out.println("postern demo: submission server on 127.0.0.1:" + submission.addresses().get(0).getPort()
                     + ", desktop MTA on 127.0.0.1:" + desktop.addresses().get(0).getPort()
                     + "; sending a message from each kind of sender through the desktop MTA:");
@@ -92,6 +88,15 @@ final class DemoCommand implements Callable<Integer> {
             done.await();
         }
         return 0;
+    }
+
+    /** The desktop MTA's directory, made on first use and pointed at the submission server where it listens. */
+    private Path desktopDir(Path d, int submissionPort, PrintWriter out) throws IOException {
+        if (!Files.exists(d.resolve("desktop/main.cf"))) {
+            DemoFiles.desktop(d, "127.0.0.1:" + desktopPort, submissionPort, ispPort, "10s", desktopParams);
+            out.println("postern demo: created " + d.resolve("desktop") + " (the desktop MTA: the seed's client-side lines and maps)");
+        }
+        return d.resolve("desktop");
     }
 
     private Plan plan(Path d) throws ConfigException {

@@ -6,6 +6,7 @@
 # until the queue has drained) and RSS with idle TLS sessions, then the ratios.
 # Needs root (Postfix) and the Debian postfix package. Loopback only; bounded in time.
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 MESSAGES=${MESSAGES:-2000}
 WARMUP=${WARMUP:-2000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools

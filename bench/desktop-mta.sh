@@ -26,6 +26,7 @@
 #         on a blackhole, as a ratio to (a)'s empty-queue figure.
 # Needs root (Postfix) and the Debian postfix package. Loopback only; bounded in time.
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 MESSAGES=${MESSAGES:-2000}
 WARMUP=${WARMUP:-1000}

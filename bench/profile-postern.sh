@@ -6,6 +6,7 @@
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
 #      read it with `perf report -i FILE --sort dso,sym`).
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
 JAR="$here/target/postern.jar"

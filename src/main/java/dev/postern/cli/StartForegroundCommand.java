@@ -47,6 +47,10 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             server.close();
             stopped.countDown();
         }, "postern-shutdown"));
+        String notifyProblem = SystemdNotify.ready("listening on " + server.addresses());
+        if (notifyProblem != null) {
+            System.err.println("postern: warning: " + notifyProblem + " (Type=notify: systemd will time out the start)");
+        }
         if (!daemon) {
             System.err.println("postern: listening on " + server.addresses() + "; Ctrl-C stops");
         }

@@ -15,7 +15,7 @@ SIZE=${SIZE:-4096}
 IDLE=${IDLE:-1000}
 ROUNDS=${ROUNDS:-3}      # measured runs per MTA and scenario, interleaved; the ratios use the medians
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 [ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
 W=$(mktemp -d /tmp/postern-bench.XXXXXX)
 chmod 755 "$W"

@@ -14,7 +14,7 @@ export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuse
 here="$(cd "$(dirname "$0")/.." && pwd)"
 N=${N:-1000000}; DUE=${DUE:-1000}; RUN_DELAY=${RUN_DELAY:-20s}; WATCH=${WATCH:-60}
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/postern-deferred.XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true

@@ -179,7 +179,8 @@ final class UpstreamProxy extends ChannelDuplexHandler {
         ClientEndpoint.set(ctx.channel(), client);
         startSession.accept(ctx.channel());
         ctx.fireChannelActive();
-        if (held.isEmpty() && ctx.channel().isActive()) {
+        // The session may already have asked to read (and this handler left, see read()).
+        if (held != null && held.isEmpty() && ctx.channel().isActive()) {
             held = null;
             ctx.pipeline().remove(this);
         }

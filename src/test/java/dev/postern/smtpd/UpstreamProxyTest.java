@@ -1,5 +1,7 @@
 package dev.postern.smtpd;
 
+import dev.postern.config.ConfigException;
+import dev.postern.config.ConfigLoader;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -7,11 +9,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -178,6 +182,23 @@ class UpstreamProxyTest {
         long millis = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(millis >= 900, "smtpd_upstream_proxy_timeout = 1s, refused after " + millis + "ms");
         awaitLog("warning: haproxy read: timeout error: PROXY TCP4 192\\.0\\.2\\.7\n");
+    }
+
+    @Test
+    void endOfInputBeforeTheHeaderIsLoggedAsPostfixDoes() throws Exception {
+        start("");
+        new SmtpTestClient(smtpd.address()).close(); // a load balancer's plain TCP health check
+        String log = awaitLog("disconnect from unknown\\[unknown\\]");
+        assertTrue(log.contains("warning: haproxy read: EOF"), log);
+    }
+
+    @Test
+    void aTypoInTheProtocolNameIsAConfigurationError() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "smtpd_upstream_proxy_protocol = haproxyv2\n");
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir));
+        assertTrue(e.getMessage().contains("main.cf:1") && e.getMessage().contains("use an empty value or haproxy"),
+                e.getMessage());
     }
 
     @Test

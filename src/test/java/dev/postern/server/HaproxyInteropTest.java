@@ -52,7 +52,9 @@ class HaproxyInteropTest {
         haproxy = HaproxyInstance.start(dir.resolve("haproxy"), List.of(
                 new HaproxyInstance.Route(submission, "send-proxy"),
                 new HaproxyInstance.Route(submission, "send-proxy-v2"),
-                new HaproxyInstance.Route(implicitTls, "send-proxy-v2")));
+                new HaproxyInstance.Route(implicitTls, "send-proxy-v2"),
+                // A health-checked server: HAProxy's v2 checks carry a LOCAL header.
+                new HaproxyInstance.Route(submission, "send-proxy-v2 check inter 300", "option smtpchk HELO lb.example")));
     }
 
     @AfterAll
@@ -112,7 +114,9 @@ class HaproxyInteropTest {
         assertTrue(log.contains("connect from " + client), log);
         assertTrue(log.contains("Trusted TLS connection established from " + client), log);
         assertTrue(log.contains(qid + ": client=" + client), log);
-        assertFalse(log.contains("connect from unknown[127.0.0.1]"), "HAProxy's own address was used:\n" + log);
+        // HAProxy's health checks come from 127.0.0.1 (LOCAL): they connect, but never get this far.
+        assertFalse(log.contains("client=unknown[127.0.0.1]") || log.contains("from unknown[127.0.0.1]: TLS"),
+                "HAProxy's own address was used:\n" + log);
         RecordingSink.Message m = delivered(qid);
         assertTrue(m.data().startsWith("Received: from fred (unknown [" + address + "])\r\n"), m.data());
     }
@@ -154,6 +158,13 @@ class HaproxyInteropTest {
         }
         mta.awaitLog("NOQUEUE: reject: RCPT from unknown\\[127\\.0\\.0\\.3\\]: 554 5\\.7\\.1 <unknown\\[127\\.0\\.0\\.3\\]>",
                 Duration.ofSeconds(10));
+    }
+
+    @Test
+    void healthChecksWithALocalHeaderAreServed() throws Exception {
+        String log = mta.awaitLog("disconnect from unknown\\[127\\.0\\.0\\.1\\] helo=1 quit=1 commands=2",
+                Duration.ofSeconds(20));
+        assertFalse(log.contains("haproxy read"), "no check may be refused:\n" + log);
     }
 
     @Test

@@ -24,8 +24,14 @@ import java.util.concurrent.TimeUnit;
  * connect at once: the kernel queues it until HAProxy accepts. No retry loop, no readiness poll.
  */
 public final class HaproxyInstance implements AutoCloseable {
-    /** One frontend: clients connect to it; HAProxy connects to {@code server} with {@code serverOptions}. */
-    public record Route(InetSocketAddress server, String serverOptions) {
+    /**
+     * One frontend: clients connect to it; HAProxy connects to {@code server} with
+     * {@code serverOptions}; {@code backendOptions} are lines for the backend (e.g. option smtpchk).
+     */
+    public record Route(InetSocketAddress server, String serverOptions, String backendOptions) {
+        public Route(InetSocketAddress server, String serverOptions) {
+            this(server, serverOptions, "");
+        }
     }
 
     private static final String LAUNCHER = """
@@ -98,7 +104,9 @@ public final class HaproxyInstance implements AutoCloseable {
             Route r = routes.get(i);
             sb.append("frontend f").append(i).append("\n    bind fd@").append(3 + i)
                     .append("\n    default_backend b").append(i).append('\n')
-                    .append("backend b").append(i).append("\n    server s").append(i).append(' ')
+                    .append("backend b").append(i).append('\n')
+                    .append(r.backendOptions().isEmpty() ? "" : "    " + r.backendOptions() + "\n")
+                    .append("    server s").append(i).append(' ')
                     .append(r.server().getAddress().getHostAddress()).append(':').append(r.server().getPort())
                     .append(' ').append(r.serverOptions()).append('\n');
         }

@@ -3,11 +3,16 @@ package dev.postern.smtpd;
 import dev.postern.config.ConfigException;
 import dev.postern.config.ConfigLoader;
 import dev.postern.testing.SmtpTestClient;
+import dev.postern.testing.TestPki;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import java.io.ByteArrayOutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,6 +138,33 @@ class UpstreamProxyTest {
             assertEquals("221 2.0.0 Bye", c.command("QUIT"));
         }
         awaitLog("connect from unknown\\[2001:db8::5\\]");
+    }
+
+    /**
+     * Implicit TLS: a ClientHello in the same segment as the header must reach the TLS handler the
+     * session puts first in the pipeline, not the SMTP decoder.
+     */
+    @Test
+    void aClientHelloRightBehindTheHeaderReachesTls() throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        start("smtpd_tls_wrappermode = yes\nsmtpd_tls_cert_file = " + pki.serverCertFile()
+                + "\nsmtpd_tls_key_file = " + pki.serverKeyFile() + "\n");
+        SSLEngine client = SSLContext.getDefault().createSSLEngine("mx.postern.test", 465);
+        client.setUseClientMode(true);
+        ByteBuffer hello = ByteBuffer.allocate(client.getSession().getPacketBufferSize());
+        client.wrap(ByteBuffer.allocate(0), hello);
+        hello.flip();
+        byte[] header = "PROXY TCP4 192.0.2.10 127.0.0.1 40000 465\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] both = new byte[header.length + hello.remaining()];
+        System.arraycopy(header, 0, both, 0, header.length);
+        hello.get(both, header.length, both.length - header.length);
+        try (Socket s = new Socket()) {
+            s.connect(smtpd.address(), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(both); // one write, one segment on loopback
+            assertEquals(0x16, s.getInputStream().read(), "a TLS handshake record (ServerHello) must come back");
+        }
+        awaitLog("connect from unknown\\[192\\.0\\.2\\.10\\]");
     }
 
     @Test

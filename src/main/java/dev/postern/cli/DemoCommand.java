@@ -62,6 +62,10 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Path d = dir.toAbsolutePath();
+        if (RootGuard.refusal(false) != null) {
+            spec.commandLine().getErr().println("postern demo: running as root: acceptable for this throwaway loopback demo only; "
+                    + "postern start refuses root (see the README's Install section)");
+        }
         if (selfTest) {
             return selfTest(d.resolve("self-test"), out);
         }

@@ -16,6 +16,8 @@ import java.util.Locale;
  * level is encrypt (Postfix: "Can't require client certs unless TLS is required").
  * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline and
  * smtpd_min_data_rate (default 500), see {@link dev.postern.protocol.RequestDeadline}.
+ * {@code upstreamProxyProtocol}/{@code upstreamProxyTimeout}: smtpd_upstream_proxy_protocol and
+ * smtpd_upstream_proxy_timeout, see {@link UpstreamProxy}.
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
@@ -29,7 +31,7 @@ public record SmtpdSettings(
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
-        boolean authExternal) {
+        String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal) {
 
     /**
      * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
@@ -75,6 +77,7 @@ public record SmtpdSettings(
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
+                c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
                 c.bool("postern_smtpd_auth_external"));
     }
 
@@ -85,6 +88,11 @@ public record SmtpdSettings(
     static String bareNewlineMode(String value) {
         String v = value.toLowerCase(Locale.ROOT);
         return v.equals("yes") ? "normalize" : v;
+    }
+
+    /** smtpd_upstream_proxy_protocol = haproxy: each connection starts with a PROXY protocol header. */
+    public boolean behindProxy() {
+        return upstreamProxyProtocol.equals("haproxy");
     }
 
     public boolean tlsRequired() {

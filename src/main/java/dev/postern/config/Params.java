@@ -178,6 +178,8 @@ public final class Params {
         p(m, "postern_smtpd_peername_lookup_timeout", TIME, "10s", "Longest wait for a client's reverse and forward DNS lookups (smtpd_peername_lookup); past it the client is \"unknown\".").range(1L, 300L);
         // Client certificate revocation (tls CrlFile; postern ca crl)
         p(m, "postern_smtpd_tls_crl_file", STRING, "", "CRLs (PEM or DER, signed by a smtpd_tls_CAfile certificate) checked for client certificates; re-read when the file changes. Fails closed: while it is unreadable, holds no valid CRL or one is past its nextUpdate, no client certificate is trusted (logged with the reason). Empty: no revocation check, as Postfix.");
+        // Prometheus metrics (metrics package; server MetricsEndpoint)
+        p(m, "postern_metrics_listen", STRING, "", "host:port where GET /metrics serves Prometheus text exposition (e.g. 127.0.0.1:9925; no authentication, so keep it on loopback or a management network). Empty: no metrics, nothing bound. Changing it needs a restart.");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -33,7 +33,7 @@ public final class Metrics {
 
     private final PrometheusRegistry registry;
     private final LabelCap relays = new LabelCap(RELAY_LABEL_LIMIT);
-    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    private final PrometheusTextFormatWriter writer;
     private Counter connects;
     private Counter disconnects;
     private Counter tlsHandshakes;
@@ -47,6 +47,7 @@ public final class Metrics {
 
     private Metrics(PrometheusRegistry registry) {
         this.registry = registry;
+        this.writer = registry == null ? null : PrometheusTextFormatWriter.create(); // off loads no client class
         if (registry != null) {
             build();
         }
@@ -202,7 +203,7 @@ public final class Metrics {
     }
 
     public String contentType() {
-        return writer.getContentType();
+        return writer == null ? "text/plain; version=0.0.4; charset=utf-8" : writer.getContentType();
     }
 
     /** Writes the Prometheus text exposition of everything counted so far. */

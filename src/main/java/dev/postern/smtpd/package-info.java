@@ -24,6 +24,9 @@
  * MAIL takes RET=FULL|HDRS and ENVID=xtext, RCPT takes NOTIFY and ORCPT=type;xtext
  * ({@code DsnParameters}), refused as Postfix does ({@code 501 5.5.4 Bad RET parameter syntax},
  * {@code 501 5.5.4 Error: Bad NOTIFY parameter syntax}, ...) and carried into the queue file.
+ * For metrics, a session reports each TLS handshake's result (trusted, untrusted, no_cert, failed;
+ * resumed or new) and each reject with the restriction that refused ({@code Restrictions.Refusal});
+ * connections and messages are counted by the mail log.
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),

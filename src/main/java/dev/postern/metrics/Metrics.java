@@ -1,6 +1,7 @@
 package dev.postern.metrics;
 
 import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -13,6 +14,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -25,6 +27,8 @@ import java.util.function.Supplier;
 public final class Metrics {
     /** Distinct next hops kept as {@code relay} label values before the rest become "other". */
     static final int RELAY_LABEL_LIMIT = 64;
+    /** Logged relay texts whose counter child is remembered; past it, the label lookup is done each time. */
+    private static final int DELIVERY_KEY_LIMIT = 4096;
     /** Delivery delays span milliseconds (a local relay) to days (a deferred message). */
     private static final double[] DELAY_BUCKETS = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900,
             3600, 14400, 86400, 432000};
@@ -37,9 +41,13 @@ public final class Metrics {
     private Counter connects;
     private Counter disconnects;
     private Counter tlsHandshakes;
-    private Counter tlsSessions;
     private Counter rejects;
-    private Counter smtpdMessages;
+    // Label children resolved once: labelValues() builds a list and hashes it on every call.
+    private CounterDataPoint[] tlsByResult;
+    private CounterDataPoint tlsResumed;
+    private CounterDataPoint tlsNew;
+    private CounterDataPoint smtpdMessages;
+    private final ConcurrentHashMap<String, CounterDataPoint> deliveryChildren = new ConcurrentHashMap<>();
     private Counter cleanupMessages;
     private Counter deliveries;
     private Counter removed;
@@ -76,14 +84,20 @@ public final class Metrics {
                 .register(registry);
         tlsHandshakes = counter("postern_smtpd_tls_handshakes_total",
                 "SMTP server TLS handshakes by result: trusted, untrusted, no_cert (anonymous), failed.", "result");
-        tlsSessions = counter("postern_smtpd_tls_sessions_total",
+        Counter tlsSessions = counter("postern_smtpd_tls_sessions_total",
                 "Successful SMTP server TLS handshakes by whether a cached session was resumed (reused=true|false).",
                 "reused");
         rejects = counter("postfix_smtpd_messages_rejected_total",
                 "SMTP server rejects (NOQUEUE: reject lines) by reply code, stage (MAIL, RCPT) and restriction.",
                 "code", "stage", "restriction");
         smtpdMessages = counter("postfix_smtpd_messages_processed_total",
-                "Messages the SMTP server opened a queue file for (client= lines).", "sasl_method");
+                "Messages the SMTP server opened a queue file for (client= lines).", "sasl_method").labelValues("");
+        tlsByResult = new CounterDataPoint[TlsResult.values().length];
+        for (TlsResult r : TlsResult.values()) {
+            tlsByResult[r.ordinal()] = tlsHandshakes.labelValues(r.label());
+        }
+        tlsResumed = tlsSessions.labelValues("true");
+        tlsNew = tlsSessions.labelValues("false");
         cleanupMessages = counter("postfix_cleanup_messages_processed_total",
                 "Messages committed to the queue by any source: smtpd, sendmail, bounces (message-id= lines).");
         deliveries = counter("postern_delivery_status_total",
@@ -124,9 +138,9 @@ public final class Metrics {
     /** One smtpd TLS handshake; {@code resumed} only matters for a successful one. */
     public void tlsHandshake(TlsResult result, boolean resumed) {
         if (registry != null) {
-            tlsHandshakes.labelValues(result.label()).inc();
+            tlsByResult[result.ordinal()].inc();
             if (result != TlsResult.FAILED) {
-                tlsSessions.labelValues(resumed ? "true" : "false").inc();
+                (resumed ? tlsResumed : tlsNew).inc();
             }
         }
     }
@@ -140,7 +154,7 @@ public final class Metrics {
 
     public void smtpdMessage() {
         if (registry != null) {
-            smtpdMessages.labelValues("").inc();
+            smtpdMessages.inc();
         }
     }
 
@@ -165,9 +179,18 @@ public final class Metrics {
         if (registry == null) {
             return;
         }
-        int bracket = relay.indexOf('[');
-        String host = bracket > 0 ? relay.substring(0, bracket) : relay;
-        deliveries.labelValues(transport, relays.of(host), status).inc();
+        // Keyed by the logged relay text (host[addr]:port): a few distinct values per next hop.
+        String key = transport + '\n' + relay + '\n' + status;
+        CounterDataPoint child = deliveryChildren.get(key);
+        if (child == null) {
+            int bracket = relay.indexOf('[');
+            String host = relays.of(bracket > 0 ? relay.substring(0, bracket) : relay);
+            child = deliveries.labelValues(transport, host, status);
+            if (deliveryChildren.size() < DELIVERY_KEY_LIMIT) {
+                deliveryChildren.put(key, child);
+            }
+        }
+        child.inc();
         delays[0].observe(seconds(beforeQmgr));
         delays[1].observe(seconds(inQmgr));
         delays[2].observe(seconds(connectSetup));

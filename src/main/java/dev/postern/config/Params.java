@@ -184,6 +184,8 @@ public final class Params {
         // AUTH EXTERNAL on the client certificate (smtpd ExternalAuth); server-side password AUTH is not offered
         p(m, "postern_smtpd_auth_external", BOOL, "no", "Offer AUTH EXTERNAL (RFC 4422 appendix A) after TLS with a trusted client certificate; the authorization identity is empty (the certificate's CN is used) or the CN or an email SAN of the certificate. permit_sasl_authenticated then permits such clients. Enable only with a private CA in smtpd_tls_CAfile: every certificate it trusts can authenticate.");
         f(m, "smtpd_sasl_auth_enable", BOOL, "no", "no", "Server-side SASL with passwords (PLAIN, LOGIN through Cyrus or Dovecot) is not offered; certificate-based AUTH EXTERNAL is postern_smtpd_auth_external.");
+        // Prometheus metrics (metrics package; server MetricsEndpoint)
+        p(m, "postern_metrics_listen", STRING, "", "host:port where GET /metrics serves Prometheus text exposition (e.g. 127.0.0.1:9925; no authentication, so keep it on loopback or a management network). Empty: no metrics, nothing bound. Changing it needs a restart.");
         ALL = Collections.unmodifiableMap(m);
     }
 

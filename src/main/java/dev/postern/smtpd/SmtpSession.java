@@ -6,6 +6,7 @@ import dev.postern.cleanup.Envelope;
 import dev.postern.mail.Dsn;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.Reply;
+import dev.postern.metrics.TlsResult;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.protocol.CommandLine;
@@ -450,6 +451,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!f.isSuccess()) {
+                services.log().metrics().tlsHandshake(TlsResult.FAILED, false);
                 services.log().info(settings.serviceName(), "SSL_accept error from " + client + ": "
                         + (f.cause() == null ? "handshake failed" : FailureText.of(f.cause())));
                 lastCommand = afterStartTlsCommand ? "STARTTLS" : "CONNECT";
@@ -466,6 +468,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
         String trust = !peer.presented() ? "Anonymous" : peer.trusted() ? "Trusted" : "Untrusted";
+        services.log().metrics().tlsHandshake(!peer.presented() ? TlsResult.NO_CERT
+                : peer.trusted() ? TlsResult.TRUSTED : TlsResult.UNTRUSTED, TlsServer.resumed(ssl.engine()));
         // Postfix tls_server.c tls_server_post_accept(), in its order: the peer line (TLS_LOG_PEERCERT,
         // loglevel 2), then the verification failure of an untrusted certificate, then the
         // tls_log_summary() one-liner (loglevel 1).
@@ -585,6 +589,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             if (!space.warning().isEmpty()) {
                 services.log().warning(settings.serviceName(), space.warning());
             }
+            services.log().metrics().reject("MAIL", full.code(), "queue_minfree");
             services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, protocol(),
                     helo);
             return full;
@@ -692,9 +697,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
                 rcpt.toString(), auth.username());
-        Reply refused = services.restrictions().checkRecipient(check);
-        if (refused != null) {
+        Restrictions.Refusal refusal = services.restrictions().recipientRefusal(check);
+        if (refusal != null) {
+            Reply refused = refusal.reply();
             rejectedRecipients++;
+            services.log().metrics().reject("RCPT", refused.code(), refusal.restriction());
             services.log().reject(settings.serviceName(), null, "RCPT", client, refused.oneLine(),
                     sender.toString(), rcpt.toString(), esmtp ? "ESMTP" : "SMTP", helo);
             return refused;

@@ -24,6 +24,9 @@
  * MAIL takes RET=FULL|HDRS and ENVID=xtext, RCPT takes NOTIFY and ORCPT=type;xtext
  * ({@code DsnParameters}), refused as Postfix does ({@code 501 5.5.4 Bad RET parameter syntax},
  * {@code 501 5.5.4 Error: Bad NOTIFY parameter syntax}, ...) and carried into the queue file.
+ * For metrics, a session reports each TLS handshake's result (trusted, untrusted, no_cert, failed;
+ * resumed or new) and each reject with the restriction that refused ({@code Restrictions.Refusal});
+ * connections and messages are counted by the mail log.
  * Behind a load balancer ({@code smtpd_upstream_proxy_protocol = haproxy}) each connection starts
  * with a PROXY protocol v1 or v2 header, read by {@code UpstreamProxy} before the session exists;
  * {@code ClientEndpoint} is the one source of the client's address for everything else (logs,

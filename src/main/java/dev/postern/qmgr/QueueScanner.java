@@ -51,6 +51,8 @@ final class QueueScanner {
     private Spool.Scan deferred;
     private boolean deferredFlush;
     private Spool.Scan incoming;
+    /** Deferred names one {@link #feed} may still look at (stat) before returning to the loop. */
+    private int deferredNamesLeft;
     /** Whose turn it is for the next free slot in the active queue. */
     private boolean incomingsTurn = true;
     private final java.util.ArrayDeque<Path> incomingBatch = new java.util.ArrayDeque<>();
@@ -151,6 +153,7 @@ final class QueueScanner {
      * more now; false when both are walked to the end or the active queue is full.
      */
     private boolean feed(Instant now) throws IOException {
+        deferredNamesLeft = BATCH * 4;
         for (int turn = 0; turn < BATCH; turn++) {
             if (!roomInActive()) {
                 return false;
@@ -165,6 +168,8 @@ final class QueueScanner {
                 activate.accept(next);
             } else if (incoming == null && incomingBatch.isEmpty() && deferred == null) {
                 return false; // incoming/ walked to its end, no deferred walk under way
+            } else if (deferredNamesLeft <= 0) {
+                return true; // a long stretch of mail not due: let the loop look at flushes and stops
             }
         }
         return true;
@@ -196,7 +201,8 @@ final class QueueScanner {
      * none of them was due (the walk goes on at the next turn) or the walk ended.
      */
     private Path nextDueDeferred(Instant now) throws IOException {
-        for (int i = 0; deferred != null && i < BATCH; i++) {
+        for (int i = 0; deferred != null && i < BATCH && deferredNamesLeft > 0; i++) {
+            deferredNamesLeft--;
             Path f = deferred.next();
             if (f == null) {
                 closeDeferredScan();

@@ -28,10 +28,10 @@ fi
 python3 - "$line" <<'PY'
 import re, sys
 l = sys.argv[1]
-n = lambda pat: re.search(pat, l).group(1)
-print(f"CRASH-LOOP kills={n(r'(\d+) kills')} acknowledged={n(r'(\d+) acknowledged')} delivered={n(r'(\d+) delivered,')} "
-      f"missing={n(r'(\d+) missing')} foreign={n(r'(\d+) foreign')} duplicates={n(r'(\d+) duplicates')} "
-      f"unanswered={n(r'(\d+) unanswered')} secs={n(r'(\d+) s in all')} queue_empty={n(r'queue empty at the end: (\w+)')}")
+fields = [("kills", r"(\d+) kills"), ("acknowledged", r"(\d+) acknowledged"), ("delivered", r"(\d+) delivered,"),
+          ("missing", r"(\d+) missing"), ("foreign", r"(\d+) foreign"), ("duplicates", r"(\d+) duplicates"),
+          ("unanswered", r"(\d+) unanswered"), ("secs", r"(\d+) s in all"), ("queue_empty", r"queue empty at the end: (\w+)")]
+print("CRASH-LOOP " + " ".join(k + "=" + re.search(p, l).group(1) for k, p in fields))
 PY
 grep -E 'Tests run:.*CrashLoopTest|FAIL' <<<"$out" | head -5 || true
 exit "${status:-0}"

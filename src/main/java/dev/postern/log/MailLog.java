@@ -79,6 +79,11 @@ public final class MailLog implements AutoCloseable {
         info(service, queueId + ": client=" + client);
     }
 
+    /** smtpd.c: the queue ID line of an authenticated client ({@code client=..., sasl_method=..., sasl_username=...}). */
+    public void client(String service, String queueId, String client, String saslMethod, String saslUsername) {
+        info(service, queueId + ": client=" + client + ", sasl_method=" + saslMethod + ", sasl_username=" + saslUsername);
+    }
+
     public void messageId(String queueId, String messageId) {
         info("cleanup", queueId + ": message-id=" + messageId);
     }

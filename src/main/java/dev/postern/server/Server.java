@@ -161,7 +161,7 @@ public final class Server implements AutoCloseable {
             built.add(0, qmgr::stop);
             Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
             try {
-                pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
+                pickup = Pickup.start(PickupSettings.from(c), BounceSettings.from(c), cleanup, log);
             } catch (IOException e) {
                 throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
             }
@@ -255,7 +255,7 @@ public final class Server implements AutoCloseable {
         if (newCleanup || !PickupSettings.from(c).equals(PickupSettings.from(config))) {
             pickup.close(); // after the message in hand; the rest waits in maildrop/ for the new one
             try {
-                pickup = Pickup.start(PickupSettings.from(c), nextCleanup, log);
+                pickup = Pickup.start(PickupSettings.from(c), BounceSettings.from(c), nextCleanup, log);
             } catch (IOException e) {
                 notes.add("pickup: cannot watch maildrop: " + e.getMessage() + "; sendmail mail waits until restart");
             }

@@ -38,7 +38,7 @@ public final class MailLog implements AutoCloseable {
         this.format = format;
         this.destination = destination;
         this.out = LogWriter.async(sink, ASYNC_CAPACITY, n -> format.format(record(LogRecord.Severity.WARNING, "master",
-                "mail log: " + n + " lines dropped because the log could not be written fast enough", Map.of())));
+                "warning: mail log: " + n + " lines dropped because the log could not be written fast enough", Map.of())));
     }
 
     /**

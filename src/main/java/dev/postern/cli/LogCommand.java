@@ -1,10 +1,10 @@
 package dev.postern.cli;
 
+import dev.postern.config.Config;
+import dev.postern.config.ConfigLoader;
 import dev.postern.log.MailLogRotation;
 import dev.postern.log.MailLogSettings;
 import dev.postern.server.PidFile;
-import dev.postern.server.Plan;
-import dev.postern.server.Server;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -43,15 +43,15 @@ final class LogCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
-            Plan plan;
+            Config config; // main.cf's values, checked, as postfix-script reads them with postconf -h
             try {
-                plan = Server.plan(log.parent.config.directory(spec.commandLine()));
+                config = ConfigLoader.load(log.parent.config.directory(spec.commandLine())).config();
             } catch (dev.postern.config.ConfigException e) {
                 err.println("postern: fatal: " + e.getMessage());
                 return 1;
             }
-            MailLogSettings settings = MailLogSettings.from(plan.config()::get);
-            PidFile pid = new PidFile(Path.of(plan.config().get("queue_directory")));
+            MailLogSettings settings = MailLogSettings.from(config::get);
+            PidFile pid = new PidFile(Path.of(config.get("queue_directory")));
             try {
                 MailLogRotation.Result r = MailLogRotation.rotate(settings, ZonedDateTime.now(),
                         () -> pid.running().isPresent(), REOPEN_WAIT);

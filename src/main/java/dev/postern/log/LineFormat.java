@@ -41,6 +41,10 @@ final class LineFormat {
         this.json = json;
     }
 
+    boolean json() {
+        return json;
+    }
+
     byte[] format(LogRecord r) {
         StringBuilder sb = new StringBuilder(160);
         String program = syslogName + "/" + r.service();

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The mail log: the only code that formats Postfix-style records, so pflogsumm and friends keep
@@ -110,40 +111,40 @@ public final class MailLog implements AutoCloseable {
     }
 
     public void info(String service, String text) {
-        line(LogRecord.Severity.INFO, service, text, RecordFields.ofText(text));
+        line(LogRecord.Severity.INFO, service, text, () -> RecordFields.ofText(text));
     }
 
     public void warning(String service, String text) {
-        line(LogRecord.Severity.WARNING, service, "warning: " + text, RecordFields.ofText(text));
+        line(LogRecord.Severity.WARNING, service, "warning: " + text, () -> RecordFields.ofText(text));
     }
 
     public void connect(String service, String client) {
-        line(LogRecord.Severity.INFO, service, "connect from " + client, fields("event", "connect", "client", client));
+        line(LogRecord.Severity.INFO, service, "connect from " + client, () -> fields("event", "connect", "client", client));
     }
 
     /** {@code counts} is Postfix's per-command tally, e.g. "ehlo=2 starttls=1 mail=1 ... commands=7". */
     public void disconnect(String service, String client, String counts) {
         line(LogRecord.Severity.INFO, service, "disconnect from " + client + (counts.isEmpty() ? "" : " " + counts),
-                fields("event", "disconnect", "client", client, "commands", counts.isEmpty() ? null : counts));
+                () -> fields("event", "disconnect", "client", client, "commands", counts.isEmpty() ? null : counts));
     }
 
     public void client(String service, String queueId, String client) {
         line(LogRecord.Severity.INFO, service, queueId + ": client=" + client,
-                fields("event", "client", "queue_id", queueId, "client", client));
+                () -> fields("event", "client", "queue_id", queueId, "client", client));
     }
 
     public void messageId(String queueId, String messageId) {
         line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
-                fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
+                () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
     }
 
     public void from(String queueId, String sender, long size, int nrcpt) {
         line(LogRecord.Severity.INFO, "qmgr", queueId + ": from=<" + sender + ">, size=" + size + ", nrcpt=" + nrcpt + " (queue active)",
-                fields("event", "from", "queue_id", queueId, "from", sender, "size", size, "nrcpt", nrcpt));
+                () -> fields("event", "from", "queue_id", queueId, "from", sender, "size", size, "nrcpt", nrcpt));
     }
 
     public void removed(String queueId) {
-        line(LogRecord.Severity.INFO, "qmgr", queueId + ": removed", fields("event", "removed", "queue_id", queueId));
+        line(LogRecord.Severity.INFO, "qmgr", queueId + ": removed", () -> fields("event", "removed", "queue_id", queueId));
     }
 
     /**
@@ -165,11 +166,16 @@ public final class MailLog implements AutoCloseable {
         if (helo != null) {
             sb.append(" helo=<").append(helo).append('>');
         }
+        line(LogRecord.Severity.INFO, service, sb.toString(), () -> rejectFields(queueId, stage, client, reply, from, to, proto, helo));
+    }
+
+    private static Map<String, Object> rejectFields(String queueId, String stage, String client, String reply,
+                                                    String from, String to, String proto, String helo) {
         String[] words = reply.split(" ", 3);
-        line(LogRecord.Severity.INFO, service, sb.toString(), fields("event", "reject", "queue_id", queueId, "stage", stage,
-                "client", client, "code", words[0].matches("[2-5]\\d\\d") ? Integer.valueOf(words[0]) : null,
+        return fields("event", "reject", "queue_id", queueId, "stage", stage, "client", client,
+                "code", words[0].matches("[2-5]\\d\\d") ? Integer.valueOf(words[0]) : null,
                 "dsn", words.length > 1 && words[1].matches("[245]\\.\\d{1,3}\\.\\d{1,3}") ? words[1] : null,
-                "reply", reply, "from", from, "to", to, "proto", proto, "helo", helo));
+                "reply", reply, "from", from, "to", to, "proto", proto, "helo", helo);
     }
 
     /**
@@ -186,7 +192,7 @@ public final class MailLog implements AutoCloseable {
                 + ", delay=" + delay(total)
                 + ", delays=" + String.join("/", delays)
                 + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")";
-        line(LogRecord.Severity.INFO, service, text, fields("event", "delivery", "queue_id", queueId,
+        line(LogRecord.Severity.INFO, service, text, () -> fields("event", "delivery", "queue_id", queueId,
                 "to", r.recipient().toString(), "relay", r.relay(),
                 "conn_use", r.connectionUse() > 1 ? r.connectionUse() : null, "delay", new Json.Literal(delay(total)),
                 "delays", delays.stream().map(Json.Literal::new).toList(), "dsn", r.dsn(), "status", r.status(),
@@ -229,7 +235,8 @@ public final class MailLog implements AutoCloseable {
         return new LogRecord(System.currentTimeMillis(), severity, service, text, fields);
     }
 
-    private void line(LogRecord.Severity severity, String service, String text, Map<String, Object> fields) {
-        out.write(format.format(record(severity, service, text, fields)));
+    /** Fields are built only for JSON: text lines, the default, pay nothing for them. */
+    private void line(LogRecord.Severity severity, String service, String text, Supplier<Map<String, Object>> fields) {
+        out.write(format.format(record(severity, service, text, format.json() ? fields.get() : Map.of())));
     }
 }

@@ -14,7 +14,8 @@
  * OpenSSL cipher names and the bulk cipher's real strength, for log lines and Received headers.
  * {@link dev.postern.tls.CrlFile} checks client certificates against postern_smtpd_tls_crl_file,
  * re-read when it changes, failing closed (unreadable, invalid or expired CRL: nothing trusted).
- * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings.
+ * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings;
+ * {@link dev.postern.tls.KeyFilePermissions} warns about private key files group or others can read.
  *
  * <h2>Security</h2>
  * The only package that holds private keys in memory. Never trusts the JDK's CA store

@@ -133,6 +133,11 @@ public final class MailLog implements AutoCloseable {
                 () -> fields("event", "client", "queue_id", queueId, "client", client));
     }
 
+    /** smtpd.c: the queue ID line of an authenticated client ({@code client=..., sasl_method=..., sasl_username=...}). */
+    public void client(String service, String queueId, String client, String saslMethod, String saslUsername) {
+        info(service, queueId + ": client=" + client + ", sasl_method=" + saslMethod + ", sasl_username=" + saslUsername);
+    }
+
     public void messageId(String queueId, String messageId) {
         line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
                 () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));

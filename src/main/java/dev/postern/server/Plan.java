@@ -49,6 +49,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         List<String> warnings = new ArrayList<>(loaded.warnings());
         java.util.Set<String> certWarnings = new java.util.LinkedHashSet<>(); // services often share the files
         for (Listener l : listeners) {
+            certWarnings.addAll(l.settings().authExternalWarnings());
             if (l.settings().tls() != null) {
                 certWarnings.addAll(dev.postern.tls.ServerCertificateLint.warnings(l.settings().tls(), l.settings().myhostname(),
                         java.time.Instant.now()));

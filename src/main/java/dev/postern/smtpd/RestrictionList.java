@@ -108,7 +108,8 @@ final class RestrictionList {
                         "<" + rn + ">: " + rc + " rejected: defer_if_reject requested");
                 case "dunno", "reject_unauth_pipelining" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // pipelining is enforced by the session
                 case "permit_mynetworks" -> r = (ctx, st, rn, rc) -> policy.inMynetworks(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
-                case "permit_sasl_authenticated" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // no SASL in Postern
+                case "permit_sasl_authenticated" -> r = (ctx, st, rn, rc) -> ctx.saslUsername() != null
+                        ? Verdict.PERMIT : Verdict.DUNNO; // AUTH EXTERNAL (ExternalAuth) is Postern's only SASL
                 case "permit_tls_all_clientcerts" -> r = (ctx, st, rn, rc) -> ctx.tls() && ctx.peer().trusted()
                         ? Verdict.PERMIT : policy.fingerprintListed(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
                 case "permit_tls_clientcerts" -> r = (ctx, st, rn, rc) -> policy.fingerprintListed(ctx)

@@ -44,6 +44,13 @@ public interface Config {
     /** This configuration with one service's -o overrides applied. */
     Config forService(MasterService service);
 
+    /**
+     * This configuration as Postfix's master runs a service under stress ({@code -o stress=yes}
+     * when all its processes are busy): Postfix's defaults such as
+     * {@code smtpd_timeout = ${stress?{10}:{300}}s} then give their stress values.
+     */
+    Config underStress();
+
     /** Names set explicitly (postconf -n), with their raw unexpanded values, in name order. */
     Map<String, String> explicitValues();
 }

@@ -72,7 +72,16 @@ final class Expander {
         int q = inner.indexOf('?');
         int colon = inner.indexOf(':');
         if (q > 0 && (colon < 0 || q < colon)) {
-            return expandName(inner.substring(0, q)).isEmpty() ? "" : expand(stripBraces(inner.substring(q + 1)));
+            boolean set = !expandName(inner.substring(0, q)).isEmpty();
+            String rest = inner.substring(q + 1);
+            if (rest.startsWith("{")) {
+                // Postfix 3.0: ${name?{value}:{value}} (as in smtpd_timeout = ${stress?{10}:{300}}s)
+                int xEnd = matching(rest, 0, '{', '}');
+                String after = rest.substring(xEnd + 1).strip();
+                String otherwise = after.startsWith(":") ? stripBraces(after.substring(1).strip()) : "";
+                return expand(set ? rest.substring(1, xEnd) : otherwise);
+            }
+            return set ? expand(stripBraces(rest)) : "";
         }
         if (colon > 0) {
             return expandName(inner.substring(0, colon)).isEmpty() ? expand(stripBraces(inner.substring(colon + 1))) : "";

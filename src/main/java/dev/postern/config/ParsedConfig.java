@@ -131,6 +131,13 @@ final class ParsedConfig implements Config {
         return new ParsedConfig(directory, merged, services);
     }
 
+    @Override
+    public Config underStress() {
+        Map<String, Setting> merged = new LinkedHashMap<>(settings);
+        merged.put("stress", new Setting("stress", "yes", "master", 0));
+        return new ParsedConfig(directory, merged, services);
+    }
+
     Map<String, Setting> settings() {
         return settings;
     }

@@ -49,7 +49,7 @@ final class Values {
                         throw new ArithmeticException("overflow");
                     }
                 } catch (IllegalArgumentException | ArithmeticException e) {
-                    return new Problem(bad, "use a number with an optional unit s, m, h, d or w (default " + p.defaultValue()
+                    return new Problem(bad, "use a number with an optional unit s, m, h, d or w (default " + withoutStress(p.defaultValue())
                             + "; a bare number is in " + unitName(p.defaultUnit()) + ")");
                 }
                 return outOfRange(p, bad, d.getSeconds(), p.min(), p.max(), Values::formatSeconds);
@@ -143,5 +143,10 @@ final class Values {
     static boolean truth(String v) {
         String t = v.strip().toLowerCase(Locale.ROOT);
         return t.equals("yes") || t.equals("true") || t.equals("1");
+    }
+
+    /** A default as postconf -dx shows it: {@code ${stress?{10}:{300}}s} is 300s when not under stress. */
+    static String withoutStress(String value) {
+        return value.replaceAll("\\$\\{stress\\?\\{[^}]*\\}:\\{([^}]*)\\}\\}", "$1");
     }
 }

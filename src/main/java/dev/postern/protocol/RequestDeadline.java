@@ -8,6 +8,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * smtpd_timeout, in either of Postfix's two modes (smtp_stream.c smtp_stream_setup(), vstream.c
@@ -27,9 +28,19 @@ import java.util.concurrent.TimeUnit;
  * TLS read or write calls". Sits after the TLS handler, so it counts plaintext bytes.
  */
 public final class RequestDeadline extends ChannelInboundHandlerAdapter {
+    /** Sent down a session's pipeline when its service comes under stress: the timer is re-armed. */
+    public static final Object STRESS = new Object() {
+        @Override
+        public String toString() {
+            return "STRESS";
+        }
+    };
+
     private final long timeoutNanos;
     private final boolean perRequest;
     private final long minDataRate;
+    private final long stressTimeoutNanos;
+    private final BooleanSupplier stressed;
 
     private ChannelHandlerContext ctx;
     private long deadline;
@@ -38,9 +49,45 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
 
     public RequestDeadline(long timeoutMillis, boolean perRequest, long minDataRate) {
+        this(timeoutMillis, perRequest, minDataRate, timeoutMillis, () -> false);
+    }
+
+    /**
+     * With Postfix's stress: while {@code stressed} says so, a wait ends after {@code
+     * stressTimeoutMillis} (smtpd_timeout's stress value) instead, counted from when it began, so
+     * clients already idle for longer are cut as soon as stress begins (Postfix applies the stress
+     * value only to processes started under stress; in one process, every session can follow it).
+     */
+    public RequestDeadline(long timeoutMillis, boolean perRequest, long minDataRate, long stressTimeoutMillis,
+                           BooleanSupplier stressed) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         this.perRequest = perRequest;
         this.minDataRate = minDataRate;
+        this.stressTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(stressTimeoutMillis, timeoutMillis));
+        this.stressed = stressed;
+    }
+
+    /** The service is under stress now. */
+    public boolean stressed() {
+        return stressed.getAsBoolean();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == STRESS) {
+            schedule();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** The deadline in force: under stress, the stress timeout from when this wait began. */
+    private long effectiveDeadline() {
+        if (stressTimeoutNanos < timeoutNanos && stressed.getAsBoolean()) {
+            long stressDeadline = deadline - timeoutNanos + stressTimeoutNanos;
+            return stressDeadline - deadline < 0 ? stressDeadline : deadline;
+        }
+        return deadline;
     }
 
     @Override
@@ -106,7 +153,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
         if (fired || ctx == null) {
             return;
         }
-        long delay = Math.max(0, deadline - System.nanoTime());
+        long delay = Math.max(0, effectiveDeadline() - System.nanoTime());
         timer = ctx.executor().schedule(this::check, delay, TimeUnit.NANOSECONDS);
     }
 
@@ -120,7 +167,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
             // Not waiting for the client: the session is busy. Give the client a full timeout
             // once it is asked for input again (Postfix counts only time spent waiting in I/O).
             deadline = now + timeoutNanos;
-        } else if (now - deadline >= 0) {
+        } else if (now - effectiveDeadline() >= 0) {
             fired = true;
             ctx.fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT);
             return;

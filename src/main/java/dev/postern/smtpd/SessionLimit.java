@@ -31,6 +31,7 @@ public final class SessionLimit {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong lastWarning = new AtomicLong(Long.MIN_VALUE / 2);
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> stressListeners = new CopyOnWriteArrayList<>();
 
     public SessionLimit(String service, int limit, MailLog log) {
         if (limit < 0) {
@@ -83,6 +84,20 @@ public final class SessionLimit {
         }
     }
 
+    /**
+     * Postfix's stress: all of the service's sessions are in use, so new clients wait. Sessions
+     * then get the stress values of smtpd_timeout and the error limits ({@link SmtpdSettings.Stress}).
+     */
+    public boolean stressed() {
+        int l = limit;
+        return l > 0 && active.get() >= l;
+    }
+
+    /** Called (on the accepting thread) each time the service comes under stress. */
+    void onStress(Runnable r) {
+        stressListeners.add(r);
+    }
+
     /** A session starts; false when it is over the limit (taken by the accept loop before it paused). */
     boolean open() {
         int n = active.incrementAndGet();
@@ -93,6 +108,9 @@ public final class SessionLimit {
         if (n >= limit) {
             listeners.forEach(ch -> ch.config().setAutoRead(false));
             warn();
+            if (n == limit) {
+                stressListeners.forEach(Runnable::run);
+            }
         }
         return n <= limit;
     }

@@ -372,7 +372,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean junkError(Verb v) {
         boolean limited = v == Verb.HELO || v == Verb.EHLO || v == Verb.RSET || v == Verb.NOOP || v == Verb.VRFY
                 || v == Verb.ETRN;
-        return limited && junkCount++ > settings.junkCommandLimit();
+        return limited && junkCount++ > (deadline.stressed() ? settings.stress().junkCommandLimit() : settings.junkCommandLimit());
     }
 
     private Reply ehlo(String arg, boolean extended) {
@@ -441,7 +441,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             services.log().info(settings.serviceName(), "setting up TLS connection from " + client);
         }
         SslHandler ssl = tls.newHandler(ctx.alloc());
-        ssl.setHandshakeTimeoutMillis(settings.starttlsTimeout().toMillis());
+        ssl.setHandshakeTimeoutMillis((deadline.stressed() ? settings.stress().starttlsTimeout() : settings.starttlsTimeout()).toMillis());
         ctx.pipeline().addFirst("tls", ssl);
         // The handshake needs reads; anything decoded meanwhile waits in `pending` (busy is set).
         ctx.channel().config().setAutoRead(true);
@@ -922,7 +922,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (junkError) {
             errorCount++;
         }
-        boolean hardLimit = (isError || junkError) && errorCount >= settings.hardErrorLimit();
+        boolean hardLimit = (isError || junkError)
+                && errorCount >= (deadline.stressed() ? settings.stress().hardErrorLimit() : settings.hardErrorLimit());
         Runnable send = () -> {
             write(reply);
             if (hardLimit) {

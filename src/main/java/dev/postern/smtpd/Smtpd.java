@@ -135,6 +135,7 @@ public final class Smtpd implements AutoCloseable {
         try {
             Channel ch = b.bind(address).sync().channel();
             generation.limit.listening(ch);
+            watchStress(generation.limit, sessions);
             return new Smtpd(ch, sessions, current, log);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -144,12 +145,18 @@ public final class Smtpd implements AutoCloseable {
         }
     }
 
+    /** When the service comes under stress, every open session re-arms its timeout (RequestDeadline.STRESS). */
+    private static void watchStress(SessionLimit limit, java.util.Collection<? extends Channel> sessions) {
+        limit.onStress(() -> sessions.forEach(ch -> ch.pipeline().fireUserEventTriggered(RequestDeadline.STRESS)));
+    }
+
     /** The session's handlers; behind a proxy, added once its header has named the client. */
     private static void addSession(Channel ch, Generation g) {
         SmtpdSettings settings = g.settings;
         SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
         RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
-                settings.perRequestDeadline(), settings.minDataRate());
+                settings.perRequestDeadline(), settings.minDataRate(), settings.stress().timeout().toMillis(),
+                g.limit::stressed);
         ch.pipeline().addLast("timeout", deadline);
         ch.pipeline().addLast("decoder", decoder);
         ch.pipeline().addLast("session", new SmtpSession(g.services, decoder, deadline));
@@ -166,6 +173,7 @@ public final class Smtpd implements AutoCloseable {
             previous.limit.stopListening(serverChannel);
             g.limit.listening(serverChannel);
             g.limit.resume(serverChannel); // the old limit may have paused it
+            watchStress(g.limit, sessions);
         }
         current.set(g);
     }

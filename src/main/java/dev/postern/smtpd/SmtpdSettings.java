@@ -31,7 +31,23 @@ public record SmtpdSettings(
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
-        String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal) {
+        String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
+        Stress stress) {
+
+    /**
+     * The values of smtpd_timeout, smtpd_starttls_timeout, smtpd_hard_error_limit and
+     * smtpd_junk_command_limit under stress: Postfix's defaults are {@code ${stress?{10}:{300}}s}
+     * and the like, and its master sets {@code stress=yes} when all of a service's processes are
+     * busy. Here a service is under stress while its session limit (maxproc) is reached
+     * ({@link SessionLimit#stressed()}). A value set without {@code $stress} is the same in both.
+     */
+    public record Stress(Duration timeout, Duration starttlsTimeout, int hardErrorLimit, int junkCommandLimit) {
+        static Stress from(Config c) {
+            Config s = c.underStress();
+            return new Stress(s.duration("smtpd_timeout"), s.duration("smtpd_starttls_timeout"),
+                    s.integer("smtpd_hard_error_limit"), s.integer("smtpd_junk_command_limit"));
+        }
+    }
 
     /**
      * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
@@ -78,7 +94,7 @@ public record SmtpdSettings(
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
-                c.bool("postern_smtpd_auth_external"));
+                c.bool("postern_smtpd_auth_external"), Stress.from(c));
     }
 
     /**

@@ -48,6 +48,7 @@ class ServiceScopeTest {
         @Override public Path configDirectory() { return c.configDirectory(); }
         @Override public List<MasterService> services() { return c.services(); }
         @Override public Config forService(MasterService s) { return c.forService(s); }
+        @Override public Config underStress() { return new Recording(c.underStress(), names); }
         @Override public Map<String, String> explicitValues() { return c.explicitValues(); }
     }
 

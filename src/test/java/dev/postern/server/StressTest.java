@@ -1,0 +1,72 @@
+package dev.postern.server;
+
+import dev.postern.testing.SmtpTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Postfix's stress (issue 9): when every session of a service is in use, smtpd_timeout takes its
+ * stress value ({@code ${stress?{10}:{300}}s} by default; 2 s here), so clients that connect and
+ * say nothing cannot keep a waiting client out. Sessions already idle are cut as soon as stress
+ * begins, counted from when their wait began.
+ */
+class StressTest {
+    @TempDir
+    Path dir;
+
+    private static final String LIMITED = "127.0.0.1:0 inet n - n - 2 smtpd\n"
+            + "  -o smtpd_tls_security_level=may\n"
+            + "  -o smtpd_tls_req_ccert=no\n"
+            + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n";
+
+    @Test
+    void idleClientsAreCutUnderStressAndTheWaitingClientIsServed() throws Exception {
+        try (TestMta mta = TestMta.start(dir, "smtpd_timeout = ${stress?{2}:{300}}s\n", LIMITED)) {
+            InetSocketAddress limited = mta.server.addresses().get(1);
+            try (SmtpTestClient idle1 = new SmtpTestClient(limited); SmtpTestClient idle2 = new SmtpTestClient(limited);
+                 Socket waiting = new Socket()) {
+                assertTrue(idle1.reply().startsWith("220 "));
+                assertTrue(idle2.reply().startsWith("220 "));
+                long start = System.nanoTime();
+                waiting.connect(limited, 5_000); // in the backlog: both sessions are taken
+                waiting.setSoTimeout(20_000);
+                byte[] greeting = new byte[4];
+                int n = waiting.getInputStream().readNBytes(greeting, 0, 4);
+                assertEquals("220 ", new String(greeting, 0, n, StandardCharsets.US_ASCII),
+                        "the waiting client is served once the idle ones are cut");
+                long waited = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                assertTrue(waited < 15_000, "served after " + waited + " ms, not after the normal 300 s");
+                assertTrue(idle1.reply().startsWith("421 4.4.2 "), "idle client told why");
+                assertTrue(idle2.reply().startsWith("421 4.4.2 "), "idle client told why");
+            }
+            mta.awaitLog("timeout after CONNECT from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void stressValuesComeFromPostfixsDefaultsAndAnExplicitValueHasNone() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject\n");
+        java.nio.file.Files.writeString(dir.resolve("main.cf"), "");
+        dev.postern.smtpd.SmtpdSettings d = dev.postern.smtpd.SmtpdSettings.from(
+                dev.postern.config.ConfigLoader.load(dir).config(), "smtpd");
+        assertEquals(Duration.ofSeconds(300), d.timeout());
+        assertEquals(new dev.postern.smtpd.SmtpdSettings.Stress(Duration.ofSeconds(10), Duration.ofSeconds(10), 1, 1), d.stress());
+        assertEquals(20, d.hardErrorLimit());
+        assertEquals(100, d.junkCommandLimit());
+        // Set without $stress, as in Postfix: the same value under stress.
+        java.nio.file.Files.writeString(dir.resolve("main.cf"), "smtpd_timeout = 300\nsmtpd_hard_error_limit = 5\n");
+        dev.postern.smtpd.SmtpdSettings e = dev.postern.smtpd.SmtpdSettings.from(
+                dev.postern.config.ConfigLoader.load(dir).config(), "smtpd");
+        assertEquals(Duration.ofSeconds(300), e.stress().timeout(), "a bare 300 is seconds, stressed or not");
+        assertEquals(5, e.stress().hardErrorLimit());
+    }
+}

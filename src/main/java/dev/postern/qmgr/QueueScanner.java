@@ -32,7 +32,8 @@ final class QueueScanner {
     private static final int INCOMING_BATCH = 1024;
 
     private final Spool spool;
-    private final QmgrSettings settings;
+    /** Read at each use: a reload may replace them. */
+    private final java.util.function.Supplier<QmgrSettings> settings;
     private final Clock clock;
     private final MailLog log;
     private final IntSupplier activeCount;
@@ -50,7 +51,7 @@ final class QueueScanner {
     private boolean deferredFlush;
 
     /** {@code onDeferredScan}: run as each deferred scan starts (housekeeping at queue_run_delay pace). */
-    QueueScanner(Spool spool, QmgrSettings settings, Clock clock, MailLog log, IntSupplier activeCount,
+    QueueScanner(Spool spool, java.util.function.Supplier<QmgrSettings> settings, Clock clock, MailLog log, IntSupplier activeCount,
                  Consumer<Path> activate, Runnable onDeferredScan) {
         this.spool = spool;
         this.settings = settings;
@@ -103,12 +104,12 @@ final class QueueScanner {
                 if (flush || (deferred == null && !now.isBefore(nextDeferredScan))) {
                     flushRequested = false;
                     openDeferredScan(flush);
-                    nextDeferredScan = now.plus(settings.queueRunDelay());
+                    nextDeferredScan = now.plus(settings.get().queueRunDelay());
                 }
                 boolean more = deferred != null && feedDeferred(now);
                 synchronized (signal) {
                     if (!woken && running && !more) {
-                        signal.wait(Math.max(10, Math.min(1000, settings.queueRunDelay().toMillis())));
+                        signal.wait(Math.max(10, Math.min(1000, settings.get().queueRunDelay().toMillis())));
                     }
                     woken = false;
                 }
@@ -128,11 +129,11 @@ final class QueueScanner {
         if (!running) {
             return false;
         }
-        if (activeCount.getAsInt() < settings.messageActiveLimit()) {
+        if (activeCount.getAsInt() < settings.get().messageActiveLimit()) {
             return true;
         }
         waitingForRoom = true; // then look again: a message that left in between must not be missed
-        return activeCount.getAsInt() < settings.messageActiveLimit();
+        return activeCount.getAsInt() < settings.get().messageActiveLimit();
     }
 
     /** incoming/ in batches (each oldest first), while the active queue has room. */

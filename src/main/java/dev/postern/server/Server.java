@@ -16,6 +16,7 @@ import dev.postern.pickup.PickupSettings;
 import dev.postern.protocol.NettyTransport;
 import dev.postern.qmgr.QmgrSettings;
 import dev.postern.qmgr.QueueManager;
+import dev.postern.qmgr.Router;
 import dev.postern.qmgr.RouterSettings;
 import dev.postern.queue.Spool;
 import dev.postern.smtp.SmtpClientSettings;
@@ -138,7 +139,7 @@ public final class Server implements AutoCloseable {
             ReloadableAgent smtp = new ReloadableAgent(newSmtpAgent(c, log));
             built.add(0, smtp);
             Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
-            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
+            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), newRouter(c),
                     Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
                             "error", dev.postern.error.ErrorDeliveryAgent.error(),
                             "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
@@ -180,6 +181,14 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    private static Router newRouter(Config c) throws ConfigException {
+        try {
+            return new Router(RouterSettings.from(c));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("main.cf", 0, "routing: " + e.getMessage(), "fix transport_maps or sender_dependent_relayhost_maps");
+        }
+    }
+
     private static SmtpDeliveryAgent newSmtpAgent(Config c, MailLog log) throws ConfigException {
         try {
             return new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
@@ -213,7 +222,9 @@ public final class Server implements AutoCloseable {
      * Swaps in {@code plan} without a gap, as Postfix's {@code reload}: listeners that stay are
      * kept (their sockets never close), new ones open, removed ones stop accepting while their
      * sessions finish; new connections get the new smtpd settings, TLS contexts, restrictions and
-     * tables; the SMTP client is rebuilt; qmgr goes on. All or nothing: on any error (a TLS file,
+     * tables; the SMTP client is rebuilt; qmgr goes on with the new routing (relayhost, transport
+     * and sender-dependent maps), timing, limits and bounce settings for mail it routes from now
+     * on, while deliveries in progress finish as they started. All or nothing: on any error (a TLS file,
      * an address that cannot be bound) nothing has changed and the exception says why.
      * @return notes for the log (what changed, what needs a restart)
      */
@@ -223,6 +234,7 @@ public final class Server implements AutoCloseable {
         }
         Config c = plan.config();
         List<String> notes = new ArrayList<>(ReloadScope.needsRestart(config, c));
+        Router nextRouter = newRouter(c); // before anything changes: a table that cannot open refuses the reload
         SmtpDeliveryAgent nextAgent = newSmtpAgent(c, log);
         Cleanup oldCleanup = cleanup;
         boolean newCleanup = !CleanupSettings.from(c).equals(CleanupSettings.from(config));
@@ -238,6 +250,8 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         smtp.replace(nextAgent);
+        // Mail routed from now on goes by the new relayhost and tables; deliveries in progress finish.
+        qmgr.reconfigure(QmgrSettings.from(c), nextRouter, new Bounce(BounceSettings.from(c), bounceCleanup, log, Clock.systemUTC()));
         if (newCleanup || !PickupSettings.from(c).equals(PickupSettings.from(config))) {
             pickup.close(); // after the message in hand; the rest waits in maildrop/ for the new one
             try {

@@ -37,8 +37,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,7 +58,6 @@ public final class Server implements AutoCloseable {
     private final ReloadableAgent smtp;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
-    private final ExecutorService blocking;
     private final PidFile pidFile;
     private final Spool spool;
     private final Cleanup bounceCleanup;
@@ -70,7 +67,7 @@ public final class Server implements AutoCloseable {
     private boolean closed;
 
     private Server(Config config, MailLog log, Listeners listeners, QueueManager qmgr, ReloadableAgent smtp,
-                   EventLoopGroup acceptors, EventLoopGroup workers, ExecutorService blocking, PidFile pidFile,
+                   EventLoopGroup acceptors, EventLoopGroup workers, PidFile pidFile,
                    Spool spool, Cleanup cleanup, Pickup pickup) {
         this.config = config;
         this.log = log;
@@ -79,7 +76,6 @@ public final class Server implements AutoCloseable {
         this.smtp = smtp;
         this.acceptors = acceptors;
         this.workers = workers;
-        this.blocking = blocking;
         this.pidFile = pidFile;
         this.spool = spool;
         this.bounceCleanup = cleanup;
@@ -146,13 +142,8 @@ public final class Server implements AutoCloseable {
             qmgrRef[0] = qmgr;
             EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
             EventLoopGroup workers = NettyTransport.newGroup(0, "smtpd");
-            ExecutorService blocking = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "smtpd-blocking");
-                t.setDaemon(true);
-                return t;
-            });
-            built.add(0, () -> shutdownGroups(acceptors, workers, blocking));
-            Listeners listeners = new Listeners(log, acceptors, workers, blocking);
+            built.add(0, () -> shutdownGroups(acceptors, workers));
+            Listeners listeners = new Listeners(log, acceptors, workers);
             listeners.apply(plan, cleanup);
             built.add(0, () -> listeners.close(0));
             qmgr.start();
@@ -168,7 +159,7 @@ public final class Server implements AutoCloseable {
             for (InetSocketAddress a : listeners.addresses()) {
                 log.info("master", "daemon started -- listening on " + printable(a));
             }
-            return new Server(c, log, listeners, qmgr, smtp, acceptors, workers, blocking, pid, spool, cleanup, pickup);
+            return new Server(c, log, listeners, qmgr, smtp, acceptors, workers, pid, spool, cleanup, pickup);
         } catch (ConfigException | IOException | RuntimeException e) {
             for (AutoCloseable a : built) {
                 try {
@@ -322,15 +313,14 @@ public final class Server implements AutoCloseable {
         cleanup.close();
         bounceCleanup.close();
         spool.close(); // its commit, recycle and trigger threads; an inotify instance
-        shutdownGroups(acceptors, workers, blocking);
+        shutdownGroups(acceptors, workers);
         log.info("master", "terminating on signal 15");
         log.close();
         pidFile.delete();
     }
 
-    private static void shutdownGroups(EventLoopGroup a, EventLoopGroup w, ExecutorService blocking) {
+    private static void shutdownGroups(EventLoopGroup a, EventLoopGroup w) {
         a.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         w.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        blocking.shutdownNow();
     }
 }

@@ -2,9 +2,10 @@
 # Issue 9 §5 figures, Postern under exhaustion (and Postfix where the scenario applies), one run:
 #  1. idle:   IDLE (20,000) idle plaintext connections from IDLE_ADDRS (400) loopback addresses
 #             (127.0.1.x, IDLE/IDLE_ADDRS each), held while a legitimate certificate client sends
-#             LEGIT messages: its successes, errors and p99, Postern's RSS and open descriptors, and
-#             how many of those messages the queue manager delivered meanwhile.
-#             The submission service's maxproc is MAXPROC ("-": default_process_limit, 100).
+#             LEGIT messages: its successes, errors and p99, the MTA's RSS and open descriptors, and
+#             how many of those messages the queue manager delivered meanwhile; Postern, then
+#             Postfix (when installed and we are root) with the same process limit: MAXPROC
+#             ("-": default_process_limit, 100; a number: the submission service's maxproc).
 #  2. reload: RELOADS reloads, RELOAD_GAP seconds apart, while a client loop sends mail (one
 #             message per connection, 2 in parallel): refused connections and failed transactions
 #             per reload; then the same with Postfix (postfix reload) when it is installed and we
@@ -54,8 +55,6 @@ sed -i "s/^default_process_limit = .*/default_process_limit = 100/" "$W/postern/
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & POSTERN=$!; PIDS+=($POSTERN)
 for i in $(seq 1 300); do [ -f "$W/postern/queue/pid/master.pid" ] && (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
 
-rss_mib() { echo $(( $(awk '/VmRSS/{print $2}' /proc/$1/status) / 1024 )); }
-fds() { ls /proc/$1/fd | wc -l; }
 sent_count() { grep -c "status=sent" "$1" 2>/dev/null || true; }
 bench() { java -jar "$JAR" bench --server 127.0.0.1:$1 --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" --ca "$W/CAcert.pem" "${@:2}"; }
 
@@ -93,24 +92,44 @@ open(ready, "w").write("held=%d established=%d failed=%d\n" % (len(held), establ
 while True:
     time.sleep(3600)
 PY
-rss0=$(rss_mib $POSTERN)
-per=15000; started=0; k=0; IDLE_PIDS=()
-while [ $started -lt $IDLE ]; do
-  n=$(( IDLE - started < per ? IDLE - started : per ))
-  python3 "$W/idle.py" $PPORT $n $started $IDLE_ADDRS "$W/idle-$k.ready" & PIDS+=($!); IDLE_PIDS+=($!)
-  started=$((started + n)); k=$((k + 1))
-done
-for i in $(seq 1 1200); do [ "$(ls "$W"/idle-*.ready 2>/dev/null | wc -l)" -ge $k ] && break; sleep 0.1; done
-idle_state=$(cat "$W"/idle-*.ready | tr '\n' ' ')
-sleep 2
-before=$(sent_count "$W/postern/maillog")
-t0=$(date +%s.%N)
-legit=$(timeout $LEGIT_TIMEOUT java -jar "$JAR" bench --server 127.0.0.1:$PPORT --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-        --ca "$W/CAcert.pem" --concurrency 2 --messages $LEGIT 2>&1 | grep '^RESULT' || echo "RESULT msgs=0 errors=$LEGIT (not done within ${LEGIT_TIMEOUT}s)")
-for i in $(seq 1 300); do [ $(( $(sent_count "$W/postern/maillog") - before )) -ge $LEGIT ] && break; sleep 0.1; done
-echo "RESULT idle connections=$IDLE addresses=$IDLE_ADDRS maxproc=$MAXPROC idle_clients: $idle_state| legit: ${legit#RESULT } delivered=$(( $(sent_count "$W/postern/maillog") - before )) | rss_before_mib=$rss0 rss_with_idle_mib=$(rss_mib $POSTERN) postern_fds=$(fds $POSTERN) accept_pauses=$(grep -c 'pausing new connections' "$W/postern/maillog" || true) limit_warnings=$(grep -c 'process limit' "$W/postern/maillog" || true)"
-kill "${IDLE_PIDS[@]}" 2>/dev/null || true
-for i in $(seq 1 600); do [ "$(fds $POSTERN)" -lt 300 ] && break; sleep 0.1; done
+# RSS and descriptors of one MTA: Postern's one process; Postfix's master and its children.
+mta_pids() { if [ "$1" = postern ]; then echo $POSTERN; else local m; m=$(tr -d ' ' <"$W/postfix/queue/pid/master.pid"); echo $m $(pgrep -P $m); fi; }
+mta_rss_mib() { local t=0 p; for p in $(mta_pids $1); do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $((t / 1024)); }
+mta_fds() { local t=0 p; for p in $(mta_pids $1); do t=$((t + $(ls /proc/$p/fd 2>/dev/null | wc -l))); done; echo $t; }
+idle_run() { # mta port maillog
+  local mta=$1 port=$2 maillog=$3 rss0 per=15000 started=0 k=0 before legit
+  local IDLE_PIDS=()
+  rm -f "$W"/idle-*.ready
+  rss0=$(mta_rss_mib $mta)
+  while [ $started -lt $IDLE ]; do
+    n=$(( IDLE - started < per ? IDLE - started : per ))
+    python3 "$W/idle.py" $port $n $started $IDLE_ADDRS "$W/idle-$k.ready" & PIDS+=($!); IDLE_PIDS+=($!)
+    started=$((started + n)); k=$((k + 1))
+  done
+  for i in $(seq 1 1200); do [ "$(ls "$W"/idle-*.ready 2>/dev/null | wc -l)" -ge $k ] && break; sleep 0.1; done
+  local idle_state; idle_state=$(cat "$W"/idle-*.ready | tr '\n' ' ')
+  sleep 2
+  before=$(sent_count "$maillog")
+  legit=$(timeout $LEGIT_TIMEOUT java -jar "$JAR" bench --server 127.0.0.1:$port --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+          --ca "$W/CAcert.pem" --concurrency 2 --messages $LEGIT 2>&1 | grep '^RESULT' || echo "RESULT msgs=0 errors=$LEGIT (not done within ${LEGIT_TIMEOUT}s)")
+  for i in $(seq 1 300); do [ $(( $(sent_count "$maillog") - before )) -ge $LEGIT ] && break; sleep 0.1; done
+  echo "RESULT idle $mta connections=$IDLE addresses=$IDLE_ADDRS process_limit=$MAXPROC idle_clients: $idle_state| legit: ${legit#RESULT } delivered=$(( $(sent_count "$maillog") - before )) | rss_before_mib=$rss0 rss_with_idle_mib=$(mta_rss_mib $mta) fds=$(mta_fds $mta)"
+  kill "${IDLE_PIDS[@]}" 2>/dev/null || true
+  wait "${IDLE_PIDS[@]}" 2>/dev/null || true
+  sleep 3
+}
+idle_run postern $PPORT "$W/postern/maillog"
+echo "postern: accept pauses (EMFILE): $(grep -c 'pausing new connections' "$W/postern/maillog" || true); process limit warnings: $(grep -c 'process limit' "$W/postern/maillog" || true)"
+HAVE_POSTFIX=no
+if [ -x /usr/sbin/postfix ] && [ "$(id -u)" = 0 ]; then
+  HAVE_POSTFIX=yes
+  IDLE=$(( ${MAXPROC/-/100} - 100 )) bench_postfix_config   # default_process_limit = maxproc, as Postern's
+  /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
+  for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null && break; sleep 0.1; done
+  idle_run postfix $FPORT "$W/postfix/maillog"
+  /usr/sbin/postfix -c "$W/postfix/conf" stop >/dev/null 2>&1 || true
+  sleep 2
+fi
 
 # --- 2. reload under load --------------------------------------------------------------------------
 # The client loop: Python's smtplib (independent of both MTAs), STARTTLS with the client
@@ -148,7 +167,7 @@ reload_run() { # mta port reload-command...
   echo "RESULT reload $mta reloads=$RELOADS $(cat "$W/reload-$mta.out") reload_commands_failed=$(grep -c 'failed$' "$W/reload-$mta.cmd" || true)"
 }
 reload_run postern $PPORT java -jar "$JAR" -c "$W/postern" reload
-if [ -x /usr/sbin/postfix ] && [ "$(id -u)" = 0 ]; then
+if [ $HAVE_POSTFIX = yes ]; then
   IDLE=0 bench_postfix_config
   /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
   for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null && break; sleep 0.1; done
@@ -159,11 +178,11 @@ fi
 # --- 3. idle TLS sessions --------------------------------------------------------------------------
 sed -i "s/^127.0.0.1:$PPORT inet n - n - [^ ]* smtpd/127.0.0.1:$PPORT inet n - n - $((IDLE_TLS + 100)) smtpd/" "$W/postern/master.cf"
 java -jar "$JAR" -c "$W/postern" reload >/dev/null
-rss0=$(rss_mib $POSTERN)
+rss0=$(mta_rss_mib postern)
 bench $PPORT --idle-sessions $IDLE_TLS --hold 10 >"$W/idle-tls.out" 2>&1 & b=$!
 for i in $(seq 1 6000); do grep -q '^IDLE' "$W/idle-tls.out" 2>/dev/null && break; sleep 0.1; done
 sleep 1
-rss1=$(rss_mib $POSTERN)
+rss1=$(mta_rss_mib postern)
 echo "RESULT idle_tls sessions=$IDLE_TLS $(grep '^IDLE' "$W/idle-tls.out" | tr '\n' ' ')rss_before_mib=$rss0 rss_with_idle_mib=$rss1 per_session_kib=$(( (rss1 - rss0) * 1024 / (IDLE_TLS > 0 ? IDLE_TLS : 1) ))"
 wait $b || true
 # What the daemon complained about, addresses folded so that one line stands for many clients.

@@ -6,6 +6,7 @@
 # until the queue has drained) and RSS with idle TLS sessions, then the ratios.
 # Needs root (Postfix) and the Debian postfix package. Loopback only; bounded in time.
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 MESSAGES=${MESSAGES:-2000}
 WARMUP=${WARMUP:-2000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools
@@ -14,7 +15,7 @@ SIZE=${SIZE:-4096}
 IDLE=${IDLE:-1000}
 ROUNDS=${ROUNDS:-3}      # measured runs per MTA and scenario, interleaved; the ratios use the medians
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 [ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
 W=$(mktemp -d /tmp/postern-bench.XXXXXX)
 chmod 755 "$W"

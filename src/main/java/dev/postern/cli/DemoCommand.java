@@ -35,6 +35,10 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path d = dir.toAbsolutePath();
+        if (RootGuard.refusal(false) != null) {
+            System.err.println("postern demo: running as root: acceptable for this throwaway loopback demo only; "
+                    + "postern start refuses root (see the README's Install section)");
+        }
         if (!Files.exists(d.resolve("main.cf"))) {
             create(d);
             System.out.println("postern demo: created " + d + " (CA, certificates, main.cf, master.cf)");

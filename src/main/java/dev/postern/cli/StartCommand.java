@@ -17,9 +17,16 @@ final class StartCommand implements java.util.concurrent.Callable<Integer> {
     Main parent;
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+    @CommandLine.Option(names = "--allow-root", description = "Run as root anyway (containers, tests); without it Postern refuses root.")
+    boolean allowRoot;
 
     @Override
     public Integer call() throws Exception {
+        String refusal = RootGuard.refusal(allowRoot);
+        if (refusal != null) {
+            spec.commandLine().getErr().println("postern: fatal: " + refusal);
+            return 1;
+        }
         Path dir = parent.config.directory(spec.commandLine());
         Plan plan;
         try {

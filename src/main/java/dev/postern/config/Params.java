@@ -178,6 +178,9 @@ public final class Params {
         p(m, "postern_smtpd_peername_lookup_timeout", TIME, "10s", "Longest wait for a client's reverse and forward DNS lookups (smtpd_peername_lookup); past it the client is \"unknown\".").range(1L, 300L);
         // Client certificate revocation (tls CrlFile; postern ca crl)
         p(m, "postern_smtpd_tls_crl_file", STRING, "", "CRLs (PEM or DER, signed by a smtpd_tls_CAfile certificate) checked for client certificates; re-read when the file changes. Fails closed: while it is unreadable, holds no valid CRL or one is past its nextUpdate, no client certificate is trusted (logged with the reason). Empty: no revocation check, as Postfix.");
+        // PROXY protocol behind a load balancer (smtpd UpstreamProxy, ClientEndpoint)
+        p(m, "smtpd_upstream_proxy_protocol", STRING, "", "The proxy protocol in front of smtpd: haproxy (PROXY protocol v1 and v2, as HAProxy's send-proxy/send-proxy-v2) or empty (none). With haproxy, the client address in logs, Received:, mynetworks, access checks and connection limits is the one the proxy reports (a v2 LOCAL header, the proxy's own health check, keeps the proxy's address); a connection without a valid TCP4, TCP6 or LOCAL header is logged as unknown[unknown] and refused with 421 4.3.0, as Postfix (which refuses UNKNOWN too).").oneOf("", "haproxy");
+        p(m, "smtpd_upstream_proxy_timeout", TIME, "5s", "Longest wait for the whole proxy protocol header after the connection is accepted.").min(1);
         ALL = Collections.unmodifiableMap(m);
     }
 

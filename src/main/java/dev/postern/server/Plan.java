@@ -52,7 +52,14 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             if (l.settings().tls() != null) {
                 certWarnings.addAll(dev.postern.tls.ServerCertificateLint.warnings(l.settings().tls(), l.settings().myhostname(),
                         java.time.Instant.now()));
+                dev.postern.tls.KeyFilePermissions.warning("smtpd_tls_key_file", l.settings().tls().keyFile())
+                        .ifPresent(certWarnings::add);
             }
+        }
+        String clientKey = c.get("smtp_tls_key_file");
+        if (!c.get("smtp_tls_cert_file").isBlank() && !clientKey.isBlank()) {
+            dev.postern.tls.KeyFilePermissions.warning("smtp_tls_key_file", java.nio.file.Path.of(clientKey))
+                    .ifPresent(certWarnings::add);
         }
         warnings.addAll(certWarnings);
         // The SMTP client: SMTP AUTH settings, then TLS files, levels (main.cf and each

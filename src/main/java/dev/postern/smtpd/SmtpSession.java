@@ -27,7 +27,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -99,8 +98,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        clientAddress = remote.getAddress();
+        ClientEndpoint endpoint = ClientEndpoint.of(ctx.channel());
+        if (!endpoint.known()) {
+            hangUpOnUnknownClient();
+            return;
+        }
+        clientAddress = endpoint.address().getAddress();
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
@@ -113,6 +116,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else {
             connected("unknown");
         }
+    }
+
+    /**
+     * The proxy's header was missing or bad (see {@link UpstreamProxy}): as Postfix's
+     * smtpd_peer_fall_back_and_hangup(), the client is unknown[unknown], has no rights, and is
+     * told 421 before anything else (in plaintext, on an implicit-TLS port too).
+     */
+    private void hangUpOnUnknownClient() {
+        client = "unknown[unknown]";
+        services.log().connect(settings.serviceName(), client);
+        greeted = true;
+        replyAndClose(Reply.of(421, "4.3.0", settings.myhostname() + " Server local error"));
     }
 
     private void connected(String name) {

@@ -16,6 +16,8 @@ import java.util.Locale;
  * level is encrypt (Postfix: "Can't require client certs unless TLS is required").
  * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline and
  * smtpd_min_data_rate (default 500), see {@link dev.postern.protocol.RequestDeadline}.
+ * {@code upstreamProxyProtocol}/{@code upstreamProxyTimeout}: smtpd_upstream_proxy_protocol and
+ * smtpd_upstream_proxy_timeout, see {@link UpstreamProxy}.
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
@@ -28,7 +30,8 @@ public record SmtpdSettings(
         int recipientRateLimit, int newTlsSessionRateLimit, Duration rateTimeUnit, List<String> limitExceptions,
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
-        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout) {
+        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
+        String upstreamProxyProtocol, Duration upstreamProxyTimeout) {
 
     /**
      * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
@@ -73,7 +76,8 @@ public record SmtpdSettings(
                 bareNewlineMode(c.get("smtpd_forbid_bare_newline")),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
-                c.duration("postern_smtpd_peername_lookup_timeout"));
+                c.duration("postern_smtpd_peername_lookup_timeout"),
+                c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"));
     }
 
     /**
@@ -83,6 +87,11 @@ public record SmtpdSettings(
     static String bareNewlineMode(String value) {
         String v = value.toLowerCase(Locale.ROOT);
         return v.equals("yes") ? "normalize" : v;
+    }
+
+    /** smtpd_upstream_proxy_protocol = haproxy: each connection starts with a PROXY protocol header. */
+    public boolean behindProxy() {
+        return upstreamProxyProtocol.equals("haproxy");
     }
 
     public boolean tlsRequired() {

@@ -24,6 +24,12 @@
  * MAIL takes RET=FULL|HDRS and ENVID=xtext, RCPT takes NOTIFY and ORCPT=type;xtext
  * ({@code DsnParameters}), refused as Postfix does ({@code 501 5.5.4 Bad RET parameter syntax},
  * {@code 501 5.5.4 Error: Bad NOTIFY parameter syntax}, ...) and carried into the queue file.
+ * Behind a load balancer ({@code smtpd_upstream_proxy_protocol = haproxy}) each connection starts
+ * with a PROXY protocol v1 or v2 header, read by {@code UpstreamProxy} before the session exists;
+ * {@code ClientEndpoint} is the one source of the client's address for everything else (logs,
+ * Received:, mynetworks, access checks, anvil counts and rates). A missing or bad header is
+ * Postfix's {@code warning: haproxy read: ...}, then unknown[unknown] and
+ * {@code 421 4.3.0 <host> Server local error}.
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
@@ -35,21 +41,26 @@
  * tables), message_size_limit, line_length_limit, smtpd_timeout,
  * smtpd_starttls_timeout, smtpd_hard_error_limit, smtpd_soft_error_limit, smtpd_error_sleep_time,
  * smtpd_junk_command_limit, smtpd_recipient_limit, smtpd_client_connection_count_limit,
- * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable.
+ * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable,
+ * smtpd_upstream_proxy_protocol, smtpd_upstream_proxy_timeout.
  *
  * <h2>Standards</h2>
  * RFC 5321, RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME),
  * RFC 2034 (ENHANCEDSTATUSCODES), RFC 6531 (SMTPUTF8), RFC 6409 (submission), RFC 3461 (DSN).
  *
  * <h2>Security</h2>
- * Talks to untrusted clients. Never an open relay: the mail relay safety rule is enforced at
+ * Talks to untrusted clients. A PROXY header is trusted as to who the client is, so a service with
+ * smtpd_upstream_proxy_protocol must be reachable only from the proxy (bind it to an internal
+ * address or firewall it): anyone who can connect can claim any address. Never an open relay: the mail relay safety rule is enforced at
  * start. Routing operators and address literals are refused. Non-SMTP commands (GET, POST,
  * CONNECT, header-like lines) end the session. Client-facing text leaks no configuration.
  *
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
  * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, timeouts, lost
- * connections (the failure in words, never a Java class name), too many errors, and master's
+ * connections (the failure in words, never a Java class name), too many errors,
+ * {@code haproxy read: <why>: <the bytes received, escaped>} (timeout error, EOF, bad or missing
+ * protocol type, unsupported network protocol, or Netty's reason), and master's
  * {@code service "x" (x) has reached its process limit "N"} warning (at most once per 1000 s).
  */
 package dev.postern.smtpd;

@@ -15,7 +15,8 @@
  * {@link dev.postern.tls.CrlFile} checks client certificates against postern_smtpd_tls_crl_file,
  * re-read within a second of a change by its own thread (handshakes never touch the file), failing
  * closed (unreadable, invalid or expired CRL: nothing trusted).
- * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings.
+ * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings;
+ * {@link dev.postern.tls.KeyFilePermissions} warns about private key files group or others can read.
  *
  * <h2>Security</h2>
  * The only package that holds private keys in memory. Never trusts the JDK's CA store

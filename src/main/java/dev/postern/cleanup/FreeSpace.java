@@ -5,6 +5,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,27 +26,23 @@ final class FreeSpace implements AutoCloseable {
 
     private final LongSupplier statvfs;
     private final ScheduledFuture<?> task;
-    private final java.util.concurrent.atomic.AtomicBoolean pending = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean pending = new AtomicBoolean();
     private volatile long bytes;
 
     FreeSpace(LongSupplier statvfs) {
         this.statvfs = statvfs;
         this.bytes = statvfs.getAsLong();
         WeakReference<FreeSpace> self = new WeakReference<>(this);
-        ScheduledFuture<?>[] me = new ScheduledFuture<?>[1];
-        synchronized (me) {
-            me[0] = TIMER.scheduleWithFixedDelay(() -> {
-                FreeSpace f = self.get();
-                if (f != null) {
-                    f.refresh();
-                } else {
-                    synchronized (me) {
-                        me[0].cancel(false);
-                    }
-                }
-            }, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
-        }
-        this.task = me[0];
+        AtomicReference<ScheduledFuture<?>> me = new AtomicReference<>();
+        me.set(TIMER.scheduleWithFixedDelay(() -> {
+            FreeSpace f = self.get();
+            if (f != null) {
+                f.refresh();
+            } else if (me.get() != null) {
+                me.get().cancel(false); // collected without close()
+            }
+        }, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS));
+        this.task = me.get();
     }
 
     /** The last value read: never blocks. */

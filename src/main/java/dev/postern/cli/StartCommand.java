@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** {@code postern start}: start in the background; exit 0 only once every listener accepts connections. */
-@Command(name = "start", description = "Start the mail system in the background; returns when it accepts connections.")
+@Command(name = "start", description = "Start the mail system in the background (postfix start); returns when it accepts connections.")
 final class StartCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code postern start-fg}: run in the foreground (systemd, containers); TERM stops gracefully, HUP reloads. */
-@Command(name = "start-fg", description = "Run the mail system in the foreground; the mail log goes to stdout unless maillog_file is set.")
+@Command(name = "start-fg", description = "Run the mail system in the foreground (postfix start-fg); the mail log goes to stdout unless maillog_file is set.")
 final class StartForegroundCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;

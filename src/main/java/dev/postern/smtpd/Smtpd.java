@@ -235,6 +235,7 @@ public final class Smtpd implements AutoCloseable {
     public static void validate(SmtpdSettings settings) throws TlsSetupException {
         if (settings.tls() != null) {
             TlsServer.create(settings.tls());
+            dev.postern.tls.ServerCertificateLint.refuseExpired(settings.tls(), java.time.Instant.now());
         }
         Restrictions.compile(settings.restrictions());
     }

@@ -75,10 +75,11 @@ class EventLoopBlockingTest {
         Path crl = dir.resolve("crl.der");
         Files.write(crl, ca.crl(Duration.ofDays(5)).getEncoded());
         // Later lines win (main.cf): this CA, its server certificate and its CRL replace the seed's.
+        // Metrics on: their hooks run on the event loops too (rejects, TLS results, log records).
         String tls = "smtpd_tls_CAfile = " + caDir.resolve("ca-cert.pem") + "\nsmtpd_tls_cert_file = " + dir.resolve("server.pem")
                 + "\nsmtpd_tls_key_file = " + dir.resolve("server-key.pem") + "\npostern_smtpd_tls_crl_file = " + crl + "\n";
         try (TestMta mta = TestMta.start(dir, "smtpd_sender_restrictions = check_sender_access hash:" + access
-                + ", check_recipient_access texthash:" + rcptAccess + "\n" + tls, "")) {
+                + ", check_recipient_access texthash:" + rcptAccess + "\npostern_metrics_listen = 127.0.0.1:0\n" + tls, "")) {
             try (SmtpTestClient c = new SmtpTestClient(mta.submission())) {
                 assertTrue(c.reply().startsWith("220 "));
                 assertTrue(c.command("EHLO fred").contains("250-STARTTLS"));

@@ -57,6 +57,18 @@ class ReloadRoutingTest {
         AtomicReference<String> firstFailure = new AtomicReference<>();
         Thread[] clients = new Thread[2];
         try {
+            loadReloadAndCheck(d, daemon, a, b, stuck, running, sent, failed, firstFailure, clients);
+        } finally {
+            daemon.destroyForcibly(); // also when an assertion failed before stop
+            a.close();
+            b.close();
+        }
+    }
+
+    private void loadReloadAndCheck(DaemonUnderTest d, Process daemon, RecordingSink a, RecordingSink b, String stuck,
+                              AtomicBoolean running, AtomicInteger sent, AtomicInteger failed,
+                              AtomicReference<String> firstFailure, Thread[] clients) throws Exception {
+        try {
             d.awaitLog("daemon started -- listening on 127\\.0\\.0\\.1:\\d+", Duration.ofSeconds(10));
             InetSocketAddress submission = new InetSocketAddress("127.0.0.1",
                     d.ports("daemon started -- listening on 127\\.0\\.0\\.1:(\\d+)").get(0));
@@ -110,7 +122,7 @@ class ReloadRoutingTest {
                 }
             }
         }
-        try {
+        {
             assertEquals(0, failed.get(), "failed transactions or refused connections around the reload: " + firstFailure.get());
             int total = sent.get();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -124,10 +136,6 @@ class ReloadRoutingTest {
             DaemonUnderTest.Run stop = d.postern("stop");
             assertEquals(0, stop.code(), stop.err());
             assertTrue(daemon.waitFor(30, TimeUnit.SECONDS), "the daemon exits after stop");
-        } finally {
-            daemon.destroyForcibly();
-            a.close();
-            b.close();
         }
     }
 

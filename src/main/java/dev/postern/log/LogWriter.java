@@ -1,8 +1,6 @@
 package dev.postern.log;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,12 +25,12 @@ abstract class LogWriter implements AutoCloseable {
     @Override
     public abstract void close();
 
-    static LogWriter direct(OutputStream out) {
+    static LogWriter direct(LogSink out) {
         return new Direct(out);
     }
 
     /** {@code dropNotice} formats the warning line for n dropped lines. */
-    static LogWriter async(OutputStream out, int capacity, Function<Long, byte[]> dropNotice) {
+    static LogWriter async(LogSink out, int capacity, Function<Long, byte[]> dropNotice) {
         return new Async(out, capacity, dropNotice);
     }
 
@@ -42,15 +40,16 @@ abstract class LogWriter implements AutoCloseable {
     }
 
     private static final class Direct extends LogWriter {
-        private final OutputStream out;
+        private final LogSink out;
 
-        Direct(OutputStream out) {
+        Direct(LogSink out) {
             this.out = out;
         }
 
         @Override
         synchronized void write(byte[] line) {
             try {
+                out.tick();
                 out.write(line);
                 out.flush();
             } catch (IOException e) {
@@ -61,7 +60,7 @@ abstract class LogWriter implements AutoCloseable {
         @Override
         public synchronized void close() {
             try {
-                out.flush();
+                out.close();
             } catch (IOException e) {
                 report(e);
             }
@@ -72,7 +71,7 @@ abstract class LogWriter implements AutoCloseable {
         private static final byte[] STOP = new byte[0];
         private static final int BATCH = 1024;
 
-        private final OutputStream out;
+        private final LogSink out;
         // Lock-free on the callers' side: an event loop that logs never waits for a lock (an
         // ArrayBlockingQueue's offer parked on its lock while the writer drained, BlockHound saw it).
         private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
@@ -84,8 +83,10 @@ abstract class LogWriter implements AutoCloseable {
         private final Thread thread;
         private volatile boolean closed;
 
-        Async(OutputStream out, int capacity, Function<Long, byte[]> dropNotice) {
-            this.out = new BufferedOutputStream(out, 64 * 1024);
+        private long lastTick = System.nanoTime();
+
+        Async(LogSink out, int capacity, Function<Long, byte[]> dropNotice) {
+            this.out = out;
             this.capacity = capacity;
             this.dropNotice = dropNotice;
             this.thread = new Thread(this::run, "maillog");
@@ -147,6 +148,7 @@ abstract class LogWriter implements AutoCloseable {
             while (!stopping) {
                 try {
                     byte[] first = take();
+                    tick();
                     if (first == null) {
                         continue;
                     }
@@ -175,6 +177,15 @@ abstract class LogWriter implements AutoCloseable {
             }
         }
 
+        /** At most once a second: lets a file sink notice rotation without a stat per batch. */
+        private void tick() {
+            long now = System.nanoTime();
+            if (now - lastTick >= 1_000_000_000L) {
+                lastTick = now;
+                out.tick();
+            }
+        }
+
         @Override
         public void close() {
             if (closed) {
@@ -197,6 +208,11 @@ abstract class LogWriter implements AutoCloseable {
                         out.write(line);
                     }
                     out.flush();
+                } catch (IOException e) {
+                    report(e);
+                }
+                try {
+                    out.close();
                 } catch (IOException e) {
                     report(e);
                 }

@@ -43,6 +43,12 @@ public final class QueueManager implements AutoCloseable {
     private volatile Router router;
     private volatile Completion completion;
     private final ExecutorService workers;
+    /**
+     * Defers a dead destination's jobs ("delivery temporarily suspended", service retry), off the
+     * scanner and delivery threads: after a flush the scanner must go on activating mail for live
+     * destinations while the dead one's mail goes back to deferred/, not wait for each of those.
+     */
+    private final ExecutorService retry;
     /** Queue IDs in active/, so a scan never takes a message twice. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
@@ -67,6 +73,11 @@ public final class QueueManager implements AutoCloseable {
                 () -> scheduler.forgetExpired(clock.instant()));
         this.workers = Executors.newFixedThreadPool(settings.processLimit(), r -> {
             Thread t = new Thread(r, "qmgr-delivery");
+            t.setDaemon(true);
+            return t;
+        });
+        this.retry = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "qmgr-retry");
             t.setDaemon(true);
             return t;
         });
@@ -128,6 +139,9 @@ public final class QueueManager implements AutoCloseable {
         Path activeFile;
         try {
             activeFile = spool.activate(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            inFlight.remove(id); // a queue tool took it meanwhile (delete, hold): nothing to do
+            return;
         } catch (IOException e) {
             log.warning("qmgr", id + ": cannot move to active: " + e.getMessage());
             inFlight.remove(id);
@@ -183,7 +197,7 @@ public final class QueueManager implements AutoCloseable {
             }
             Scheduler.Suspension dead = scheduler.add(job, clock.instant());
             if (dead != null) {
-                groupDone(m, delivery.suspended(job, dead.cause()));
+                suspend(List.of(job), dead.cause());
             }
         }
         pump();
@@ -232,13 +246,27 @@ public final class QueueManager implements AutoCloseable {
                         + " marked down for " + settings.minimalBackoff().toSeconds() + "s: " + site.diagnostic());
             }
             try {
-                for (Job s : suspended) {
-                    groupDone(s.message(), delivery.suspended(s, site));
-                }
+                suspend(suspended, site);
                 groupDone(job.message(), results);
             } finally {
                 pump();
             }
+        }
+    }
+
+    /** A dead destination's jobs, deferred in order on the retry thread. */
+    private void suspend(List<Job> jobs, RecipientResult cause) {
+        if (jobs.isEmpty()) {
+            return;
+        }
+        try {
+            retry.execute(() -> {
+                for (Job s : jobs) {
+                    groupDone(s.message(), delivery.suspended(s, cause));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Stopping: the files stay in active/ and go back to incoming/ at the next start.
         }
     }
 
@@ -274,8 +302,13 @@ public final class QueueManager implements AutoCloseable {
             if (!workers.awaitTermination(20, TimeUnit.SECONDS)) {
                 workers.shutdownNow();
             }
+            retry.shutdown(); // after the workers: they may still hand it a dead destination's jobs
+            if (!retry.awaitTermination(20, TimeUnit.SECONDS)) {
+                retry.shutdownNow();
+            }
         } catch (InterruptedException e) {
             workers.shutdownNow();
+            retry.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -29,7 +29,7 @@ RELOAD_GAP=${RELOAD_GAP:-3}
 IDLE_TLS=${IDLE_TLS:-10000}
 LEGIT_TIMEOUT=${LEGIT_TIMEOUT:-180}   # seconds the legitimate client may take before it counts as stopped
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 W=$(mktemp -d /tmp/postern-exhaustion.XXXXXX)
 chmod 755 "$W"
 PIDS=()

@@ -43,3 +43,51 @@ CF
 
 # The JVM options bin/postern uses (see BENCHMARKS.md for why).
 POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+
+# Postfix with the same submission lines in $W/postfix (conf, queue, data), listening on
+# 127.0.0.1:$FPORT and relaying to the sink; default_process_limit as bench_postern_config's.
+# Used by exhaustion.sh (compare-postfix.sh has its own copy of these lines).
+bench_postfix_config() {
+  mkdir -p "$W/postfix/conf" "$W/postfix/queue" "$W/postfix/data"
+  chown postfix "$W/postfix/data"
+  awk -v port="$FPORT" 'BEGIN{OFS=" "} /^#/ || /^[ \t]/ || NF<8 {print; next} {$5="n"; if ($1=="smtp" && $2=="inet") {$1="127.0.0.1:" port} print}' /etc/postfix/master.cf >"$W/postfix/conf/master.cf"
+  cat >>"$W/postfix/conf/master.cf" <<CF
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+CF
+  python3 - "$W/postfix/conf/master.cf" "$FPORT" <<'PY'
+import sys
+p, port = sys.argv[1], sys.argv[2]
+lines = open(p).read().split("\n")
+smtpd = [l for l in lines if l.startswith("127.0.0.1:" + port)]
+rest = [l for l in lines if not l.startswith("127.0.0.1:" + port)]
+tail = [l for l in rest if l.startswith("  -o ")]
+rest = [l for l in rest if not l.startswith("  -o ")]
+open(p, "w").write("\n".join(rest + smtpd + tail) + "\n")
+PY
+  cat >"$W/postfix/conf/main.cf" <<CF
+compatibility_level = 3.6
+queue_directory = $W/postfix/queue
+data_directory = $W/postfix/data
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = localhost
+mydestination =
+alias_maps =
+alias_database =
+mynetworks = 192.0.2.0/24
+relayhost = [127.0.0.1]:$SINK
+smtp_host_lookup = native
+smtpd_tls_CAfile = $W/CAcert.pem
+smtpd_tls_cert_file = $W/server-cert.pem
+smtpd_tls_key_file = $W/server-key.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
+smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, reject
+smtpd_client_connection_count_limit = 0
+default_process_limit = $(( ${IDLE:-1000} + 100 ))
+maillog_file_prefixes = $W
+maillog_file = $W/postfix/maillog
+CF
+}

@@ -19,6 +19,7 @@ public final class Cleanup implements AutoCloseable {
     private final Runnable onCommit;
     private final ExecutorService io;
     private final LongAccumulator peakQueued = new LongAccumulator(Long::max, 0);
+    private final FreeSpace freeSpace;
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
         // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
@@ -36,7 +37,12 @@ public final class Cleanup implements AutoCloseable {
         this.spool = spool;
         this.settings = settings;
         this.log = log;
-        this.onCommit = onCommit;
+        this.freeSpace = new FreeSpace(spool::usableSpace);
+        // After each commit the space it took is read again (off this thread), for the next MAIL.
+        this.onCommit = () -> {
+            freeSpace.refreshSoon();
+            onCommit.run();
+        };
         this.io = io;
     }
 
@@ -56,11 +62,12 @@ public final class Cleanup implements AutoCloseable {
     /**
      * Postfix smtpd_check.c: smtpd_check_queue() (free space must exceed queue_minfree and 1.5 times
      * message_size_limit) and, for a declared {@code SIZE=}, smtpd_check_size() (the message must
-     * fit above queue_minfree and in two thirds of what is free). One statvfs per MAIL.
-     * {@code declaredSize} is 0 when the client declared none.
+     * fit above queue_minfree and in two thirds of what is free). Called on smtpd's event loop:
+     * the free space is {@link FreeSpace}'s value (statvfs off the loop, at most a second and one
+     * commit old), never a system call here. {@code declaredSize} is 0 when the client declared none.
      */
     public Space space(long declaredSize) {
-        long free = spool.usableSpace();
+        long free = freeSpace.bytes();
         long minfree = settings.queueMinfree();
         if (free <= minfree || settings.messageSizeLimit() * 1.5 >= free) {
             return new Space(false, "not enough free space in mail queue: " + free + " bytes < 1.5*message size limit");
@@ -73,6 +80,7 @@ public final class Cleanup implements AutoCloseable {
 
     @Override
     public void close() {
+        freeSpace.close();
         io.shutdown();
     }
 }

@@ -12,9 +12,11 @@
  * the content bytes it holds in memory (written, not yet in the file); past 1 MiB
  * ({@code CleanupTransaction.BACKLOG_LIMIT}) {@code writable()} returns a future that completes
  * when the writer has caught up to half of that, and smtpd stops reading its client meanwhile.
+ * The free-space check at MAIL ({@code Cleanup.space}, Postfix's queue_minfree rule) reads a value
+ * that {@code FreeSpace} refreshes off the event loop every second and after each commit.
  *
  * <h2>Parameters</h2>
- * myhostname, message_size_limit, header_size_limit.
+ * myhostname, message_size_limit, header_size_limit, queue_minfree.
  *
  * <h2>Diagnostics</h2>
  * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}

@@ -3,10 +3,11 @@ package dev.postern.log;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 
 /**
@@ -71,7 +72,12 @@ abstract class LogWriter implements AutoCloseable {
         private static final int BATCH = 1024;
 
         private final LogSink out;
-        private final BlockingQueue<byte[]> queue;
+        // Lock-free on the callers' side: an event loop that logs never waits for a lock (an
+        // ArrayBlockingQueue's offer parked on its lock while the writer drained, BlockHound saw it).
+        private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger queued = new AtomicInteger();
+        private final int capacity;
+        private volatile boolean writerParked;
         private final Function<Long, byte[]> dropNotice;
         private final AtomicLong dropped = new AtomicLong();
         private final Thread thread;
@@ -81,7 +87,7 @@ abstract class LogWriter implements AutoCloseable {
 
         Async(LogSink out, int capacity, Function<Long, byte[]> dropNotice) {
             this.out = out;
-            this.queue = new ArrayBlockingQueue<>(capacity);
+            this.capacity = capacity;
             this.dropNotice = dropNotice;
             this.thread = new Thread(this::run, "maillog");
             thread.setDaemon(true);
@@ -90,8 +96,49 @@ abstract class LogWriter implements AutoCloseable {
 
         @Override
         void write(byte[] line) {
-            if (closed || !queue.offer(line)) {
+            if (closed || !enqueue(line)) {
                 dropped.incrementAndGet();
+            }
+        }
+
+        private boolean enqueue(byte[] line) {
+            if (queued.incrementAndGet() > capacity) {
+                queued.decrementAndGet();
+                return false;
+            }
+            queue.add(line);
+            if (writerParked) {
+                LockSupport.unpark(thread); // never blocks
+            }
+            return true;
+        }
+
+        /** The next line, waiting up to a second for one (writer thread only). */
+        private byte[] take() throws InterruptedException {
+            byte[] line = queue.poll();
+            if (line == null) {
+                writerParked = true;
+                line = queue.poll(); // a line added before the flag was seen set is not missed
+                if (line == null) {
+                    LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
+                    line = queue.poll();
+                }
+                writerParked = false;
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+            }
+            if (line != null) {
+                queued.decrementAndGet();
+            }
+            return line;
+        }
+
+        private void drainTo(List<byte[]> batch, int max) {
+            byte[] line;
+            while (batch.size() < max && (line = queue.poll()) != null) {
+                queued.decrementAndGet();
+                batch.add(line);
             }
         }
 
@@ -100,7 +147,7 @@ abstract class LogWriter implements AutoCloseable {
             boolean stopping = false;
             while (!stopping) {
                 try {
-                    byte[] first = queue.poll(1, TimeUnit.SECONDS);
+                    byte[] first = take();
                     tick();
                     if (first == null) {
                         continue;
@@ -109,7 +156,7 @@ abstract class LogWriter implements AutoCloseable {
                 } catch (InterruptedException e) {
                     stopping = true;
                 }
-                queue.drainTo(batch, BATCH);
+                drainTo(batch, BATCH);
                 try {
                     for (byte[] line : batch) {
                         if (line == STOP) {
@@ -146,14 +193,16 @@ abstract class LogWriter implements AutoCloseable {
             }
             closed = true;
             try {
-                queue.put(STOP);
+                queue.add(STOP); // beyond the capacity: the writer must see it
+                queued.incrementAndGet();
+                LockSupport.unpark(thread);
                 thread.join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
             if (!thread.isAlive()) { // lines that raced with close: written here, in order
                 List<byte[]> rest = new ArrayList<>();
-                queue.drainTo(rest);
+                drainTo(rest, Integer.MAX_VALUE);
                 try {
                     for (byte[] line : rest) {
                         out.write(line);

@@ -34,13 +34,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class QueueManager implements AutoCloseable {
     private final Spool spool;
-    private final QmgrSettings settings;
-    private final Router router;
     private final MailLog log;
     private final Clock clock;
     private final Scheduler scheduler;
     private final DeliveryRun delivery;
-    private final Completion completion;
+    // Swapped together by reconfigure (a reload); every use reads the field once.
+    private volatile QmgrSettings settings;
+    private volatile Router router;
+    private volatile Completion completion;
     private final ExecutorService workers;
     /**
      * Defers a dead destination's jobs ("delivery temporarily suspended", service retry), off the
@@ -65,10 +66,10 @@ public final class QueueManager implements AutoCloseable {
         this.router = router;
         this.log = log;
         this.clock = clock;
-        this.scheduler = new Scheduler(settings::concurrencyFor, settings.processLimit());
+        this.scheduler = new Scheduler(t -> this.settings.concurrencyFor(t), settings.processLimit());
         this.delivery = new DeliveryRun(agents, log, clock);
         this.completion = new Completion(spool, settings, bounce, log, clock);
-        this.scanner = new QueueScanner(spool, settings, clock, log, active::get, this::activate,
+        this.scanner = new QueueScanner(spool, () -> this.settings, clock, log, active::get, this::activate,
                 () -> scheduler.forgetExpired(clock.instant()));
         this.workers = Executors.newFixedThreadPool(settings.processLimit(), r -> {
             Thread t = new Thread(r, "qmgr-delivery");
@@ -108,6 +109,20 @@ public final class QueueManager implements AutoCloseable {
     public void reviveDestinations() {
         scheduler.reviveAll();
         scanner.wake();
+    }
+
+    /**
+     * A reload's hook: mail routed from now on uses {@code nextRouter}; timing, lifetimes,
+     * qmgr_message_active_limit and destination concurrency limits (for destinations with nothing
+     * in progress) come from {@code nextSettings}; notices are made by {@code nextBounce}.
+     * Deliveries in progress, and jobs already routed and waiting for a slot, finish as they
+     * started. default_process_limit sizes the delivery threads once: a change waits for a restart.
+     */
+    public void reconfigure(QmgrSettings nextSettings, Router nextRouter, Bounce nextBounce) {
+        completion = new Completion(spool, nextSettings, nextBounce, log, clock);
+        router = nextRouter;
+        settings = nextSettings;
+        scanner.wake(); // a larger active limit or a shorter queue_run_delay applies now
     }
 
     /** Messages in the active queue now (for tests and status). */
@@ -215,6 +230,7 @@ public final class QueueManager implements AutoCloseable {
     private void run(Job job) {
         List<RecipientResult> results = null;
         List<Job> suspended = List.of();
+        QmgrSettings settings = this.settings;
         try {
             results = delivery.deliver(job);
         } finally {
@@ -256,6 +272,7 @@ public final class QueueManager implements AutoCloseable {
 
     private void groupDone(ActiveMessage m, List<RecipientResult> results) {
         boolean left;
+        QmgrSettings settings = this.settings;
         try {
             left = completion.groupDone(m, results);
         } catch (RuntimeException e) {

@@ -32,7 +32,8 @@ final class QueueScanner {
     private static final int INCOMING_BATCH = 1024;
 
     private final Spool spool;
-    private final QmgrSettings settings;
+    /** Read at each use: a reload may replace them. */
+    private final java.util.function.Supplier<QmgrSettings> settings;
     private final Clock clock;
     private final MailLog log;
     private final IntSupplier activeCount;
@@ -58,7 +59,7 @@ final class QueueScanner {
     private final java.util.ArrayDeque<Path> incomingBatch = new java.util.ArrayDeque<>();
 
     /** {@code onDeferredScan}: run as each deferred scan starts (housekeeping at queue_run_delay pace). */
-    QueueScanner(Spool spool, QmgrSettings settings, Clock clock, MailLog log, IntSupplier activeCount,
+    QueueScanner(Spool spool, java.util.function.Supplier<QmgrSettings> settings, Clock clock, MailLog log, IntSupplier activeCount,
                  Consumer<Path> activate, Runnable onDeferredScan) {
         this.spool = spool;
         this.settings = settings;
@@ -111,13 +112,13 @@ final class QueueScanner {
                 if (flush || (deferred == null && !now.isBefore(nextDeferredScan))) {
                     flushRequested = false;
                     openDeferredScan(flush);
-                    nextDeferredScan = now.plus(settings.queueRunDelay());
+                    nextDeferredScan = now.plus(settings.get().queueRunDelay());
                 }
                 newMail = true; // each round of the loop starts a new incoming pass once the last one ended
                 boolean more = feed(now);
                 synchronized (signal) {
                     if (!woken && running && !more) {
-                        signal.wait(Math.max(10, Math.min(1000, settings.queueRunDelay().toMillis())));
+                        signal.wait(Math.max(10, Math.min(1000, settings.get().queueRunDelay().toMillis())));
                     }
                     woken = false;
                 }
@@ -137,11 +138,11 @@ final class QueueScanner {
         if (!running) {
             return false;
         }
-        if (activeCount.getAsInt() < settings.messageActiveLimit()) {
+        if (activeCount.getAsInt() < settings.get().messageActiveLimit()) {
             return true;
         }
         waitingForRoom = true; // then look again: a message that left in between must not be missed
-        return activeCount.getAsInt() < settings.messageActiveLimit();
+        return activeCount.getAsInt() < settings.get().messageActiveLimit();
     }
 
     /**

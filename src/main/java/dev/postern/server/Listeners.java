@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
 
 /**
  * The smtpd listeners, keyed by the address master.cf and inet_interfaces ask for (so a
@@ -28,7 +27,6 @@ final class Listeners {
     private final MailLog log;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
-    private final Executor blocking;
     private final Map<Key, Smtpd> bound = new LinkedHashMap<>();
     private final Map<String, SessionLimit> limits = new HashMap<>();
 
@@ -41,11 +39,10 @@ final class Listeners {
     /** Listeners a reload removed: no longer accepting, their sessions finishing. */
     private final List<Smtpd> retired = new ArrayList<>();
 
-    Listeners(MailLog log, EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking) {
+    Listeners(MailLog log, EventLoopGroup acceptors, EventLoopGroup workers) {
         this.log = log;
         this.acceptors = acceptors;
         this.workers = workers;
-        this.blocking = blocking;
     }
 
     /** What a reload did: addresses opened and closed, and the sessions that still run the old settings. */
@@ -68,7 +65,7 @@ final class Listeners {
             }
             Smtpd.Generation g;
             try {
-                g = Smtpd.prepare(l.settings(), cleanup, log, blocking, limit);
+                g = Smtpd.prepare(l.settings(), cleanup, log, limit);
             } catch (TlsSetupException | IllegalArgumentException e) {
                 throw new ConfigException(l.service().file(), l.service().line(), "service " + service + ": "
                         + e.getMessage(), "fix the TLS files or restrictions named above");

@@ -18,6 +18,7 @@ import dev.postern.pickup.PickupSettings;
 import dev.postern.protocol.NettyTransport;
 import dev.postern.qmgr.QmgrSettings;
 import dev.postern.qmgr.QueueManager;
+import dev.postern.qmgr.Router;
 import dev.postern.qmgr.RouterSettings;
 import dev.postern.queue.Spool;
 import dev.postern.smtp.SmtpClientSettings;
@@ -37,8 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -60,7 +59,6 @@ public final class Server implements AutoCloseable {
     private final ReloadableAgent smtp;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
-    private final ExecutorService blocking;
     private final PidFile pidFile;
     private final Spool spool;
     private final Cleanup bounceCleanup;
@@ -71,7 +69,7 @@ public final class Server implements AutoCloseable {
     private boolean closed;
 
     private Server(Config config, MailLog log, Listeners listeners, QueueManager qmgr, ReloadableAgent smtp,
-                   EventLoopGroup acceptors, EventLoopGroup workers, ExecutorService blocking, PidFile pidFile,
+                   EventLoopGroup acceptors, EventLoopGroup workers, PidFile pidFile,
                    Spool spool, Cleanup cleanup, Pickup pickup) {
         this.config = config;
         this.log = log;
@@ -80,7 +78,6 @@ public final class Server implements AutoCloseable {
         this.smtp = smtp;
         this.acceptors = acceptors;
         this.workers = workers;
-        this.blocking = blocking;
         this.pidFile = pidFile;
         this.spool = spool;
         this.bounceCleanup = cleanup;
@@ -142,20 +139,15 @@ public final class Server implements AutoCloseable {
             ReloadableAgent smtp = new ReloadableAgent(newSmtpAgent(c, log));
             built.add(0, smtp);
             Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
-            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), RouterSettings.from(c),
+            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), newRouter(c),
                     Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
                             "error", dev.postern.error.ErrorDeliveryAgent.error(),
                             "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
             qmgrRef[0] = qmgr;
             EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
             EventLoopGroup workers = NettyTransport.newGroup(0, "smtpd");
-            ExecutorService blocking = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "smtpd-blocking");
-                t.setDaemon(true);
-                return t;
-            });
-            built.add(0, () -> shutdownGroups(acceptors, workers, blocking));
-            Listeners listeners = new Listeners(log, acceptors, workers, blocking);
+            built.add(0, () -> shutdownGroups(acceptors, workers));
+            Listeners listeners = new Listeners(log, acceptors, workers);
             listeners.apply(plan, cleanup);
             built.add(0, () -> listeners.close(0));
             qmgr.start();
@@ -180,7 +172,7 @@ public final class Server implements AutoCloseable {
             if (metricsServer != null) {
                 log.info("master", "metrics listening on " + printable(metricsServer.address()));
             }
-            self[0] = new Server(c, log, listeners, qmgr, smtp, acceptors, workers, blocking, pid, spool, cleanup, pickup);
+            self[0] = new Server(c, log, listeners, qmgr, smtp, acceptors, workers, pid, spool, cleanup, pickup);
             self[0].metricsServer = metricsServer;
             return self[0];
         } catch (ConfigException | IOException | RuntimeException e) {
@@ -192,6 +184,14 @@ public final class Server implements AutoCloseable {
                 }
             }
             throw e;
+        }
+    }
+
+    private static Router newRouter(Config c) throws ConfigException {
+        try {
+            return new Router(RouterSettings.from(c));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("main.cf", 0, "routing: " + e.getMessage(), "fix transport_maps or sender_dependent_relayhost_maps");
         }
     }
 
@@ -216,7 +216,9 @@ public final class Server implements AutoCloseable {
      * Swaps in {@code plan} without a gap, as Postfix's {@code reload}: listeners that stay are
      * kept (their sockets never close), new ones open, removed ones stop accepting while their
      * sessions finish; new connections get the new smtpd settings, TLS contexts, restrictions and
-     * tables; the SMTP client is rebuilt; qmgr goes on. All or nothing: on any error (a TLS file,
+     * tables; the SMTP client is rebuilt; qmgr goes on with the new routing (relayhost, transport
+     * and sender-dependent maps), timing, limits and bounce settings for mail it routes from now
+     * on, while deliveries in progress finish as they started. All or nothing: on any error (a TLS file,
      * an address that cannot be bound) nothing has changed and the exception says why.
      * @return notes for the log (what changed, what needs a restart)
      */
@@ -226,6 +228,7 @@ public final class Server implements AutoCloseable {
         }
         Config c = plan.config();
         List<String> notes = new ArrayList<>(ReloadScope.needsRestart(config, c));
+        Router nextRouter = newRouter(c); // before anything changes: a table that cannot open refuses the reload
         SmtpDeliveryAgent nextAgent = newSmtpAgent(c, log);
         Cleanup oldCleanup = cleanup;
         boolean newCleanup = !CleanupSettings.from(c).equals(CleanupSettings.from(config));
@@ -241,6 +244,8 @@ public final class Server implements AutoCloseable {
             throw e;
         }
         smtp.replace(nextAgent);
+        // Mail routed from now on goes by the new relayhost and tables; deliveries in progress finish.
+        qmgr.reconfigure(QmgrSettings.from(c), nextRouter, new Bounce(BounceSettings.from(c), bounceCleanup, log, Clock.systemUTC()));
         if (newCleanup || !PickupSettings.from(c).equals(PickupSettings.from(config))) {
             pickup.close(); // after the message in hand; the rest waits in maildrop/ for the new one
             try {
@@ -319,15 +324,14 @@ public final class Server implements AutoCloseable {
         cleanup.close();
         bounceCleanup.close();
         spool.close(); // its commit, recycle and trigger threads; an inotify instance
-        shutdownGroups(acceptors, workers, blocking);
+        shutdownGroups(acceptors, workers);
         log.info("master", "terminating on signal 15");
         log.close();
         pidFile.delete();
     }
 
-    private static void shutdownGroups(EventLoopGroup a, EventLoopGroup w, ExecutorService blocking) {
+    private static void shutdownGroups(EventLoopGroup a, EventLoopGroup w) {
         a.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         w.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        blocking.shutdownNow();
     }
 }

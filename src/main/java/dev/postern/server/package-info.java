@@ -22,9 +22,12 @@
  * ChannelInitializer reads the new generation for new connections ({@code Listeners}), sessions in
  * progress keep theirs, removed listeners stop accepting while their sessions finish, and each
  * service's {@code SessionLimit} follows a changed maxproc. cleanup, pickup and the SMTP client
- * ({@code ReloadableAgent}, closed once its deliveries end) are rebuilt; qmgr, its router and
- * bounce, the spool and the mail log go on unchanged, and {@code ReloadScope} warns, naming the
- * parameters, when those changed. The outcome goes to the mail log and to
+ * ({@code ReloadableAgent}, closed once its deliveries end) are rebuilt; qmgr goes on and takes
+ * a new router (relayhost, transport_maps, sender-dependent maps), its timing and limits and a new
+ * bounce through {@code QueueManager.reconfigure}: mail it routes from then on uses them, deliveries
+ * in progress finish as they started. The spool, the mail log and qmgr's delivery threads
+ * (default_process_limit) go on unchanged, and {@code ReloadScope} warns, naming the parameters,
+ * when those changed. The outcome goes to the mail log and to
  * {@code $queue_directory/pid/master.reload}, which {@code postern reload} waits for and prints.
  * Stop is graceful: listeners stop accepting, sessions get 10 s to finish their transaction, qmgr
  * its deliveries; then pickup, cleanup, the SMTP client, spool, event loops and log close.
@@ -48,7 +51,7 @@
  *
  * <h2>Diagnostics</h2>
  * {@code reload -- configuration DIR}; {@code warning: reload refused, still running the old
- * configuration: REASON}; {@code warning: reload cannot apply the changed ... settings (...)};
+ * configuration: REASON}; {@code warning: reload cannot apply the changed ...: they take effect after postern stop; postern start};
  * {@code warning: open file limit N is below the M this configuration may need (...)};
  * {@code warning: accept connection: Too many open files; pausing new connections for 1s: ...}.
  */

@@ -16,6 +16,9 @@ final class FailureText {
     /** "io.netty.handler.ssl.NotSslRecordException: " and the like, wherever they appear in a message. */
     private static final Pattern CLASS_PREFIX = Pattern.compile("\\b(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*(?:Exception|Error)(?::\\s*)?");
 
+    /** Netty's native transport: "recvAddress(..) failed with error(-104): " before the system's words. */
+    private static final Pattern NATIVE_CALL = Pattern.compile("^\\w+\\(\\.\\.\\) failed(?: with error\\(-?\\d+\\))?:\\s*");
+
     private FailureText() {}
 
     static String of(Throwable cause) {
@@ -27,6 +30,7 @@ final class FailureText {
             return "not a TLS record (plaintext in a TLS session)";
         }
         String text = t.getMessage() == null ? "" : CLASS_PREFIX.matcher(t.getMessage()).replaceAll("").strip();
+        text = NATIVE_CALL.matcher(text).replaceFirst("");
         if (text.length() > 200) {
             text = text.substring(0, 200) + "...";
         }

@@ -5,12 +5,9 @@ import dev.postern.dns.ClientNames;
 import dev.postern.log.MailLog;
 import dev.postern.tls.TlsServer;
 
-import java.util.concurrent.Executor;
-
 /** What every session of one listener shares. {@code tls} is null when TLS is off. */
 record SessionServices(SmtpdSettings settings, Restrictions restrictions, TlsServer tls, Cleanup cleanup,
-                       MailLog log, Anvil anvil, NetworkList limitExceptions, Executor blockingExecutor,
-                       ClientNames clientNames) {
+                       MailLog log, Anvil anvil, NetworkList limitExceptions, ClientNames clientNames) {
 
     /** smtpd_client_event_limit_exceptions (default $mynetworks): not counted, not limited. */
     boolean limitExempt(java.net.InetAddress client) {

@@ -24,7 +24,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -73,7 +72,7 @@ public final class Smtpd implements AutoCloseable {
             }
             SessionServices s = services;
             return new Generation(settings, new SessionServices(s.settings(), s.restrictions(), s.tls(), s.cleanup(),
-                    s.log(), previous.services.anvil(), s.limitExceptions(), s.blockingExecutor(), s.clientNames()), limit);
+                    s.log(), previous.services.anvil(), s.limitExceptions(), s.clientNames()), limit);
         }
     }
 
@@ -82,22 +81,21 @@ public final class Smtpd implements AutoCloseable {
      * @throws TlsSetupException for certificate/key problems
      * @throws IllegalArgumentException for bad restrictions or tables
      */
-    public static Generation prepare(SmtpdSettings settings, Cleanup cleanup, MailLog log, Executor blocking,
-                                     SessionLimit limit) throws TlsSetupException {
+    public static Generation prepare(SmtpdSettings settings, Cleanup cleanup, MailLog log, SessionLimit limit) throws TlsSetupException {
         TlsServer tls = settings.tls() == null ? null : TlsServer.create(settings.tls());
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
                 new Anvil(settings.rateTimeUnit()),
-                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()), blocking,
+                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()),
                 PeerNames.resolver(settings));
         return new Generation(settings, services, limit);
     }
 
     /** {@link #prepare} then {@link #start(Generation, InetSocketAddress, MailLog, EventLoopGroup, EventLoopGroup)}. */
     public static Smtpd start(SmtpdSettings settings, InetSocketAddress address, Cleanup cleanup, MailLog log,
-                              EventLoopGroup acceptors, EventLoopGroup workers, Executor blocking, SessionLimit limit)
+                              EventLoopGroup acceptors, EventLoopGroup workers, SessionLimit limit)
             throws TlsSetupException, java.io.IOException {
-        return start(prepare(settings, cleanup, log, blocking, limit), address, log, acceptors, workers);
+        return start(prepare(settings, cleanup, log, limit), address, log, acceptors, workers);
     }
 
     /**

@@ -25,9 +25,20 @@ import java.util.Set;
  * modification time, size or inode), without a restart. Each CRL must be signed by a certificate
  * of smtpd_tls_CAfile. Fails closed: while the file is unreadable, holds no valid CRL, or a CRL is
  * past its nextUpdate, every client certificate is untrusted and {@link #problem} says why.
- * Change detection costs one stat() per judged handshake; the file is read only when it changed.
+ * Change detection runs off the event loops: one shared thread stats every CRL file once a second
+ * ({@link #CHECK_MILLIS}) and re-reads it when it changed, so a handshake only reads the current
+ * snapshot (no stat, no lock). A CrlFile is held weakly by that thread: one from an old
+ * configuration stops being checked when it is collected.
  */
 final class CrlFile {
+    static final long CHECK_MILLIS = 1000;
+    private static final java.util.concurrent.ScheduledExecutorService CHECKER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "postern-crl");
+                t.setDaemon(true);
+                return t;
+            });
+
     /** What was loaded from one version of the file: the CRLs, or why none can be used. */
     record State(Object version, List<X509CRL> crls, String unusable) {
     }
@@ -40,21 +51,29 @@ final class CrlFile {
         this.file = file;
         this.anchors = anchors;
         this.state = load(version());
+        java.lang.ref.WeakReference<CrlFile> self = new java.lang.ref.WeakReference<>(this);
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<?>> task = new java.util.concurrent.atomic.AtomicReference<>();
+        task.set(CHECKER.scheduleWithFixedDelay(() -> {
+            CrlFile f = self.get();
+            if (f != null) {
+                f.refresh();
+            } else if (task.get() != null) {
+                task.get().cancel(false);
+            }
+        }, CHECK_MILLIS, CHECK_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
-    /** The current state, re-read first if the file changed. */
+    /** The snapshot as of the last check (at most {@link #CHECK_MILLIS} old): no file access. */
     State current() {
+        return state;
+    }
+
+    /** Re-reads the file if it changed since the last look (the checker thread's job). */
+    void refresh() {
         Object v = version();
-        State s = state;
-        if (!Objects.equals(v, s.version())) {
-            synchronized (this) {
-                if (!Objects.equals(v, state.version())) {
-                    state = load(v);
-                }
-                s = state;
-            }
+        if (!Objects.equals(v, state.version())) {
+            state = load(v);
         }
-        return s;
     }
 
     /** Why no certificate can be trusted now (unreadable, invalid or expired CRL), or null. */

@@ -13,7 +13,8 @@
  * writes Postfix's summary, {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)}, with
  * OpenSSL cipher names and the bulk cipher's real strength, for log lines and Received headers.
  * {@link dev.postern.tls.CrlFile} checks client certificates against postern_smtpd_tls_crl_file,
- * re-read when it changes, failing closed (unreadable, invalid or expired CRL: nothing trusted).
+ * re-read within a second of a change by its own thread (handshakes never touch the file), failing
+ * closed (unreadable, invalid or expired CRL: nothing trusted).
  * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings, and
  * refuses an expired server certificate or an all-expired CA file at check and start;
  * {@link dev.postern.tls.KeyFilePermissions} warns about private key files group or others can read.

@@ -73,7 +73,7 @@ class ScanFairnessTest {
         try (Spool spool = Spool.open(queue)) {
             Path incoming = queue.resolve("incoming");
             QueueScanner[] scanner = new QueueScanner[1];
-            scanner[0] = new QueueScanner(spool, settings, Clock.systemUTC(), new MailLog(new ByteArrayOutputStream(), "h", "postern"),
+            scanner[0] = new QueueScanner(spool, () -> settings, Clock.systemUTC(), new MailLog(new ByteArrayOutputStream(), "h", "postern"),
                     active::get, f -> {
                         String from = f.getParent().getFileName().toString();
                         try {

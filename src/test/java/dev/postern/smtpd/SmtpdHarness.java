@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * One real smtpd listener on 127.0.0.1:0 without TLS, over a real spool and cleanup (whose I/O
@@ -29,7 +28,6 @@ final class SmtpdHarness implements AutoCloseable {
     private final MailLog log;
     private final EventLoopGroup acceptors = NettyTransport.newGroup(1, "test-accept");
     private final EventLoopGroup workers = NettyTransport.newGroup(2, "test-smtpd");
-    private final ExecutorService blocking = Executors.newCachedThreadPool();
 
     SmtpdHarness(Path dir, String extraMain, ExecutorService cleanupIo) throws Exception {
         Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\n"
@@ -44,7 +42,7 @@ final class SmtpdHarness implements AutoCloseable {
         spool = Spool.open(dir.resolve("queue"));
         cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> { }, cleanupIo);
         smtpd = Smtpd.start(SmtpdSettings.from(sc, "smtpd"), new InetSocketAddress("127.0.0.1", 0), cleanup, log,
-                acceptors, workers, blocking, SessionLimit.unlimited("smtpd", log));
+                acceptors, workers, SessionLimit.unlimited("smtpd", log));
     }
 
     InetSocketAddress address() {
@@ -62,7 +60,6 @@ final class SmtpdHarness implements AutoCloseable {
         smtpd.close(0);
         acceptors.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        blocking.shutdownNow();
         cleanup.close();
         spool.close();
         log.close();

@@ -92,7 +92,7 @@ class ConfCommandTest {
         assertEquals("md5\n", conf("-dxh", "smtpd_tls_fingerprint_digest").out());
         Run noDirectory = postern("-c", dir.resolve("nonexistent").toString(), "conf", "-d", "smtpd_timeout");
         assertEquals(0, noDirectory.code(), "like postconf -d, defaults need no configuration: " + noDirectory.err());
-        assertEquals("smtpd_timeout = 300s\n", noDirectory.out());
+        assertEquals("smtpd_timeout = ${stress?{10}:{300}}s\n", noDirectory.out()); // postconf -d prints it so too
     }
 
     /** As postconf: the values of a configuration that check refuses can still be seen. */

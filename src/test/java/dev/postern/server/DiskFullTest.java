@@ -132,11 +132,16 @@ class DiskFullTest {
             // The space comes back: recycle/ keeps no delivered bytes.
             CrashLoopTest.awaitCondition(() -> usable(queue) > total - 2 * 1024 * 1024, Duration.ofSeconds(30),
                     "free space back after the drain (" + usable(queue) + " of " + total + ")");
-            try (SmtpTestClient c = new SmtpTestClient(new InetSocketAddress("127.0.0.1", submission))) {
-                c.reply();
-                c.command("EHLO fill.test");
-                assertTrue(c.command("MAIL FROM:<again@fill.test> SIZE=1000000").startsWith("250"), "accepted again");
-            }
+            // smtpd reads free space from a value refreshed once a second off the event loop (cleanup.FreeSpace).
+            CrashLoopTest.awaitCondition(() -> {
+                try (SmtpTestClient c = new SmtpTestClient(new InetSocketAddress("127.0.0.1", submission))) {
+                    c.reply();
+                    c.command("EHLO fill.test");
+                    return c.command("MAIL FROM:<again@fill.test> SIZE=1000000").startsWith("250");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(10), "accepted again once the space is back");
         } finally {
             server.close();
         }

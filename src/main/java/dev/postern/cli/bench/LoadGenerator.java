@@ -27,13 +27,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LoadGenerator {
     public record Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
-                          int messages, int perConnection, int size, String from, String to, boolean pipelining) {
+                          int messages, int perConnection, int size, String from, String to, boolean pipelining,
+                          boolean tlsResume) {
     }
 
-    public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider) {
+    /** {@code handshakes}: TLS handshakes made, {@code resumed}: how many of them resumed a session. */
+    public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
+                         int handshakes, int resumed) {
         public String line() {
-            return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s",
-                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider);
+            return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s"
+                            + " handshakes=%d resumed=%d",
+                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider, handshakes, resumed);
         }
     }
 
@@ -48,7 +52,13 @@ public final class LoadGenerator {
         if (o.cert() != null) {
             b.keyManager(o.cert(), o.key());
         }
-        return b.build();
+        SslContext ctx = b.build();
+        if (!o.tlsResume() && ctx.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext sc) {
+            // smtplib and swaks keep no TLS sessions: with the cache off, OpenSSL never hands a new
+            // session to Netty's client cache, so every handshake is a full one.
+            sc.setSessionCacheEnabled(false);
+        }
+        return ctx;
     }
 
     /** Counts an error and keeps the first one's reason, printed once: a run that gives up must say why. */
@@ -82,6 +92,8 @@ public final class LoadGenerator {
         AtomicInteger errors = new AtomicInteger();
         java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
         AtomicInteger done = new AtomicInteger();
+        AtomicInteger handshakes = new AtomicInteger();
+        AtomicInteger resumed = new AtomicInteger();
         long[] latencies = new long[o.messages()];
         AtomicLong start = new AtomicLong(System.nanoTime());
         List<Thread> workers = new ArrayList<>();
@@ -110,6 +122,10 @@ public final class LoadGenerator {
                             if (failure != null) {
                                 error(errors, firstError, "TLS handshake failed: " + failure);
                                 continue;
+                            }
+                            handshakes.incrementAndGet();
+                            if (c.resumed()) {
+                                resumed.incrementAndGet();
                             }
                             if (code(r = c.command("EHLO bench.example")) != 250) {
                                 error(errors, firstError, "EHLO after STARTTLS -> " + r);
@@ -151,7 +167,7 @@ public final class LoadGenerator {
         long[] l = Arrays.copyOf(latencies, n);
         Arrays.sort(l);
         return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), errors.get(),
-                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK");
+                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", handshakes.get(), resumed.get());
     }
 
     /** Opens {@code count} TLS sessions (STARTTLS, certificate, EHLO), holds them, then QUITs. */

@@ -2,12 +2,12 @@
 # Where Postern's CPU goes: runs Postern alone (the compare-postfix.sh configuration, relaying to the
 # sink), warms it up, then reports CPU milliseconds per message for each group of threads (by thread
 # name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
-# Env: PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
+# Env: KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
 #      read it with `perf report -i FILE --sort dso,sym`).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
+KEY=${KEY:-ec}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
 W=$(mktemp -d /tmp/postern-prof.XXXXXX)
@@ -18,16 +18,17 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 SINK=$(free_port); PPORT=$(free_port)
 postern() { java -jar "$JAR" "$@"; }
 . "$here/bench/lib.sh"
-bench_pki
+bench_pki "$KEY"
 java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
 for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
+flags=""; [ "$MODE" = pipelining ] && flags="$flags --pipelining"; [ "$RESUME" = yes ] && flags="$flags --tls-resume"
 sent() { grep -c "status=sent" "$W/postern/maillog" 2>/dev/null || true; }
 load() {
   local n=$1 before; before=$(sent)
   postern bench --server 127.0.0.1:$PPORT --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-      --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE | grep '^RESULT'
+      --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE $flags | grep '^RESULT'
   for i in $(seq 1 600); do [ "$(( $(sent) - before ))" -ge "$n" ] && break; sleep 0.1; done
 }
 threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. a hand-off or a wait)
@@ -41,6 +42,6 @@ load "$N"
 if [ -n "${PERF:-}" ]; then kill -INT $PERFPID; wait $PERFPID || true; fi
 threads >"$W/t1"; p1=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 HZ=$(getconf CLK_TCK)
-echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
+echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (KEY=$KEY MODE=$MODE RESUME=$RESUME PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
 join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
   awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg  %5.1f sleeps/msg\n", $1, d*1000/hz/n, ($5-$4)/n}' | sort -k2 -nr

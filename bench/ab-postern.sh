@@ -11,7 +11,8 @@
 #      MODE (lockstep | pipelining), RESUME (no | yes: the client offers its TLS session), N (messages
 #      per round, 1000), WARM (1000 per build), ROUNDS (5), CONCURRENCY (20), SIZE (4096),
 #      IDLE (0; N > 0: afterwards hold N idle TLS sessions on each build in turn and report RSS),
-#      POSTERN_JAVA_OPTS (as bin/postern). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
+#      POSTERN_JAVA_OPTS (as bin/postern; A_OPTS / B_OPTS: for one build only, to A/B JVM options),
+#      HOLD (seconds the idle sessions are held, 8). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 KEY=${KEY:-rsa2048}; PC=${PC:-1}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; N=${N:-1000}; WARM=${WARM:-1000}
@@ -37,7 +38,8 @@ for b in a b; do
   for f in main.cf master.cf; do
     sed -e "s#$W/postern/#$W/p$b/#g" -e "s#^127.0.0.1:0 #127.0.0.1:${PORT[$b]} #" "$W/postern/$f" >"$W/p$b/$f"
   done
-  java $POSTERN_JAVA_OPTS -jar "$W/$b.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})
+  opts=$POSTERN_JAVA_OPTS; [ $b = a ] && opts=${A_OPTS:-$opts}; [ $b = b ] && opts=${B_OPTS:-$opts}
+  java $opts -jar "$W/$b.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})
 done
 for b in a b; do
   for i in $(seq 1 300); do (echo >/dev/tcp/127.0.0.1/${PORT[$b]}) 2>/dev/null && break; sleep 0.1; done
@@ -55,7 +57,7 @@ run() { # build messages -> RESULT line + cpu_ms_per_msg
   c1=$(ticks "$b")
   echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($c1-$c0)*1000/$HZ/$n,3))") delivered=$(( $(sent "$b") - before ))"
 }
-echo "ab-postern: $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg); KEY=$KEY PC=$PC MODE=$MODE RESUME=$RESUME N=$N ROUNDS=$ROUNDS; A=$A_JAR B=${B_JAR:-target/postern.jar}; opts: $POSTERN_JAVA_OPTS"
+echo "ab-postern: $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg); KEY=$KEY PC=$PC MODE=$MODE RESUME=$RESUME N=$N ROUNDS=$ROUNDS; A=$A_JAR ${A_OPTS:-} B=${B_JAR:-target/postern.jar} ${B_OPTS:-}; opts: $POSTERN_JAVA_OPTS"
 for b in a b; do run "$b" "$WARM" >/dev/null; done
 for r in $(seq 1 "$ROUNDS"); do
   order="a b"; [ $((r % 2)) -eq 0 ] && order="b a"   # alternate who goes first
@@ -79,7 +81,7 @@ if [ "$IDLE" -gt 0 ]; then
   for b in a b; do
     r0=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status)
     java -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-        --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold 8 >"$W/idle-$b.out" 2>&1 & c=$!
+        --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold "${HOLD:-8}" >"$W/idle-$b.out" 2>&1 & c=$!
     for i in $(seq 1 3000); do grep -q '^IDLE' "$W/idle-$b.out" 2>/dev/null && break; sleep 0.1; done
     sleep 2; r1=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status); wait $c || true
     echo "IDLE $b sessions=$IDLE $(grep IDLE "$W/idle-$b.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"

@@ -148,7 +148,9 @@ public final class LoadGenerator {
                                 break;
                             }
                         }
-                        c.send("QUIT\r\n");
+                        // As smtplib's quit(): wait for the 221. Closing right after sending QUIT made the
+                        // server's 221 hit a closed socket (EPIPE: an exception per connection there).
+                        c.command("QUIT");
                     } catch (Exception e) {
                         error(errors, firstError, String.valueOf(e.getMessage()));
                     }

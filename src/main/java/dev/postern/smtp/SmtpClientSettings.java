@@ -19,13 +19,13 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                                  Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
                                  TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl) {
 
-    /** With Postfix's defaults for next-hop lookups and TLS ciphers/fingerprints, without SMTP AUTH (tests). */
+    /** With Postfix's defaults for next-hop lookups (IPv4 only) and TLS ciphers/fingerprints, without SMTP AUTH (tests). */
     public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                               String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                               List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                               Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit) {
         this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
-                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX, NextHopSettings.POSTFIX,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX, NextHopSettings.POSTFIX_IPV4,
                 SaslSettings.DISABLED);
     }
 
@@ -39,14 +39,14 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults, nextHops, SaslSettings.DISABLED);
     }
 
-    /** With Postfix's defaults for next-hop lookups and TLS, and this SMTP AUTH (tests). */
+    /** With Postfix's defaults for next-hop lookups (IPv4 only) and TLS, and this SMTP AUTH (tests). */
     public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                               String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                               List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                               Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit, SaslSettings sasl) {
         this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
                 secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, TlsDefaults.POSTFIX,
-                NextHopSettings.POSTFIX, sasl);
+                NextHopSettings.POSTFIX_IPV4, sasl);
     }
 
     /**
@@ -110,6 +110,6 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
             throw new IllegalArgumentException("smtp_mx_address_limit and smtp_mx_session_limit must be 0 (no limit) or more");
         }
         return new NextHopSettings(c.list("postern_dns_servers"), new MxList.Options(dns, nativeLookup, ipv4, ipv6, addressLimit),
-                sessionLimit, c.bool("smtp_skip_5xx_greeting"));
+                sessionLimit, c.bool("smtp_skip_5xx_greeting"), c.duration("minimal_backoff_time"));
     }
 }

@@ -116,7 +116,7 @@ final class SmtpConnection implements AutoCloseable {
             ReplyDecoder.Line framed = (ReplyDecoder.Line) o;
             String line = framed.text();
             if (framed.truncated()) {
-                warnings.accept(remote() + ": response longer than " + ReplyDecoder.LINE_LIMIT + ": "
+                warnings.accept("response longer than " + ReplyDecoder.LINE_LIMIT + ": "
                         + printable(line.substring(0, Math.min(30, line.length()))) + "...");
             }
             boolean last = line.length() < 4 || line.charAt(3) != '-';
@@ -133,7 +133,7 @@ final class SmtpConnection implements AutoCloseable {
         }
     }
 
-    /** Where Postfix-style warnings go (a truncated reply line); nowhere by default. */
+    /** Where Postfix-style warnings go (a truncated reply line), without the server's name; nowhere by default. */
     void onWarning(Consumer<String> sink) {
         warnings = sink;
     }

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  * delivery problems.
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
+    /** startTls's answer when an opportunistic handshake failed and may be retried in plaintext. */
+    private static final List<String> TLS_HANDSHAKE_FAILED = List.of("TLS handshake failed");
     /** Content is written in batches of about this size. */
     private static final int CHUNK = 65536;
 
@@ -53,8 +55,8 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         try {
             a.run();
         } catch (IOException e) {
-            a.failRemaining("4.4.2", "lost connection with " + a.relay + " while " + a.stage + (e.getMessage() == null
-                    || e.getMessage().equals("lost connection") ? "" : ": " + e.getMessage()));
+            a.finalServer = true; // a cached connection lost (a new server's loss is handled in run)
+            a.failRemaining("4.4.2", a.lostConnection(e));
         } finally {
             if (a.conn != null && !a.cached) {
                 a.conn.close();
@@ -79,6 +81,11 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         /** The next hop announced DSN (RFC 3461): RET/ENVID/NOTIFY/ORCPT go on, and it reports success. */
         boolean nextHopDsn;
         boolean cached;
+        /**
+         * Postfix's SMTP_MISC_FLAG_FINAL_SERVER: when false, a soft failure leaves the recipients
+         * pending for the next server (logged as {@code queueid: reason}) instead of deferring them.
+         */
+        boolean finalServer = true;
         List<MailAddress> pending;
 
         Attempt(DeliveryRequest request) {
@@ -110,17 +117,64 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             if (reuse(cacheKey)) {
                 return;
             }
-            if (!connect(hop)) {
+            NextHopConnector.Route route = connector.servers(hop);
+            if (route instanceof NextHopConnector.Failed f) {
+                failed(f);
                 return;
             }
+            NextHopConnector.Servers servers = (NextHopConnector.Servers) route;
+            boolean plaintextRetry = false;
+            while (!pending.isEmpty()) {
+                NextHopConnector.Outcome o = plaintextRetry ? servers.again() : servers.next();
+                if (o instanceof NextHopConnector.Failed f) {
+                    failed(f);
+                    return;
+                }
+                conn = ((NextHopConnector.Opened) o).connection();
+                relay = ((NextHopConnector.Opened) o).relay();
+                finalServer = servers.lastAddress();
+                clean = false;
+                boolean tls = policy.usesTls() && !plaintextRetry;
+                plaintextRetry = false;
+                List<String> caps = null;
+                boolean lost = false;
+                try {
+                    caps = session(hop, policy, tls);
+                    if (caps == TLS_HANDSHAKE_FAILED) {
+                        plaintextRetry = true;
+                    } else if (caps != null) {
+                        finalServer = servers.sessionStarted();
+                        setupDone = System.nanoTime();
+                        transaction(caps, false);
+                    }
+                } catch (IOException e) {
+                    lost = true;
+                    failRemaining("4.4.2", lostConnection(e));
+                }
+                if (pending.isEmpty() && caps != null && tls == policy.usesTls()) {
+                    keep(cacheKey, caps);
+                } else {
+                    // As Postfix: QUIT unless the connection is lost or a failed handshake left it unusable.
+                    quit(!lost && !plaintextRetry);
+                }
+            }
+        }
+
+        /**
+         * Greeting done: EHLO, STARTTLS by policy (when {@code tls}), EHLO again, AUTH. The
+         * capabilities to use, null after a failure (recorded for the recipients or kept for the
+         * next server), or {@link #TLS_HANDSHAKE_FAILED} when an opportunistic handshake failed
+         * and Postfix's rule allows trying the same server again without TLS.
+         */
+        private List<String> session(NextHop hop, TlsPolicy policy, boolean tls) throws IOException {
             List<String> caps = ehlo(policy);
             if (caps == null) {
-                return;
+                return null;
             }
-            if (policy.usesTls()) {
+            if (tls) {
                 caps = startTls(hop, policy, caps);
-                if (caps == null) {
-                    return;
+                if (caps == null || caps == TLS_HANDSHAKE_FAILED) {
+                    return caps;
                 }
             }
             // SMTP AUTH (SaslClient): after the last EHLO, before MAIL FROM.
@@ -128,11 +182,37 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             var authFailure = SaslClient.authenticate(settings.sasl(), log, conn, caps, relay, request, settings.heloTimeout());
             if (authFailure.isPresent()) {
                 failRemaining(authFailure.get().verdict(), authFailure.get().diagnostic());
+                return null;
+            }
+            return caps;
+        }
+
+        /** The DNS lookup or every server failed: the recipients' result, whatever server this was. */
+        private void failed(NextHopConnector.Failed f) {
+            finalServer = true;
+            relay = f.relay();
+            if (f.permanent()) {
+                bounceRemaining(f.dsn(), f.diagnostic());
+            } else {
+                failRemaining(f.dsn(), f.diagnostic());
+            }
+        }
+
+        /** Ends a server's session that is not kept: QUIT when it can still hear it, then close. */
+        private void quit(boolean polite) {
+            if (conn == null || cached) {
                 return;
             }
-            setupDone = System.nanoTime();
-            transaction(caps, false);
-            keep(cacheKey, caps);
+            if (polite) {
+                conn.send("QUIT\r\n");
+            }
+            conn.close();
+            conn = null;
+        }
+
+        String lostConnection(IOException e) {
+            return "lost connection with " + relay + " while " + stage
+                    + (e.getMessage() == null || e.getMessage().equals("lost connection") ? "" : ": " + e.getMessage());
         }
 
         /**
@@ -169,24 +249,6 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 cache.put(cacheKey, conn, relay, caps, connectionUse);
                 cached = true;
             }
-        }
-
-        /** MX or address lookup, then the first server that greets with 220 (see {@link NextHopConnector}). */
-        private boolean connect(NextHop hop) {
-            NextHopConnector.Outcome o = connector.open(hop);
-            if (o instanceof NextHopConnector.Opened opened) {
-                conn = opened.connection();
-                relay = opened.relay();
-                return true;
-            }
-            NextHopConnector.Failed f = (NextHopConnector.Failed) o;
-            relay = f.relay();
-            if (f.permanent()) {
-                bounceRemaining(f.dsn(), f.diagnostic());
-            } else {
-                failRemaining(f.dsn(), f.diagnostic());
-            }
-            return false;
         }
 
         private List<String> ehlo(TlsPolicy policy) throws IOException {
@@ -231,8 +293,12 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             stage = "performing the TLS handshake";
             String failure = TlsHandshake.run(conn, tls, policy, hop, relay, settings, log);
             if (failure != null) {
+                boolean retry = failure.equals(TlsHandshake.HANDSHAKE_FAILURE) && plaintextFallbackAllowed(policy);
+                if (retry) {
+                    finalServer = false; // Postfix's RETRY_AS_PLAINTEXT: this failure only skips to the retry
+                }
                 failRemaining("4.7.5", failure);
-                return null;
+                return retry ? TLS_HANDSHAKE_FAILED : null;
             }
             stage = "sending EHLO";
             // RFC 3207 §4.2: forget what the server said before TLS.
@@ -437,7 +503,31 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             return caps;
         }
 
+        /**
+         * Postfix's PLAINTEXT_FALLBACK_OK_AFTER_STARTTLS_FAILURE: at level may, a failed handshake
+         * is retried without TLS on the same server, but only for a message that has waited at
+         * least minimal_backoff_time (a first attempt defers, so a passing glitch does not send
+         * mail in the clear) and never when SMTP AUTH could be needed (credentials in the clear).
+         */
+        private boolean plaintextFallbackAllowed(TlsPolicy policy) {
+            return policy.level() == dev.postern.tls.TlsLevel.MAY && !settings.sasl().enabled()
+                    && !Duration.between(request.arrival(), java.time.Instant.now()).minus(settings.nextHops().plaintextFallbackAge())
+                    .isNegative();
+        }
+
+        /** A soft failure on a server that is not the final one: logged, the recipients stay for the next. */
+        private boolean keptForNextServer(String dsn, String diagnostic) {
+            if (finalServer || !dsn.startsWith("4")) {
+                return false;
+            }
+            log.info("smtp", request.queueId() + ": " + diagnostic);
+            return true;
+        }
+
         private void result(MailAddress rcpt, ServerReply r, String diagnostic) {
+            if (r.code() >= 400 && r.code() < 500 && keptForNextServer(r.dsn(), diagnostic)) {
+                return;
+            }
             pending.remove(rcpt);
             results.add(r.code() >= 500 && r.code() < 600
                     ? new RecipientResult.Bounced(rcpt, relay, r.dsn(), diagnostic, setup(), transmission(), connectionUse)
@@ -446,6 +536,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         }
 
         void failRemaining(ServerReply r, String diagnostic) {
+            if (r.code() >= 400 && r.code() < 500 && keptForNextServer(r.dsn(), diagnostic)) {
+                return;
+            }
             for (MailAddress rcpt : new ArrayList<>(pending)) {
                 result(rcpt, r, diagnostic);
             }
@@ -459,6 +552,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         }
 
         void failRemaining(String dsn, String diagnostic) {
+            if (pending.isEmpty() || keptForNextServer(dsn, diagnostic)) {
+                return;
+            }
             for (MailAddress rcpt : pending) {
                 results.add(new RecipientResult.Deferred(rcpt, relay, dsn, diagnostic, setup(), transmission(), connectionUse));
             }

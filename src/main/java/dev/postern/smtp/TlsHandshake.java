@@ -15,6 +15,9 @@ import java.io.IOException;
  * Postfix logs it: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher ...}.
  */
 final class TlsHandshake {
+    /** The deferral text when the handshake itself failed (Postfix's words). */
+    static final String HANDSHAKE_FAILURE = "Cannot start TLS: handshake failure";
+
     private TlsHandshake() {}
 
     /** Null when mail may go; otherwise the deferral text (4.7.5). */
@@ -27,7 +30,7 @@ final class TlsHandshake {
             log.warning("smtp", "TLS policy for " + hop.text() + ": " + e.getMessage());
             return "client TLS configuration problem";
         } catch (IOException e) {
-            return "Cannot start TLS: handshake failure";
+            return HANDSHAKE_FAILURE;
         }
         var session = ssl.engine().getSession();
         String summary = TlsServer.describe(session);

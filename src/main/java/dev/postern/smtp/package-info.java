@@ -9,9 +9,15 @@
  * 5.4.4, a temporary DNS failure defers with 4.4.3. {@code [host]:port} skips the MX lookup. The
  * addresses are tried in order ({@code NextHopConnector}): the next one after a connection failure or
  * a greeting other than 220 (a 5xx greeting bounces when smtp_skip_5xx_greeting = no), at most
- * smtp_mx_address_limit addresses and smtp_mx_session_limit servers that answered (Postern counts a
- * refused greeting as a session; Postfix 2.3+ does not, but also moves on after later failures,
- * which Postern does not do yet). Lookups run on the delivery worker thread, never on an event loop.
+ * smtp_mx_address_limit addresses. As Postfix's smtp_connect.c/smtp_trouble.c, a soft failure later
+ * in the session (4xx to EHLO, STARTTLS, AUTH, MAIL, DATA or a recipient's 4xx, a TLS failure, a
+ * lost connection) on a server that is not the final one is logged as {@code queueid: reason} and
+ * leaves the recipients for the next server; a server is final when no address is left or it is
+ * the smtp_mx_session_limit'th that completed the initial handshake (greeting, EHLO, TLS, AUTH);
+ * 5xx replies are final. At level may, a failed handshake is retried once in plaintext on the
+ * same server, only for mail that has waited minimal_backoff_time and never with SMTP AUTH on
+ * (Postfix's PLAINTEXT_FALLBACK_OK rule). Lookups run on the delivery worker thread, never on an
+ * event loop.
  *
  * <p>TLS follows smtp_tls_security_level, overridden per next hop by smtp_tls_policy_maps keyed
  * on the next hop verbatim (then {@code .parent} domains) ({@link dev.postern.smtp.TlsPolicy}):

@@ -283,8 +283,10 @@ final class RestrictionList {
             try {
                 m = accessLookup(name, tables, ctx, policy);
             } catch (LookupException e) {
+                // Postfix's check_access()/check_mail_access(): a table error acts as if the table
+                // had answered this (so "<name>: Recipient address rejected: Server configuration error").
                 LOG.warn("{}", e.getMessage());
-                return temporaryLookupFailure(st, replyName);
+                return tableResult(st, ctx, table.spec(), "451 4.3.5 Server configuration error", replyName, replyClass, policy);
             }
             if (m.isPresent()) {
                 return tableResult(st, ctx, table.spec(), m.get().value(), replyName, replyClass, policy);

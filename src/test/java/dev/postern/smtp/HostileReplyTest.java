@@ -42,6 +42,8 @@ class HostileReplyTest {
         server.close();
     }
 
+    private final ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+
     private RecipientResult deliver() throws Exception {
         // Timeouts of 60 s: a deferral within seconds can only come from the bounds.
         SmtpClientSettings settings = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(60),
@@ -62,7 +64,7 @@ class HostileReplyTest {
                 List.of(MailAddress.parse("you@example.net")), "smtp", "[127.0.0.1]:" + server.port(), content,
                 Instant.now(), false, false);
         long start = System.nanoTime();
-        try (SmtpDeliveryAgent agent = new SmtpDeliveryAgent(settings, new MailLog(new ByteArrayOutputStream(), "h", "postern"))) {
+        try (SmtpDeliveryAgent agent = new SmtpDeliveryAgent(settings, new MailLog(logBytes, "h", "postern"))) {
             List<RecipientResult> r = agent.deliver(request);
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "bounded, not timed out");
             assertEquals(1, r.size());
@@ -85,6 +87,14 @@ class HostileReplyTest {
         RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, deliver());
         assertTrue(d.diagnostic().contains("response longer than 1048576 bytes"), d.diagnostic());
         assertTrue(server.endlessStopped.await(10, TimeUnit.SECONDS), "the client must hang up");
+    }
+
+    @Test
+    void aTruncatedReplyLineIsWarnedAboutInTheMailLogAndTheMailStillGoes() throws Exception {
+        server.greeting = "220 " + "g".repeat(3000);
+        assertInstanceOf(RecipientResult.Sent.class, deliver());
+        String log = logBytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains("warning: 127.0.0.1[127.0.0.1]:" + server.port() + ": response longer than 2048: 220 ggg"), log);
     }
 
     @Test

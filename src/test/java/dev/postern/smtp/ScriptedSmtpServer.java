@@ -37,6 +37,10 @@ final class ScriptedSmtpServer implements AutoCloseable {
     /** Announce DSN (RFC 3461) in the EHLO reply. */
     boolean offerDsn;
     String startTlsReply = "220 2.0.0 Ready to start TLS";
+    /** After the 220 to STARTTLS, answer the handshake with plaintext garbage and hang up. */
+    volatile boolean breakTlsHandshake;
+    /** The reply to MAIL FROM. */
+    volatile String mailReply = "250 2.1.0 Ok";
     String injectAfterStartTls = "";
     /** The DATA reply when no recipient was accepted: Postfix's, or "354 ..." as some servers do. */
     String dataWithoutRecipients = "554 5.5.1 Error: no valid recipients";
@@ -132,6 +136,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
         boolean tls = false;
         int messages = 0;
         int accepted = 0;
+        boolean inMail = false;
         while (true) {
             String line = readLine(w.in);
             if (line == null) {
@@ -155,6 +160,12 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 if (!startTlsReply.startsWith("220")) {
                     continue;
                 }
+                if (breakTlsHandshake) {
+                    w.in.read(new byte[5]); // the ClientHello's first bytes: the client is in the handshake now
+                    w.out.write("this is not TLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                    w.out.flush();
+                    return;
+                }
                 SSLSocket ssl = (SSLSocket) context().getSocketFactory().createSocket(s, null, s.getPort(), false);
                 ssl.setUseClientMode(false);
                 ssl.setWantClientAuth(true);
@@ -175,14 +186,16 @@ final class ScriptedSmtpServer implements AutoCloseable {
                     return;
                 }
                 accepted = 0;
-                w.reply("250 2.1.0 Ok");
+                inMail = mailReply.startsWith("2");
+                w.reply(mailReply);
             } else if (u.startsWith("RCPT")) {
                 String rcpt = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
-                String reply = rcptReplies.getOrDefault(rcpt, "250 2.1.5 Ok");
+                String reply = !inMail ? "503 5.5.1 Error: need MAIL command" : rcptReplies.getOrDefault(rcpt, "250 2.1.5 Ok");
                 accepted += reply.startsWith("2") ? 1 : 0;
                 w.reply(reply);
             } else if (u.equals("DATA")) {
                 String go = accepted > 0 ? "354 go ahead" : dataWithoutRecipients;
+                inMail = false;
                 w.reply(go);
                 if (!go.startsWith("354")) {
                     continue;
@@ -192,6 +205,10 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 if (++messages == messagesPerConnection && closeWhenIdle) {
                     return;
                 }
+            } else if (u.equals("RSET")) {
+                inMail = false;
+                accepted = 0;
+                w.reply("250 2.0.0 Ok");
             } else if (u.equals("QUIT")) {
                 w.reply("221 2.0.0 Bye");
                 return;

@@ -97,14 +97,15 @@ class SmtpMxDeliveryTest {
                 List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ofSeconds(2), Duration.ofSeconds(300), 0,
                 TlsDefaults.POSTFIX, hops);
         try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(logBytes, "desktop", "postern"))) {
-            RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, deliverOne(a, "mx.test:" + port));
-            assertEquals("4.7.5", d.dsn());
-            server(2).greeting = "421 4.3.2 busy"; // now b.mx.test, whose certificate names it, takes the mail
+            // As Postfix: a.mx.test fails verification (a soft error, not the final server), so
+            // b.mx.test, whose certificate names it, takes the mail in the same attempt.
             RecipientResult.Sent sent = assertInstanceOf(RecipientResult.Sent.class, deliverOne(a, "mx.test:" + port));
             assertEquals("b.mx.test[127.0.0.3]:" + port, sent.relay());
         }
         assertEquals(0, delivered(2));
         String log = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("server certificate verification failed for a.mx.test[127.0.0.2]"), log);
+        assertTrue(log.contains(": Server certificate not verified"), log);
         assertTrue(log.contains("Verified TLS connection established to b.mx.test[127.0.0.3]:" + port), log);
     }
 
@@ -113,6 +114,10 @@ class SmtpMxDeliveryTest {
     }
 
     private DeliveryRequest request(String nexthop) {
+        return request(nexthop, Instant.now());
+    }
+
+    private DeliveryRequest request(String nexthop, Instant arrival) {
         byte[] bytes = "Subject: mx\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
         MessageContent mc = new MessageContent() {
             public InputStream open() {
@@ -124,7 +129,7 @@ class SmtpMxDeliveryTest {
             }
         };
         return new DeliveryRequest(QueueId.next(), ReversePath.of(MailAddress.parse("me@desktop.example.org")),
-                List.of(MailAddress.parse("you@" + HostPortless.of(nexthop))), "smtp", nexthop, mc, Instant.now(), false, false);
+                List.of(MailAddress.parse("you@" + HostPortless.of(nexthop))), "smtp", nexthop, mc, arrival, false, false);
     }
 
     /** The recipient's domain from a next hop such as {@code mx.test:2525}. */
@@ -254,20 +259,105 @@ class SmtpMxDeliveryTest {
     }
 
     @Test
-    void sessionLimitStopsAfterTwoServersThatAnswered() throws Exception {
+    void sessionLimitCountsOnlyServersThatCompletedTheHandshake() throws Exception {
+        for (int n = 2; n <= 4; n++) {
+            server(n).mailReply = "451 4.3.0 host " + n + " cannot take mail now";
+            dns.mx("mx.test", n * 10, "h" + n + ".mx.test").a("h" + n + ".mx.test", "127.0.0." + n);
+        }
+        try (SmtpDeliveryAgent a = agent()) {
+            RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, deliverOne(a, "mx.test:" + port));
+            assertEquals("4.3.0", d.dsn());
+            assertEquals("host h3.mx.test[127.0.0.3] said: 451 4.3.0 host 3 cannot take mail now (in reply to MAIL FROM command)",
+                    d.diagnostic());
+            assertEquals("h3.mx.test[127.0.0.3]:" + port, d.relay());
+        }
+        assertEquals(1, server(2).connections.get());
+        assertEquals(1, server(3).connections.get());
+        assertEquals(0, server(4).connections.get(), "smtp_mx_session_limit = 2");
+    }
+
+    @Test
+    void greetingFailuresDoNotCountTowardsTheSessionLimit() throws Exception {
         for (int n = 2; n <= 4; n++) {
             server(n).greeting = "421 4.3.2 host " + n + " busy";
             dns.mx("mx.test", n * 10, "h" + n + ".mx.test").a("h" + n + ".mx.test", "127.0.0." + n);
         }
         try (SmtpDeliveryAgent a = agent()) {
             RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, deliverOne(a, "mx.test:" + port));
-            assertEquals("4.3.2", d.dsn());
-            assertEquals("host h3.mx.test[127.0.0.3] refused to talk to me: 421 4.3.2 host 3 busy", d.diagnostic());
-            assertEquals("h3.mx.test[127.0.0.3]:" + port, d.relay());
+            assertEquals("host h4.mx.test[127.0.0.4] refused to talk to me: 421 4.3.2 host 4 busy", d.diagnostic());
         }
-        assertEquals(1, server(2).connections.get());
-        assertEquals(1, server(3).connections.get());
-        assertEquals(0, server(4).connections.get(), "smtp_mx_session_limit = 2");
+        for (int n = 2; n <= 4; n++) {
+            assertEquals(1, server(n).connections.get(), "Postfix 2.3+: handshake failures are not sessions (" + n + ")");
+        }
+    }
+
+    @Test
+    void nextMxAfterA4xxReplyToMailFrom() throws Exception {
+        server(2).mailReply = "451 4.3.0 a.mx.test: queue file write error";
+        dns.mx("mx.test", 10, "a.mx.test").mx("mx.test", 20, "b.mx.test").a("a.mx.test", "127.0.0.2").a("b.mx.test", "127.0.0.3");
+        DeliveryRequest r = request("mx.test:" + port);
+        try (SmtpDeliveryAgent a = agent()) {
+            List<RecipientResult> results = a.deliver(r);
+            assertEquals(1, results.size(), results.toString());
+            RecipientResult.Sent s = assertInstanceOf(RecipientResult.Sent.class, results.get(0));
+            assertEquals("b.mx.test[127.0.0.3]:" + port, s.relay());
+        }
+        assertEquals(0, delivered(2));
+        assertEquals(1, delivered(3));
+        assertTrue(server(2).commands().contains("QUIT"), "the skipped server is left politely: " + server(2).commands());
+        String log = logBytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("]: " + r.queueId() + ": host a.mx.test[127.0.0.2] said: 451 4.3.0 a.mx.test: queue file write error"
+                + " (in reply to MAIL FROM command)"), log);
+    }
+
+    @Test
+    void aRecipientRefusedWith4xxIsOfferedToTheNextMx() throws Exception {
+        server(2).rcptReplies.put("you@mx.test", "450 4.2.0 <you@mx.test>: Recipient address rejected: greylisted");
+        dns.mx("mx.test", 10, "a.mx.test").mx("mx.test", 20, "b.mx.test").a("a.mx.test", "127.0.0.2").a("b.mx.test", "127.0.0.3");
+        try (SmtpDeliveryAgent a = agent()) {
+            RecipientResult.Sent s = assertInstanceOf(RecipientResult.Sent.class, deliverOne(a, "mx.test:" + port));
+            assertEquals("b.mx.test[127.0.0.3]:" + port, s.relay());
+        }
+        assertEquals(0, delivered(2));
+    }
+
+    @Test
+    void a5xxReplyToMailFromBouncesWithoutTryingTheNextMx() throws Exception {
+        server(2).mailReply = "550 5.7.1 you are not welcome";
+        dns.mx("mx.test", 10, "a.mx.test").mx("mx.test", 20, "b.mx.test").a("a.mx.test", "127.0.0.2").a("b.mx.test", "127.0.0.3");
+        try (SmtpDeliveryAgent a = agent()) {
+            RecipientResult.Bounced b = assertInstanceOf(RecipientResult.Bounced.class, deliverOne(a, "mx.test:" + port));
+            assertEquals("5.7.1", b.dsn());
+        }
+        assertEquals(0, server(3).connections.get());
+    }
+
+    @Test
+    void opportunisticTlsFallsBackToPlaintextOnlyForMailThatHasWaited() throws Exception {
+        server(2).breakTlsHandshake = true;
+        dns.a("plain.test", "127.0.0.2");
+        NextHopSettings hops = new NextHopSettings(List.of(dns.server()), new MxList.Options(true, false, true, false, 5), 2, true,
+                Duration.ofSeconds(300));
+        SmtpClientSettings s = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), "may", new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ZERO, Duration.ofSeconds(300), 0,
+                TlsDefaults.POSTFIX, hops);
+        try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(logBytes, "desktop", "postern"))) {
+            // A first attempt defers: a passing TLS problem never sends new mail in the clear.
+            RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class,
+                    a.deliver(request("plain.test:" + port, Instant.now())).get(0));
+            assertEquals("4.7.5", d.dsn());
+            assertEquals("Cannot start TLS: handshake failure", d.diagnostic());
+            assertEquals(1, server(2).connections.get());
+            // After minimal_backoff_time in the queue, Postfix retries the same server without TLS.
+            RecipientResult.Sent sent = assertInstanceOf(RecipientResult.Sent.class,
+                    a.deliver(request("plain.test:" + port, Instant.now().minusSeconds(301))).get(0));
+            assertEquals("plain.test[127.0.0.2]:" + port, sent.relay());
+        }
+        assertEquals(3, server(2).connections.get(), "handshake failure, then the plaintext retry");
+        assertEquals(1, delivered(2));
+        List<String> cmds = server(2).commands();
+        assertEquals(2, cmds.stream().filter(c -> c.equals("STARTTLS")).count(), cmds.toString());
     }
 
     @Test

@@ -79,7 +79,7 @@ class SmtpTlsPolicyTest {
         return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), mandatoryProtocols, 1,
                 List.of(Maps.open("texthash:" + policy)), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
-                Duration.ofSeconds(2), Duration.ofSeconds(300), 0, defaults, NextHopSettings.POSTFIX),
+                Duration.ofSeconds(2), Duration.ofSeconds(300), 0, defaults, NextHopSettings.POSTFIX_IPV4),
                 new MailLog(logBytes, "desktop", "postern"));
     }
 

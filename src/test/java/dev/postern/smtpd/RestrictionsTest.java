@@ -426,10 +426,12 @@ class RestrictionsTest {
 
     @Test
     void lookupFailureIsATemporaryFailureNamedAfterTheTablesSubject() {
+        // Postfix's check_access()/check_mail_access(): a table error is answered as if the table
+        // had said "451 4.3.5 Server configuration error".
         String missing = "hash:" + dir.resolve("no-such-table");
-        assertEquals("451 4.3.0 <" + NAMADDR + ">: Temporary lookup failure",
+        assertEquals("451 4.3.5 <" + NAMADDR + ">: Client host rejected: Server configuration error",
                 check(new S().recipient("check_client_access", missing, "permit"), rcpt(LOCAL_RCPT)));
-        assertEquals("451 4.3.0 <" + LOCAL_RCPT + ">: Temporary lookup failure",
+        assertEquals("451 4.3.5 <" + LOCAL_RCPT + ">: Recipient address rejected: Server configuration error",
                 check(new S().recipient("check_recipient_access", missing, "permit"), rcpt(LOCAL_RCPT)));
     }
 

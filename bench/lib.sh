@@ -56,4 +56,4 @@ CF
 }
 
 # The JVM options bin/postern uses (see BENCHMARKS.md for why).
-POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmn24m}"

@@ -172,41 +172,54 @@ public final class LoadGenerator {
                 ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", handshakes.get(), resumed.get());
     }
 
-    /** Opens {@code count} TLS sessions (STARTTLS, certificate, EHLO), holds them, then QUITs. */
+    /**
+     * Opens {@code count} TLS sessions (STARTTLS, certificate, EHLO) from {@code concurrency}
+     * threads at once (10,000 one after another take minutes on a busy machine), holds them, then QUITs.
+     */
     public static int idleSessions(Options o, int count, long holdSeconds) throws Exception {
         SslContext ssl = clientContext(o);
         EventLoopGroup group = NettyTransport.newGroup(2, "bench-idle");
-        List<SmtpProbe> open = new ArrayList<>();
-        int failed = 0;
+        List<SmtpProbe> open = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
         try {
-            for (int i = 0; i < count; i++) {
-                try {
-                    SmtpProbe c = new SmtpProbe(group, o.server(), 60_000);
-                    open.add(c);
-                    if (code(c.reply()) != 220 || code(c.command("EHLO idle.example")) != 250
-                            || code(c.command("STARTTLS")) != 220
-                            || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null) {
-                        failed++;
-                        continue;
+            List<Thread> openers = new ArrayList<>();
+            for (int w = 0; w < Math.max(1, o.concurrency()); w++) {
+                Thread t = new Thread(() -> {
+                    while (next.getAndIncrement() < count) {
+                        try {
+                            SmtpProbe c = new SmtpProbe(group, o.server(), 60_000);
+                            open.add(c);
+                            if (code(c.reply()) != 220 || code(c.command("EHLO idle.example")) != 250
+                                    || code(c.command("STARTTLS")) != 220
+                                    || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null
+                                    || code(c.command("EHLO idle.example")) != 250) {
+                                failed.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                        }
                     }
-                    if (code(c.command("EHLO idle.example")) != 250) {
-                        failed++;
-                    }
-                } catch (Exception e) {
-                    failed++;
-                }
+                }, "bench-idle-" + w);
+                openers.add(t);
+                t.start();
             }
-            System.out.println("IDLE open=" + (open.size() - failed) + " failed=" + failed);
+            for (Thread t : openers) {
+                t.join();
+            }
+            System.out.println("IDLE open=" + (open.size() - failed.get()) + " failed=" + failed.get());
             System.out.flush();
             Thread.sleep(holdSeconds * 1000);
         } finally {
-            for (SmtpProbe c : open) {
-                c.send("QUIT\r\n");
-                c.close();
+            synchronized (open) {
+                for (SmtpProbe c : open) {
+                    c.send("QUIT\r\n");
+                    c.close();
+                }
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        return failed;
+        return failed.get();
     }
 
     /** RFC 2920: MAIL, RCPT and DATA in one write, then their three replies; the body after the 354. */

@@ -13,6 +13,7 @@
 #   bash bench/compare-postfix.sh           # the full matrix, ~15 min on a quiet 2-core machine
 #   bash bench/compare-postfix.sh --quick   # every scenario once, small runs: ~4 min (a smoke test, not figures)
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "${1:-}" = --quick ]; then
   : "${MESSAGES:=400}" "${WARMUP:=300}" "${ROUNDS:=1}" "${IDLE:=2000}" "${IDLE_POSTFIX:=200}"
@@ -29,7 +30,7 @@ CLIENTS=${CLIENTS:-"lockstep pipelining"}
 PCS=${PCS:-"1 20"}
 RESUME=${RESUME:-no}
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 [ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
 W=$(mktemp -d /tmp/postern-bench.XXXXXX)
 chmod 755 "$W"

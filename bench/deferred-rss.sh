@@ -10,10 +10,11 @@
 #      DAEMON_JAR (another build's jar for the daemon, to compare), HEAP=1 (print the heap and its biggest classes at the end, jcmd), TMPDIR (where the queue goes, /var/tmp; /dev/shm fills ~20x faster on a slow disk, ~4 KiB
 #      of RAM per file), KEEP=1 to keep the work directory.
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 N=${N:-1000000}; DUE=${DUE:-1000}; RUN_DELAY=${RUN_DELAY:-20s}; WATCH=${WATCH:-60}
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 W=$(mktemp -d "${TMPDIR:-/var/tmp}/postern-deferred.XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true

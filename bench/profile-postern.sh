@@ -6,10 +6,11 @@
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
 #      read it with `perf report -i FILE --sort dso,sym`).
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 KEY=${KEY:-ec}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
 JAR="$here/target/postern.jar"
-[ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
+[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 W=$(mktemp -d /tmp/postern-prof.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }

@@ -10,7 +10,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 
 /** {@code postern bench}: an SMTP submission load generator (see bench/compare-postfix.sh). */
-@Command(name = "bench", description = "SMTP submission load generator: STARTTLS with client certificates, concurrency, "
+@Command(name = "bench", description = "SMTP submission load generator (Postfix's smtp-source): STARTTLS with client certificates, concurrency, "
         + "messages per connection, message size; reports msgs/s and latency percentiles.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--server", required = true, description = "host:port")

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code postern check}: validate everything a start would, print warnings; exit 1 on errors. */
-@Command(name = "check", description = "Validate main.cf, master.cf, tables and TLS files; warnings name file:line.")
+@Command(name = "check", description = "Validate main.cf, master.cf, tables and TLS files (postfix check, and more: certificate expiry, names, purposes, CRL); warnings name file:line.")
 final class CheckCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;

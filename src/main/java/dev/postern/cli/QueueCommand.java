@@ -202,7 +202,7 @@ final class QueueCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "show", description = "Show one message: envelope, per-recipient state, headers.")
+    @Command(name = "show", description = "Show one message: envelope, per-recipient state, headers (postcat -q).")
     static final class Show implements Callable<Integer> {
         @CommandLine.ParentCommand
         QueueCommand queue;

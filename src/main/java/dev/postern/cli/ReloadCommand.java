@@ -17,7 +17,7 @@ import java.util.Optional;
  * settings, queued mail is untouched), and prints the daemon's outcome. A broken configuration is
  * refused here, and again by the daemon if it changed in between: the old one keeps running.
  */
-@Command(name = "reload", description = "Re-read the configuration in the running daemon, without a gap (validated first).")
+@Command(name = "reload", description = "Re-read the configuration in the running daemon (postfix reload), without a gap (validated first).")
 final class ReloadCommand implements java.util.concurrent.Callable<Integer> {
     private static final long WAIT_MILLIS = 60_000;
 

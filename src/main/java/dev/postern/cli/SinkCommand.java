@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
 /** {@code postern sink}: a next hop that accepts and stores (or just counts) every message. */
-@Command(name = "sink", description = "Run a test next-hop SMTP server that accepts every message (for demos and benchmarks).")
+@Command(name = "sink", description = "Run a test next-hop SMTP server that accepts every message (for demos and benchmarks; Postfix's smtp-sink).")
 final class SinkCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Option(names = "--listen", defaultValue = "127.0.0.1:10025", description = "host:port (default ${DEFAULT-VALUE})")
     String listen;

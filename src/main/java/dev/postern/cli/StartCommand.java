@@ -11,15 +11,22 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** {@code postern start}: start in the background; exit 0 only once every listener accepts connections. */
-@Command(name = "start", description = "Start the mail system in the background; returns when it accepts connections.")
+@Command(name = "start", description = "Start the mail system in the background (postfix start); returns when it accepts connections.")
 final class StartCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+    @CommandLine.Option(names = "--allow-root", description = "Run as root anyway (containers, tests); without it Postern refuses root.")
+    boolean allowRoot;
 
     @Override
     public Integer call() throws Exception {
+        String refusal = RootGuard.refusal(allowRoot);
+        if (refusal != null) {
+            spec.commandLine().getErr().println("postern: fatal: " + refusal);
+            return 1;
+        }
         Path dir = parent.config.directory(spec.commandLine());
         Plan plan;
         try {

@@ -8,17 +8,25 @@ import picocli.CommandLine.Command;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code postern start-fg}: run in the foreground (systemd, containers); TERM stops gracefully, HUP reloads. */
-@Command(name = "start-fg", description = "Run the mail system in the foreground; the mail log goes to stdout unless maillog_file is set.")
+@Command(name = "start-fg", description = "Run the mail system in the foreground (postfix start-fg); the mail log goes to stdout unless maillog_file is set.")
 final class StartForegroundCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+    /** Set by {@code postern start} for its child, after it applied the root check itself. */
     @CommandLine.Option(names = "--daemon", hidden = true)
     boolean daemon;
+    @CommandLine.Option(names = "--allow-root", description = "Run as root anyway (containers, tests); without it Postern refuses root.")
+    boolean allowRoot;
 
     @Override
     public Integer call() throws Exception {
+        String refusal = RootGuard.refusal(allowRoot || daemon);
+        if (refusal != null) {
+            spec.commandLine().getErr().println("postern: fatal: " + refusal);
+            return 1;
+        }
         Plan plan;
         try {
             plan = Server.plan(parent.config.directory(spec.commandLine()));
@@ -39,6 +47,10 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             server.close();
             stopped.countDown();
         }, "postern-shutdown"));
+        String notifyProblem = SystemdNotify.ready("listening on " + server.addresses());
+        if (notifyProblem != null) {
+            System.err.println("postern: warning: " + notifyProblem + " (Type=notify: systemd will time out the start)");
+        }
         if (!daemon) {
             System.err.println("postern: listening on " + server.addresses() + "; Ctrl-C stops");
         }

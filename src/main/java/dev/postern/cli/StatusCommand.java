@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import java.util.Optional;
 
 /** {@code postern status}: exit 0 iff running. */
-@Command(name = "status", description = "Exit 0 if the mail system is running, 1 otherwise.")
+@Command(name = "status", description = "Exit 0 if the mail system is running, 1 otherwise (postfix status).")
 final class StatusCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;

@@ -12,7 +12,7 @@ import java.time.Duration;
  * their transaction (10 s), lets qmgr finish its deliveries (20 s), closes everything and exits;
  * returns when the process is gone (KILL after 60 s: queued mail is durable either way).
  */
-@Command(name = "stop", description = "Stop the mail system gracefully; returns when the process has exited.")
+@Command(name = "stop", description = "Stop the mail system gracefully (postfix stop); returns when the process has exited.")
 final class StopCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;

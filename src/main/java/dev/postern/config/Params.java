@@ -178,6 +178,14 @@ public final class Params {
         p(m, "postern_smtpd_peername_lookup_timeout", TIME, "10s", "Longest wait for a client's reverse and forward DNS lookups (smtpd_peername_lookup); past it the client is \"unknown\".").range(1L, 300L);
         // Client certificate revocation (tls CrlFile; postern ca crl)
         p(m, "postern_smtpd_tls_crl_file", STRING, "", "CRLs (PEM or DER, signed by a smtpd_tls_CAfile certificate) checked for client certificates; re-read when the file changes. Fails closed: while it is unreadable, holds no valid CRL or one is past its nextUpdate, no client certificate is trusted (logged with the reason). Empty: no revocation check, as Postfix.");
+        // PROXY protocol behind a load balancer (smtpd UpstreamProxy, ClientEndpoint)
+        p(m, "smtpd_upstream_proxy_protocol", STRING, "", "The proxy protocol in front of smtpd: haproxy (PROXY protocol v1 and v2, as HAProxy's send-proxy/send-proxy-v2) or empty (none). With haproxy, the client address in logs, Received:, mynetworks, access checks and connection limits is the one the proxy reports (a v2 LOCAL header, the proxy's own health check, keeps the proxy's address); a connection without a valid TCP4, TCP6 or LOCAL header is logged as unknown[unknown] and refused with 421 4.3.0, as Postfix (which refuses UNKNOWN too).").oneOf("", "haproxy");
+        p(m, "smtpd_upstream_proxy_timeout", TIME, "5s", "Longest wait for the whole proxy protocol header after the connection is accepted.").min(1);
+        // AUTH EXTERNAL on the client certificate (smtpd ExternalAuth); server-side password AUTH is not offered
+        p(m, "postern_smtpd_auth_external", BOOL, "no", "Offer AUTH EXTERNAL (RFC 4422 appendix A) after TLS with a trusted client certificate; the authorization identity is empty (the certificate's CN is used) or the CN or an email SAN of the certificate. permit_sasl_authenticated then permits such clients. Enable only with a private CA in smtpd_tls_CAfile: every certificate it trusts can authenticate.");
+        f(m, "smtpd_sasl_auth_enable", BOOL, "no", "no", "Server-side SASL with passwords (PLAIN, LOGIN through Cyrus or Dovecot) is not offered; certificate-based AUTH EXTERNAL is postern_smtpd_auth_external.");
+        // Prometheus metrics (metrics package; server MetricsEndpoint)
+        p(m, "postern_metrics_listen", STRING, "", "host:port where GET /metrics serves Prometheus text exposition (e.g. 127.0.0.1:9925; no authentication, so keep it on loopback or a management network). Empty: no metrics, nothing bound. Changing it needs a restart.");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -68,7 +68,7 @@ final class Values {
         for (String w : words) {
             // Exact words: not every reader lowercases (mynetworks_style "Host" would be read as subnet).
             if (!p.choices().contains(w)) {
-                List<String> c = p.choices();
+                List<String> c = p.choices().stream().map(x -> x.isEmpty() ? "an empty value" : x).toList();
                 return new Problem(bad, "use " + String.join(", ", c.subList(0, c.size() - 1)) + " or " + c.get(c.size() - 1));
             }
         }
@@ -95,7 +95,7 @@ final class Values {
     /** The bounds for docs/parameters.md: "≥ 1s", "0s .. 100d", the words allowed, or "" when Postfix has none. */
     static String range(Param p) {
         if (p.choices() != null) {
-            return String.join(", ", p.choices());
+            return String.join(", ", p.choices().stream().map(x -> x.isEmpty() ? "(empty)" : x).toList());
         }
         if (p.min() == null && p.max() == null) {
             return "";

@@ -1,6 +1,7 @@
 package dev.postern.log;
 
 import dev.postern.mail.RecipientResult;
+import dev.postern.metrics.Metrics;
 
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -29,17 +30,21 @@ public final class MailLog implements AutoCloseable {
     private final String syslogName;
     private final long pid = ProcessHandle.current().pid();
     private final ZoneId zone = ZoneId.systemDefault();
+    /** Counts the records that are also metrics, so each event counts exactly once. */
+    private final Metrics metrics;
 
     /** Writes and flushes each line in the calling thread. */
     public MailLog(OutputStream out, String hostname, String syslogName) {
         this.out = LogWriter.direct(out);
         this.hostname = hostname;
         this.syslogName = syslogName;
+        this.metrics = Metrics.off();
     }
 
-    private MailLog(String hostname, String syslogName, OutputStream out) {
+    private MailLog(String hostname, String syslogName, OutputStream out, Metrics metrics) {
         this.hostname = hostname;
         this.syslogName = syslogName;
+        this.metrics = metrics;
         this.out = LogWriter.async(out, ASYNC_CAPACITY, n -> format("master",
                 "warning: mail log: " + n + " lines dropped because the log could not be written fast enough"));
     }
@@ -49,7 +54,17 @@ public final class MailLog implements AutoCloseable {
      * dropped (and the drops counted in the log) only when the queue of unwritten lines is full.
      */
     public static MailLog async(OutputStream out, String hostname, String syslogName) {
-        return new MailLog(hostname, syslogName, out);
+        return new MailLog(hostname, syslogName, out, Metrics.off());
+    }
+
+    /** As {@link #async(OutputStream, String, String)}, counting the records in {@code metrics} too. */
+    public static MailLog async(OutputStream out, String hostname, String syslogName, Metrics metrics) {
+        return new MailLog(hostname, syslogName, out, metrics);
+    }
+
+    /** The server's metrics ({@link Metrics#off()} unless postern_metrics_listen is set). */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Writes what is pending and stops the writer. Lines logged afterwards are lost. */
@@ -67,19 +82,28 @@ public final class MailLog implements AutoCloseable {
     }
 
     public void connect(String service, String client) {
+        metrics.connect();
         info(service, "connect from " + client);
     }
 
     /** {@code counts} is Postfix's per-command tally, e.g. "ehlo=2 starttls=1 mail=1 ... commands=7". */
     public void disconnect(String service, String client, String counts) {
+        metrics.disconnect();
         info(service, "disconnect from " + client + (counts.isEmpty() ? "" : " " + counts));
     }
 
     public void client(String service, String queueId, String client) {
+        metrics.smtpdMessage();
         info(service, queueId + ": client=" + client);
     }
 
+    /** smtpd.c: the queue ID line of an authenticated client ({@code client=..., sasl_method=..., sasl_username=...}). */
+    public void client(String service, String queueId, String client, String saslMethod, String saslUsername) {
+        info(service, queueId + ": client=" + client + ", sasl_method=" + saslMethod + ", sasl_username=" + saslUsername);
+    }
+
     public void messageId(String queueId, String messageId) {
+        metrics.messageCommitted();
         info("cleanup", queueId + ": message-id=" + messageId);
     }
 
@@ -88,6 +112,7 @@ public final class MailLog implements AutoCloseable {
     }
 
     public void removed(String queueId) {
+        metrics.removed();
         info("qmgr", queueId + ": removed");
     }
 
@@ -121,6 +146,7 @@ public final class MailLog implements AutoCloseable {
     public void delivery(String service, String queueId, RecipientResult r, Instant arrival, Instant now,
                          Duration beforeQmgr, Duration inQmgr) {
         Duration total = Duration.between(arrival, now);
+        metrics.delivery(service, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
         info(service, queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
                 + (r.connectionUse() > 1 ? ", conn_use=" + r.connectionUse() : "")
                 + ", delay=" + delay(total)

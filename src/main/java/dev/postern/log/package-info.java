@@ -10,6 +10,11 @@
  * syslog writes it. The delay format follows Postfix's log_adhoc.c. Records are 3.7-style (no
  * {@code tls=} field) because pflogsumm's delivery regex does not expect one.
  *
+ * <h2>Metrics</h2>
+ * A log made with a {@code metrics.Metrics} (the daemon's, when postern_metrics_listen is set)
+ * counts connect, disconnect, client=, message-id=, removed and delivery records as it formats
+ * them, so each logged event counts exactly once and the stages need no hooks of their own.
+ *
  * <h2>Parameters</h2>
  * maillog_file (empty: stdout of start-fg), syslog_name, myhostname.
  *

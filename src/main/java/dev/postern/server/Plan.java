@@ -46,13 +46,22 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols")), processLimit(s, sc)));
         }
+        MetricsEndpoint.metricsFor(c); // postern_metrics_listen: a bad address fails check as it would fail start
         List<String> warnings = new ArrayList<>(loaded.warnings());
         java.util.Set<String> certWarnings = new java.util.LinkedHashSet<>(); // services often share the files
         for (Listener l : listeners) {
+            certWarnings.addAll(l.settings().authExternalWarnings());
             if (l.settings().tls() != null) {
                 certWarnings.addAll(dev.postern.tls.ServerCertificateLint.warnings(l.settings().tls(), l.settings().myhostname(),
                         java.time.Instant.now()));
+                dev.postern.tls.KeyFilePermissions.warning("smtpd_tls_key_file", l.settings().tls().keyFile())
+                        .ifPresent(certWarnings::add);
             }
+        }
+        String clientKey = c.get("smtp_tls_key_file");
+        if (!c.get("smtp_tls_cert_file").isBlank() && !clientKey.isBlank()) {
+            dev.postern.tls.KeyFilePermissions.warning("smtp_tls_key_file", java.nio.file.Path.of(clientKey))
+                    .ifPresent(certWarnings::add);
         }
         warnings.addAll(certWarnings);
         // The SMTP client: SMTP AUTH settings, then TLS files, levels (main.cf and each

@@ -10,6 +10,7 @@ import dev.postern.config.ConfigLoader;
 import dev.postern.config.LoadedConfig;
 import dev.postern.config.MasterService;
 import dev.postern.log.MailLog;
+import dev.postern.metrics.MetricsServer;
 import dev.postern.mail.DeliveryAgent;
 import dev.postern.pickup.Pickup;
 import dev.postern.pickup.PickupSettings;
@@ -66,6 +67,7 @@ public final class Server implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger reloads = new java.util.concurrent.atomic.AtomicInteger();
     private Cleanup cleanup;
     private Pickup pickup;
+    private MetricsServer metricsServer; // null: postern_metrics_listen is empty
     private boolean closed;
 
     private Server(Config config, MailLog log, Listeners listeners, QueueManager qmgr, ReloadableAgent smtp,
@@ -98,7 +100,8 @@ public final class Server implements AutoCloseable {
      */
     public static Server start(Plan plan, OutputStream mailLogOut) throws ConfigException, IOException {
         Config c = plan.config();
-        MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"));
+        dev.postern.metrics.Metrics metrics = MetricsEndpoint.metricsFor(c);
+        MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"), metrics);
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
         // master.pid is locked before the spool is touched: two daemons never recover one queue.
@@ -163,11 +166,22 @@ public final class Server implements AutoCloseable {
                 throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
             }
             spool.watchTriggers(qmgr::wake, qmgr::flush, qmgr::reviveDestinations); // postern queue flush (-s), release, requeue
+            Server[] self = new Server[1];
+            MetricsServer metricsServer = MetricsEndpoint.start(c, log.metrics(), spool,
+                    () -> self[0] == null ? c : self[0].config());
+            if (metricsServer != null) {
+                built.add(0, metricsServer);
+            }
             pid.write(ProcessHandle.current().pid());
             for (InetSocketAddress a : listeners.addresses()) {
                 log.info("master", "daemon started -- listening on " + printable(a));
             }
-            return new Server(c, log, listeners, qmgr, smtp, acceptors, workers, blocking, pid, spool, cleanup, pickup);
+            if (metricsServer != null) {
+                log.info("master", "metrics listening on " + printable(metricsServer.address()));
+            }
+            self[0] = new Server(c, log, listeners, qmgr, smtp, acceptors, workers, blocking, pid, spool, cleanup, pickup);
+            self[0].metricsServer = metricsServer;
+            return self[0];
         } catch (ConfigException | IOException | RuntimeException e) {
             for (AutoCloseable a : built) {
                 try {
@@ -284,6 +298,11 @@ public final class Server implements AutoCloseable {
         return log;
     }
 
+    /** Where postern_metrics_listen is served (the real port for port 0), empty when metrics are off. */
+    public Optional<InetSocketAddress> metricsAddress() {
+        return Optional.ofNullable(metricsServer).map(MetricsServer::address);
+    }
+
     public Config config() {
         return config;
     }
@@ -301,6 +320,9 @@ public final class Server implements AutoCloseable {
         }
         closed = true;
         listeners.stopAccepting();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
         pickup.close();
         listeners.close(STOP_GRACE_MILLIS);
         qmgr.stop();

@@ -35,9 +35,16 @@
  * It warns rather than refuses: the sum is a worst case. bin/postern raises the soft limit to the
  * hard one before Java starts.
  *
+ * <p>Metrics ({@code MetricsEndpoint}): with postern_metrics_listen set, the server counts with a
+ * {@code metrics.Metrics} handed to the mail log (so the stages that log also count), wires the
+ * scrape-time gauges (messages per queue directory, one readdir each; the age of
+ * postern_smtpd_tls_crl_file's stalest CRL) and serves them with {@code metrics.MetricsServer}; it
+ * closes first on stop. Empty (the default): nothing is bound and every hook is a no-op. A
+ * changed address needs a restart.
+ *
  * <h2>Parameters</h2>
  * queue_directory, maillog_file, syslog_name, inet_interfaces, inet_protocols, default_process_limit
- * and master.cf maxproc, and everything the stages read.
+ * and master.cf maxproc, postern_metrics_listen, and everything the stages read.
  *
  * <h2>Diagnostics</h2>
  * {@code reload -- configuration DIR}; {@code warning: reload refused, still running the old

@@ -61,6 +61,8 @@ final class RestrictionList {
     static final class State {
         Reply deferIfPermit;
         Reply deferIfReject;
+        /** The restriction that returned the last refusal (its name as configured), for metrics. */
+        String refusedBy;
     }
 
     @FunctionalInterface
@@ -70,19 +72,24 @@ final class RestrictionList {
 
     private final Stage stage;
     private final List<Restriction> restrictions;
+    /** The name of each restriction, parallel to {@code restrictions}. */
+    private final List<String> names;
 
-    private RestrictionList(Stage stage, List<Restriction> restrictions) {
+    private RestrictionList(Stage stage, List<Restriction> restrictions, List<String> names) {
         this.stage = stage;
         this.restrictions = restrictions;
+        this.names = names;
     }
 
     /** @throws IllegalArgumentException naming the unknown restriction and the fix */
     static RestrictionList compile(Stage stage, String parameter, List<String> tokens, Policy policy) {
-        return new RestrictionList(stage, compileTokens(stage.defaultAccess, parameter, tokens, policy));
+        List<String> names = new ArrayList<>();
+        List<Restriction> list = compileTokens(stage.defaultAccess, parameter, tokens, policy, names);
+        return new RestrictionList(stage, list, List.copyOf(names));
     }
 
     private static List<Restriction> compileTokens(String defaultAccess, String parameter, List<String> tokens,
-                                                   Policy policy) {
+                                                   Policy policy, List<String> names) {
         List<Restriction> list = new ArrayList<>();
         for (int i = 0; i < tokens.size(); i++) {
             String name = tokens.get(i).toLowerCase(Locale.ROOT);
@@ -108,7 +115,8 @@ final class RestrictionList {
                         "<" + rn + ">: " + rc + " rejected: defer_if_reject requested");
                 case "dunno", "reject_unauth_pipelining" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // pipelining is enforced by the session
                 case "permit_mynetworks" -> r = (ctx, st, rn, rc) -> policy.inMynetworks(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
-                case "permit_sasl_authenticated" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // no SASL in Postern
+                case "permit_sasl_authenticated" -> r = (ctx, st, rn, rc) -> ctx.saslUsername() != null
+                        ? Verdict.PERMIT : Verdict.DUNNO; // AUTH EXTERNAL (ExternalAuth) is Postern's only SASL
                 case "permit_tls_all_clientcerts" -> r = (ctx, st, rn, rc) -> ctx.tls() && ctx.peer().trusted()
                         ? Verdict.PERMIT : policy.fingerprintListed(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
                 case "permit_tls_clientcerts" -> r = (ctx, st, rn, rc) -> policy.fingerprintListed(ctx)
@@ -137,6 +145,7 @@ final class RestrictionList {
                         + "check_{client,helo,sender,recipient,ccert}_access type:table");
             }
             list.add(r);
+            names.add(name);
         }
         return List.copyOf(list);
     }
@@ -147,13 +156,14 @@ final class RestrictionList {
     }
 
     Verdict evaluate(CheckContext ctx, State st) {
-        return run(restrictions, ctx, st, replyName(stage, ctx), stage.replyClass);
+        return run(restrictions, names, ctx, st, replyName(stage, ctx), stage.replyClass);
     }
 
     /** generic_checks(): the first non-DUNNO result decides; both defer_if_* raised also ends the list. */
-    private static Verdict run(List<Restriction> restrictions, CheckContext ctx, State st, String replyName,
-                               String replyClass) {
-        for (Restriction r : restrictions) {
+    private static Verdict run(List<Restriction> restrictions, List<String> names, CheckContext ctx, State st,
+                               String replyName, String replyClass) {
+        for (int i = 0; i < restrictions.size(); i++) {
+            Restriction r = restrictions.get(i);
             Verdict v;
             try {
                 v = r.apply(ctx, st, replyName, replyClass);
@@ -162,6 +172,9 @@ final class RestrictionList {
                 v = temporaryLookupFailure(st, replyName);
             }
             if (!(v instanceof Verdict.Dunno)) {
+                if (v instanceof Verdict.Refuse) {
+                    st.refusedBy = names.get(i);
+                }
                 return v;
             }
             if (st.deferIfPermit != null && st.deferIfReject != null) {
@@ -397,13 +410,14 @@ final class RestrictionList {
             return Verdict.PERMIT;
         }
         List<Restriction> rs;
+        List<String> names = new ArrayList<>();
         try {
-            rs = compileTokens(null, table, tokens, policy);
+            rs = compileTokens(null, table, tokens, policy, names);
         } catch (IllegalArgumentException e) {
             LOG.warn("unknown smtpd restriction in access table {}: \"{}\"", table, v);
             return serverError(st);
         }
-        return run(rs, ctx, st, replyName, replyClass);
+        return run(rs, names, ctx, st, replyName, replyClass); // the caller's name wins for metrics
     }
 
     private static Verdict tableReject(State st, int code, String defaultDsn, String text, String defaultText,

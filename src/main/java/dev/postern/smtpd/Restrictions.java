@@ -51,6 +51,16 @@ final class Restrictions {
      * later 5xx of the same stage into its deferral.
      */
     Reply checkRecipient(CheckContext ctx) {
+        Refusal r = recipientRefusal(ctx);
+        return r == null ? null : r.reply();
+    }
+
+    /** A refusal and the restriction that made it (for metrics); "defer_if_permit" for a raised deferral. */
+    record Refusal(Reply reply, String restriction) {
+    }
+
+    /** As {@link #checkRecipient}, also naming the restriction that refused. */
+    Refusal recipientRefusal(CheckContext ctx) {
         RestrictionList.State st = new RestrictionList.State();
         for (RestrictionList list : new RestrictionList[] {client, helo, sender}) {
             st.deferIfReject = null;
@@ -58,16 +68,16 @@ final class Restrictions {
                 continue; // smtpd_check_helo() does nothing without a HELO name
             }
             if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
-                return r.reply();
+                return new Refusal(r.reply(), st.refusedBy);
             }
         }
         st.deferIfReject = null;
         for (RestrictionList list : relayFirst ? new RestrictionList[] {relay, recipient} : new RestrictionList[] {recipient, relay}) {
             if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
-                return r.reply();
+                return new Refusal(r.reply(), st.refusedBy);
             }
         }
-        return st.deferIfPermit;
+        return st.deferIfPermit == null ? null : new Refusal(st.deferIfPermit, "defer_if_permit");
     }
 
     /** smtpd_check_data(): its own stage, defer_if_permit starts clear. */

@@ -6,6 +6,7 @@ import dev.postern.cleanup.Envelope;
 import dev.postern.mail.Dsn;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.Reply;
+import dev.postern.metrics.TlsResult;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.protocol.CommandLine;
@@ -27,7 +28,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -53,6 +53,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private final RequestDeadline deadline;
     private final CommandCounts counts = new CommandCounts();
     private final ArrayDeque<SmtpInput> pending = new ArrayDeque<>();
+    private final ExternalAuth auth;
 
     private ChannelHandlerContext ctx;
     private InetAddress clientAddress;
@@ -92,6 +93,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.settings = services.settings();
         this.decoder = decoder;
         this.deadline = deadline;
+        this.auth = new ExternalAuth(settings.authExternal());
     }
 
     // ---- connection lifecycle -------------------------------------------------------------
@@ -99,8 +101,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-        clientAddress = remote.getAddress();
+        ClientEndpoint endpoint = ClientEndpoint.of(ctx.channel());
+        if (!endpoint.known()) {
+            hangUpOnUnknownClient();
+            return;
+        }
+        clientAddress = endpoint.address().getAddress();
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
         if (settings.peernameLookup()) {
@@ -113,6 +119,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else {
             connected("unknown");
         }
+    }
+
+    /**
+     * The proxy's header was missing or bad (see {@link UpstreamProxy}): as Postfix's
+     * smtpd_peer_fall_back_and_hangup(), the client is unknown[unknown], has no rights, and is
+     * told 421 before anything else (in plaintext, on an implicit-TLS port too).
+     */
+    private void hangUpOnUnknownClient() {
+        client = "unknown[unknown]";
+        services.log().connect(settings.serviceName(), client);
+        greeted = true;
+        replyAndClose(Reply.of(421, "4.3.0", settings.myhostname() + " Server local error"));
     }
 
     private void connected(String name) {
@@ -266,6 +284,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     // ---- commands -------------------------------------------------------------------------
 
     private void command(SmtpInput.Command input) {
+        if (auth.awaitingResponse()) {
+            authResponse(input.line()); // the line after "334 " is a SASL response, not a command
+            return;
+        }
         CommandLine cmd = CommandLine.parse(input.line());
         lastCommand = cmd.verb() == Verb.UNKNOWN ? "UNKNOWN" : cmd.verb().name();
         if (tlsAbort != null) {
@@ -314,7 +336,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             case ETRN -> Reply.of(502, "5.5.1", "Error: command not implemented");
             case QUIT -> null;
             case HELP -> Reply.of(214, "2.0.0", "See RFC 5321 and https://www.postfix.org/postconf.5.html");
-            case AUTH -> Reply.of(503, "5.5.1", "Error: authentication not enabled");
+            case AUTH -> authCommand(cmd.argument());
             case BDAT, EXPN -> Reply.of(502, "5.5.1", "Error: command not implemented");
             default -> Reply.of(500, "5.5.2", "Error: command not recognized");
         };
@@ -324,7 +346,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (reply == null) {
-            counts.record(cmd.word(), true); // the reply was already sent (STARTTLS, DATA)
+            if (!auth.awaitingResponse()) { // AUTH is counted when its exchange ends
+                counts.record(cmd.word(), true); // the reply was already sent (STARTTLS, DATA)
+            }
             return;
         }
         counts.record(cmd.word(), reply.isPositive());
@@ -368,6 +392,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (settings.tlsOffered() && !tlsActive && services.tls() != null) {
             lines.add("STARTTLS");
         }
+        String authKeyword = auth.ehloKeyword(tlsActive, peer);
+        if (authKeyword != null) {
+            lines.add(authKeyword);
+        }
         lines.add("ENHANCEDSTATUSCODES");
         lines.add("8BITMIME");
         lines.add("DSN");
@@ -399,6 +427,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             // plaintext that was pipelined behind STARTTLS.
             helo = null;
             esmtp = false;
+            auth.reset();
             resetTransaction();
             startTls(true);
         });
@@ -422,6 +451,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (!f.isSuccess()) {
+                services.log().metrics().tlsHandshake(TlsResult.FAILED, false);
                 services.log().info(settings.serviceName(), "SSL_accept error from " + client + ": "
                         + (f.cause() == null ? "handshake failed" : FailureText.of(f.cause())));
                 lastCommand = afterStartTlsCommand ? "STARTTLS" : "CONNECT";
@@ -438,6 +468,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;
         String trust = !peer.presented() ? "Anonymous" : peer.trusted() ? "Trusted" : "Untrusted";
+        services.log().metrics().tlsHandshake(!peer.presented() ? TlsResult.NO_CERT
+                : peer.trusted() ? TlsResult.TRUSTED : TlsResult.UNTRUSTED, TlsServer.resumed(ssl.engine()));
         // Postfix tls_server.c tls_server_post_accept(), in its order: the peer line (TLS_LOG_PEERCERT,
         // loglevel 2), then the verification failure of an untrusted certificate, then the
         // tls_log_summary() one-liner (loglevel 1).
@@ -531,6 +563,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     }
                     eightBit = body.equals("8BITMIME");
                 }
+                case "AUTH" -> {
+                    if (!auth.enabled()) { // RFC 4954 §5: only where AUTH exists; the value is not used
+                        return Reply.of(555, "5.5.4", "Unsupported option: AUTH");
+                    }
+                }
                 case "SMTPUTF8" -> {
                     if (!settings.smtputf8()) {
                         return Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8");
@@ -552,6 +589,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             if (!space.warning().isEmpty()) {
                 services.log().warning(settings.serviceName(), space.warning());
             }
+            services.log().metrics().reject("MAIL", full.code(), "queue_minfree");
             services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, protocol(),
                     helo);
             return full;
@@ -658,10 +696,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(452, "4.5.3", "Error: too many recipients");
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
-                rcpt.toString());
-        Reply refused = services.restrictions().checkRecipient(check);
-        if (refused != null) {
+                rcpt.toString(), auth.username());
+        Restrictions.Refusal refusal = services.restrictions().recipientRefusal(check);
+        if (refusal != null) {
+            Reply refused = refusal.reply();
             rejectedRecipients++;
+            services.log().metrics().reject("RCPT", refused.code(), refusal.restriction());
             services.log().reject(settings.serviceName(), null, "RCPT", client, refused.oneLine(),
                     sender.toString(), rcpt.toString(), esmtp ? "ESMTP" : "SMTP", helo);
             return refused;
@@ -674,7 +714,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());
                 return Reply.of(451, "4.3.0", "Error: queue file write error");
             }
-            services.log().client(settings.serviceName(), transaction.queueId().toString(), client);
+            if (auth.username() == null) {
+                services.log().client(settings.serviceName(), transaction.queueId().toString(), client);
+            } else {
+                services.log().client(settings.serviceName(), transaction.queueId().toString(), client,
+                        ExternalAuth.MECHANISM, auth.username());
+            }
         }
         transaction.addRecipient(rcpt, dsnParams.recipientDsn());
         recipients.add(rcpt);
@@ -693,7 +738,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     : Reply.of(503, "5.5.1", "Error: need RCPT command");
         }
         Reply refused = services.restrictions().checkData(new CheckContext(clientAddress, clientName, helo, tlsActive,
-                peer, sender.toString(), null));
+                peer, sender.toString(), null, auth.username()));
         if (refused != null) {
             services.log().reject(settings.serviceName(), transaction.queueId().toString(), "DATA", client,
                     refused.oneLine(), sender.toString(), null, esmtp ? "ESMTP" : "SMTP", helo);
@@ -797,6 +842,32 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         error(Reply.of(550, "5.5.2", "Error: bare <LF> received"));
     }
 
+    /** AUTH: the reply, or null when "334 " went out and the response line is awaited. */
+    private Reply authCommand(String arg) {
+        Reply r = auth.command(arg, tlsActive, peer, sender != null);
+        if (r.code() == 334) {
+            write(r);
+            return null;
+        }
+        logAuthFailure();
+        return r;
+    }
+
+    private void authResponse(String line) {
+        Reply r = auth.response(line, peer);
+        logAuthFailure();
+        counts.record("auth", r.isPositive());
+        respond(r, !r.isPositive(), false);
+    }
+
+    /** smtpd_sasl_glue.c: {@code warning: host[addr]: SASL EXTERNAL authentication failed: reason}. */
+    private void logAuthFailure() {
+        if (auth.failure() != null) {
+            services.log().warning(settings.serviceName(), client + ": SASL " + ExternalAuth.MECHANISM
+                    + " authentication failed: " + auth.failure());
+        }
+    }
+
     private Reply rset(String arg) {
         if (!arg.isEmpty()) {
             return Reply.of(501, "5.5.4", "Syntax: RSET");
@@ -806,7 +877,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private String protocol() {
-        return (esmtp ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "");
+        // RFC 3848: ESMTPA / ESMTPSA after AUTH, as Postfix.
+        return (esmtp ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (auth.username() != null ? "A" : "");
     }
 
     private void resetTransaction() {

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The SMTP server: one listener (a master.cf inet row running smtpd) and its sessions.
  * Pipeline per connection: [tls after STARTTLS] → smtpd_timeout ({@link RequestDeadline}) → {@link SmtpInputDecoder} →
- * {@link SmtpSession}.
+ * {@link SmtpSession}; behind a proxy (smtpd_upstream_proxy_protocol) {@link UpstreamProxy} alone
+ * first, which adds the rest once the PROXY header has named the client ({@link ClientEndpoint}).
  */
 public final class Smtpd implements AutoCloseable {
     private final Channel serverChannel;
@@ -123,13 +124,12 @@ public final class Smtpd implements AutoCloseable {
                             refuse(ch, g.settings);
                             return;
                         }
-                        SmtpdSettings settings = g.settings;
-                        SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
-                        RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
-                                settings.perRequestDeadline(), settings.minDataRate());
-                        ch.pipeline().addLast("timeout", deadline);
-                        ch.pipeline().addLast("decoder", decoder);
-                        ch.pipeline().addLast("session", new SmtpSession(g.services, decoder, deadline));
+                        if (g.settings.behindProxy()) {
+                            ch.pipeline().addLast("proxy", new UpstreamProxy(g.services.log(), g.settings.serviceName(),
+                                    g.settings.upstreamProxyTimeout(), c -> addSession(c, g)));
+                        } else {
+                            addSession(ch, g);
+                        }
                     }
                 });
         try {
@@ -142,6 +142,17 @@ public final class Smtpd implements AutoCloseable {
         } catch (Exception e) {
             throw new java.io.IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The session's handlers; behind a proxy, added once its header has named the client. */
+    private static void addSession(Channel ch, Generation g) {
+        SmtpdSettings settings = g.settings;
+        SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
+        RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
+                settings.perRequestDeadline(), settings.minDataRate());
+        ch.pipeline().addLast("timeout", deadline);
+        ch.pipeline().addLast("decoder", decoder);
+        ch.pipeline().addLast("session", new SmtpSession(g.services, decoder, deadline));
     }
 
     /**
@@ -226,6 +237,7 @@ public final class Smtpd implements AutoCloseable {
     public static void validate(SmtpdSettings settings) throws TlsSetupException {
         if (settings.tls() != null) {
             TlsServer.create(settings.tls());
+            dev.postern.tls.ServerCertificateLint.refuseExpired(settings.tls(), java.time.Instant.now());
         }
         Restrictions.compile(settings.restrictions());
     }

@@ -16,6 +16,8 @@ import java.util.Locale;
  * level is encrypt (Postfix: "Can't require client certs unless TLS is required").
  * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline and
  * smtpd_min_data_rate (default 500), see {@link dev.postern.protocol.RequestDeadline}.
+ * {@code upstreamProxyProtocol}/{@code upstreamProxyTimeout}: smtpd_upstream_proxy_protocol and
+ * smtpd_upstream_proxy_timeout, see {@link UpstreamProxy}.
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
@@ -28,7 +30,8 @@ public record SmtpdSettings(
         int recipientRateLimit, int newTlsSessionRateLimit, Duration rateTimeUnit, List<String> limitExceptions,
         String forbidBareNewline,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
-        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout) {
+        RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
+        String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal) {
 
     /**
      * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
@@ -73,7 +76,9 @@ public record SmtpdSettings(
                 bareNewlineMode(c.get("smtpd_forbid_bare_newline")),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
-                c.duration("postern_smtpd_peername_lookup_timeout"));
+                c.duration("postern_smtpd_peername_lookup_timeout"),
+                c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
+                c.bool("postern_smtpd_auth_external"));
     }
 
     /**
@@ -83,6 +88,11 @@ public record SmtpdSettings(
     static String bareNewlineMode(String value) {
         String v = value.toLowerCase(Locale.ROOT);
         return v.equals("yes") ? "normalize" : v;
+    }
+
+    /** smtpd_upstream_proxy_protocol = haproxy: each connection starts with a PROXY protocol header. */
+    public boolean behindProxy() {
+        return upstreamProxyProtocol.equals("haproxy");
     }
 
     public boolean tlsRequired() {
@@ -96,4 +106,36 @@ public record SmtpdSettings(
     public List<String> unusedWarnings() {
         return List.of();
     }
+
+    /**
+     * postern_smtpd_auth_external set where it cannot work (no client certificate is asked for, so
+     * AUTH EXTERNAL is never offered) or where it is dangerous: a CA file with many certificates is
+     * a public bundle, and every certificate those CAs ever issued could authenticate and relay
+     * through permit_sasl_authenticated.
+     */
+    public List<String> authExternalWarnings() {
+        if (!authExternal) {
+            return List.of();
+        }
+        if (tls == null || !askClientCert || tls.caFile() == null) {
+            return List.of("service " + serviceName + ": postern_smtpd_auth_external = yes, but the service "
+                    + (tls == null ? "has no TLS" : !askClientCert ? "does not ask for client certificates (smtpd_tls_ask_ccert = no)"
+                    : "has no smtpd_tls_CAfile") + ", so AUTH EXTERNAL is never offered");
+        }
+        try {
+            int n = dev.postern.tls.Pem.certificates(tls.caFile(), "smtpd_tls_CAfile").size();
+            if (n > PRIVATE_CA_LIMIT) {
+                return List.of("service " + serviceName + ": postern_smtpd_auth_external = yes with smtpd_tls_CAfile "
+                        + tls.caFile() + " holding " + n + " CA certificates (a public bundle?): any certificate they "
+                        + "issued can authenticate and relay through permit_sasl_authenticated; use a file with only "
+                        + "your private CA");
+            }
+        } catch (dev.postern.tls.TlsSetupException e) {
+            // reported as an error by the TLS setup
+        }
+        return List.of();
+    }
+
+    /** More CA certificates than a private setup has (a CA, its successor, a few intermediates). */
+    private static final int PRIVATE_CA_LIMIT = 10;
 }

@@ -24,6 +24,21 @@
  * MAIL takes RET=FULL|HDRS and ENVID=xtext, RCPT takes NOTIFY and ORCPT=type;xtext
  * ({@code DsnParameters}), refused as Postfix does ({@code 501 5.5.4 Bad RET parameter syntax},
  * {@code 501 5.5.4 Error: Bad NOTIFY parameter syntax}, ...) and carried into the queue file.
+ * For metrics, a session reports each TLS handshake's result (trusted, untrusted, no_cert, failed;
+ * resumed or new) and each reject with the restriction that refused ({@code Restrictions.Refusal});
+ * connections and messages are counted by the mail log.
+ * Behind a load balancer ({@code smtpd_upstream_proxy_protocol = haproxy}) each connection starts
+ * with a PROXY protocol v1 or v2 header, read by {@code UpstreamProxy} before the session exists;
+ * {@code ClientEndpoint} is the one source of the client's address for everything else (logs,
+ * Received:, mynetworks, access checks, anvil counts and rates). A missing or bad header is
+ * Postfix's {@code warning: haproxy read: ...}, then unknown[unknown] and
+ * {@code 421 4.3.0 <host> Server local error}.
+ * With postern_smtpd_auth_external, a client with a trusted certificate is offered
+ * {@code AUTH EXTERNAL} after STARTTLS ({@code ExternalAuth}, RFC 4422 appendix A): the authorization
+ * identity is empty (the certificate's CN is used) or the CN or an email SAN; permit_sasl_authenticated
+ * then permits it, the queue ID line says {@code client=..., sasl_method=EXTERNAL, sasl_username=...}
+ * and the Received header {@code with ESMTPSA}. Password mechanisms are not offered
+ * (smtpd_sasl_auth_enable is only "no").
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
@@ -35,21 +50,29 @@
  * tables), message_size_limit, line_length_limit, smtpd_timeout,
  * smtpd_starttls_timeout, smtpd_hard_error_limit, smtpd_soft_error_limit, smtpd_error_sleep_time,
  * smtpd_junk_command_limit, smtpd_recipient_limit, smtpd_client_connection_count_limit,
- * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable.
+ * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable,
+ * smtpd_upstream_proxy_protocol, smtpd_upstream_proxy_timeout, postern_smtpd_auth_external.
  *
  * <h2>Standards</h2>
  * RFC 5321, RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME),
- * RFC 2034 (ENHANCEDSTATUSCODES), RFC 6531 (SMTPUTF8), RFC 6409 (submission), RFC 3461 (DSN).
+ * RFC 2034 (ENHANCEDSTATUSCODES), RFC 6531 (SMTPUTF8), RFC 6409 (submission), RFC 3461 (DSN),
+ * RFC 4954 and RFC 4422 appendix A (AUTH EXTERNAL), RFC 3848 (ESMTPSA).
  *
  * <h2>Security</h2>
- * Talks to untrusted clients. Never an open relay: the mail relay safety rule is enforced at
+ * Talks to untrusted clients. A PROXY header is trusted as to who the client is, so a service with
+ * smtpd_upstream_proxy_protocol must be reachable only from the proxy (bind it to an internal
+ * address or firewall it): anyone who can connect can claim any address. Never an open relay: the mail relay safety rule is enforced at
  * start. Routing operators and address literals are refused. Non-SMTP commands (GET, POST,
- * CONNECT, header-like lines) end the session. Client-facing text leaks no configuration.
+ * CONNECT, header-like lines) end the session. Client-facing text leaks no configuration. AUTH
+ * EXTERNAL trusts every certificate smtpd_tls_CAfile trusts: with a public CA bundle there it would
+ * let any certificate holder relay, so it is off by default and meant for a private CA.
  *
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
  * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, timeouts, lost
- * connections (the failure in words, never a Java class name), too many errors, and master's
+ * connections (the failure in words, never a Java class name), too many errors,
+ * {@code haproxy read: <why>: <the bytes received, escaped>} (timeout error, EOF, bad or missing
+ * protocol type, unsupported network protocol, or Netty's reason), and master's
  * {@code service "x" (x) has reached its process limit "N"} warning (at most once per 1000 s).
  */
 package dev.postern.smtpd;

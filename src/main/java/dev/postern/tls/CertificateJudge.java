@@ -72,8 +72,7 @@ final class CertificateJudge {
         if (why == null) {
             why = crl.revocation(s, chain);
         }
-        return why == null ? verdict : new PeerCertificate(PeerCertificate.Status.UNTRUSTED, why, verdict.subjectCn(),
-                verdict.issuerCn(), verdict.certFingerprint(), verdict.pkeyFingerprint());
+        return why == null ? verdict : verdict.untrusted(why);
     }
 
     /** The chain's verdict without revocation (cached: the CRL is consulted on every call instead). */
@@ -111,7 +110,25 @@ final class CertificateJudge {
         return new PeerCertificate(failure == null ? PeerCertificate.Status.TRUSTED : PeerCertificate.Status.UNTRUSTED,
                 failure == null ? "" : failure, commonName(leaf.getSubjectX500Principal().getName()),
                 commonName(leaf.getIssuerX500Principal().getName()),
-                fingerprint(encoded(leaf)), fingerprint(leaf.getPublicKey().getEncoded()));
+                fingerprint(encoded(leaf)), fingerprint(leaf.getPublicKey().getEncoded()), emails(leaf));
+    }
+
+    /** The leaf's rfc822Name SANs (type 1), as written. */
+    private static List<String> emails(X509Certificate leaf) {
+        List<String> out = new ArrayList<>();
+        try {
+            java.util.Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (List<?> san : sans) {
+                    if (san.size() >= 2 && Integer.valueOf(1).equals(san.get(0)) && san.get(1) instanceof String s) {
+                        out.add(s);
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // an unparsable SAN extension: no email identities
+        }
+        return out;
     }
 
     private String failure(X509Certificate[] chain) {

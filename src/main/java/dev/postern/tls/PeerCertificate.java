@@ -7,10 +7,26 @@ package dev.postern.tls;
  * certificate") when not trusted. Fingerprints are upper-case hex with colons, in the configured digest.
  */
 public record PeerCertificate(Status status, String failure, String subjectCn, String issuerCn,
-                              String certFingerprint, String pkeyFingerprint) {
+                              String certFingerprint, String pkeyFingerprint, java.util.List<String> emails) {
     public enum Status { NONE, TRUSTED, UNTRUSTED }
 
     public static final PeerCertificate NONE = new PeerCertificate(Status.NONE, "", "", "", "", "");
+
+    /** {@code emails}: the leaf's rfc822Name subject alternative names (AUTH EXTERNAL authorization identities). */
+    public PeerCertificate {
+        emails = java.util.List.copyOf(emails);
+    }
+
+    /** A certificate without email SANs. */
+    public PeerCertificate(Status status, String failure, String subjectCn, String issuerCn, String certFingerprint,
+                           String pkeyFingerprint) {
+        this(status, failure, subjectCn, issuerCn, certFingerprint, pkeyFingerprint, java.util.List.of());
+    }
+
+    /** The same certificate judged untrusted for {@code why} (revoked, CRL unusable). */
+    public PeerCertificate untrusted(String why) {
+        return new PeerCertificate(Status.UNTRUSTED, why, subjectCn, issuerCn, certFingerprint, pkeyFingerprint, emails);
+    }
 
     public boolean presented() {
         return status != Status.NONE;

@@ -12,7 +12,10 @@ import java.util.Locale;
  * {@code postern check} (and start) warnings about smtpd's certificates that Postfix is silent
  * about: a server or CA certificate expired or expiring within 30 days, server certificate names
  * that do not cover myhostname, a certificate without serverAuth used as the server certificate,
- * and a postern_smtpd_tls_crl_file that makes every client certificate untrusted.
+ * and a postern_smtpd_tls_crl_file that makes every client certificate untrusted (unreadable,
+ * expired, not signed by the CA). An expired server certificate and an all-expired CA file are
+ * errors ({@link #refuseExpired}); a key that does not match and an unreadable or empty CA file
+ * are errors already in {@link TlsServer#create}.
  */
 public final class ServerCertificateLint {
     static final Duration SOON = Duration.ofDays(30);
@@ -53,6 +56,35 @@ public final class ServerCertificateLint {
             out.add(e.getMessage());
         }
         return out;
+    }
+
+    /**
+     * An expired server certificate (every client that verifies refuses it), or a smtpd_tls_CAfile
+     * in which every certificate has expired (no client certificate can be trusted): errors that
+     * stop check and start, where Postfix would start and fail every handshake or every client.
+     * A bundle with some expired certificates is only warned about ({@link #warnings}).
+     */
+    public static void refuseExpired(ServerTlsSettings s, Instant now) throws TlsSetupException {
+        X509Certificate leaf = Pem.certificates(s.certFile(), "smtpd_tls_cert_file").get(0);
+        if (leaf.getNotAfter().toInstant().isBefore(now)) {
+            throw new TlsSetupException("smtpd_tls_cert_file", "smtpd_tls_cert_file " + s.certFile() + ": the certificate "
+                    + names(leaf) + " expired at " + leaf.getNotAfter().toInstant() + "; clients refuse it",
+                    "renew it (postern ca server --dir CA-DIR --cn " + CertificateJudge.commonName(
+                            leaf.getSubjectX500Principal().getName()) + " --out-cert ... --out-key ..., or your CA's renewal) "
+                            + "and point smtpd_tls_cert_file and smtpd_tls_key_file at the new files");
+        }
+        if (s.caFile() != null) {
+            List<X509Certificate> cas = Pem.certificates(s.caFile(), "smtpd_tls_CAfile");
+            if (cas.stream().allMatch(c -> c.getNotAfter().toInstant().isBefore(now))) {
+                X509Certificate ca = cas.get(0);
+                throw new TlsSetupException("smtpd_tls_CAfile", "smtpd_tls_CAfile " + s.caFile() + ": "
+                        + (cas.size() == 1 ? "the CA certificate " + CertificateJudge.slashName(ca.getSubjectX500Principal().getName())
+                        + " expired at " + ca.getNotAfter().toInstant() : "every CA certificate has expired")
+                        + "; no client certificate can be trusted",
+                        "make a new CA (postern ca init) or renew it, issue new client certificates, and point "
+                                + "smtpd_tls_CAfile at the new CA certificate");
+            }
+        }
     }
 
     private static void expiry(List<String> out, String what, X509Certificate c, Instant now) {

@@ -118,6 +118,21 @@ public final class TlsServer {
     }
 
     /** Whether the handshake resumed a session (OpenSSL provider; the JDK's engine cannot say, so false). */
+    /**
+     * When the stalest CRL in {@code file} (postern_smtpd_tls_crl_file) was issued, its thisUpdate;
+     * empty when the file cannot be read or holds no CRL. For the CRL age metric: it parses without
+     * checking signatures, which {@link CertificateJudge} does for every handshake.
+     */
+    public static java.util.Optional<java.time.Instant> oldestCrlIssue(java.nio.file.Path file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+            return java.security.cert.CertificateFactory.getInstance("X.509").generateCRLs(in).stream()
+                    .map(c -> ((java.security.cert.X509CRL) c).getThisUpdate().toInstant())
+                    .min(java.util.Comparator.naturalOrder());
+        } catch (Exception e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     public static boolean resumed(javax.net.ssl.SSLEngine engine) {
         if (!(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return false;

@@ -14,7 +14,11 @@
  * OpenSSL cipher names and the bulk cipher's real strength, for log lines and Received headers.
  * {@link dev.postern.tls.CrlFile} checks client certificates against postern_smtpd_tls_crl_file,
  * re-read when it changes, failing closed (unreadable, invalid or expired CRL: nothing trusted).
- * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings.
+ * {@link dev.postern.tls.ServerCertificateLint} gives {@code postern check}'s certificate warnings, and
+ * refuses an expired server certificate or an all-expired CA file at check and start;
+ * {@link dev.postern.tls.KeyFilePermissions} warns about private key files group or others can read.
+ * {@link dev.postern.tls.PeerCertificate} carries the client certificate's CN and email SANs, the
+ * identities smtpd's AUTH EXTERNAL accepts.
  *
  * <h2>Security</h2>
  * The only package that holds private keys in memory. Never trusts the JDK's CA store

@@ -34,9 +34,13 @@ class DemoCommandTest {
         Path demo = dir.resolve("demo");
         int port = freePort();
         int sinkPort = freePort();
+        int ispPort = freePort();
+        int desktopPort = freePort();
         AtomicInteger exit = new AtomicInteger(-1);
-        Thread t = new Thread(() -> exit.set(Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true),
-                "demo", "--dir", demo.toString(), "--port", Integer.toString(port), "--sink-port", Integer.toString(sinkPort))));
+        StringWriter demoOut = new StringWriter();
+        Thread t = new Thread(() -> exit.set(Main.run(new PrintWriter(demoOut, true), new PrintWriter(new StringWriter(), true),
+                "demo", "--dir", demo.toString(), "--port", Integer.toString(port), "--sink-port", Integer.toString(sinkPort),
+                "--isp-port", Integer.toString(ispPort), "--desktop-port", Integer.toString(desktopPort))));
         t.start();
         try {
             long deadline = System.nanoTime() + 60_000_000_000L;
@@ -60,6 +64,15 @@ class DemoCommandTest {
                     "--bad-cert", demo.resolve("bad-client-cert.pem").toString(),
                     "--bad-key", demo.resolve("bad-client-key.pem").toString(), "--timeout", "30");
             assertEquals(0, code, out.toString());
+            long shown = System.nanoTime() + 60_000_000_000L;
+            while (!demoOut.toString().contains("Ctrl-C stops.") && System.nanoTime() < shown) {
+                Thread.sleep(100);
+            }
+            assertEquals(3, demoOut.toString().split("\\[as the seed says]", -1).length - 1, demoOut.toString());
+            for (String f : new String[] {"desktop/main.cf", "desktop/master.cf", "desktop/sender_dependent_relayhost",
+                    "desktop/smtp_tls_policy"}) {
+                assertTrue(Files.isRegularFile(demo.resolve(f)), f);
+            }
             assertTrue(out.toString().contains("5 passed, 0 failed"), out.toString());
             try (var files = Files.list(demo.resolve("sink"))) {
                 assertTrue(files.findAny().isPresent(), "the test message reached the demo's sink");

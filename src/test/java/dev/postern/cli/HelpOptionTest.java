@@ -44,6 +44,36 @@ class HelpOptionTest {
         }
     }
 
+    /** Each command with a Postfix counterpart says which, so a Postfix user finds it from the help. */
+    @Test
+    void helpNamesThePostfixCounterpart() {
+        java.util.Map<String, String> counterpart = new java.util.LinkedHashMap<>();
+        counterpart.put("start", "postfix start");
+        counterpart.put("start-fg", "postfix start-fg");
+        counterpart.put("stop", "postfix stop");
+        counterpart.put("status", "postfix status");
+        counterpart.put("reload", "postfix reload");
+        counterpart.put("check", "postfix check");
+        counterpart.put("conf", "postconf");
+        counterpart.put("map", "postmap");
+        counterpart.put("queue", "postqueue");
+        counterpart.put("queue show", "postcat");
+        counterpart.put("queue delete", "postsuper -d");
+        counterpart.put("sendmail", "sendmail");
+        counterpart.put("sink", "smtp-sink");
+        counterpart.put("bench", "smtp-source");
+        counterpart.put("ca", "TinyCA2");
+        counterpart.put("test", "openssl s_client");
+        counterpart.put("demo", "sender_dependent_relayhost_maps");
+        counterpart.forEach((verb, word) -> {
+            StringWriter out = new StringWriter();
+            List<String> args = new ArrayList<>(List.of(verb.split(" ")));
+            args.add("--help");
+            assertEquals(0, Main.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), args.toArray(String[]::new)));
+            assertTrue(out.toString().replaceAll("\\s+", " ").contains(word), verb + " --help should name " + word + ":\n" + out);
+        });
+    }
+
     @Test
     void caWithoutSubcommandSaysWhichExist() {
         StringWriter err = new StringWriter();

@@ -55,8 +55,9 @@ class EventLoopBlockingTest {
         Files.writeString(access, "spammer@bad.example REJECT\nnobody@nowhere.example REJECT\n");
         Path rcptAccess = dir.resolve("rcpt_access");
         Files.writeString(rcptAccess, "blocked.example REJECT no thanks\n");
+        // Metrics on: their hooks run on the event loops too (rejects, TLS results, log records).
         try (TestMta mta = TestMta.start(dir, "smtpd_sender_restrictions = check_sender_access hash:" + access
-                + ", check_recipient_access texthash:" + rcptAccess + "\n", "")) {
+                + ", check_recipient_access texthash:" + rcptAccess + "\npostern_metrics_listen = 127.0.0.1:0\n", "")) {
             try (SmtpTestClient c = new SmtpTestClient(mta.submission())) {
                 assertTrue(c.reply().startsWith("220 "));
                 assertTrue(c.command("EHLO fred").contains("250-STARTTLS"));

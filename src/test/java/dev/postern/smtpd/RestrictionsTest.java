@@ -485,4 +485,18 @@ class RestrictionsTest {
         assertThrows(IllegalArgumentException.class, () -> new S().client("check_client_access").compile());
         assertTrue(Arrays.asList(RECIPIENT_ACTIONS).size() > 30);
     }
+    /** For metrics: the refusal names the restriction as configured; a nested access-table action counts as the table's check. */
+    @Test
+    void refusalsNameTheRestrictionThatRefused() throws Exception {
+        Restrictions.Refusal relay = new S().relay("permit_mynetworks", "reject_unauth_destination").compile()
+                .recipientRefusal(rcpt(FOREIGN_RCPT));
+        assertEquals("554 5.7.1 <" + FOREIGN_RCPT + ">: Relay access denied", relay.reply().oneLine());
+        assertEquals("reject_unauth_destination", relay.restriction());
+        Path t = file("clients", CLIENT_ADDR + " reject_unauth_destination\n");
+        Restrictions nested = new S().client("check_client_access", "texthash:" + t).recipient("permit").compile();
+        assertEquals("check_client_access", nested.recipientRefusal(rcpt(FOREIGN_RCPT)).restriction());
+        assertNull(nested.recipientRefusal(rcpt(LOCAL_RCPT)));
+        assertEquals("defer_if_permit", new S().client("defer_if_permit").recipient("permit").compile()
+                .recipientRefusal(rcpt(LOCAL_RCPT)).restriction());
+    }
 }

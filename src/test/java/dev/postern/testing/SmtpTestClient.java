@@ -26,7 +26,15 @@ public final class SmtpTestClient implements AutoCloseable {
     private OutputStream out;
 
     public SmtpTestClient(InetSocketAddress address) throws IOException {
+        this(address, null);
+    }
+
+    /** Connects from {@code source} (e.g. 127.0.0.2, to differ from a proxy's 127.0.0.1); null: any. */
+    public SmtpTestClient(InetSocketAddress address, java.net.InetAddress source) throws IOException {
         socket = new Socket();
+        if (source != null) {
+            socket.bind(new InetSocketAddress(source, 0));
+        }
         socket.connect(address, 5000);
         socket.setSoTimeout(15000);
         in = socket.getInputStream();

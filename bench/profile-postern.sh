@@ -35,7 +35,7 @@ load() {
 threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. a hand-off or a wait)
   for t in /proc/$P/task/*; do
     echo "$(cat $t/comm 2>/dev/null | tr -d '0-9' | tr ' ' '_') $(awk '{print $14+$15}' $t/stat 2>/dev/null || echo 0) $(awk '/^voluntary_ctxt/{print $2}' $t/status 2>/dev/null || echo 0)"
-  done | awk '{s[$1]+=$2; c[$1]+=$3} END {for (k in s) print k, s[k], c[k]}' | sort; }
+  done | awk '{s[$1]+=$2; c[$1]+=$3} END {for (k in s) print k, s[k], c[k]}' | LC_ALL=C sort; }
 load "$WARM" >/dev/null
 threads >"$W/t0"; p0=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 if [ -n "${PERF:-}" ]; then perf record -q -g -o "$PERF" -p "$P" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; fi
@@ -44,5 +44,5 @@ if [ -n "${PERF:-}" ]; then kill -INT $PERFPID; wait $PERFPID || true; fi
 threads >"$W/t1"; p1=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 HZ=$(getconf CLK_TCK)
 echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (KEY=$KEY MODE=$MODE RESUME=$RESUME PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
-join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
+LC_ALL=C join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
   awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg  %5.1f sleeps/msg\n", $1, d*1000/hz/n, ($5-$4)/n}' | sort -k2 -nr

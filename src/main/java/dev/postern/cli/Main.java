@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "A mail transfer agent: TLS submission with client certificates, Postfix-compatible configuration.",
         subcommands = {StartCommand.class, StartForegroundCommand.class, StopCommand.class, StatusCommand.class,
                 ReloadCommand.class, CheckCommand.class, QueueCommand.class, ConfCommand.class, MapCommand.class, RouteCommand.class, CaCommand.class,
-                SendmailCommand.class, InstallLinksCommand.class,
+                SendmailCommand.class, InstallLinksCommand.class, LogCommand.class,
                 DemoCommand.class, SinkCommand.class, TestCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -87,13 +87,17 @@ final class QueueCommand implements Callable<Integer> {
                     + (site == null ? "" : " for " + site));
             return 0;
         }
-        List<QueueControl.Entry> all = new ArrayList<>(maildrop());
-        all.addAll(c.list());
+        // Streamed: a million queued messages are listed in constant memory (QueueControl.list).
         if (json) {
-            QueueListing.json(all, out());
+            maildrop().forEach(e -> QueueListing.json(e, out()));
+            c.list(e -> QueueListing.json(e, out()));
         } else {
-            QueueListing.text(all, out());
+            QueueListing.Text text = new QueueListing.Text(out());
+            maildrop().forEach(text);
+            c.list(text);
+            text.finish();
         }
+        out().flush();
         return 0;
     }
 

@@ -25,38 +25,66 @@ final class QueueListing {
     private QueueListing() {}
 
     static void text(List<QueueControl.Entry> entries, PrintWriter out) {
-        List<QueueControl.Entry> messages = entries.stream().filter(e -> e.problem() == null).toList();
-        List<QueueControl.Entry> corrupt = entries.stream().filter(e -> e.problem() != null).toList();
-        if (messages.isEmpty()) {
-            out.println("Mail queue is empty");
-        } else {
-            out.printf("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "---Arrival Time----", "--Sender/Recipient------");
-            long bytes = 0;
-            for (QueueControl.Entry e : messages) {
-                bytes += e.size();
-                String arrival = ASCTIME.format(e.arrival().atZone(ZoneId.systemDefault()));
-                out.printf("%-17s %8d %19.19s %s%n", e.id() + status(e.queue()), e.size(), arrival,
-                        e.sender().isEmpty() ? "MAILER-DAEMON" : e.sender());
-                String lastReason = null;
-                for (QueueControl.Recipient r : e.recipients()) {
-                    if (r.reason() != null && !r.reason().equals(lastReason)) {
-                        int pad = Math.max(0, WIDTH - r.reason().length() - 2);
-                        out.printf("%" + (pad == 0 ? "" : pad) + "s(%s)%n", "", r.reason());
-                        lastReason = r.reason();
-                    }
-                    out.printf("%47s%s%n", "", r.address());
-                }
-                out.println();
-            }
-            out.printf("-- %d Kbytes in %d Request%s.%n", bytes / 1024, messages.size(), messages.size() == 1 ? "" : "s");
+        Text t = new Text(out);
+        entries.forEach(t);
+        t.finish();
+    }
+
+    /**
+     * postqueue -p as the entries come (constant memory: the header is written before the first
+     * message, the totals after the last). Entries with a problem are kept for the end, as
+     * before: they are few (qmgr moves a bad file to corrupt/, which is listed last anyway).
+     */
+    static final class Text implements java.util.function.Consumer<QueueControl.Entry> {
+        private final PrintWriter out;
+        private final List<QueueControl.Entry> corrupt = new java.util.ArrayList<>();
+        private long bytes;
+        private long messages;
+
+        Text(PrintWriter out) {
+            this.out = out;
         }
-        if (!corrupt.isEmpty()) {
-            out.println();
-            out.println("-- " + corrupt.size() + " corrupt file" + (corrupt.size() == 1 ? "" : "s")
-                    + ", never delivered (postern queue show ID; postern queue delete ID):");
-            for (QueueControl.Entry e : corrupt) {
-                out.printf("%-17s %8d %s/ (%s)%n", e.id(), e.size(), queueName(e), e.problem());
+
+        @Override
+        public void accept(QueueControl.Entry e) {
+            if (e.problem() != null) {
+                corrupt.add(e);
+                return;
             }
+            if (messages++ == 0) {
+                out.printf("%-17s %8s %-19s %s%n", "----Queue ID-----", "--Size--", "---Arrival Time----", "--Sender/Recipient------");
+            }
+            bytes += e.size();
+            String arrival = ASCTIME.format(e.arrival().atZone(ZoneId.systemDefault()));
+            out.printf("%-17s %8d %19.19s %s%n", e.id() + status(e.queue()), e.size(), arrival,
+                    e.sender().isEmpty() ? "MAILER-DAEMON" : e.sender());
+            String lastReason = null;
+            for (QueueControl.Recipient r : e.recipients()) {
+                if (r.reason() != null && !r.reason().equals(lastReason)) {
+                    int pad = Math.max(0, WIDTH - r.reason().length() - 2);
+                    out.printf("%" + (pad == 0 ? "" : pad) + "s(%s)%n", "", r.reason());
+                    lastReason = r.reason();
+                }
+                out.printf("%47s%s%n", "", r.address());
+            }
+            out.println();
+        }
+
+        void finish() {
+            if (messages == 0) {
+                out.println("Mail queue is empty");
+            } else {
+                out.printf("-- %d Kbytes in %d Request%s.%n", bytes / 1024, messages, messages == 1 ? "" : "s");
+            }
+            if (!corrupt.isEmpty()) {
+                out.println();
+                out.println("-- " + corrupt.size() + " corrupt file" + (corrupt.size() == 1 ? "" : "s")
+                        + ", never delivered (postern queue show ID; postern queue delete ID):");
+                for (QueueControl.Entry e : corrupt) {
+                    out.printf("%-17s %8d %s/ (%s)%n", e.id(), e.size(), queueName(e), e.problem());
+                }
+            }
+            out.flush();
         }
     }
 
@@ -70,7 +98,12 @@ final class QueueListing {
 
     /** postqueue -j: the same keys and order as Postfix; corrupt files with queue_name "corrupt". */
     static void json(List<QueueControl.Entry> entries, PrintWriter out) {
-        for (QueueControl.Entry e : entries) {
+        entries.forEach(e -> json(e, out));
+    }
+
+    /** One postqueue -j line. */
+    static void json(QueueControl.Entry e, PrintWriter out) {
+        {
             StringBuilder sb = new StringBuilder("{");
             sb.append("\"queue_name\": \"").append(e.problem() == null || e.queue() == null ? queueName(e) : "corrupt")
                     .append("\", \"queue_id\": \"").append(esc(e.id()))

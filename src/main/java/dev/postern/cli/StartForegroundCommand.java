@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code postern start-fg}: run in the foreground (systemd, containers); TERM stops gracefully, HUP reloads. */
-@Command(name = "start-fg", description = "Run the mail system in the foreground (postfix start-fg); the mail log goes to stdout unless maillog_file is set.")
+@Command(name = "start-fg", description = "Run the mail system in the foreground (postfix start-fg); the mail log goes to stdout (to syslog under systemd) unless maillog_file is set.")
 final class StartForegroundCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.ParentCommand
     Main parent;
@@ -36,7 +36,9 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
         }
         Server server;
         try {
-            server = Server.start(plan, System.out);
+            // In the background, and under systemd (stdout is the journal), the log goes to syslog
+            // as Postfix's does, so /var/log/mail.log gets postfix-style program names.
+            server = Server.start(plan, daemon || dev.postern.log.MailLog.stdoutIsJournal() ? null : System.out);
         } catch (dev.postern.config.ConfigException | java.io.IOException e) {
             spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
             return 1;

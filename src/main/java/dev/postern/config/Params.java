@@ -41,8 +41,8 @@ public final class Params {
         p(m, "inet_interfaces", LIST, "all", "Addresses smtpd listens on: all, loopback-only, or a list.");
         p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
-        p(m, "maillog_file", STRING, "", "Mail log file (empty: stdout of start-fg).");
-        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]).");
+        p(m, "maillog_file", STRING, "", "Mail log file, reopened when renamed (postern log rotate). Empty: syslog (syslog_facility), or stdout for start-fg outside systemd.");
+        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter).");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
         p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
@@ -186,6 +186,12 @@ public final class Params {
         f(m, "smtpd_sasl_auth_enable", BOOL, "no", "no", "Server-side SASL with passwords (PLAIN, LOGIN through Cyrus or Dovecot) is not offered; certificate-based AUTH EXTERNAL is postern_smtpd_auth_external.");
         // Prometheus metrics (metrics package; server MetricsEndpoint)
         p(m, "postern_metrics_listen", STRING, "", "host:port where GET /metrics serves Prometheus text exposition (e.g. 127.0.0.1:9925; no authentication, so keep it on loopback or a management network). Empty: no metrics, nothing bound. Changing it needs a restart.");
+        // Syslog, JSON records and log rotation (log package: MailLog.open, MailLogRotation; postern log rotate)
+        p(m, "syslog_facility", STRING, "mail", "Syslog facility of the mail log when maillog_file is empty (mail: rsyslog writes /var/log/mail.log).").oneOf("auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "news", "security", "syslog", "user", "uucp", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7");
+        p(m, "maillog_file_rotate_suffix", STRING, "%Y%m%d-%H%M%S", "Suffix (strftime: %Y %m %d %H %M %S %y %j %%) appended to $maillog_file by postern log rotate.");
+        p(m, "maillog_file_compressor", STRING, "gzip", "Command run on the rotated maillog_file by postern log rotate (empty: leave it uncompressed).");
+        p(m, "postern_maillog_format", STRING, "text", "text: Postfix's lines (pflogsumm, logwatch, fail2ban); json: one JSON object per record with the same facts as fields (queue_id, client, tls, from, to, relay, delay, delays, dsn, status, message), in maillog_file, on stdout or as the syslog message.").oneOf("text", "json");
+        p(m, "postern_syslog_socket", STRING, "/dev/log", "The local syslog socket (AF_UNIX datagram) the mail log goes to when maillog_file is empty and Postern runs in the background or under systemd; tests point it at a socket of their own.");
         ALL = Collections.unmodifiableMap(m);
     }
 

@@ -1,8 +1,6 @@
 package dev.postern.log;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -30,12 +28,12 @@ abstract class LogWriter implements AutoCloseable {
     @Override
     public abstract void close();
 
-    static LogWriter direct(OutputStream out) {
+    static LogWriter direct(LogSink out) {
         return new Direct(out);
     }
 
     /** {@code dropNotice} formats the warning line for n dropped lines. */
-    static LogWriter async(OutputStream out, int capacity, Function<Long, byte[]> dropNotice) {
+    static LogWriter async(LogSink out, int capacity, Function<Long, byte[]> dropNotice) {
         return new Async(out, capacity, dropNotice);
     }
 
@@ -45,15 +43,16 @@ abstract class LogWriter implements AutoCloseable {
     }
 
     private static final class Direct extends LogWriter {
-        private final OutputStream out;
+        private final LogSink out;
 
-        Direct(OutputStream out) {
+        Direct(LogSink out) {
             this.out = out;
         }
 
         @Override
         synchronized void write(byte[] line) {
             try {
+                out.tick();
                 out.write(line);
                 out.flush();
             } catch (IOException e) {
@@ -64,7 +63,7 @@ abstract class LogWriter implements AutoCloseable {
         @Override
         public synchronized void close() {
             try {
-                out.flush();
+                out.close();
             } catch (IOException e) {
                 report(e);
             }
@@ -81,15 +80,17 @@ abstract class LogWriter implements AutoCloseable {
          */
         static final long LINGER_MILLIS = 50;
 
-        private final OutputStream out;
+        private final LogSink out;
         private final BlockingQueue<byte[]> queue;
         private final Function<Long, byte[]> dropNotice;
         private final AtomicLong dropped = new AtomicLong();
         private final Thread thread;
         private volatile boolean closed;
 
-        Async(OutputStream out, int capacity, Function<Long, byte[]> dropNotice) {
-            this.out = new BufferedOutputStream(out, 64 * 1024);
+        private long lastTick = System.nanoTime();
+
+        Async(LogSink out, int capacity, Function<Long, byte[]> dropNotice) {
+            this.out = out;
             this.queue = new ArrayBlockingQueue<>(capacity);
             this.dropNotice = dropNotice;
             this.thread = new Thread(this::run, "maillog");
@@ -110,6 +111,7 @@ abstract class LogWriter implements AutoCloseable {
             while (!stopping) {
                 try {
                     byte[] first = queue.poll(1, TimeUnit.SECONDS);
+                    tick();
                     if (first == null) {
                         continue;
                     }
@@ -145,6 +147,15 @@ abstract class LogWriter implements AutoCloseable {
             }
         }
 
+        /** At most once a second: lets a file sink notice rotation without a stat per batch. */
+        private void tick() {
+            long now = System.nanoTime();
+            if (now - lastTick >= 1_000_000_000L) {
+                lastTick = now;
+                out.tick();
+            }
+        }
+
         @Override
         public void close() {
             if (closed) {
@@ -165,6 +176,11 @@ abstract class LogWriter implements AutoCloseable {
                         out.write(line);
                     }
                     out.flush();
+                } catch (IOException e) {
+                    report(e);
+                }
+                try {
+                    out.close();
                 } catch (IOException e) {
                     report(e);
                 }

@@ -3,50 +3,48 @@ package dev.postern.log;
 import dev.postern.mail.RecipientResult;
 import dev.postern.metrics.Metrics;
 
+import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The mail log: the only code that formats Postfix-style records, so pflogsumm and friends keep
- * working. Each line is {@code Mmm dd HH:MM:SS host postern/<service>[pid]: text}; the day is
- * space-padded as syslog does (pflogsumm's "-d today" expects that). Thread-safe. Made with the
- * constructor, each line is written and flushed by the caller; made with {@link #async}, as the
- * daemon does, lines go through a dedicated writer so no event loop waits for the disk.
+ * working. Text lines are {@code Mmm dd HH:MM:SS host postern/<service>[pid]: text}; syslog
+ * datagrams and JSON objects carry the same records (see {@link LineFormat}). Thread-safe. Made
+ * with the constructor, each line is written and flushed by the caller; made with {@link #async}
+ * or {@link #open}, as the daemon does, lines go through a dedicated writer so no event loop
+ * waits for the disk or the syslog socket.
  */
 public final class MailLog implements AutoCloseable {
     /** Lines the async writer holds before it counts drops (about 3 MB of typical lines). */
     private static final int ASYNC_CAPACITY = 16_384;
 
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
-
     private final LogWriter out;
-    private final String hostname;
-    private final String syslogName;
-    private final long pid = ProcessHandle.current().pid();
-    private final ZoneId zone = ZoneId.systemDefault();
+    private final LineFormat format;
+    private final String destination;
     /** Counts the records that are also metrics, so each event counts exactly once. */
     private final Metrics metrics;
 
     /** Writes and flushes each line in the calling thread. */
     public MailLog(OutputStream out, String hostname, String syslogName) {
-        this.out = LogWriter.direct(out);
-        this.hostname = hostname;
-        this.syslogName = syslogName;
+        this.format = new LineFormat(hostname, syslogName, -1, false);
+        this.out = LogWriter.direct(LogSink.of(out));
+        this.destination = "stream";
         this.metrics = Metrics.off();
     }
 
-    private MailLog(String hostname, String syslogName, OutputStream out, Metrics metrics) {
-        this.hostname = hostname;
-        this.syslogName = syslogName;
+    private MailLog(LogSink sink, LineFormat format, String destination, Metrics metrics) {
+        this.format = format;
+        this.destination = destination;
         this.metrics = metrics;
-        this.out = LogWriter.async(out, ASYNC_CAPACITY, n -> format("master",
-                "warning: mail log: " + n + " lines dropped because the log could not be written fast enough"));
+        this.out = LogWriter.async(sink, ASYNC_CAPACITY, n -> format.format(record(LogRecord.Severity.WARNING, "master",
+                "warning: mail log: " + n + " lines dropped because the log could not be written fast enough", Map.of())));
     }
 
     /**
@@ -54,17 +52,76 @@ public final class MailLog implements AutoCloseable {
      * dropped (and the drops counted in the log) only when the queue of unwritten lines is full.
      */
     public static MailLog async(OutputStream out, String hostname, String syslogName) {
-        return new MailLog(hostname, syslogName, out, Metrics.off());
+        return async(out, hostname, syslogName, Metrics.off());
     }
 
     /** As {@link #async(OutputStream, String, String)}, counting the records in {@code metrics} too. */
     public static MailLog async(OutputStream out, String hostname, String syslogName, Metrics metrics) {
-        return new MailLog(hostname, syslogName, out, metrics);
+        return new MailLog(LogSink.of(out), new LineFormat(hostname, syslogName, -1, false), "stream", metrics);
     }
 
     /** The server's metrics ({@link Metrics#off()} unless postern_metrics_listen is set). */
     public Metrics metrics() {
         return metrics;
+    }
+
+    /** As {@link #open(MailLogSettings, OutputStream, Metrics)} without metrics. */
+    public static MailLog open(MailLogSettings s, OutputStream foreground) throws IOException {
+        return open(s, foreground, Metrics.off());
+    }
+
+    /**
+     * The daemon's log, as Postfix 3.7 chooses it: maillog_file when set (reopened when renamed);
+     * otherwise {@code foreground} when given (start-fg on a terminal or in a container); otherwise
+     * syslog. Without a usable syslog socket it falls back to stderr and says so there, rather than
+     * losing the log in silence.
+     * @throws IOException when maillog_file cannot be opened
+     */
+    public static MailLog open(MailLogSettings s, OutputStream foreground, Metrics metrics) throws IOException {
+        if (!s.file().isEmpty()) {
+            return new MailLog(new FileSink(Path.of(s.file())), new LineFormat(s.hostname(), s.syslogName(), -1, s.json()),
+                    s.file(), metrics);
+        }
+        if (foreground != null) {
+            return new MailLog(LogSink.of(foreground), new LineFormat(s.hostname(), s.syslogName(), -1, s.json()), "stdout", metrics);
+        }
+        String problem = SyslogSink.unavailable(s.syslogSocket());
+        if (problem == null) {
+            try {
+                return new MailLog(SyslogSink.open(s.syslogSocket()),
+                        new LineFormat(s.hostname(), s.syslogName(), s.syslogFacility(), s.json()), "syslog " + s.syslogSocket(), metrics);
+            } catch (IOException e) {
+                problem = e.getMessage();
+            }
+        }
+        System.err.println("postern: warning: " + problem + "; the mail log goes to stderr (set maillog_file to choose a file)");
+        return new MailLog(LogSink.of(System.err), new LineFormat(s.hostname(), s.syslogName(), -1, s.json()), "stderr", metrics);
+    }
+
+    /**
+     * True when stdout is the systemd journal (systemd sets JOURNAL_STREAM to the device and inode
+     * of the stream it connected; a child that merely inherited the variable has another stdout).
+     * Under systemd, start-fg then logs to syslog so that lines reach /var/log/mail.log with
+     * Postfix's program names instead of the journal's "postern[pid]:" prefix.
+     */
+    public static boolean stdoutIsJournal() {
+        String stream = System.getenv("JOURNAL_STREAM");
+        if (stream == null || !stream.contains(":")) {
+            return false;
+        }
+        try {
+            Path fd = Path.of("/proc/self/fd/1");
+            Object dev = java.nio.file.Files.getAttribute(fd, "unix:dev");
+            Object ino = java.nio.file.Files.getAttribute(fd, "unix:ino");
+            return stream.equals(dev + ":" + ino);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Where lines go: a file name, "stdout", "stderr", "stream" or "syslog /dev/log". */
+    public String destination() {
+        return destination;
     }
 
     /** Writes what is pending and stops the writer. Lines logged afterwards are lost. */
@@ -74,46 +131,51 @@ public final class MailLog implements AutoCloseable {
     }
 
     public void info(String service, String text) {
-        line(service, text);
+        line(LogRecord.Severity.INFO, service, text, () -> RecordFields.ofText(text));
     }
 
     public void warning(String service, String text) {
-        line(service, "warning: " + text);
+        line(LogRecord.Severity.WARNING, service, "warning: " + text, () -> RecordFields.ofText(text));
     }
 
     public void connect(String service, String client) {
         metrics.connect();
-        info(service, "connect from " + client);
+        line(LogRecord.Severity.INFO, service, "connect from " + client, () -> fields("event", "connect", "client", client));
     }
 
     /** {@code counts} is Postfix's per-command tally, e.g. "ehlo=2 starttls=1 mail=1 ... commands=7". */
     public void disconnect(String service, String client, String counts) {
         metrics.disconnect();
-        info(service, "disconnect from " + client + (counts.isEmpty() ? "" : " " + counts));
+        line(LogRecord.Severity.INFO, service, "disconnect from " + client + (counts.isEmpty() ? "" : " " + counts),
+                () -> fields("event", "disconnect", "client", client, "commands", counts.isEmpty() ? null : counts));
     }
 
     public void client(String service, String queueId, String client) {
         metrics.smtpdMessage();
-        info(service, queueId + ": client=" + client);
+        line(LogRecord.Severity.INFO, service, queueId + ": client=" + client,
+                () -> fields("event", "client", "queue_id", queueId, "client", client));
     }
 
     /** smtpd.c: the queue ID line of an authenticated client ({@code client=..., sasl_method=..., sasl_username=...}). */
     public void client(String service, String queueId, String client, String saslMethod, String saslUsername) {
+        metrics.smtpdMessage();
         info(service, queueId + ": client=" + client + ", sasl_method=" + saslMethod + ", sasl_username=" + saslUsername);
     }
 
     public void messageId(String queueId, String messageId) {
         metrics.messageCommitted();
-        info("cleanup", queueId + ": message-id=" + messageId);
+        line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
+                () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
     }
 
     public void from(String queueId, String sender, long size, int nrcpt) {
-        info("qmgr", queueId + ": from=<" + sender + ">, size=" + size + ", nrcpt=" + nrcpt + " (queue active)");
+        line(LogRecord.Severity.INFO, "qmgr", queueId + ": from=<" + sender + ">, size=" + size + ", nrcpt=" + nrcpt + " (queue active)",
+                () -> fields("event", "from", "queue_id", queueId, "from", sender, "size", size, "nrcpt", nrcpt));
     }
 
     public void removed(String queueId) {
         metrics.removed();
-        info("qmgr", queueId + ": removed");
+        line(LogRecord.Severity.INFO, "qmgr", queueId + ": removed", () -> fields("event", "removed", "queue_id", queueId));
     }
 
     /**
@@ -135,7 +197,16 @@ public final class MailLog implements AutoCloseable {
         if (helo != null) {
             sb.append(" helo=<").append(helo).append('>');
         }
-        info(service, sb.toString());
+        line(LogRecord.Severity.INFO, service, sb.toString(), () -> rejectFields(queueId, stage, client, reply, from, to, proto, helo));
+    }
+
+    private static Map<String, Object> rejectFields(String queueId, String stage, String client, String reply,
+                                                    String from, String to, String proto, String helo) {
+        String[] words = reply.split(" ", 3);
+        return fields("event", "reject", "queue_id", queueId, "stage", stage, "client", client,
+                "code", words[0].matches("[2-5]\\d\\d") ? Integer.valueOf(words[0]) : null,
+                "dsn", words.length > 1 && words[1].matches("[245]\\.\\d{1,3}\\.\\d{1,3}") ? words[1] : null,
+                "reply", reply, "from", from, "to", to, "proto", proto, "helo", helo);
     }
 
     /**
@@ -147,12 +218,17 @@ public final class MailLog implements AutoCloseable {
                          Duration beforeQmgr, Duration inQmgr) {
         Duration total = Duration.between(arrival, now);
         metrics.delivery(service, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
-        info(service, queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
+        List<String> delays = List.of(delay(beforeQmgr), delay(inQmgr), delay(r.connectSetup()), delay(r.transmission()));
+        String text = queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
                 + (r.connectionUse() > 1 ? ", conn_use=" + r.connectionUse() : "")
                 + ", delay=" + delay(total)
-                + ", delays=" + delay(beforeQmgr) + "/" + delay(inQmgr) + "/" + delay(r.connectSetup())
-                + "/" + delay(r.transmission())
-                + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")");
+                + ", delays=" + String.join("/", delays)
+                + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")";
+        line(LogRecord.Severity.INFO, service, text, () -> fields("event", "delivery", "queue_id", queueId,
+                "to", r.recipient().toString(), "relay", r.relay(),
+                "conn_use", r.connectionUse() > 1 ? r.connectionUse() : null, "delay", new Json.Literal(delay(total)),
+                "delays", delays.stream().map(Json.Literal::new).toList(), "dsn", r.dsn(), "status", r.status(),
+                "diagnostic", r.diagnostic()));
     }
 
     /**
@@ -177,28 +253,22 @@ public final class MailLog implements AutoCloseable {
         return whole + "." + (frac % 10 == 0 ? Long.toString(frac / 10) : (frac < 10 ? "0" : "") + frac);
     }
 
-    private record Stamp(long second, String text) {
-    }
-
-    private volatile Stamp stamp = new Stamp(Long.MIN_VALUE, "");
-
-    /** The syslog time stamp, formatted once per second rather than once per line. */
-    private String stamp() {
-        long now = System.currentTimeMillis() / 1000;
-        Stamp s = stamp;
-        if (s.second() != now) {
-            s = new Stamp(now, ZonedDateTime.ofInstant(Instant.ofEpochSecond(now), zone).format(STAMP));
-            stamp = s;
+    private static Map<String, Object> fields(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (keysAndValues[i + 1] != null) {
+                m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+            }
         }
-        return s.text();
+        return m;
     }
 
-    private void line(String service, String text) {
-        out.write(format(service, text));
+    private static LogRecord record(LogRecord.Severity severity, String service, String text, Map<String, Object> fields) {
+        return new LogRecord(System.currentTimeMillis(), severity, service, text, fields);
     }
 
-    private byte[] format(String service, String text) {
-        String line = stamp() + " " + hostname + " " + syslogName + "/" + service + "[" + pid + "]: " + text + "\n";
-        return line.getBytes(StandardCharsets.UTF_8);
+    /** Fields are built only for JSON: text lines, the default, pay nothing for them. */
+    private void line(LogRecord.Severity severity, String service, String text, Supplier<Map<String, Object>> fields) {
+        out.write(format.format(record(severity, service, text, format.json() ? fields.get() : Map.of())));
     }
 }

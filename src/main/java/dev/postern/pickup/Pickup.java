@@ -1,10 +1,13 @@
 package dev.postern.pickup;
 
+import dev.postern.bounce.Bounce;
+import dev.postern.bounce.BounceSettings;
 import dev.postern.cleanup.Cleanup;
 import dev.postern.cleanup.CleanupTransaction;
 import dev.postern.cleanup.Envelope;
 import dev.postern.log.MailLog;
 import dev.postern.mail.MailAddress;
+import dev.postern.mail.QueueId;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.util.AtomicFile;
@@ -47,6 +50,8 @@ public final class Pickup implements AutoCloseable {
     private final PickupSettings settings;
     private final Maildrop maildrop;
     private final Cleanup cleanup;
+    /** Returns mail cleanup refuses for good (too big) to its sender; null: moved aside instead. */
+    private final SenderReturn returns;
     private final MailLog log;
     private final WatchService watch;
     private final Thread thread;
@@ -55,10 +60,11 @@ public final class Pickup implements AutoCloseable {
     private final Set<Path> done = new HashSet<>();
     private volatile boolean running = true;
 
-    private Pickup(PickupSettings settings, Cleanup cleanup, MailLog log) throws IOException {
+    private Pickup(PickupSettings settings, Cleanup cleanup, Bounce bounce, MailLog log) throws IOException {
         this.settings = settings;
         this.maildrop = new Maildrop(settings.queueDirectory());
         this.cleanup = cleanup;
+        this.returns = bounce == null ? null : new SenderReturn(bounce, log);
         this.log = log;
         maildrop.create();
         this.watch = FileSystems.getDefault().newWatchService();
@@ -68,8 +74,18 @@ public final class Pickup implements AutoCloseable {
     }
 
     /** Creates maildrop/ if needed and starts picking up, beginning with what waited while the daemon was down. */
+    public static Pickup start(PickupSettings settings, BounceSettings bounces, Cleanup cleanup, MailLog log) throws IOException {
+        Pickup p = new Pickup(settings, cleanup, new Bounce(bounces, cleanup, log, java.time.Clock.systemUTC()), log);
+        p.thread.start();
+        return p;
+    }
+
+    /**
+     * Without bounces: a message cleanup refuses for good is moved to corrupt/ with a warning
+     * instead of being returned to its sender. For tests of the rest, and callers without bounce settings.
+     */
     public static Pickup start(PickupSettings settings, Cleanup cleanup, MailLog log) throws IOException {
-        Pickup p = new Pickup(settings, cleanup, log);
+        Pickup p = new Pickup(settings, cleanup, null, log);
         p.thread.start();
         return p;
     }
@@ -201,7 +217,11 @@ public final class Pickup implements AutoCloseable {
         } catch (ExecutionException e) {
             tx.abort();
             if (e.getCause() instanceof SmtpException se && se.reply().isPermanent()) {
-                moveAside(s.file(), s.name(), s.uid(), se.reply().oneLine());
+                if (returns != null) {
+                    returnToSender(s, tx.queueId(), content, se);
+                } else {
+                    moveAside(s.file(), s.name(), s.uid(), se.reply().oneLine());
+                }
             } else {
                 log.warning("pickup", s.name() + ": " + tx.queueId() + ": not queued, will retry: "
                         + (e.getCause() == null ? e : e.getCause().getMessage()));
@@ -216,6 +236,24 @@ public final class Pickup implements AutoCloseable {
             retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
         }
         return null;
+    }
+
+    /** See {@link SenderReturn}: the file is removed only once the notice is queued. */
+    private void returnToSender(Submission s, QueueId qid, byte[] content, SmtpException refusal) {
+        if (!returns.bounced(qid, s.sender(), s.arrival(), s.recipients(), content, refusal)) {
+            log.warning("pickup", s.name() + ": " + qid + ": non-delivery notification not queued, will retry");
+            retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
+            return;
+        }
+        try {
+            Files.delete(s.file());
+            AtomicFile.fsyncDirectory(maildrop.directory());
+            log.removed(qid.toString());
+        } catch (IOException e) {
+            done.add(s.file());
+            log.warning("pickup", s.name() + ": " + qid + ": returned to sender but cannot remove it: " + e.getMessage()
+                    + "; remove it by hand or it is returned again after a restart");
+        }
     }
 
     private void moveAside(Path file, String name, long uid, String why) {

@@ -25,8 +25,13 @@
  * SMTP on loopback. The user ID logged is the file's owner, not what the file claims.
  *
  * <h2>Diagnostics</h2>
- * {@code pickup[pid]: QUEUEID: uid=1000 from=<user@origin>} per message, as Postfix. A file that
- * is not a complete maildrop file, or names an invalid address, or is over message_size_limit,
+ * {@code pickup[pid]: QUEUEID: uid=1000 from=<user@origin>} per message, as Postfix. A message
+ * cleanup refuses for good (over message_size_limit, lowered after sendmail took it) is returned
+ * to its sender as Postfix's cleanup does for local mail ({@link dev.postern.pickup.SenderReturn}:
+ * {@code cleanup[pid]: QUEUEID: to=<r>, relay=none, ..., dsn=5.3.4, status=bounced (message file
+ * too big)}, {@code bounce[pid]: QUEUEID: sender non-delivery notification: ID}, {@code QUEUEID:
+ * removed}); pickup therefore imports bounce (ARCHITECTURE.md: pickup is a tier above bounce). A file that
+ * is not a complete maildrop file, or names an invalid address,
  * is moved to {@code corrupt/maildrop-NAME} with a warning saying why; never deleted silently;
  * symbolic links and other non-regular entries are moved aside unread. A
  * temporary cleanup error leaves the file and retries after 10 s.

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +44,12 @@ public final class QueueManager implements AutoCloseable {
     private final DeliveryRun delivery;
     private final Completion completion;
     private final ExecutorService workers;
+    /**
+     * Defers a dead destination's jobs ("delivery temporarily suspended", service retry), off the
+     * scanner and delivery threads: after a flush the scanner must go on activating mail for live
+     * destinations while the dead one's mail goes back to deferred/, not wait for each of those.
+     */
+    private final ExecutorService retry;
     /** Queue IDs in active/, so a scan never takes a message twice. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
@@ -73,6 +80,11 @@ public final class QueueManager implements AutoCloseable {
         // parked threads and +160 MiB of RSS after 2,000 messages to one destination of concurrency 20.
         this.workers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "qmgr-delivery");
+            t.setDaemon(true);
+            return t;
+        });
+        this.retry = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "qmgr-retry");
             t.setDaemon(true);
             return t;
         });
@@ -120,6 +132,9 @@ public final class QueueManager implements AutoCloseable {
         Path activeFile;
         try {
             activeFile = spool.activate(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            inFlight.remove(id); // a queue tool took it meanwhile (delete, hold): nothing to do
+            return;
         } catch (IOException e) {
             log.warning("qmgr", id + ": cannot move to active: " + e.getMessage());
             inFlight.remove(id);
@@ -175,7 +190,7 @@ public final class QueueManager implements AutoCloseable {
             }
             Scheduler.Suspension dead = scheduler.add(job, clock.instant());
             if (dead != null) {
-                groupDone(m, delivery.suspended(job, dead.cause()));
+                suspend(List.of(job), dead.cause());
             }
         }
         pump();
@@ -223,13 +238,27 @@ public final class QueueManager implements AutoCloseable {
                         + " marked down for " + settings.minimalBackoff().toSeconds() + "s: " + site.diagnostic());
             }
             try {
-                for (Job s : suspended) {
-                    groupDone(s.message(), delivery.suspended(s, site));
-                }
+                suspend(suspended, site);
                 groupDone(job.message(), results);
             } finally {
                 pump();
             }
+        }
+    }
+
+    /** A dead destination's jobs, deferred in order on the retry thread. */
+    private void suspend(List<Job> jobs, RecipientResult cause) {
+        if (jobs.isEmpty()) {
+            return;
+        }
+        try {
+            retry.execute(() -> {
+                for (Job s : jobs) {
+                    groupDone(s.message(), delivery.suspended(s, cause));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Stopping: the files stay in active/ and go back to incoming/ at the next start.
         }
     }
 
@@ -264,8 +293,13 @@ public final class QueueManager implements AutoCloseable {
             if (!workers.awaitTermination(20, TimeUnit.SECONDS)) {
                 workers.shutdownNow();
             }
+            retry.shutdown(); // after the workers: they may still hand it a dead destination's jobs
+            if (!retry.awaitTermination(20, TimeUnit.SECONDS)) {
+                retry.shutdownNow();
+            }
         } catch (InterruptedException e) {
             workers.shutdownNow();
+            retry.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

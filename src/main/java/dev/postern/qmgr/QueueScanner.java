@@ -20,10 +20,10 @@ import java.util.function.IntSupplier;
  * <p>The deferred scan is a cursor over the directory ({@link Spool#scan}), not a list: it reads
  * names as it goes and stats each one for its mtime (the next attempt); a file that is not due
  * leaves nothing behind in memory, so a million deferred messages cost a directory walk, never a
- * million objects. It advances {@link #BATCH} names at a time, and between batches incoming/ is
- * served first whenever new mail woke the scanner, so a long deferred walk never holds up fresh
- * mail. When the active queue is full the cursor stays where it is and resumes as messages leave
- * (as Postfix's scan context does), instead of starting over.
+ * million objects. incoming/ is a cursor too. The two take turns, one message each (Postfix's
+ * qmgr_loop), so a deferred backlog is not starved by a steady flow of new mail, nor new mail
+ * held up by a long deferred walk. When the active queue is full both cursors stay where they
+ * are and resume as messages leave (as Postfix's scan context does), instead of starting over.
  */
 final class QueueScanner {
     /** Names looked at per step of the deferred walk before incoming/ gets another look. */
@@ -40,6 +40,8 @@ final class QueueScanner {
     private final Runnable onDeferredScan;
     private final Object signal = new Object();
     private volatile boolean woken;
+    /** Set by every wake: a finished incoming pass is started again, even in the middle of a deferred walk. */
+    private volatile boolean newMail;
     private volatile boolean flushRequested;
     private volatile boolean running;
     /** A scan stopped for lack of room in the active queue: a message leaving wakes us. */
@@ -48,6 +50,12 @@ final class QueueScanner {
     // Scanner thread only:
     private Spool.Scan deferred;
     private boolean deferredFlush;
+    private Spool.Scan incoming;
+    /** Deferred names one {@link #feed} may still look at (stat) before returning to the loop. */
+    private int deferredNamesLeft;
+    /** Whose turn it is for the next free slot in the active queue. */
+    private boolean incomingsTurn = true;
+    private final java.util.ArrayDeque<Path> incomingBatch = new java.util.ArrayDeque<>();
 
     /** {@code onDeferredScan}: run as each deferred scan starts (housekeeping at queue_run_delay pace). */
     QueueScanner(Spool spool, QmgrSettings settings, Clock clock, MailLog log, IntSupplier activeCount,
@@ -69,6 +77,7 @@ final class QueueScanner {
     }
 
     void wake() {
+        newMail = true;
         synchronized (signal) {
             woken = true;
             signal.notifyAll();
@@ -97,7 +106,6 @@ final class QueueScanner {
         while (running) {
             try {
                 waitingForRoom = false;
-                feedIncoming();
                 Instant now = clock.instant();
                 boolean flush = flushRequested;
                 if (flush || (deferred == null && !now.isBefore(nextDeferredScan))) {
@@ -105,7 +113,8 @@ final class QueueScanner {
                     openDeferredScan(flush);
                     nextDeferredScan = now.plus(settings.queueRunDelay());
                 }
-                boolean more = deferred != null && feedDeferred(now);
+                newMail = true; // each round of the loop starts a new incoming pass once the last one ended
+                boolean more = feed(now);
                 synchronized (signal) {
                     if (!woken && running && !more) {
                         signal.wait(Math.max(10, Math.min(1000, settings.queueRunDelay().toMillis())));
@@ -117,11 +126,11 @@ final class QueueScanner {
                 break;
             } catch (IOException | RuntimeException e) {
                 log.warning("qmgr", "queue scan failed: " + e);
-                closeDeferredScan();
+                closeScans();
                 pause();
             }
         }
-        closeDeferredScan();
+        closeScans();
     }
 
     private boolean roomInActive() {
@@ -135,27 +144,75 @@ final class QueueScanner {
         return activeCount.getAsInt() < settings.messageActiveLimit();
     }
 
-    /** incoming/ in batches (each oldest first), while the active queue has room. */
-    private void feedIncoming() throws IOException {
-        List<Path> batch = new ArrayList<>();
-        try (Spool.Scan incoming = spool.scan(Spool.Queue.INCOMING)) {
-            while (true) {
-                batch.clear();
-                for (Path f; batch.size() < INCOMING_BATCH && (f = incoming.next()) != null; ) {
-                    batch.add(f);
-                }
-                if (batch.isEmpty()) {
-                    return;
-                }
-                batch.sort(null);
-                for (Path f : batch) {
-                    if (!roomInActive()) {
-                        return;
-                    }
-                    activate.accept(f);
-                }
+    /**
+     * Postfix's qmgr_loop: while the active queue has room, one message from incoming/, then one
+     * due message from deferred/, in turn (whose turn it is survives a full active queue, so one
+     * freed slot at a time still alternates), so neither a steady flow of new mail starves a
+     * deferred backlog (a flush, a destination that came back) nor the reverse. Returns after
+     * {@link #BATCH} turns (so a flush or a stop is seen) with true when either queue may have
+     * more now; false when both are walked to the end or the active queue is full.
+     */
+    private boolean feed(Instant now) throws IOException {
+        deferredNamesLeft = BATCH * 4;
+        for (int turn = 0; turn < BATCH; turn++) {
+            if (!roomInActive()) {
+                return false;
+            }
+            Path next = incomingsTurn ? nextIncoming() : nextDueDeferred(now);
+            if (next == null) {
+                next = incomingsTurn ? nextDueDeferred(now) : nextIncoming();
+            } else {
+                incomingsTurn = !incomingsTurn;
+            }
+            if (next != null) {
+                activate.accept(next);
+            } else if (incoming == null && incomingBatch.isEmpty() && deferred == null) {
+                return false; // incoming/ walked to its end, no deferred walk under way
+            } else if (deferredNamesLeft <= 0) {
+                return true; // a long stretch of mail not due: let the loop look at flushes and stops
             }
         }
+        return true;
+    }
+
+    /** The next name of the incoming pass, read {@link #INCOMING_BATCH} at a time, each batch oldest first; null at its end. */
+    private Path nextIncoming() throws IOException {
+        if (incomingBatch.isEmpty() && incoming == null && newMail) {
+            newMail = false;
+            incoming = spool.scan(Spool.Queue.INCOMING); // a new pass sees what arrived since the last
+        }
+        if (incomingBatch.isEmpty() && incoming != null) {
+            List<Path> batch = new ArrayList<>();
+            for (Path f; batch.size() < INCOMING_BATCH && (f = incoming.next()) != null; ) {
+                batch.add(f);
+            }
+            if (batch.size() < INCOMING_BATCH) {
+                incoming.close(); // walked to the end: the next pass opens a new one
+                incoming = null;
+            }
+            batch.sort(null);
+            incomingBatch.addAll(batch);
+        }
+        return incomingBatch.pollFirst();
+    }
+
+    /**
+     * The next due file of the deferred walk, looking at up to {@link #BATCH} names; null when
+     * none of them was due (the walk goes on at the next turn) or the walk ended.
+     */
+    private Path nextDueDeferred(Instant now) throws IOException {
+        for (int i = 0; deferred != null && i < BATCH && deferredNamesLeft > 0; i++) {
+            deferredNamesLeft--;
+            Path f = deferred.next();
+            if (f == null) {
+                closeDeferredScan();
+                return null;
+            }
+            if (deferredFlush || !spool.nextAttempt(f).isAfter(now)) {
+                return f;
+            }
+        }
+        return null;
     }
 
     private void openDeferredScan(boolean flush) throws IOException {
@@ -165,32 +222,20 @@ final class QueueScanner {
         deferredFlush = flush;
     }
 
-    /**
-     * One step of the deferred walk: up to {@link #BATCH} names, the due ones activated. True when
-     * there is more to walk now; false when the walk ended or waits for room in the active queue.
-     */
-    private boolean feedDeferred(Instant now) throws IOException {
-        for (int i = 0; i < BATCH; i++) {
-            if (!roomInActive()) {
-                return false;
-            }
-            Path f = deferred.next();
-            if (f == null) {
-                closeDeferredScan();
-                return false;
-            }
-            if (deferredFlush || !spool.nextAttempt(f).isAfter(now)) {
-                activate.accept(f);
-            }
-        }
-        return true;
-    }
-
     private void closeDeferredScan() {
         if (deferred != null) {
             deferred.close();
             deferred = null;
         }
+    }
+
+    private void closeScans() {
+        closeDeferredScan();
+        if (incoming != null) {
+            incoming.close();
+            incoming = null;
+        }
+        incomingBatch.clear();
     }
 
     void stop() {

@@ -4,8 +4,9 @@
  * <h2>Description</h2>
  * {@link dev.postern.qmgr.QueueManager} scans incoming/ when woken by cleanup and deferred/ every
  * queue_run_delay, and moves messages to active/ while fewer than qmgr_message_active_limit are
- * there. The deferred scan is a cursor over the directory (names and mtimes, the next-attempt
- * times, read as it goes, 256 at a time with incoming/ served between steps, paused while the
+ * there, one from each in turn (Postfix's qmgr_loop: a steady flow of new mail does not starve a
+ * deferred backlog, nor the reverse; ScanFairnessTest). The deferred scan is a cursor over the
+ * directory (names and mtimes, the next-attempt times, read as it goes, paused while the
  * active queue is full): a message not due leaves nothing in memory, and nothing else in qmgr
  * keeps per-message state for deferred mail (the delay notice flag is in the queue file, dead
  * destinations are forgotten once idle and past their dead time), so memory stays bounded
@@ -26,7 +27,10 @@
  * destination is in progress, or five (at most its concurrency) failed in a row, it is marked
  * down for minimal_backoff_time: its queued jobs, and new ones, are deferred at once with Postfix's
  * {@code delivery temporarily suspended: <reason>} (logged by service {@code retry}), so a dead
- * destination holds no slots beyond its own concurrency limit.
+ * destination holds no slots beyond its own concurrency limit. Those deferrals run on their own
+ * thread ({@code qmgr-retry}), so after a flush the scanner goes on activating mail for live
+ * destinations meanwhile, and a deferral is a rename whose directory fsync is shared by a batch
+ * (Spool.defer says why no message can be lost by that).
  *
  * <p>Whatever a delivery agent does (throws, returns nothing) every recipient gets one result; an
  * exception is a deferral, {@code 4.3.0 unknown mail transport error: ...}, with a warning. Sent
@@ -60,8 +64,8 @@
  * <h2>Not yet</h2>
  * Local delivery, sender_dependent_default_transport_maps, relocated_maps, virtual domains.
  * Postfix's concurrency feedback (slow start, cohorts) is reduced to the dead-destination rule
- * above. Fresh mail goes first whenever it arrives during a deferred walk; with the active queue
- * full of deferred mail, it waits for room as in Postfix (no reserved share for incoming/).
+ * above. With the active queue full, fresh mail waits for room as in Postfix (no reserved share
+ * for incoming/), then gets every other free slot.
  *
  * <h2>Security</h2>
  * Does not talk to the outside world.

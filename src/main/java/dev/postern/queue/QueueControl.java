@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The queue tools' side of the spool (Postfix: showq, postsuper, postqueue -f), for {@code postern
@@ -63,19 +64,63 @@ public final class QueueControl {
         return root.resolve(q.name().toLowerCase(Locale.ROOT));
     }
 
-    /**
-     * Every message in active, incoming, deferred, hold (Postfix's showq order; by ID within each),
-     * then corrupt files. ({@code maildrop/} belongs to pickup; the listing adds it first.)
-     */
+    /** Names sorted together by {@link #list(Consumer)}: what the listing holds in memory at most. */
+    public static final int SORT_RUN = 4096;
+
+    /** As {@link #list(Consumer)}, collected: for small queues and tests. */
     public List<Entry> list() throws IOException {
         List<Entry> out = new ArrayList<>();
+        list(out::add);
+        return out;
+    }
+
+    /**
+     * Every message in active, incoming, deferred, hold (Postfix's showq order), then corrupt
+     * files, handed to {@code each} one at a time as the directories are read, so listing a
+     * million messages takes constant memory. Within a queue, names are sorted by ID in runs of
+     * {@link #SORT_RUN} (a queue up to that size is listed wholly by ID; a bigger one in sorted
+     * runs, in directory order between them). Postfix's showq does not sort at all (it lists in
+     * its hashed directories' order); a full sort would need every name in memory at once.
+     * ({@code maildrop/} belongs to pickup; the listing adds it first.)
+     */
+    public void list(Consumer<Entry> each) throws IOException {
         for (Spool.Queue q : List.of(Spool.Queue.ACTIVE, Spool.Queue.INCOMING, Spool.Queue.DEFERRED, Spool.Queue.HOLD,
                 Spool.Queue.CORRUPT)) {
-            for (Path f : names(q)) {
-                out.add(entry(q, f));
+            List<Path> run = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(q))) {
+                for (Path f : ds) {
+                    if (!f.getFileName().toString().startsWith(".")) {
+                        run.add(f);
+                        if (run.size() == SORT_RUN) {
+                            emit(q, run, each);
+                        }
+                    }
+                }
+            }
+            emit(q, run, each);
+        }
+    }
+
+    /** A queue's names, sorted (flush and delete ALL: they act on each; listing streams instead). */
+    private List<Path> names(Spool.Queue q) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(q))) {
+            for (Path f : ds) {
+                if (!f.getFileName().toString().startsWith(".")) {
+                    out.add(f);
+                }
             }
         }
+        out.sort(null);
         return out;
+    }
+
+    private void emit(Spool.Queue q, List<Path> run, Consumer<Entry> each) {
+        run.sort(null);
+        for (Path f : run) {
+            each.accept(entry(q, f));
+        }
+        run.clear();
     }
 
     /** The message with this ID, read and checked in full, and which queue holds it. */
@@ -96,20 +141,6 @@ public final class QueueControl {
         } catch (IOException ex) {
             return Optional.empty();
         }
-    }
-
-    private List<Path> names(Spool.Queue q) throws IOException {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(q))) {
-            for (Path f : ds) {
-                String n = f.getFileName().toString();
-                if (!n.startsWith(".")) {
-                    out.add(f);
-                }
-            }
-        }
-        out.sort(null);
-        return out;
     }
 
     private Entry entry(Spool.Queue q, Path f) {

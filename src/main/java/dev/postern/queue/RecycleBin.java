@@ -39,6 +39,8 @@ final class RecycleBin implements AutoCloseable {
     /** Moved into recycle/ but not yet fsync'd there: must not be overwritten. */
     private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
     private final AtomicInteger count = new AtomicInteger();
+    /** Directories with renames not yet fsync'd (deferrals): synced by the next settle, see {@link Spool#defer}. */
+    private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService settler;
 
     RecycleBin(Path dir, Path active, java.time.Duration settleEvery) throws IOException {
@@ -77,6 +79,7 @@ final class RecycleBin implements AutoCloseable {
      * name with a new message's bytes in it; one fsync of each directory per batch prevents that.
      */
     void settle() {
+        syncDirectories();
         List<Path> batch = new ArrayList<>();
         Path f;
         while ((f = settling.poll()) != null) {
@@ -93,6 +96,23 @@ final class RecycleBin implements AutoCloseable {
         } catch (IOException e) {
             // Not known to be durable: never reuse them (the next start lists recycle/ again).
             count.addAndGet(-batch.size());
+        }
+    }
+
+    /** A rename into or out of {@code dir} happened without a directory fsync: the next settle makes it durable. */
+    void unsynced(Path dir) {
+        unsynced.add(dir);
+    }
+
+    /** One fsync per directory for every rename since the last settle (a batch, not one per message). */
+    void syncDirectories() {
+        for (Path d : List.copyOf(unsynced)) {
+            unsynced.remove(d); // before the fsync: a rename after it marks the directory again
+            try {
+                AtomicFile.fsyncDirectory(d);
+            } catch (IOException e) {
+                unsynced.add(d); // tried again at the next settle
+            }
         }
     }
 
@@ -150,5 +170,6 @@ final class RecycleBin implements AutoCloseable {
     @Override
     public void close() {
         settler.shutdownNow();
+        syncDirectories();
     }
 }

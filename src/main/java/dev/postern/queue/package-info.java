@@ -26,7 +26,12 @@
  * a crash re-sends at most the recipients whose record was torn, never one recorded. The last
  * deferral reason of each recipient is appended too ({@link dev.postern.queue.Spool#recordDeferral})
  * for the queue listing, and once, the time the sender was sent a delay notice; records are
- * folded into a rewrite when they grow past 32 KiB.
+ * folded into a rewrite when they grow past 32 KiB. Moves between queues by qmgr (to active/, back
+ * to deferred/) are plain renames, as Postfix's qmgr does them: the content is already durable and
+ * a rename leaves the file under one name or the other after a crash; the directories of the
+ * deferrals are fsync'd once per batch by the settle thread (every 200 ms and at close), not per
+ * message ({@link dev.postern.queue.Spool#defer} says why nothing acknowledged can be lost).
+ * {@link dev.postern.queue.QueueControl#list(java.util.function.Consumer)} streams the listing.
  *
  * <p>{@link dev.postern.queue.Spool#scan} is a cursor over a queue directory (names read as they
  * come, nothing collected): qmgr walks a deferred/ of a million files with it. Recovery at start

@@ -23,7 +23,8 @@ final class ReloadScope {
 
     static List<String> needsRestart(Config old, Config next) {
         List<String> stages = new ArrayList<>();
-        for (String p : List.of("queue_directory", "maillog_file", "syslog_name", "postern_metrics_listen")) {
+        for (String p : List.of("queue_directory", "maillog_file", "syslog_name", "syslog_facility",
+                "postern_maillog_format", "postern_syslog_socket", "postern_metrics_listen")) {
             if (!old.get(p).equals(next.get(p))) {
                 stages.add(p);
             }

@@ -10,6 +10,7 @@ import dev.postern.config.ConfigLoader;
 import dev.postern.config.LoadedConfig;
 import dev.postern.config.MasterService;
 import dev.postern.log.MailLog;
+import dev.postern.log.MailLogSettings;
 import dev.postern.metrics.MetricsServer;
 import dev.postern.mail.DeliveryAgent;
 import dev.postern.pickup.Pickup;
@@ -30,7 +31,6 @@ import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -95,13 +95,14 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Starts everything. {@code mailLogOut} receives the mail log when maillog_file is empty.
+     * Starts everything. {@code mailLogOut} receives the mail log when maillog_file is empty; null
+     * sends it to syslog instead (the background daemon, start-fg under systemd).
      * @throws ConfigException for configuration mistakes, IOException when a port cannot be bound
      */
     public static Server start(Plan plan, OutputStream mailLogOut) throws ConfigException, IOException {
         Config c = plan.config();
         dev.postern.metrics.Metrics metrics = MetricsEndpoint.metricsFor(c);
-        MailLog log = MailLog.async(openMailLog(c, mailLogOut), c.get("myhostname"), c.get("syslog_name"), metrics);
+        MailLog log = MailLog.open(MailLogSettings.from(c::get), mailLogOut, metrics);
         plan.warnings().forEach(w -> log.warning("master", w));
         Path queueDir = Path.of(c.get("queue_directory"));
         // master.pid is locked before the spool is touched: two daemons never recover one queue.
@@ -161,7 +162,7 @@ public final class Server implements AutoCloseable {
             built.add(0, qmgr::stop);
             Pickup pickup; // sendmail's maildrop/, also what waited while the daemon was down
             try {
-                pickup = Pickup.start(PickupSettings.from(c), cleanup, log);
+                pickup = Pickup.start(PickupSettings.from(c), BounceSettings.from(c), cleanup, log);
             } catch (IOException e) {
                 throw new IOException("pickup: cannot watch " + queueDir.resolve("maildrop") + ": " + e.getMessage(), e);
             }
@@ -211,18 +212,6 @@ public final class Server implements AutoCloseable {
         return dev.postern.util.IpAddresses.printable(a.getAddress()) + ":" + a.getPort();
     }
 
-    private static OutputStream openMailLog(Config c, OutputStream fallback) throws IOException {
-        String file = c.get("maillog_file");
-        if (file.isEmpty()) {
-            return fallback;
-        }
-        Path p = Path.of(file);
-        if (p.getParent() != null) {
-            Files.createDirectories(p.getParent());
-        }
-        return Files.newOutputStream(p, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-    }
-
     /**
      * Swaps in {@code plan} without a gap, as Postfix's {@code reload}: listeners that stay are
      * kept (their sockets never close), new ones open, removed ones stop accepting while their
@@ -255,7 +244,7 @@ public final class Server implements AutoCloseable {
         if (newCleanup || !PickupSettings.from(c).equals(PickupSettings.from(config))) {
             pickup.close(); // after the message in hand; the rest waits in maildrop/ for the new one
             try {
-                pickup = Pickup.start(PickupSettings.from(c), nextCleanup, log);
+                pickup = Pickup.start(PickupSettings.from(c), BounceSettings.from(c), nextCleanup, log);
             } catch (IOException e) {
                 notes.add("pickup: cannot watch maildrop: " + e.getMessage() + "; sendmail mail waits until restart");
             }

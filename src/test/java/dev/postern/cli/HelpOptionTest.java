@@ -65,6 +65,8 @@ class HelpOptionTest {
         counterpart.put("ca", "TinyCA2");
         counterpart.put("test", "openssl s_client");
         counterpart.put("demo", "sender_dependent_relayhost_maps");
+        counterpart.put("log", "postfix logrotate");
+        counterpart.put("log rotate", "postfix logrotate");
         counterpart.forEach((verb, word) -> {
             StringWriter out = new StringWriter();
             List<String> args = new ArrayList<>(List.of(verb.split(" ")));

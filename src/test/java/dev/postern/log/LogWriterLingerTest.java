@@ -18,16 +18,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LogWriterLingerTest {
     /** Counts flushes: the async writer flushes once per batch, so flushes = wake-ups that wrote. */
-    private static final class CountingOut extends ByteArrayOutputStream {
+    private static final class CountingOut implements LogSink {
         final AtomicInteger flushes = new AtomicInteger();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(byte[] record) {
+            bytes.writeBytes(record);
+        }
 
         @Override
         public void flush() {
             flushes.incrementAndGet();
         }
 
+        @Override
+        public void close() {
+        }
+
         synchronized String text() {
-            return toString(StandardCharsets.US_ASCII);
+            return bytes.toString(StandardCharsets.US_ASCII);
         }
     }
 

@@ -14,6 +14,7 @@
 #      POSTERN_JAVA_OPTS (as bin/postern; A_OPTS / B_OPTS: for one build only, to A/B JVM options),
 #      HOLD (seconds the idle sessions are held, 8). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 KEY=${KEY:-rsa2048}; PC=${PC:-1}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; N=${N:-1000}; WARM=${WARM:-1000}
 ROUNDS=${ROUNDS:-5}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}; IDLE=${IDLE:-0}

@@ -4,16 +4,31 @@
 # NOT in mynetworks), both relaying to the same sink; the same load against each.
 # Prints msgs/s, latency percentiles, server CPU per message (all processes, children included,
 # until the queue has drained) and RSS with idle TLS sessions, then the ratios.
+# Scenarios (issue 12): server and client certificates EC P-256 or RSA-2048 (TinyCA2's, what the
+# seed's users have) x client lock-step (one command per round trip, as smtplib, swaks, most MUAs)
+# or pipelining (RFC 2920) x 1 or 20 messages per connection; every client makes a full TLS
+# handshake per connection (as smtplib and swaks; RESUME=yes: the client offers its last session).
 # Needs root (Postfix) and the Debian postfix package. Loopback only; bounded in time.
+#
+#   bash bench/compare-postfix.sh           # the full matrix, ~15 min on a quiet 2-core machine
+#   bash bench/compare-postfix.sh --quick   # every scenario once, small runs: ~4 min (a smoke test, not figures)
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
-MESSAGES=${MESSAGES:-2000}
-WARMUP=${WARMUP:-2000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools
+if [ "${1:-}" = --quick ]; then
+  : "${MESSAGES:=400}" "${WARMUP:=300}" "${ROUNDS:=1}" "${IDLE:=2000}" "${IDLE_POSTFIX:=200}"
+fi
+MESSAGES=${MESSAGES:-1500}
+WARMUP=${WARMUP:-1000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools
 CONCURRENCY=${CONCURRENCY:-20}
 SIZE=${SIZE:-4096}
-IDLE=${IDLE:-1000}
+IDLE=${IDLE:-10000}       # idle TLS sessions held on Postern (target: RSS <= 256 MiB with 10,000)
+IDLE_POSTFIX=${IDLE_POSTFIX:-1000}  # on Postfix (one smtpd process each: 10,000 would need ~10 GB)
 ROUNDS=${ROUNDS:-3}      # measured runs per MTA and scenario, interleaved; the ratios use the medians
+KEYS=${KEYS:-"ec rsa"}
+CLIENTS=${CLIENTS:-"lockstep pipelining"}
+PCS=${PCS:-"1 20"}
+RESUME=${RESUME:-no}
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 [ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
@@ -28,11 +43,12 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SINK=$(free_port); PPORT=$(free_port); FPORT=$(free_port)
+SINK=$(free_port); PPORT=$(free_port); FPORT=$(free_port); RSA_PPORT=$(free_port); RSA_FPORT=$(free_port)
 postern() { java -jar "$JAR" "$@"; }
 
 . "$here/bench/lib.sh"
-bench_pki
+bench_pki ec            # $W/server-cert.pem, $W/client-cert.pem ...
+bench_pki rsa2048 rsa-  # $W/rsa-server-cert.pem, $W/rsa-client-cert.pem ...; CAcert.pem holds both CAs
 java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & PPID_POSTERN=$!; PIDS+=($PPID_POSTERN)
@@ -57,6 +73,15 @@ tail = [l for l in rest if l.startswith("  -o ")]
 rest = [l for l in rest if not l.startswith("  -o ")]
 open(p, "w").write("\n".join(rest + smtpd + tail) + "\n")
 PY
+# the RSA listener: the same service with the RSA-2048 server certificate
+cat >>"$W/postfix/conf/master.cf" <<CF
+127.0.0.1:$RSA_FPORT inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+  -o smtpd_tls_cert_file=$W/rsa-server-cert.pem
+  -o smtpd_tls_key_file=$W/rsa-server-key.pem
+CF
 cat >"$W/postfix/conf/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $W/postfix/queue
@@ -78,13 +103,14 @@ smtpd_tls_received_header = yes
 smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, reject
 smtpd_client_connection_count_limit = 0
 # enough smtpd processes for the idle-session test (Postfix needs one process per session)
-default_process_limit = $((IDLE + 100))
+default_process_limit = $((IDLE_POSTFIX + 100))
 maillog_file_prefixes = $W
 maillog_file = $W/postfix/maillog
 CF
 /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
 for i in $(seq 1 200); do
-  [ -f "$W/postern/queue/pid/master.pid" ] && (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null && break; sleep 0.1
+  [ -f "$W/postern/queue/pid/master.pid" ] && (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null \
+    && (echo >/dev/tcp/127.0.0.1/$RSA_PPORT) 2>/dev/null && (echo >/dev/tcp/127.0.0.1/$RSA_FPORT) 2>/dev/null && break; sleep 0.1
 done
 
 cpu_ticks() { # all processes of one MTA, children included
@@ -104,39 +130,46 @@ rss_kb() {
     for c in $(pgrep -P "$master"); do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$c/status 2>/dev/null || echo 0))); done; echo "$t"; fi
 }
 sent_count() { grep -c "status=sent" "$W/$1/maillog" 2>/dev/null || true; }
-port_of() { [ "$1" = postern ] && echo $PPORT || echo $FPORT; }
+port_of() { # mta key
+  case "$1/$2" in postern/ec) echo $PPORT;; postfix/ec) echo $FPORT;; postern/rsa) echo $RSA_PPORT;; *) echo $RSA_FPORT;; esac; }
+client_files() { local pre=""; [ "$1" = rsa ] && pre=rsa-; echo "--cert $W/${pre}client-cert.pem --key $W/${pre}client-key.pem"; }
 HZ=$(getconf CLK_TCK)
 
-run() { # mta per_connection messages
-  local mta=$1 pc=$2 n=$3 before cpu0 out cpu1
+run() { # mta key client per_connection messages
+  local mta=$1 key=$2 client=$3 pc=$4 n=$5 before cpu0 out cpu1 flags=""
+  [ "$client" = pipelining ] && flags="--pipelining"; [ "$RESUME" = yes ] && flags="$flags --tls-resume"
   before=$(sent_count "$mta"); cpu0=$(cpu_ticks "$mta")
-  out=$(postern bench --server 127.0.0.1:$(port_of "$mta") --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-        --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$pc" --size $SIZE | grep '^RESULT')
+  out=$(postern bench --server 127.0.0.1:$(port_of "$mta" "$key") --starttls $(client_files "$key") \
+        --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$pc" --size $SIZE $flags | grep '^RESULT')
   for i in $(seq 1 600); do [ "$(( $(sent_count "$mta") - before ))" -ge "$n" ] && break; sleep 0.1; done
   cpu1=$(cpu_ticks "$mta")
   echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($cpu1-$cpu0)*1000/$HZ/$n,3))") delivered=$(( $(sent_count "$mta") - before ))"
 }
 
-echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; rounds: $ROUNDS; Postern JVM options: $POSTERN_JAVA_OPTS; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
-for pc in 1 20; do
-  for mta in postern postfix; do run "$mta" "$pc" "$WARMUP" >/dev/null; done   # warm-up
-  # Rounds alternate between the MTAs so that a slow spell of this shared machine hits both.
+echo "compare-postfix: $(date -u +%FT%TZ) $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg); rounds: $ROUNDS; messages: $MESSAGES; resume: $RESUME; Postern JVM options: $POSTERN_JAVA_OPTS; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1)"
+for key in $KEYS; do for client in $CLIENTS; do for pc in $PCS; do
+  for mta in postern postfix; do run "$mta" "$key" "$client" "$pc" "$WARMUP" >/dev/null; done   # warm-up
+  # Rounds alternate between the MTAs (and who goes first) so that a slow spell of this shared
+  # machine hits both.
   for round in $(seq 1 "$ROUNDS"); do
-    for mta in postern postfix; do
-      r=$(run "$mta" "$pc" "$MESSAGES")
-      echo "$mta per_connection=$pc round=$round $r" | tee -a "$W/results"
+    order="postern postfix"; [ $((round % 2)) -eq 0 ] && order="postfix postern"
+    for mta in $order; do
+      r=$(run "$mta" "$key" "$client" "$pc" "$MESSAGES")
+      echo "$mta key=$key client=$client per_connection=$pc round=$round $r" | tee -a "$W/results"
     done
   done
-done
+done; done; done
+# Memory with idle TLS sessions (RSA certificates, full handshakes): Postern holds IDLE, Postfix
+# IDLE_POSTFIX (a process each). RSS once every session is open (the IDLE line), not after a
+# fixed time: on a loaded machine opening thousands of TLS sessions takes long.
 for mta in postern postfix; do
+  n=$IDLE; [ "$mta" = postfix ] && n=$IDLE_POSTFIX
   r0=$(rss_kb "$mta")
-  postern bench --server 127.0.0.1:$(port_of "$mta") --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-      --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold 8 >"$W/idle-$mta.out" 2>&1 & b=$!
-  # RSS once every session is open (the IDLE line), not after a fixed time: on a loaded machine
-  # opening 1,000 TLS sessions can take longer than the hold
-  for i in $(seq 1 1200); do grep -q '^IDLE' "$W/idle-$mta.out" 2>/dev/null && break; sleep 0.1; done
-  sleep 1; r1=$(rss_kb "$mta"); wait $b || true
-  echo "$mta idle_sessions=$IDLE $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
+  postern bench --server 127.0.0.1:$(port_of "$mta" rsa) --starttls $(client_files rsa) \
+      --ca "$W/CAcert.pem" --idle-sessions "$n" --hold 8 >"$W/idle-$mta.out" 2>&1 & b=$!
+  for i in $(seq 1 6000); do grep -q '^IDLE' "$W/idle-$mta.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 2; r1=$(rss_kb "$mta"); wait $b || true
+  echo "$mta idle_sessions=$n $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
 done
 # Medians per MTA and scenario, then the ratios of the medians; errors and undelivered mail are
 # summed, since any of them makes the run invalid.
@@ -146,20 +179,26 @@ rows = {}
 for line in open(sys.argv[1]):
     f = line.split()
     kv = dict(x.split("=", 1) for x in f[1:] if "=" in x)
-    rows.setdefault((f[0], kv["per_connection"]), []).append(kv)
-def med(mta, pc, k): return statistics.median(float(r[k]) for r in rows[(mta, pc)])
-for pc in ("1", "20"):
+    rows.setdefault((f[0], (kv["key"], kv["client"], kv["per_connection"])), []).append(kv)
+scenarios = list(dict.fromkeys(s for _, s in rows))
+def med(mta, s, k): return statistics.median(float(r[k]) for r in rows[(mta, s)])
+def name(s): return f"key={s[0]} client={s[1]} per_connection={s[2]}"
+for s in scenarios:
     for mta in ("postern", "postfix"):
-        rs = rows[(mta, pc)]
+        rs = rows[(mta, s)]
         lost = sum(int(r["msgs"]) - int(r["delivered"]) for r in rs)
-        print(f"MEDIAN {mta} per_connection={pc} rounds={len(rs)} msgs_per_s={med(mta, pc, 'msgs_per_s'):.1f} "
-              f"p50_ms={med(mta, pc, 'p50_ms'):.2f} p95_ms={med(mta, pc, 'p95_ms'):.2f} p99_ms={med(mta, pc, 'p99_ms'):.2f} "
-              f"cpu_ms_per_msg={med(mta, pc, 'cpu_ms_per_msg'):.3f} errors={sum(int(r['errors']) for r in rs)} undelivered={lost}")
-for pc in ("1", "20"):
-    t = med("postern", pc, "msgs_per_s") / med("postfix", pc, "msgs_per_s")
-    p = med("postern", pc, "p99_ms") / med("postfix", pc, "p99_ms")
-    c = med("postern", pc, "cpu_ms_per_msg") / med("postfix", pc, "cpu_ms_per_msg")
-    spread = [float(a["cpu_ms_per_msg"]) / float(b["cpu_ms_per_msg"]) for a, b in zip(rows[("postern", pc)], rows[("postfix", pc)])]
-    print(f"RATIO per_connection={pc} throughput_postern/postfix={t:.2f} p99_postern/postfix={p:.2f} "
-          f"cpu_per_msg_postern/postfix={c:.2f} (per-round cpu ratios: {', '.join(f'{x:.2f}' for x in spread)})")
+        print(f"MEDIAN {mta} {name(s)} rounds={len(rs)} msgs_per_s={med(mta, s, 'msgs_per_s'):.1f} "
+              f"p50_ms={med(mta, s, 'p50_ms'):.2f} p95_ms={med(mta, s, 'p95_ms'):.2f} p99_ms={med(mta, s, 'p99_ms'):.2f} "
+              f"cpu_ms_per_msg={med(mta, s, 'cpu_ms_per_msg'):.3f} errors={sum(int(r['errors']) for r in rs)} undelivered={lost} "
+              f"resumed={sum(int(r.get('resumed', 0)) for r in rs)}/{sum(int(r.get('handshakes', 0)) for r in rs)}")
+for s in scenarios:
+    t = med("postern", s, "msgs_per_s") / med("postfix", s, "msgs_per_s")
+    p = med("postern", s, "p99_ms") / med("postfix", s, "p99_ms")
+    c = med("postern", s, "cpu_ms_per_msg") / med("postfix", s, "cpu_ms_per_msg")
+    spread = [float(a["cpu_ms_per_msg"]) / float(b["cpu_ms_per_msg"]) for a, b in zip(rows[("postern", s)], rows[("postfix", s)])]
+    print(f"RATIO {name(s)} throughput_postern/postfix={t:.2f} p99_postern/postfix={p:.2f} "
+          f"cpu_per_msg_postern/postfix={c:.2f} (per-round cpu ratios: {', '.join(f'{x:.2f}' for x in spread)}) "
+          f"targets: cpu<=0.30 {'met' if c <= 0.30 else 'MISSED'}, throughput>=2 {'met' if t >= 2 else 'MISSED'}, "
+          f"p99<=1 {'met' if p <= 1 else 'MISSED'}")
 PY
+echo "compare-postfix: finished $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"

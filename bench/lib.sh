@@ -2,14 +2,17 @@
 # Expects W (work directory), JAR, SINK and PPORT to be set.
 
 # A CA, a server certificate (localhost, 127.0.0.1) and a client certificate, with Postern's CA
-# commands; CA file at $W/CAcert.pem.
+# commands; the CA certificate is appended to $W/CAcert.pem (the CA file of both MTAs).
+# bench_pki [KEYTYPE [PREFIX]]: KEYTYPE ec (P-256, the default) or rsa2048 (TinyCA2's, what the
+# seed's users have); files $W/PREFIXserver-cert.pem, ...-key.pem, PREFIXclient-cert.pem, ...
 bench_pki() {
-  java -jar "$JAR" ca init --dir "$W/ca" --cn "Bench CA" >/dev/null
-  java -jar "$JAR" ca server --dir "$W/ca" --cn localhost --dns localhost --dns 127.0.0.1 \
-      --out-cert "$W/server-cert.pem" --out-key "$W/server-key.pem" >/dev/null
-  java -jar "$JAR" ca client --dir "$W/ca" --cn desktop.example.org \
-      --out-cert "$W/client-cert.pem" --out-key "$W/client-key.pem" >/dev/null
-  cp "$W/ca/ca-cert.pem" "$W/CAcert.pem"
+  local type=${1:-ec} pre=${2:-}
+  java -jar "$JAR" ca init --dir "$W/${pre}ca" --cn "Bench CA $type" --key "$type" >/dev/null
+  java -jar "$JAR" ca server --dir "$W/${pre}ca" --cn localhost --dns localhost --dns 127.0.0.1 \
+      --out-cert "$W/${pre}server-cert.pem" --out-key "$W/${pre}server-key.pem" >/dev/null
+  java -jar "$JAR" ca client --dir "$W/${pre}ca" --cn desktop.example.org \
+      --out-cert "$W/${pre}client-cert.pem" --out-key "$W/${pre}client-key.pem" >/dev/null
+  cat "$W/${pre}ca/ca-cert.pem" >>"$W/CAcert.pem"
   chmod 644 "$W"/*.pem
 }
 
@@ -39,10 +42,21 @@ CF
   -o smtpd_tls_req_ccert=yes
   -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
 CF
+  # RSA_PPORT: a second listener, same lines, with the RSA-2048 server certificate (bench_pki rsa2048 rsa-)
+  if [ -n "${RSA_PPORT:-}" ]; then
+    cat >>"$W/postern/master.cf" <<CF
+127.0.0.1:$RSA_PPORT inet n - n - - smtpd
+  -o smtpd_enforce_tls=yes
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+  -o smtpd_tls_cert_file=$W/rsa-server-cert.pem
+  -o smtpd_tls_key_file=$W/rsa-server-key.pem
+CF
+  fi
 }
 
 # The JVM options bin/postern uses (see BENCHMARKS.md for why).
-POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmn24m}"
 
 # Postfix with the same submission lines in $W/postfix (conf, queue, data), listening on
 # 127.0.0.1:$FPORT and relaying to the sink; default_process_limit as bench_postern_config's.

@@ -2,13 +2,13 @@
 # Where Postern's CPU goes: runs Postern alone (the compare-postfix.sh configuration, relaying to the
 # sink), warms it up, then reports CPU milliseconds per message for each group of threads (by thread
 # name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
-# Env: PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
+# Env: KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
 #      read it with `perf report -i FILE --sort dso,sym`).
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
-PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
+KEY=${KEY:-ec}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 W=$(mktemp -d /tmp/postern-prof.XXXXXX)
@@ -19,22 +19,23 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 SINK=$(free_port); PPORT=$(free_port)
 postern() { java -jar "$JAR" "$@"; }
 . "$here/bench/lib.sh"
-bench_pki
+bench_pki "$KEY"
 java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
 for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
+flags=""; [ "$MODE" = pipelining ] && flags="$flags --pipelining"; [ "$RESUME" = yes ] && flags="$flags --tls-resume"
 sent() { grep -c "status=sent" "$W/postern/maillog" 2>/dev/null || true; }
 load() {
   local n=$1 before; before=$(sent)
   postern bench --server 127.0.0.1:$PPORT --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
-      --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE | grep '^RESULT'
+      --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$PC" --size $SIZE $flags | grep '^RESULT'
   for i in $(seq 1 600); do [ "$(( $(sent) - before ))" -ge "$n" ] && break; sleep 0.1; done
 }
 threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. a hand-off or a wait)
   for t in /proc/$P/task/*; do
     echo "$(cat $t/comm 2>/dev/null | tr -d '0-9' | tr ' ' '_') $(awk '{print $14+$15}' $t/stat 2>/dev/null || echo 0) $(awk '/^voluntary_ctxt/{print $2}' $t/status 2>/dev/null || echo 0)"
-  done | awk '{s[$1]+=$2; c[$1]+=$3} END {for (k in s) print k, s[k], c[k]}' | sort; }
+  done | awk '{s[$1]+=$2; c[$1]+=$3} END {for (k in s) print k, s[k], c[k]}' | LC_ALL=C sort; }
 load "$WARM" >/dev/null
 threads >"$W/t0"; p0=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 if [ -n "${PERF:-}" ]; then perf record -q -g -o "$PERF" -p "$P" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; fi
@@ -42,6 +43,6 @@ load "$N"
 if [ -n "${PERF:-}" ]; then kill -INT $PERFPID; wait $PERFPID || true; fi
 threads >"$W/t1"; p1=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 HZ=$(getconf CLK_TCK)
-echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
-join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
+echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (KEY=$KEY MODE=$MODE RESUME=$RESUME PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
+LC_ALL=C join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
   awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg  %5.1f sleeps/msg\n", $1, d*1000/hz/n, ($5-$4)/n}' | sort -k2 -nr

@@ -38,6 +38,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pipelining", description = "send MAIL, RCPT and DATA in one write (RFC 2920); "
             + "default: one command per round trip, as smtplib and swaks")
     boolean pipelining;
+    @Option(names = "--tls-resume", description = "offer the previous TLS session to the server (as Thunderbird or "
+            + "Postfix's smtp with a session cache); default: a full handshake per connection, as smtplib and swaks")
+    boolean tlsResume;
     @Option(names = "--idle-sessions", defaultValue = "0", description = "open this many TLS sessions and hold them")
     int idleSessions;
     @Option(names = "--hold", defaultValue = "10", description = "seconds to hold idle sessions")
@@ -47,7 +50,8 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(server);
         LoadGenerator.Options o = new LoadGenerator.Options(new InetSocketAddress(hp.host(), hp.portOr(587)), starttls,
-                cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining);
+                cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
+                tlsResume);
         if (idleSessions > 0) {
             return LoadGenerator.idleSessions(o, idleSessions, hold) == 0 ? 0 : 1;
         }

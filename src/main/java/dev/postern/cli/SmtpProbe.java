@@ -33,6 +33,7 @@ public final class SmtpProbe implements AutoCloseable {
     private final Channel channel;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final long timeoutMillis;
+    private volatile SslHandler tls;
 
     SmtpProbe(InetSocketAddress address, long timeoutMillis) throws IOException {
         this(NettyTransport.newGroup(1, "probe"), true, address, timeoutMillis);
@@ -116,6 +117,7 @@ public final class SmtpProbe implements AutoCloseable {
     /** Starts TLS; returns null on success or the handshake failure. */
     public String startTls(SslContext context, String host, int port) {
         SslHandler ssl = context.newHandler(channel.alloc(), host, port);
+        this.tls = ssl;
         channel.pipeline().addFirst(ssl);
         try {
             if (!ssl.handshakeFuture().await(timeoutMillis)) {
@@ -127,6 +129,12 @@ public final class SmtpProbe implements AutoCloseable {
         }
         Throwable cause = ssl.handshakeFuture().cause();
         return cause == null ? null : String.valueOf(cause.getMessage());
+    }
+
+    /** Whether the TLS handshake resumed a session (OpenSSL provider only; false before STARTTLS). */
+    public boolean resumed() {
+        SslHandler h = tls;
+        return h != null && dev.postern.tls.TlsServer.resumed(h.engine());
     }
 
     /** The reply code of a reply from {@link #reply()}, 0 for "(connection closed)" or garbage. */

@@ -14,7 +14,11 @@ import java.util.function.Function;
  * Where mail log lines go. {@link #direct} writes and flushes each line in the caller's thread
  * (tests, one-shot commands). {@link #async} hands lines to a dedicated writer thread through a
  * bounded queue, so an event loop that logs never waits for the disk: the writer takes whatever
- * has queued up, writes it with one buffered write and flushes once per batch. When the queue is
+ * has queued up, writes it with one buffered write and flushes once per batch. After each batch
+ * the writer rests {@link Async#LINGER_MILLIS} before looking again, so under load it wakes up
+ * at most ~20 times a second instead of once per line (each wake-up cost the logging thread a
+ * futex call and the writer a context switch and a write: ~4 per message at 1 msg/connection);
+ * a line after a quiet spell is still written at once. When the queue is
  * full (the disk cannot keep up) a line is dropped rather than blocking the caller; drops are
  * counted and the count itself is logged, so nothing disappears silently.
  */
@@ -67,9 +71,15 @@ abstract class LogWriter implements AutoCloseable {
         }
     }
 
-    private static final class Async extends LogWriter {
+    static final class Async extends LogWriter {
         private static final byte[] STOP = new byte[0];
         private static final int BATCH = 1024;
+        /**
+         * Rest after each batch. While the writer sleeps (rather than waits on the queue) an offer
+         * signals nobody, so lines arriving meanwhile cost no wake-up. 50 ms of log latency under
+         * load; at 16,384 lines of queue that allows ~300,000 lines/s before a line is dropped.
+         */
+        static final long LINGER_MILLIS = 50;
 
         private final LogSink out;
         // Lock-free on the callers' side: an event loop that logs never waits for a lock (an
@@ -174,6 +184,13 @@ abstract class LogWriter implements AutoCloseable {
                     report(e);
                 }
                 batch.clear();
+                if (!stopping) {
+                    try {
+                        Thread.sleep(LINGER_MILLIS);
+                    } catch (InterruptedException e) {
+                        stopping = true;
+                    }
+                }
             }
         }
 

@@ -32,10 +32,12 @@
  * The daemon's log ({@code MailLog.async}, {@code MailLog.open}) is written by one thread of its
  * own: callers, Netty event loops included, only put the line in a bounded queue; the writer
  * writes what has queued up in one buffered write (or one datagram per record) and flushes once
- * per batch, so a line reaches the file or syslog within milliseconds. If the disk cannot keep up
- * and the queue fills, lines are dropped instead of stalling mail flow, and the next batch logs
- * how many ({@code warning: mail log: N lines dropped ...}). One-shot commands and tests write
- * synchronously.
+ * per batch, then rests 50 ms before looking again: a line after a quiet spell reaches the file
+ * or syslog within milliseconds, and under load the writer wakes up ~20 times a second instead of
+ * once per line (issue 12: 4 wake-ups per message at one message per connection). If the disk
+ * cannot keep up and the queue fills, lines are dropped instead of stalling mail flow, and the
+ * next batch logs how many ({@code warning: mail log: N lines dropped ...}). One-shot commands
+ * and tests write synchronously.
  *
  * <h2>Diagnostics</h2>
  * A failing log write is reported on stderr and never stops mail flow. A syslog send that fails

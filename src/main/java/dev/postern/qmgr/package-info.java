@@ -18,7 +18,9 @@
  * too). Recipients sharing a destination (transport + next hop) form one job. The
  * {@code Scheduler} starts jobs round robin over destinations, at most
  * {@code <transport>_destination_concurrency_limit} (default default_destination_concurrency_limit)
- * per destination and default_process_limit in all.
+ * per destination and default_process_limit in all. Deliveries run on threads started on demand,
+ * reused while idle and ended after a minute without work, so the thread count follows the
+ * deliveries in progress, not default_process_limit.
  *
  * <p>A delivery whose every recipient failed at the connection level (4.4.x: no connection, lost
  * connection, no name; or a refused greeting) is a site failure. Once no other delivery to that

@@ -27,13 +27,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LoadGenerator {
     public record Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
-                          int messages, int perConnection, int size, String from, String to, boolean pipelining) {
+                          int messages, int perConnection, int size, String from, String to, boolean pipelining,
+                          boolean tlsResume) {
     }
 
-    public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider) {
+    /** {@code handshakes}: TLS handshakes made, {@code resumed}: how many of them resumed a session. */
+    public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
+                         int handshakes, int resumed) {
         public String line() {
-            return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s",
-                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider);
+            return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s"
+                            + " handshakes=%d resumed=%d",
+                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider, handshakes, resumed);
         }
     }
 
@@ -48,7 +52,13 @@ public final class LoadGenerator {
         if (o.cert() != null) {
             b.keyManager(o.cert(), o.key());
         }
-        return b.build();
+        SslContext ctx = b.build();
+        if (!o.tlsResume() && ctx.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext sc) {
+            // smtplib and swaks keep no TLS sessions: with the cache off, OpenSSL never hands a new
+            // session to Netty's client cache, so every handshake is a full one.
+            sc.setSessionCacheEnabled(false);
+        }
+        return ctx;
     }
 
     /** Counts an error and keeps the first one's reason, printed once: a run that gives up must say why. */
@@ -82,6 +92,8 @@ public final class LoadGenerator {
         AtomicInteger errors = new AtomicInteger();
         java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
         AtomicInteger done = new AtomicInteger();
+        AtomicInteger handshakes = new AtomicInteger();
+        AtomicInteger resumed = new AtomicInteger();
         long[] latencies = new long[o.messages()];
         AtomicLong start = new AtomicLong(System.nanoTime());
         List<Thread> workers = new ArrayList<>();
@@ -111,6 +123,10 @@ public final class LoadGenerator {
                                 error(errors, firstError, "TLS handshake failed: " + failure);
                                 continue;
                             }
+                            handshakes.incrementAndGet();
+                            if (c.resumed()) {
+                                resumed.incrementAndGet();
+                            }
                             if (code(r = c.command("EHLO bench.example")) != 250) {
                                 error(errors, firstError, "EHLO after STARTTLS -> " + r);
                                 continue;
@@ -132,7 +148,9 @@ public final class LoadGenerator {
                                 break;
                             }
                         }
-                        c.send("QUIT\r\n");
+                        // As smtplib's quit(): wait for the 221. Closing right after sending QUIT made the
+                        // server's 221 hit a closed socket (EPIPE: an exception per connection there).
+                        c.command("QUIT");
                     } catch (Exception e) {
                         error(errors, firstError, String.valueOf(e.getMessage()));
                     }
@@ -151,44 +169,57 @@ public final class LoadGenerator {
         long[] l = Arrays.copyOf(latencies, n);
         Arrays.sort(l);
         return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), errors.get(),
-                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK");
+                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", handshakes.get(), resumed.get());
     }
 
-    /** Opens {@code count} TLS sessions (STARTTLS, certificate, EHLO), holds them, then QUITs. */
+    /**
+     * Opens {@code count} TLS sessions (STARTTLS, certificate, EHLO) from {@code concurrency}
+     * threads at once (10,000 one after another take minutes on a busy machine), holds them, then QUITs.
+     */
     public static int idleSessions(Options o, int count, long holdSeconds) throws Exception {
         SslContext ssl = clientContext(o);
         EventLoopGroup group = NettyTransport.newGroup(2, "bench-idle");
-        List<SmtpProbe> open = new ArrayList<>();
-        int failed = 0;
+        List<SmtpProbe> open = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger failed = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
         try {
-            for (int i = 0; i < count; i++) {
-                try {
-                    SmtpProbe c = new SmtpProbe(group, o.server(), 60_000);
-                    open.add(c);
-                    if (code(c.reply()) != 220 || code(c.command("EHLO idle.example")) != 250
-                            || code(c.command("STARTTLS")) != 220
-                            || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null) {
-                        failed++;
-                        continue;
+            List<Thread> openers = new ArrayList<>();
+            for (int w = 0; w < Math.max(1, o.concurrency()); w++) {
+                Thread t = new Thread(() -> {
+                    while (next.getAndIncrement() < count) {
+                        try {
+                            SmtpProbe c = new SmtpProbe(group, o.server(), 60_000);
+                            open.add(c);
+                            if (code(c.reply()) != 220 || code(c.command("EHLO idle.example")) != 250
+                                    || code(c.command("STARTTLS")) != 220
+                                    || c.startTls(ssl, o.server().getHostString(), o.server().getPort()) != null
+                                    || code(c.command("EHLO idle.example")) != 250) {
+                                failed.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                        }
                     }
-                    if (code(c.command("EHLO idle.example")) != 250) {
-                        failed++;
-                    }
-                } catch (Exception e) {
-                    failed++;
-                }
+                }, "bench-idle-" + w);
+                openers.add(t);
+                t.start();
             }
-            System.out.println("IDLE open=" + (open.size() - failed) + " failed=" + failed);
+            for (Thread t : openers) {
+                t.join();
+            }
+            System.out.println("IDLE open=" + (open.size() - failed.get()) + " failed=" + failed.get());
             System.out.flush();
             Thread.sleep(holdSeconds * 1000);
         } finally {
-            for (SmtpProbe c : open) {
-                c.send("QUIT\r\n");
-                c.close();
+            synchronized (open) {
+                for (SmtpProbe c : open) {
+                    c.send("QUIT\r\n");
+                    c.close();
+                }
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        return failed;
+        return failed.get();
     }
 
     /** RFC 2920: MAIL, RCPT and DATA in one write, then their three replies; the body after the 354. */

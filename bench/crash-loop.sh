@@ -8,6 +8,7 @@
 # (duplicates: deliveries in flight at a kill, bounded by kills x 20 delivery slots.)
 # Usage: KILLS=200 bash bench/crash-loop.sh     (about 1-2 s per kill on an idle 2-core machine)
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 KILLS=${KILLS:-200}
 cd "$here"

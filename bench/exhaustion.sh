@@ -19,6 +19,7 @@
 # The open file limit is the hard limit (ulimit -Hn); for IDLE=20000 it should exceed ~25,000, or
 # the daemon runs out of descriptors before its session limit (which is itself a figure).
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 IDLE=${IDLE:-20000}
 IDLE_ADDRS=${IDLE_ADDRS:-400}

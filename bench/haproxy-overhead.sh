@@ -7,6 +7,7 @@
 # Prints msgs/s, latency percentiles and CPU per message (Postern alone, and Postern + HAProxy),
 # then proxied/direct ratios. Needs the Debian haproxy package. Loopback only; bounded in time.
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 MESSAGES=${MESSAGES:-2000}
 WARMUP=${WARMUP:-2000}   # messages per path and scenario before measuring: JIT, session caches

@@ -5,6 +5,7 @@
 # Not a unit test: numbers depend on the machine; run it on an idle one.
 #   ENTRIES=1000000 LOOKUPS=20000000 bash bench/map-lookups.sh
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)

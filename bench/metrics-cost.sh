@@ -5,6 +5,7 @@
 # machine hits both. Prints CPU per message (the JVM's user+system time until the queue has
 # drained) for each, then the ratio on/off (issue 11 target: <= 1.05). Loopback only.
 set -euo pipefail
+export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 MESSAGES=${MESSAGES:-1000}
 WARMUP=${WARMUP:-1000}

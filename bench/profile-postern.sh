@@ -2,14 +2,15 @@
 # Where Postern's CPU goes: runs Postern alone (the compare-postfix.sh configuration, relaying to the
 # sink), warms it up, then reports CPU milliseconds per message for each group of threads (by thread
 # name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
-# Env: KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
+# Env: JAR (target/postern.jar), KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
-#      read it with `perf report -i FILE --sort dso,sym`).
+#      read it with `perf report -i FILE --sort dso,sym`), SYSCALLS=yes (count system calls per message
+#      per thread group and call with `perf trace -s`: slows the run, so its CPU figures are not comparable).
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 KEY=${KEY:-ec}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; PC=${PC:-1}; N=${N:-3000}; WARM=${WARM:-3000}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}
-JAR="$here/target/postern.jar"
+JAR="${JAR:-$here/target/postern.jar}"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 W=$(mktemp -d /tmp/postern-prof.XXXXXX)
 PIDS=()
@@ -39,10 +40,20 @@ threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. 
 load "$WARM" >/dev/null
 threads >"$W/t0"; p0=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 if [ -n "${PERF:-}" ]; then perf record -q -g -o "$PERF" -p "$P" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; fi
+if [ "${SYSCALLS:-no}" = yes ]; then perf trace -s -p "$P" -o "$W/trace" >/dev/null 2>&1 & TRACEPID=$!; sleep 1; fi
 load "$N"
 if [ -n "${PERF:-}" ]; then kill -INT $PERFPID; wait $PERFPID || true; fi
+if [ "${SYSCALLS:-no}" = yes ]; then kill -INT $TRACEPID; wait $TRACEPID || true; fi
 threads >"$W/t1"; p1=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
 HZ=$(getconf CLK_TCK)
 echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (KEY=$KEY MODE=$MODE RESUME=$RESUME PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
 LC_ALL=C join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
   awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg  %5.1f sleeps/msg\n", $1, d*1000/hz/n, ($5-$4)/n}' | sort -k2 -nr
+if [ "${SYSCALLS:-no}" = yes ]; then # perf trace -s: " name (tid), N events" then "   syscall  calls ..." rows
+  echo "system calls per message (thread group: calls; top calls):"
+  awk -v n="$N" '
+    /^ [^ ].* \([0-9]+\), [0-9]+ events/ { g=$1; sub(/-[0-9-]*$/, "", g); gsub(/[0-9]/, "", g); next }
+    g != "" && $1 ~ /^[a-z_0-9]+$/ && $2 ~ /^[0-9]+$/ { c[g" "$1]+=$2; t[g]+=$2 }
+    END { for (k in c) { split(k, a, " "); printf "%s %s %.2f %.2f\n", a[1], a[2], c[k]/n, t[a[1]]/n } }' "$W/trace" |
+    sort -k4,4nr -k3,3nr | awk '{ if ($1 != last) { printf "\n  %-18s %6.2f:", $1, $4; last=$1; k=0 } if (k++ < 8) printf " %s %.2f", $2, $3 } END { print "" }'
+fi

@@ -38,10 +38,12 @@ public final class Cleanup implements AutoCloseable {
         this.settings = settings;
         this.log = log;
         this.freeSpace = new FreeSpace(spool::usableSpace);
-        // After each commit the space it took is read again (off this thread), for the next MAIL.
+        // After each commit the space it took is read again, for the next MAIL: here, on the thread
+        // that completed the commit (never an event loop), since one statfs() costs far less than
+        // waking the statvfs thread for it.
         this.onCommit = () -> {
-            freeSpace.refreshSoon();
             onCommit.run();
+            freeSpace.refresh();
         };
         this.io = io;
     }

@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
 /**
  * The queue file system's free bytes, as smtpd asks at every MAIL, without a statvfs() on the
  * event loop: the value is refreshed off the loop once a second ({@link #PERIOD_MILLIS}) and right
- * after each commit (on this class's own thread), so it is at most a second and one message old. One shared
+ * after each commit (by the thread that completed it), so it is at most a second and one message old. One shared
  * daemon thread serves every instance; an instance is held weakly, so a Cleanup dropped without
  * close (tests) stops being polled once it is collected.
  */

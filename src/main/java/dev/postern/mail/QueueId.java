@@ -1,7 +1,6 @@
 package dev.postern.mail;
 
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * A queue ID: upper-case hex, unique within one queue directory, like Postfix's short IDs. It is
@@ -11,23 +10,41 @@ import java.util.regex.Pattern;
  */
 public record QueueId(String value) {
 
-    private static final Pattern VALID = Pattern.compile("[0-9A-F]{6,20}");
     private static final AtomicLong COUNTER = new AtomicLong();
 
     public QueueId {
-        if (!VALID.matcher(value).matches()) {
+        if (!isValid(value)) {
             throw new IllegalArgumentException("invalid queue id: " + value);
         }
     }
 
+    /** {@code [0-9A-F]{6,20}}, without a regex: every queue file name and every new ID is checked. */
     public static boolean isValid(String s) {
-        return VALID.matcher(s).matches();
+        int n = s.length();
+        if (n < 6 || n > 20) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'F')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static QueueId next() {
         long micros = System.currentTimeMillis() * 1000 + (System.nanoTime() / 1000) % 1000;
         long n = COUNTER.getAndIncrement() & 0xFFF;
-        return new QueueId(String.format("%011X%03X", micros & 0xFFFFFFFFFFFL, n));
+        return new QueueId(hex(micros & 0xFFFFFFFFFFFL, 11) + hex(n, 3)); // as "%011X%03X"
+    }
+
+    private static String hex(long v, int digits) {
+        char[] c = new char[digits];
+        for (int i = digits - 1; i >= 0; i--, v >>>= 4) {
+            c[i] = Character.toUpperCase(Character.forDigit((int) (v & 0xF), 16));
+        }
+        return new String(c);
     }
 
     @Override

@@ -32,7 +32,11 @@ final class QueueFile {
     private QueueFile() {}
 
     static byte[] endRecord(long crc) {
-        return String.format("end %08x\n", crc).getBytes(StandardCharsets.US_ASCII);
+        byte[] b = {'e', 'n', 'd', ' ', 0, 0, 0, 0, 0, 0, 0, 0, '\n'};
+        for (int i = 11; i >= 4; i--, crc >>>= 4) {
+            b[i] = (byte) Character.forDigit((int) (crc & 0xF), 16); // lower case, as %08x
+        }
+        return b;
     }
 
     /** @param verify read the whole content to check its CRC (before a delivery); else only the structure */

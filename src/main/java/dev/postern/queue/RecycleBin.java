@@ -56,9 +56,10 @@ final class RecycleBin implements AutoCloseable {
                     continue;
                 }
                 if (count.get() < LIMIT) {
-                    truncate(f); // a crash between a removal's move and its truncation
-                    recycled.add(f);
-                    count.incrementAndGet();
+                    if (truncate(f)) { // a crash between a removal's move and its truncation
+                        recycled.add(f);
+                        count.incrementAndGet();
+                    }
                 } else {
                     Files.deleteIfExists(f);
                 }
@@ -88,7 +89,13 @@ final class RecycleBin implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        batch.forEach(RecycleBin::truncate); // here, not on the delivery thread: an ext4 truncate may wait for the journal
+        // Here, not on the delivery thread: an ext4 truncate may wait for the journal.
+        int before = batch.size();
+        batch.removeIf(file -> !truncate(file));
+        count.addAndGet(batch.size() - before);
+        if (batch.isEmpty()) {
+            return;
+        }
         try {
             AtomicFile.fsyncDirectory(active);
             AtomicFile.fsyncDirectory(dir);
@@ -159,11 +166,21 @@ final class RecycleBin implements AutoCloseable {
         Files.deleteIfExists(file);
     }
 
-    private static void truncate(Path f) {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            ch.truncate(0);
-        } catch (IOException ignored) {
-            // still reusable: a reuse truncates to the new message's length
+    /**
+     * Empties {@code f} (one open with O_TRUNC: two system calls, where FileChannel.truncate takes
+     * six); false when that failed: the file is then deleted instead of reused, so a reused file
+     * is always empty and {@link SpoolWriter} never truncates.
+     */
+    private static boolean truncate(Path f) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            return true;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException ignored) {
+                // left for the next start, which lists recycle/ again
+            }
+            return false;
         }
     }
 

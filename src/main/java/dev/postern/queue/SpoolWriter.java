@@ -8,19 +8,27 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes one new queue file: envelope header, then content, then the content length patched into
  * the header and the end record (CRC32C of content then header, see {@link QueueFile}), then
  * fdatasync and publication through the group committer. The CRC is computed as the bytes pass
- * (hardware CRC32C: a fraction of the cost of copying them). Not thread-safe: the caller
- * serialises calls (cleanup does, per transaction).
+ * (hardware CRC32C: a fraction of the cost of copying them). Bytes are held until {@link #HOLD}
+ * of them wait, then written in one gathering write: a message that fits is written at commit, with
+ * its length already in the header, in ONE write (no patch, no seek), where a write per piece and
+ * a patch cost six system calls more per message. The file is empty when writing starts (new, or
+ * a recycled file, which {@link RecycleBin} offers only truncated), so nothing is truncated.
+ * Not thread-safe: the caller serialises calls (cleanup does, per transaction).
  */
 public final class SpoolWriter implements AutoCloseable {
     /** Queue files hold mail: readable by Postern's user only (Postfix: 0600 in 0700 directories). */
     private static final java.nio.file.attribute.FileAttribute<?>[] OWNER_ONLY = {
             java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))};
+    /** Bytes held in memory before they are written (a small message: all of it, until commit). */
+    static final int HOLD = 64 * 1024;
 
     private final Spool spool;
     private final QueueId id;
@@ -29,6 +37,10 @@ public final class SpoolWriter implements AutoCloseable {
     private QueueEnvelope.Encoded header;
     private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     private long contentBytes;
+    /** Not yet written; the first is the header as long as nothing was written. */
+    private final List<ByteBuffer> held = new ArrayList<>();
+    private long heldBytes;
+    private boolean headerWritten;
 
     public SpoolWriter(Spool spool, QueueId id) {
         this.spool = spool;
@@ -41,24 +53,46 @@ public final class SpoolWriter implements AutoCloseable {
                 ? FileChannel.open(temp, StandardOpenOption.WRITE)
                 : FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
         header = envelope.encode();
-        QueueFile.writeFully(channel, ByteBuffer.wrap(header.bytes()));
+        held.add(ByteBuffer.wrap(header.bytes()));
+        heldBytes = header.bytes().length;
     }
 
+    /** Takes {@code data} over (the caller does not touch it afterwards). */
     public void write(ByteBuffer data) throws IOException {
         crc.update(data.duplicate());
         contentBytes += data.remaining();
-        while (data.hasRemaining()) {
-            channel.write(data);
+        heldBytes += data.remaining();
+        held.add(data);
+        if (heldBytes >= HOLD) {
+            writeHeld();
         }
+    }
+
+    private void writeHeld() throws IOException {
+        ByteBuffer[] bufs = held.toArray(new ByteBuffer[0]);
+        long left = heldBytes;
+        while (left > 0) {
+            left -= channel.write(bufs);
+        }
+        held.clear();
+        heldBytes = 0;
+        headerWritten = true;
     }
 
     /** fsync(file), then rename + fsync(dir) via the group committer; the future says when durable. */
     public CompletableFuture<Void> commit() throws IOException {
-        // The size digits have a fixed width: patched in place, nothing moves.
-        QueueFile.writeFully(channel, ByteBuffer.wrap(header.sizeDigits(contentBytes)), header.sizeOffset());
-        crc.update(header.withSize(contentBytes));
-        QueueFile.writeFully(channel, ByteBuffer.wrap(QueueFile.endRecord(crc.getValue())));
-        channel.truncate(channel.position()); // a recycled file may be longer than this message
+        byte[] full = header.withSize(contentBytes);
+        crc.update(full);
+        ByteBuffer end = ByteBuffer.wrap(QueueFile.endRecord(crc.getValue()));
+        if (!headerWritten) {
+            held.set(0, ByteBuffer.wrap(full)); // the length is known: nothing to patch afterwards
+        } else {
+            // The size digits have a fixed width: patched in place, nothing moves.
+            QueueFile.writeFully(channel, ByteBuffer.wrap(header.sizeDigits(contentBytes)), header.sizeOffset());
+        }
+        held.add(end);
+        heldBytes += end.remaining();
+        writeHeld();
         // fdatasync: the data and the size, which is all a reader needs; not the timestamps.
         channel.force(false);
         channel.close();

@@ -89,6 +89,47 @@ class SpoolTest {
         }
     }
 
+    /**
+     * A message that fits in {@link SpoolWriter#HOLD} is written at commit in one write with its
+     * length in the header; a larger one in pieces with the length patched in afterwards. Either
+     * way the file is byte for byte what {@link QueueFile#write} makes of the same message, and
+     * reads back whole (length and checksum).
+     */
+    @Test
+    void smallAndLargeMessagesAreWrittenByteForByteAlike() throws Exception {
+        byte[] small = "Subject: s\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] large = ("Subject: l\r\n\r\n" + "0123456789abcdef line of a large message\r\n".repeat(8000))
+                .getBytes(StandardCharsets.US_ASCII);
+        assertTrue(large.length > 4 * SpoolWriter.HOLD);
+        for (byte[] content : List.of(small, large)) {
+            QueueId id = QueueId.next();
+            SpoolWriter w = new SpoolWriter(spool, id);
+            w.begin(envelope(id, "b@example.net"));
+            for (int at = 0; at < content.length; at += 10_000) { // in pieces, as cleanup hands them over
+                w.write(ByteBuffer.wrap(java.util.Arrays.copyOfRange(content, at, Math.min(content.length, at + 10_000))));
+            }
+            w.commit().get(10, TimeUnit.SECONDS);
+            Path f = dir.resolve("incoming").resolve(id.toString());
+            Path expected = dir.resolve("expected-" + id);
+            try (var out = java.nio.channels.FileChannel.open(expected, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                QueueFile.write(out, envelope(id, "b@example.net"), new dev.postern.mail.MessageContent() {
+                    @Override
+                    public InputStream open() {
+                        return new java.io.ByteArrayInputStream(content);
+                    }
+
+                    @Override
+                    public long size() {
+                        return content.length;
+                    }
+                }, new byte[0]);
+            }
+            assertArrayEquals(Files.readAllBytes(expected), Files.readAllBytes(f), content.length + " bytes");
+            assertArrayEquals(content, read(spool.read(f).content().open()));
+        }
+    }
+
     @Test
     void activateThenRemove() throws Exception {
         Path f = commit(QueueId.next(), "x\r\n".getBytes(StandardCharsets.US_ASCII), "b@example.net");

@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code recycle/}: files of delivered mail, kept for new messages to reuse.
  * Creating a file costs an inode allocation, which on ext4 (worst without a journal) scans past
  * recently deleted inodes: at hundreds of messages per second that was an eighth of Postern's CPU
- * (perf, bench/profile-postern.sh). Reusing the file of a delivered message costs two renames
- * instead. A file is truncated by the settle thread within 200 ms of its arrival (an ext4
+ * (perf, bench/profile-postern.sh). Reusing the file of a delivered message costs one rename
+ * instead (written in place here, then renamed to incoming/ID). A file is truncated by the settle thread within 200 ms of its arrival (an ext4
  * truncate may wait for the journal: not on a delivery thread), so no delivered bytes linger on
  * disk and recycle/ holds no space however full the disk gets; it is reused only once its move out of
  * active/ is durable ({@link #settle}), so a crash cannot bring back an old queue name holding a
@@ -124,25 +124,16 @@ final class RecycleBin implements AutoCloseable {
     }
 
     /**
-     * Renames a recycled file to {@code temp} for a new message to overwrite. False when none is
-     * left: the caller creates a new file.
+     * A recycled file (empty, its move here durable) for a new message to be written in place:
+     * the caller owns it from now on, and publishes it with one rename. Null when none is left:
+     * the caller creates a new file.
      */
-    boolean reuse(Path temp) {
-        Path f;
-        while ((f = recycled.poll()) != null) {
+    Path take() {
+        Path f = recycled.poll();
+        if (f != null) {
             count.decrementAndGet();
-            try {
-                Files.move(f, temp, StandardCopyOption.ATOMIC_MOVE);
-                return true;
-            } catch (IOException e) {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // left for the next start, which lists recycle/ again
-                }
-            }
         }
-        return false;
+        return f;
     }
 
     /**

@@ -124,9 +124,13 @@ public final class Spool implements AutoCloseable {
         }
     }
 
-    /** Renames a recycled file to {@code temp} for a new message to overwrite; false when none is left. */
-    boolean reuseRecycled(Path temp) {
-        return recycle.reuse(temp);
+    /**
+     * An empty recycled file (in recycle/) for a new message to be written in place and then
+     * published from there ({@link #publish}): one rename per message instead of two. Null when
+     * none is left.
+     */
+    Path takeRecycled() {
+        return recycle.take();
     }
 
     public Path root() {
@@ -143,8 +147,11 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Publishes a fully written and fsync'd temp file as incoming/&lt;id&gt;. The future completes
-     * after the rename and the directory fsync (shared with concurrent commits).
+     * Publishes a fully written and fsync'd temp file (incoming/.tmp-ID, or a recycled file in
+     * recycle/) as incoming/&lt;id&gt;. The future completes after the rename and the fsync of
+     * incoming/ (shared with concurrent commits). A recycled file's old name in recycle/ is not
+     * fsync'd away: should a crash leave it beside the new one, {@link RecycleBin} sees the second
+     * link at the next start and drops only that name.
      */
     CompletableFuture<Void> publish(Path temp, QueueId id) {
         return committer.rename(temp, dir(Queue.INCOMING).resolve(id.toString()));

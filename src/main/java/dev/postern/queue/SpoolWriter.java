@@ -32,7 +32,7 @@ public final class SpoolWriter implements AutoCloseable {
 
     private final Spool spool;
     private final QueueId id;
-    private final Path temp;
+    private Path temp;
     private FileChannel channel;
     private QueueEnvelope.Encoded header;
     private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -45,13 +45,22 @@ public final class SpoolWriter implements AutoCloseable {
     public SpoolWriter(Spool spool, QueueId id) {
         this.spool = spool;
         this.id = id;
-        this.temp = spool.newTempFile(id);
     }
 
     public void begin(QueueEnvelope envelope) throws IOException {
-        channel = spool.reuseRecycled(temp)
-                ? FileChannel.open(temp, StandardOpenOption.WRITE)
-                : FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
+        Path recycled = spool.takeRecycled();
+        if (recycled != null) {
+            try {
+                channel = FileChannel.open(recycled, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                temp = recycled; // written in place, published from recycle/ by one rename
+            } catch (IOException e) {
+                Files.deleteIfExists(recycled);
+            }
+        }
+        if (channel == null) {
+            temp = spool.newTempFile(id);
+            channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
+        }
         header = envelope.encode();
         held.add(ByteBuffer.wrap(header.bytes()));
         heldBytes = header.bytes().length;
@@ -108,7 +117,9 @@ public final class SpoolWriter implements AutoCloseable {
                 channel.close();
                 channel = null;
             }
-            Files.deleteIfExists(temp);
+            if (temp != null) {
+                Files.deleteIfExists(temp);
+            }
         } catch (IOException ignored) {
             // recovery at the next start deletes leftover temp files
         }

@@ -19,8 +19,9 @@
  * parameters ({@code ret}, {@code envid}, and {@code notify}/{@code orcpt} after their
  * {@code rcpt} line), inside the checksum; files written without them read as "none given".
  *
- * <p>Commit = write a temp file ({@code .tmp-ID}), fdatasync it, rename it to its ID, fsync the
- * directory; only then is the message acknowledged. Concurrent commits share directory fsyncs
+ * <p>Commit = write a temp file ({@code .tmp-ID}, or an emptied file of delivered mail written in
+ * place in {@code recycle/}), in one write when the message is small, fdatasync it, rename it to
+ * incoming/ID, fsync incoming/; only then is the message acknowledged. Concurrent commits share directory fsyncs
  * ({@code GroupCommitter}). Recipients done are recorded by one append and one fdatasync
  * ({@link dev.postern.queue.Spool#markDone}); a torn append is one bad line that fails its CRC, so
  * a crash re-sends at most the recipients whose record was torn, never one recorded. The last

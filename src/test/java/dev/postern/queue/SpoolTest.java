@@ -232,6 +232,37 @@ class SpoolTest {
         }
     }
 
+    /**
+     * A recycled file is written in place in recycle/ and published by one rename to incoming/ID;
+     * a crash before the commit leaves no queue file, only the recycled file, emptied again at
+     * the next start (never acknowledged, never delivered).
+     */
+    @Test
+    void aRecycledFileIsWrittenInPlaceAndAnUncommittedOneIsEmptiedAtRestart() throws Exception {
+        Path delivered = spool.activate(commit(QueueId.next(), "Subject: old\r\n\r\nsecret\r\n".getBytes(StandardCharsets.US_ASCII),
+                "b@example.net"));
+        spool.remove(delivered);
+        spool.settle();
+        QueueId id = QueueId.next();
+        SpoolWriter w = new SpoolWriter(spool, id);
+        w.begin(envelope(id, "b@example.net"));
+        w.write(ByteBuffer.wrap("Subject: new\r\n\r\nhalf a mess".repeat(5000).getBytes(StandardCharsets.US_ASCII)));
+        try (var s = Files.list(dir.resolve("incoming"))) {
+            assertEquals(0, s.count(), "no temp file in incoming/: the recycled file is written where it is");
+        }
+        Path inPlace;
+        try (var s = Files.list(dir.resolve("recycle"))) {
+            inPlace = s.findFirst().orElseThrow();
+        }
+        assertTrue(Files.size(inPlace) > 0, "being written in recycle/");
+        // a crash here: never committed nor closed
+        spool.close();
+        spool = Spool.open(dir, java.time.Duration.ofHours(1));
+        spool.recover();
+        assertTrue(spool.list(Spool.Queue.INCOMING).isEmpty());
+        assertEquals(0, Files.size(inPlace), "emptied at the start, kept for reuse");
+    }
+
     @Test
     void recyclingIsBoundedAndSurvivesARestart() throws Exception {
         List<Path> active = new ArrayList<>();

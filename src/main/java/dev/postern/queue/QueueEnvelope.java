@@ -167,6 +167,34 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         throw new CorruptQueueFileException("queue file header is truncated");
     }
 
+    /**
+     * As {@link #read(InputStream)}, for a header at the start of {@code buf} (a small queue file
+     * read whole, see {@link QueueFile#read}): the same checks, without three synchronized stream
+     * calls per header byte.
+     */
+    static Parsed read(byte[] buf, int len) throws IOException {
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < len && i < HEADER_LIMIT; i++) {
+            if (buf[i] != '\n') {
+                if (lines.isEmpty() && i - start + 1 > MAGIC.length()) {
+                    throw new CorruptQueueFileException("not a Postern queue file");
+                }
+                continue;
+            }
+            String s = new String(buf, start, i - start, StandardCharsets.UTF_8);
+            if (lines.isEmpty() && !s.equals(MAGIC) && !s.equals(MAGIC_V1)) {
+                throw new CorruptQueueFileException("not a Postern queue file");
+            }
+            if (s.isEmpty()) {
+                return parse(lines, java.util.Arrays.copyOf(buf, i + 1));
+            }
+            lines.add(s);
+            start = i + 1;
+        }
+        throw new CorruptQueueFileException("queue file header is truncated");
+    }
+
     /** {@code contentLength} is -1 for version 1 (content to the end of the file). */
     record Parsed(QueueEnvelope envelope, int version, long contentLength, byte[] headerBytes) {
         long headerLength() {

@@ -52,8 +52,8 @@ LC_ALL=C join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
 if [ "${SYSCALLS:-no}" = yes ]; then # perf trace -s: " name (tid), N events" then "   syscall  calls ..." rows
   echo "system calls per message (thread group: calls; top calls):"
   awk -v n="$N" '
-    /^ [^ ].* \([0-9]+\), [0-9]+ events/ { g=$1; sub(/-[0-9-]*$/, "", g); gsub(/[0-9]/, "", g); next }
+    /^ [^ ].* \([0-9]+\), [0-9]+ events/ { g=$0; sub(/ \([0-9]+\), [0-9]+ events.*/, "", g); sub(/^ +/, "", g); gsub(/ /, "_", g); sub(/-[0-9-]*$/, "", g); gsub(/[0-9]/, "", g); next }
     g != "" && $1 ~ /^[a-z_0-9]+$/ && $2 ~ /^[0-9]+$/ { c[g" "$1]+=$2; t[g]+=$2 }
     END { for (k in c) { split(k, a, " "); printf "%s %s %.2f %.2f\n", a[1], a[2], c[k]/n, t[a[1]]/n } }' "$W/trace" |
-    sort -k4,4nr -k3,3nr | awk '{ if ($1 != last) { printf "\n  %-18s %6.2f:", $1, $4; last=$1; k=0 } if (k++ < 8) printf " %s %.2f", $2, $3 } END { print "" }'
+    sort -k4,4nr -k1,1 -k3,3nr | awk '{ if ($1 != last) { printf "\n  %-18s %6.2f:", $1, $4; last=$1; k=0 } if (k++ < 8) printf " %s %.2f", $2, $3 } END { print "" }'
 fi

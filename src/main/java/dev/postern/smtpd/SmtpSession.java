@@ -87,7 +87,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private Reply connectRefusal; // a count/rate limit hit on an implicit-TLS port: said after the handshake
     private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
     private boolean finished;
-    private final ReplyBatch replies = new ReplyBatch();
 
     SmtpSession(SessionServices services, SmtpInputDecoder decoder, RequestDeadline deadline) {
         this.services = services;
@@ -243,7 +242,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        replies.begin(ctx); // flushed at channelReadComplete: a pipelined group's replies in one write
         if (state == State.CLOSED) {
             ReferenceCountUtil.release(msg);
             return;
@@ -253,12 +251,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         handle((SmtpInput) msg);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        replies.flush(ctx);
-        ctx.fireChannelReadComplete();
     }
 
     private void handle(SmtpInput input) {
@@ -448,7 +440,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (settings.tlsLogLevel() >= 2) {
             services.log().info(settings.serviceName(), "setting up TLS connection from " + client);
         }
-        replies.flush(ctx); // "220 Ready to start TLS" leaves in plaintext, before the TLS handler is in place
         SslHandler ssl = tls.newHandler(ctx.alloc());
         ssl.setHandshakeTimeoutMillis((deadline.stressed() ? settings.stress().starttlsTimeout() : settings.starttlsTimeout()).toMillis());
         ctx.pipeline().addFirst("tls", ssl);
@@ -793,11 +784,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         pause();
-        writable.whenComplete((ok, e) -> ctx.executor().execute(() -> replies.batch(ctx, () -> {
+        writable.whenComplete((ok, e) -> ctx.executor().execute(() -> {
             if (state != State.CLOSED) {
                 resume();
             }
-        })));
+        }));
     }
 
     private void endOfData() {
@@ -817,7 +808,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         CleanupTransaction committing = transaction;
         transaction = null;
         pause();
-        committing.commit().whenComplete((ok, failure) -> ctx.executor().execute(() -> replies.batch(ctx, () -> {
+        committing.commit().whenComplete((ok, failure) -> ctx.executor().execute(() -> {
             if (state == State.CLOSED) {
                 return;
             }
@@ -839,7 +830,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                     resume();
                 }
             }
-        })));
+        }));
     }
 
     /** Only "reject": since Postfix 3.9 "yes" is an alias for "normalize" (see SmtpdSettings). */
@@ -972,7 +963,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
      */
     private void later(Runnable action) {
         pause();
-        ctx.executor().schedule(() -> replies.batch(ctx, () -> {
+        ctx.executor().schedule(() -> {
             if (state == State.CLOSED) {
                 return;
             }
@@ -981,7 +972,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             if (!busy && state != State.CLOSED) {
                 resume();
             }
-        }), settings.errorSleepTime().toMillis(), TimeUnit.MILLISECONDS);
+        }, settings.errorSleepTime().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void write(Reply reply) {
@@ -992,7 +983,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else {
             deadline.startRequest();
         }
-        replies.write(ctx, Unpooled.copiedBuffer(reply.toWire(), StandardCharsets.UTF_8));
+        ctx.writeAndFlush(Unpooled.copiedBuffer(reply.toWire(), StandardCharsets.UTF_8));
     }
 
     private void replyAndClose(Reply reply) {

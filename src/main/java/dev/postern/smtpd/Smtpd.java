@@ -183,6 +183,12 @@ public final class Smtpd implements AutoCloseable {
 
     private static final AttributeKey<Boolean> OVER_LIMIT = AttributeKey.valueOf("postern.overLimit");
     private static final AttributeKey<Generation> GENERATION = AttributeKey.valueOf("postern.generation");
+    private static final AttributeKey<SessionLimit.Slot> SLOT = AttributeKey.valueOf("postern.slot");
+
+    /** The connection's place in its service's limit, or null (sessions built without a listener). */
+    static SessionLimit.Slot slot(Channel ch) {
+        return ch.hasAttr(SLOT) ? ch.attr(SLOT).get() : null;
+    }
 
     /**
      * Counts sessions where connections are accepted, on the acceptor's event loop: pausing the
@@ -204,10 +210,13 @@ public final class Smtpd implements AutoCloseable {
                 Generation g = current.get();
                 SessionLimit limit = g.limit; // the limit this session counts against, even after a reload
                 child.attr(GENERATION).set(g);
-                if (!limit.open()) {
+                SessionLimit.Slot slot = limit.open(child);
+                if (slot.refused()) {
                     child.attr(OVER_LIMIT).set(Boolean.TRUE);
+                } else {
+                    child.attr(SLOT).set(slot);
                 }
-                child.closeFuture().addListener(f -> limit.close());
+                child.closeFuture().addListener(f -> limit.close(slot));
             }
             ctx.fireChannelRead(msg);
         }

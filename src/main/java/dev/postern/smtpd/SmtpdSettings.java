@@ -32,7 +32,19 @@ public record SmtpdSettings(
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
-        Stress stress) {
+        Stress stress, Eviction eviction) {
+
+    /**
+     * postern_smtpd_idle_eviction_time and postern_smtpd_waiting_client_limit: how the service's
+     * {@link SessionLimit} makes room for new clients at its process limit (zero time: Postfix's
+     * backlog behaviour).
+     */
+    public record Eviction(Duration idleTime, int waitingLimit) {
+        static Eviction from(Config c) {
+            return new Eviction(c.duration("postern_smtpd_idle_eviction_time"),
+                    c.integer("postern_smtpd_waiting_client_limit"));
+        }
+    }
 
     /**
      * The values of smtpd_timeout, smtpd_starttls_timeout, smtpd_hard_error_limit and
@@ -94,7 +106,7 @@ public record SmtpdSettings(
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
-                c.bool("postern_smtpd_auth_external"), Stress.from(c));
+                c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c));
     }
 
     /**

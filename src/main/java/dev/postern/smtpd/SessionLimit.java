@@ -57,8 +57,9 @@ public final class SessionLimit {
     private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private final List<Runnable> stressListeners = new CopyOnWriteArrayList<>();
 
-    // Guarded by this.
-    private int engaged;
+    // Written under this object's lock; engaged is read without it by stressed() (every read of
+    // every session asks, so it must not take the lock).
+    private volatile int engaged;
     private int waiting;
     private final Set<Slot> engagedSlots = new HashSet<>();
     private final Set<Slot> waitingSlots = new HashSet<>();
@@ -150,9 +151,7 @@ public final class SessionLimit {
      */
     public boolean stressed() {
         int l = limit;
-        synchronized (this) {
-            return l > 0 && engaged >= l;
-        }
+        return l > 0 && engaged >= l;
     }
 
     /** Called (on the thread that takes the last place) each time the service comes under stress. */

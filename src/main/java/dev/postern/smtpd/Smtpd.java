@@ -154,6 +154,7 @@ public final class Smtpd implements AutoCloseable {
         SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
         RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
                 settings.perRequestDeadline(), settings.minDataRate(), settings.stress().timeout().toMillis(),
+                settings.stress().perRequestDeadline(),
                 g.limit::stressed);
         ch.pipeline().addLast("timeout", deadline);
         ch.pipeline().addLast("decoder", decoder);

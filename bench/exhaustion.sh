@@ -120,7 +120,7 @@ idle_run() { # mta port maillog
   sleep 3
 }
 idle_run postern $PPORT "$W/postern/maillog"
-echo "postern: accept pauses (EMFILE): $(grep -c 'pausing new connections' "$W/postern/maillog" || true); process limit warnings: $(grep -c 'process limit' "$W/postern/maillog" || true)"
+echo "postern: accept pauses (EMFILE): $(grep -c 'pausing new connections' "$W/postern/maillog" || true); process limit warnings: $(grep -c 'has reached its process limit' "$W/postern/maillog" || true); idle sessions closed for a newcomer: $(grep -c 'idle session closed after' "$W/postern/maillog" || true)"
 HAVE_POSTFIX=no
 if [ -x /usr/sbin/postfix ] && [ "$(id -u)" = 0 ]; then
   HAVE_POSTFIX=yes

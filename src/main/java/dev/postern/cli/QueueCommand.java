@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
 /**
  * {@code postern queue}: Postfix's mailq / postqueue / postsuper verbs on the queue, whether the
  * daemon runs or not (see {@link QueueControl} for why that is safe). With no verb, or {@code -p},
- * the mailq listing; {@code -j} JSON lines; {@code flush} (-f, -s site), {@code delete} (-d),
+ * the mailq listing; {@code -j} JSON lines; {@code flush} (-f, -s site, -i ID), {@code delete} (-d),
  * {@code hold} (-h), {@code release} (-H), {@code requeue} (-r), {@code show ID}.
  */
 @Command(name = "queue", description = "List and control the mail queue (mailq, postqueue, postsuper).",
@@ -42,6 +42,8 @@ final class QueueCommand implements Callable<Integer> {
     boolean flush;
     @Option(names = "-s", paramLabel = "site", description = "flush mail for this destination only")
     String site;
+    @Option(names = "-i", paramLabel = "ID", description = "flush these deferred messages only (postqueue -i)")
+    List<String> flushIds;
     @Option(names = "-d", paramLabel = "ID", description = "delete (ALL for every message)")
     List<String> delete;
     @Option(names = "-h", paramLabel = "ID", description = "put on hold (ALL for every message)")
@@ -80,6 +82,9 @@ final class QueueCommand implements Callable<Integer> {
         }
         if (requeue != null) {
             return report(c.requeue(requeue, only), "Requeued", "requeued");
+        }
+        if (flushIds != null) {
+            return report(c.flushIds(flushIds), "Scheduled", "scheduled for immediate delivery");
         }
         if (flush || site != null) {
             List<String> due = c.flush(site);
@@ -190,15 +195,20 @@ final class QueueCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "flush", description = "Make deferred mail due now and wake the daemon (postqueue -f, -s site).")
+    @Command(name = "flush", description = "Make deferred mail due now and wake the daemon (postqueue -f, -s site, -i ID).")
     static final class Flush implements Callable<Integer> {
         @CommandLine.ParentCommand
         QueueCommand queue;
         @Option(names = "-s", paramLabel = "site", description = "only mail with a recipient in this domain")
         String site;
+        @Option(names = "-i", paramLabel = "ID", description = "only these deferred messages (postqueue -i)")
+        List<String> ids;
 
         @Override
         public Integer call() throws Exception {
+            if (ids != null) {
+                return queue.report(queue.control().flushIds(ids), "Scheduled", "scheduled for immediate delivery");
+            }
             List<String> due = queue.control().flush(site);
             queue.err().println("postern: flushed " + due.size() + " deferred message" + (due.size() == 1 ? "" : "s")
                     + (site == null ? "" : " for " + site));

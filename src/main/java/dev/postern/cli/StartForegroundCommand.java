@@ -35,10 +35,11 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             return 1;
         }
         Server server;
+        boolean underSystemd = dev.postern.log.MailLog.stdoutIsJournal();
         try {
             // In the background, and under systemd (stdout is the journal), the log goes to syslog
             // as Postfix's does, so /var/log/mail.log gets postfix-style program names.
-            server = Server.start(plan, daemon || dev.postern.log.MailLog.stdoutIsJournal() ? null : System.out);
+            server = Server.start(plan, daemon || underSystemd ? null : System.out);
         } catch (dev.postern.config.ConfigException | java.io.IOException e) {
             spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
             return 1;
@@ -49,12 +50,16 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             server.close();
             stopped.countDown();
         }, "postern-shutdown"));
-        String notifyProblem = SystemdNotify.ready("listening on " + server.addresses());
+        // As the mail log writes them ("127.0.0.1:587 :::25"), for systemctl status and the terminal.
+        String listening = server.addresses().stream()
+                .map(a -> dev.postern.util.IpAddresses.printable(a.getAddress()) + ":" + a.getPort())
+                .collect(java.util.stream.Collectors.joining(" "));
+        String notifyProblem = SystemdNotify.ready("listening on " + listening);
         if (notifyProblem != null) {
             System.err.println("postern: warning: " + notifyProblem + " (Type=notify: systemd will time out the start)");
         }
-        if (!daemon) {
-            System.err.println("postern: listening on " + server.addresses() + "; Ctrl-C stops");
+        if (!daemon && !underSystemd) { // under systemd, Ctrl-C means nothing: systemctl status shows the status
+            System.err.println("postern: listening on " + listening + "; Ctrl-C stops");
         }
         stopped.await();
         return 0;

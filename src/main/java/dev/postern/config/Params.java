@@ -62,7 +62,7 @@ public final class Params {
         p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.").min(512);
         p(m, "smtpd_timeout", TIME, "${stress?{10}:{300}}s", "Time to wait for the client's next input; 10s while the service is under stress (all its sessions busy), which also shortens the wait of sessions already idle.").min(1);
         p(m, "smtpd_starttls_timeout", TIME, "${stress?{10}:{300}}s", "Time limit for the TLS handshake.").min(1);
-        p(m, "smtpd_per_request_deadline", BOOL, "no", "Make smtpd_timeout a deadline for a whole request instead of a limit per read (limits clients that trickle data). Unset, Postern turns it on for services that require TLS (encrypt or implicit TLS): a deliberate difference from Postfix, whose default is no everywhere.");
+        p(m, "smtpd_per_request_deadline", BOOL, "no", "Make smtpd_timeout a deadline for a whole request instead of a limit per read (limits clients that trickle data). Unset, Postern turns it on for services that require TLS (encrypt or implicit TLS), and for every service while it is under stress (all its sessions taken): a deliberate difference from Postfix, whose default is no everywhere. A value set with ${stress?{yes}:{no}} is followed as written.");
         p(m, "smtpd_min_data_rate", INT, "500", "With smtpd_per_request_deadline = yes: bytes/s that extend the DATA deadline (N bytes add N/rate s, at most smtpd_timeout).").min(1);
         p(m, "smtpd_hard_error_limit", INT, "${stress?{1}:{20}}", "Errors after which the session is ended (421).").min(1);
         p(m, "smtpd_soft_error_limit", INT, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.").min(1);
@@ -192,6 +192,9 @@ public final class Params {
         p(m, "maillog_file_compressor", STRING, "gzip", "Command run on the rotated maillog_file by postern log rotate (empty: leave it uncompressed).");
         p(m, "postern_maillog_format", STRING, "text", "text: Postfix's lines (pflogsumm, logwatch, fail2ban); json: one JSON object per record with the same facts as fields (queue_id, client, tls, from, to, relay, delay, delays, dsn, status, message), in maillog_file, on stdout or as the syslog message.").oneOf("text", "json");
         p(m, "postern_syslog_socket", STRING, "/dev/log", "The local syslog socket (AF_UNIX datagram) the mail log goes to when maillog_file is empty and Postern runs in the background or under systemd; tests point it at a socket of their own.");
+        // Room for new clients at an smtpd service's process limit (smtpd SessionLimit; issue 9)
+        p(m, "postern_smtpd_idle_eviction_time", TIME, "1s", "At a service's process limit (master.cf maxproc), a session that has waited this long for its client's next command (never one in DATA or committing a message) gives its place to a client that needs one: it is told 421 4.4.2 and closed. Connections are greeted at once and take a place with their first command; until then they count against postern_smtpd_waiting_client_limit. 0: Postfix's behaviour (a place is taken at accept; past the limit new clients wait in the listen backlog, so enough idle clients keep everyone out).").min(0);
+        p(m, "postern_smtpd_waiting_client_limit", INT, "1000", "Clients of one smtpd service accepted but without a place yet (silent since the greeting, or with a first command waiting for a place; see postern_smtpd_idle_eviction_time). When they are all there, the one silent the longest (at least postern_smtpd_idle_eviction_time) is closed for each newcomer; if none has been silent that long, new connections wait in the listen backlog. Each costs one descriptor and a few KiB.").min(1);
         ALL = Collections.unmodifiableMap(m);
     }
 

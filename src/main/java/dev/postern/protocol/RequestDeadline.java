@@ -40,6 +40,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private final boolean perRequest;
     private final long minDataRate;
     private final long stressTimeoutNanos;
+    private final boolean stressPerRequest;
     private final BooleanSupplier stressed;
 
     private ChannelHandlerContext ctx;
@@ -49,7 +50,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
 
     public RequestDeadline(long timeoutMillis, boolean perRequest, long minDataRate) {
-        this(timeoutMillis, perRequest, minDataRate, timeoutMillis, () -> false);
+        this(timeoutMillis, perRequest, minDataRate, timeoutMillis, perRequest, () -> false);
     }
 
     /**
@@ -57,14 +58,22 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
      * stressTimeoutMillis} (smtpd_timeout's stress value) instead, counted from when it began, so
      * clients already idle for longer are cut as soon as stress begins (Postfix applies the stress
      * value only to processes started under stress; in one process, every session can follow it).
+     * {@code stressPerRequest}: smtpd_per_request_deadline's value under stress (a client trickling
+     * bytes keeps a per-read timer alive for ever, and under stress its place is wanted).
      */
     public RequestDeadline(long timeoutMillis, boolean perRequest, long minDataRate, long stressTimeoutMillis,
-                           BooleanSupplier stressed) {
+                           boolean stressPerRequest, BooleanSupplier stressed) {
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         this.perRequest = perRequest;
+        this.stressPerRequest = stressPerRequest;
         this.minDataRate = minDataRate;
         this.stressTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.min(stressTimeoutMillis, timeoutMillis));
         this.stressed = stressed;
+    }
+
+    /** smtpd_per_request_deadline now: its stress value while the service is under stress. */
+    private boolean perRequest() {
+        return perRequest || (stressPerRequest && stressed.getAsBoolean());
     }
 
     /** The service is under stress now. */
@@ -118,7 +127,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         long now = System.nanoTime();
-        if (!perRequest) {
+        if (!perRequest()) {
             deadline = now + timeoutNanos;
         } else if (data && minDataRate > 0) {
             long n = msg instanceof ByteBuf b ? b.readableBytes()
@@ -132,7 +141,7 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     /** The session starts waiting for a new command: a full smtpd_timeout from now. */
     public void startRequest() {
         data = false;
-        if (perRequest) {
+        if (perRequest()) {
             deadline = System.nanoTime() + timeoutNanos;
         }
     }

@@ -124,12 +124,14 @@ public final class QueueManager implements AutoCloseable {
      * qmgr_message_active_limit and destination concurrency limits (for destinations with nothing
      * in progress) come from {@code nextSettings}; notices are made by {@code nextBounce}.
      * Deliveries in progress, and jobs already routed and waiting for a slot, finish as they
-     * started. default_process_limit sizes the delivery threads once: a change waits for a restart.
+     * started. default_process_limit (deliveries at once) applies to deliveries started from now
+     * on: the thread pool has no bound of its own, the scheduler is the limit.
      */
     public void reconfigure(QmgrSettings nextSettings, Router nextRouter, Bounce nextBounce) {
         completion = new Completion(spool, nextSettings, nextBounce, log, clock);
         router = nextRouter;
         settings = nextSettings;
+        scheduler.setProcessLimit(nextSettings.processLimit());
         scanner.wake(); // a larger active limit or a shorter queue_run_delay applies now
     }
 

@@ -53,12 +53,20 @@ final class Scheduler {
     private final Map<Key, Destination> destinations = new HashMap<>();
     private final ArrayDeque<Destination> ready = new ArrayDeque<>();
     private final ToIntFunction<String> concurrencyFor;
-    private final int processLimit;
+    private int processLimit; // guarded by this: a reload may change it (setProcessLimit)
     private int running;
 
     Scheduler(ToIntFunction<String> concurrencyFor, int processLimit) {
         this.concurrencyFor = concurrencyFor;
         this.processLimit = processLimit;
+    }
+
+    /**
+     * A reload's new default_process_limit: a higher one lets more deliveries start at once; a
+     * lower one starts none until those in progress are below it (none is interrupted).
+     */
+    synchronized void setProcessLimit(int limit) {
+        processLimit = limit;
     }
 
     /** Queues a job; when its destination is dead, refuses it and says why (the caller defers it). */

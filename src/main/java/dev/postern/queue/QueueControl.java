@@ -255,6 +255,30 @@ public final class QueueControl {
         return due;
     }
 
+    /**
+     * postqueue -i ID: these deferred messages go back to incoming/ (one rename each), where the
+     * queue manager takes them at once; an ID not in deferred/ is reported missing (as Postfix,
+     * which only schedules deferred mail).
+     */
+    public Outcome flushIds(List<String> ids) throws IOException {
+        List<String> done = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
+        for (String id : ids) {
+            if (id.contains("/") || id.startsWith(".")) {
+                missing.add(id);
+                continue;
+            }
+            try {
+                AtomicFile.moveDurably(dir(Spool.Queue.DEFERRED).resolve(id), dir(Spool.Queue.INCOMING).resolve(id));
+                done.add(id);
+            } catch (NoSuchFileException e) {
+                missing.add(id);
+            }
+        }
+        requests.trigger("site"); // also un-marks a dead destination, or the mail is suspended again at once
+        return new Outcome(done, List.of(), missing);
+    }
+
     private static boolean hasRecipientAt(Path f, String site) {
         try {
             for (MailAddress r : QueueFile.read(f, false).envelope().recipients()) {

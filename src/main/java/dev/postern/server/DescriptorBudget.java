@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Checks, at start and reload, that the open file limit (RLIMIT_NOFILE) fits what the
  * configuration may open at once: two descriptors per smtpd session (the connection, and a queue
- * file while DATA runs) up to each service's process limit, two per delivery agent (connection and
+ * file while DATA runs) up to each service's process limit, one per client waiting for a place
+ * (postern_smtpd_waiting_client_limit), two per delivery agent (connection and
  * queue file), and a reserve for qmgr, the spool, the log, tables and the JVM itself. When it does
  * not fit, the warning names what to lower or raise; the limits still protect the process, as
  * accept() errors only pause the listener (see smtpd's AcceptErrors). It warns rather than refuses:
@@ -56,6 +57,11 @@ final class DescriptorBudget {
             need += 2L * l.processLimit();
             parts.append("2 x ").append(l.processLimit()).append(" for service \"").append(l.service().name())
                     .append("\" (maxproc), ");
+            var eviction = l.settings().eviction();
+            if (!eviction.idleTime().isZero()) {
+                need += eviction.waitingLimit();
+                parts.append(eviction.waitingLimit()).append(" waiting clients (postern_smtpd_waiting_client_limit), ");
+            }
         }
         if (need <= softLimit) {
             return Optional.empty();

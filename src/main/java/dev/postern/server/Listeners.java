@@ -51,17 +51,18 @@ final class Listeners {
 
     /** Start or reload: afterwards exactly the plan's listeners accept, each with its new settings. */
     synchronized Change apply(Plan plan, Cleanup cleanup) throws ConfigException, IOException {
-        Map<String, Integer> newLimits = new HashMap<>();
+        Map<String, Plan.Listener> newLimits = new HashMap<>();
         Map<Key, Smtpd.Generation> wanted = new LinkedHashMap<>();
         Map<String, SessionLimit> created = new HashMap<>();
         Map<String, Integer> occurrences = new HashMap<>();
         for (Plan.Listener l : plan.listeners()) {
             int n = occurrences.merge(l.service().name(), 1, Integer::sum);
             String service = n == 1 ? l.service().name() : l.service().name() + "#" + n;
-            newLimits.put(service, l.processLimit());
+            newLimits.put(service, l);
             SessionLimit limit = limits.get(service);
             if (limit == null) {
-                limit = created.computeIfAbsent(service, s -> new SessionLimit(l.service().name(), l.processLimit(), log));
+                limit = created.computeIfAbsent(service, s -> new SessionLimit(l.service().name(), l.processLimit(),
+                        l.settings().eviction().idleTime(), l.settings().eviction().waitingLimit(), log));
             }
             Smtpd.Generation g;
             try {
@@ -90,7 +91,8 @@ final class Listeners {
         }
         // From here nothing can fail: swap.
         limits.putAll(created);
-        newLimits.forEach((service, n) -> limits.get(service).setLimit(n));
+        newLimits.forEach((service, l) -> limits.get(service).setLimit(l.processLimit(),
+                l.settings().eviction().idleTime(), l.settings().eviction().waitingLimit()));
         List<Channel> oldSessions = new ArrayList<>();
         List<InetSocketAddress> closed = new ArrayList<>();
         for (var it = bound.entrySet().iterator(); it.hasNext(); ) {

@@ -1,17 +1,16 @@
 package dev.postern.server;
 
 import dev.postern.config.Config;
-import dev.postern.qmgr.QmgrSettings;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * What a reload cannot apply in the running process, and must say so: the spool's directory and
- * the mail log's file and name are open for the process's life, and the queue manager's delivery
- * threads are sized once from default_process_limit. A changed parameter there takes effect at the
- * next stop and start. Everything else is rebuilt by the reload itself: smtpd, cleanup, pickup, the
- * SMTP client, and the queue manager's routing, timing, limits and bounce settings.
+ * the mail log's file and name are open for the process's life. A changed parameter there takes
+ * effect at the next stop and start. Everything else is rebuilt by the reload itself: smtpd,
+ * cleanup, pickup, the SMTP client, and the queue manager's routing, timing, limits (including
+ * default_process_limit, the deliveries at once) and bounce settings.
  */
 final class ReloadScope {
     private ReloadScope() {}
@@ -23,12 +22,6 @@ final class ReloadScope {
             if (!old.get(p).equals(next.get(p))) {
                 changed.add(p);
             }
-        }
-        int oldLimit = QmgrSettings.from(old).processLimit();
-        int newLimit = QmgrSettings.from(next).processLimit();
-        if (oldLimit != newLimit) {
-            changed.add("default_process_limit (for the queue manager's deliveries: still " + oldLimit
-                    + "; smtpd's session limits use " + newLimit + " now)");
         }
         if (changed.isEmpty()) {
             return List.of();

@@ -25,9 +25,9 @@
  * ({@code ReloadableAgent}, closed once its deliveries end) are rebuilt; qmgr goes on and takes
  * a new router (relayhost, transport_maps, sender-dependent maps), its timing and limits and a new
  * bounce through {@code QueueManager.reconfigure}: mail it routes from then on uses them, deliveries
- * in progress finish as they started. The spool, the mail log and qmgr's delivery threads
- * (default_process_limit) go on unchanged, and {@code ReloadScope} warns, naming the parameters,
- * when those changed. The outcome goes to the mail log and to
+ * in progress finish as they started (a new default_process_limit caps deliveries started after
+ * the reload). The spool and the mail log go on unchanged, and {@code ReloadScope} warns, naming
+ * the parameters, when those changed. The outcome goes to the mail log and to
  * {@code $queue_directory/pid/master.reload}, which {@code postern reload} waits for and prints.
  * Stop is graceful: listeners stop accepting, sessions get 10 s to finish their transaction, qmgr
  * its deliveries; then pickup, cleanup, the SMTP client, spool, event loops and log close.

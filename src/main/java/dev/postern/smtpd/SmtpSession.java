@@ -87,6 +87,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private Reply connectRefusal; // a count/rate limit hit on an implicit-TLS port: said after the handshake
     private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
     private boolean finished;
+    private SessionLimit.Slot slot; // this connection's place in the service's process limit (null: none)
+    private boolean engaged; // holds one of the limit's places (taken with the first command)
+    private boolean parked; // its first command waits for a place
 
     SmtpSession(SessionServices services, SmtpInputDecoder decoder, RequestDeadline deadline) {
         this.services = services;
@@ -101,6 +104,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        slot = Smtpd.slot(ctx.channel());
+        engaged = slot == null;
         ClientEndpoint endpoint = ClientEndpoint.of(ctx.channel());
         if (!endpoint.known()) {
             hangUpOnUnknownClient();
@@ -227,6 +232,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        if (evt == SessionLimit.EVICT && state != State.CLOSED) {
+            evicted();
+            return;
+        }
         if (evt instanceof IdleStateEvent && state != State.CLOSED) {
             services.log().info(settings.serviceName(), "timeout after " + where() + " from " + client);
             replyAndClose(Reply.of(421, "4.4.2", settings.myhostname() + " Error: timeout exceeded"));
@@ -242,15 +251,74 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == State.CLOSED) {
-            ReferenceCountUtil.release(msg);
+        if (state == State.CLOSED || (slot != null && !slot.busy())) {
+            ReferenceCountUtil.release(msg); // closed, or evicted (the EVICT event is on its way)
             return;
         }
         if (busy || !pending.isEmpty()) {
             pending.add((SmtpInput) msg);
             return;
         }
+        if (!engaged && !engage()) {
+            pending.add((SmtpInput) msg);
+            return;
+        }
         handle((SmtpInput) msg);
+    }
+
+    /**
+     * The first input: the session takes one of the service's places ({@link SessionLimit#engage}).
+     * False when all are taken by busy sessions: input pauses (not counted by smtpd_timeout) and
+     * the session asks again every few hundred milliseconds until it gets one.
+     */
+    private boolean engage() {
+        if (slot.limit.engage(slot, () -> ctx.executor().execute(this::unpark)) == SessionLimit.Engaged.NOW) {
+            engaged = true;
+            return true;
+        }
+        parked = true;
+        pause();
+        retryLater();
+        return false;
+    }
+
+    private void retryLater() {
+        ctx.executor().schedule(() -> {
+            if (!parked || state == State.CLOSED) {
+                return;
+            }
+            if (slot.limit.retry(slot)) {
+                unpark();
+            } else {
+                retryLater();
+            }
+        }, slot.limit.retryMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void unpark() {
+        if (!parked || state == State.CLOSED) {
+            return;
+        }
+        parked = false;
+        engaged = true;
+        resume();
+    }
+
+    /**
+     * Another client needed this session's place while it waited for its client (see
+     * {@link SessionLimit}): the client is told so, as it would be at a timeout under stress.
+     */
+    private void evicted() {
+        services.log().info(settings.serviceName(), "idle session closed after " + where() + " from " + client
+                + ": service \"" + slot.limit.service() + "\" is at its process limit (" + slot.limit.limit()
+                + ") and another client needed the place");
+        if (settings.wrapperMode() && !tlsActive) {
+            state = State.CLOSED;
+            ctx.close(); // no TLS yet on an implicit-TLS port: nothing can be said
+            finishOnce();
+            return;
+        }
+        replyAndClose(Reply.of(421, "4.4.2", settings.myhostname() + " Error: idle session closed, server busy"));
     }
 
     private void handle(SmtpInput input) {
@@ -982,6 +1050,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             deadline.startData();
         } else {
             deadline.startRequest();
+            if (slot != null) {
+                slot.idle(); // waiting for the client: its place may go to another client after a while
+            }
         }
         ctx.writeAndFlush(Unpooled.copiedBuffer(reply.toWire(), StandardCharsets.UTF_8));
     }

@@ -154,6 +154,7 @@ public final class Smtpd implements AutoCloseable {
         SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
         RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
                 settings.perRequestDeadline(), settings.minDataRate(), settings.stress().timeout().toMillis(),
+                settings.stress().perRequestDeadline(),
                 g.limit::stressed);
         ch.pipeline().addLast("timeout", deadline);
         ch.pipeline().addLast("decoder", decoder);
@@ -183,6 +184,12 @@ public final class Smtpd implements AutoCloseable {
 
     private static final AttributeKey<Boolean> OVER_LIMIT = AttributeKey.valueOf("postern.overLimit");
     private static final AttributeKey<Generation> GENERATION = AttributeKey.valueOf("postern.generation");
+    private static final AttributeKey<SessionLimit.Slot> SLOT = AttributeKey.valueOf("postern.slot");
+
+    /** The connection's place in its service's limit, or null (sessions built without a listener). */
+    static SessionLimit.Slot slot(Channel ch) {
+        return ch.hasAttr(SLOT) ? ch.attr(SLOT).get() : null;
+    }
 
     /**
      * Counts sessions where connections are accepted, on the acceptor's event loop: pausing the
@@ -204,10 +211,13 @@ public final class Smtpd implements AutoCloseable {
                 Generation g = current.get();
                 SessionLimit limit = g.limit; // the limit this session counts against, even after a reload
                 child.attr(GENERATION).set(g);
-                if (!limit.open()) {
+                SessionLimit.Slot slot = limit.open(child);
+                if (slot.refused()) {
                     child.attr(OVER_LIMIT).set(Boolean.TRUE);
+                } else {
+                    child.attr(SLOT).set(slot);
                 }
-                child.closeFuture().addListener(f -> limit.close());
+                child.closeFuture().addListener(f -> limit.close(slot));
             }
             ctx.fireChannelRead(msg);
         }

@@ -32,7 +32,19 @@ public record SmtpdSettings(
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
-        Stress stress) {
+        Stress stress, Eviction eviction) {
+
+    /**
+     * postern_smtpd_idle_eviction_time and postern_smtpd_waiting_client_limit: how the service's
+     * {@link SessionLimit} makes room for new clients at its process limit (zero time: Postfix's
+     * backlog behaviour).
+     */
+    public record Eviction(Duration idleTime, int waitingLimit) {
+        static Eviction from(Config c) {
+            return new Eviction(c.duration("postern_smtpd_idle_eviction_time"),
+                    c.integer("postern_smtpd_waiting_client_limit"));
+        }
+    }
 
     /**
      * The values of smtpd_timeout, smtpd_starttls_timeout, smtpd_hard_error_limit and
@@ -41,11 +53,13 @@ public record SmtpdSettings(
      * busy. Here a service is under stress while its session limit (maxproc) is reached
      * ({@link SessionLimit#stressed()}). A value set without {@code $stress} is the same in both.
      */
-    public record Stress(Duration timeout, Duration starttlsTimeout, int hardErrorLimit, int junkCommandLimit) {
+    public record Stress(Duration timeout, Duration starttlsTimeout, int hardErrorLimit, int junkCommandLimit,
+                         boolean perRequestDeadline) {
         static Stress from(Config c) {
             Config s = c.underStress();
             return new Stress(s.duration("smtpd_timeout"), s.duration("smtpd_starttls_timeout"),
-                    s.integer("smtpd_hard_error_limit"), s.integer("smtpd_junk_command_limit"));
+                    s.integer("smtpd_hard_error_limit"), s.integer("smtpd_junk_command_limit"),
+                    !c.isSet("smtpd_per_request_deadline") || s.bool("smtpd_per_request_deadline"));
         }
     }
 
@@ -54,7 +68,8 @@ public record SmtpdSettings(
      * TLS (encrypt, or implicit TLS), where Postern turns it on: such a service serves only clients
      * with something to say, and a per-read timeout lets a client that trickles one byte per
      * smtpd_timeout hold a session (and a process slot) for ever. A deliberate difference from
-     * Postfix 3.7's default, documented in docs/parameters.md.
+     * Postfix 3.7's default, documented in docs/parameters.md. Unset, it is also on for every
+     * service while under stress ({@link Stress#perRequestDeadline()}).
      */
     static boolean perRequestDeadline(Config c, boolean tlsRequired) {
         return c.isSet("smtpd_per_request_deadline") ? c.bool("smtpd_per_request_deadline") : tlsRequired;
@@ -94,7 +109,7 @@ public record SmtpdSettings(
                 c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
-                c.bool("postern_smtpd_auth_external"), Stress.from(c));
+                c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c));
     }
 
     /**

@@ -14,9 +14,10 @@
  * key orders ({@link dev.postern.maps.AddressSearch}: address forms, parent domains, client
  * address prefixes); DATA streams into cleanup and the 250 is sent only after the queue file is
  * durable. A service's sessions are limited by its master.cf maxproc ({@code -} =
- * default_process_limit) as Postfix's process limit: at the limit the service stops accepting and
- * new clients wait in the listen backlog ({@link dev.postern.smtpd.SessionLimit}; a reload's new
- * maxproc applies at once). A listener's settings, TLS context and restrictions form a
+ * default_process_limit) as Postfix's process limit, except that a place is taken with the first
+ * command, not at accept, and an idle session gives its place to a client that needs one
+ * ({@link dev.postern.smtpd.SessionLimit}, postern_smtpd_idle_eviction_time; 0 is Postfix's
+ * backlog behaviour; a reload's new values apply at once). A listener's settings, TLS context and restrictions form a
  * {@link dev.postern.smtpd.Smtpd.Generation}: a reload swaps it under the bound socket, so new
  * connections get the new one and sessions in progress keep theirs. accept() errors (EMFILE,
  * ENFILE) pause the listener for 1 s with one warning a minute, never a stack trace

@@ -127,6 +127,31 @@ class QueueCommandTest {
     }
 
     @Test
+    void postqueueDashIFlushesOnlyTheNamedDeferredMessages() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "queue_directory = " + dir.resolve("queue") + "\n");
+        Files.writeString(dir.resolve("master.cf"), "");
+        byte[] content = "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        Path first;
+        Path second;
+        try (Spool spool = Spool.open(dir.resolve("queue"))) {
+            first = spool.recordDeferral(spool.read(spool.activate(queued(spool, "a@example.org", content, "b@example.net"))),
+                    Map.of(MailAddress.parse("b@example.net"), "4.4.1 no route"), Instant.now().plusSeconds(3600));
+            second = spool.recordDeferral(spool.read(spool.activate(queued(spool, "a@example.org", content, "c@example.net"))),
+                    Map.of(MailAddress.parse("c@example.net"), "4.4.1 no route"), Instant.now().plusSeconds(3600));
+        }
+        String id = first.getFileName().toString();
+        Run run = postern("-i", id);
+        assertEquals(0, run.code(), run.err());
+        assertEquals(id + ": scheduled for immediate delivery\n", run.out());
+        assertTrue(Files.exists(dir.resolve("queue/incoming").resolve(id)), "the named message is due now");
+        assertTrue(Files.exists(second), "the other deferred message is left alone");
+        Run again = postern("flush", "-i", id, "-i", "0123456789ABCD");
+        assertEquals(1, again.code(), "an ID not in deferred/ is an error, as Postfix");
+        assertTrue(again.err().contains(id + ": no such message in the queue"), again.err());
+        assertTrue(again.err().contains("0123456789ABCD: no such message in the queue"), again.err());
+    }
+
+    @Test
     void mailWaitingInMaildropIsListedFirstWithoutAMarkAsPostfixDoes() throws Exception {
         Files.writeString(dir.resolve("main.cf"), "queue_directory = " + dir.resolve("queue") + "\n");
         Files.writeString(dir.resolve("master.cf"), "");

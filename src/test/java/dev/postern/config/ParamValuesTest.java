@@ -46,6 +46,7 @@ class ParamValuesTest {
             Map.entry("smtpd_timeout", new Time("300s", Duration.ofSeconds(5))),
             Map.entry("smtpd_upstream_proxy_timeout", new Time("5s", Duration.ofSeconds(5))),
             Map.entry("postern_smtpd_peername_lookup_timeout", new Time("10s", Duration.ofSeconds(5))),
+            Map.entry("postern_smtpd_idle_eviction_time", new Time("1s", Duration.ofSeconds(5))),
             Map.entry("smtpd_tls_session_cache_timeout", new Time("3600s", Duration.ofSeconds(5)))));
 
     private Config load(String main, String master) throws Exception {

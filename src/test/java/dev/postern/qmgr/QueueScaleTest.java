@@ -94,6 +94,9 @@ class QueueScaleTest {
                 h.awaitLog("destination smtp:down\\.example marked down", Duration.ofSeconds(10));
                 String second = h.submit("alice@sender.example", BODY, "b@down.example");
                 h.awaitLog(second + ": to=<b@down\\.example>.*delivery temporarily suspended", Duration.ofSeconds(10));
+                // The log line comes before the rename into deferred/: a flush acts on what is in
+                // deferred/ when it runs (as Postfix's), so wait for both files to be there.
+                awaitTrue(() -> h.files("deferred") == 2, how + ": both deferred");
                 up.set(true);
                 if (how.equals("flush")) {
                     control.flush();

@@ -35,7 +35,8 @@ class ProcessLimitTest {
                 "127.0.0.1:0 inet n - n - 2 smtpd\n"
                         + "  -o smtpd_tls_security_level=may\n"
                         + "  -o smtpd_tls_req_ccert=no\n"
-                        + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n");
+                        + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n"
+                        + "  -o postern_smtpd_idle_eviction_time=0\n"); // Postfix's behaviour (EvictionTest: Postern's)
     }
 
     @AfterAll

@@ -26,7 +26,8 @@ class StressTest {
     private static final String LIMITED = "127.0.0.1:0 inet n - n - 2 smtpd\n"
             + "  -o smtpd_tls_security_level=may\n"
             + "  -o smtpd_tls_req_ccert=no\n"
-            + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n";
+            + "  -o smtpd_recipient_restrictions=reject_unauth_destination\n"
+            + "  -o postern_smtpd_idle_eviction_time=0\n"; // Postfix's behaviour: places taken at accept
 
     @Test
     void idleClientsAreCutUnderStressAndTheWaitingClientIsServed() throws Exception {
@@ -53,13 +54,45 @@ class StressTest {
     }
 
     @Test
+    void underStressATricklingClientIsCutAsWithAPerRequestDeadline() throws Exception {
+        // maxproc 1: the trickling client's own session puts the service under stress. Per read
+        // (Postfix's default), a byte every 300 ms would keep the 2 s timer alive for ever.
+        try (TestMta mta = TestMta.start(dir, "relay_domains = relay.example\nsmtpd_timeout = ${stress?{2}:{300}}s\n",
+                LIMITED.replace(" 2 smtpd", " 1 smtpd"))) {
+            InetSocketAddress limited = mta.server.addresses().get(1);
+            try (SmtpTestClient trickler = new SmtpTestClient(limited)) {
+                assertTrue(trickler.reply().startsWith("220 "));
+                assertTrue(trickler.command("EHLO slow.example").startsWith("250"));
+                assertTrue(trickler.command("MAIL FROM:<s@slow.example>").startsWith("250"));
+                assertTrue(trickler.command("RCPT TO:<x@relay.example>").startsWith("250"));
+                assertTrue(trickler.command("DATA").startsWith("354"));
+                long start = System.nanoTime();
+                boolean cut = false;
+                try {
+                    for (int i = 0; i < 60 && !cut; i++) { // 18 s of trickling at most
+                        trickler.sendRaw("x");
+                        Thread.sleep(300); // the client's pace
+                        cut = mta.log().contains("timeout after DATA");
+                    }
+                } catch (java.io.IOException closed) {
+                    cut = true;
+                }
+                long took = Duration.ofNanos(System.nanoTime() - start).toMillis();
+                assertTrue(cut, "a client trickling a byte every 300 ms kept its session under stress");
+                assertTrue(took < 8_000, "cut after " + took + " ms, not near the 2 s stress deadline");
+            }
+            mta.awaitLog("timeout after DATA \\(\\d+ bytes\\) from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void stressValuesComeFromPostfixsDefaultsAndAnExplicitValueHasNone() throws Exception {
         java.nio.file.Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject\n");
         java.nio.file.Files.writeString(dir.resolve("main.cf"), "");
         dev.postern.smtpd.SmtpdSettings d = dev.postern.smtpd.SmtpdSettings.from(
                 dev.postern.config.ConfigLoader.load(dir).config(), "smtpd");
         assertEquals(Duration.ofSeconds(300), d.timeout());
-        assertEquals(new dev.postern.smtpd.SmtpdSettings.Stress(Duration.ofSeconds(10), Duration.ofSeconds(10), 1, 1), d.stress());
+        assertEquals(new dev.postern.smtpd.SmtpdSettings.Stress(Duration.ofSeconds(10), Duration.ofSeconds(10), 1, 1, true), d.stress());
         assertEquals(20, d.hardErrorLimit());
         assertEquals(100, d.junkCommandLimit());
         // Set without $stress, as in Postfix: the same value under stress.

@@ -72,6 +72,11 @@ public final class SmtpTestClient implements AutoCloseable {
         return buf.size() == 0 ? null : buf.toString(StandardCharsets.UTF_8);
     }
 
+    /** The read timeout of {@link #reply()} (15 s unless set). */
+    public void setSoTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
     public void sendRaw(String s) throws IOException {
         out.write(s.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();

@@ -34,17 +34,37 @@ final class HeaderBlock {
         StringBuilder add = new StringBuilder();
         String messageId;
         Matcher m = MESSAGE_ID.matcher(head);
-        if (m.find()) {
+        if (find(m, head, "message-id:")) {
             messageId = m.group(1).trim();
         } else {
             messageId = "<" + now.format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT)) + "." + queueId
                     + "@" + myhostname + ">";
             add.append("Message-Id: ").append(messageId).append("\r\n");
         }
-        if (!DATE.matcher(head).find()) {
+        if (!find(DATE.matcher(head), head, "date:")) {
             add.append("Date: ").append(now.format(RFC5322)).append("\r\n");
         }
         String out = head + add + (hasSeparator ? "\r\n" : "");
         return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId);
+    }
+
+    /**
+     * {@code m.find()}, with the regex tried only at line starts that begin with {@code name}
+     * (ignoring case): the same first match, without running a multi-line, case-insensitive
+     * pattern over every position of the header (1% of the CPU per message). A line start is
+     * wherever the pattern's {@code ^} may match: the start, or after CR, LF or U+0085.
+     */
+    private static boolean find(Matcher m, String head, String name) {
+        for (int i = 0; i < head.length(); i++) {
+            if ((i == 0 || isLineEnd(head.charAt(i - 1))) && head.regionMatches(true, i, name, 0, name.length())
+                    && m.find(i) && m.start() == i) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isLineEnd(char c) {
+        return c == '\n' || c == '\r' || c == '\u0085';
     }
 }

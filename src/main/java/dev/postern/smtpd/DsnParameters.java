@@ -38,8 +38,20 @@ final class DsnParameters {
         if (close < 0) {
             return null;
         }
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (String p : argument.substring(close + 1).strip().split(" +")) {
+        java.util.Set<String> seen = null;
+        String rest = argument.substring(close + 1).strip();
+        for (int start = 0, end; start < rest.length(); start = end + 1) { // words between spaces (was split(" +"))
+            end = rest.indexOf(' ', start);
+            if (end < 0) {
+                end = rest.length();
+            }
+            if (end == start) {
+                continue;
+            }
+            String p = rest.substring(start, end);
+            if (seen == null) {
+                seen = new java.util.HashSet<>();
+            }
             int eq = p.indexOf('=');
             String name = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
             if ((isMailParameter(name) || isRcptParameter(name)) && !seen.add(name)) {

@@ -1,0 +1,51 @@
+package dev.postern.cleanup;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * HeaderBlock finds Message-ID and Date by trying its patterns only at line starts that begin
+ * with the header name: the answers must be those of the patterns searched over the whole
+ * header (the way it was done before), for ordinary, folded, look-alike and malformed headers.
+ */
+class HeaderBlockTest {
+    private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^message-id:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
+    private static final Pattern DATE = Pattern.compile("(?im)^date:");
+    private static final ZonedDateTime NOW = ZonedDateTime.of(2026, 12, 2, 4, 20, 0, 0, ZoneOffset.UTC);
+
+    @Test
+    void findsWhatTheWholeHeaderPatternsFind() {
+        List<String> headers = List.of(
+                "Subject: a\r\nFrom: b@example.org\r\n\r\n",
+                "Subject: a\r\nMessage-ID: <m1@example.org>\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\n",
+                "message-id:<m2@x>\r\ndate: x\r\n\r\n",
+                "MESSAGE-ID:   <m3@x>\r\n\tfolded\r\nSubject: s\r\n\r\n",
+                "X-Message-Id: <not@this>\r\nX-Date: no\r\nSubject: s\r\n\r\n",
+                "Subject: a\rMessage-Id: <after-bare-cr@x>\r\n\r\n",
+                "Subject: a\u0085Date: after NEL\r\n\r\n",
+                "Subject: message-id: <inline@x> date: inline\r\n\r\n",
+                "Message-Id:\r\n",
+                "",
+                "Date:x");
+        for (String h : headers) {
+            byte[] bytes = h.getBytes(StandardCharsets.ISO_8859_1);
+            HeaderBlock.Fixed fixed = HeaderBlock.fix(bytes, "ABCDEF123", "mx.example.org", NOW);
+            String text = new String(fixed.bytes(), StandardCharsets.ISO_8859_1);
+            String head = h.endsWith("\r\n\r\n") ? h.substring(0, h.length() - 2) : h;
+            var m = MESSAGE_ID.matcher(head);
+            boolean hasId = m.find();
+            if (hasId) {
+                assertEquals(m.group(1).trim(), fixed.messageId(), h);
+            }
+            assertEquals(!hasId, text.contains("Message-Id: <20261202042000.ABCDEF123@mx.example.org>\r\n"), h);
+            assertEquals(!DATE.matcher(head).find(), text.contains("Date: Wed, 2 Dec 2026 04:20:00 +0000\r\n"), h);
+        }
+    }
+}

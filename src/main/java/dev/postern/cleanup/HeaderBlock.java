@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 final class HeaderBlock {
     private static final Pattern MESSAGE_ID = Pattern.compile("(?im)^message-id:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
     private static final Pattern DATE = Pattern.compile("(?im)^date:");
+    /** Built once: DateTimeFormatter.ofPattern parses its pattern on every call. */
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT);
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
 
     private HeaderBlock() {}
@@ -37,7 +39,7 @@ final class HeaderBlock {
         if (find(m, head, "message-id:")) {
             messageId = m.group(1).trim();
         } else {
-            messageId = "<" + now.format(DateTimeFormatter.ofPattern("yyyyMMddHHmmss", Locale.ROOT)) + "." + queueId
+            messageId = "<" + now.format(STAMP) + "." + queueId
                     + "@" + myhostname + ">";
             add.append("Message-Id: ").append(messageId).append("\r\n");
         }

@@ -79,6 +79,7 @@ class EvictionTest {
             mta.awaitLog("idle session closed after EHLO from localhost\\[127\\.0\\.0\\.1\\]: service \"127\\.0\\.0\\.1:0\" is at"
                     + " its process limit \\(2\\) and another client needed the place", Duration.ofSeconds(5));
             mta.awaitLog("status=sent", Duration.ofSeconds(30));
+            awaitNoSessions(mta);
         }
     }
 
@@ -105,7 +106,20 @@ class EvictionTest {
                 assertTrue(answer.startsWith("250"), "the waiting first command is answered once the place is free: " + answer);
                 assertTrue(late.command("MAIL FROM:<b@late.example>").startsWith("250"));
             }
+            awaitNoSessions(mta);
         }
+    }
+
+    /** Every open() was paired with one close(): the counts return to 0 (a leak would stall the service). */
+    private static void awaitNoSessions(TestMta mta) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (mta.server.sessionCounts().values().stream().allMatch(n -> n == 0)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("sessions still counted after every client left: " + mta.server.sessionCounts());
     }
 
     @Test
@@ -150,6 +164,7 @@ class EvictionTest {
             }
             mta.awaitLog("idle session closed after CONNECT from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
             mta.awaitLog("status=sent", Duration.ofSeconds(30));
+            awaitNoSessions(mta);
         }
     }
 

@@ -25,7 +25,8 @@ import java.util.function.BooleanSupplier;
  * </ul>
  * Time when the session does not read (input paused while it commits a message or sleeps after
  * errors) is not counted: Postfix's deadline "limits only the time spent waiting for plaintext or
- * TLS read or write calls". Sits after the TLS handler, so it counts plaintext bytes.
+ * TLS read or write calls" — except when input is paused because the replies cannot be written
+ * (the client reads nothing), which is a wait for the client. Sits after the TLS handler, so it counts plaintext bytes.
  */
 public final class RequestDeadline extends ChannelInboundHandlerAdapter {
     /** Sent down a session's pipeline when its service comes under stress: the timer is re-armed. */
@@ -172,9 +173,11 @@ public final class RequestDeadline extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = System.nanoTime();
-        if (!ctx.channel().config().isAutoRead()) {
+        if (!ctx.channel().config().isAutoRead() && ctx.channel().isWritable()) {
             // Not waiting for the client: the session is busy. Give the client a full timeout
             // once it is asked for input again (Postfix counts only time spent waiting in I/O).
+            // Input paused because the client does not read its replies IS waiting for the client
+            // (Postfix's write() would be blocked): that time counts.
             deadline = now + timeoutNanos;
         } else if (now - effectiveDeadline() >= 0) {
             fired = true;

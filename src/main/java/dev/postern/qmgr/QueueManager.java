@@ -132,6 +132,7 @@ public final class QueueManager implements AutoCloseable {
         router = nextRouter;
         settings = nextSettings;
         scheduler.setProcessLimit(nextSettings.processLimit());
+        pump(); // a higher limit starts jobs already waiting for a slot now
         scanner.wake(); // a larger active limit or a shorter queue_run_delay applies now
     }
 

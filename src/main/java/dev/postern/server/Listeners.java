@@ -114,6 +114,13 @@ final class Listeners {
         return new Change(openedAddresses, closed, oldSessions);
     }
 
+    /** Sessions each service counts now, holding a place or waiting for one (tests check they return to 0). */
+    synchronized Map<String, Integer> sessionCounts() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        limits.forEach((service, limit) -> out.put(service, limit.active()));
+        return out;
+    }
+
     synchronized List<InetSocketAddress> addresses() {
         return bound.values().stream().map(Smtpd::localAddress).toList();
     }

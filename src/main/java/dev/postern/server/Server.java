@@ -284,6 +284,11 @@ public final class Server implements AutoCloseable {
         return reloads.get();
     }
 
+    /** Sessions each smtpd service counts now (see {@link dev.postern.smtpd.SessionLimit#active()}). */
+    java.util.Map<String, Integer> sessionCounts() {
+        return listeners.sessionCounts();
+    }
+
     public List<InetSocketAddress> addresses() {
         return listeners.addresses();
     }

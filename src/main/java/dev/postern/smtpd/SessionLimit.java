@@ -104,8 +104,8 @@ public final class SessionLimit {
      * than the new limit, none is cut, but no new one starts until enough have ended.
      */
     public void setLimit(int newLimit, Duration evictAfter, int newWaitingLimit) {
-        set(newLimit, evictAfter, newWaitingLimit);
         synchronized (this) {
+            set(newLimit, evictAfter, newWaitingLimit);
             promoteParked();
             updateAccepting();
         }
@@ -129,7 +129,7 @@ public final class SessionLimit {
     }
 
     /** A listener stops counting here (closed, or moved to another service by a reload). */
-    void stopListening(Channel serverChannel) {
+    synchronized void stopListening(Channel serverChannel) {
         listeners.remove(serverChannel);
     }
 
@@ -260,7 +260,8 @@ public final class SessionLimit {
 
     /** The parked sessions' poll interval: a quarter of the eviction time, at most 250 ms. */
     long retryMillis() {
-        return Math.max(10, Math.min(250, TimeUnit.NANOSECONDS.toMillis(evictAfterNanos) / 4));
+        long evictMillis = TimeUnit.NANOSECONDS.toMillis(evictAfterNanos);
+        return evictMillis == 0 ? 250 : Math.max(10, Math.min(250, evictMillis / 4));
     }
 
     private void take(Slot slot) {
@@ -376,8 +377,12 @@ public final class SessionLimit {
         } else {
             pause = waiting >= waitingLimit && !anyIdle(waitingSlots);
             if (pause && !recheckScheduled && !listeners.isEmpty()) {
-                recheckScheduled = true;
-                listeners.get(0).eventLoop().schedule(this::recheck, retryMillis(), TimeUnit.MILLISECONDS);
+                try {
+                    listeners.get(0).eventLoop().schedule(this::recheck, retryMillis(), TimeUnit.MILLISECONDS);
+                    recheckScheduled = true;
+                } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                    // the server is stopping: nothing to resume
+                }
             }
         }
         if (pause != acceptPaused) {
@@ -490,13 +495,17 @@ public final class SessionLimit {
 
         /** Hands the eviction to the session's event loop (called under the limit's lock). */
         private void evict() {
-            channel.eventLoop().execute(() -> {
-                if (channel.pipeline().get(SmtpSession.class) == null) {
-                    channel.close(); // no session yet (PROXY header, TLS handshake): nothing to say
-                } else {
-                    channel.pipeline().fireUserEventTriggered(EVICT);
-                }
-            });
+            try {
+                channel.eventLoop().execute(() -> {
+                    if (channel.pipeline().get(SmtpSession.class) == null) {
+                        channel.close(); // no session yet (PROXY header): nothing to say
+                    } else {
+                        channel.pipeline().fireUserEventTriggered(EVICT);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+                // the server is stopping: the connection is closed with its event loop
+            }
         }
     }
 }

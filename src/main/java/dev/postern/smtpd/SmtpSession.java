@@ -114,6 +114,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         clientAddress = endpoint.address().getAddress();
         client = clientName + "[" + PeerNames.printable(clientAddress) + "]";
         pause();
+        if (slot != null) {
+            slot.busy(); // the lookup is the server's time, not the client's silence (greet() marks it idle)
+        }
         if (settings.peernameLookup()) {
             services.clientNames().lookup(clientAddress).thenAccept(r -> ctx.executor().execute(() -> {
                 if (r.warning() != null) {
@@ -239,6 +242,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent && state != State.CLOSED) {
             services.log().info(settings.serviceName(), "timeout after " + where() + " from " + client);
             replyAndClose(Reply.of(421, "4.4.2", settings.myhostname() + " Error: timeout exceeded"));
+            if (!ctx.channel().isWritable()) {
+                ctx.close(); // the client reads nothing: that 421 would never leave
+            }
         }
     }
 
@@ -342,11 +348,34 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void resume() {
         busy = false;
         while (!busy && state != State.CLOSED && !pending.isEmpty()) {
+            // Input taken from the queue is new activity too: the session may have been marked idle
+            // by a reply meanwhile (pipelined MAIL/RCPT/DATA behind a commit).
+            if (slot != null && !slot.busy()) {
+                return; // evicted while idle: the EVICT event is on its way
+            }
+            if (!engaged && !engage()) {
+                return; // parked: unpark() resumes
+            }
             handle(pending.poll());
         }
         if (!busy && state != State.CLOSED) {
-            ctx.channel().config().setAutoRead(true);
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         }
+    }
+
+    /**
+     * A client that sends commands but does not read the replies: Postfix's smtpd blocks in
+     * write() once the socket buffer is full, and smtpd_timeout ends the session. Here nothing
+     * more is read while the replies cannot be written (Netty's outbound buffer above its high-water
+     * mark), so memory stays bounded; {@link RequestDeadline} counts that time as waiting for the
+     * client, and the timeout closes the connection without waiting for its 421 to leave.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!busy && state != State.CLOSED) {
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     // ---- commands -------------------------------------------------------------------------
@@ -504,6 +533,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void startTls(boolean afterStartTlsCommand) {
         pause();
+        if (slot != null && afterStartTlsCommand) {
+            // The client asked for TLS: the handshake is activity (bounded by smtpd_starttls_timeout),
+            // not idleness, or a client far away could lose its place mid-handshake. On an
+            // implicit-TLS port a connection stays "silent" until TLS is up and it speaks.
+            slot.busy();
+        }
         TlsServer tls = services.tls();
         if (settings.tlsLogLevel() >= 2) {
             services.log().info(settings.serviceName(), "setting up TLS connection from " + client);
@@ -514,6 +549,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         // The handshake needs reads; anything decoded meanwhile waits in `pending` (busy is set).
         ctx.channel().config().setAutoRead(true);
         ssl.handshakeFuture().addListener(f -> {
+            if (state == State.CLOSED) {
+                return; // closed meanwhile (evicted, timed out): not a TLS failure
+            }
             if (countNewTlsSession(ssl) && f.isSuccess()) {
                 replyAndClose(Reply.of(421, "4.7.0", settings.myhostname() + " Error: too many new TLS sessions from " + client));
                 return;

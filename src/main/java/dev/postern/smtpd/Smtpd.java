@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The SMTP server: one listener (a master.cf inet row running smtpd) and its sessions.
  * Pipeline per connection: [tls after STARTTLS] → smtpd_timeout ({@link RequestDeadline}) → {@link SmtpInputDecoder} →
- * {@link SmtpSession}; behind a proxy (smtpd_upstream_proxy_protocol) {@link UpstreamProxy} alone
+ * {@link SmtpSession} (which reads nothing while its replies cannot be written); behind a proxy (smtpd_upstream_proxy_protocol) {@link UpstreamProxy} alone
  * first, which adds the rest once the PROXY header has named the client ({@link ClientEndpoint}).
  */
 public final class Smtpd implements AutoCloseable {

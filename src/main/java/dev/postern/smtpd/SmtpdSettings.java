@@ -59,7 +59,7 @@ public record SmtpdSettings(
             Config s = c.underStress();
             return new Stress(s.duration("smtpd_timeout"), s.duration("smtpd_starttls_timeout"),
                     s.integer("smtpd_hard_error_limit"), s.integer("smtpd_junk_command_limit"),
-                    !c.isSet("smtpd_per_request_deadline") || s.bool("smtpd_per_request_deadline"));
+                    s.bool("smtpd_per_request_deadline"));
         }
     }
 
@@ -68,8 +68,9 @@ public record SmtpdSettings(
      * TLS (encrypt, or implicit TLS), where Postern turns it on: such a service serves only clients
      * with something to say, and a per-read timeout lets a client that trickles one byte per
      * smtpd_timeout hold a session (and a process slot) for ever. A deliberate difference from
-     * Postfix 3.7's default, documented in docs/parameters.md. Unset, it is also on for every
-     * service while under stress ({@link Stress#perRequestDeadline()}).
+     * Postfix 3.7's default, documented in docs/parameters.md. Under stress it follows the
+     * parameter's stress value ({@link Stress#perRequestDeadline()}: Postfix's default is
+     * {@code ${stress?{yes}:{no}}}).
      */
     static boolean perRequestDeadline(Config c, boolean tlsRequired) {
         return c.isSet("smtpd_per_request_deadline") ? c.bool("smtpd_per_request_deadline") : tlsRequired;

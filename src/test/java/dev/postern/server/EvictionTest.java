@@ -79,6 +79,7 @@ class EvictionTest {
             mta.awaitLog("idle session closed after EHLO from localhost\\[127\\.0\\.0\\.1\\]: service \"127\\.0\\.0\\.1:0\" is at"
                     + " its process limit \\(2\\) and another client needed the place", Duration.ofSeconds(5));
             mta.awaitLog("status=sent", Duration.ofSeconds(30));
+            awaitNoSessions(mta);
         }
     }
 
@@ -105,7 +106,56 @@ class EvictionTest {
                 assertTrue(answer.startsWith("250"), "the waiting first command is answered once the place is free: " + answer);
                 assertTrue(late.command("MAIL FROM:<b@late.example>").startsWith("250"));
             }
+            awaitNoSessions(mta);
         }
+    }
+
+    @Test
+    void aReloadSwitchingEvictionOnServesTheClientWaitingInTheBacklog() throws Exception {
+        // Postfix's behaviour first (eviction off, maxproc 1): a second client waits in the backlog
+        // behind an idle one. A reload turns eviction on: the idle session gives way.
+        try (TestMta mta = TestMta.start(dir, RELAY, limited(1, "postern_smtpd_idle_eviction_time=0"))) {
+            InetSocketAddress limited = mta.server.addresses().get(1);
+            try (SmtpTestClient idle = new SmtpTestClient(limited); java.net.Socket waiting = new java.net.Socket()) {
+                assertTrue(idle.reply().startsWith("220 "));
+                assertTrue(idle.command("EHLO idle.example").startsWith("250"));
+                waiting.connect(limited, 5_000);
+                waiting.setSoTimeout(1_500);
+                assertThrows(SocketTimeoutException.class, () -> waiting.getInputStream().read(), "served past maxproc 1");
+
+                java.nio.file.Path master = dir.resolve("master.cf");
+                java.nio.file.Files.writeString(master, java.nio.file.Files.readString(master)
+                        .replace("postern_smtpd_idle_eviction_time=0", "postern_smtpd_idle_eviction_time=1s"));
+                mta.server.reload(Server.plan(dir));
+
+                waiting.setSoTimeout(15_000);
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                        waiting.getInputStream(), java.nio.charset.StandardCharsets.US_ASCII));
+                java.io.OutputStream out = waiting.getOutputStream();
+                assertTrue(in.readLine().startsWith("220 "), "accepted once the reload made room");
+                out.write("EHLO waiting.example\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                out.flush();
+                String line;
+                do {
+                    line = in.readLine();
+                } while (line != null && line.startsWith("250-"));
+                assertTrue(line != null && line.startsWith("250 "), "its first command got the idle session's place: " + line);
+                assertEquals("421 4.4.2 mx.postern.test Error: idle session closed, server busy", idle.reply());
+            }
+            awaitNoSessions(mta);
+        }
+    }
+
+    /** Every open() was paired with one close(): the counts return to 0 (a leak would stall the service). */
+    private static void awaitNoSessions(TestMta mta) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (mta.server.sessionCounts().values().stream().allMatch(n -> n == 0)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("sessions still counted after every client left: " + mta.server.sessionCounts());
     }
 
     @Test
@@ -150,6 +200,7 @@ class EvictionTest {
             }
             mta.awaitLog("idle session closed after CONNECT from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
             mta.awaitLog("status=sent", Duration.ofSeconds(30));
+            awaitNoSessions(mta);
         }
     }
 

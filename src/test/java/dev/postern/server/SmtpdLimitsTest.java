@@ -437,6 +437,44 @@ class SmtpdLimitsTest {
         mta.awaitLog("timeout after EHLO from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
     }
 
+    /**
+     * A client that sends commands and never reads the replies: the server stops reading once its
+     * replies cannot be written (memory bounded: the client's writes block), and smtpd_timeout
+     * (2 s) then closes the connection, as Postfix's blocked write() times out.
+     */
+    @Test
+    void aClientThatNeverReadsItsRepliesIsStoppedAndCutOff() throws Exception {
+        java.net.Socket s = new java.net.Socket();
+        s.setReceiveBufferSize(4096);
+        s.connect(optional(), 5_000);
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Throwable> ended = new java.util.concurrent.atomic.AtomicReference<>();
+        byte[] noops = "HELP\r\n".repeat(10_000).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Thread writer = new Thread(() -> {
+            try {
+                java.io.OutputStream out = s.getOutputStream();
+                out.write("EHLO client.example\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                Thread.sleep(200); // EHLO ends a pipelining group (smtpd_forbid_unauth_pipelining)
+                while (true) {
+                    out.write(noops);
+                    written.addAndGet(noops.length);
+                }
+            } catch (Throwable t) {
+                ended.set(t);
+            }
+        });
+        long t = System.nanoTime();
+        writer.start();
+        writer.join(30_000);
+        boolean cut = !writer.isAlive();
+        s.close(); // unblocks the writer if the server never closed
+        writer.join(5_000);
+        assertTrue(cut, "still connected after 30 s of never reading; the client wrote " + written.get() + " bytes");
+        assertTrue(millis(t) < 20_000, "cut after " + millis(t) + " ms");
+        assertTrue(written.get() < 64L * 1024 * 1024, "the server kept reading: " + written.get() + " bytes taken");
+        mta.awaitLog("timeout after HELP from localhost\\[127\\.0\\.0\\.1\\]", Duration.ofSeconds(5));
+    }
+
     /** The default (smtpd_per_request_deadline=no): smtpd_timeout is per read, so each byte restarts it. */
     @Test
     void perReadTimeoutIsRestartedByEachByte() throws Exception {

@@ -14,6 +14,9 @@ SIZE=${SIZE:-4096}
 ROUNDS=${ROUNDS:-3}
 PER_CONNECTION=${PER_CONNECTION:-"1 20"}
 SCRAPE_EVERY=${SCRAPE_EVERY:-1}
+# CONTROL=yes: an A/A run, metrics off on both instances (the "on" one is not scraped either), to
+# show how far this machine's noise alone moves the ratio.
+CONTROL=${CONTROL:-no}
 IDLE=0
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && mvn -q -B -DskipTests package)
@@ -38,7 +41,7 @@ for mode in off on; do
   bench_postern_config
   mv "$W/postern" "$W/$mode"
   sed -i "s|$W/postern/|$W/$mode/|g" "$W/$mode/main.cf"
-  if [ "$mode" = on ]; then
+  if [ "$mode" = on ] && [ "$CONTROL" != yes ]; then
     MPORT=$(free_port)
     echo "postern_metrics_listen = 127.0.0.1:$MPORT" >>"$W/on/main.cf"
   fi
@@ -47,11 +50,11 @@ for mode in off on; do
 done
 for i in $(seq 1 300); do
   [ -f "$W/off/queue/pid/master.pid" ] && [ -f "$W/on/queue/pid/master.pid" ] \
-    && curl -sf "http://127.0.0.1:$MPORT/metrics" >/dev/null && break
+    && { [ "$CONTROL" = yes ] || curl -sf "http://127.0.0.1:$MPORT/metrics" >/dev/null; } && break
   sleep 0.1
 done
 # The scraper: Prometheus usually scrapes every 15-60 s; every second makes its cost visible.
-( while sleep "$SCRAPE_EVERY"; do curl -sf "http://127.0.0.1:$MPORT/metrics" >/dev/null || true; done ) & PIDS+=($!)
+[ "$CONTROL" = yes ] || { ( while sleep "$SCRAPE_EVERY"; do curl -sf "http://127.0.0.1:$MPORT/metrics" >/dev/null || true; done ) & PIDS+=($!); }
 
 cpu_ticks() { awk '{print $14+$15}' /proc/${PID[$1]}/stat; }
 sent_count() { grep -c "status=sent" "$W/$1/maillog" 2>/dev/null || true; }
@@ -76,7 +79,7 @@ for pc in $PER_CONNECTION; do
     done
   done
 done
-echo "exposition size: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | wc -c) bytes, $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep -vc '^#') samples"
+[ "$CONTROL" = yes ] || echo "exposition size: $(curl -sf "http://127.0.0.1:$MPORT/metrics" | wc -c) bytes, $(curl -sf "http://127.0.0.1:$MPORT/metrics" | grep -vc '^#') samples"
 python3 - "$W/results" <<'PY'
 import sys, statistics
 rows = {}

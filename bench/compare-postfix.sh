@@ -53,60 +53,9 @@ java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & PPID_POSTERN=$!; PIDS+=($PPID_POSTERN)
 
-# Postfix with the same lines.
-mkdir -p "$W/postfix/conf" "$W/postfix/queue" "$W/postfix/data"
-chown postfix "$W/postfix/data"
-awk -v port="$FPORT" 'BEGIN{OFS=" "} /^#/ || /^[ \t]/ || NF<8 {print; next} {$5="n"; if ($1=="smtp" && $2=="inet") {$1="127.0.0.1:" port} print}' /etc/postfix/master.cf >"$W/postfix/conf/master.cf"
-cat >>"$W/postfix/conf/master.cf" <<CF
-  -o smtpd_tls_security_level=encrypt
-  -o smtpd_tls_req_ccert=yes
-  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
-CF
-# the -o lines above must follow the smtpd line: move that line to the end
-python3 - "$W/postfix/conf/master.cf" "$FPORT" <<'PY'
-import sys
-p, port = sys.argv[1], sys.argv[2]
-lines = open(p).read().split("\n")
-smtpd = [l for l in lines if l.startswith("127.0.0.1:" + port)]
-rest = [l for l in lines if not l.startswith("127.0.0.1:" + port)]
-tail = [l for l in rest if l.startswith("  -o ")]
-rest = [l for l in rest if not l.startswith("  -o ")]
-open(p, "w").write("\n".join(rest + smtpd + tail) + "\n")
-PY
-# the RSA listener: the same service with the RSA-2048 server certificate
-cat >>"$W/postfix/conf/master.cf" <<CF
-127.0.0.1:$RSA_FPORT inet n - n - - smtpd
-  -o smtpd_tls_security_level=encrypt
-  -o smtpd_tls_req_ccert=yes
-  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
-  -o smtpd_tls_cert_file=$W/rsa-server-cert.pem
-  -o smtpd_tls_key_file=$W/rsa-server-key.pem
-CF
-cat >"$W/postfix/conf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $W/postfix/queue
-data_directory = $W/postfix/data
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-myhostname = localhost
-mydestination =
-alias_maps =
-alias_database =
-mynetworks = 192.0.2.0/24
-relayhost = [127.0.0.1]:$SINK
-smtp_host_lookup = native
-smtpd_tls_CAfile = $W/CAcert.pem
-smtpd_tls_cert_file = $W/server-cert.pem
-smtpd_tls_key_file = $W/server-key.pem
-smtpd_tls_loglevel = 1
-smtpd_tls_received_header = yes
-smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, reject
-smtpd_client_connection_count_limit = 0
-# enough smtpd processes for the idle-session test (Postfix needs one process per session)
-default_process_limit = $((IDLE_POSTFIX + 100))
-maillog_file_prefixes = $W
-maillog_file = $W/postfix/maillog
-CF
+# Postfix with the same lines (and the RSA listener), enough smtpd processes for the idle-session
+# test: Postfix needs one process per session.
+POSTFIX_PROCESSES=$((IDLE_POSTFIX + 100)) bench_postfix_config
 /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
 for i in $(seq 1 200); do
   [ -f "$W/postern/queue/pid/master.pid" ] && (echo >/dev/tcp/127.0.0.1/$FPORT) 2>/dev/null \

@@ -59,8 +59,10 @@ CF
 POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmn24m}"
 
 # Postfix with the same submission lines in $W/postfix (conf, queue, data), listening on
-# 127.0.0.1:$FPORT and relaying to the sink; default_process_limit as bench_postern_config's.
-# Used by exhaustion.sh (compare-postfix.sh has its own copy of these lines).
+# 127.0.0.1:$FPORT and relaying to the sink; RSA_FPORT: a second listener with the RSA-2048 server
+# certificate (bench_pki rsa2048 rsa-); default_process_limit = POSTFIX_PROCESSES (Postfix needs one
+# smtpd process per session), else as bench_postern_config's. Used by compare-postfix.sh and
+# exhaustion.sh.
 bench_postfix_config() {
   mkdir -p "$W/postfix/conf" "$W/postfix/queue" "$W/postfix/data"
   chown postfix "$W/postfix/data"
@@ -80,6 +82,16 @@ tail = [l for l in rest if l.startswith("  -o ")]
 rest = [l for l in rest if not l.startswith("  -o ")]
 open(p, "w").write("\n".join(rest + smtpd + tail) + "\n")
 PY
+  if [ -n "${RSA_FPORT:-}" ]; then
+    cat >>"$W/postfix/conf/master.cf" <<CF
+127.0.0.1:$RSA_FPORT inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_req_ccert=yes
+  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject
+  -o smtpd_tls_cert_file=$W/rsa-server-cert.pem
+  -o smtpd_tls_key_file=$W/rsa-server-key.pem
+CF
+  fi
   cat >"$W/postfix/conf/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $W/postfix/queue
@@ -100,7 +112,7 @@ smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
 smtpd_relay_restrictions = permit_mynetworks, permit_tls_all_clientcerts, reject
 smtpd_client_connection_count_limit = 0
-default_process_limit = $(( ${IDLE:-1000} + 100 ))
+default_process_limit = ${POSTFIX_PROCESSES:-$(( ${IDLE:-1000} + 100 ))}
 maillog_file_prefixes = $W
 maillog_file = $W/postfix/maillog
 CF

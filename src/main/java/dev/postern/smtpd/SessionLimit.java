@@ -299,13 +299,12 @@ public final class SessionLimit {
             return null;
         }
         long now = Slot.now();
-        long threshold = evictAfterNanos;
         while (true) {
             Slot best = null;
             long bestSince = Long.MAX_VALUE;
             for (Slot s : among) {
                 long since = s.state.get();
-                if (since > 0 && !s.parked && now - since >= threshold && since < bestSince) {
+                if (evictable(s, since, now) && since < bestSince) {
                     best = s;
                     bestSince = since;
                 }
@@ -399,12 +398,16 @@ public final class SessionLimit {
     private boolean anyIdle(Set<Slot> among) {
         long now = Slot.now();
         for (Slot s : among) {
-            long since = s.state.get();
-            if (since > 0 && !s.parked && now - since >= evictAfterNanos) {
+            if (evictable(s, s.state.get(), now)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Idle (state {@code since} > 0: waiting for its client since then) for the eviction time, and not parked. */
+    private boolean evictable(Slot s, long since, long now) {
+        return since > 0 && !s.parked && now - since >= evictAfterNanos;
     }
 
     private void underStress() {

@@ -22,7 +22,7 @@ cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wai
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SINK=$(free_port); PPORT=$(free_port)
-POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC}"
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS-$(sed -n 's/^daemon_opts="\(.*\)"$/\1/p' "$here/bin/postern")}"  # the launcher's, for the daemon
 mkdir -p "$W/postern"
 cat >"$W/postern/main.cf" <<CF
 myhostname = localhost

@@ -55,8 +55,9 @@ CF
   fi
 }
 
-# The JVM options bin/postern uses (see BENCHMARKS.md for why).
-POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS--XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmn24m}"
+# The JVM options bin/postern gives the daemon (see BENCHMARKS.md for why), read from it.
+POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS-$(sed -n 's/^daemon_opts="\(.*\)"$/\1/p' "$here/bin/postern")}"
+[ -n "$POSTERN_JAVA_OPTS" ] || { echo "bench: no daemon_opts line in $here/bin/postern" >&2; exit 1; }
 
 # Postfix with the same submission lines in $W/postfix (conf, queue, data), listening on
 # 127.0.0.1:$FPORT and relaying to the sink; RSA_FPORT: a second listener with the RSA-2048 server

@@ -5,7 +5,9 @@
 # Env: JAR (target/postern.jar), KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
 #      read it with `perf report -i FILE --sort dso,sym`), SYSCALLS=yes (count system calls per message
-#      per thread group and call with `perf trace -s`: slows the run, so its CPU figures are not comparable).
+#      per thread group and call with `perf trace -s`: slows the run, so its CPU figures are not comparable),
+#      AFTER (a command run at the end with $P = Postern's PID, e.g. AFTER='jcmd $P VM.native_memory summary'
+#      with POSTERN_JAVA_OPTS including -XX:NativeMemoryTracking=summary).
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,6 +51,7 @@ HZ=$(getconf CLK_TCK)
 echo "total_ms_per_msg=$(python3 -c "print(round(($p1-$p0)*1000/$HZ/$N,3))") (KEY=$KEY MODE=$MODE RESUME=$RESUME PC=$PC N=$N opts: $POSTERN_JAVA_OPTS)"
 LC_ALL=C join -a2 -e0 -o 0,1.2,2.2,1.3,2.3 "$W/t0" "$W/t1" |
   awk -v hz="$HZ" -v n="$N" '{d=$3-$2; if (d>0) printf "  %-28s %.3f ms/msg  %5.1f sleeps/msg\n", $1, d*1000/hz/n, ($5-$4)/n}' | sort -k2 -nr
+if [ -n "${AFTER:-}" ]; then eval "$AFTER"; fi
 if [ "${SYSCALLS:-no}" = yes ]; then # perf trace -s: " name (tid), N events" then "   syscall  calls ..." rows
   echo "system calls per message (thread group: calls; top calls):"
   awk -v n="$N" '

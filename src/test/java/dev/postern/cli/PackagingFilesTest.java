@@ -59,4 +59,55 @@ class PackagingFilesTest {
             assertTrue(Files.exists(link), link + " is not where Debian's Postfix puts it");
         }
     }
+
+    /**
+     * The daemon gets the daemon's JVM options (C2, native heap trimmed), every other command C1's
+     * (faster start), whatever global options come before the verb; POSTERN_JAVA_OPTS replaces
+     * both; the development launcher and the bench scripts use the same lines. The release launcher
+     * runs for real, with a stand-in java that prints what it was given.
+     */
+    @Test
+    void launcherChoosesJvmOptionsByVerb(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String release = Files.readString(LAUNCHER);
+        String dev = Files.readString(Path.of("bin/postern"));
+        Matcher cli = Pattern.compile("(?m)^cli_opts=\"(.*)\"$").matcher(release);
+        Matcher daemon = Pattern.compile("(?m)^daemon_opts=\"(.*)\"$").matcher(release);
+        assertTrue(cli.find() && daemon.find(), "cli_opts/daemon_opts lines in " + LAUNCHER);
+        assertTrue(dev.contains("\ncli_opts=\"" + cli.group(1) + "\"\n"), "bin/postern's cli_opts differ");
+        assertTrue(dev.contains("\ndaemon_opts=\"" + daemon.group(1) + "\"\n"), "bin/postern's daemon_opts differ");
+        assertTrue(Files.readString(Path.of("bench/lib.sh")).contains("s/^daemon_opts="), "bench/lib.sh reads daemon_opts");
+
+        Files.createDirectories(dir.resolve("bin"));
+        Files.createDirectories(dir.resolve("lib"));
+        Files.createDirectories(dir.resolve("jdk/bin"));
+        Files.copy(LAUNCHER, dir.resolve("bin/postern"));
+        Files.writeString(dir.resolve("lib/postern.jar"), "");
+        Path java = dir.resolve("jdk/bin/java");
+        Files.writeString(java, "#!/bin/sh\necho \"opts=$POSTERN_JAVA_OPTS\"\n");
+        java.toFile().setExecutable(true);
+        java.util.function.BiFunction<String, List<String>, String> run = (override, args) -> {
+            try {
+                List<String> cmd = new ArrayList<>(List.of("env", "-u", "POSTERN_JAVA_OPTS", "JAVA_HOME=" + dir.resolve("jdk")));
+                if (override != null) {
+                    cmd.add("POSTERN_JAVA_OPTS=" + override);
+                }
+                cmd.add("bash");
+                cmd.add(dir.resolve("bin/postern").toString());
+                cmd.addAll(args);
+                Peers.Result r = Peers.run(Duration.ofSeconds(30), null, cmd);
+                assertEquals(0, r.exit(), r.err());
+                return r.out().trim();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+        assertEquals("opts=" + daemon.group(1), run.apply(null, List.of("start-fg")));
+        assertEquals("opts=" + daemon.group(1), run.apply(null, List.of("-c", "/etc/postern", "start")));
+        assertEquals("opts=" + daemon.group(1), run.apply(null, List.of("--config", "start", "start-fg")));
+        assertEquals("opts=" + cli.group(1), run.apply(null, List.of("-c", "start-fg", "queue")));
+        assertEquals("opts=" + cli.group(1), run.apply(null, List.of("sendmail", "-t", "start")));
+        assertEquals("opts=" + cli.group(1), run.apply(null, List.of()));
+        assertEquals("opts=-Xmx64m", run.apply("-Xmx64m", List.of("start-fg")));
+        assertTrue(daemon.group(1).contains("-XX:-TieredCompilation") && cli.group(1).contains("-XX:TieredStopAtLevel=1"));
+    }
 }

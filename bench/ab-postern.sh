@@ -11,7 +11,8 @@
 #      MODE (lockstep | pipelining), RESUME (no | yes: the client offers its TLS session), N (messages
 #      per round, 1000), WARM (1000 per build), ROUNDS (5), CONCURRENCY (20), SIZE (4096),
 #      IDLE (0; N > 0: afterwards hold N idle TLS sessions on each build in turn and report RSS),
-#      POSTERN_JAVA_OPTS (as bin/postern; A_OPTS / B_OPTS: for one build only, to A/B JVM options),
+#      POSTERN_JAVA_OPTS (as bin/postern; A_OPTS / B_OPTS: for one build only, to A/B JVM options;
+#      A_ENV / B_ENV: environment variables for one build only, e.g. B_ENV=MALLOC_ARENA_MAX=2),
 #      HOLD (seconds the idle sessions are held, 8). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
@@ -40,7 +41,8 @@ for b in a b; do
     sed -e "s#$W/postern/#$W/p$b/#g" -e "s#^127.0.0.1:0 #127.0.0.1:${PORT[$b]} #" "$W/postern/$f" >"$W/p$b/$f"
   done
   opts=$POSTERN_JAVA_OPTS; [ $b = a ] && opts=${A_OPTS:-$opts}; [ $b = b ] && opts=${B_OPTS:-$opts}
-  java $opts -jar "$W/$b.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})
+  envs=""; [ $b = a ] && envs=${A_ENV:-}; [ $b = b ] && envs=${B_ENV:-}
+  env $envs java $opts -jar "$W/$b.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})
 done
 for b in a b; do
   for i in $(seq 1 300); do (echo >/dev/tcp/127.0.0.1/${PORT[$b]}) 2>/dev/null && break; sleep 0.1; done

@@ -12,7 +12,8 @@
 #      per round, 1000), WARM (1000 per build), ROUNDS (5), CONCURRENCY (20), SIZE (4096),
 #      IDLE (0; N > 0: afterwards hold N idle TLS sessions on each build in turn and report RSS),
 #      POSTERN_JAVA_OPTS (as bin/postern; A_OPTS / B_OPTS: for one build only, to A/B JVM options;
-#      A_ENV / B_ENV: environment variables for one build only, e.g. B_ENV=MALLOC_ARENA_MAX=2),
+#      A_ENV / B_ENV: environment variables for one build only, e.g. B_ENV=MALLOC_ARENA_MAX=2;
+#      A_EXTRA_CF / B_EXTRA_CF: main.cf lines for one build only, to measure a parameter's cost),
 #      HOLD (seconds the idle sessions are held, 8). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
@@ -40,6 +41,8 @@ for b in a b; do
   for f in main.cf master.cf; do
     sed -e "s#$W/postern/#$W/p$b/#g" -e "s#^127.0.0.1:0 #127.0.0.1:${PORT[$b]} #" "$W/postern/$f" >"$W/p$b/$f"
   done
+  extra=""; [ $b = a ] && extra=${A_EXTRA_CF:-}; [ $b = b ] && extra=${B_EXTRA_CF:-}
+  [ -z "$extra" ] || printf '%s\n' "$extra" >>"$W/p$b/main.cf"
   opts=$POSTERN_JAVA_OPTS; [ $b = a ] && opts=${A_OPTS:-$opts}; [ $b = b ] && opts=${B_OPTS:-$opts}
   envs=""; [ $b = a ] && envs=${A_ENV:-}; [ $b = b ] && envs=${B_ENV:-}
   env $envs java $opts -jar "$W/$b.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})

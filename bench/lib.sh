@@ -36,6 +36,8 @@ queue_directory = $W/postern/queue
 maillog_file = $W/postern/maillog
 relayhost = [127.0.0.1]:$SINK
 CF
+  # POSTERN_EXTRA_CF: more main.cf lines for Postern only (e.g. to measure a parameter's cost)
+  [ -z "${POSTERN_EXTRA_CF:-}" ] || printf '%s\n' "$POSTERN_EXTRA_CF" >>"$W/postern/main.cf"
   cat >"$W/postern/master.cf" <<CF
 127.0.0.1:$PPORT inet n - n - - smtpd
   -o smtpd_enforce_tls=yes

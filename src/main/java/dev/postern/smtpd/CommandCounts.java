@@ -1,33 +1,52 @@
 package dev.postern.smtpd;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Postfix's per-session command tally for the disconnect line:
- * {@code ehlo=2 starttls=1 mail=1 rcpt=0/1 data=1 quit=1 commands=6/7} (ok/total when they differ).
+ * {@code ehlo=2 starttls=1 mail=1 rcpt=0/1 data=1 quit=1 commands=6/7} (ok/total when they differ),
+ * in the order of Postfix's command table (smtpd.c smtpd_cmd_table, then "unknown"), not the
+ * order of arrival: {@code smtpd_format_cmd_stats} walks that table. A word that is not in the
+ * table (EXPN, anything else) counts as "unknown", as in Postfix. Two small arrays per session.
  */
 final class CommandCounts {
-    private final Map<String, int[]> counts = new LinkedHashMap<>();
-    private int ok;
-    private int total;
+    private static final String[] TABLE = {"helo", "ehlo", "xclient", "xforward", "starttls", "auth", "mail", "rcpt",
+            "data", "bdat", "rset", "noop", "vrfy", "etrn", "quit", "help", "unknown"};
+    private static final int UNKNOWN = TABLE.length - 1;
+
+    private final int[] ok = new int[TABLE.length];
+    private final int[] total = new int[TABLE.length];
 
     void record(String verb, boolean success) {
-        int[] c = counts.computeIfAbsent(verb.toLowerCase(Locale.ROOT), k -> new int[2]);
-        c[1]++;
-        total++;
+        int i = index(verb.toLowerCase(Locale.ROOT));
+        total[i]++;
         if (success) {
-            c[0]++;
-            ok++;
+            ok[i]++;
         }
+    }
+
+    private static int index(String verb) {
+        for (int i = 0; i < UNKNOWN; i++) {
+            if (TABLE[i].equals(verb)) {
+                return i;
+            }
+        }
+        return UNKNOWN;
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
-        counts.forEach((verb, c) -> sb.append(verb).append('=').append(pair(c[0], c[1])).append(' '));
-        sb.append("commands=").append(pair(ok, total));
+        int allOk = 0;
+        int all = 0;
+        for (int i = 0; i < TABLE.length; i++) {
+            if (total[i] > 0) {
+                sb.append(TABLE[i]).append('=').append(pair(ok[i], total[i])).append(' ');
+                allOk += ok[i];
+                all += total[i];
+            }
+        }
+        sb.append("commands=").append(pair(allOk, all));
         return sb.toString();
     }
 

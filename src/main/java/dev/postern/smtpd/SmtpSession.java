@@ -52,7 +52,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private final SmtpInputDecoder decoder;
     private final RequestDeadline deadline;
     private final CommandCounts counts = new CommandCounts();
-    private final ArrayDeque<SmtpInput> pending = new ArrayDeque<>();
+    private final ArrayDeque<SmtpInput> pending = new ArrayDeque<>(4); // small: it holds input only while a step is in flight (10,000 idle sessions: -0.5 MiB)
     private final ExternalAuth auth;
 
     private ChannelHandlerContext ctx;

@@ -32,7 +32,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 SINK=$(free_port); PPORT=0
 . "$here/bench/lib.sh"
 bench_pki "$KEY"
-java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 bench_postern_config   # $W/postern: the template for both builds' directories
 declare -A PORT PID
 for b in a b; do
@@ -57,7 +57,7 @@ flags=""; [ "$MODE" = pipelining ] && flags="$flags --pipelining"; [ "$RESUME" =
 run() { # build messages -> RESULT line + cpu_ms_per_msg
   local b=$1 n=$2 before c0 out c1
   before=$(sent "$b"); c0=$(ticks "$b")
-  out=$(java -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+  out=$(java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
         --ca "$W/CAcert.pem" --concurrency "$CONCURRENCY" --messages "$n" --per-connection "$PC" --size "$SIZE" $flags | grep '^RESULT')
   for i in $(seq 1 600); do [ "$(( $(sent "$b") - before ))" -ge "$n" ] && break; sleep 0.1; done
   c1=$(ticks "$b")
@@ -86,7 +86,7 @@ PY
 if [ "$IDLE" -gt 0 ]; then
   for b in a b; do
     r0=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status)
-    java -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+    java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
         --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold "${HOLD:-8}" >"$W/idle-$b.out" 2>&1 & c=$!
     for i in $(seq 1 3000); do grep -q '^IDLE' "$W/idle-$b.out" 2>/dev/null && break; sleep 0.1; done
     sleep 2; r1=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status); wait $c || true

@@ -23,6 +23,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SINK=$(free_port); PPORT=$(free_port)
 POSTERN_JAVA_OPTS="${POSTERN_JAVA_OPTS-$(sed -n 's/^daemon_opts="\(.*\)"$/\1/p' "$here/bin/postern")}"  # the launcher's, for the daemon
+CLIENT_JAVA_OPTS="${CLIENT_JAVA_OPTS-$(sed -n 's/^cli_opts="\(.*\)"$/\1/p' "$here/bin/postern")}"  # and for the sink
 mkdir -p "$W/postern"
 cat >"$W/postern/main.cf" <<CF
 myhostname = localhost
@@ -42,7 +43,7 @@ t0=$(date +%s.%N)
 java -cp "$JAR" dev.postern.queue.DeferredFiller "$W/postern/queue" "$N" 86400
 java -cp "$JAR" dev.postern.queue.DeferredFiller "$W/postern/queue" "$DUE" -1 >/dev/null
 echo "fill: $(python3 -c "print(round($(date +%s.%N)-$t0,1))") s, $(du -sh "$W/postern/queue/deferred" | cut -f1) on disk"
-java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true  # a cold walk where allowed (root)
 start=$(date +%s.%N)
 java $POSTERN_JAVA_OPTS -jar "${DAEMON_JAR:-$JAR}" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)

@@ -56,12 +56,12 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SINK=$(free_port); PPORT=$(free_port); DPORT=$(free_port); FPORT=$(free_port)
 DEADA=$(free_port); DEADB=$(free_port); BLACKHOLE=$(free_port)
-postern() { java -jar "$JAR" "$@"; }
+postern() { java $CLIENT_JAVA_OPTS -jar "$JAR" "$@"; }
 . "$here/bench/lib.sh"
 HZ=$(getconf CLK_TCK)
 
 bench_pki
-java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 # The far side: the seed's submission server (lib.sh), relaying to the sink.
 bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/far.out" 2>&1 & PIDS+=($!)
@@ -252,7 +252,7 @@ if [[ " $PHASES " == *" queue "* ]]; then
     done
   done
   # (b) the next hop of FLUSH of them comes back: flush, time until all FLUSH are delivered.
-  java -jar "$JAR" sink --listen 127.0.0.1:$DEADB >"$W/sinkb.out" 2>&1 & PIDS+=($!)
+  java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$DEADB >"$W/sinkb.out" 2>&1 & PIDS+=($!)
   for i in $(seq 1 100); do (echo >/dev/tcp/127.0.0.1/$DEADB) 2>/dev/null && break; sleep 0.1; done
   for mta in postern postfix; do
     s0=$(count "$mta" "status=sent"); cpu0=$(cpu_ticks "$mta"); t0=$(now); started=$(date -u +%T)

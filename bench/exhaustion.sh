@@ -47,7 +47,7 @@ ulimit -n "$(ulimit -Hn)"   # as bin/postern does, for the daemon and the load t
 
 . "$here/bench/lib.sh"
 bench_pki
-java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 IDLE=$IDLE bench_postern_config
 # The realistic service limit for scenario 1 (bench_postern_config sizes default_process_limit
 # for idle sessions): maxproc in master.cf.
@@ -57,7 +57,7 @@ java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2
 for i in $(seq 1 300); do [ -f "$W/postern/queue/pid/master.pid" ] && (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
 
 sent_count() { grep -c "status=sent" "$1" 2>/dev/null || true; }
-bench() { java -jar "$JAR" bench --server 127.0.0.1:$1 --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" --ca "$W/CAcert.pem" "${@:2}"; }
+bench() { java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:$1 --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" --ca "$W/CAcert.pem" "${@:2}"; }
 
 echo "exhaustion: $(date -u +%FT%TZ) $(nproc) cores; IDLE=$IDLE from $IDLE_ADDRS addresses, maxproc $MAXPROC; RELOADS=$RELOADS; IDLE_TLS=$IDLE_TLS; open file limit $(ulimit -n); $(java -version 2>&1 | head -1)"
 
@@ -111,7 +111,7 @@ idle_run() { # mta port maillog
   local idle_state; idle_state=$(cat "$W"/idle-*.ready | tr '\n' ' ')
   sleep 2
   before=$(sent_count "$maillog")
-  legit=$(timeout $LEGIT_TIMEOUT java -jar "$JAR" bench --server 127.0.0.1:$port --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
+  legit=$(timeout $LEGIT_TIMEOUT java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:$port --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
           --ca "$W/CAcert.pem" --concurrency 2 --messages $LEGIT 2>&1 | grep '^RESULT' || echo "RESULT msgs=0 errors=$LEGIT (not done within ${LEGIT_TIMEOUT}s)")
   for i in $(seq 1 300); do [ $(( $(sent_count "$maillog") - before )) -ge $LEGIT ] && break; sleep 0.1; done
   echo "RESULT idle $mta connections=$IDLE addresses=$IDLE_ADDRS process_limit=$MAXPROC idle_clients: $idle_state| legit: ${legit#RESULT } delivered=$(( $(sent_count "$maillog") - before )) | rss_before_mib=$rss0 rss_with_idle_mib=$(mta_rss_mib $mta) fds=$(mta_fds $mta)"
@@ -167,7 +167,7 @@ reload_run() { # mta port reload-command...
   touch "$W/stop"; wait $b || true
   echo "RESULT reload $mta reloads=$RELOADS $(cat "$W/reload-$mta.out") reload_commands_failed=$(grep -c 'failed$' "$W/reload-$mta.cmd" || true)"
 }
-reload_run postern $PPORT java -jar "$JAR" -c "$W/postern" reload
+reload_run postern $PPORT java $CLIENT_JAVA_OPTS -jar "$JAR" -c "$W/postern" reload
 if [ $HAVE_POSTFIX = yes ]; then
   IDLE=0 bench_postfix_config
   /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
@@ -178,7 +178,7 @@ fi
 
 # --- 3. idle TLS sessions --------------------------------------------------------------------------
 sed -i "s/^127.0.0.1:$PPORT inet n - n - [^ ]* smtpd/127.0.0.1:$PPORT inet n - n - $((IDLE_TLS + 100)) smtpd/" "$W/postern/master.cf"
-java -jar "$JAR" -c "$W/postern" reload >/dev/null
+java $CLIENT_JAVA_OPTS -jar "$JAR" -c "$W/postern" reload >/dev/null
 rss0=$(mta_rss_mib postern)
 bench $PPORT --idle-sessions $IDLE_TLS --hold 10 >"$W/idle-tls.out" 2>&1 & b=$!
 for i in $(seq 1 6000); do grep -q '^IDLE' "$W/idle-tls.out" 2>/dev/null && break; sleep 0.1; done

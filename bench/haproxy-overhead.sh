@@ -30,11 +30,11 @@ trap cleanup EXIT
 # src/test/java/dev/postern/testing/HaproxyInstance.java for the race-free way).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SINK=$(free_port); PPORT=$(free_port); XPORT=$(free_port); HPORT=$(free_port)
-postern() { java -jar "$JAR" "$@"; }
+postern() { java $CLIENT_JAVA_OPTS -jar "$JAR" "$@"; }
 
 . "$here/bench/lib.sh"
 bench_pki
-java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 bench_postern_config
 # The same service again, behind the proxy.
 cat >>"$W/postern/master.cf" <<CF

@@ -29,11 +29,11 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-postern() { java -jar "$JAR" "$@"; }
+postern() { java $CLIENT_JAVA_OPTS -jar "$JAR" "$@"; }
 SINK=$(free_port)
 . "$here/bench/lib.sh"
 bench_pki
-java -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 
 declare -A PORT PID
 for mode in off on; do

@@ -117,7 +117,6 @@ public final class TlsServer {
         return h;
     }
 
-    /** Whether the handshake resumed a session (OpenSSL provider; the JDK's engine cannot say, so false). */
     /**
      * When the stalest CRL in {@code file} (postern_smtpd_tls_crl_file) was issued, its thisUpdate;
      * empty when the file cannot be read or holds no CRL. For the CRL age metric: it parses without
@@ -133,6 +132,7 @@ public final class TlsServer {
         }
     }
 
+    /** Whether the handshake resumed a session (OpenSSL provider; the JDK's engine cannot say, so false). */
     public static boolean resumed(javax.net.ssl.SSLEngine engine) {
         if (!(engine instanceof ReferenceCountedOpenSslEngine e)) {
             return false;

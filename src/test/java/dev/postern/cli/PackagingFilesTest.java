@@ -64,7 +64,8 @@ class PackagingFilesTest {
      * The daemon gets the daemon's JVM options (C2, native heap trimmed), every other command C1's
      * (faster start), whatever global options come before the verb; POSTERN_JAVA_OPTS replaces
      * both; the development launcher and the bench scripts use the same lines. The release launcher
-     * runs for real, with a stand-in java that prints what it was given.
+     * runs for real, with a stand-in java that prints what it was given. The bench scripts give
+     * the load generator the command options, as a user running {@code postern bench} gets.
      */
     @Test
     void launcherChoosesJvmOptionsByVerb(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
@@ -75,7 +76,9 @@ class PackagingFilesTest {
         assertTrue(cli.find() && daemon.find(), "cli_opts/daemon_opts lines in " + LAUNCHER);
         assertTrue(dev.contains("\ncli_opts=\"" + cli.group(1) + "\"\n"), "bin/postern's cli_opts differ");
         assertTrue(dev.contains("\ndaemon_opts=\"" + daemon.group(1) + "\"\n"), "bin/postern's daemon_opts differ");
-        assertTrue(Files.readString(Path.of("bench/lib.sh")).contains("s/^daemon_opts="), "bench/lib.sh reads daemon_opts");
+        String lib = Files.readString(Path.of("bench/lib.sh"));
+        assertTrue(lib.contains("s/^daemon_opts="), "bench/lib.sh reads daemon_opts");
+        assertTrue(lib.contains("s/^cli_opts="), "bench/lib.sh reads cli_opts (for the load generator)");
 
         Files.createDirectories(dir.resolve("bin"));
         Files.createDirectories(dir.resolve("lib"));

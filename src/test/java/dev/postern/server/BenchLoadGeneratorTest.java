@@ -34,6 +34,9 @@ class BenchLoadGeneratorTest {
             assertEquals(0, r.errors(), r.line());
             assertEquals(7, r.messages(), r.line());
             assertTrue(r.handshakes() >= 3, r.line());
+            // the generator's own CPU: it made TLS handshakes, so it is above zero on Linux
+            assertTrue(r.clientCpuMs() > 0, r.line());
+            assertTrue(r.line().contains(" client_cpu_ms_per_msg="), r.line());
             if (resume) {
                 assertTrue(r.resumed() >= 1, "no connection resumed a session: " + r.line());
             } else {

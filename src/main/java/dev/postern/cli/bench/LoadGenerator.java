@@ -31,14 +31,26 @@ public final class LoadGenerator {
                           boolean tlsResume) {
     }
 
-    /** {@code handshakes}: TLS handshakes made, {@code resumed}: how many of them resumed a session. */
+    /**
+     * {@code handshakes}: TLS handshakes made, {@code resumed}: how many of them resumed a session;
+     * {@code clientCpuMs}: this process's CPU time (all threads) while the workers ran, or -1 when the
+     * platform cannot say. The generator shares the machine with the server it measures: at one
+     * message per connection its own TLS handshakes (the client certificate's signature) can cost as
+     * much as the server's, which bounds how far apart two servers' msgs/s can be on a busy machine.
+     */
     public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
-                         int handshakes, int resumed) {
+                         int handshakes, int resumed, double clientCpuMs) {
         public String line() {
             return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s"
-                            + " handshakes=%d resumed=%d",
-                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider, handshakes, resumed);
+                            + " handshakes=%d resumed=%d client_cpu_ms_per_msg=%.3f",
+                    messages, seconds, messages / seconds, p50, p95, p99, errors, provider, handshakes, resumed,
+                    messages > 0 && clientCpuMs >= 0 ? clientCpuMs / messages : -1.0);
         }
+    }
+
+    /** This process's CPU time in milliseconds (user + system, all threads), or -1 when unknown. */
+    private static double processCpuMs() {
+        return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(-1.0);
     }
 
     private LoadGenerator() {}
@@ -158,18 +170,21 @@ public final class LoadGenerator {
             }, "bench-" + w);
             workers.add(t);
         }
+        double cpu0 = processCpuMs();
         start.set(System.nanoTime());
         workers.forEach(Thread::start);
         for (Thread t : workers) {
             t.join();
         }
         double secs = (System.nanoTime() - start.get()) / 1e9;
+        double cpu1 = processCpuMs();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         int n = Math.min(done.get(), latencies.length);
         long[] l = Arrays.copyOf(latencies, n);
         Arrays.sort(l);
         return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), errors.get(),
-                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", handshakes.get(), resumed.get());
+                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", handshakes.get(), resumed.get(),
+                cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
     }
 
     /**

@@ -45,13 +45,16 @@ final class BenchCommand implements Callable<Integer> {
     int idleSessions;
     @Option(names = "--hold", defaultValue = "10", description = "seconds to hold idle sessions")
     long hold;
+    @Option(names = "--io-threads", defaultValue = "0", description = "the generator's network (and TLS) threads; "
+            + "default 0: one per CPU")
+    int ioThreads;
 
     @Override
     public Integer call() throws Exception {
         HostPort hp = HostPort.parse(server);
         LoadGenerator.Options o = new LoadGenerator.Options(new InetSocketAddress(hp.host(), hp.portOr(587)), starttls,
                 cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
-                tlsResume);
+                tlsResume, ioThreads);
         if (idleSessions > 0) {
             return LoadGenerator.idleSessions(o, idleSessions, hold) == 0 ? 0 : 1;
         }

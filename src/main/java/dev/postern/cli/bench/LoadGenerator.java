@@ -28,7 +28,24 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LoadGenerator {
     public record Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
                           int messages, int perConnection, int size, String from, String to, boolean pipelining,
-                          boolean tlsResume) {
+                          boolean tlsResume, int ioThreads) {
+        /** One I/O thread per CPU ({@code ioThreads} 0). */
+        public Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
+                       int messages, int perConnection, int size, String from, String to, boolean pipelining,
+                       boolean tlsResume) {
+            this(server, starttls, cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
+                    tlsResume, 0);
+        }
+
+        /**
+         * Netty I/O threads: {@code ioThreads}, or one per CPU (at most one per worker) when 0. The
+         * TLS work (handshakes, record encryption) runs on them; with one, a generator at one message
+         * per connection kept that thread busy and became the limit before a fast server did.
+         */
+        int eventLoops() {
+            return ioThreads > 0 ? ioThreads
+                    : Math.max(1, Math.min(concurrency, Runtime.getRuntime().availableProcessors()));
+        }
     }
 
     /**
@@ -99,7 +116,7 @@ public final class LoadGenerator {
     public static Result run(Options o) throws Exception {
         SslContext ssl = o.starttls() ? clientContext(o) : null;
         String body = body(o.size());
-        EventLoopGroup group = NettyTransport.newGroup(1, "bench");
+        EventLoopGroup group = NettyTransport.newGroup(o.eventLoops(), "bench");
         AtomicInteger remaining = new AtomicInteger(o.messages());
         AtomicInteger errors = new AtomicInteger();
         java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();

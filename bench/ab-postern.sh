@@ -22,7 +22,10 @@ KEY=${KEY:-rsa2048}; PC=${PC:-1}; MODE=${MODE:-lockstep}; RESUME=${RESUME:-no}; 
 ROUNDS=${ROUNDS:-5}; CONCURRENCY=${CONCURRENCY:-20}; SIZE=${SIZE:-4096}; IDLE=${IDLE:-0}
 [ -n "${A_JAR:-}" ] || { echo "ab-postern: set A_JAR (the build to compare against)" >&2; exit 2; }
 W=$(mktemp -d /tmp/postern-ab.XXXXXX)
-cp "$A_JAR" "$W/a.jar"; cp "${B_JAR:-$here/target/postern.jar}" "$W/b.jar"   # rebuilding must not disturb the run
+# Copies (rebuilding must not disturb the run), each with the native/ directory beside its jar
+# (libpostern_rsa.so, when that build has one: NativeRsaKey looks for it beside the jar).
+copy_build() { mkdir -p "$W/$2"; cp "$1" "$W/$2/postern.jar"; [ ! -d "$(dirname "$1")/native" ] || cp -r "$(dirname "$1")/native" "$W/$2/"; }
+copy_build "$A_JAR" a; copy_build "${B_JAR:-$here/target/postern.jar}" b
 cp "${CLIENT_JAR:-$here/target/postern.jar}" "$W/client.jar"
 JAR="$W/client.jar"
 PIDS=()
@@ -45,7 +48,7 @@ for b in a b; do
   [ -z "$extra" ] || printf '%s\n' "$extra" >>"$W/p$b/main.cf"
   opts=$POSTERN_JAVA_OPTS; [ $b = a ] && opts=${A_OPTS:-$opts}; [ $b = b ] && opts=${B_OPTS:-$opts}
   envs=""; [ $b = a ] && envs=${A_ENV:-}; [ $b = b ] && envs=${B_ENV:-}
-  env $envs java $opts -jar "$W/$b.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})
+  env $envs java $opts -jar "$W/$b/postern.jar" -c "$W/p$b" start-fg >"$W/p$b.out" 2>&1 & PID[$b]=$!; PIDS+=(${PID[$b]})
 done
 for b in a b; do
   for i in $(seq 1 300); do (echo >/dev/tcp/127.0.0.1/${PORT[$b]}) 2>/dev/null && break; sleep 0.1; done

@@ -68,7 +68,12 @@ public final class TlsServer {
             throw new TlsSetupException(e.getMessage());
         }
         try {
-            SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+            X509Certificate[] certs = chain.toArray(X509Certificate[]::new);
+            // RSA keys sign through OpenSSL 3's libcrypto when src/main/native was built (NativeRsaKey)
+            NativeRsaKey rsa = provider == SslProvider.OPENSSL ? NativeRsaKey.of(key) : null;
+            SslContextBuilder b = (rsa == null ? SslContextBuilder.forServer(key, certs)
+                    : SslContextBuilder.forServer(NativeRsaKey.chainOnly(certs))
+                            .option(io.netty.handler.ssl.OpenSslContextOption.PRIVATE_KEY_METHOD, rsa))
                     .sslProvider(provider)
                     .protocols(protocols)
                     .sessionTimeout(Math.max(1, s.sessionCacheTimeout().toSeconds()))

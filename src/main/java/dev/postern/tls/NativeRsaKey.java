@@ -7,14 +7,10 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.X509ExtendedKeyManager;
 import java.lang.ref.Cleaner;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.Principal;
 import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -74,49 +70,6 @@ final class NativeRsaKey implements OpenSslPrivateKeyMethod {
 
     static long decryptions() {
         return DECRYPTIONS.sum();
-    }
-
-    /**
-     * A key manager holding only the certificate chain: with no private key in the connection's key
-     * material BoringSSL calls the context's private-key method (with a key, it signs itself).
-     */
-    static X509ExtendedKeyManager chainOnly(X509Certificate[] chain) {
-        return new X509ExtendedKeyManager() {
-            @Override
-            public String[] getClientAliases(String type, Principal[] issuers) {
-                return null;
-            }
-
-            @Override
-            public String chooseClientAlias(String[] type, Principal[] issuers, Socket socket) {
-                return null;
-            }
-
-            @Override
-            public String[] getServerAliases(String type, Principal[] issuers) {
-                return new String[] {"server"};
-            }
-
-            @Override
-            public String chooseServerAlias(String type, Principal[] issuers, Socket socket) {
-                return "server";
-            }
-
-            @Override
-            public String chooseEngineServerAlias(String type, Principal[] issuers, SSLEngine engine) {
-                return "server";
-            }
-
-            @Override
-            public X509Certificate[] getCertificateChain(String alias) {
-                return chain.clone();
-            }
-
-            @Override
-            public PrivateKey getPrivateKey(String alias) {
-                return null;
-            }
-        };
     }
 
     @Override

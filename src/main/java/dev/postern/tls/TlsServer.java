@@ -72,7 +72,8 @@ public final class TlsServer {
             // RSA keys sign through OpenSSL 3's libcrypto when src/main/native was built (NativeRsaKey)
             NativeRsaKey rsa = provider == SslProvider.OPENSSL ? NativeRsaKey.of(key) : null;
             SslContextBuilder b = (rsa == null ? SslContextBuilder.forServer(key, certs)
-                    : SslContextBuilder.forServer(NativeRsaKey.chainOnly(certs))
+                    // the chain without its key: BoringSSL then calls the private-key method
+                    : SslContextBuilder.forServer(io.netty.handler.ssl.OpenSslX509KeyManagerFactory.newKeyless(certs))
                             .option(io.netty.handler.ssl.OpenSslContextOption.PRIVATE_KEY_METHOD, rsa))
                     .sslProvider(provider)
                     .protocols(protocols)
@@ -86,7 +87,7 @@ public final class TlsServer {
                     !s.sessionCacheTimeout().isZero() && !s.sessionCacheTimeout().isNegative());
             return new TlsServer(ctx, noTickets, new CertificateJudge(cas, s.fingerprintDigest(), s.crlFile()),
                     provider == SslProvider.JDK ? "JDK" : "OpenSSL");
-        } catch (javax.net.ssl.SSLException | RuntimeException e) {
+        } catch (java.io.IOException | java.security.GeneralSecurityException | RuntimeException e) {
             throw new TlsSetupException("cannot set up TLS with " + s.certFile() + ": " + e.getMessage(), e);
         }
     }

@@ -124,7 +124,11 @@ final class NativeRsaKey implements OpenSslPrivateKeyMethod {
         }
         Path file = configured != null ? Path.of(configured) : besideCode();
         if (file == null || !Files.isRegularFile(file)) {
-            return "no " + (file == null ? "libpostern_rsa.so" : file) + " (built by src/main/native/build.sh)";
+            String why = "no " + (file == null ? "libpostern_rsa.so" : file) + " (built by src/main/native/build.sh)";
+            if (configured != null) { // named by the administrator: say that it is not used
+                LOG.warn("-Dpostern.rsa.native={}: {}; BoringSSL signs with RSA keys", configured, why);
+            }
+            return why;
         }
         try {
             System.load(file.toAbsolutePath().toString());
@@ -143,7 +147,7 @@ final class NativeRsaKey implements OpenSslPrivateKeyMethod {
             Path code = Path.of(NativeRsaKey.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path parent = code.getParent();
             return parent == null ? null : parent.resolve("native").resolve("libpostern_rsa.so");
-        } catch (Exception | Error e) {
+        } catch (Exception e) { // no code source (an unusual class loader): no library beside it
             return null;
         }
     }

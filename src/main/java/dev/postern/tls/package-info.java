@@ -19,10 +19,14 @@
  * refuses an expired server certificate or an all-expired CA file at check and start;
  * {@link dev.postern.tls.KeyFilePermissions} warns about private key files group or others can read.
  * {@link dev.postern.tls.PeerCertificate} carries the client certificate's CN and email SANs, the
- * identities smtpd's AUTH EXTERNAL accepts.
+ * identities smtpd's AUTH EXTERNAL accepts. {@link dev.postern.tls.NativeRsaKey} makes smtpd's RSA
+ * private-key operations (the handshake signature, TLS 1.2 RSA key exchange) with the system's
+ * OpenSSL 3 libcrypto through src/main/native/postern_rsa.c when it was built, BoringSSL doing the
+ * rest of the handshake (its RSA signature costs ~3x OpenSSL's here; BENCHMARKS.md).
  *
  * <h2>Security</h2>
- * The only package that holds private keys in memory. Never trusts the JDK's CA store
+ * The only package that holds private keys in memory (NativeRsaKey: a copy in OpenSSL's memory,
+ * freed when the context is collected). Never trusts the JDK's CA store
  * (tls_append_default_CA = no). Handshakes always complete; verdicts are made afterwards so callers
  * can answer and log with Postfix's wording, and callers must act on them before any mail moves.
  */

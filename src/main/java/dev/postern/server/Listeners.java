@@ -125,6 +125,12 @@ final class Listeners {
         return bound.values().stream().map(Smtpd::localAddress).toList();
     }
 
+    /** "address: TLS library" for each listener with TLS (the start-up log says who signs). */
+    synchronized List<String> tlsLibraries() {
+        return bound.values().stream().filter(s -> s.tlsLibrary() != null)
+                .map(s -> Server.printable(s.localAddress()) + ": " + s.tlsLibrary()).toList();
+    }
+
     synchronized void stopAccepting() {
         bound.values().forEach(Smtpd::stopAccepting);
     }

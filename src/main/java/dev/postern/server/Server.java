@@ -169,6 +169,9 @@ public final class Server implements AutoCloseable {
             for (InetSocketAddress a : listeners.addresses()) {
                 log.info("master", "daemon started -- listening on " + printable(a));
             }
+            for (String tls : listeners.tlsLibraries()) {
+                log.info("master", "TLS on " + tls);
+            }
             if (metricsServer != null) {
                 log.info("master", "metrics listening on " + printable(metricsServer.address()));
             }

@@ -262,8 +262,10 @@ public final class Smtpd implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
-    public String tlsProvider() {
-        return current.get().settings.tls() == null ? "none" : "configured";
+    /** {@link TlsServer#library()} of the current settings; null without TLS. */
+    public String tlsLibrary() {
+        TlsServer tls = current.get().services.tls();
+        return tls == null ? null : tls.library();
     }
 
     /** Stops accepting at once. */

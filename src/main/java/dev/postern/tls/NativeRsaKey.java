@@ -1,7 +1,11 @@
 package dev.postern.tls;
 
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.OpenSslPrivateKeyMethod;
+import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +15,7 @@ import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -22,7 +27,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code -Dpostern.rsa.native=FILE}; {@code =off} turns it off) and the server key is RSA;
  * otherwise BoringSSL signs, as before.
  */
-final class NativeRsaKey implements OpenSslPrivateKeyMethod {
+public final class NativeRsaKey implements OpenSslPrivateKeyMethod {
     private static final Logger LOG = LoggerFactory.getLogger(NativeRsaKey.class);
     private static final Cleaner CLEANER = Cleaner.create();
     private static final String STATUS = loadLibrary();
@@ -53,13 +58,30 @@ final class NativeRsaKey implements OpenSslPrivateKeyMethod {
         return n;
     }
 
+    /**
+     * Gives {@code b} its certificate chain and key. For an RSA key under BoringSSL (the OPENSSL
+     * provider) and the library loaded: the chain without the key, and this class as BoringSSL's
+     * private-key method; otherwise the key and chain as they are.
+     * @return whether libcrypto does the key's operations
+     */
+    public static boolean keyManager(SslContextBuilder b, SslProvider provider, PrivateKey key, X509Certificate... chain)
+            throws java.io.IOException, java.security.GeneralSecurityException {
+        NativeRsaKey rsa = provider == SslProvider.OPENSSL ? of(key) : null;
+        if (rsa == null) {
+            b.keyManager(key, chain);
+            return false;
+        }
+        b.keyManager(OpenSslX509KeyManagerFactory.newKeyless(chain)).option(OpenSslContextOption.PRIVATE_KEY_METHOD, rsa);
+        return true;
+    }
+
     /** Whether the library is loaded. */
     static boolean available() {
         return STATUS.startsWith("OpenSSL");
     }
 
     /** "OpenSSL 3.0.x ..." when loaded, else why not (for the log and for tests). */
-    static String status() {
+    public static String status() {
         return STATUS;
     }
 

@@ -84,11 +84,11 @@ public final class TlsClient {
                     .protocols(Protocols.parse(o.protocols()))
                     .ciphers(CipherGrades.suites(o.cipherGrade(), o.exclude(), openSsl))
                     .trustManager(new AcceptAll());
-            if (key != null) {
-                b.keyManager(key, chain);
+            if (key != null) { // an RSA key signs through OpenSSL 3's libcrypto, as the server's
+                NativeRsaKey.keyManager(b, openSsl ? SslProvider.OPENSSL : SslProvider.JDK, key, chain);
             }
             c = b.build();
-        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+        } catch (java.io.IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
             throw new TlsSetupException("cannot set up client TLS: " + e.getMessage(), e);
         }
         SslContext raced = contexts.putIfAbsent(o, c);

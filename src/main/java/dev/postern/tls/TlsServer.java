@@ -69,24 +69,24 @@ public final class TlsServer {
         }
         try {
             X509Certificate[] certs = chain.toArray(X509Certificate[]::new);
-            // RSA keys sign through OpenSSL 3's libcrypto when src/main/native was built (NativeRsaKey)
-            NativeRsaKey rsa = provider == SslProvider.OPENSSL ? NativeRsaKey.of(key) : null;
-            SslContextBuilder b = (rsa == null ? SslContextBuilder.forServer(key, certs)
-                    // the chain without its key: BoringSSL then calls the private-key method
-                    : SslContextBuilder.forServer(io.netty.handler.ssl.OpenSslX509KeyManagerFactory.newKeyless(certs))
-                            .option(io.netty.handler.ssl.OpenSslContextOption.PRIVATE_KEY_METHOD, rsa))
+            SslContextBuilder b = SslContextBuilder.forServer(key, certs)
                     .sslProvider(provider)
                     .protocols(protocols)
                     .sessionTimeout(Math.max(1, s.sessionCacheTimeout().toSeconds()))
                     .sessionCacheSize(20_000);
+            // RSA keys sign through OpenSSL 3's libcrypto when src/main/native was built (NativeRsaKey)
+            boolean rsa = NativeRsaKey.keyManager(b, provider, key, certs);
             if (s.askClientCert()) {
                 b.clientAuth(ClientAuth.OPTIONAL).trustManager(new RecordingTrustManager(cas));
             }
             SslContext ctx = b.build();
             boolean noTickets = configureResumption(ctx, s.sessionTickets(),
                     !s.sessionCacheTimeout().isZero() && !s.sessionCacheTimeout().isNegative());
-            return new TlsServer(ctx, noTickets, new CertificateJudge(cas, s.fingerprintDigest(), s.crlFile()),
-                    provider == SslProvider.JDK ? "JDK" : "OpenSSL");
+            String library = provider == SslProvider.JDK ? "JDK" : OpenSsl.versionString();
+            if (rsa) {
+                library += "; RSA key operations by " + NativeRsaKey.status();
+            }
+            return new TlsServer(ctx, noTickets, new CertificateJudge(cas, s.fingerprintDigest(), s.crlFile()), library);
         } catch (java.io.IOException | java.security.GeneralSecurityException | RuntimeException e) {
             throw new TlsSetupException("cannot set up TLS with " + s.certFile() + ": " + e.getMessage(), e);
         }
@@ -171,8 +171,11 @@ public final class TlsServer {
         return judge.crlProblem();
     }
 
-    /** "OpenSSL" or "JDK". */
-    public String providerName() {
+    /**
+     * Which code does the TLS work, for the start-up log line: "BoringSSL", "BoringSSL; RSA key
+     * operations by OpenSSL 3.0.x" (NativeRsaKey), or "JDK".
+     */
+    public String library() {
         return provider;
     }
 

@@ -51,6 +51,15 @@ class SeedSubmissionTest {
                 && w.contains("smtpd_tls_received_header")), mta.warnings.toString());
     }
 
+    /** The start-up line that says which code does the listener's TLS (EC key: BoringSSL alone). */
+    @Test
+    void startLogNamesTheTlsLibrary() throws Exception {
+        int port = mta.submission().getPort();
+        String expected = io.netty.handler.ssl.OpenSsl.isAvailable() ? io.netty.handler.ssl.OpenSsl.versionString() : "JDK";
+        mta.awaitLog("postern/master\\[\\d+\\]: TLS on 127\\.0\\.0\\.1:" + port + ": "
+                + java.util.regex.Pattern.quote(expected) + "\n", Duration.ofSeconds(5));
+    }
+
     @Test
     void goodCertificateIsAcceptedAndTheMessageDelivered() throws Exception {
         String body = "Subject: just a test\r\n\r\nline one\r\n.leading dot\r\n\r\nlast line\r\n";

@@ -45,6 +45,8 @@ class NativeRsaKeyTest {
     EventLoopGroup group;
     Channel server;
     Path caFile;
+    CertificateAuthority ca;
+    TlsServer tls;
 
     @BeforeAll
     void start() throws Exception {
@@ -56,13 +58,13 @@ class NativeRsaKeyTest {
             Assumptions.abort(why);
         }
         Peers.require("openssl", "openssl");
-        CertificateAuthority ca = CertificateAuthority.create("Native RSA Test CA", Duration.ofDays(1),
+        ca = CertificateAuthority.create("Native RSA Test CA", Duration.ofDays(1),
                 CertificateAuthority.KeyType.RSA_2048);
         IssuedCertificate cert = ca.issueServer("localhost", List.of("localhost"), Duration.ofDays(1));
         cert.writePem(dir.resolve("cert.pem"), dir.resolve("key.pem"));
         caFile = dir.resolve("ca.pem");
         java.nio.file.Files.writeString(caFile, ca.certificatePem());
-        TlsServer tls = TlsServer.create(new ServerTlsSettings(dir.resolve("cert.pem"), dir.resolve("key.pem"), null, false,
+        tls = TlsServer.create(new ServerTlsSettings(dir.resolve("cert.pem"), dir.resolve("key.pem"), null, false,
                 ">=TLSv1.2", Duration.ofHours(1), true, "sha256"), SslProvider.OPENSSL);
         group = NettyTransport.newGroup(1, "native-rsa-test");
         server = new ServerBootstrap().group(group).channel(NettyTransport.serverChannel())
@@ -117,11 +119,74 @@ class NativeRsaKeyTest {
         }
     }
 
+    /** What the daemon's start-up line ("TLS on 127.0.0.1:587: ...") says about this listener. */
+    @Test
+    void theServerNamesWhoSigns() {
+        assertEquals("BoringSSL; RSA key operations by " + NativeRsaKey.status(), tls.library());
+    }
+
     @Test
     void anEcKeyIsLeftToBoringSsl() throws Exception {
         IssuedCertificate ec = CertificateAuthority.create("EC CA", Duration.ofDays(1)).issueServer("localhost",
                 List.of("localhost"), Duration.ofDays(1));
         assertNull(NativeRsaKey.of(ec.privateKey()));
         assertTrue(NativeRsaKey.status().startsWith("OpenSSL 3"), NativeRsaKey.status());
+        ec.writePem(dir.resolve("ec-cert.pem"), dir.resolve("ec-key.pem"));
+        TlsServer ecServer = TlsServer.create(new ServerTlsSettings(dir.resolve("ec-cert.pem"), dir.resolve("ec-key.pem"),
+                null, false, ">=TLSv1.2", Duration.ofHours(1), true, "sha256"), SslProvider.OPENSSL);
+        assertEquals("BoringSSL", ecServer.library());
+    }
+
+    /**
+     * The desktop MTA's side: its RSA client certificate (TinyCA2's default) signs CertificateVerify
+     * through libcrypto too. openssl s_server demands and verifies the certificate; the line it
+     * echoes proves the handshake completed on its side (in TLS 1.3 the client finishes first).
+     */
+    @ParameterizedTest
+    @CsvSource({"TLSv1.3", "TLSv1.2"})
+    void theSmtpClientSignsWithItsRsaCertificateThroughLibcrypto(String protocol) throws Exception {
+        IssuedCertificate desktop = ca.issueClient("desktop.example.com", Duration.ofDays(1));
+        desktop.writePem(dir.resolve("client-cert.pem"), dir.resolve("client-key.pem"));
+        TlsClient client = TlsClient.create(new ClientTlsSettings(caFile, dir.resolve("client-cert.pem"),
+                dir.resolve("client-key.pem"), protocol));
+        Process s = new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1",
+                "-cert", dir.resolve("cert.pem").toString(), "-key", dir.resolve("key.pem").toString(),
+                "-CAfile", caFile.toString(), "-Verify", "1", "-verify_return_error")
+                .redirectErrorStream(true).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            String line;
+            int port = 0;
+            while (port == 0 && (line = out.readLine()) != null) {
+                if (line.startsWith("ACCEPT ")) {
+                    port = Integer.parseInt(line.substring(line.lastIndexOf(':') + 1));
+                }
+            }
+            assertTrue(port > 0, "openssl s_server did not say where it listens");
+            long signed = NativeRsaKey.signatures();
+            Channel ch = new io.netty.bootstrap.Bootstrap().group(group).channel(NettyTransport.clientChannel())
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline().addLast(client.newHandler(c.alloc()));
+                        }
+                    }).connect("127.0.0.1", port).sync().channel();
+            io.netty.handler.ssl.SslHandler ssl = ch.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+            assertTrue(ssl.handshakeFuture().await(20, TimeUnit.SECONDS), "handshake");
+            assertTrue(ssl.handshakeFuture().isSuccess(), String.valueOf(ssl.handshakeFuture().cause()));
+            assertEquals(protocol, ssl.engine().getSession().getProtocol());
+            ch.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("signed by libcrypto\n",
+                    java.nio.charset.StandardCharsets.US_ASCII)).sync();
+            StringBuilder seen = new StringBuilder();
+            while ((line = out.readLine()) != null && !line.equals("signed by libcrypto")) {
+                seen.append(line).append('\n');
+            }
+            assertEquals("signed by libcrypto", line, "s_server never got the data:\n" + seen);
+            assertEquals(signed + 1, NativeRsaKey.signatures(), "the client's signature by libcrypto");
+            ch.close().sync();
+        } finally {
+            s.destroy();
+            s.waitFor(10, TimeUnit.SECONDS);
+        }
     }
 }

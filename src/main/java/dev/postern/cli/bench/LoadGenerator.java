@@ -73,13 +73,15 @@ public final class LoadGenerator {
     private LoadGenerator() {}
 
     public static SslContext clientContext(Options o) throws Exception {
-        SslContextBuilder b = SslContextBuilder.forClient()
-                .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
+        SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+        SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider);
         if (o.ca() != null) {
             b.trustManager(o.ca());
         }
-        if (o.cert() != null) {
-            b.keyManager(o.cert(), o.key());
+        if (o.cert() != null) { // an RSA key signs through OpenSSL 3's libcrypto, as Postern's smtp client does
+            dev.postern.tls.NativeRsaKey.keyManager(b, provider,
+                    dev.postern.tls.Pem.privateKey(o.key().toPath(), "--key"),
+                    dev.postern.tls.Pem.certificates(o.cert().toPath(), "--cert").toArray(java.security.cert.X509Certificate[]::new));
         }
         SslContext ctx = b.build();
         if (!o.tlsResume() && ctx.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext sc) {

@@ -19,9 +19,9 @@
  * refuses an expired server certificate or an all-expired CA file at check and start;
  * {@link dev.postern.tls.KeyFilePermissions} warns about private key files group or others can read.
  * {@link dev.postern.tls.PeerCertificate} carries the client certificate's CN and email SANs, the
- * identities smtpd's AUTH EXTERNAL accepts. {@link dev.postern.tls.NativeRsaKey} makes smtpd's RSA
- * private-key operations (the handshake signature, TLS 1.2 RSA key exchange) with the system's
- * OpenSSL 3 libcrypto through src/main/native/postern_rsa.c when it was built, BoringSSL doing the
+ * identities smtpd's AUTH EXTERNAL accepts. {@link dev.postern.tls.NativeRsaKey} makes the
+ * operations of an RSA key (smtpd's, or the smtp client's certificate key: the handshake
+ * signature, TLS 1.2 RSA key exchange) with the system's OpenSSL 3 libcrypto through src/main/native/postern_rsa.c when it was built, BoringSSL doing the
  * rest of the handshake (its RSA signature costs ~3x OpenSSL's here; BENCHMARKS.md).
  *
  * <h2>Security</h2>

@@ -22,7 +22,8 @@
  * identities smtpd's AUTH EXTERNAL accepts. {@link dev.postern.tls.NativeRsaKey} makes the
  * operations of an RSA key (smtpd's, or the smtp client's certificate key: the handshake
  * signature, TLS 1.2 RSA key exchange) with the system's OpenSSL 3 libcrypto through
- * src/main/native/postern_rsa.c when it was built, BoringSSL doing the rest of the handshake (its RSA signature costs ~3x OpenSSL's here; BENCHMARKS.md).
+ * src/main/native/postern_rsa.c when it was built, BoringSSL doing the rest of the handshake
+ * (its RSA signature costs ~3x OpenSSL's here; BENCHMARKS.md).
  *
  * <h2>Security</h2>
  * The only package that holds private keys in memory (NativeRsaKey: a copy in OpenSSL's memory,

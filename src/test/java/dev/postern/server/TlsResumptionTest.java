@@ -64,6 +64,50 @@ class TlsResumptionTest {
         }
     }
 
+    /**
+     * Flights many times larger than the 512-byte buffer netty-tcnative keeps per connection for
+     * handshake records (TlsServer.NON_APPLICATION_BUFFER): RSA-4096 server and client certificates,
+     * two TLS 1.3 tickets carrying the client's certificate; each handshake completes, carries SMTP
+     * and resumes.
+     */
+    @Test
+    void largeRsa4096FlightsAndTicketsGoThroughTheSmallHandshakeBuffer() throws Exception {
+        Peers.require("openssl", "openssl");
+        dev.postern.ca.CertificateAuthority rsa = dev.postern.ca.CertificateAuthority.create("RSA-4096 Test CA",
+                Duration.ofDays(1), dev.postern.ca.CertificateAuthority.KeyType.RSA_4096);
+        rsa.issueServer("localhost", List.of("localhost"), Duration.ofDays(1))
+                .writePem(dir.resolve("rsa-server-cert.pem"), dir.resolve("rsa-server-key.pem"));
+        rsa.issueClient("desktop.example.org", Duration.ofDays(1))
+                .writePem(dir.resolve("rsa-client-cert.pem"), dir.resolve("rsa-client-key.pem"));
+        Path cas = dir.resolve("rsa-CAfile.pem");
+        java.nio.file.Files.writeString(cas, rsa.certificatePem());
+        String master = "127.0.0.1:0 inet n - n - - smtpd\n"
+                + "  -o smtpd_tls_cert_file=" + dir.resolve("rsa-server-cert.pem") + "\n"
+                + "  -o smtpd_tls_key_file=" + dir.resolve("rsa-server-key.pem") + "\n"
+                + "  -o smtpd_tls_CAfile=" + cas + "\n"
+                + "  -o smtpd_tls_req_ccert=yes\n  -o smtpd_enforce_tls=yes\n"
+                + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject\n";
+        try (TestMta mta = TestMta.start(dir, "", master)) {
+            int port = mta.server.addresses().get(1).getPort();
+            for (String[] v : new String[][] {{"tls1_3", "TLSv1.3"}, {"tls1_2", "TLSv1.2"}}) {
+                Path sess = dir.resolve("rsa-sess-" + v[0]);
+                String first = rsaSession(port, cas, v[0], "-sess_out", sess);
+                assertTrue(first.contains("Server public key is 4096 bit"), first);
+                assertTrue(first.contains("NewSessionTicket"), v[0] + ": a ticket was issued\n" + first);
+                assertTrue(reused(rsaSession(port, cas, v[0], "-sess_in", sess), v[1]), v[0] + " resumed");
+            }
+        }
+    }
+
+    private String rsaSession(int port, Path cas, String version, String sessOption, Path sess) throws Exception {
+        Peers.Result r = Peers.run(Duration.ofSeconds(30), "quit\n", List.of("openssl", "s_client", "-" + version,
+                "-starttls", "smtp", "-connect", "127.0.0.1:" + port, "-CAfile", cas.toString(),
+                "-cert", dir.resolve("rsa-client-cert.pem").toString(), "-key", dir.resolve("rsa-client-key.pem").toString(),
+                "-crlf", "-ign_eof", "-msg", sessOption, sess.toString()));
+        assertTrue(r.out().contains("221 2.0.0"), "the session ended with QUIT: " + r.out() + r.err());
+        return r.out() + r.err();
+    }
+
     @Test
     void noTicketsWhenSwitchedOff() throws Exception {
         Peers.require("openssl", "openssl");

@@ -19,8 +19,9 @@ import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * RSA private-key operations (smtpd's server key, the smtp client's certificate key) done by the system's OpenSSL 3 libcrypto
- * (src/main/native/postern_rsa.c) while BoringSSL does the rest of each handshake: BoringSSL's
+ * RSA private-key operations (smtpd's server key, the smtp client's certificate key) done by the
+ * system's OpenSSL 3 libcrypto (src/main/native/postern_rsa.c) while BoringSSL does the rest of
+ * each handshake: BoringSSL's
  * RSA-2048 signature cost ~0.9 ms per full handshake here, OpenSSL 3's ~0.3 ms (AVX-512 IFMA), and
  * OpenSSL 3.0 as the whole TLS library costs 1.4-1.8x BoringSSL's CPU per handshake (BENCHMARKS.md,
  * issue 12). Used when the library was built (target/native/, next to the jar, or the file named by

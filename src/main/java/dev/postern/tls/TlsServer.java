@@ -45,13 +45,13 @@ public final class TlsServer {
     private final SslContext context;
     private final boolean noTickets;
     private final CertificateJudge judge;
-    private final String provider;
+    private final String library;
 
-    private TlsServer(SslContext context, boolean noTickets, CertificateJudge judge, String provider) {
+    private TlsServer(SslContext context, boolean noTickets, CertificateJudge judge, String library) {
         this.noTickets = noTickets;
         this.context = context;
         this.judge = judge;
-        this.provider = provider;
+        this.library = library;
     }
 
     public static TlsServer create(ServerTlsSettings s) throws TlsSetupException {
@@ -186,7 +186,12 @@ public final class TlsServer {
      * operations by OpenSSL 3.0.x" (NativeRsaKey), or "JDK".
      */
     public String library() {
-        return provider;
+        return library;
+    }
+
+    /** The size of netty-tcnative's handshake buffer each new connection gets (tests); 0 with the JDK provider. */
+    int handshakeBufferSize() {
+        return context instanceof io.netty.handler.ssl.ReferenceCountedOpenSslContext c ? c.getBioNonApplicationBufferSize() : 0;
     }
 
     /** Postfix's summary, {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)}: see {@link TlsSummary}. */

@@ -82,6 +82,17 @@ class TlsServerTest {
         }
     }
 
+    /** netty-tcnative's per-connection handshake buffer is TlsServer's 512 bytes, not Netty's 2048 (RSS, issue 12). */
+    @org.junit.jupiter.api.Test
+    void eachConnectionGetsTheSmallHandshakeBuffer() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable(), "no OpenSSL provider");
+        TlsServer tls = TlsServer.create(new ServerTlsSettings(pki.serverCertFile(), pki.serverKeyFile(), pki.caFile(), true,
+                ">=TLSv1.2", Duration.ofHours(1), true, "sha256"), SslProvider.OPENSSL);
+        assertEquals(TlsServer.NON_APPLICATION_BUFFER, tls.handshakeBufferSize());
+        assertEquals(0, TlsServer.create(new ServerTlsSettings(pki.serverCertFile(), pki.serverKeyFile(), pki.caFile(), true,
+                ">=TLSv1.2", Duration.ofHours(1), true, "sha256"), SslProvider.JDK).handshakeBufferSize());
+    }
+
     @ParameterizedTest
     @EnumSource(Provider.class)
     void trustedClientCertificate(Provider p) throws Exception {

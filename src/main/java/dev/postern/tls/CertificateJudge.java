@@ -54,13 +54,24 @@ final class CertificateJudge {
      * certificate on every connection, and a PKIX validation costs more than the rest of the
      * session's CPU. Expiry is re-checked on every hit; the anchors never change for one judge.
      */
-    private final java.util.Map<java.nio.ByteBuffer, PeerCertificate> cache =
+    private final java.util.Map<java.nio.ByteBuffer, Verdict> cache =
             java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(64, 0.75f, true) {
                 @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<java.nio.ByteBuffer, PeerCertificate> e) {
+                protected boolean removeEldestEntry(java.util.Map.Entry<java.nio.ByteBuffer, Verdict> e) {
                     return size() > 1000;
                 }
             });
+
+    /**
+     * A cached verdict with the leaf's validity period, read when the chain was judged: a hit
+     * compares two numbers instead of having the leaf parsed again (Netty's peer certificates are
+     * parsed on first use; checkValidity() was most of a hit's cost).
+     */
+    private record Verdict(PeerCertificate certificate, long notBefore, long notAfter) {
+        boolean validAt(long now) {
+            return now >= notBefore && now <= notAfter;
+        }
+    }
 
     PeerCertificate judge(X509Certificate[] chain) {
         PeerCertificate verdict = judgeChain(chain);
@@ -78,22 +89,13 @@ final class CertificateJudge {
     /** The chain's verdict without revocation (cached: the CRL is consulted on every call instead). */
     private PeerCertificate judgeChain(X509Certificate[] chain) {
         java.nio.ByteBuffer key = chainKey(chain);
-        PeerCertificate cached = cache.get(key);
-        if (cached != null && stillValid(chain[0])) {
-            return cached;
+        Verdict cached = cache.get(key);
+        if (cached != null && cached.validAt(System.currentTimeMillis())) {
+            return cached.certificate();
         }
         PeerCertificate fresh = judgeUncached(chain);
-        cache.put(key, fresh);
+        cache.put(key, new Verdict(fresh, chain[0].getNotBefore().getTime(), chain[0].getNotAfter().getTime()));
         return fresh;
-    }
-
-    private static boolean stillValid(X509Certificate leaf) {
-        try {
-            leaf.checkValidity();
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     private static java.nio.ByteBuffer chainKey(X509Certificate[] chain) {

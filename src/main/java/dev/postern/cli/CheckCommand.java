@@ -19,6 +19,11 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
         try {
             Plan plan = Server.plan(parent.config.directory(spec.commandLine()));
             plan.warnings().forEach(w -> spec.commandLine().getErr().println("postern: warning: " + w));
+            for (Plan.Listener l : plan.listeners()) { // which code will sign, as the daemon's start line says
+                if (l.tlsLibrary() != null) {
+                    spec.commandLine().getOut().println("postern: service " + l.service().name() + ": TLS by " + l.tlsLibrary());
+                }
+            }
             spec.commandLine().getOut().println("postern: configuration OK (" + plan.listeners().size()
                     + " smtpd service" + (plan.listeners().size() == 1 ? "" : "s") + ", "
                     + plan.warnings().size() + " warning" + (plan.warnings().size() == 1 ? "" : "s") + ")");

@@ -21,9 +21,12 @@ import java.util.List;
  */
 public record Plan(Config config, List<String> warnings, List<Listener> listeners) {
 
-    /** {@code processLimit}: master.cf maxproc ("-" = default_process_limit; 0 = no limit). */
+    /**
+     * {@code processLimit}: master.cf maxproc ("-" = default_process_limit; 0 = no limit);
+     * {@code tlsLibrary}: which code will do its TLS ({@code TlsServer.library()}), null without TLS.
+     */
     public record Listener(MasterService service, SmtpdSettings settings, List<InetSocketAddress> addresses,
-                           int processLimit) {
+                           int processLimit, String tlsLibrary) {
     }
 
     static Plan of(LoadedConfig loaded) throws ConfigException {
@@ -35,16 +38,17 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             }
             Config sc = c.forService(s);
             SmtpdSettings settings;
+            String tlsLibrary;
             try {
                 settings = SmtpdSettings.from(sc, "smtpd");
-                Smtpd.validate(settings);
+                tlsLibrary = Smtpd.validate(settings);
             } catch (TlsSetupException e) {
                 throw at(sc, e.parameter(), s, "service " + s.name() + ": " + e.problem(), e.fix());
             } catch (IllegalArgumentException e) {
                 throw new ConfigException(s.file(), s.line(), "service " + s.name() + ": " + e.getMessage(), "");
             }
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
-                    sc.get("inet_protocols")), processLimit(s, sc)));
+                    sc.get("inet_protocols")), processLimit(s, sc), tlsLibrary));
         }
         MetricsEndpoint.metricsFor(c); // postern_metrics_listen: a bad address fails check as it would fail start
         List<String> warnings = new ArrayList<>(loaded.warnings());

@@ -249,13 +249,16 @@ public final class Smtpd implements AutoCloseable {
     /**
      * Builds what a listener needs without binding, so configuration problems surface before
      * start (and in {@code postern check}).
+     * @return {@link TlsServer#library()} of the listener's TLS, or null without TLS
      */
-    public static void validate(SmtpdSettings settings) throws TlsSetupException {
+    public static String validate(SmtpdSettings settings) throws TlsSetupException {
+        String library = null;
         if (settings.tls() != null) {
-            TlsServer.create(settings.tls());
+            library = TlsServer.create(settings.tls()).library();
             dev.postern.tls.ServerCertificateLint.refuseExpired(settings.tls(), java.time.Instant.now());
         }
         Restrictions.compile(settings.restrictions());
+        return library;
     }
 
     public InetSocketAddress localAddress() {

@@ -56,6 +56,25 @@ class CertificateCheckTest {
         Files.writeString(dir.resolve("ca.pem"), CertificateAuthority.create("Check CA", validity).certificatePem());
     }
 
+    /** check says which code will do each service's TLS, as the daemon's start-up line does. */
+    @Test
+    void checkNamesWhoSignsForEachService() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable(), "no OpenSSL provider");
+        writeCa(Duration.ofDays(100));
+        Result ec = run(goodServer(), "");
+        assertEquals(0, ec.code(), ec.out() + ec.err());
+        assertTrue(ec.out().contains("postern: service 127.0.0.1:0: TLS by BoringSSL\n"), ec.out());
+
+        IssuedCertificate rsa = CertificateAuthority.create("RSA Issuer", Duration.ofDays(1000),
+                CertificateAuthority.KeyType.RSA_2048).issueServer("mail.example.com", List.of("mail.example.com"), Duration.ofDays(400));
+        Result r = run(rsa, "");
+        assertEquals(0, r.code(), r.out() + r.err());
+        String signer = dev.postern.tls.NativeRsaKey.status();
+        String expected = signer.startsWith("OpenSSL") ? "TLS by BoringSSL; RSA key operations by " + signer + "\n"
+                : "TLS by BoringSSL\n"; // no libpostern_rsa.so in this build (CI requires it elsewhere)
+        assertTrue(r.out().contains("postern: service 127.0.0.1:0: " + expected), r.out());
+    }
+
     @Test
     void anExpiredServerCertificateIsAnErrorNamingTheLine() throws Exception {
         writeCa(Duration.ofDays(100));

@@ -99,6 +99,42 @@ class TlsResumptionTest {
         }
     }
 
+    /**
+     * A CA file of 200 CAs (as when an administrator points smtpd_tls_CAfile at a bundle): the
+     * CertificateRequest names them all, ~20 KB written through the 512-byte handshake buffer.
+     */
+    @Test
+    void aCertificateRequestNamingManyCasGoesThroughTheSmallHandshakeBuffer() throws Exception {
+        Peers.require("openssl", "openssl");
+        try (TestMta probe = TestMta.start(dir.resolve("probe"), "", "")) {
+            StringBuilder bundle = new StringBuilder(java.nio.file.Files.readString(probe.pki.caFile()));
+            for (int i = 0; i < 199; i++) {
+                bundle.append(dev.postern.ca.CertificateAuthority.create("Bundle CA number " + i + " of a long list",
+                        Duration.ofDays(1)).certificatePem());
+            }
+            Path cas = dir.resolve("bundle.pem");
+            java.nio.file.Files.writeString(cas, bundle);
+            String master = "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "  -o smtpd_tls_CAfile=" + cas + "\n"
+                    + "  -o smtpd_tls_req_ccert=yes\n  -o smtpd_enforce_tls=yes\n"
+                    + "  -o smtpd_recipient_restrictions=permit_mynetworks,permit_tls_all_clientcerts,reject\n";
+            try (TestMta mta = TestMta.start(dir.resolve("bundle"), "", master)) {
+                int port = mta.server.addresses().get(1).getPort();
+                for (String v : List.of("tls1_3", "tls1_2")) {
+                    Peers.Result r = Peers.run(Duration.ofSeconds(30), "quit\n", List.of("openssl", "s_client", "-" + v,
+                            "-starttls", "smtp", "-connect", "127.0.0.1:" + port, "-CAfile", mta.pki.caFile().toString(),
+                            // the probe's CA opens the bundle: its client certificate is the trusted one
+                            "-cert", probe.pki.goodClient().certFile().toString(), "-key", probe.pki.goodClient().keyFile().toString(),
+                            "-crlf", "-ign_eof"));
+                    String out = r.out() + r.err();
+                    assertTrue(out.contains("Bundle CA number 198 of a long list"), v + ": the request names the last CA\n" + out);
+                    assertTrue(out.contains("221 2.0.0"), v + ": the session ended with QUIT\n" + mta.log()
+                            + out.substring(Math.max(0, out.length() - 3000)));
+                }
+            }
+        }
+    }
+
     private String rsaSession(int port, Path cas, String version, String sessOption, Path sess) throws Exception {
         Peers.Result r = Peers.run(Duration.ofSeconds(30), "quit\n", List.of("openssl", "s_client", "-" + version,
                 "-starttls", "smtp", "-connect", "127.0.0.1:" + port, "-CAfile", cas.toString(),

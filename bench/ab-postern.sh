@@ -3,7 +3,8 @@
 # at the same time (the compare-postfix.sh configuration, relaying to one sink), the same load is
 # sent to each in alternating rounds, and the figure is server CPU per message (utime+stime of the
 # JVM from /proc, not wall time), so a slow spell of the machine hits both builds alike.
-# Prints each round, the medians and the ratio B/A. A tool for deciding whether a change helps; the
+# Prints each round, the medians (CPU, msgs/s, sleeps per message) and the ratio B/A, also as the median of
+# the per-round ratios ("paired"). A tool for deciding whether a change helps; the
 # figures for BENCHMARKS.md come from compare-postfix.sh on a quiet machine.
 #
 #   A_JAR=/tmp/old.jar B_JAR=target/postern.jar KEY=rsa2048 PC=1 bash bench/ab-postern.sh
@@ -56,15 +57,18 @@ done
 HZ=$(getconf CLK_TCK)
 sent() { grep -c "status=sent" "$W/p$1/maillog" 2>/dev/null || true; }
 ticks() { awk '{print $14+$15}' /proc/${PID[$1]}/stat; }
+# Sleeps (voluntary context switches) of all the JVM's threads: each is a hand-off or a wait. Less
+# noisy than CPU time on a shared machine, so a change that saves wake-ups shows here first.
+sleeps() { cat /proc/${PID[$1]}/task/*/status 2>/dev/null | awk '/^voluntary_ctxt/{s+=$2} END{print s+0}'; }
 flags=""; [ "$MODE" = pipelining ] && flags="$flags --pipelining"; [ "$RESUME" = yes ] && flags="$flags --tls-resume"
 run() { # build messages -> RESULT line + cpu_ms_per_msg
-  local b=$1 n=$2 before c0 out c1
-  before=$(sent "$b"); c0=$(ticks "$b")
+  local b=$1 n=$2 before c0 out c1 s0 s1
+  before=$(sent "$b"); c0=$(ticks "$b"); s0=$(sleeps "$b")
   out=$(java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
         --ca "$W/CAcert.pem" --concurrency "$CONCURRENCY" --messages "$n" --per-connection "$PC" --size "$SIZE" $flags | grep '^RESULT')
   for i in $(seq 1 600); do [ "$(( $(sent "$b") - before ))" -ge "$n" ] && break; sleep 0.1; done
-  c1=$(ticks "$b")
-  echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($c1-$c0)*1000/$HZ/$n,3))") delivered=$(( $(sent "$b") - before ))"
+  c1=$(ticks "$b"); s1=$(sleeps "$b")
+  echo "$out cpu_ms_per_msg=$(python3 -c "print(round(($c1-$c0)*1000/$HZ/$n,3))") sleeps_per_msg=$(python3 -c "print(round(($s1-$s0)/$n,2))") delivered=$(( $(sent "$b") - before ))"
 }
 echo "ab-postern: $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg); KEY=$KEY PC=$PC MODE=$MODE RESUME=$RESUME N=$N ROUNDS=$ROUNDS; A=$A_JAR ${A_OPTS:-} B=${B_JAR:-target/postern.jar} ${B_OPTS:-}; opts: $POSTERN_JAVA_OPTS"
 for b in a b; do run "$b" "$WARM" >/dev/null; done
@@ -81,10 +85,13 @@ for line in open(sys.argv[1]):
 med = {b: statistics.median(float(r["cpu_ms_per_msg"]) for r in rs) for b, rs in rows.items()}
 for b, rs in rows.items():
     print(f"MEDIAN {b} cpu_ms_per_msg={med[b]:.3f} msgs_per_s={statistics.median(float(r['msgs_per_s']) for r in rs):.1f} "
+          f"sleeps_per_msg={statistics.median(float(r['sleeps_per_msg']) for r in rs):.2f} "
           f"errors={sum(int(r['errors']) for r in rs)} undelivered={sum(int(r['msgs']) - int(r['delivered']) for r in rs)} "
           f"resumed={sum(int(r.get('resumed', 0)) for r in rs)}/{sum(int(r.get('handshakes', 0)) for r in rs)}")
 pairs = [float(b["cpu_ms_per_msg"]) / float(a["cpu_ms_per_msg"]) for a, b in zip(rows["a"], rows["b"])]
-print(f"RATIO cpu_per_msg b/a={med['b'] / med['a']:.3f} (per round: {', '.join(f'{x:.2f}' for x in pairs)})")
+# The median of the per-round ratios pairs each B round with the A round next to it: when the
+# machine's speed drifts during the run it is the steadier figure of the two.
+print(f"RATIO cpu_per_msg b/a={med['b'] / med['a']:.3f} paired={statistics.median(pairs):.3f} (per round: {', '.join(f'{x:.2f}' for x in pairs)})")
 PY
 if [ "$IDLE" -gt 0 ]; then
   for b in a b; do

@@ -4,7 +4,9 @@
 # name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
 # Env: JAR (target/postern.jar), KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
-#      read it with `perf report -i FILE --sort dso,sym`), SYSCALLS=yes (count system calls per message
+#      read it with `perf report -i FILE --sort dso,sym`; PERF_EVENTS: other events to record instead of
+#      CPU samples, e.g. PERF_EVENTS="-e syscalls:sys_enter_futex" for who waits and wakes, with
+#      -XX:+PreserveFramePointer in POSTERN_JAVA_OPTS for the Java callers), SYSCALLS=yes (count system calls per message
 #      per thread group and call with `perf trace -s`: slows the run, so its CPU figures are not comparable),
 #      AFTER (a command run at the end with $P = Postern's PID, e.g. AFTER='jcmd $P VM.native_memory summary'
 #      with POSTERN_JAVA_OPTS including -XX:NativeMemoryTracking=summary).
@@ -41,7 +43,7 @@ threads() { # name cpu_ticks context_switches (voluntary: each is a sleep, i.e. 
   done | awk '{s[$1]+=$2; c[$1]+=$3} END {for (k in s) print k, s[k], c[k]}' | LC_ALL=C sort; }
 load "$WARM" >/dev/null
 threads >"$W/t0"; p0=$(awk '{print $14+$15+$16+$17}' /proc/$P/stat)
-if [ -n "${PERF:-}" ]; then perf record -q -g -o "$PERF" -p "$P" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; fi
+if [ -n "${PERF:-}" ]; then perf record -q -g ${PERF_EVENTS:-} -o "$PERF" -p "$P" >/dev/null 2>&1 & PERFPID=$!; sleep 0.5; fi
 if [ "${SYSCALLS:-no}" = yes ]; then perf trace -s -p "$P" -o "$W/trace" >/dev/null 2>&1 & TRACEPID=$!; sleep 1; fi
 load "$N"
 if [ -n "${PERF:-}" ]; then kill -INT $PERFPID; wait $PERFPID || true; fi

@@ -22,20 +22,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Creating a file costs an inode allocation, which on ext4 (worst without a journal) scans past
  * recently deleted inodes: at hundreds of messages per second that was an eighth of Postern's CPU
  * (perf, bench/profile-postern.sh). Reusing the file of a delivered message costs one rename
- * instead (written in place here, then renamed to incoming/ID). A file is truncated by the settle thread within 200 ms of its arrival (an ext4
- * truncate may wait for the journal: not on a delivery thread), so no delivered bytes linger on
- * disk and recycle/ holds no space however full the disk gets; it is reused only once its move out of
- * active/ is durable ({@link #settle}), so a crash cannot bring back an old queue name holding a
- * new message.
+ * instead (written in place here, then renamed to incoming/ID). A small file (at most
+ * {@link SpoolWriter#HOLD}, 64 KiB) is kept as it is: the next message overwrites it in place and
+ * cuts what is left of the old one at commit, so no blocks are freed here and allocated again
+ * there, and the settle thread does not open each file to empty it (bench/ab-postern.sh: CPU
+ * 0.87–0.93, one sleep per message less). A large file, and a small one not reused within
+ * {@link #KEEP_UNUSED}, is emptied by the settle thread (an ext4 truncate may wait for the
+ * journal: not on a delivery thread): recycle/ holds at most {@link #LIMIT} × 64 KiB, and a
+ * delivered message's bytes stay there at most that long unless overwritten. A file is reused only
+ * once its move out of active/ is durable ({@link #settle}), so a crash cannot bring back an old
+ * queue name holding a new message; at start every file here is emptied.
  */
 final class RecycleBin implements AutoCloseable {
     /** Enough for the messages in flight; more are deleted. */
     static final int LIMIT = 256;
+    /** How long a small file waits for reuse with a delivered message's bytes in it before it is emptied. */
+    static final java.time.Duration KEEP_UNUSED = java.time.Duration.ofSeconds(10);
+
+    /** A file ready for reuse, since when it waits, and whether it is empty. */
+    private record Kept(Path file, long since, boolean empty) {
+    }
 
     private final Path dir;
     private final Path active;
     /** Ready for reuse: their move into recycle/ is durable. */
-    private final ConcurrentLinkedQueue<Path> recycled = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Kept> recycled = new ConcurrentLinkedQueue<>();
     /** Moved into recycle/ but not yet fsync'd there: must not be overwritten. */
     private final ConcurrentLinkedQueue<Path> settling = new ConcurrentLinkedQueue<>();
     private final AtomicInteger count = new AtomicInteger();
@@ -56,8 +67,8 @@ final class RecycleBin implements AutoCloseable {
                     continue;
                 }
                 if (count.get() < LIMIT) {
-                    if (truncate(f)) { // a crash between a removal's move and its truncation
-                        recycled.add(f);
+                    if (truncate(f)) { // whatever it holds: a delivered message, or one a crash interrupted
+                        recycled.add(new Kept(f, System.nanoTime(), true));
                         count.incrementAndGet();
                     }
                 } else {
@@ -80,6 +91,12 @@ final class RecycleBin implements AutoCloseable {
      * name with a new message's bytes in it; one fsync of each directory per batch prevents that.
      */
     void settle() {
+        settle(System.nanoTime());
+    }
+
+    /** {@link #settle()} at {@code now} (System.nanoTime(); tests pass a later time). */
+    void settle(long now) {
+        emptyUnused(now);
         syncDirectories();
         List<Path> batch = new ArrayList<>();
         Path f;
@@ -90,19 +107,24 @@ final class RecycleBin implements AutoCloseable {
             return;
         }
         // Here, not on the delivery thread: an ext4 truncate may wait for the journal.
-        int before = batch.size();
-        batch.removeIf(file -> !truncate(file));
-        count.addAndGet(batch.size() - before);
-        if (batch.isEmpty()) {
+        List<Kept> kept = new ArrayList<>(batch.size());
+        for (Path file : batch) {
+            Boolean emptied = keepOrEmpty(file);
+            if (emptied != null) {
+                kept.add(new Kept(file, now, emptied));
+            }
+        }
+        count.addAndGet(kept.size() - batch.size());
+        if (kept.isEmpty()) {
             return;
         }
         try {
             AtomicFile.fsyncDirectory(active);
             AtomicFile.fsyncDirectory(dir);
-            recycled.addAll(batch);
+            recycled.addAll(kept);
         } catch (IOException e) {
             // Not known to be durable: never reuse them (the next start lists recycle/ again).
-            count.addAndGet(-batch.size());
+            count.addAndGet(-kept.size());
         }
     }
 
@@ -124,21 +146,46 @@ final class RecycleBin implements AutoCloseable {
     }
 
     /**
-     * A recycled file (empty, its move here durable) for a new message to be written in place:
-     * the caller owns it from now on, and publishes it with one rename. Null when none is left:
-     * the caller creates a new file.
+     * A recycled file (its move here durable; empty, or holding a delivered message that the new
+     * one overwrites and cuts at commit) for a new message to be written in place: the caller owns
+     * it from now on, and publishes it with one rename. Null when none is left: the caller creates
+     * a new file.
      */
     Path take() {
-        Path f = recycled.poll();
-        if (f != null) {
-            count.decrementAndGet();
+        Kept k = recycled.poll();
+        if (k == null) {
+            return null;
         }
-        return f;
+        count.decrementAndGet();
+        return k.file();
     }
 
     /**
-     * Takes a delivered message (a file in active/) out of the queue: moved here and truncated,
-     * or deleted when enough are kept. No directory fsync, as in Postfix: if the machine crashes
+     * Empties the files that have waited {@link #KEEP_UNUSED} with a delivered message in them.
+     * The queue is in arrival order (oldest first, as {@link #take()} takes them), so this stops
+     * at the first young one. Each is taken out while it is emptied: a writer never gets it then.
+     */
+    private void emptyUnused(long now) {
+        for (int n = recycled.size(); n > 0; n--) {
+            Kept k = recycled.peek();
+            if (k == null || now - k.since() < KEEP_UNUSED.toNanos()) {
+                return;
+            }
+            k = recycled.poll();
+            if (k == null) {
+                return;
+            }
+            if (k.empty() || truncate(k.file())) {
+                recycled.add(new Kept(k.file(), now, true));
+            } else {
+                count.decrementAndGet(); // deleted by truncate
+            }
+        }
+    }
+
+    /**
+     * Takes a delivered message (a file in active/) out of the queue: moved here for reuse, or
+     * deleted when enough are kept. No directory fsync, as in Postfix: if the machine crashes
      * before the kernel writes the directory, the file comes back and is delivered again (a
      * duplicate, never a loss), and every delivery saves a blocking disk flush.
      */
@@ -147,7 +194,7 @@ final class RecycleBin implements AutoCloseable {
             Path target = dir.resolve(file.getFileName());
             try {
                 Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-                settling.add(target); // truncated within one settle period (200 ms), not when reused
+                settling.add(target); // offered for reuse at the next settle (200 ms), once its move is durable
                 return;
             } catch (IOException e) {
                 // fall through to delete
@@ -158,9 +205,23 @@ final class RecycleBin implements AutoCloseable {
     }
 
     /**
+     * A small file is kept as it is (false: not empty), a large one emptied (true); null when it
+     * could not be read or emptied: it is deleted then, never reused.
+     */
+    private static Boolean keepOrEmpty(Path f) {
+        try {
+            if (Files.size(f) <= SpoolWriter.HOLD) {
+                return false;
+            }
+        } catch (IOException e) {
+            // judged by the truncation below, which deletes what it cannot empty
+        }
+        return truncate(f) ? Boolean.TRUE : null;
+    }
+
+    /**
      * Empties {@code f} (one open with O_TRUNC: two system calls, where FileChannel.truncate takes
-     * six); false when that failed: the file is then deleted instead of reused, so a reused file
-     * is always empty and {@link SpoolWriter} never truncates.
+     * six); false when that failed: the file is then deleted instead of reused.
      */
     private static boolean truncate(Path f) {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

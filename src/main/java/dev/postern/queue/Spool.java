@@ -81,6 +81,11 @@ public final class Spool implements AutoCloseable {
         recycle.settle();
     }
 
+    /** {@link #settle()} as if {@code later} had passed (for tests of {@link RecycleBin#KEEP_UNUSED}). */
+    void settle(java.time.Duration later) {
+        recycle.settle(System.nanoTime() + later.toNanos());
+    }
+
     /** Creates the directories (mode 0700) if needed. Call {@link #recover()} before delivering. */
     public static Spool open(Path queueDirectory) throws IOException {
         return open(queueDirectory, Events.STDERR);
@@ -125,7 +130,7 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * An empty recycled file (in recycle/) for a new message to be written in place and then
+     * A recycled file (in recycle/, see {@link RecycleBin#take()}) for a new message to be written in place and then
      * published from there ({@link #publish}): one rename per message instead of two. Null when
      * none is left.
      */

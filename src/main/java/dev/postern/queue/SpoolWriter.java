@@ -19,8 +19,10 @@ import java.util.concurrent.CompletableFuture;
  * (hardware CRC32C: a fraction of the cost of copying them). Bytes are held until {@link #HOLD}
  * of them wait, then written in one gathering write: a message that fits is written at commit, with
  * its length already in the header, in ONE write (no patch, no seek), where a write per piece and
- * a patch cost six system calls more per message. The file is empty when writing starts (new, or
- * a recycled file, which {@link RecycleBin} offers only truncated), so nothing is truncated.
+ * a patch cost six system calls more per message. A recycled file may still hold a delivered
+ * message ({@link RecycleBin} keeps small ones as they are): it is overwritten from the start, and
+ * at commit, when it was longer, cut to the new length before the fdatasync (which carries the new
+ * size), so no byte of the old message survives past the end record.
  * Not thread-safe: the caller serialises calls (cleanup does, per transaction).
  */
 public final class SpoolWriter implements AutoCloseable {
@@ -41,6 +43,10 @@ public final class SpoolWriter implements AutoCloseable {
     private final List<ByteBuffer> held = new ArrayList<>();
     private long heldBytes;
     private boolean headerWritten;
+    /** Bytes written from the start of the file so far. */
+    private long written;
+    /** A recycled file's length before this message: an earlier message's bytes past {@link #written} are cut at commit. */
+    private long previousLength;
 
     public SpoolWriter(Spool spool, QueueId id) {
         this.spool = spool;
@@ -51,7 +57,14 @@ public final class SpoolWriter implements AutoCloseable {
         Path recycled = spool.takeRecycled();
         if (recycled != null) {
             try {
-                channel = FileChannel.open(recycled, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                FileChannel ch = FileChannel.open(recycled, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                try {
+                    previousLength = ch.size();
+                } catch (IOException e) {
+                    ch.close();
+                    throw e;
+                }
+                channel = ch;
                 temp = recycled; // written in place, published from recycle/ by one rename
             } catch (IOException e) {
                 Files.deleteIfExists(recycled);
@@ -81,7 +94,9 @@ public final class SpoolWriter implements AutoCloseable {
         ByteBuffer[] bufs = held.toArray(new ByteBuffer[0]);
         long left = heldBytes;
         while (left > 0) {
-            left -= channel.write(bufs);
+            long n = channel.write(bufs);
+            left -= n;
+            written += n;
         }
         held.clear();
         heldBytes = 0;
@@ -102,6 +117,9 @@ public final class SpoolWriter implements AutoCloseable {
         held.add(end);
         heldBytes += end.remaining();
         writeHeld();
+        if (previousLength > written) {
+            channel.truncate(written); // the size change is in the fdatasync below
+        }
         // fdatasync: the data and the size, which is all a reader needs; not the timestamps.
         channel.force(false);
         channel.close();

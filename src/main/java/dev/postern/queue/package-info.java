@@ -4,8 +4,8 @@
  * <h2>Description</h2>
  * One file per message under {@code queue_directory}: {@code incoming/} (committed, not yet seen by
  * qmgr), {@code active/} (being delivered), {@code deferred/} (mtime = next attempt), {@code hold/},
- * {@code corrupt/}; beside them {@code recycle/} (files of delivered mail, truncated, kept for
- * reuse), {@code request/} and {@code trigger/} (the queue tools' requests and wake-ups) and
+ * {@code corrupt/}; beside them {@code recycle/} (files of delivered mail kept for reuse:
+ * see RecycleBin), {@code request/} and {@code trigger/} (the queue tools' requests and wake-ups) and
  * {@code pid/}.
  *
  * <p>A file is a text envelope ({@link dev.postern.queue.QueueEnvelope}, version 2), the message
@@ -54,8 +54,10 @@
  *
  * <h2>Security</h2>
  * Only this package touches queue files. Directories are 0700 and files 0600, as Postfix's.
- * Queue files are opened without following symbolic links. Delivered mail is truncated when its
- * file goes to recycle/, so its bytes do not linger there.
+ * Queue files are opened without following symbolic links. A delivered message's file in
+ * recycle/ is emptied at once when large, else overwritten by the next message or emptied after
+ * 10 s unused (RecycleBin.KEEP_UNUSED): its bytes do not linger there, and are never readable
+ * past a new message's end record.
  *
  * <h2>Diagnostics</h2>
  * {@code warning: saving corrupt file "ID" from queue "deferred" to queue "corrupt": reason};

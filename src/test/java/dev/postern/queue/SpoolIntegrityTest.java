@@ -252,13 +252,45 @@ class SpoolIntegrityTest {
     }
 
     @Test
-    void aDeliveredFileGivesItsBytesBackWithinOneSettlePeriod() throws Exception {
-        Path f = spool.activate(commit(spool, QueueId.next(), content(5000), "b@example.net"));
+    void aLargeDeliveredFileGivesItsBytesBackWithinOneSettlePeriod() throws Exception {
+        Path f = spool.activate(commit(spool, QueueId.next(), content(5000), "b@example.net")); // ~100 KB
         spool.remove(f);
         spool.settle(); // every 200 ms in a running daemon
+        assertEquals(0, Files.size(onlyRecycled()), "emptied: recycle/ holds no large delivered message");
+    }
+
+    /**
+     * A small one (at most 64 KiB) is kept as it is for the next message to overwrite in place,
+     * and emptied once it has waited RecycleBin.KEEP_UNUSED without being reused.
+     */
+    @Test
+    void aSmallDeliveredFileIsKeptForReuseAndEmptiedWhenNotReusedInTime() throws Exception {
+        Path f = spool.activate(commit(spool, QueueId.next(), content(100), "b@example.net"));
+        long length = Files.size(f);
+        spool.remove(f);
+        spool.settle();
+        Path kept = onlyRecycled();
+        assertEquals(length, Files.size(kept), "kept as it is, to be overwritten by the next message");
+        spool.settle(RecycleBin.KEEP_UNUSED.minusSeconds(1));
+        assertEquals(length, Files.size(kept));
+        spool.settle(RecycleBin.KEEP_UNUSED.plusSeconds(1));
+        assertEquals(0, Files.size(kept), "no delivered mail lingers in recycle/ past KEEP_UNUSED");
+        Path next = commit(spool, QueueId.next(), content(1), "c@example.net");
+        assertEquals(0, countRecycled(), "still offered for reuse once emptied");
+        assertArrayEquals(content(1), readAll(spool.read(next).content().open()));
+    }
+
+    private Path onlyRecycled() throws IOException {
         try (var s = Files.list(dir.resolve("recycle"))) {
-            Path kept = s.findFirst().orElseThrow();
-            assertEquals(0, Files.size(kept), "truncated: no delivered mail lingers in recycle/");
+            List<Path> all = s.toList();
+            assertEquals(1, all.size(), all.toString());
+            return all.get(0);
+        }
+    }
+
+    private long countRecycled() throws IOException {
+        try (var s = Files.list(dir.resolve("recycle"))) {
+            return s.count();
         }
     }
 

@@ -226,7 +226,7 @@ class SpoolTest {
         }
         QueuedMessage m = spool.read(second);
         assertArrayEquals(small, read(m.content().open()));
-        assertFalse(Files.readString(second, StandardCharsets.ISO_8859_1).contains("secret"), "truncated to the new message");
+        assertFalse(Files.readString(second, StandardCharsets.ISO_8859_1).contains("secret"), "the old, longer message cut to the new one at commit");
         try (var s = Files.list(dir.resolve("recycle"))) {
             assertEquals(0, s.count());
         }

@@ -27,7 +27,7 @@ WARMUP=${WARMUP:-1000}   # messages per MTA and scenario before measuring: JIT, 
 PREWARM=${PREWARM:-12000}
 CONCURRENCY=${CONCURRENCY:-20}
 SIZE=${SIZE:-4096}
-IDLE=${IDLE:-10000}       # idle TLS sessions held on Postern (target: RSS <= 256 MiB with 10,000)
+IDLE=${IDLE:-10000}       # idle TLS sessions held on Postern (target: RSS <= 256 MiB with 10,000); 0: no memory phase
 IDLE_POSTFIX=${IDLE_POSTFIX:-1000}  # on Postfix (one smtpd process each: 10,000 would need ~10 GB)
 ROUNDS=${ROUNDS:-3}      # measured runs per MTA and scenario, interleaved; the ratios use the medians
 KEYS=${KEYS:-"ec rsa"}
@@ -129,6 +129,7 @@ done; done; done
 # fixed time: on a loaded machine opening thousands of TLS sessions takes long.
 for mta in postern postfix; do
   n=$IDLE; [ "$mta" = postfix ] && n=$IDLE_POSTFIX
+  [ "$n" -gt 0 ] || continue   # IDLE=0: no memory phase (postern bench would wait for sessions it never opens)
   r0=$(rss_kb "$mta")
   postern bench --server 127.0.0.1:$(port_of "$mta" rsa) --starttls $(client_files rsa) \
       --ca "$W/CAcert.pem" --idle-sessions "$n" --hold 8 >"$W/idle-$mta.out" 2>&1 & b=$!

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link SpoolWriter#HOLD}, 64 KiB) is kept as it is: the next message overwrites it in place and
  * cuts what is left of the old one at commit, so no blocks are freed here and allocated again
  * there, and the settle thread does not open each file to empty it (bench/ab-postern.sh: CPU
- * 0.87–0.93, one sleep per message less). A large file, and a small one not reused within
+ * 0.87–0.95, one sleep per message less). A large file, and a small one not reused within
  * {@link #KEEP_UNUSED}, is emptied by the settle thread (an ext4 truncate may wait for the
  * journal: not on a delivery thread): recycle/ holds at most {@link #LIMIT} × 64 KiB, and a
  * delivered message's bytes stay there at most that long unless overwritten. A file is reused only

@@ -4,7 +4,6 @@ import dev.postern.dns.MxList;
 import dev.postern.dns.Resolver;
 import dev.postern.log.MailLog;
 import dev.postern.util.IpAddresses;
-import io.netty.channel.EventLoopGroup;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -37,14 +36,12 @@ final class NextHopConnector {
 
     private final SmtpClientSettings settings;
     private final Resolver resolver;
-    private final EventLoopGroup group;
     private final MailLog log;
 
-    NextHopConnector(SmtpClientSettings settings, EventLoopGroup group, MailLog log) {
+    NextHopConnector(SmtpClientSettings settings, MailLog log) {
         this.settings = settings;
         this.log = log;
         this.resolver = Resolver.of(settings.nextHops().dnsServers(), java.time.Duration.ofSeconds(5));
-        this.group = group;
     }
 
     /**
@@ -112,7 +109,7 @@ final class NextHopConnector {
             String where = host + ":" + hop.port();
             SmtpConnection conn;
             try {
-                conn = SmtpConnection.connect(group, new InetSocketAddress(t.address(), hop.port()), settings.connectTimeout());
+                conn = SmtpConnection.connect(new InetSocketAddress(t.address(), hop.port()), settings.connectTimeout());
             } catch (IOException e) {
                 return new Failed("none", "4.4.1", "connect to " + where + ": " + e.getMessage(), false);
             }

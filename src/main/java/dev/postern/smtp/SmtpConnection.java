@@ -1,48 +1,75 @@
 package dev.postern.smtp;
 
-import dev.postern.protocol.NettyTransport;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * One SMTP client connection on Netty, used synchronously by a delivery worker: send a command,
- * wait for the reply with a timeout. Replies are parsed into {@link ServerReply}. What a server
- * can make this side hold is bounded ({@link ReplyDecoder}): reply lines of at most 2048 bytes, at
- * most 1000 lines or 1 MiB per reply; past that the connection is closed and the reply fails with
- * "response longer than ...".
+ * One SMTP client connection, used by one delivery worker at a time: send a command, wait for the
+ * reply with a timeout. The worker does the socket I/O itself, on a blocking socket, as Postfix's
+ * smtp process does: it waits for every reply anyway, and a Netty event loop between it and the
+ * socket cost two thread hand-offs per reply (the loop woken to write, the worker woken by the
+ * loop when the reply came: BENCHMARKS.md, issue 12). The protocol side is still Netty's: the
+ * bytes go through a pipeline ({@link EmbeddedChannel}, driven by this thread) of the TLS handler
+ * (after STARTTLS) and {@link ReplyDecoder}, so replies are framed and bounded as before: reply
+ * lines of at most 2048 bytes, at most 1000 lines or 1 MiB per reply; past that the connection is
+ * closed and the reply fails with "response longer than ...".
  */
 final class SmtpConnection implements AutoCloseable {
     private static final Object CLOSED = new Object();
+    private static final int READ_BUFFER = 16 * 1024;
 
     private final long opened = System.nanoTime();
-    private final Channel channel;
-    private final BlockingQueue<Object> lines;
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    /** The protocol pipeline: [tls,] lines, replies. Touched only by the thread using the connection. */
+    private final EmbeddedChannel pipe;
+    private final ArrayDeque<Object> lines = new ArrayDeque<>();
+    private final byte[] readBuffer = new byte[READ_BUFFER];
     private ReplyDecoder decoder;
-    private volatile Consumer<String> warnings = w -> { };
+    private boolean closed;
+    private boolean released;
+    private Consumer<String> warnings = w -> { };
 
-    private SmtpConnection(Channel channel, ReplyDecoder decoder, BlockingQueue<Object> lines) {
-        this.channel = channel;
-        this.decoder = decoder;
-        this.lines = lines;
+    private SmtpConnection(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.decoder = new ReplyDecoder(lines::size);
+        this.pipe = new EmbeddedChannel(decoder, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                lines.add(msg); // a ReplyDecoder.Line or Limit
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                lines.add(CLOSED);
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                ctx.close(); // a failed handshake or a bad record: the connection is over
+            }
+        });
     }
 
     /** System.nanoTime() when the connection was made (smtp_connection_reuse_time_limit). */
@@ -50,67 +77,45 @@ final class SmtpConnection implements AutoCloseable {
         return opened;
     }
 
-    static SmtpConnection connect(EventLoopGroup group, InetSocketAddress address, Duration timeout) throws IOException {
-        BlockingQueue<Object> q = new LinkedBlockingQueue<>();
-        ReplyDecoder decoder = new ReplyDecoder(q::size);
-        Bootstrap b = new Bootstrap().group(group).channel(NettyTransport.clientChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast("lines", decoder).addLast("replies", new SimpleChannelInboundHandler<Object>() {
-                            @Override
-                            protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-                                q.add(msg); // a ReplyDecoder.Line or Limit
-                            }
-
-                            @Override
-                            public void channelInactive(ChannelHandlerContext ctx) {
-                                q.add(CLOSED);
-                            }
-
-                            @Override
-                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                ctx.close();
-                            }
-                        });
-                    }
-                });
-        var f = b.connect(address).awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            Throwable c = f.cause();
-            String msg = c == null ? "failed" : c.getMessage();
-            if (msg != null && msg.contains("Connection refused")) {
-                msg = "Connection refused";
-            } else if (c instanceof io.netty.channel.ConnectTimeoutException) {
-                msg = "Connection timed out";
-            }
-            throw new IOException(msg);
+    static SmtpConnection connect(InetSocketAddress address, Duration timeout) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(address, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
+            return new SmtpConnection(s);
+        } catch (SocketTimeoutException e) {
+            s.close();
+            throw new IOException("Connection timed out");
+        } catch (ConnectException e) {
+            s.close();
+            String msg = e.getMessage();
+            throw new IOException(msg != null && msg.contains("Connection refused") ? "Connection refused"
+                    : msg == null ? "failed" : msg);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
         }
-        return new SmtpConnection(f.channel(), decoder, q);
     }
 
     ServerReply reply(Duration timeout) throws IOException {
         List<String> got = null; // only multi-line replies need a list
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Object o;
-            try {
-                o = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted");
-            }
+            Object o = lines.poll();
             if (o == null) {
-                throw new IOException("conversation timed out");
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IOException("conversation timed out");
+                }
+                receive(left);
+                continue;
             }
             if (o == CLOSED) {
                 lines.add(CLOSED);
                 throw new IOException("lost connection");
             }
             if (o instanceof ReplyDecoder.Limit limit) {
-                lines.add(limit); // the channel is closing: later calls fail the same way
+                lines.add(limit); // the connection is closed: later calls fail the same way
                 throw new IOException(limit.text());
             }
             ReplyDecoder.Line framed = (ReplyDecoder.Line) o;
@@ -133,6 +138,58 @@ final class SmtpConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads once from the socket, waiting at most {@code nanos}, and runs what came through the
+     * pipeline (which may answer, e.g. a TLS handshake message: written at once). End of stream or
+     * a read error closes the connection; a timeout only returns.
+     */
+    private void receive(long nanos) {
+        if (closed) {
+            if (!lines.contains(CLOSED)) {
+                lines.add(CLOSED);
+            }
+            return;
+        }
+        int n;
+        try {
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000)));
+            n = in.read(readBuffer);
+        } catch (SocketTimeoutException e) {
+            return;
+        } catch (IOException e) {
+            n = -1;
+        }
+        if (n < 0) {
+            close();
+            return;
+        }
+        ByteBuf b = pipe.alloc().heapBuffer(n);
+        b.writeBytes(readBuffer, 0, n);
+        pipe.writeInbound(b);
+        transmit();
+        if (!pipe.isOpen()) {
+            close(); // the decoder hit a limit, or TLS failed
+        }
+    }
+
+    /** Writes what the pipeline produced to the socket; a failed write closes the connection. */
+    private void transmit() {
+        Object o;
+        while ((o = pipe.readOutbound()) != null) {
+            ByteBuf b = (ByteBuf) o;
+            try {
+                if (!closed) {
+                    b.getBytes(b.readerIndex(), out, b.readableBytes());
+                }
+            } catch (IOException e) {
+                closed = true; // reply() reports a lost connection
+                pipe.close();
+            } finally {
+                ReferenceCountUtil.release(b);
+            }
+        }
+    }
+
     /** Where Postfix-style warnings go (a truncated reply line), without the server's name; nowhere by default. */
     void onWarning(Consumer<String> sink) {
         warnings = sink;
@@ -148,80 +205,109 @@ final class SmtpConnection implements AutoCloseable {
     }
 
     /**
-     * Sends commands in one write and one flush without waiting for the write to complete: the
-     * caller waits for the replies anyway, and a failed write closes the channel (exceptionCaught),
-     * which {@link #reply} reports as a lost connection. Saves a thread hand-off per command.
+     * Sends commands in one write. A failed write is not reported here: it closes the connection,
+     * which {@link #reply} reports as a lost connection (the caller waits for a reply anyway).
      */
     void send(CharSequence text) {
-        ByteBuf b = channel.alloc().buffer(text.length() + 16);
+        ByteBuf b = pipe.alloc().buffer(text.length() + 16);
         b.writeCharSequence(text, StandardCharsets.UTF_8);
-        channel.writeAndFlush(b, channel.voidPromise());
+        writeLast(b);
     }
 
-    /** Writes and waits until the bytes are handed to the socket, so a large body never piles up in memory. */
+    /** Writes {@code data} to the socket (it returns once the kernel has taken the bytes). */
     void write(ByteBuf data) throws IOException {
-        var f = channel.writeAndFlush(data).awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            throw new IOException("lost connection: " + (f.cause() == null ? "write failed" : f.cause().getMessage()));
+        writeLast(data);
+        if (closed) {
+            throw new IOException("lost connection: write failed");
         }
     }
 
-    /** The last write before a reply is awaited: like {@link #send}, nothing to wait for. */
+    /** The last write before a reply is awaited: like {@link #send}, a failure shows in the reply. */
     void writeLast(ByteBuf data) {
-        channel.writeAndFlush(data, channel.voidPromise());
+        if (closed || !pipe.isOpen()) {
+            data.release();
+            closed = true;
+            return;
+        }
+        pipe.writeOutbound(data);
+        transmit();
     }
 
     ByteBuf buffer(int capacity) {
-        return channel.alloc().buffer(capacity);
+        return pipe.alloc().buffer(capacity);
     }
 
     /** True when the connection is open and the server sent nothing unasked, so it can take a new transaction. */
     boolean idle() {
-        return channel.isActive() && lines.isEmpty();
+        return !closed && lines.isEmpty() && !hasUnreadInput();
     }
 
-    /** True when the server sent anything beyond the STARTTLS reply (response injection). */
+    /** True when the server sent anything beyond the last reply read (response injection after STARTTLS). */
     boolean hasUnreadInput() {
-        if (!lines.isEmpty()) {
+        if (!lines.isEmpty() || decoder.pending() > 0) {
             return true;
         }
-        // The decoder's buffer belongs to the event loop: ask there, not from this worker thread.
-        ReplyDecoder d = decoder;
         try {
-            return channel.eventLoop().submit(() -> d.pending() > 0).get(5, TimeUnit.SECONDS) || !lines.isEmpty();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return in.available() > 0; // bytes in the socket not read yet
+        } catch (IOException e) {
             return true; // cannot tell: treat as injected input, which fails safe (no TLS, no mail)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
         }
     }
 
-    /** Starts TLS; the old line decoder (and anything it held) is replaced. */
+    /**
+     * Starts TLS and waits for the handshake (the worker reads and writes the handshake's records
+     * itself); the old line decoder, and anything it held, is replaced.
+     */
     SslHandler startTls(SslHandler ssl, Duration timeout) throws IOException {
         ReplyDecoder fresh = new ReplyDecoder(lines::size);
-        channel.pipeline().replace("lines", "lines", fresh);
+        pipe.pipeline().replace(decoder, "lines", fresh);
         decoder = fresh;
-        channel.pipeline().addFirst("tls", ssl);
-        ssl.setHandshakeTimeoutMillis(timeout.toMillis());
-        var f = ssl.handshakeFuture().awaitUninterruptibly();
-        if (!f.isSuccess()) {
-            throw new IOException("handshake failure" + (f.cause() == null ? "" : ": " + f.cause().getMessage()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ssl.setHandshakeTimeoutMillis(0); // the deadline below is the timeout: nothing runs the pipe's timers
+        pipe.pipeline().addFirst("tls", ssl); // the client sends its hello at once
+        transmit();
+        while (!ssl.handshakeFuture().isDone()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || closed) {
+                close();
+                throw new IOException(closed && left > 0 ? "handshake failure: lost connection" : "handshake failure: timed out");
+            }
+            receive(left);
+        }
+        if (!ssl.handshakeFuture().isSuccess()) {
+            Throwable c = ssl.handshakeFuture().cause();
+            close();
+            throw new IOException("handshake failure" + (c == null ? "" : ": " + c.getMessage()));
         }
         return ssl;
     }
 
     /** True once STARTTLS has put TLS in the pipeline (SASL security options differ with TLS). */
     boolean encrypted() {
-        return channel.pipeline().get(SslHandler.class) != null;
+        return pipe.pipeline().get(SslHandler.class) != null;
     }
 
     InetSocketAddress remote() {
-        return (InetSocketAddress) channel.remoteAddress();
+        return (InetSocketAddress) socket.getRemoteSocketAddress();
     }
 
+    /** Closes the connection (after TLS's close_notify, when TLS is on and the socket still takes it). */
     @Override
     public void close() {
-        channel.close().awaitUninterruptibly();
+        if (released) {
+            return;
+        }
+        released = true;
+        if (pipe.isOpen()) {
+            pipe.close(); // the TLS handler writes its close_notify; the engine is freed
+        }
+        transmit();
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closed anyway
+        }
+        pipe.finishAndReleaseAll();
     }
 }

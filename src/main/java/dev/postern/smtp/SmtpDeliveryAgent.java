@@ -6,11 +6,9 @@ import dev.postern.mail.DeliveryRequest;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.RecipientResult;
 import dev.postern.maps.LookupException;
-import dev.postern.protocol.NettyTransport;
 import dev.postern.tls.TlsClient;
 import dev.postern.tls.TlsSetupException;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoopGroup;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 /**
  * smtp - the SMTP client delivery agent: a cached or new connection to the next hop, STARTTLS by
@@ -35,7 +32,6 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final SmtpClientSettings settings;
     private final MailLog log;
     private final TlsClient tls;
-    private final EventLoopGroup group;
     private final ConnectionCache cache;
     private final NextHopConnector connector;
 
@@ -45,8 +41,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         this.log = log;
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
         this.tls = TlsClient.create(settings.tls());
-        this.group = NettyTransport.newGroup(1, "smtp");
-        this.connector = new NextHopConnector(settings, group, log);
+        this.connector = new NextHopConnector(settings, log);
     }
 
     @Override
@@ -582,6 +577,5 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     @Override
     public void close() {
         cache.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 }

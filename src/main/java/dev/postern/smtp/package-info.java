@@ -49,6 +49,14 @@
  * delivery line shows {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a
  * cached connection found dead before MAIL FROM is accepted (lost, or 421) is silently replaced.
  *
+ * <p>Threads: a delivery runs on one of qmgr's delivery workers, which does its connection's socket
+ * I/O itself on a blocking socket ({@code SmtpConnection}), as Postfix's smtp process does: it waits
+ * for each reply anyway, and an event loop between the worker and the socket cost two thread
+ * hand-offs per reply. The bytes still pass through Netty handlers (TLS, {@code ReplyDecoder}) in
+ * a pipeline the worker drives, so framing, reply bounds and TLS are those of the server side.
+ * A write to a next hop that stops reading blocks until the connection fails, as before (Postfix
+ * bounds it with smtp_data_xfer_timeout, not supported).
+ *
  * <p>SMTP AUTH ({@link dev.postern.smtp.SaslClient}, as Postfix's smtp_sasl_proto.c and
  * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
  * and before MAIL FROM. The server's AUTH mechanisms (also the old {@code AUTH=} form) pass

@@ -52,11 +52,12 @@ class EventLoopBlockingTest {
             builder.markAsBlocking("sun.nio.ch.FileDispatcherImpl", m, "(Ljava/io/FileDescriptor;JIJ)I");
         }
         // Netty's own BlockHound integration may not know 4.2's event-loop threads: name them.
-        // DefaultThreadFactory names them pool-poolId-threadId (server: smtpd, smtpd-accept; client: smtp).
+        // DefaultThreadFactory names them pool-poolId-threadId (smtpd, smtpd-accept; the smtp client
+        // has no event loop: its delivery workers do their socket I/O themselves).
         // An event loop's termination notifies listeners through GlobalEventExecutor's task queue:
         // a lock held only for an enqueue, not a wait on I/O (Netty's own integration allows it too).
         builder.allowBlockingCallsInside("io.netty.util.concurrent.GlobalEventExecutor", "addTask");
-        builder.nonBlockingThreadPredicate(p -> p.or(t -> t.getName().matches("(smtpd|smtpd-accept|smtp)-\\d+-\\d+")));
+        builder.nonBlockingThreadPredicate(p -> p.or(t -> t.getName().matches("(smtpd|smtpd-accept)-\\d+-\\d+")));
         builder
                 .blockingMethodCallback(m -> blocked.add(Thread.currentThread().getName() + ": " + m + "\n    "
                         + Arrays.stream(new Exception().getStackTrace()).limit(40).map(String::valueOf)

@@ -77,7 +77,8 @@ class SmtpDeliveryAgentTest {
                 new MailLog(logBytes, "desktop", "postern"));
     }
 
-    private static DeliveryRequest request(String nexthop, String content, String... rcpts) {
+    /** A request for {@code rcpts} via {@code nexthop} with the content in memory (also SilentServerTest's). */
+    static DeliveryRequest request(String nexthop, String content, String... rcpts) {
         return request(nexthop, false, content, rcpts);
     }
 

@@ -165,7 +165,11 @@ final class SmtpConnection implements AutoCloseable {
         }
         ByteBuf b = pipe.alloc().heapBuffer(n);
         b.writeBytes(readBuffer, 0, n);
-        pipe.writeInbound(b);
+        try {
+            pipe.writeInbound(b);
+        } catch (Exception e) { // EmbeddedChannel rethrows what no handler took: the connection is over
+            pipe.close();
+        }
         transmit();
         if (!pipe.isOpen()) {
             close(); // the decoder hit a limit, or TLS failed
@@ -229,7 +233,12 @@ final class SmtpConnection implements AutoCloseable {
             closed = true;
             return;
         }
-        pipe.writeOutbound(data);
+        try {
+            pipe.writeOutbound(data);
+        } catch (Exception e) { // e.g. the TLS engine refused a write after the peer's close_notify
+            closed = true;
+            pipe.close();
+        }
         transmit();
     }
 

@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Drives SMTP submissions: C workers, each opening connections (STARTTLS + client certificate),
- * sending K messages per connection, until N messages in total. By default one command per round
+ * Drives SMTP submissions: C connections at a time (STARTTLS + client certificate), each sending K
+ * messages and followed by the next, until N messages in total ({@link BenchDriver}: every dialogue
+ * runs on the Netty event loops, no thread per connection). By default one command per round
  * trip (as smtplib and swaks); with {@code pipelining} MAIL, RCPT and DATA go in one write. Latency per message = MAIL sent
  * to the 250 after the final dot. Uses the OpenSSL provider when available so the generator
  * itself is cheap.
@@ -75,8 +75,8 @@ public final class LoadGenerator {
     public static SslContext clientContext(Options o) throws Exception {
         SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
         SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider);
-        if (o.ca() != null) {
-            b.trustManager(o.ca());
+        if (o.ca() != null) { // PKIX once per distinct server chain, see RememberingTrustManager
+            b.trustManager(RememberingTrustManager.trusting(dev.postern.tls.Pem.certificates(o.ca().toPath(), "--ca")));
         }
         if (o.cert() != null) { // an RSA key signs through OpenSSL 3's libcrypto, as Postern's smtp client does
             dev.postern.tls.NativeRsaKey.keyManager(b, provider,
@@ -92,118 +92,25 @@ public final class LoadGenerator {
         return ctx;
     }
 
-    /** Counts an error and keeps the first one's reason, printed once: a run that gives up must say why. */
-    private static void error(AtomicInteger errors, java.util.concurrent.atomic.AtomicReference<String> first, String reason) {
-        errors.incrementAndGet();
-        if (first.compareAndSet(null, reason.replace("\n", " | "))) {
-            System.err.println("bench: first error: " + first.get());
-        }
-    }
-
-    /**
-     * One message, one command per round trip (as Python's smtplib, swaks and most MUAs send); null
-     * when queued, else the command and the reply that refused it.
-     */
-    private static String transaction(SmtpProbe c, Options o, String body) throws java.io.IOException {
-        for (String cmd : List.of("MAIL FROM:<" + o.from() + ">", "RCPT TO:<" + o.to() + ">", "DATA")) {
-            String r = c.command(cmd);
-            if (code(r) != (cmd.equals("DATA") ? 354 : 250)) {
-                return cmd + " -> " + r;
-            }
-        }
-        String r = c.command(body + ".");
-        return code(r) == 250 ? null : "end of DATA -> " + r;
-    }
-
     public static Result run(Options o) throws Exception {
         SslContext ssl = o.starttls() ? clientContext(o) : null;
-        String body = body(o.size());
         EventLoopGroup group = NettyTransport.newGroup(o.eventLoops(), "bench");
-        AtomicInteger remaining = new AtomicInteger(o.messages());
-        AtomicInteger errors = new AtomicInteger();
-        java.util.concurrent.atomic.AtomicReference<String> firstError = new java.util.concurrent.atomic.AtomicReference<>();
-        AtomicInteger done = new AtomicInteger();
-        AtomicInteger handshakes = new AtomicInteger();
-        AtomicInteger resumed = new AtomicInteger();
-        long[] latencies = new long[o.messages()];
-        AtomicLong start = new AtomicLong(System.nanoTime());
-        List<Thread> workers = new ArrayList<>();
-        for (int w = 0; w < o.concurrency(); w++) {
-            Thread t = new Thread(() -> {
-                while (remaining.get() > 0) {
-                    if (errors.get() > Math.max(100, o.messages())) {
-                        // the server refuses or does not answer: stop instead of spinning (checked first,
-                        // because every failed step below skips to the next connection with continue)
-                        System.err.println("bench: giving up after " + errors.get() + " errors; the first: " + firstError.get());
-                        remaining.set(0);
-                        break;
-                    }
-                    try (SmtpProbe c = new SmtpProbe(group, o.server(), 60_000)) {
-                        String r = c.reply();
-                        if (code(r) != 220 || code(r = c.command("EHLO bench.example")) != 250) {
-                            error(errors, firstError, r);
-                            continue;
-                        }
-                        if (ssl != null) {
-                            if (code(r = c.command("STARTTLS")) != 220) {
-                                error(errors, firstError, "STARTTLS -> " + r);
-                                continue;
-                            }
-                            String failure = c.startTls(ssl, o.server().getHostString(), o.server().getPort());
-                            if (failure != null) {
-                                error(errors, firstError, "TLS handshake failed: " + failure);
-                                continue;
-                            }
-                            handshakes.incrementAndGet();
-                            if (c.resumed()) {
-                                resumed.incrementAndGet();
-                            }
-                            if (code(r = c.command("EHLO bench.example")) != 250) {
-                                error(errors, firstError, "EHLO after STARTTLS -> " + r);
-                                continue;
-                            }
-                        }
-                        for (int i = 0; i < o.perConnection(); i++) {
-                            if (remaining.getAndDecrement() <= 0) {
-                                break;
-                            }
-                            long t0 = System.nanoTime();
-                            String failed = o.pipelining() ? pipelined(c, o, body) : transaction(c, o, body);
-                            if (failed == null) {
-                                int n = done.getAndIncrement();
-                                if (n < latencies.length) {
-                                    latencies[n] = System.nanoTime() - t0;
-                                }
-                            } else {
-                                error(errors, firstError, failed);
-                                break;
-                            }
-                        }
-                        // As smtplib's quit(): wait for the 221. Closing right after sending QUIT made the
-                        // server's 221 hit a closed socket (EPIPE: an exception per connection there).
-                        c.command("QUIT");
-                    } catch (Exception e) {
-                        error(errors, firstError, String.valueOf(e.getMessage()));
-                    }
-                }
-            }, "bench-" + w);
-            workers.add(t);
+        try {
+            BenchDriver driver = new BenchDriver(o, ssl, body(o.size()), group);
+            double cpu0 = processCpuMs();
+            long start = System.nanoTime();
+            driver.runToEnd();
+            double secs = (System.nanoTime() - start) / 1e9;
+            double cpu1 = processCpuMs();
+            int n = driver.done();
+            long[] l = Arrays.copyOf(driver.latencies, n);
+            Arrays.sort(l);
+            return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), driver.errors(),
+                    ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", driver.handshakes.get(),
+                    driver.resumed.get(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        double cpu0 = processCpuMs();
-        start.set(System.nanoTime());
-        workers.forEach(Thread::start);
-        for (Thread t : workers) {
-            t.join();
-        }
-        double secs = (System.nanoTime() - start.get()) / 1e9;
-        double cpu1 = processCpuMs();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        int n = Math.min(done.get(), latencies.length);
-        long[] l = Arrays.copyOf(latencies, n);
-        Arrays.sort(l);
-        return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), errors.get(),
-                ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", handshakes.get(), resumed.get(),
-                cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
     }
 
     /**
@@ -254,25 +161,6 @@ public final class LoadGenerator {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         return failed.get();
-    }
-
-    /** RFC 2920: MAIL, RCPT and DATA in one write, then their three replies; the body after the 354. */
-    private static String pipelined(SmtpProbe c, Options o, String body) throws java.io.IOException {
-        c.send("MAIL FROM:<" + o.from() + ">\r\nRCPT TO:<" + o.to() + ">\r\nDATA\r\n");
-        String mail = c.reply();
-        String rcpt = c.reply();
-        String data = c.reply();
-        if (code(mail) != 250) {
-            return "MAIL (pipelined) -> " + mail;
-        }
-        if (code(rcpt) != 250) {
-            return "RCPT (pipelined) -> " + rcpt;
-        }
-        if (code(data) != 354) {
-            return "DATA (pipelined) -> " + data;
-        }
-        String r = c.command(body + ".");
-        return code(r) == 250 ? null : "end of DATA -> " + r;
     }
 
     private static int code(String reply) {

@@ -53,7 +53,10 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 SINK=$(free_port); PPORT=$(free_port); FPORT=$(free_port); RSA_PPORT=$(free_port); RSA_FPORT=$(free_port)
-postern() { java $CLIENT_JAVA_OPTS -jar "$JAR" "$@"; }
+# CLIENT_JAR: whose `postern bench` generates the load (default: the same build), to measure a
+# change of the generator against the same servers.
+CLIENT_JAR=${CLIENT_JAR:-$JAR}
+postern() { java $CLIENT_JAVA_OPTS -jar "$CLIENT_JAR" "$@"; }
 
 . "$here/bench/lib.sh"
 bench_pki ec            # $W/server-cert.pem, $W/client-cert.pem ...

@@ -10,7 +10,7 @@
 # handshake per connection (as smtplib and swaks; RESUME=yes: the client offers its last session).
 # Needs root (Postfix) and the Debian postfix package. Loopback only; bounded in time.
 #
-#   bash bench/compare-postfix.sh           # the full matrix, ~15 min on a quiet 2-core machine
+#   bash bench/compare-postfix.sh           # the full matrix, ~25 min on a quiet 2-core machine (ROUNDS=5: ~35)
 #   bash bench/compare-postfix.sh --quick   # every scenario once, small runs: ~4 min (a smoke test, not figures)
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
@@ -18,11 +18,15 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ "${1:-}" = --quick ]; then
   : "${MESSAGES:=400}" "${MESSAGES_MANY:=1200}" "${WARMUP:=300}" "${ROUNDS:=1}" "${IDLE:=2000}" "${IDLE_POSTFIX:=200}" "${PREWARM:=0}"
 fi
-MESSAGES=${MESSAGES:-1500}
-# Per measured run when a connection carries more than one message: 1,500 at 20 per connection are
-# 75 connections, ~1 s on Postern, so the 20 clients' ramp-up and last wave were a large share of
-# the run (per-round msgs/s from 1,069 to 1,509 in one scenario, 12-03 00:15).
-MESSAGES_MANY=${MESSAGES_MANY:-6000}
+# Messages per measured run. Each run is a fresh `postern bench` JVM, whose own warm-up (class
+# loading, C1 compiling its TLS and SMTP paths) falls inside the run: at 1 per connection, RSA,
+# against the same warm Postern, its CPU per message was 2.4-2.7 ms over 1,500 messages, 1.9 over
+# 3,000 and 1.7 over 6,000, and msgs/s 300-410 against 527 (12-03 05:40). That CPU shares the two
+# cores with the MTA measured, so short runs understated the faster MTA's msgs/s. 6,000 also makes
+# the 20 clients' ramp-up and last wave a small share at 20 per connection (1,500 there were 75
+# connections, ~1 s on Postern: per-round msgs/s from 1,069 to 1,509 in one scenario, 12-03 00:15).
+MESSAGES=${MESSAGES:-6000}
+MESSAGES_MANY=${MESSAGES_MANY:-$MESSAGES}   # per run when a connection carries more than one message
 WARMUP=${WARMUP:-1000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools
 # Messages per MTA before the first scenario, half EC and half RSA, one per connection: a daemon
 # runs for days, and Postern's JIT (C2, see bin/postern) compiles a method after 10,000 calls, so

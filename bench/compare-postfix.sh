@@ -20,8 +20,8 @@ if [ "${1:-}" = --quick ]; then
 fi
 # Messages per measured run. Each run is a fresh `postern bench` JVM, whose own warm-up (class
 # loading, C1 compiling its TLS and SMTP paths) falls inside the run: at 1 per connection, RSA,
-# against the same warm Postern, its CPU per message was 2.4-2.7 ms over 1,500 messages, 1.9 over
-# 3,000 and 1.7 over 6,000, and msgs/s 300-410 against 527 (12-03 05:40). That CPU shares the two
+# against the same warm Postern, its CPU per message was 2.8-3.1 ms over 1,500 messages and 2.0-2.2
+# over 6,000, and msgs/s 307-355 against 401-451 (12-03 05:05, alternating). That CPU shares the two
 # cores with the MTA measured, so short runs understated the faster MTA's msgs/s. 6,000 also makes
 # the 20 clients' ramp-up and last wave a small share at 20 per connection (1,500 there were 75
 # connections, ~1 s on Postern: per-round msgs/s from 1,069 to 1,509 in one scenario, 12-03 00:15).

@@ -3,6 +3,7 @@ package dev.postern.cli;
 import dev.postern.server.PidFile;
 import dev.postern.server.Plan;
 import dev.postern.server.Server;
+import dev.postern.server.SignalMask;
 import dev.postern.server.Signals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,6 +46,11 @@ final class ReloadCommand implements java.util.concurrent.Callable<Integer> {
             return 1;
         }
         long pid = daemon.get().pid();
+        if (SignalMask.ignores(pid, SignalMask.HUP).orElse(false)) {
+            err.println("postern: fatal: pid " + pid + " ignores SIGHUP (it was started with SIGHUP ignored, e.g. under nohup),"
+                    + " so it cannot reload; restart it: postern stop; postern start (which resets SIGHUP for the daemon)");
+            return 1;
+        }
         // Java can send only TERM and KILL; the shell's kill builtin sends HUP.
         String before = Signals.lastReload(queueDir).orElse("");
         Process kill = new ProcessBuilder("sh", "-c", "kill -HUP \"$0\"", Long.toString(pid)).redirectErrorStream(true).start();

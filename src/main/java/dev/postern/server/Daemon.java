@@ -26,7 +26,7 @@ public final class Daemon {
         }
         Files.createDirectories(outputFile.getParent());
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(resetIgnoredSignals());
         cmd.add(java);
         String opts = System.getenv("POSTERN_JAVA_OPTS");
         if (opts != null && !opts.isBlank()) {
@@ -53,6 +53,35 @@ public final class Daemon {
         }
         child.destroy();
         return "not ready after " + timeout.toSeconds() + "s; output:\n" + tail(outputFile, offset);
+    }
+
+    /**
+     * A daemon must not inherit an ignored HUP, INT or TERM from whoever ran {@code postern start}
+     * (nohup ignores HUP; a shell's background job, INT): its JVM would silently not handle them,
+     * and {@code postern reload} (HUP) would not work. Java cannot reset a disposition for a child,
+     * so the child is started through {@code env --default-signal} (GNU coreutils 8.31 and later);
+     * without it the daemon logs the warning itself (see {@link Signals#handleHangup}).
+     */
+    private static List<String> resetIgnoredSignals() {
+        if (!SignalMask.selfIgnoresAny(SignalMask.HUP, SignalMask.INT, SignalMask.TERM)) {
+            return List.of();
+        }
+        List<String> env = List.of("/usr/bin/env", "--default-signal=HUP,INT,TERM");
+        try {
+            List<String> probe = new ArrayList<>(env);
+            probe.add("true");
+            Process p = new ProcessBuilder(probe).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0) {
+                return env;
+            }
+            p.destroyForcibly();
+        } catch (IOException e) {
+            // no /usr/bin/env: start as before
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return List.of();
     }
 
     /**

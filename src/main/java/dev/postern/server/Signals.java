@@ -36,6 +36,11 @@ public final class Signals {
         });
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloader.execute(() -> reload(server, configDir)));
+            if (SignalMask.ignores(ProcessHandle.current().pid(), SignalMask.HUP).orElse(false)) {
+                // the JVM declines, without an exception, a shutdown signal that was ignored at its start
+                server.mailLog().warning("master", "SIGHUP is ignored by this process (started under nohup?):"
+                        + " postern reload will not work; restart it with postern stop; postern start, which resets SIGHUP");
+            }
         } catch (IllegalArgumentException e) { // -Xrs, or a platform without HUP
             server.mailLog().warning("master", "cannot handle SIGHUP (" + e.getMessage() + "): postern reload will not work;"
                     + " use postern stop; postern start");

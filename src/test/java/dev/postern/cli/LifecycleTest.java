@@ -113,6 +113,77 @@ class LifecycleTest {
         assertTrue(ProcessHandle.current().isAlive());
     }
 
+    /** This test's JVM running postern's Main with SIGHUP ignored, as under nohup. */
+    private Process withHupIgnored(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"",
+                ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                "dev.postern.cli.Main"));
+        cmd.addAll(java.util.List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile()).start();
+    }
+
+    private long daemonPid() {
+        String status = postern("-c", dir.toString(), "status").out();
+        return Long.parseLong(status.substring(status.indexOf("PID: ") + 5).trim());
+    }
+
+    /**
+     * postern start from a shell that ignores SIGHUP (nohup): the daemon must not inherit it, or
+     * its JVM silently declines the handler and postern reload waits for nothing.
+     */
+    @Test
+    void startUnderNohupGivesADaemonThatReloads() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeConfig(port);
+        Process start = withHupIgnored("-c", dir.toString(), "start");
+        assertTrue(start.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "start returns");
+        assertEquals(0, start.exitValue(), Files.readString(dir.resolve("child.out")));
+        try {
+            assertEquals(java.util.Optional.of(false), dev.postern.server.SignalMask.ignores(daemonPid(), dev.postern.server.SignalMask.HUP),
+                    "the daemon handles SIGHUP although its starter ignored it");
+            Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")) + "smtpd_banner = $myhostname reloaded\n");
+            Run reload = postern("-c", dir.toString(), "reload");
+            assertEquals(0, reload.code(), reload.err());
+        } finally {
+            assertEquals(0, postern("-c", dir.toString(), "stop").code());
+        }
+    }
+
+    /** A daemon run in the foreground with SIGHUP ignored: reload says so at once, and the mail log says why. */
+    @Test
+    void reloadOfADaemonThatIgnoresHupFailsAtOnceWithTheFix() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        writeConfig(port);
+        Process daemon = withHupIgnored("-c", dir.toString(), "start-fg");
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            while (!postern("-c", dir.toString(), "status").out().contains("is running: PID: " + daemon.pid())) {
+                assertTrue(daemon.isAlive() && System.nanoTime() < deadline, "start-fg runs: " + Files.readString(dir.resolve("child.out")));
+                Thread.sleep(50);
+            }
+            assertEquals(java.util.Optional.of(true), dev.postern.server.SignalMask.ignores(daemon.pid(), dev.postern.server.SignalMask.HUP));
+            long t0 = System.nanoTime();
+            Run reload = postern("-c", dir.toString(), "reload");
+            assertEquals(1, reload.code(), reload.out());
+            assertTrue(reload.err().contains("pid " + daemon.pid() + " ignores SIGHUP") && reload.err().contains("postern stop; postern start"),
+                    reload.err());
+            assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(30), "no 60 s wait for an answer that cannot come");
+            assertTrue(Files.readString(dir.resolve("maillog")).contains("SIGHUP is ignored by this process"),
+                    Files.readString(dir.resolve("maillog")));
+        } finally {
+            postern("-c", dir.toString(), "stop");
+            daemon.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void reloadSwapsTheConfigurationInTheSameProcess() throws Exception {
         int port;

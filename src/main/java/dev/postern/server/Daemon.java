@@ -62,7 +62,7 @@ public final class Daemon {
      * so the child is started through {@code env --default-signal} (GNU coreutils 8.31 and later);
      * without it the daemon logs the warning itself (see {@link Signals#handleHangup}).
      */
-    private static List<String> resetIgnoredSignals() {
+    static List<String> resetIgnoredSignals() {
         if (!SignalMask.selfIgnoresAny(SignalMask.HUP, SignalMask.INT, SignalMask.TERM)) {
             return List.of();
         }

@@ -22,7 +22,10 @@ final class DaemonProcess {
     /** {@code jvmOptions}: more JVM options, e.g. a heap limit. */
     static Process start(Path configDir, Path queueDir, Path output, List<String> jvmOptions) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        // HUP (reload), INT and TERM at their defaults, as systemd starts a service, even when this
+        // test runs under nohup: the JVM would silently decline a HUP handler (see Daemon.start)
+        List<String> command = new ArrayList<>(Daemon.resetIgnoredSignals());
+        command.addAll(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.postern.cli.Main", "-c", configDir.toString(), "start-fg"));

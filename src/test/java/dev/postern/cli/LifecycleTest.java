@@ -176,8 +176,12 @@ class LifecycleTest {
             assertTrue(reload.err().contains("pid " + daemon.pid() + " ignores SIGHUP") && reload.err().contains("postern stop; postern start"),
                     reload.err());
             assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(30), "no 60 s wait for an answer that cannot come");
-            assertTrue(Files.readString(dir.resolve("maillog")).contains("SIGHUP is ignored by this process"),
-                    Files.readString(dir.resolve("maillog")));
+            // the mail log is written asynchronously, and the handler is installed once the listeners are up
+            long logDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(dir.resolve("maillog")).contains("SIGHUP is ignored by this process")) {
+                assertTrue(System.nanoTime() < logDeadline, Files.readString(dir.resolve("maillog")));
+                Thread.sleep(50);
+            }
         } finally {
             postern("-c", dir.toString(), "stop");
             daemon.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);

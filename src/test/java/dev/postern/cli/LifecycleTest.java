@@ -122,6 +122,12 @@ class LifecycleTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile()).start();
     }
 
+    /** Linux only (/proc/PID/status); port 0: these tests need a listener, not its number. */
+    private void configWithHupChecks() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
+        writeConfig(0);
+    }
+
     private long daemonPid() {
         String status = postern("-c", dir.toString(), "status").out();
         return Long.parseLong(status.substring(status.indexOf("PID: ") + 5).trim());
@@ -133,12 +139,7 @@ class LifecycleTest {
      */
     @Test
     void startUnderNohupGivesADaemonThatReloads() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        writeConfig(port);
+        configWithHupChecks();
         Process start = withHupIgnored("-c", dir.toString(), "start");
         assertTrue(start.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "start returns");
         assertEquals(0, start.exitValue(), Files.readString(dir.resolve("child.out")));
@@ -156,12 +157,7 @@ class LifecycleTest {
     /** A daemon run in the foreground with SIGHUP ignored: reload says so at once, and the mail log says why. */
     @Test
     void reloadOfADaemonThatIgnoresHupFailsAtOnceWithTheFix() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        writeConfig(port);
+        configWithHupChecks();
         Process daemon = withHupIgnored("-c", dir.toString(), "start-fg");
         try {
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);

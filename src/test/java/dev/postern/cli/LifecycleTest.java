@@ -1,6 +1,8 @@
 package dev.postern.cli;
 
+import dev.postern.server.SignalMask;
 import dev.postern.testing.TestPki;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +12,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,11 +96,10 @@ class LifecycleTest {
         writeConfig(port);
         assertEquals(0, postern("-c", dir.toString(), "start").code());
         try {
-            String status = postern("-c", dir.toString(), "status").out();
-            long pid = Long.parseLong(status.substring(status.indexOf("PID: ") + 5).trim());
+            long pid = daemonPid();
             ProcessHandle daemon = ProcessHandle.of(pid).orElseThrow();
             daemon.destroyForcibly(); // SIGKILL: no shutdown hook, the pid file stays behind
-            daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            daemon.onExit().get(30, TimeUnit.SECONDS);
             assertTrue(Files.readString(dir.resolve("queue/pid/master.pid")).contains(Long.toString(pid)), "stale pid file left");
             assertEquals(1, postern("-c", dir.toString(), "status").code(), "a dead process holds no lock");
             Run again = postern("-c", dir.toString(), "start");
@@ -115,16 +120,16 @@ class LifecycleTest {
 
     /** This test's JVM running postern's Main with SIGHUP ignored, as under nohup. */
     private Process withHupIgnored(String... args) throws Exception {
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"",
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"",
                 ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
                 "dev.postern.cli.Main"));
-        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile()).start();
     }
 
     /** Linux only (/proc/PID/status); port 0: these tests need a listener, not its number. */
     private void configWithHupChecks() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
+        Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux's /proc");
         writeConfig(0);
     }
 
@@ -141,10 +146,10 @@ class LifecycleTest {
     void startUnderNohupGivesADaemonThatReloads() throws Exception {
         configWithHupChecks();
         Process start = withHupIgnored("-c", dir.toString(), "start");
-        assertTrue(start.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "start returns");
+        assertTrue(start.waitFor(120, TimeUnit.SECONDS), "start returns");
         assertEquals(0, start.exitValue(), Files.readString(dir.resolve("child.out")));
         try {
-            assertEquals(java.util.Optional.of(false), dev.postern.server.SignalMask.ignores(daemonPid(), dev.postern.server.SignalMask.HUP),
+            assertEquals(Optional.of(false), SignalMask.ignores(daemonPid(), SignalMask.HUP),
                     "the daemon handles SIGHUP although its starter ignored it");
             Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")) + "smtpd_banner = $myhostname reloaded\n");
             Run reload = postern("-c", dir.toString(), "reload");
@@ -160,27 +165,27 @@ class LifecycleTest {
         configWithHupChecks();
         Process daemon = withHupIgnored("-c", dir.toString(), "start-fg");
         try {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!postern("-c", dir.toString(), "status").out().contains("is running: PID: " + daemon.pid())) {
                 assertTrue(daemon.isAlive() && System.nanoTime() < deadline, "start-fg runs: " + Files.readString(dir.resolve("child.out")));
                 Thread.sleep(50);
             }
-            assertEquals(java.util.Optional.of(true), dev.postern.server.SignalMask.ignores(daemon.pid(), dev.postern.server.SignalMask.HUP));
+            assertEquals(Optional.of(true), SignalMask.ignores(daemon.pid(), SignalMask.HUP));
             long t0 = System.nanoTime();
             Run reload = postern("-c", dir.toString(), "reload");
             assertEquals(1, reload.code(), reload.out());
             assertTrue(reload.err().contains("pid " + daemon.pid() + " ignores SIGHUP") && reload.err().contains("postern stop; postern start"),
                     reload.err());
-            assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(30), "no 60 s wait for an answer that cannot come");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "no 60 s wait for an answer that cannot come");
             // the mail log is written asynchronously, and the handler is installed once the listeners are up
-            long logDeadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.readString(dir.resolve("maillog")).contains("SIGHUP is ignored by this process")) {
                 assertTrue(System.nanoTime() < logDeadline, Files.readString(dir.resolve("maillog")));
                 Thread.sleep(50);
             }
         } finally {
             postern("-c", dir.toString(), "stop");
-            daemon.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            daemon.waitFor(60, TimeUnit.SECONDS);
         }
     }
 

@@ -11,6 +11,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -35,7 +36,9 @@ final class SinkServer implements AutoCloseable {
 
     SinkServer(InetSocketAddress address, Path dir) throws InterruptedException {
         group = NettyTransport.newGroup(1, "sink");
+        // SO_REUSEADDR as every server: a restarted sink binds its port at once, past TIME_WAIT.
         channel = new ServerBootstrap().group(group).channel(NettyTransport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -1,11 +1,12 @@
 package dev.postern.cli;
 
+import dev.postern.testing.ReservedPort;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,19 +24,23 @@ class DemoCommandTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
+    /** Held through the test: the demo's listeners bind them with SO_REUSEADDR, nothing else can. */
+    @AutoClose
+    private final ReservedPort submission = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort world = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort isp = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort desktop = ReservedPort.reserve();
 
     @Test
     void demoRunsTheSeedServiceAndTheSeedChecksPass() throws Exception {
         Path demo = dir.resolve("demo");
-        int port = freePort();
-        int sinkPort = freePort();
-        int ispPort = freePort();
-        int desktopPort = freePort();
+        int port = submission.port();
+        int sinkPort = world.port();
+        int ispPort = isp.port();
+        int desktopPort = desktop.port();
         AtomicInteger exit = new AtomicInteger(-1);
         StringWriter demoOut = new StringWriter();
         Thread t = new Thread(() -> exit.set(Main.run(new PrintWriter(demoOut, true), new PrintWriter(new StringWriter(), true),

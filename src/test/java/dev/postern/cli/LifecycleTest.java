@@ -1,8 +1,10 @@
 package dev.postern.cli;
 
 import dev.postern.server.SignalMask;
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.TestPki;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LifecycleTest {
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedPort = ReservedPort.reserve();
 
     private record Run(int code, String out, String err) {
     }
@@ -48,10 +52,7 @@ class LifecycleTest {
 
     @Test
     void startStatusStop() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = reservedPort.port();
         writeConfig(port);
         Run check = postern("-c", dir.toString(), "check");
         assertEquals(0, check.code(), check.err());
@@ -89,10 +90,7 @@ class LifecycleTest {
      */
     @Test
     void startRightAfterKillMinus9AndARecycledPidFoolsNobody() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = reservedPort.port();
         writeConfig(port);
         assertEquals(0, postern("-c", dir.toString(), "start").code());
         try {
@@ -191,10 +189,7 @@ class LifecycleTest {
 
     @Test
     void reloadSwapsTheConfigurationInTheSameProcess() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = reservedPort.port();
         writeConfig(port);
         assertEquals(0, postern("-c", dir.toString(), "start").code());
         try {

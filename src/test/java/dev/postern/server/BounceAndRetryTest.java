@@ -1,6 +1,7 @@
 package dev.postern.server;
 
 import dev.postern.testing.PythonEmail;
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,9 +103,9 @@ class BounceAndRetryTest {
 
     @Test
     void expiredMailIsReturnedToTheSender() throws Exception {
-        int closed = freePort();
-        try (RecordingSink senderHop = RecordingSink.start();
-             TestMta mta = TestMta.start(dir, senderRoute(senderHop) + "relayhost = [127.0.0.1]:" + closed + "\n"
+        try (ReservedPort closed = ReservedPort.reserve();
+             RecordingSink senderHop = RecordingSink.start();
+             TestMta mta = TestMta.start(dir, senderRoute(senderHop) + "relayhost = [127.0.0.1]:" + closed.port() + "\n"
                      + "maximal_queue_lifetime = 3s\nmaximal_backoff_time = 1s\n", "")) {
             String qid = send(mta, SENDER, "too-old", "someone@somewhere.else.example");
             String log = mta.awaitLog(qid + ": from=<" + Pattern.quote(SENDER) + ">, status=expired, returned to sender", Duration.ofSeconds(30));
@@ -169,8 +170,9 @@ class BounceAndRetryTest {
 
     @Test
     void nextHopDownIsSuspendedThenDeliveredWhenItComesBack() throws Exception {
-        int hopPort = freePort();
-        try (TestMta mta = TestMta.start(dir, "relayhost = [127.0.0.1]:" + hopPort + "\nmaximal_backoff_time = 2s\n", "")) {
+        try (ReservedPort down = ReservedPort.reserve();
+             TestMta mta = TestMta.start(dir, "relayhost = [127.0.0.1]:" + down.port() + "\nmaximal_backoff_time = 2s\n", "")) {
+            int hopPort = down.port();
             String first = send(mta, SENDER, "first", "someone@somewhere.else.example");
             String refused = "connect to 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + hopPort + ": Connection refused";
             mta.awaitLog(first + ": to=<someone@somewhere\\.else\\.example>, relay=none, delay=[0-9.]+, delays=[0-9./]+, "
@@ -250,12 +252,6 @@ class BounceAndRetryTest {
             Thread.sleep(50);
         }
         throw new AssertionError("timed out waiting: " + what);
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     static String group(String text, String regex) {

@@ -7,13 +7,14 @@ import dev.postern.mail.ReversePath;
 import dev.postern.queue.QueueEnvelope;
 import dev.postern.queue.Spool;
 import dev.postern.queue.SpoolWriter;
+import dev.postern.testing.ReservedPort;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,6 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CorruptSpoolTest {
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedPort = ReservedPort.reserve();
 
     /** Real queue files, written by the spool itself in a scratch directory. */
     private static List<byte[]> realFiles(Path scratch, int n) throws Exception {
@@ -88,10 +91,7 @@ class CorruptSpoolTest {
         Files.setLastModifiedTime(good, FileTime.from(Instant.now().minusSeconds(60))); // due
 
         try (RecordingSink sink = RecordingSink.start()) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = reservedPort.port();
             Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\nmynetworks = 127.0.0.0/8\n"
                     + "queue_directory = " + queue + "\nmaillog_file = " + dir.resolve("maillog") + "\n"
                     + "relayhost = [127.0.0.1]:" + sink.port() + "\nsmtp_tls_security_level = none\n"

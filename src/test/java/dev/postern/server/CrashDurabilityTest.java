@@ -1,12 +1,13 @@
 package dev.postern.server;
 
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
 import dev.postern.testing.TestPki;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,18 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashDurabilityTest {
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedNextHopPort = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort reservedSubmissionPort = ReservedPort.reserve();
 
     @Test
     void killMinus9LosesNoAcknowledgedMessage() throws Exception {
         TestPki pki = TestPki.create(dir.resolve("pki"));
-        int nextHopPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            nextHopPort = s.getLocalPort(); // nothing listens yet: mail stays queued
-        }
-        int submissionPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            submissionPort = s.getLocalPort();
-        }
+        int nextHopPort = reservedNextHopPort.port(); // nothing listens yet: mail stays queued
+        int submissionPort = reservedSubmissionPort.port();
         Files.writeString(dir.resolve("main.cf"), TestMta.seedMainCf(dir, pki)
                 + "myhostname = mx.postern.test\nmynetworks = 192.0.2.0/24\n"
                 + "queue_directory = " + dir.resolve("queue") + "\n"

@@ -1,11 +1,12 @@
 package dev.postern.server;
 
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,13 +42,12 @@ class CrashLoopTest {
 
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedPort = ReservedPort.reserve();
 
     @Test
     void killMinus9TwentyTimesUnderLoadLosesNothing() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = reservedPort.port();
         Path queue = dir.resolve("queue");
         Path output = dir.resolve("process.out");
         try (RecordingSink sink = RecordingSink.start()) {

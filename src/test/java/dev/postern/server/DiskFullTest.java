@@ -1,8 +1,10 @@
 package dev.postern.server;
 
 import dev.postern.cli.Main;
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,7 +12,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +36,10 @@ class DiskFullTest {
 
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedSubmission = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort reservedNextHop = ReservedPort.reserve();
 
     private static int run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -56,12 +61,8 @@ class DiskFullTest {
     }
 
     private void fillAndDrain(Path queue) throws Exception {
-        int submission;
-        int nextHop;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-            submission = a.getLocalPort();
-            nextHop = b.getLocalPort(); // down while the queue fills
-        }
+        int submission = reservedSubmission.port();
+        int nextHop = reservedNextHop.port(); // down while the queue fills
         // queue_minfree 4 MiB, messages up to 1 MB: MAIL is refused below 4 MiB free, and a
         // declared SIZE=1000000 already below 4 MiB + 1 MB.
         Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\nmynetworks = 127.0.0.0/8\n"

@@ -2,6 +2,7 @@ package dev.postern.server;
 
 import dev.postern.testing.Peers;
 import dev.postern.testing.PythonEmail;
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,10 +181,10 @@ class DsnTest {
 
     @Test
     void delayNoticesGoOnlyToRecipientsThatAskedForThem() throws Exception {
-        int closed = BounceAndRetryTest.freePort();
-        try (RecordingSink senderHop = RecordingSink.start();
+        try (ReservedPort closed = ReservedPort.reserve();
+             RecordingSink senderHop = RecordingSink.start();
              TestMta mta = TestMta.start(dir, senderRoute(senderHop)
-                     + "transport_maps = inline:{ slow.example = smtp:[127.0.0.1]:" + closed + " }\n"
+                     + "transport_maps = inline:{ slow.example = smtp:[127.0.0.1]:" + closed.port() + " }\n"
                      + "delay_warning_time = 1s\nmaximal_backoff_time = 1s\n", "")) {
             String qid = send(mta, "<" + SENDER + ">", "slow-me",
                     "<waits@slow.example> NOTIFY=DELAY,FAILURE", "<nodelay@slow.example> NOTIFY=FAILURE");

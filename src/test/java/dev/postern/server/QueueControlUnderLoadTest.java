@@ -1,7 +1,9 @@
 package dev.postern.server;
 
 import dev.postern.cli.Main;
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,7 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,10 @@ class QueueControlUnderLoadTest {
 
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedSubmission = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort reservedNextHop = ReservedPort.reserve();
 
     private record Run(int code, String out, String err) {
     }
@@ -63,12 +68,8 @@ class QueueControlUnderLoadTest {
 
     @Test
     void holdDeleteReleaseAndListWhileMailFlowsLoseAndDuplicateNothing() throws Exception {
-        int submission;
-        int nextHop;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-            submission = a.getLocalPort();
-            nextHop = b.getLocalPort(); // nothing listens there yet: mail is deferred and stays in the queue
-        }
+        int submission = reservedSubmission.port();
+        int nextHop = reservedNextHop.port(); // nothing listens there yet: mail is deferred and stays in the queue
         Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\nmynetworks = 127.0.0.0/8\n"
                 + "queue_directory = " + dir.resolve("queue") + "\nmaillog_file = " + dir.resolve("maillog") + "\n"
                 + "relayhost = [127.0.0.1]:" + nextHop + "\nsmtp_tls_security_level = none\n"

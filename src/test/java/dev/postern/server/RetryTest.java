@@ -1,10 +1,10 @@
 package dev.postern.server;
 
+import dev.postern.testing.ReservedPort;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -18,11 +18,9 @@ class RetryTest {
 
     @Test
     void nextHopDownThenUp() throws Exception {
-        int hopPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            hopPort = s.getLocalPort();
-        }
-        try (TestMta mta = TestMta.start(dir, "relayhost = [127.0.0.1]:" + hopPort + "\nmaximal_backoff_time = 2s\n", "")) {
+        try (ReservedPort down = ReservedPort.reserve();
+             TestMta mta = TestMta.start(dir, "relayhost = [127.0.0.1]:" + down.port() + "\nmaximal_backoff_time = 2s\n", "")) {
+            int hopPort = down.port();
             String qid;
             try (SmtpTestClient c = new SmtpTestClient(mta.submission())) {
                 c.reply();

@@ -1,10 +1,11 @@
 package dev.postern.server;
 
+import dev.postern.testing.ReservedPort;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,17 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SendmailCrashTest {
     @TempDir
     Path dir;
+    @AutoClose
+    private final ReservedPort reservedNextHop = ReservedPort.reserve();
+    @AutoClose
+    private final ReservedPort reservedPort = ReservedPort.reserve();
 
     @Test
     void killMinus9DuringPickupLosesNoAcceptedMessage() throws Exception {
-        int nextHop;
-        try (ServerSocket s = new ServerSocket(0)) {
-            nextHop = s.getLocalPort(); // nothing listens yet: mail stays queued
-        }
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int nextHop = reservedNextHop.port(); // nothing listens yet: mail stays queued
+        int port = reservedPort.port();
         Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\n" + SendmailTest.ORIGIN
                 + "queue_directory = " + dir.resolve("queue") + "\nmaillog_file = " + dir.resolve("maillog") + "\n"
                 + "relayhost = [127.0.0.1]:" + nextHop + "\nsmtp_tls_security_level = none\n"

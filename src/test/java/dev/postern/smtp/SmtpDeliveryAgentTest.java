@@ -10,6 +10,7 @@ import dev.postern.mail.QueueId;
 import dev.postern.mail.RecipientResult;
 import dev.postern.mail.ReversePath;
 import dev.postern.testing.PostfixInstance;
+import dev.postern.testing.ReservedPort;
 import dev.postern.tls.ClientTlsSettings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -369,11 +370,9 @@ class SmtpDeliveryAgentTest {
 
     @Test
     void connectionRefusedDefersWithRelayNone() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
-        try (SmtpDeliveryAgent a = agent("none")) {
+        try (ReservedPort reserved = ReservedPort.reserve();
+             SmtpDeliveryAgent a = agent("none")) {
+            int closed = reserved.port();
             RecipientResult r = a.deliver(request("[127.0.0.1]:" + closed, "x\r\n", "you@example.org")).get(0);
             assertInstanceOf(RecipientResult.Deferred.class, r);
             assertEquals("none", r.relay());

@@ -1,7 +1,6 @@
 package dev.postern.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +34,14 @@ public final class PostfixInstance implements AutoCloseable {
         Files.createDirectories(conf);
         Files.createDirectories(dir.resolve("queue"));
         Files.createDirectories(data);
-        int port = freePort();
+        // Held until Postfix's smtpd listens there (its master binds with SO_REUSEADDR), so no other
+        // socket of the suite can be given the number in between.
+        try (ReservedPort reserved = ReservedPort.reserve()) {
+            return start(dir, conf, data, reserved.port(), mainCf);
+        }
+    }
+
+    private static PostfixInstance start(Path dir, Path conf, Path data, int port, Map<String, String> mainCf) throws Exception {
         String master = Files.readString(Path.of("/etc/postfix/master.cf"), StandardCharsets.UTF_8)
                 .replaceFirst("(?m)^smtp\\s+inet\\s.*$", "127.0.0.1:" + port + " inet n - n - - smtpd");
         Files.writeString(conf.resolve("master.cf"), withoutChroot(master));
@@ -151,12 +157,6 @@ public final class PostfixInstance implements AutoCloseable {
             out.append(line).append('\n');
         }
         return out.toString();
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private void stopQuietly() {

@@ -34,6 +34,8 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
             return 1;
         }
+        // Before start: master.pid says "ready" inside Server.start, and postern reload may follow at once.
+        dev.postern.server.Signals.Hangup hangup = dev.postern.server.Signals.handleHangup(parent.config.directory(spec.commandLine()));
         Server server;
         boolean underSystemd = dev.postern.log.MailLog.stdoutIsJournal();
         try {
@@ -44,7 +46,7 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             spec.commandLine().getErr().println("postern: fatal: " + e.getMessage());
             return 1;
         }
-        dev.postern.server.Signals.handleHangup(server, parent.config.directory(spec.commandLine())); // HUP = reload
+        hangup.serve(server); // HUP = reload
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();

@@ -27,23 +27,63 @@ public final class Signals {
         return queueDirectory.resolve("pid").resolve("master.reload");
     }
 
-    /** Installs the HUP handler for {@code server}, reading the configuration again from {@code configDir}. */
-    public static void handleHangup(Server server, Path configDir) {
-        ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+    /**
+     * Installs the HUP handler before the server starts: master.pid says "ready" (and the log says
+     * "daemon started") inside {@link Server#start}, and a HUP the JVM has no handler for yet would
+     * run its default, a shutdown. A HUP that arrives before {@link Hangup#serve} is a reload once
+     * the server is up (the files may have changed after start read them).
+     */
+    public static Hangup handleHangup(Path configDir) {
+        return new Hangup(configDir);
+    }
+
+    /** The HUP handler; {@link #serve} attaches the started server. */
+    public static final class Hangup {
+        private final Path configDir;
+        private final ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "postern-reload");
             t.setDaemon(true);
             return t;
         });
-        try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reloader.execute(() -> reload(server, configDir)));
-            if (SignalMask.ignores(ProcessHandle.current().pid(), SignalMask.HUP).orElse(false)) {
-                // the JVM declines, without an exception, a shutdown signal that was ignored at its start
-                server.mailLog().warning("master", "SIGHUP is ignored by this process (started under nohup?):"
-                        + " postern reload will not work; restart it with postern stop; postern start, which resets SIGHUP");
+        private Server server; // guarded by this
+        private boolean pending; // guarded by this: a HUP before serve()
+        private final String problem; // why reload will not work, logged once the mail log exists
+
+        private Hangup(Path configDir) {
+            this.configDir = configDir;
+            String why = null;
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> hangup());
+                if (SignalMask.ignores(ProcessHandle.current().pid(), SignalMask.HUP).orElse(false)) {
+                    // the JVM declines, without an exception, a shutdown signal that was ignored at its start
+                    why = "SIGHUP is ignored by this process (started under nohup?): postern reload will not work;"
+                            + " restart it with postern stop; postern start, which resets SIGHUP";
+                }
+            } catch (IllegalArgumentException e) { // -Xrs, or a platform without HUP
+                why = "cannot handle SIGHUP (" + e.getMessage() + "): postern reload will not work; use postern stop; postern start";
             }
-        } catch (IllegalArgumentException e) { // -Xrs, or a platform without HUP
-            server.mailLog().warning("master", "cannot handle SIGHUP (" + e.getMessage() + "): postern reload will not work;"
-                    + " use postern stop; postern start");
+            this.problem = why;
+        }
+
+        private synchronized void hangup() {
+            if (server == null) {
+                pending = true;
+            } else {
+                Server s = server;
+                reloader.execute(() -> reload(s, configDir));
+            }
+        }
+
+        /** From now on a HUP reloads {@code started}; one received while it was starting reloads now. */
+        public synchronized void serve(Server started) {
+            if (problem != null) {
+                started.mailLog().warning("master", problem);
+            }
+            server = started;
+            if (pending) {
+                pending = false;
+                reloader.execute(() -> reload(started, configDir));
+            }
         }
     }
 

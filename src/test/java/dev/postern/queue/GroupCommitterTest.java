@@ -46,7 +46,10 @@ class GroupCommitterTest {
                 Path temp = Files.writeString(dir.resolve(".tmp-" + i), "m" + i);
                 done.add(c.rename(temp, dir.resolve("M" + i)));
             }
-            Thread.sleep(300);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(dir.resolve("M0")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
             assertTrue(Files.exists(dir.resolve("M0")), "renamed already");
             assertTrue(done.stream().noneMatch(CompletableFuture::isDone), "but not acknowledged before the directory fsync");
             release.countDown();

@@ -204,9 +204,12 @@ class SmtpDeliveryAgentTest {
                 "S: 250 2.1.5 Ok", "C: RCPT TO:<b@example.org>", "S: 250 2.1.5 Ok", "C: DATA", "S: 354 go ahead"), transaction());
     }
 
-    /** The transcript from MAIL FROM to the DATA reply. */
+    /**
+     * The transcript from MAIL FROM to the DATA reply, from a snapshot: the server may still be
+     * appending (QUIT after the agent closed), which a live subList view would not survive.
+     */
     private List<String> transaction() {
-        List<String> t = server.transcript;
+        List<String> t = List.copyOf(server.transcript);
         int from = t.indexOf("C: MAIL FROM:<me@my.domain.example>");
         return t.subList(from, t.indexOf("S: 354 go ahead") + 1);
     }

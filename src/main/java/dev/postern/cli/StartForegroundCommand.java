@@ -2,6 +2,7 @@ package dev.postern.cli;
 
 import dev.postern.server.Plan;
 import dev.postern.server.Server;
+import dev.postern.server.Signals;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,7 +36,7 @@ final class StartForegroundCommand implements java.util.concurrent.Callable<Inte
             return 1;
         }
         // Before start: master.pid says "ready" inside Server.start, and postern reload may follow at once.
-        dev.postern.server.Signals.Hangup hangup = dev.postern.server.Signals.handleHangup(parent.config.directory(spec.commandLine()));
+        Signals.Hangup hangup = Signals.handleHangup(parent.config.directory(spec.commandLine()));
         Server server;
         boolean underSystemd = dev.postern.log.MailLog.stdoutIsJournal();
         try {

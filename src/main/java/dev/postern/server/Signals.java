@@ -65,7 +65,8 @@ public final class Signals {
             this.problem = why;
         }
 
-        private synchronized void hangup() {
+        /** What a HUP does (package-private: SignalsTest plays one arriving before {@link #serve}). */
+        synchronized void hangup() {
             if (server == null) {
                 pending = true;
             } else {

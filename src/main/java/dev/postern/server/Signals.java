@@ -54,7 +54,7 @@ public final class Signals {
             String why = null;
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> hangup());
-                if (SignalMask.ignores(ProcessHandle.current().pid(), SignalMask.HUP).orElse(false)) {
+                if (SignalMask.selfIgnoresAny(SignalMask.HUP)) {
                     // the JVM declines, without an exception, a shutdown signal that was ignored at its start
                     why = "SIGHUP is ignored by this process (started under nohup?): postern reload will not work;"
                             + " restart it with postern stop; postern start, which resets SIGHUP";
@@ -70,8 +70,8 @@ public final class Signals {
             if (server == null) {
                 pending = true;
             } else {
-                Server s = server;
-                reloader.execute(() -> reload(s, configDir));
+                Server started = server;
+                reloader.execute(() -> reload(started, configDir));
             }
         }
 

@@ -175,7 +175,7 @@ class LifecycleTest {
             assertTrue(reload.err().contains("pid " + daemon.pid() + " ignores SIGHUP") && reload.err().contains("postern stop; postern start"),
                     reload.err());
             assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(30), "no 60 s wait for an answer that cannot come");
-            // the mail log is written asynchronously, and the handler is installed once the listeners are up
+            // the mail log is written asynchronously, and the warning only once the server is up
             long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.readString(dir.resolve("maillog")).contains("SIGHUP is ignored by this process")) {
                 assertTrue(System.nanoTime() < logDeadline, Files.readString(dir.resolve("maillog")));

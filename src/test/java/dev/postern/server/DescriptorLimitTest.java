@@ -59,7 +59,7 @@ class DescriptorLimitTest {
                 s.close();
             }
             idle.clear();
-            String reply = sendWithin(d, at, Duration.ofSeconds(60));
+            String reply = sendWithin(d, at, Duration.ofSeconds(60), daemon, out);
             assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
             d.awaitLog("to=<after@example\\.com>.*status=sent", Duration.ofSeconds(60));
             assertTrue(daemon.isAlive());
@@ -77,8 +77,12 @@ class DescriptorLimitTest {
         }
     }
 
-    /** The legitimate client retries while sessions that were in the backlog drain. */
-    private static String sendWithin(DaemonUnderTest d, InetSocketAddress at, Duration limit) throws Exception {
+    /**
+     * The legitimate client retries while sessions that were in the backlog drain. On failure the
+     * message says what the daemon held (open descriptors) and logged, to tell a listener that never
+     * resumed from sessions that never closed (a failure seen once in CI, not reproduced since).
+     */
+    private static String sendWithin(DaemonUnderTest d, InetSocketAddress at, Duration limit, Process daemon, Path out) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         AssertionError last = null;
         while (System.nanoTime() < deadline) {
@@ -91,7 +95,15 @@ class DescriptorLimitTest {
             }
             Thread.sleep(200);
         }
-        throw last == null ? new AssertionError("no attempt") : last;
+        String fds;
+        try (var list = Files.list(Path.of("/proc", Long.toString(daemon.pid()), "fd"))) {
+            fds = Long.toString(list.count());
+        } catch (java.io.IOException e) {
+            fds = "unknown";
+        }
+        throw new AssertionError("no reply within " + limit.toSeconds() + " s; the daemon holds " + fds + " descriptors (limit "
+                + NOFILE + "); last attempt: " + (last == null ? "none" : last.getMessage()) + "\nmail log:\n" + d.log()
+                + "\noutput:\n" + DaemonProcess.tail(out), last);
     }
 
     private Process startWithLimit(Path out) throws Exception {

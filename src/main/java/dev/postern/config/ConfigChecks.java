@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 final class ConfigChecks {
     private static final Set<String> RELAY_GUARDS = Set.of("reject_unauth_destination", "defer_unauth_destination",
             "reject", "defer", "defer_if_permit", "check_relay_domains");
+    /** The notify_classes Postern sends notices for; Postfix's others are accepted and warned about. */
+    private static final Set<String> NOTIFY_CLASSES_SENT = Set.of("bounce", "2bounce", "delay");
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{?\\(?([A-Za-z0-9_]+)");
 
     private ConfigChecks() {}
@@ -26,7 +28,7 @@ final class ConfigChecks {
         for (Setting s : c.settings().values()) {
             checkSetting(c, s, referenced, warnings);
         }
-        checkBackoff(c);
+        checkQueueTimes(c, warnings);
         for (MasterService service : c.services()) {
             ParsedConfig sc = (ParsedConfig) c.forService(service);
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
@@ -61,7 +63,13 @@ final class ConfigChecks {
             throws ConfigException {
         Param p = Params.get(s.name());
         if (p == null) {
-            if (!referenced.contains(s.name())) {
+            if (referenced.contains(s.name())) {
+                return; // a name of the user's own, used as $name (Postfix does the same)
+            }
+            if (PostfixParameterNames.contains(s.name())) {
+                warnings.add(s.origin() + ": parameter \"" + s.name() + "\" is a Postfix parameter that Postern does not"
+                        + " implement; it has no effect");
+            } else {
                 String near = Suggest.closest(s.name(), Params.all().keySet());
                 warnings.add(s.origin() + ": unknown parameter \"" + s.name() + "\""
                         + (near == null ? " (ignored)" : "; did you mean \"" + near + "\"?"));
@@ -85,6 +93,18 @@ final class ConfigChecks {
         if (s.name().equals("smtpd_tls_security_level")) {
             checkSmtpdTlsLevel(s, value, warnings);
         }
+        if (s.name().equals("mynetworks_style") && value.equals("class")) {
+            warnings.add(s.origin() + ": mynetworks_style = class is not implemented: Postern uses subnet (the networks of"
+                    + " this host's interfaces), not their whole class A, B or C networks");
+        }
+        if (s.name().equals("notify_classes")) {
+            List<String> silent = Lists.split(value).stream().filter(w -> !NOTIFY_CLASSES_SENT.contains(w)).distinct().toList();
+            if (!silent.isEmpty()) {
+                warnings.add(s.origin() + ": notify_classes: " + String.join(", ", silent) + (silent.size() == 1 ? " is" : " are")
+                        + " not implemented; the postmaster gets no notice for " + (silent.size() == 1 ? "it" : "them")
+                        + " (Postern sends bounce, 2bounce and delay notices)");
+            }
+        }
     }
 
     /**
@@ -101,15 +121,31 @@ final class ConfigChecks {
         }
     }
 
-    /** Postfix's bound between two parameters: a retry cannot wait at least 2h and at most 1h. */
-    private static void checkBackoff(ParsedConfig c) throws ConfigException {
+    /**
+     * Two pairs Postfix adjusts without refusing: a retry waits at least minimal_backoff_time even
+     * when that is more than maximal_backoff_time (qmgr_active.c clamps to the maximum first, then
+     * the minimum), and bounce_queue_lifetime is cut to maximal_queue_lifetime (qmgr.c's warning).
+     * Postfix says nothing of the first; Postern says both.
+     */
+    private static void checkQueueTimes(ParsedConfig c, List<String> warnings) {
         if (c.duration("minimal_backoff_time").compareTo(c.duration("maximal_backoff_time")) > 0) {
-            Setting at = c.settings().getOrDefault("minimal_backoff_time", c.settings().get("maximal_backoff_time"));
-            throw new ConfigException(at.file(), at.line(), "minimal_backoff_time = " + c.get("minimal_backoff_time")
-                    + " (" + c.origin("minimal_backoff_time") + ") is more than maximal_backoff_time = "
-                    + c.get("maximal_backoff_time") + " (" + c.origin("maximal_backoff_time") + ")",
-                    "make maximal_backoff_time at least minimal_backoff_time");
+            warnings.add(setOne(c, "minimal_backoff_time", "maximal_backoff_time") + ": minimal_backoff_time = "
+                    + c.get("minimal_backoff_time") + " (" + c.origin("minimal_backoff_time") + ")"
+                    + " is more than maximal_backoff_time = " + c.get("maximal_backoff_time") + " ("
+                    + c.origin("maximal_backoff_time") + "): every retry waits minimal_backoff_time, as in Postfix;"
+                    + " make maximal_backoff_time at least minimal_backoff_time");
         }
+        if (c.duration("bounce_queue_lifetime").compareTo(c.duration("maximal_queue_lifetime")) > 0) {
+            warnings.add(setOne(c, "bounce_queue_lifetime", "maximal_queue_lifetime") + ": bounce_queue_lifetime = "
+                    + c.get("bounce_queue_lifetime") + " (" + c.origin("bounce_queue_lifetime") + ") is larger than"
+                    + " maximal_queue_lifetime = " + c.get("maximal_queue_lifetime") + " (" + c.origin("maximal_queue_lifetime")
+                    + ") - adjusting bounce_queue_lifetime");
+        }
+    }
+
+    /** Where the warning about two parameters points: the first if main.cf sets it, else the second. */
+    private static String setOne(ParsedConfig c, String first, String second) {
+        return c.settings().containsKey(first) ? c.origin(first) : c.origin(second);
     }
 
     /** The warning for a setting Postern accepts but does not honour, or null. */
@@ -141,10 +177,19 @@ final class ConfigChecks {
             warnings.add(where + ": smtpd_tls_req_ccert = yes is ignored: Can't require client certs unless TLS is required "
                     + "(set smtpd_tls_security_level = encrypt)");
         }
-        boolean asks = sc.bool("smtpd_tls_ask_ccert") || (req && (level.equals("encrypt") || wrapper));
-        if (asks && sc.get("smtpd_tls_CAfile").isEmpty()) {
-            throw new ConfigException(where, 0, "client certificates are requested but smtpd_tls_CAfile is empty",
-                    "set smtpd_tls_CAfile to your private CA's certificate");
+        boolean requires = req && (level.equals("encrypt") || wrapper);
+        boolean asks = sc.bool("smtpd_tls_ask_ccert") || requires;
+        if (sc.get("smtpd_tls_CAfile").isEmpty()) {
+            if (requires) { // no certificate could ever be verified: every client would be refused
+                throw new ConfigException(where, 0, "client certificates are required but smtpd_tls_CAfile is empty",
+                        "set smtpd_tls_CAfile to your private CA's certificate");
+            }
+            if (sc.bool("smtpd_tls_ask_ccert") && !level.equals("none")) {
+                // Postfix allows it (smtpd_check.c: "Fingerprint matching works even if the issuing CA is not trusted").
+                warnings.add(where + ": smtpd_tls_ask_ccert = yes but smtpd_tls_CAfile is empty: no client certificate can be"
+                        + " verified, so permit_tls_all_clientcerts permits nobody; permit_tls_clientcerts (relay_clientcerts)"
+                        + " and check_ccert_access match certificates by fingerprint");
+            }
         }
         if ((!level.equals("none") || wrapper) && sc.get("smtpd_tls_cert_file").isEmpty()) {
             throw new ConfigException(where, 0, "TLS is enabled but smtpd_tls_cert_file is empty",

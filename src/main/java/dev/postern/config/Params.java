@@ -32,7 +32,7 @@ public final class Params {
         b(m, "data_directory", STRING, "/var/lib/postern", "Built in: Postfix keeps caches and its PRNG seed here; Postern keeps no such files (TLS sessions are cached in memory, randomness comes from the JDK), so there is nothing to place.");
         p(m, "mail_name", STRING, "Postern", "Mail system name in the SMTP greeting and Received headers.");
         p(m, "mail_version", STRING, "0.1", "Postern version (the jar's version when run from one), for $mail_version.");
-        p(m, "myhostname", STRING, "", "This host's fully-qualified name (default: the system's name).");
+        p(m, "myhostname", STRING, "", "This host's fully-qualified name (default, as Postfix: the system's host name, with .$mydomain or .localdomain appended when it has no dot; no DNS lookup).");
         p(m, "mydomain", STRING, "", "This host's domain (default: $myhostname minus its first label).");
         p(m, "myorigin", STRING, "$myhostname", "This host's own mail domain: table searches try the user@ form for it, as for $mydestination (appending it to unqualified addresses is not implemented: Postern does not rewrite addresses).");
         p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
@@ -78,7 +78,7 @@ public final class Params {
         p(m, "smtpd_client_event_limit_exceptions", LIST, "$mynetworks", "Clients exempt from the smtpd_client_*_limit counts and rates.");
         p(m, "default_process_limit", INT, "100", "Default master.cf maxproc (a service's \"-\"): most smtpd sessions per service at once (see postern_smtpd_idle_eviction_time for who gets a place), and most deliveries at once (a reload applies a new value to deliveries started after it).").min(1);
         p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.").min(1);
-        p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "reject", "no");
+        p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), note (normalize, and the disconnect line says notes=bare_lf), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "note", "reject", "no");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");
         f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
@@ -97,8 +97,8 @@ public final class Params {
         p(m, "smtpd_tls_received_header", BOOL, "no", "Put TLS protocol, cipher and client certificate in Received.");
         b(m, "smtpd_tls_session_cache_database", STRING, "", "Built in: Postfix shares TLS sessions between smtpd processes through this file; Postern's one process caches them in memory (see smtpd_tls_session_cache_timeout).");
         p(m, "smtpd_tls_session_cache_timeout", TIME, "3600s", "Lifetime of cached TLS sessions; 0 turns resumption off (cache and tickets), as in Postfix.").range(0, MAX_LIFETIME);
-        p(m, "smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt (Postfix syntax).");
-        p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax).");
+        p(m, "smtpd_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt (Postfix syntax). Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (TLS 1.0 and 1.1 are deprecated, RFC 8996): set >=TLSv1 for Postfix's.");
+        p(m, "smtpd_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may (Postfix syntax). Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (RFC 8996): set >=TLSv1 for Postfix's.");
         p(m, "smtpd_tls_fingerprint_digest", STRING, "${{$compatibility_level} < {3.6} ? {md5} : {sha256}}", "Digest for client certificate fingerprints.").oneOf("md5", "sha1", "sha256", "sha384", "sha512");
         p(m, "smtpd_tls_wrappermode", BOOL, "no", "Implicit TLS (port 465).");
         p(m, "postern_smtpd_tls_session_tickets", BOOL, "yes", "Issue TLS session tickets (TLS 1.2 and 1.3) for resumption; no: TLS 1.2 resumes from the session cache only, TLS 1.3 does not resume (OpenSSL provider; the JDK provider ignores it).");
@@ -128,8 +128,8 @@ public final class Params {
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
-        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (smtp_tls_protocols applies with may).");
-        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may.");
+        p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (smtp_tls_protocols applies with may). Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (RFC 8996).");
+        p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may. Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (RFC 8996).");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");
@@ -165,9 +165,9 @@ public final class Params {
         p(m, "qmgr_message_active_limit", INT, "20000", "Most messages in the active queue (in memory) at once.").min(1);
         p(m, "smtp_destination_concurrency_limit", INT, "$default_destination_concurrency_limit", "Parallel deliveries to one destination of the smtp transport (0: no limit).").min(0);
         p(m, "relay_destination_concurrency_limit", INT, "$default_destination_concurrency_limit", "Parallel deliveries to one destination of the relay transport (0: no limit).").min(0);
-        p(m, "delay_warning_time", TIME, "0h", "Age after which the sender gets one delay notice (0: never).").range(0, MAX_LIFETIME);
+        p(m, "delay_warning_time", TIME, "0h", "Age after which the sender gets one delay notice (0: never).").range(0, (long) Integer.MAX_VALUE); // Postfix: no bound but its int
         p(m, "bounce_size_limit", SIZE, "50000", "Largest original message returned whole in a bounce; larger ones are returned as headers only.").min(1);
-        p(m, "notify_classes", LIST, "resource, software", "Problems reported to the postmaster: bounce (copy of each bounce), 2bounce (undeliverable bounces), delay (copy of each delay notice); resource, software accepted.");
+        p(m, "notify_classes", LIST, "resource, software", "Problems reported to the postmaster: bounce (copy of each bounce), 2bounce (undeliverable bounces), delay (copy of each delay notice). Postfix's other classes (data, policy, protocol, resource, software) are accepted but send no notice: warned about when set; any other word is an error, as in Postfix.").oneOf("bounce", "2bounce", "data", "delay", "policy", "protocol", "resource", "software");
         p(m, "bounce_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of bounces (notify_classes bounce).");
         p(m, "2bounce_notice_recipient", STRING, "postmaster", "Recipient of undeliverable bounces (notify_classes 2bounce).");
         p(m, "delay_notice_recipient", STRING, "postmaster", "Recipient of postmaster copies of delay notices (notify_classes delay).");

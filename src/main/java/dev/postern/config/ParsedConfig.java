@@ -40,8 +40,18 @@ final class ParsedConfig implements Config {
                 String v = ParsedConfig.class.getPackage().getImplementationVersion();
                 return v != null ? v : Params.get(name).defaultValue();
             }
-            case "myhostname":
-                return systemHostname();
+            case "myhostname": {
+                // mail_params.c check_myhostname(): gethostname(), and a name without a dot gets
+                // ".$mydomain" (as set in main.cf) or ".localdomain". No DNS: "IT MAKES EVERY POSTFIX
+                // PROGRAM HANG WHEN DNS SERVICE IS UNAVAILABLE".
+                String h = systemHostname();
+                if (h.indexOf('.') >= 0) {
+                    return h;
+                }
+                Setting d = settings.get("mydomain");
+                boolean usable = d != null && !d.value().contains("$") && !d.value().isBlank();
+                return h + "." + (usable ? d.value().strip() : "localdomain");
+            }
             case "mydomain": {
                 String host = get("myhostname");
                 int dot = host.indexOf('.');
@@ -64,9 +74,18 @@ final class ParsedConfig implements Config {
         return h;
     }
 
+    /** The kernel's host name (gethostname(2)), as Postfix; InetAddress only where /proc is not Linux's. */
     private static String lookupHostname() {
         try {
-            String h = InetAddress.getLocalHost().getCanonicalHostName();
+            String h = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            if (!h.isEmpty()) {
+                return h.toLowerCase(Locale.ROOT);
+            }
+        } catch (Exception e) {
+            // not Linux: below
+        }
+        try {
+            String h = InetAddress.getLocalHost().getHostName();
             return h == null || h.isEmpty() ? "localhost" : h.toLowerCase(Locale.ROOT);
         } catch (Exception e) {
             return "localhost";

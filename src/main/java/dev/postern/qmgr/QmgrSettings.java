@@ -18,6 +18,10 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
                            int processLimit, int messageActiveLimit) {
     public QmgrSettings {
         transportConcurrency = Map.copyOf(transportConcurrency);
+        // qmgr.c: "bounce_queue_lifetime is larger than maximal_queue_lifetime - adjusting" (ConfigChecks warns)
+        if (bounceQueueLifetime.compareTo(maximalQueueLifetime) > 0) {
+            bounceQueueLifetime = maximalQueueLifetime;
+        }
         destinationConcurrency = unlimitedIfZero(destinationConcurrency);
         processLimit = Math.max(1, processLimit);
         messageActiveLimit = Math.max(1, messageActiveLimit);
@@ -63,12 +67,13 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
     }
 
     /**
-     * Postfix qmgr_active.c: the message's age, clamped to [minimal, maximal] backoff. Retrying
+     * Postfix qmgr_active.c: the message's age, capped at maximal_backoff_time, then raised to
+     * minimal_backoff_time (so the minimum wins when it is the larger, as in Postfix). Retrying
      * after "age" more time doubles the age at each attempt: exponential backoff.
      */
     public Duration backoff(Duration age) {
-        Duration d = age.compareTo(minimalBackoff) < 0 ? minimalBackoff : age;
-        return d.compareTo(maximalBackoff) > 0 ? maximalBackoff : d;
+        Duration d = age.compareTo(maximalBackoff) > 0 ? maximalBackoff : age;
+        return d.compareTo(minimalBackoff) < 0 ? minimalBackoff : d;
     }
 
     /** maximal_queue_lifetime, or bounce_queue_lifetime for mail with the null sender. */

@@ -8,6 +8,8 @@ import java.util.Locale;
  * in the order of Postfix's command table (smtpd.c smtpd_cmd_table, then "unknown"), not the
  * order of arrival: {@code smtpd_format_cmd_stats} walks that table. A word that is not in the
  * table (EXPN, anything else) counts as "unknown", as in Postfix. Two small arrays per session.
+ * With smtpd_forbid_bare_newline = note, a session that sent a bare LF ends with Postfix's
+ * {@code notes=bare_lf}.
  */
 final class CommandCounts {
     private static final String[] TABLE = {"helo", "ehlo", "xclient", "xforward", "starttls", "auth", "mail", "rcpt",
@@ -16,6 +18,7 @@ final class CommandCounts {
 
     private final int[] ok = new int[TABLE.length];
     private final int[] total = new int[TABLE.length];
+    private boolean bareNewline;
 
     void record(String verb, boolean success) {
         int i = index(verb.toLowerCase(Locale.ROOT));
@@ -23,6 +26,11 @@ final class CommandCounts {
         if (success) {
             ok[i]++;
         }
+    }
+
+    /** A command or a line of message content ended with a bare LF (smtpd_forbid_bare_newline = note). */
+    void noteBareNewline() {
+        bareNewline = true;
     }
 
     private static int index(String verb) {
@@ -47,6 +55,9 @@ final class CommandCounts {
             }
         }
         sb.append("commands=").append(pair(allOk, all));
+        if (bareNewline) {
+            sb.append(" notes=bare_lf");
+        }
         return sb.toString();
     }
 

@@ -399,9 +399,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             hangup(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
             return;
         }
-        if (input.bareLf() && rejectsBareNewline()) {
-            bareNewline();
-            return;
+        if (input.bareLf()) {
+            if (rejectsBareNewline()) {
+                bareNewline();
+                return;
+            }
+            noteBareNewline();
         }
         if (settings.forbidUnauthPipelining() && input.pipelinedAfter() && cmd.verb().mustEndPipelineGroup()
                 && cmd.verb() != Verb.STARTTLS && cmd.verb() != Verb.QUIT) {
@@ -867,6 +870,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void content(SmtpInput.Content c) {
         ByteBuf bytes = c.bytes();
         dataBareNewline |= c.bareNewline();
+        if (c.bareNewline()) {
+            noteBareNewline();
+        }
         dataBytes += bytes.readableBytes();
         if (settings.messageSizeLimit() > 0 && dataBytes > settings.messageSizeLimit()) {
             dataTooBig = true; // keep reading to the end of the data, storing nothing more
@@ -942,6 +948,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     /** Only "reject": since Postfix 3.9 "yes" is an alias for "normalize" (see SmtpdSettings). */
     private boolean rejectsBareNewline() {
         return settings.forbidBareNewline().equals("reject");
+    }
+
+    /** "note" (Postfix 3.9): accepted as with normalize, and the disconnect line says notes=bare_lf. */
+    private void noteBareNewline() {
+        if (settings.forbidBareNewline().equals("note")) {
+            counts.noteBareNewline();
+        }
     }
 
     private void bareNewline() {

@@ -224,4 +224,99 @@ class ConfigLoaderTest {
         ConfigException o = assertThrows(ConfigException.class, () -> load(rest, "587 inet n - n - - smtpd -o smtpd_tls_security_level=encyrpt\n"));
         assertEquals("master.cf:1: Invalid TLS level \"encyrpt\" for smtpd_tls_security_level; use none, may or encrypt", o.getMessage());
     }
+
+    private static final String PLAIN = "smtpd_recipient_restrictions = reject_unauth_destination\n";
+
+    /** A Postfix parameter Postern lacks is named as such, not as a typo of some other parameter. */
+    @Test
+    void postfixParametersPosternLacksAreNotCalledTypos() throws Exception {
+        LoadedConfig lc = load(PLAIN + "smtpd_tls_mandatory_ciphers = high\nsmtp_tls_recievedheader = yes\n", "");
+        assertTrue(lc.warnings().contains("main.cf:2: parameter \"smtpd_tls_mandatory_ciphers\" is a Postfix parameter that"
+                + " Postern does not implement; it has no effect"), lc.warnings().toString());
+        assertTrue(lc.warnings().stream().anyMatch(w -> w.startsWith("main.cf:3: unknown parameter \"smtp_tls_recievedheader\"; did you mean")),
+                lc.warnings().toString());
+        LoadedConfig o = load(PLAIN, "587 inet n - n - - smtpd -o smtpd_tls_exclude_ciphers=aNULL\n");
+        assertTrue(o.warnings().stream().anyMatch(w -> w.contains("\"smtpd_tls_exclude_ciphers\" is a Postfix parameter that Postern does not implement")),
+                o.warnings().toString());
+    }
+
+    /**
+     * The pre-2.2 name: Postfix's default ${smtpd_client_connection_limit_exceptions:$mynetworks} gives
+     * an EMPTY list when it is set (mac_expand's ":"), so it never did what it says; Postern reads only
+     * the new name and says the old one has no effect.
+     */
+    @Test
+    void theOldNameOfTheLimitExceptionsIsReportedAsWithoutEffect() throws Exception {
+        LoadedConfig lc = load(PLAIN + "mynetworks = 127.0.0.0/8\nsmtpd_client_connection_limit_exceptions = 192.0.2.0/24\n", "");
+        assertEquals("127.0.0.0/8", lc.config().get("smtpd_client_event_limit_exceptions"));
+        assertEquals(List.of("main.cf:3: parameter \"smtpd_client_connection_limit_exceptions\" is a Postfix parameter that"
+                + " Postern does not implement; it has no effect"), lc.warnings());
+    }
+
+    /** qmgr.c: bounce_queue_lifetime above maximal_queue_lifetime is cut to it, with Postfix's warning. */
+    @Test
+    void bounceQueueLifetimeAboveTheMaximalIsAdjusted() throws Exception {
+        LoadedConfig lc = load(PLAIN + "maximal_queue_lifetime = 1d\n", "");
+        assertTrue(lc.warnings().contains("main.cf:2: bounce_queue_lifetime = 5d (default) is larger than maximal_queue_lifetime"
+                + " = 1d (main.cf:2) - adjusting bounce_queue_lifetime"), lc.warnings().toString());
+        dev.postern.qmgr.QmgrSettings q = dev.postern.qmgr.QmgrSettings.from(lc.config());
+        assertEquals(java.time.Duration.ofDays(1), q.lifetime(true));
+        assertEquals(java.time.Duration.ofDays(1), q.lifetime(false));
+        assertTrue(load(PLAIN + "bounce_queue_lifetime = 1d\n", "").warnings().isEmpty());
+    }
+
+    /** Postfix lets minimal_backoff_time win over a smaller maximal_backoff_time; Postern does too, and says so. */
+    @Test
+    void minimalBackoffAboveTheMaximalWinsWithAWarning() throws Exception {
+        LoadedConfig lc = load(PLAIN + "minimal_backoff_time = 2h\nmaximal_backoff_time = 1h\n", "");
+        assertTrue(lc.warnings().contains("main.cf:2: minimal_backoff_time = 2h (main.cf:2) is more than maximal_backoff_time = 1h"
+                + " (main.cf:3): every retry waits minimal_backoff_time, as in Postfix; make maximal_backoff_time at least"
+                + " minimal_backoff_time"), lc.warnings().toString());
+        dev.postern.qmgr.QmgrSettings q = dev.postern.qmgr.QmgrSettings.from(lc.config());
+        assertEquals(java.time.Duration.ofHours(2), q.backoff(java.time.Duration.ofSeconds(10)));
+        assertEquals(java.time.Duration.ofHours(2), q.backoff(java.time.Duration.ofDays(3)));
+        dev.postern.qmgr.QmgrSettings normal = dev.postern.qmgr.QmgrSettings.from(load(PLAIN, "").config());
+        assertEquals(java.time.Duration.ofSeconds(300), normal.backoff(java.time.Duration.ofSeconds(10)));
+        assertEquals(java.time.Duration.ofSeconds(1000), normal.backoff(java.time.Duration.ofSeconds(1000)));
+        assertEquals(java.time.Duration.ofSeconds(4000), normal.backoff(java.time.Duration.ofDays(3)));
+    }
+
+    /** mail_error.c's words: a typo is an error (Postfix: fatal); classes Postern sends no notice for are warned about. */
+    @Test
+    void notifyClassesAreCheckedWordByWord() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(PLAIN + "notify_classes = bounce, 2bounces\n", ""));
+        assertTrue(e.getMessage().startsWith("main.cf:2: bad value for notify_classes: \"bounce, 2bounces\""), e.getMessage());
+        LoadedConfig lc = load(PLAIN + "notify_classes = bounce, policy, protocol, delay\n", "");
+        assertEquals(List.of("main.cf:2: notify_classes: policy, protocol are not implemented; the postmaster gets no notice"
+                + " for them (Postern sends bounce, 2bounce and delay notices)"), lc.warnings());
+        assertTrue(load(PLAIN + "notify_classes = bounce, 2bounce, delay\n", "").warnings().isEmpty());
+        assertTrue(load(PLAIN, "").warnings().isEmpty(), "the default (resource, software) is not set, so not warned about");
+    }
+
+    @Test
+    void mynetworksStyleClassIsWarnedAbout() throws Exception {
+        LoadedConfig lc = load(PLAIN + "mynetworks_style = class\n", "");
+        assertEquals(List.of("main.cf:2: mynetworks_style = class is not implemented: Postern uses subnet (the networks of"
+                + " this host's interfaces), not their whole class A, B or C networks"), lc.warnings());
+    }
+
+    /** mail_params.c check_myhostname(): the kernel's name, with .$mydomain or .localdomain when it has no dot. */
+    @Test
+    void myhostnameDefaultsAsInPostfix() throws Exception {
+        String kernel = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip().toLowerCase(java.util.Locale.ROOT);
+        boolean dotted = kernel.contains(".");
+        assertEquals(dotted ? kernel : kernel + ".localdomain", load(PLAIN, "").config().get("myhostname"));
+        assertEquals(dotted ? kernel : kernel + ".example.org", load(PLAIN + "mydomain = example.org\n", "").config().get("myhostname"));
+    }
+
+    /** Postfix: fingerprints match without a trusted CA, so asking for certificates without one is allowed (warned). */
+    @Test
+    void askingForCertificatesWithoutCaFileIsAWarningNotAnError() throws Exception {
+        LoadedConfig lc = load("smtpd_tls_cert_file = /x.pem\nsmtpd_tls_security_level = may\nsmtpd_tls_ask_ccert = yes\n"
+                + "relay_clientcerts = hash:/etc/postfix/relay_clientcerts\n"
+                + "smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination\n", "587 inet n - n - - smtpd\n");
+        assertEquals(List.of("master.cf:1: smtpd_tls_ask_ccert = yes but smtpd_tls_CAfile is empty: no client certificate can be"
+                + " verified, so permit_tls_all_clientcerts permits nobody; permit_tls_clientcerts (relay_clientcerts) and"
+                + " check_ccert_access match certificates by fingerprint"), lc.warnings());
+    }
 }

@@ -178,7 +178,7 @@ class ParamStatusTest {
     void implementedAndBuiltInParametersAreNotWarnedAbout() throws Exception {
         Files.writeString(dir.resolve("master.cf"), "");
         Files.writeString(dir.resolve("main.cf"), "smtpd_tls_session_cache_database = sdbm:/etc/postfix/smtpd_scache\n"
-                + "data_directory = " + dir + "\nsmtpd_timeout = 60\nmaximal_queue_lifetime = 2d\n");
+                + "data_directory = " + dir + "\nsmtpd_timeout = 60\nmaximal_queue_lifetime = 2d\nbounce_queue_lifetime = 2d\n");
         assertEquals(List.of(), ConfigLoader.load(dir).warnings());
     }
 

@@ -63,13 +63,11 @@ final class ConfigChecks {
             throws ConfigException {
         Param p = Params.get(s.name());
         if (p == null) {
-            if (referenced.contains(s.name())) {
-                return; // a name of the user's own, used as $name (Postfix does the same)
-            }
             if (PostfixParameterNames.contains(s.name())) {
                 warnings.add(s.origin() + ": parameter \"" + s.name() + "\" is a Postfix parameter that Postern does not"
-                        + " implement; it has no effect");
-            } else {
+                        + " implement; " + (referenced.contains(s.name()) ? "its value is used only where $" + s.name() + " refers to it"
+                        : "it has no effect"));
+            } else if (!referenced.contains(s.name())) { // else a name of the user's own, used as $name (as in Postfix)
                 String near = Suggest.closest(s.name(), Params.all().keySet());
                 warnings.add(s.origin() + ": unknown parameter \"" + s.name() + "\""
                         + (near == null ? " (ignored)" : "; did you mean \"" + near + "\"?"));
@@ -93,7 +91,7 @@ final class ConfigChecks {
         if (s.name().equals("smtpd_tls_security_level")) {
             checkSmtpdTlsLevel(s, value, warnings);
         }
-        if (s.name().equals("mynetworks_style") && value.equals("class")) {
+        if (s.name().equals("mynetworks_style") && value.equals("class") && c.get("mynetworks").isEmpty()) {
             warnings.add(s.origin() + ": mynetworks_style = class is not implemented: Postern uses subnet (the networks of"
                     + " this host's interfaces), not their whole class A, B or C networks");
         }
@@ -184,11 +182,11 @@ final class ConfigChecks {
                 throw new ConfigException(where, 0, "client certificates are required but smtpd_tls_CAfile is empty",
                         "set smtpd_tls_CAfile to your private CA's certificate");
             }
-            if (sc.bool("smtpd_tls_ask_ccert") && !level.equals("none")) {
+            if (sc.bool("smtpd_tls_ask_ccert") && (!level.equals("none") || wrapper)) {
                 // Postfix allows it (smtpd_check.c: "Fingerprint matching works even if the issuing CA is not trusted").
                 warnings.add(where + ": smtpd_tls_ask_ccert = yes but smtpd_tls_CAfile is empty: no client certificate can be"
-                        + " verified, so permit_tls_all_clientcerts permits nobody; permit_tls_clientcerts (relay_clientcerts)"
-                        + " and check_ccert_access match certificates by fingerprint");
+                        + " verified: permit_tls_all_clientcerts and permit_tls_clientcerts permit only the fingerprints in"
+                        + " relay_clientcerts, check_ccert_access matches by fingerprint, AUTH EXTERNAL is never offered");
             }
         }
         if ((!level.equals("none") || wrapper) && sc.get("smtpd_tls_cert_file").isEmpty()) {

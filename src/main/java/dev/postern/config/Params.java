@@ -47,7 +47,7 @@ public final class Params {
         p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
         p(m, "relay_domains", LIST, "${{$compatibility_level} < {2} ? {$mydestination} : {}}", "Domains this server relays to for anyone.");
-        p(m, "relay_clientcerts", STRING, "", "Table of client certificate fingerprints allowed by permit_tls_clientcerts.");
+        p(m, "relay_clientcerts", STRING, "", "Table of client certificate fingerprints allowed by permit_tls_clientcerts and permit_tls_all_clientcerts (public-key or certificate fingerprint, smtpd_tls_fingerprint_digest); they match without a trusted CA.");
         p(m, "smtpd_client_restrictions", LIST, "", "Restrictions applied to the client (evaluated at RCPT).");
         p(m, "smtpd_helo_restrictions", LIST, "", "Restrictions applied to HELO/EHLO (evaluated at RCPT).");
         p(m, "smtpd_sender_restrictions", LIST, "", "Restrictions applied to MAIL FROM (evaluated at RCPT).");
@@ -79,6 +79,7 @@ public final class Params {
         p(m, "default_process_limit", INT, "100", "Default master.cf maxproc (a service's \"-\"): most smtpd sessions per service at once (see postern_smtpd_idle_eviction_time for who gets a place), and most deliveries at once (a reload applies a new value to deliveries started after it).").min(1);
         p(m, "anvil_rate_time_unit", TIME, "60s", "The time unit of the smtpd_client_*_rate_limit rates.").min(1);
         p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), note (normalize, and the disconnect line says notes=bare_lf), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "note", "reject", "no");
+        p(m, "smtpd_forbid_bare_newline_exclusions", LIST, "$mynetworks", "Clients for which smtpd_forbid_bare_newline reject and note do not apply (as no), Postfix 3.9+.");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");
         f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
@@ -91,7 +92,7 @@ public final class Params {
         p(m, "smtpd_tls_key_file", STRING, "$smtpd_tls_cert_file", "Server private key (PEM, unencrypted).");
         p(m, "smtpd_tls_CAfile", STRING, "", "CA certificates trusted for client certificates (the only trust anchors).");
         n(m, "smtpd_tls_CApath", STRING, "", "Directory of trusted CA certificates (not supported: use smtpd_tls_CAfile).");
-        p(m, "smtpd_tls_ask_ccert", BOOL, "no", "Ask clients for a certificate.");
+        p(m, "smtpd_tls_ask_ccert", BOOL, "no", "Ask clients for a certificate. Without smtpd_tls_CAfile (warned about) none can be verified and only relay_clientcerts fingerprints match, as in Postfix.");
         p(m, "smtpd_tls_req_ccert", BOOL, "no", "Require a trusted client certificate (only with encrypt).");
         p(m, "smtpd_tls_loglevel", INT, "0", "TLS logging: 0 none, 1 summary, 2 certificate details.").min(0);
         p(m, "smtpd_tls_received_header", BOOL, "no", "Put TLS protocol, cipher and client certificate in Received.");

@@ -48,9 +48,7 @@ final class ParsedConfig implements Config {
                 if (h.indexOf('.') >= 0) {
                     return h;
                 }
-                Setting d = settings.get("mydomain");
-                boolean usable = d != null && !d.value().contains("$") && !d.value().isBlank();
-                return h + "." + (usable ? d.value().strip() : "localdomain");
+                return h + "." + (settings.containsKey("mydomain") ? configuredMydomain() : "localdomain");
             }
             case "mydomain": {
                 String host = get("myhostname");
@@ -61,6 +59,30 @@ final class ParsedConfig implements Config {
                 Param p = Params.get(name);
                 return p == null ? "" : p.defaultValue();
         }
+    }
+
+    /** Set while mydomain is expanded for the myhostname default: a mydomain that leads back to $myhostname ends there. */
+    private static final ThreadLocal<Boolean> EXPANDING_MYDOMAIN = ThreadLocal.withInitial(() -> false);
+
+    /** main.cf's mydomain, expanded; "localdomain" when empty or when it refers back to $myhostname. */
+    private String configuredMydomain() {
+        if (EXPANDING_MYDOMAIN.get()) {
+            throw new IllegalArgumentException("mydomain refers to $myhostname, whose default needs mydomain");
+        }
+        EXPANDING_MYDOMAIN.set(true);
+        try {
+            String d = stripDot(get("mydomain"));
+            return d.isEmpty() ? "localdomain" : d;
+        } catch (IllegalArgumentException cycle) {
+            return "localdomain";
+        } finally {
+            EXPANDING_MYDOMAIN.set(false);
+        }
+    }
+
+    private static String stripDot(String name) {
+        String n = name.strip();
+        return n.endsWith(".") ? n.substring(0, n.length() - 1) : n;
     }
 
     private static volatile String cachedHostname;
@@ -74,13 +96,15 @@ final class ParsedConfig implements Config {
         return h;
     }
 
-    /** The kernel's host name (gethostname(2)), as Postfix; InetAddress only where /proc is not Linux's. */
+    /**
+     * The kernel's host name (gethostname(2)), as Postfix, without a trailing dot; "localhost" for
+     * none (an unset kernel name reads "(none)"). InetAddress only where there is no Linux /proc
+     * (it may resolve the name).
+     */
     private static String lookupHostname() {
         try {
-            String h = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-            if (!h.isEmpty()) {
-                return h.toLowerCase(Locale.ROOT);
-            }
+            String h = stripDot(java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")));
+            return h.isEmpty() || h.equals("(none)") ? "localhost" : h.toLowerCase(Locale.ROOT);
         } catch (Exception e) {
             // not Linux: below
         }

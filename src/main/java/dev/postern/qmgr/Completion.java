@@ -27,8 +27,8 @@ import java.util.function.Function;
 
 /**
  * How a message leaves the active queue, the only three ways: every recipient done, removed;
- * some deferred, to deferred/ with the next attempt time (backoff = its age clamped to
- * [minimal_backoff_time, maximal_backoff_time], and never later than its expiry); failed or
+ * some deferred, to deferred/ with the next attempt time (backoff = its age capped at
+ * maximal_backoff_time, then raised to minimal_backoff_time, and never later than its expiry); failed or
  * expired recipients, a bounce queued through {@link Bounce} first, then forgotten. Between
  * destination groups the recipients already sent are recorded in the queue file, so a crash never
  * sends to them again. Bounced recipients stay in the file until their bounce is queued: a crash

@@ -37,8 +37,8 @@
  * recipients are recorded in the queue file between destination groups (one method,
  * {@code Completion.recordDone}, an appended done record), so a crash never sends to them again.
  * After the last group a message leaves active/ one of three ways: all done, removed; some
- * deferred, to deferred/ (with each one's reason) and mtime = now + its age clamped to
- * [minimal_backoff_time, maximal_backoff_time] (so the delay doubles), but never later than its
+ * deferred, to deferred/ (with each one's reason) and mtime = now + its age capped at
+ * maximal_backoff_time, then raised to minimal_backoff_time (so the delay doubles), but never later than its
  * expiry; failed recipients, and deferred ones older than
  * maximal_queue_lifetime (bounce_queue_lifetime for the null sender; logged {@code from=<s>,
  * status=expired, returned to sender}), reported by {@link dev.postern.bounce.Bounce} and

@@ -7,7 +7,8 @@ import dev.postern.tls.TlsServer;
 
 /** What every session of one listener shares. {@code tls} is null when TLS is off. */
 record SessionServices(SmtpdSettings settings, Restrictions restrictions, TlsServer tls, Cleanup cleanup,
-                       MailLog log, Anvil anvil, NetworkList limitExceptions, ClientNames clientNames) {
+                       MailLog log, Anvil anvil, NetworkList limitExceptions, NetworkList bareNewlineExclusions,
+                       ClientNames clientNames) {
 
     /** smtpd_client_event_limit_exceptions (default $mynetworks): not counted, not limited. */
     boolean limitExempt(java.net.InetAddress client) {
@@ -15,6 +16,15 @@ record SessionServices(SmtpdSettings settings, Restrictions restrictions, TlsSer
             return limitExceptions.contains(client);
         } catch (dev.postern.maps.LookupException e) {
             return false; // a table that cannot be read exempts nobody
+        }
+    }
+
+    /** smtpd_forbid_bare_newline_exclusions (default $mynetworks): "reject" and "note" do not apply to them. */
+    boolean bareNewlineExcluded(java.net.InetAddress client) {
+        try {
+            return bareNewlineExclusions.contains(client);
+        } catch (dev.postern.maps.LookupException e) {
+            return false; // a table that cannot be read excludes nobody: the stricter setting applies
         }
     }
 }

@@ -84,6 +84,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private int junkCount;
     private boolean anvilConnected;
     private boolean limitExempt; // smtpd_client_event_limit_exceptions
+    private Boolean bareNewlineExcluded; // smtpd_forbid_bare_newline_exclusions, looked up at the first bare LF
     private Reply connectRefusal; // a count/rate limit hit on an implicit-TLS port: said after the handshake
     private boolean greeted; // "connect from" was logged, so "disconnect from" must be too
     private boolean finished;
@@ -947,12 +948,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     /** Only "reject": since Postfix 3.9 "yes" is an alias for "normalize" (see SmtpdSettings). */
     private boolean rejectsBareNewline() {
-        return settings.forbidBareNewline().equals("reject");
+        return settings.forbidBareNewline().equals("reject") && !bareNewlineExcluded();
+    }
+
+    /** smtpd.c: clients in smtpd_forbid_bare_newline_exclusions get "no" instead of reject or note. */
+    private boolean bareNewlineExcluded() {
+        if (bareNewlineExcluded == null) {
+            bareNewlineExcluded = clientAddress != null && services.bareNewlineExcluded(clientAddress);
+        }
+        return bareNewlineExcluded;
     }
 
     /** "note" (Postfix 3.9): accepted as with normalize, and the disconnect line says notes=bare_lf. */
     private void noteBareNewline() {
-        if (settings.forbidBareNewline().equals("note")) {
+        if (settings.forbidBareNewline().equals("note") && !bareNewlineExcluded()) {
             counts.noteBareNewline();
         }
     }

@@ -72,7 +72,7 @@ public final class Smtpd implements AutoCloseable {
             }
             SessionServices s = services;
             return new Generation(settings, new SessionServices(s.settings(), s.restrictions(), s.tls(), s.cleanup(),
-                    s.log(), previous.services.anvil(), s.limitExceptions(), s.clientNames()), limit);
+                    s.log(), previous.services.anvil(), s.limitExceptions(), s.bareNewlineExclusions(), s.clientNames()), limit);
         }
     }
 
@@ -87,6 +87,7 @@ public final class Smtpd implements AutoCloseable {
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
                 new Anvil(settings.rateTimeUnit()),
                 NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()),
+                NetworkList.of(settings.bareNewlineExclusions(), settings.restrictions().mynetworksStyle()),
                 PeerNames.resolver(settings));
         return new Generation(settings, services, limit);
     }

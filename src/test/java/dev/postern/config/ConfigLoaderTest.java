@@ -235,6 +235,9 @@ class ConfigLoaderTest {
                 + " Postern does not implement; it has no effect"), lc.warnings().toString());
         assertTrue(lc.warnings().stream().anyMatch(w -> w.startsWith("main.cf:3: unknown parameter \"smtp_tls_recievedheader\"; did you mean")),
                 lc.warnings().toString());
+        LoadedConfig r = load(PLAIN + "smtpd_tls_mandatory_ciphers = high\nsmtp_tls_mandatory_ciphers = $smtpd_tls_mandatory_ciphers\n", "");
+        assertEquals(List.of("main.cf:2: parameter \"smtpd_tls_mandatory_ciphers\" is a Postfix parameter that Postern does not"
+                + " implement; its value is used only where $smtpd_tls_mandatory_ciphers refers to it"), r.warnings());
         LoadedConfig o = load(PLAIN, "587 inet n - n - - smtpd -o smtpd_tls_exclude_ciphers=aNULL\n");
         assertTrue(o.warnings().stream().anyMatch(w -> w.contains("\"smtpd_tls_exclude_ciphers\" is a Postfix parameter that Postern does not implement")),
                 o.warnings().toString());
@@ -298,6 +301,8 @@ class ConfigLoaderTest {
         LoadedConfig lc = load(PLAIN + "mynetworks_style = class\n", "");
         assertEquals(List.of("main.cf:2: mynetworks_style = class is not implemented: Postern uses subnet (the networks of"
                 + " this host's interfaces), not their whole class A, B or C networks"), lc.warnings());
+        assertEquals(List.of(), load(PLAIN + "mynetworks_style = class\nmynetworks = 127.0.0.0/8\n", "").warnings(),
+                "with mynetworks set the style is not used");
     }
 
     /** mail_params.c check_myhostname(): the kernel's name, with .$mydomain or .localdomain when it has no dot. */
@@ -316,7 +321,7 @@ class ConfigLoaderTest {
                 + "relay_clientcerts = hash:/etc/postfix/relay_clientcerts\n"
                 + "smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination\n", "587 inet n - n - - smtpd\n");
         assertEquals(List.of("master.cf:1: smtpd_tls_ask_ccert = yes but smtpd_tls_CAfile is empty: no client certificate can be"
-                + " verified, so permit_tls_all_clientcerts permits nobody; permit_tls_clientcerts (relay_clientcerts) and"
-                + " check_ccert_access match certificates by fingerprint"), lc.warnings());
+                + " verified: permit_tls_all_clientcerts and permit_tls_clientcerts permit only the fingerprints in"
+                + " relay_clientcerts, check_ccert_access matches by fingerprint, AUTH EXTERNAL is never offered"), lc.warnings());
     }
 }

@@ -20,9 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Postfix's other client-certificate setup: no CA at all (smtpd_tls_ask_ccert = yes, no
  * smtpd_tls_CAfile), relaying permitted by the certificate's fingerprint in relay_clientcerts
- * (smtpd_check.c: "Fingerprint matching works even if the issuing CA is not trusted"). Start warns
+ * (smtpd_check.c: "Fingerprint matching works even if the issuing CA is not trusted"), here through
+ * permit_tls_all_clientcerts, which then permits nothing more than the listed fingerprints. Start warns
  * that no certificate can be verified; swaks with the listed certificate relays and its mail is
- * delivered; swaks without one is refused.
+ * delivered; swaks without one, or with an unlisted one, is refused.
  */
 class FingerprintWithoutCaTest {
     @TempDir
@@ -43,7 +44,7 @@ class FingerprintWithoutCaTest {
                     + "smtpd_tls_cert_file = " + pki.serverCertFile() + "\nsmtpd_tls_key_file = " + pki.serverKeyFile() + "\n"
                     + "smtpd_tls_security_level = may\nsmtpd_tls_ask_ccert = yes\nsmtpd_tls_fingerprint_digest = sha256\n"
                     + "relay_clientcerts = texthash:" + dir.resolve("relay_clientcerts") + "\n"
-                    + "smtpd_relay_restrictions = permit_tls_clientcerts, reject_unauth_destination\n");
+                    + "smtpd_relay_restrictions = permit_tls_all_clientcerts, reject_unauth_destination\n");
             Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
             Plan plan = Server.plan(dir);
             assertTrue(plan.warnings().stream().anyMatch(w -> w.contains("smtpd_tls_ask_ccert = yes but smtpd_tls_CAfile is empty")),
@@ -61,6 +62,12 @@ class FingerprintWithoutCaTest {
                 Peers.Result none = Peers.run(Duration.ofSeconds(60), null, List.of("swaks", "--server", "127.0.0.1:" + port, "--tls",
                         "--from", "a@desktop.example.org", "--to", "b@elsewhere.example"));
                 assertTrue(none.out().contains("554 5.7.1 <b@elsewhere.example>: Relay access denied"), none.out());
+                // A certificate not in the table, from a CA the server does not know either: refused too.
+                TestPki.Client unlisted = pki.goodClient();
+                Peers.Result other = Peers.run(Duration.ofSeconds(60), null, List.of("swaks", "--server", "127.0.0.1:" + port, "--tls",
+                        "--tls-cert", unlisted.certFile().toString(), "--tls-key", unlisted.keyFile().toString(),
+                        "--from", "a@desktop.example.org", "--to", "b@elsewhere.example"));
+                assertTrue(other.out().contains("554 5.7.1 <b@elsewhere.example>: Relay access denied"), other.out());
             }
         }
     }

@@ -123,7 +123,7 @@ public final class Params {
         p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
         p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);
-        p(m, "smtp_tls_security_level", STRING, "", "none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
+        p(m, "smtp_tls_security_level", STRING, "${{$compatibility_level} < {3.11} ? {} : {may}}", "(Postfix 3.11: may from compatibility_level 3.11 on.) none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");

@@ -59,6 +59,9 @@ final class Values {
         }
     }
 
+    /** Parameters Postfix reads with name_code (case-insensitive); their readers in Postern lowercase. */
+    private static final java.util.Set<String> ANY_CASE = java.util.Set.of("smtpd_forbid_bare_newline");
+
     /** A word outside the parameter's name table (a typo would otherwise pick some default in silence). */
     private static Problem choice(Param p, String value, String bad) {
         if (p.choices() == null) {
@@ -66,8 +69,10 @@ final class Values {
         }
         List<String> words = p.type() == Param.Type.LIST ? Lists.split(value) : List.of(value);
         for (String w : words) {
-            // Exact words: not every reader lowercases (mynetworks_style "Host" would be read as subnet).
-            if (!p.choices().contains(w)) {
+            // Exact words where Postfix reads them with name_mask (case-sensitive: mynetworks_style "Host"
+            // is fatal there); any case where it uses name_code, whose reader here lowercases too.
+            String word = ANY_CASE.contains(p.name()) ? w.toLowerCase(java.util.Locale.ROOT) : w;
+            if (!p.choices().contains(word)) {
                 List<String> c = p.choices().stream().map(x -> x.isEmpty() ? "an empty value" : x).toList();
                 return new Problem(bad, "use " + String.join(", ", c.subList(0, c.size() - 1)) + " or " + c.get(c.size() - 1));
             }

@@ -73,6 +73,9 @@ class ConfigLoaderTest {
         assertEquals("sha256", c.get("smtpd_tls_fingerprint_digest"));
         assertEquals("host", c.get("mynetworks_style"));
         assertEquals("", c.get("relay_domains"));
+        assertEquals("", c.get("smtp_tls_security_level"), "Postfix < 3.11's default");
+        Config c311 = load("compatibility_level = 3.11\nsmtpd_recipient_restrictions = reject_unauth_destination\n", "").config();
+        assertEquals("may", c311.get("smtp_tls_security_level"), "Postfix 3.11: opportunistic TLS from compatibility_level 3.11");
     }
 
     @Test

@@ -175,6 +175,8 @@ class ParamValuesTest {
         assertEquals("main.cf:1: bad value for mynetworks_style: \"Host\"; use host, subnet or class",
                 error("mynetworks_style = Host\n", ""));
         Config c = load("inet_protocols = ipv4, ipv6\nmynetworks_style = host\nsmtpd_tls_fingerprint_digest = sha512\n", "");
+        // name_code words load in any case, as in Postfix (SmtpdSettings.bareNewlineMode lowercases, BareNewlineModeTest)
+        assertEquals("Reject", load("smtpd_forbid_bare_newline = Reject\n", "").get("smtpd_forbid_bare_newline"));
         assertEquals(List.of("ipv4", "ipv6"), c.list("inet_protocols"));
     }
 

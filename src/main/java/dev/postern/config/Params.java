@@ -120,6 +120,11 @@ public final class Params {
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.").min(0);
         p(m, "smtp_helo_timeout", TIME, "300s", "Greeting and EHLO timeout of the SMTP client.").min(1);
         p(m, "smtp_data_done_timeout", TIME, "600s", "Time to wait for the reply to the final dot.").min(1);
+        p(m, "smtp_mail_timeout", TIME, "300s", "Time to wait for the reply to MAIL FROM (with PIPELINING: the first reply to the group).").min(1);
+        p(m, "smtp_rcpt_timeout", TIME, "300s", "Time to wait for each reply to RCPT TO.").min(1);
+        p(m, "smtp_data_init_timeout", TIME, "120s", "Time to wait for the reply to DATA.").min(1);
+        p(m, "smtp_rset_timeout", TIME, "20s", "Time to wait for the reply to RSET (ending a transaction that did not reach the end of data).").min(1);
+        p(m, "smtp_data_xfer_timeout", TIME, "180s", "Time a write to the next hop may make no progress (the message content to a server that stops reading; every write of the session is bounded by it): the session ends with \"conversation with ... timed out while sending message body\" and the mail is deferred.").min(1);
         p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
         p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);

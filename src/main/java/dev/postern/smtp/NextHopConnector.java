@@ -109,7 +109,8 @@ final class NextHopConnector {
             String where = host + ":" + hop.port();
             SmtpConnection conn;
             try {
-                conn = SmtpConnection.connect(new InetSocketAddress(t.address(), hop.port()), settings.connectTimeout());
+                conn = SmtpConnection.connect(new InetSocketAddress(t.address(), hop.port()), settings.connectTimeout(),
+                        settings.timeouts().dataXfer());
             } catch (IOException e) {
                 return new Failed("none", "4.4.1", "connect to " + where + ": " + e.getMessage(), false);
             }

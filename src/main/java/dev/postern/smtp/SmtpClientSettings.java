@@ -17,7 +17,25 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                                  List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                                  Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
-                                 TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl) {
+                                 TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl,
+                                 CommandTimeouts timeouts) {
+    /** The same settings, with these command time limits (tests). */
+    public SmtpClientSettings withTimeouts(CommandTimeouts t) {
+        return new SmtpClientSettings(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols,
+                tlsLogLevel, policyMaps, secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults,
+                nextHops, sasl, t);
+    }
+
+    /** With these settings and Postfix's command time limits (tests). */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
+                              TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults, nextHops, sasl,
+                CommandTimeouts.POSTFIX);
+    }
 
     /** With Postfix's defaults for next-hop lookups (IPv4 only) and TLS ciphers/fingerprints, without SMTP AUTH (tests). */
     public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
@@ -72,7 +90,8 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 tls, c.get("smtp_tls_mandatory_protocols"), c.integer("smtp_tls_loglevel"), List.copyOf(maps),
                 c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
-                c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c), SaslSettings.from(c));
+                c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c), SaslSettings.from(c),
+                CommandTimeouts.from(c));
     }
 
     private static NextHopSettings nextHops(Config c) {

@@ -34,6 +34,8 @@ import java.util.function.Consumer;
  */
 final class SmtpConnection implements AutoCloseable {
     private static final Object CLOSED = new Object();
+    /** The message of the IOException for a reply or a write that timed out (smtp_stream.c's SMTP_ERR_TIME). */
+    static final String TIMED_OUT = "conversation timed out";
     private static final int READ_BUFFER = 16 * 1024;
 
     private final long opened = System.nanoTime();
@@ -48,9 +50,16 @@ final class SmtpConnection implements AutoCloseable {
     private boolean closed;
     private boolean released;
     private Consumer<String> warnings = w -> { };
+    /** smtp_data_xfer_timeout, in nanoseconds: how long one write may make no progress. */
+    private final long writeLimitNanos;
+    /** System.nanoTime() when the write in progress started; 0 when none is (read by {@link WriteWatchdog}). */
+    private volatile long writeStarted;
+    /** Set by the watchdog before it closes the socket of a stalled write. */
+    private volatile boolean writeTimedOut;
 
-    private SmtpConnection(Socket socket) throws IOException {
+    private SmtpConnection(Socket socket, Duration writeLimit) throws IOException {
         this.socket = socket;
+        this.writeLimitNanos = writeLimit.toNanos();
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.decoder = new ReplyDecoder(lines::size);
@@ -77,12 +86,15 @@ final class SmtpConnection implements AutoCloseable {
         return opened;
     }
 
-    static SmtpConnection connect(InetSocketAddress address, Duration timeout) throws IOException {
+    /** @param writeLimit smtp_data_xfer_timeout: the longest a write may make no progress */
+    static SmtpConnection connect(InetSocketAddress address, Duration timeout, Duration writeLimit) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
             s.connect(address, (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
-            return new SmtpConnection(s);
+            SmtpConnection c = new SmtpConnection(s, writeLimit);
+            WriteWatchdog.watch(c);
+            return c;
         } catch (SocketTimeoutException e) {
             s.close();
             throw new IOException("Connection timed out");
@@ -105,14 +117,14 @@ final class SmtpConnection implements AutoCloseable {
             if (o == null) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new IOException("conversation timed out");
+                    throw new IOException(TIMED_OUT);
                 }
                 receive(left);
                 continue;
             }
             if (o == CLOSED) {
                 lines.add(CLOSED);
-                throw new IOException("lost connection");
+                throw new IOException(writeTimedOut ? TIMED_OUT : "lost connection");
             }
             if (o instanceof ReplyDecoder.Limit limit) {
                 lines.add(limit); // the connection is closed: later calls fail the same way
@@ -183,12 +195,14 @@ final class SmtpConnection implements AutoCloseable {
             ByteBuf b = (ByteBuf) o;
             try {
                 if (!closed) {
+                    writeStarted = System.nanoTime() | 1; // never 0, which means "no write"
                     b.getBytes(b.readerIndex(), out, b.readableBytes());
                 }
             } catch (IOException e) {
-                closed = true; // reply() reports a lost connection
+                closed = true; // reply() reports a lost connection, or the time-out
                 pipe.close();
             } finally {
+                writeStarted = 0;
                 ReferenceCountUtil.release(b);
             }
         }
@@ -222,7 +236,23 @@ final class SmtpConnection implements AutoCloseable {
     void write(ByteBuf data) throws IOException {
         writeLast(data);
         if (closed) {
-            throw new IOException("lost connection: write failed");
+            throw new IOException(writeTimedOut ? TIMED_OUT : "lost connection: write failed");
+        }
+    }
+
+    /**
+     * Called by {@link WriteWatchdog}: closes the socket under a write that has made no progress for
+     * longer than smtp_data_xfer_timeout, which ends that write with an exception.
+     */
+    void expireStalledWrite(long now) {
+        long started = writeStarted;
+        if (started != 0 && now - started > writeLimitNanos && !writeTimedOut) {
+            writeTimedOut = true;
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // closed either way
+            }
         }
     }
 
@@ -312,6 +342,7 @@ final class SmtpConnection implements AutoCloseable {
         }
         transmit();
         closed = true;
+        WriteWatchdog.forget(this);
         try {
             socket.close();
         } catch (IOException ignored) {

@@ -205,7 +205,11 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             conn = null;
         }
 
+        /** smtp_proto.c smtp_stream_except(): "conversation with X timed out while ..." or "lost connection with X while ...". */
         String lostConnection(IOException e) {
+            if (SmtpConnection.TIMED_OUT.equals(e.getMessage())) {
+                return "conversation with " + relay + " timed out while " + stage;
+            }
             return "lost connection with " + relay + " while " + stage
                     + (e.getMessage() == null || e.getMessage().equals("lost connection") ? "" : ": " + e.getMessage());
         }
@@ -326,7 +330,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             conn.send(commands);
             ServerReply r;
             try {
-                r = conn.reply(settings.heloTimeout());
+                r = conn.reply(settings.timeouts().mail());
             } catch (IOException e) {
                 if (reused) {
                     return false;
@@ -367,14 +371,14 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 throws IOException {
             stage = "sending RCPT TO";
             for (MailAddress rcpt : rcpts) {
-                ServerReply r = conn.reply(settings.heloTimeout());
+                ServerReply r = conn.reply(settings.timeouts().rcpt());
                 // After a refused MAIL FROM these are 503s; the recipients already have their result.
                 if (mailAccepted) {
                     recipient(rcpt, r, accepted);
                 }
             }
             stage = "sending DATA";
-            return conn.reply(settings.heloTimeout());
+            return conn.reply(settings.timeouts().dataInit());
         }
 
         /** RCPT TO one at a time, then DATA if a recipient was accepted; the DATA reply or null. */
@@ -382,13 +386,13 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             stage = "sending RCPT TO";
             for (MailAddress rcpt : rcpts) {
                 conn.send(rcptTo(new StringBuilder(), rcpt));
-                recipient(rcpt, conn.reply(settings.heloTimeout()), accepted);
+                recipient(rcpt, conn.reply(settings.timeouts().rcpt()), accepted);
             }
             if (accepted.isEmpty()) {
                 return null;
             }
             stage = "sending DATA";
-            return conn.command("DATA", settings.heloTimeout());
+            return conn.command("DATA", settings.timeouts().dataInit());
         }
 
         private StringBuilder mailFrom(List<String> caps) {
@@ -475,7 +479,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         private void abort() {
             try {
                 conn.send("RSET\r\n");
-                clean = conn.reply(settings.heloTimeout()).code() == 250;
+                clean = conn.reply(settings.timeouts().rset()).code() == 250;
             } catch (IOException e) {
                 clean = false;
             }

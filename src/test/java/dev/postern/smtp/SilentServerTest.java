@@ -120,7 +120,8 @@ class SilentServerTest {
     void aServerThatNeverAnswersEhloIsGivenUpAfterTheHeloTimeout() throws Exception {
         RecipientResult.Deferred d = deferredInTime("none", null);
         assertEquals("4.4.2", d.dsn());
-        assertTrue(d.diagnostic().contains("while sending EHLO") && d.diagnostic().contains("conversation timed out"), d.diagnostic());
+        assertTrue(d.diagnostic().matches("conversation with 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+ timed out while sending EHLO"),
+                d.diagnostic());
     }
 
     @Test
@@ -128,5 +129,99 @@ class SilentServerTest {
         RecipientResult.Deferred d = deferredInTime("encrypt", "250-silent.test\r\n250 STARTTLS\r\n");
         assertEquals("4.7.5", d.dsn());
         assertTrue(d.diagnostic().contains("handshake failure"), d.diagnostic());
+    }
+
+    /** smtp_rcpt_timeout, not smtp_helo_timeout (30 s here), bounds the wait for a RCPT reply. */
+    @Test
+    void aServerThatNeverAnswersRcptIsGivenUpAfterTheRcptTimeout() throws Exception {
+        int port = stall("RCPT");
+        SmtpClientSettings s = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), "none", new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
+                Duration.ofSeconds(2), Duration.ofSeconds(300), 0).withTimeouts(new CommandTimeouts(Duration.ofSeconds(30),
+                Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(30)));
+        long start = System.nanoTime();
+        List<RecipientResult> r;
+        try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(new ByteArrayOutputStream(), "desktop", "postern"))) {
+            r = a.deliver(SmtpDeliveryAgentTest.request("[127.0.0.1]:" + port, "Subject: x\r\n\r\nhello\r\n", "you@example.org"));
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, r.get(0), r.toString());
+        assertTrue(d.diagnostic().matches("conversation with 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+ timed out while sending RCPT TO"),
+                d.diagnostic());
+        assertTrue(ms >= 900 && ms < 10_000, "given up after the 1 s RCPT timeout: " + ms + " ms");
+    }
+
+    /**
+     * A server that answers EHLO (no PIPELINING), MAIL and RCPT with 250 and DATA with 354, until
+     * the command {@code stopAt}, after which it neither answers nor reads; its socket has a small
+     * receive window. Returns its port.
+     */
+    private int stall(String stopAt) throws Exception {
+        listener = new ServerSocket();
+        listener.setReceiveBufferSize(4096); // before bind: a small window for the accepted socket
+        listener.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        Thread t = new Thread(() -> {
+            try {
+                Socket s = listener.accept();
+                accepted.add(s);
+                OutputStream out = s.getOutputStream();
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                        StandardCharsets.US_ASCII));
+                out.write("220 stalling.test ESMTP\r\n".getBytes(StandardCharsets.US_ASCII));
+                String line;
+                while ((line = in.readLine()) != null) {
+                    String cmd = line.trim().toUpperCase(java.util.Locale.ROOT);
+                    if (cmd.startsWith(stopAt)) {
+                        return; // silent from here on; the socket stays open until tearDown
+                    }
+                    if (cmd.startsWith("EHLO")) {
+                        out.write("250 stalling.test\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } else if (cmd.startsWith("MAIL") || cmd.startsWith("RCPT")) {
+                        out.write("250 2.1.0 Ok\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } else if (cmd.equals("DATA")) {
+                        out.write("354 End data with <CR><LF>.<CR><LF>\r\n".getBytes(StandardCharsets.US_ASCII));
+                        return; // and read nothing more: the socket stays open until tearDown
+                    }
+                }
+            } catch (Exception e) {
+                // the test closed the socket
+            }
+        }, "stalling-server");
+        t.setDaemon(true);
+        t.start();
+        return listener.getLocalPort();
+    }
+
+    /**
+     * smtp_data_xfer_timeout: a server that takes DATA and then stops reading. The content fills
+     * its receive window and the client's send buffer, the write blocks (SO_TIMEOUT does not bound
+     * writes), and without the write watchdog the delivery worker would wait for good.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // without the watchdog the write would block for good
+    void aServerThatStopsReadingTheMessageIsGivenUpAfterTheDataTransferTimeout() throws Exception {
+        int port = stall("NOTHING");
+        StringBuilder body = new StringBuilder("Subject: big\r\n\r\n");
+        String line = "x".repeat(998) + "\r\n";
+        for (int i = 0; i < 16_000; i++) { // 16 MB: more than any loopback send buffer and window hold
+            body.append(line);
+        }
+        SmtpClientSettings s = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofSeconds(5), "none", new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
+                Duration.ofSeconds(2), Duration.ofSeconds(300), 0).withTimeouts(new CommandTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(30),
+                Duration.ofSeconds(30), Duration.ofSeconds(30), Duration.ofSeconds(2)));
+        long start = System.nanoTime();
+        List<RecipientResult> r;
+        try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(new ByteArrayOutputStream(), "desktop", "postern"))) {
+            r = a.deliver(SmtpDeliveryAgentTest.request("[127.0.0.1]:" + port, body.toString(), "you@example.org"));
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, r.get(0), r.toString());
+        assertEquals("4.4.2", d.dsn());
+        assertTrue(d.diagnostic().matches("conversation with 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+ timed out while sending message body"),
+                d.diagnostic());
+        assertTrue(ms >= 1900 && ms < 15_000, "given up after the 2 s transfer timeout, not sooner or much later: " + ms + " ms");
     }
 }

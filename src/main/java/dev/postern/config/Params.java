@@ -69,7 +69,7 @@ public final class Params {
         p(m, "smtpd_error_sleep_time", TIME, "1s", "Delay per reply past the soft error limit.").min(0);
         p(m, "smtpd_junk_command_limit", INT, "${stress?{1}:{100}}", "NOOP/RSET/VRFY/ETRN beyond this count as errors.").min(1);
         p(m, "smtpd_recipient_limit", INT, "1000", "Most recipients per message (452 beyond).").min(1);
-        n(m, "smtpd_recipient_overshoot_limit", INT, "1000", "Recipients beyond smtpd_recipient_limit that count as errors (not yet).").min(1);
+        p(m, "smtpd_recipient_overshoot_limit", INT, "1000", "How many RCPTs beyond smtpd_recipient_limit (each answered 452 4.5.3) are not counted as errors; the ones after that are.").min(1);
         p(m, "smtpd_client_connection_count_limit", INT, "50", "Simultaneous connections per client address (0: unlimited).").min(0);
         p(m, "smtpd_client_connection_rate_limit", INT, "0", "Connections per client address per anvil_rate_time_unit (0: unlimited); 421 beyond.").min(0);
         p(m, "smtpd_client_message_rate_limit", INT, "0", "MAIL FROM requests per client address per anvil_rate_time_unit (0: unlimited); 450 beyond.").min(0);

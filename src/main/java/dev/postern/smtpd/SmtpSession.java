@@ -75,7 +75,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private boolean eightBitMime; // MAIL FROM ... BODY=8BITMIME, carried to the next hop
     private Dsn dsn = Dsn.NONE; // MAIL FROM ... RET= ENVID= (RFC 3461), see DsnParameters
     private final List<MailAddress> recipients = new ArrayList<>();
-    private int rejectedRecipients;
+    /** RCPTs refused for smtpd_recipient_limit in this transaction (smtpd.c state->rcpt_overshoot). */
+    private int rcptOvershoot;
+    /** Set by a command whose negative reply is no error (smtpd.c: the action returned 0). */
+    private boolean notAnError;
     private CleanupTransaction transaction;
     private long dataBytes;
     private boolean dataTooBig;
@@ -387,6 +390,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         CommandLine cmd = CommandLine.parse(input.line());
+        String where = lastCommand; // Postfix's state->where before this command: the last one
         lastCommand = cmd.verb() == Verb.UNKNOWN ? "UNKNOWN" : cmd.verb().name();
         if (tlsAbort != null) {
             services.log().info(settings.serviceName(), "NOQUEUE: abort: TLS from " + client + ": "
@@ -401,8 +405,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (input.bareLf()) {
-            if (rejectsBareNewline()) {
-                bareNewline();
+            if (rejectsBareNewline()) { // smtpd.c smtpd_proto(): log_whatsup, the reply, and the session ends
+                services.log().info(settings.serviceName(), (transaction != null ? transaction.queueId() : "NOQUEUE")
+                        + ": reject: " + where + " from " + client + ": bare <LF> received;" + whatsup(null));
+                counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
+                hangup(bareNewlineReply());
                 return;
             }
             noteBareNewline();
@@ -452,8 +459,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        counts.record(cmd.word(), reply.isPositive());
-        respond(reply, !reply.isPositive(), junkError(cmd.verb()));
+        boolean ok = reply.isPositive() || notAnError;
+        notAnError = false;
+        counts.record(cmd.word(), ok);
+        respond(reply, !ok, junkError(cmd.verb()));
     }
 
     private static boolean isForbidden(CommandLine cmd) {
@@ -803,6 +812,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(501, "5.1.3", "Bad recipient address syntax");
         }
         if (recipients.size() >= settings.recipientLimit()) {
+            // smtpd.c rcpt_cmd(): the first smtpd_recipient_overshoot_limit of these are no errors
+            // (a client with a long list is told to send the rest later, not disconnected).
+            notAnError = rcptOvershoot++ < settings.recipientOvershootLimit();
             return Reply.of(452, "4.5.3", "Error: too many recipients");
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
@@ -810,7 +822,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         Restrictions.Refusal refusal = services.restrictions().recipientRefusal(check);
         if (refusal != null) {
             Reply refused = refusal.reply();
-            rejectedRecipients++;
             services.log().metrics().reject("RCPT", refused.code(), refusal.restriction());
             services.log().reject(settings.serviceName(), null, "RCPT", client, refused.oneLine(),
                     sender.toString(), rcpt.toString(), esmtp ? "ESMTP" : "SMTP", helo);
@@ -837,15 +848,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private Reply data(String arg) {
+        if (recipients.isEmpty()) { // smtpd.c data_cmd(): the recipients first, then the syntax
+            return sender == null ? Reply.of(503, "5.5.1", "Error: need RCPT command")
+                    : Reply.of(554, "5.5.1", "Error: no valid recipients");
+        }
         if (!arg.isEmpty()) {
             return Reply.of(501, "5.5.4", "Syntax: DATA");
-        }
-        if (sender == null) {
-            return Reply.of(503, "5.5.1", "Error: need MAIL command");
-        }
-        if (recipients.isEmpty()) {
-            return rejectedRecipients > 0 ? Reply.of(554, "5.5.1", "Error: no valid recipients")
-                    : Reply.of(503, "5.5.1", "Error: need RCPT command");
         }
         Reply refused = services.restrictions().checkData(new CheckContext(clientAddress, clientName, helo, tlsActive,
                 peer, sender.toString(), null, auth.username()));
@@ -910,10 +918,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return; // not reachable: DATA needs an open transaction
         }
         if (dataTooBig || (dataBareNewline && rejectsBareNewline())) {
-            Reply r = dataTooBig ? Reply.of(552, "5.3.4", "Error: message file too big")
-                    : Reply.of(550, "5.5.2", "Error: bare <LF> received");
+            Reply r = dataTooBig ? Reply.of(552, "5.3.4", "Error: message file too big") : bareNewlineReply();
+            // smtpd.c data_cmd(): log_whatsup(state, "reject", "bare <LF> received") with the last recipient
+            String why = dataTooBig ? r.oneLine() : "bare <LF> received";
             services.log().info(settings.serviceName(), transaction.queueId() + ": reject: END-OF-MESSAGE from " + client
-                    + ": " + r.oneLine() + "; from=<" + sender + "> proto=" + (esmtp ? "ESMTP" : "SMTP") + " helo=<" + helo + ">");
+                    + ": " + why + ";" + whatsup(dataTooBig || recipients.isEmpty() ? null : recipients.get(recipients.size() - 1)));
             resetTransaction();
             error(r);
             return;
@@ -966,8 +975,24 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void bareNewline() {
-        error(Reply.of(550, "5.5.2", "Error: bare <LF> received"));
+    /** smtpd.c: "%d 5.5.2 %s Error: bare <LF> received" with smtpd_forbid_bare_newline_reject_code (550) and myhostname. */
+    private Reply bareNewlineReply() {
+        return Reply.of(550, "5.5.2", settings.myhostname() + " Error: bare <LF> received");
+    }
+
+    /** log_whatsup()'s context after the text: from=, to= (when given), proto=, helo=, as far as known. */
+    private String whatsup(MailAddress to) {
+        StringBuilder b = new StringBuilder();
+        if (sender != null) {
+            b.append(" from=<").append(sender).append('>');
+        }
+        if (to != null) {
+            b.append(" to=<").append(to).append('>');
+        }
+        if (helo != null) {
+            b.append(" proto=").append(esmtp ? "ESMTP" : "SMTP").append(" helo=<").append(helo).append('>');
+        }
+        return b.toString();
     }
 
     /** AUTH: the reply, or null when "334 " went out and the response line is awaited. */
@@ -1016,7 +1041,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         eightBitMime = false;
         dsn = Dsn.NONE;
         recipients.clear();
-        rejectedRecipients = 0;
+        rcptOvershoot = 0;
     }
 
     private void abortTransaction() {
@@ -1053,6 +1078,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         boolean hardLimit = (isError || junkError)
                 && errorCount >= (deadline.stressed() ? settings.stress().hardErrorLimit() : settings.hardErrorLimit());
         Runnable send = () -> {
+            if (reply.code() == 421 || reply.code() == 521) {
+                replyAndClose(reply); // smtpd_chat.c: "Orderly disconnect in case of 421 or 521 reply" (e.g. an access table's)
+                return;
+            }
             write(reply);
             if (hardLimit) {
                 services.log().info(settings.serviceName(), "too many errors after " + lastCommand + " from " + client);

@@ -26,8 +26,10 @@ class SmtpdLimitsTest {
 
     @BeforeAll
     void start() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("senders"), "go-away@bad.example 421 4.7.0 go away\n");
         mta = TestMta.start(dir,
-                "smtpd_timeout = 2s\n"
+                "smtpd_sender_restrictions = check_sender_access texthash:" + dir.resolve("senders") + "\n"
+                        + "smtpd_timeout = 2s\n"
                         + "smtpd_recipient_limit = 3\n"
                         + "message_size_limit = 2000\n"
                         + "smtpd_hard_error_limit = 5\n"
@@ -117,6 +119,16 @@ class SmtpdLimitsTest {
         }
     }
 
+    /** smtpd_chat.c: after a 421 (here an access table's) the server hangs up, as after any 421 or 521. */
+    @Test
+    void aRestrictionsFourTwentyOneEndsTheSession() throws Exception {
+        try (SmtpTestClient c = session()) {
+            c.command("MAIL FROM:<go-away@bad.example>");
+            assertEquals("421 4.7.0 <go-away@bad.example>: Sender address rejected: go away", c.command("RCPT TO:<u@relay.example>"));
+            assertTrue(c.isClosedByPeer(), "the session ends after the 421");
+        }
+    }
+
     @Test
     void tooManyRecipients() throws Exception {
         try (SmtpTestClient c = session()) {
@@ -124,7 +136,14 @@ class SmtpdLimitsTest {
             for (int i = 0; i < 3; i++) {
                 assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<u" + i + "@relay.example>"));
             }
-            assertEquals("452 4.5.3 Error: too many recipients", c.command("RCPT TO:<u9@relay.example>"));
+            // smtpd_recipient_overshoot_limit (1000): these 452s are no errors, so smtpd_hard_error_limit (5)
+            // does not end the session, and the message goes with the recipients accepted (smtpd.c rcpt_cmd()).
+            for (int i = 0; i < 8; i++) {
+                assertEquals("452 4.5.3 Error: too many recipients", c.command("RCPT TO:<v" + i + "@relay.example>"));
+            }
+            assertTrue(c.command("DATA").startsWith("354 "));
+            String queued = c.command("Subject: overshoot\r\n\r\nbody\r\n.");
+            assertTrue(queued.startsWith("250 2.0.0 Ok: queued as "), queued);
         }
     }
 
@@ -226,14 +245,14 @@ class SmtpdLimitsTest {
             assertEquals("503 5.5.1 Error: send HELO/EHLO first", c.command("MAIL FROM:<a@relay.example>"));
             c.command("EHLO client.example");
             assertEquals("503 5.5.1 Error: need MAIL command", c.command("RCPT TO:<b@relay.example>"));
-            assertEquals("503 5.5.1 Error: need MAIL command", c.command("DATA"));
+            assertEquals("503 5.5.1 Error: need RCPT command", c.command("DATA")); // smtpd.c data_cmd(): no transaction
             assertEquals("501 5.5.4 Syntax: MAIL FROM:<address>", c.command("MAIL FROM:a@relay.example"));
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@relay.example>"));
         }
         try (SmtpTestClient c = session()) { // the error limit in this class is 5 per session
             c.command("MAIL FROM:<a@relay.example>");
             assertEquals("503 5.5.1 Error: nested MAIL command", c.command("MAIL FROM:<a@relay.example>"));
-            assertEquals("503 5.5.1 Error: need RCPT command", c.command("DATA"));
+            assertEquals("554 5.5.1 Error: no valid recipients", c.command("DATA")); // in a transaction, no recipient
             assertEquals("553 5.6.7 Must declare SMTPUTF8 to send unicode address", c.command("RCPT TO:<b\u00e9@relay.example>"));
             assertEquals("250 2.0.0 Ok", c.command("RSET"));
             assertEquals("503 5.5.1 Error: need MAIL command", c.command("RCPT TO:<b@relay.example>"), "RSET ends the transaction");
@@ -248,10 +267,24 @@ class SmtpdLimitsTest {
             c.command("RCPT TO:<b@relay.example>");
             c.command("DATA");
             long before = mta.queuedFiles();
-            assertEquals("550 5.5.2 Error: bare <LF> received", c.command("Subject: x\r\n\r\nline\nmore\r\n."));
+            assertEquals("550 5.5.2 mx.postern.test Error: bare <LF> received", c.command("Subject: x\r\n\r\nline\nmore\r\n."));
             assertEquals(before, mta.queuedFiles(), "nothing queued");
             assertEquals("250 2.0.0 Ok", c.command("NOOP"));
         }
+        mta.awaitLog(": reject: END-OF-MESSAGE from localhost\\[127\\.0\\.0\\.1\\]: bare <LF> received; from=<a@relay\\.example>"
+                + " to=<b@relay\\.example> proto=ESMTP helo=<client\\.example>", java.time.Duration.ofSeconds(5));
+    }
+
+    /** smtpd.c smtpd_proto(): a command ending in a bare LF is refused, logged, and the session ends. */
+    @Test
+    void bareLfInACommandEndsTheSessionWhenConfigured() throws Exception {
+        try (SmtpTestClient c = session()) {
+            c.sendRaw("NOOP\n");
+            assertEquals("550 5.5.2 mx.postern.test Error: bare <LF> received", c.reply());
+            assertTrue(c.isClosedByPeer());
+        }
+        mta.awaitLog("NOQUEUE: reject: EHLO from localhost\\[127\\.0\\.0\\.1\\]: bare <LF> received; proto=ESMTP helo=<client\\.example>",
+                java.time.Duration.ofSeconds(5));
     }
 
     @Test

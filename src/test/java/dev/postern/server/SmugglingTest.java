@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *     way a lenient server B would, so a stray one would end its DATA early and show up there as a
  *     second message or a truncated first one);</li>
  * <li>with smtpd_forbid_bare_newline=reject the vectors holding a bare LF get one
- *     {@code 550 5.5.2 Error: bare <LF> received} and nothing is queued; the others as above.</li>
+ *     {@code 550 5.5.2 mx.postern.test Error: bare <LF> received} and nothing is queued; the others as above.</li>
  * </ul>
  * Each vector is tried right after the body text ("body one" + Sx, as smtpsmug sends it) and after a
  * complete line ("body one\r\n" + Sx, as in the §1.2 dialogue).
@@ -104,7 +104,7 @@ class SmugglingTest {
             assertEquals("221 2.0.0 Bye", c.command("QUIT"));
         }
         if (rejected) {
-            assertEquals("550 5.5.2 Error: bare <LF> received", reply);
+            assertEquals("550 5.5.2 mx.postern.test Error: bare <LF> received", reply);
             assertEquals(queuedBefore, mta.queuedFiles(), "nothing queued");
             return;
         }

@@ -62,6 +62,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private State state = State.GREETING;
     private boolean busy;
     private String lastCommand = "CONNECT";
+    /** smtpd.c SMTPD_AFTER_EOM: where a session is once a message's end of data was answered. */
+    private static final String AFTER_EOM = "END-OF-MESSAGE";
 
     private String helo;
     private boolean esmtp;
@@ -195,10 +197,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (state != State.CLOSED) {
-            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client);
+            logLostConnection("");
             state = State.CLOSED;
         }
         finishOnce();
+    }
+
+    /**
+     * smtpd.c: "lost connection after WHERE from CLIENT", except after the end of a message, where
+     * a client that leaves without QUIT lost nothing (Postfix logs nothing for END-OF-MESSAGE).
+     */
+    private void logLostConnection(String why) {
+        if (!lastCommand.equals(AFTER_EOM) || state == State.DATA) {
+            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client + why);
+        }
     }
 
     /** Releases everything the session holds and logs the disconnect line, exactly once. */
@@ -222,8 +234,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (state != State.CLOSED) {
-            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client
-                    + ": " + FailureText.of(cause));
+            logLostConnection(": " + FailureText.of(cause));
             state = State.CLOSED;
         }
         ctx.close();
@@ -234,7 +245,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (evt instanceof SslCloseCompletionEvent && state != State.CLOSED) {
             // The client ended TLS (close_notify). Nothing after it is parsed: plaintext following a
             // close_notify is not SMTP in this session, and Postfix's SSL_read sees end of input too.
-            services.log().info(settings.serviceName(), "lost connection after " + where() + " from " + client);
+            logLostConnection("");
             state = State.CLOSED;
             ctx.close();
             return;
@@ -914,6 +925,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     private void endOfData() {
         state = State.COMMANDS;
+        lastCommand = AFTER_EOM;
         if (transaction == null) {
             return; // not reachable: DATA needs an open transaction
         }

@@ -54,13 +54,18 @@ final class ConnectionCache implements AutoCloseable {
         return null;
     }
 
+    private volatile boolean closed;
+
     void put(String key, SmtpConnection c, String relay, List<String> caps, int uses) {
         boolean worn = System.nanoTime() - c.opened() >= reuseTimeNanos || (reuseCountLimit > 0 && uses > reuseCountLimit);
-        if (limitNanos <= 0 || worn) {
+        if (limitNanos <= 0 || worn || closed) {
             quit(new Idle(c, relay, caps, uses, 0));
             return;
         }
         idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(new Idle(c, relay, caps, uses, System.nanoTime()));
+        if (closed) { // closed meanwhile: close() may have missed it
+            close();
+        }
     }
 
     private void expire() {
@@ -85,6 +90,7 @@ final class ConnectionCache implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true; // a delivery that ends after this closes its connection instead of caching it
         reaper.shutdownNow();
         for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
             Idle i;

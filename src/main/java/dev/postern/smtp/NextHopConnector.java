@@ -142,7 +142,9 @@ final class NextHopConnector {
             g = conn.reply(settings.heloTimeout());
         } catch (IOException e) {
             conn.close();
-            return new Failed(where, "4.4.2", "lost connection with " + host + " while receiving the initial server greeting", false);
+            // smtp_stream_except(): a time-out and a lost connection read differently
+            return new Failed(where, "4.4.2", (SmtpConnection.TIMED_OUT.equals(e.getMessage()) ? "conversation with " + host
+                    + " timed out" : "lost connection with " + host) + " while receiving the initial server greeting", false);
         }
         if (g.code() == 220) {
             return new Opened(conn, where);

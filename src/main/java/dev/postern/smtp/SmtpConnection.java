@@ -52,8 +52,15 @@ final class SmtpConnection implements AutoCloseable {
     private Consumer<String> warnings = w -> { };
     /** smtp_data_xfer_timeout, in nanoseconds: how long one write may make no progress. */
     private final long writeLimitNanos;
-    /** System.nanoTime() when the write in progress started; 0 when none is (read by {@link WriteWatchdog}). */
-    private volatile long writeStarted;
+    /**
+     * System.nanoTime() (made odd) when the write slice in progress started; 0 when none is;
+     * {@link #EXPIRED} once the watchdog ended a stalled one. Compare-and-set on both sides, so the
+     * watchdog only ever expires the very write it saw stalled, never the next one.
+     */
+    private final java.util.concurrent.atomic.AtomicLong writeStarted = new java.util.concurrent.atomic.AtomicLong();
+    private static final long EXPIRED = Long.MIN_VALUE; // even: no stamp equals it
+    /** Bytes per stamped write: a stalled write is one that moved none of these in smtp_data_xfer_timeout. */
+    private static final int WRITE_SLICE = 8 * 1024;
     /** Set by the watchdog before it closes the socket of a stalled write. */
     private volatile boolean writeTimedOut;
 
@@ -194,15 +201,23 @@ final class SmtpConnection implements AutoCloseable {
         while ((o = pipe.readOutbound()) != null) {
             ByteBuf b = (ByteBuf) o;
             try {
-                if (!closed) {
-                    writeStarted = System.nanoTime() | 1; // never 0, which means "no write"
-                    b.getBytes(b.readerIndex(), out, b.readableBytes());
+                // In slices, each stamped: smtp_data_xfer_timeout is a limit on a write that makes no
+                // progress (Postfix: per write), not on a whole buffer over a slow link.
+                for (int i = b.readerIndex(), end = b.writerIndex(); i < end && !closed; i += WRITE_SLICE) {
+                    long stamp = System.nanoTime() | 1; // odd: never 0 ("no write") nor EXPIRED
+                    if (!writeStarted.compareAndSet(0, stamp)) {
+                        throw new IOException(TIMED_OUT); // the watchdog expired the connection
+                    }
+                    try {
+                        b.getBytes(i, out, Math.min(WRITE_SLICE, end - i));
+                    } finally {
+                        writeStarted.compareAndSet(stamp, 0); // stays EXPIRED if the watchdog got there first
+                    }
                 }
             } catch (IOException e) {
                 closed = true; // reply() reports a lost connection, or the time-out
                 pipe.close();
             } finally {
-                writeStarted = 0;
                 ReferenceCountUtil.release(b);
             }
         }
@@ -245,8 +260,9 @@ final class SmtpConnection implements AutoCloseable {
      * longer than smtp_data_xfer_timeout, which ends that write with an exception.
      */
     void expireStalledWrite(long now) {
-        long started = writeStarted;
-        if (started != 0 && now - started > writeLimitNanos && !writeTimedOut) {
+        long started = writeStarted.get();
+        if (started != 0 && started != EXPIRED && now - started > writeLimitNanos
+                && writeStarted.compareAndSet(started, EXPIRED)) {
             writeTimedOut = true;
             try {
                 socket.close();
@@ -254,6 +270,11 @@ final class SmtpConnection implements AutoCloseable {
                 // closed either way
             }
         }
+    }
+
+    /** True when the watchdog ended a write that made no progress for smtp_data_xfer_timeout. */
+    boolean writeTimedOut() {
+        return writeTimedOut;
     }
 
     /** The last write before a reply is awaited: like {@link #send}, a failure shows in the reply. */

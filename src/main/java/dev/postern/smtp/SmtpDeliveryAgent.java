@@ -456,6 +456,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 throw e;
             }
             conn.writeLast(out);
+            if (conn.writeTimedOut()) { // the last chunk stalled: "timed out while sending message body"
+                throw new IOException(SmtpConnection.TIMED_OUT);
+            }
             stage = "waiting for the end of data reply";
             ServerReply r = conn.reply(settings.dataDoneTimeout());
             for (MailAddress a : accepted) {

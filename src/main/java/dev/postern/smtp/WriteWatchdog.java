@@ -43,8 +43,8 @@ final class WriteWatchdog {
         for (SmtpConnection c : WATCHED) {
             try {
                 c.expireStalledWrite(now);
-            } catch (RuntimeException e) {
-                // one connection's trouble must not stop the sweeps of the others
+            } catch (Throwable e) {
+                // one connection's trouble must not end the sweeps (an exception cancels the task)
             }
         }
     }

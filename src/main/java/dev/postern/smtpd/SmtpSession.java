@@ -418,9 +418,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (input.bareLf()) {
             if (rejectsBareNewline()) { // smtpd.c smtpd_proto(): log_whatsup, the reply, and the session ends
                 services.log().info(settings.serviceName(), (transaction != null ? transaction.queueId() : "NOQUEUE")
-                        + ": reject: " + where + " from " + client + ": bare <LF> received;" + whatsup(null));
-                counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
-                hangup(bareNewlineReply());
+                        + ": reject: " + where + " from " + client + ": bare <LF> received;" + whatsup(firstRecipient()));
+                hangup(bareNewlineReply()); // not counted: Postfix stops before its command tally
                 return;
             }
             noteBareNewline();
@@ -934,7 +933,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             // smtpd.c data_cmd(): log_whatsup(state, "reject", "bare <LF> received") with the last recipient
             String why = dataTooBig ? r.oneLine() : "bare <LF> received";
             services.log().info(settings.serviceName(), transaction.queueId() + ": reject: END-OF-MESSAGE from " + client
-                    + ": " + why + ";" + whatsup(dataTooBig || recipients.isEmpty() ? null : recipients.get(recipients.size() - 1)));
+                    + ": " + why + ";" + whatsup(dataTooBig ? null : firstRecipient()));
             resetTransaction();
             error(r);
             return;
@@ -992,7 +991,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return Reply.of(550, "5.5.2", settings.myhostname() + " Error: bare <LF> received");
     }
 
-    /** log_whatsup()'s context after the text: from=, to= (when given), proto=, helo=, as far as known. */
+    /** log_whatsup()'s context after the text: from=, to= (when given), proto= (always: SMTP until EHLO), helo=. */
     private String whatsup(MailAddress to) {
         StringBuilder b = new StringBuilder();
         if (sender != null) {
@@ -1001,10 +1000,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (to != null) {
             b.append(" to=<").append(to).append('>');
         }
+        b.append(" proto=").append(esmtp ? "ESMTP" : "SMTP");
         if (helo != null) {
-            b.append(" proto=").append(esmtp ? "ESMTP" : "SMTP").append(" helo=<").append(helo).append('>');
+            b.append(" helo=<").append(helo).append('>');
         }
         return b.toString();
+    }
+
+    /** smtpd.c state->recipient: the first recipient of the transaction (set only while empty), or null. */
+    private MailAddress firstRecipient() {
+        return recipients.isEmpty() ? null : recipients.get(0);
     }
 
     /** AUTH: the reply, or null when "334 " went out and the response line is awaited. */

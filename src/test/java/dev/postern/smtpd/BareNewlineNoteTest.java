@@ -57,54 +57,55 @@ class BareNewlineNoteTest {
         }
     }
 
+    /** A test's body with a real smtpd on {@code in} with these main.cf lines (peer name lookups off). */
+    private interface WithHarness {
+        void run(SmtpdHarness h) throws Exception;
+    }
+
+    private static void with(Path in, String mainCf, WithHarness body) throws Exception {
+        ExecutorService io = Executors.newFixedThreadPool(2);
+        java.nio.file.Files.createDirectories(in);
+        try (SmtpdHarness h = new SmtpdHarness(in, mainCf + "smtpd_peername_lookup = no\n", io)) {
+            body.run(h);
+        } finally {
+            io.shutdownNow();
+        }
+    }
+
     @Test
     void noteAcceptsAndSaysSoOnTheDisconnectLine() throws Exception {
-        ExecutorService io = Executors.newFixedThreadPool(2);
         // The harness's mynetworks holds 127.0.0.0/8, which the default exclusions ($mynetworks) would exempt.
-        try (SmtpdHarness h = new SmtpdHarness(dir, "smtpd_forbid_bare_newline = note\nsmtpd_forbid_bare_newline_exclusions =\n"
-                + "smtpd_peername_lookup = no\n", io)) {
+        with(dir, "smtpd_forbid_bare_newline = note\nsmtpd_forbid_bare_newline_exclusions =\n", h -> {
             session(h, true);
             awaitDisconnects(h, 1);
             assertTrue(h.log().contains("helo=1 quit=1 commands=2 notes=bare_lf\n"), h.log());
             session(h, false);
             awaitDisconnects(h, 2);
             assertTrue(h.log().contains("helo=1 mail=1 rcpt=1 data=1 quit=1 commands=5 notes=bare_lf\n"), h.log());
-        } finally {
-            io.shutdownNow();
-        }
+        });
     }
 
     /** smtpd.c: clients in smtpd_forbid_bare_newline_exclusions (default $mynetworks) get "no": no note, no reject. */
     @Test
     void mynetworksClientsAreExcludedByDefault() throws Exception {
-        ExecutorService io = Executors.newFixedThreadPool(2);
-        try (SmtpdHarness h = new SmtpdHarness(dir, "smtpd_forbid_bare_newline = note\nsmtpd_peername_lookup = no\n", io)) {
+        with(dir, "smtpd_forbid_bare_newline = note\n", h -> {
             session(h, true);
             awaitDisconnects(h, 1);
             assertFalse(h.log().contains("notes="), h.log());
-        } finally {
-            io.shutdownNow();
-        }
-        ExecutorService io2 = Executors.newFixedThreadPool(2);
-        java.nio.file.Files.createDirectories(dir.resolve("reject"));
-        try (SmtpdHarness h = new SmtpdHarness(dir.resolve("reject"), "smtpd_forbid_bare_newline = reject\nsmtpd_peername_lookup = no\n", io2)) {
+        });
+        with(dir.resolve("reject"), "smtpd_forbid_bare_newline = reject\n", h -> {
             session(h, true); // HELO with a bare LF answered 250, not 550 5.5.2
             session(h, false);
-        } finally {
-            io2.shutdownNow();
-        }
+        });
     }
 
     @Test
     void normalizeAcceptsWithoutANote() throws Exception {
-        ExecutorService io = Executors.newFixedThreadPool(2);
-        try (SmtpdHarness h = new SmtpdHarness(dir, "smtpd_peername_lookup = no\n", io)) {
+        with(dir, "", h -> {
             session(h, true);
             session(h, false);
             awaitDisconnects(h, 2);
             assertFalse(h.log().contains("notes="), h.log());
-        } finally {
-            io.shutdownNow();
-        }
+        });
     }
 }

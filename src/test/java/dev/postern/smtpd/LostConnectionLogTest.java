@@ -47,23 +47,15 @@ class LostConnectionLogTest {
         }
     }
 
-    private static void awaitLog(SmtpdHarness h, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!h.log().contains(text)) {
-            assertTrue(System.nanoTime() < deadline, "log never showed \"" + text + "\":\n" + h.log());
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void leavingAfterTheMessageIsNoLostConnection() throws Exception {
         ExecutorService io = Executors.newFixedThreadPool(2);
         try (SmtpdHarness h = new SmtpdHarness(dir, "smtpd_peername_lookup = no\n", io)) {
             leave(h, true);
-            awaitLog(h, "disconnect from unknown[127.0.0.1] helo=1 mail=1 rcpt=1 data=1 commands=4");
+            h.awaitLog("disconnect from unknown[127.0.0.1] helo=1 mail=1 rcpt=1 data=1 commands=4");
             assertFalse(h.log().contains("lost connection"), h.log());
             leave(h, false);
-            awaitLog(h, "lost connection after DATA (");
+            h.awaitLog("lost connection after DATA (");
         } finally {
             io.shutdownNow();
         }

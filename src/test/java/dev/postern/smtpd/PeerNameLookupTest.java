@@ -41,20 +41,12 @@ class PeerNameLookupTest {
         }
     }
 
-    private static void awaitLog(SmtpdHarness h, String text) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!h.log().contains(text)) {
-            assertTrue(System.nanoTime() < deadline, "log never showed \"" + text + "\":\n" + h.log());
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void aPtrNameWhoseAddressMatchesNamesTheClient() throws Exception {
         try (LoopbackDns dns = new LoopbackDns().ptr("127.0.0.1", "client.example").a("client.example", "127.0.0.1");
              SmtpdHarness h = new SmtpdHarness(dir, config(dns.server()), Executors.newFixedThreadPool(2))) {
             assertTrue(banner(h.address()).startsWith("220 "));
-            awaitLog(h, "connect from client.example[127.0.0.1]");
+            h.awaitLog("connect from client.example[127.0.0.1]");
             assertTrue(dns.questions.contains("1.0.0.127.in-addr.arpa PTR"), dns.questions.toString());
             assertTrue(dns.questions.contains("client.example A"), dns.questions.toString());
         }
@@ -65,8 +57,8 @@ class PeerNameLookupTest {
         try (LoopbackDns dns = new LoopbackDns().ptr("127.0.0.1", "forged.example").a("forged.example", "192.0.2.9");
              SmtpdHarness h = new SmtpdHarness(dir, config(dns.server()), Executors.newFixedThreadPool(2))) {
             assertTrue(banner(h.address()).startsWith("220 "));
-            awaitLog(h, "connect from unknown[127.0.0.1]");
-            awaitLog(h, "warning: hostname forged.example does not resolve to address 127.0.0.1");
+            h.awaitLog("connect from unknown[127.0.0.1]");
+            h.awaitLog("warning: hostname forged.example does not resolve to address 127.0.0.1");
         }
     }
 
@@ -100,7 +92,7 @@ class PeerNameLookupTest {
             assertTrue(seconds < 8, "every client greeted within the 1 s lookup timeout (+ slack), took " + seconds + " s");
             int grown = threads.getPeakThreadCount() - before;
             assertTrue(grown < 20, "threads grew by " + grown + " for 200 waiting lookups");
-            awaitLog(h, "disconnect from"); // the log is complete up to the last greeting
+            h.awaitLog("disconnect from"); // the log is complete up to the last greeting
             assertEquals(201, h.log().split(": connect from unknown\\[127\\.0\\.0\\.1]", -1).length - 1,
                     "every client is unknown");
         }

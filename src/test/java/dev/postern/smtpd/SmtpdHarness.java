@@ -55,6 +55,17 @@ final class SmtpdHarness implements AutoCloseable {
         }
     }
 
+    /** Waits up to 10 s for {@code text} in the mail log; fails showing the log. */
+    void awaitLog(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!log().contains(text)) {
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError("log never showed \"" + text + "\":\n" + log());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Override
     public void close() throws Exception {
         smtpd.close(0);

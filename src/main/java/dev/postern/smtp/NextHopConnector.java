@@ -142,9 +142,7 @@ final class NextHopConnector {
             g = conn.reply(settings.heloTimeout());
         } catch (IOException e) {
             conn.close();
-            // smtp_stream_except(): a time-out and a lost connection read differently
-            return new Failed(where, "4.4.2", (SmtpConnection.TIMED_OUT.equals(e.getMessage()) ? "conversation with " + host
-                    + " timed out" : "lost connection with " + host) + " while receiving the initial server greeting", false);
+            return new Failed(where, "4.4.2", SmtpConnection.trouble(e, host) + " while receiving the initial server greeting", false);
         }
         if (g.code() == 220) {
             return new Opened(conn, where);

@@ -61,8 +61,6 @@ final class SmtpConnection implements AutoCloseable {
     private static final long EXPIRED = Long.MIN_VALUE; // even: no stamp equals it
     /** Bytes per stamped write: a stalled write is one that moved none of these in smtp_data_xfer_timeout. */
     private static final int WRITE_SLICE = 8 * 1024;
-    /** Set by the watchdog before it closes the socket of a stalled write. */
-    private volatile boolean writeTimedOut;
 
     private SmtpConnection(Socket socket, Duration writeLimit) throws IOException {
         this.socket = socket;
@@ -131,7 +129,7 @@ final class SmtpConnection implements AutoCloseable {
             }
             if (o == CLOSED) {
                 lines.add(CLOSED);
-                throw new IOException(writeTimedOut ? TIMED_OUT : "lost connection");
+                throw new IOException(writeTimedOut() ? TIMED_OUT : "lost connection");
             }
             if (o instanceof ReplyDecoder.Limit limit) {
                 lines.add(limit); // the connection is closed: later calls fail the same way
@@ -251,7 +249,7 @@ final class SmtpConnection implements AutoCloseable {
     void write(ByteBuf data) throws IOException {
         writeLast(data);
         if (closed) {
-            throw new IOException(writeTimedOut ? TIMED_OUT : "lost connection: write failed");
+            throw new IOException(writeTimedOut() ? TIMED_OUT : "lost connection: write failed");
         }
     }
 
@@ -263,7 +261,6 @@ final class SmtpConnection implements AutoCloseable {
         long started = writeStarted.get();
         if (started != 0 && started != EXPIRED && now - started > writeLimitNanos
                 && writeStarted.compareAndSet(started, EXPIRED)) {
-            writeTimedOut = true;
             try {
                 socket.close();
             } catch (IOException e) {
@@ -274,7 +271,15 @@ final class SmtpConnection implements AutoCloseable {
 
     /** True when the watchdog ended a write that made no progress for smtp_data_xfer_timeout. */
     boolean writeTimedOut() {
-        return writeTimedOut;
+        return writeStarted.get() == EXPIRED; // for good: no write starts after it
+    }
+
+    /**
+     * smtp_stream_except()'s subject for a failed exchange: "conversation with PEER timed out" or
+     * "lost connection with PEER" (the caller adds " while ...").
+     */
+    static String trouble(IOException e, String peer) {
+        return TIMED_OUT.equals(e.getMessage()) ? "conversation with " + peer + " timed out" : "lost connection with " + peer;
     }
 
     /** The last write before a reply is awaited: like {@link #send}, a failure shows in the reply. */

@@ -207,11 +207,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
 
         /** smtp_proto.c smtp_stream_except(): "conversation with X timed out while ..." or "lost connection with X while ...". */
         String lostConnection(IOException e) {
-            if (SmtpConnection.TIMED_OUT.equals(e.getMessage())) {
-                return "conversation with " + relay + " timed out while " + stage;
-            }
-            return "lost connection with " + relay + " while " + stage
-                    + (e.getMessage() == null || e.getMessage().equals("lost connection") ? "" : ": " + e.getMessage());
+            String m = e.getMessage();
+            return SmtpConnection.trouble(e, relay) + " while " + stage
+                    + (m == null || m.equals("lost connection") || m.equals(SmtpConnection.TIMED_OUT) ? "" : ": " + m);
         }
 
         /**

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
  * with no timeout of its own (SO_TIMEOUT bounds reads only), and would hold a delivery worker for
  * good. Each {@link SmtpConnection} stamps the start of a write; one daemon thread looks every
  * {@link #PERIOD_MILLIS} ms and closes the socket of a write that has made no progress for longer
- * than its limit, which ends the write with an exception. A write costs two field stores, not a
- * timer each; the limit is kept to within a period.
+ * than its limit, which ends the write with an exception. A write slice costs two
+ * compare-and-sets, not a timer each; the limit is kept to within a period.
  */
 final class WriteWatchdog {
     static final long PERIOD_MILLIS = 250;

@@ -930,7 +930,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         if (dataTooBig || (dataBareNewline && rejectsBareNewline())) {
             Reply r = dataTooBig ? Reply.of(552, "5.3.4", "Error: message file too big") : bareNewlineReply();
-            // smtpd.c data_cmd(): log_whatsup(state, "reject", "bare <LF> received") with the last recipient
+            // smtpd.c data_cmd(): log_whatsup(state, "reject", "bare <LF> received"), to= the first recipient
             String why = dataTooBig ? r.oneLine() : "bare <LF> received";
             services.log().info(settings.serviceName(), transaction.queueId() + ": reject: END-OF-MESSAGE from " + client
                     + ": " + why + ";" + whatsup(dataTooBig ? null : firstRecipient()));

@@ -81,6 +81,8 @@ public final class Params {
         p(m, "smtpd_forbid_bare_newline", STRING, "normalize", "normalize (accept bare LF as a line end, as CRLF), note (normalize, and the disconnect line says notes=bare_lf), reject (550 5.5.2), no; yes is an alias for normalize (Postfix 3.9+).").oneOf("normalize", "yes", "note", "reject", "no");
         p(m, "smtpd_forbid_bare_newline_exclusions", LIST, "$mynetworks", "Clients for which smtpd_forbid_bare_newline reject and note do not apply (as no), Postfix 3.9+.");
         p(m, "smtpd_forbid_unauth_pipelining", BOOL, "yes", "Disconnect clients that pipeline where RFC 2920 forbids it.");
+        p(m, "smtpd_helo_required", BOOL, "no", "Require HELO or EHLO before MAIL FROM (503 5.5.1 otherwise).");
+        p(m, "strict_rfc821_envelopes", BOOL, "no", "Refuse MAIL FROM and RCPT TO addresses without angle brackets (501 5.1.7 / 5.1.3); by default a bare address is accepted, as Postfix does.");
         p(m, "smtpd_peername_lookup", BOOL, "yes", "Look up the client's name (PTR with forward confirmation).");
         f(m, "smtpd_delay_reject", BOOL, "yes", "yes", "Apply client/helo/sender restrictions at RCPT: Postern always does; no has no effect.");
         f(m, "disable_vrfy_command", BOOL, "yes", "yes", "VRFY is always answered 502 5.5.1 (Postfix's yes; its default is no): no has no effect.");

@@ -8,13 +8,21 @@ public sealed interface SmtpInput {
     /**
      * One command line without its line ending. {@code pipelinedAfter} is true when more client
      * bytes were already waiting behind this line (RFC 2920 synchronization checks, STARTTLS).
-     * {@code bareLf} marks a line ended by LF alone.
+     * {@code bareLf} marks a line ended by LF alone. {@code validUtf8} is false when the line's
+     * bytes are not well-formed UTF-8 (the line then holds replacement characters).
      */
-    record Command(String line, boolean pipelinedAfter, boolean bareLf) implements SmtpInput {
+    record Command(String line, boolean pipelinedAfter, boolean bareLf, boolean validUtf8) implements SmtpInput {
+        public Command(String line, boolean pipelinedAfter, boolean bareLf) {
+            this(line, pipelinedAfter, bareLf, true);
+        }
     }
 
-    /** A command line longer than the limit; its bytes were skipped up to the next LF. */
-    record TooLong() implements SmtpInput {
+    /**
+     * A command line longer than the limit; its bytes were skipped up to the next LF.
+     * {@code start} is its first bytes (at most {@link SmtpInputDecoder#TOO_LONG_PREFIX}, as
+     * ISO-8859-1 text) for the log, as Postfix's "request longer than" warning shows them.
+     */
+    record TooLong(String start) implements SmtpInput {
     }
 
     /**

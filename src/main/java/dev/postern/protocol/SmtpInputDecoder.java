@@ -1,6 +1,7 @@
 package dev.postern.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 
@@ -28,9 +29,12 @@ public final class SmtpInputDecoder extends ByteToMessageDecoder {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
 
+    /** How much of an over-long command line is kept for the log (smtpd_chat.c: "%.30s..."). */
+    public static final int TOO_LONG_PREFIX = 30;
+
     private final int maxCommandLine;
     private boolean dataMode;
-    private boolean skippingLongLine;
+    private String skippedStart; // non-null while skipping an over-long line: its first bytes
     // Data-mode state carried across reads.
     private boolean atLineStart = true;
     private boolean previousLineCrlf = true;
@@ -62,27 +66,36 @@ public final class SmtpInputDecoder extends ByteToMessageDecoder {
     private void decodeCommand(ByteBuf in, List<Object> out) {
         int lf = in.indexOf(in.readerIndex(), in.writerIndex(), LF);
         if (lf < 0) {
-            if (in.readableBytes() > maxCommandLine) {
+            if (skippedStart != null || in.readableBytes() > maxCommandLine) {
+                if (skippedStart == null) {
+                    skippedStart = start(in);
+                }
                 in.skipBytes(in.readableBytes());
-                skippingLongLine = true;
             }
             return;
         }
         int length = lf - in.readerIndex();
-        if (skippingLongLine || length > maxCommandLine) {
+        if (skippedStart != null || length > maxCommandLine) {
+            String start = skippedStart != null ? skippedStart : start(in);
             in.readerIndex(lf + 1);
-            skippingLongLine = false;
-            out.add(new SmtpInput.TooLong());
+            skippedStart = null;
+            out.add(new SmtpInput.TooLong(start));
             return;
         }
         boolean crlf = length > 0 && in.getByte(lf - 1) == CR;
-        String line = in.toString(in.readerIndex(), crlf ? length - 1 : length, StandardCharsets.UTF_8);
+        int textLength = crlf ? length - 1 : length;
+        boolean validUtf8 = ByteBufUtil.isText(in, in.readerIndex(), textLength, StandardCharsets.UTF_8);
+        String line = in.toString(in.readerIndex(), textLength, StandardCharsets.UTF_8);
         in.readerIndex(lf + 1);
         boolean more = in.isReadable();
         if (more && isStartTls(line)) {
             in.skipBytes(in.readableBytes());
         }
-        out.add(new SmtpInput.Command(line, more, !crlf));
+        out.add(new SmtpInput.Command(line, more, !crlf, validUtf8));
+    }
+
+    private static String start(ByteBuf in) {
+        return in.toString(in.readerIndex(), Math.min(TOO_LONG_PREFIX, in.readableBytes()), StandardCharsets.ISO_8859_1);
     }
 
     private static boolean isStartTls(String line) {

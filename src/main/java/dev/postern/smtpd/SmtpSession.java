@@ -347,7 +347,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             content(c);
         } else if (input instanceof SmtpInput.EndOfData) {
             endOfData();
-        } else if (input instanceof SmtpInput.TooLong) {
+        } else if (input instanceof SmtpInput.TooLong t) {
+            // smtpd_chat.c smtpd_chat_query_limit(): the warning; smtpd.c: the reply, the command not run.
+            // Postfix does not count it as an error; Postern does, so an endless stream of over-long
+            // lines meets smtpd_hard_error_limit (a deliberate difference).
+            services.log().warning(settings.serviceName(), client + ": request longer than " + settings.lineLengthLimit()
+                    + ": " + t.start().replaceAll("[^\\x20-\\x7e]", "?") + "...");
             lastCommand = "UNKNOWN";
             error(Reply.of(500, "5.5.2", settings.myhostname() + " Error: command too long"));
         } else if (input instanceof SmtpInput.Command c) {
@@ -398,6 +403,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void command(SmtpInput.Command input) {
         if (auth.awaitingResponse()) {
             authResponse(input.line()); // the line after "334 " is a SASL response, not a command
+            return;
+        }
+        if (settings.smtputf8() && !input.validUtf8()) {
+            // smtpd.c smtpd_proto(): "Safety: protect internal interfaces against malformed UTF-8".
+            lastCommand = "UNKNOWN";
+            counts.record("unknown", false);
+            error(Reply.of(500, "5.5.2", "Error: bad UTF-8 syntax"));
             return;
         }
         CommandLine cmd = CommandLine.parse(input.line());
@@ -640,7 +652,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     private Reply mail(String arg) {
-        if (helo == null) {
+        if (helo == null && settings.heloRequired()) {
             return Reply.of(503, "5.5.1", "Error: send HELO/EHLO first");
         }
         if (sender != null) {
@@ -673,17 +685,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 continue;
             }
             switch (p.getKey()) {
-                case "SIZE" -> {
-                    long size;
-                    try {
-                        size = Long.parseLong(p.getValue());
-                    } catch (NumberFormatException e) {
+                case "SIZE" -> { // smtpd.c mail_cmd(): digits only; the limit is checked after the address
+                    if (!p.getValue().matches("[0-9]+")) {
                         return Reply.of(501, "5.5.4", "Bad message size syntax");
                     }
-                    if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
-                        return Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
+                    try {
+                        declaredSize = Long.parseLong(p.getValue());
+                    } catch (NumberFormatException e) {
+                        return Reply.of(552, "5.3.4", "Message size exceeds file system imposed limit");
                     }
-                    declaredSize = size;
                 }
                 case "BODY" -> {
                     String body = p.getValue().toUpperCase(Locale.ROOT);
@@ -711,6 +721,24 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!utf8 && !isAscii(path.path())) {
             return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
         }
+        ReversePath from;
+        try {
+            if (!path.bracketed() && settings.strictRfc821Envelopes()) {
+                throw new IllegalArgumentException("strict_rfc821_envelopes: no angle brackets");
+            }
+            from = ReversePath.parse(path.path());
+        } catch (IllegalArgumentException e) {
+            illegalAddress("MAIL", path);
+            return Reply.of(501, "5.1.7", "Bad sender address syntax");
+        }
+        if (settings.messageSizeLimit() > 0 && declaredSize > settings.messageSizeLimit()) {
+            // smtpd_check.c smtpd_check_size(): rejected and logged with the sender
+            Reply tooBig = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
+            services.log().metrics().reject("MAIL", tooBig.code(), "message_size_limit");
+            services.log().reject(settings.serviceName(), null, "MAIL", client, tooBig.oneLine(), from.toString(), null,
+                    protocol(), helo);
+            return tooBig;
+        }
         // queue_minfree: refused now, not after the upload (smtpd.c mail_cmd: smtpd_check_queue, _size).
         Cleanup.Space space = services.cleanup().space(declaredSize);
         if (!space.enough()) {
@@ -722,13 +750,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, protocol(),
                     helo);
             return full;
-        }
-        ReversePath from;
-        try {
-            from = ReversePath.parse(path.path());
-        } catch (IllegalArgumentException e) {
-            illegalAddress("MAIL", path.path());
-            return Reply.of(501, "5.1.7", "Bad sender address syntax");
         }
         sender = from;
         smtputf8 = utf8;
@@ -778,9 +799,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     }
 
     /** smtpd.c extract_addr(): "Illegal address syntax from %s in %s command: %s". */
-    private void illegalAddress(String where, String address) {
+    private void illegalAddress(String where, PathArgument address) {
+        String written = address.bracketed() ? "<" + address.path() + ">" : address.path();
         services.log().warning(settings.serviceName(), "Illegal address syntax from " + client + " in " + where
-                + " command: " + ("<" + address + ">").replaceAll("[\\x00-\\x1f\\x7f]", "?"));
+                + " command: " + written.replaceAll("[\\x00-\\x1f\\x7f]", "?"));
     }
 
     private Reply rcpt(String arg) {
@@ -816,9 +838,12 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         MailAddress rcpt;
         try {
+            if (!path.bracketed() && settings.strictRfc821Envelopes()) {
+                throw new IllegalArgumentException("strict_rfc821_envelopes: no angle brackets");
+            }
             rcpt = MailAddress.parse(path.path());
         } catch (IllegalArgumentException e) {
-            illegalAddress("RCPT", path.path());
+            illegalAddress("RCPT", path);
             return Reply.of(501, "5.1.3", "Bad recipient address syntax");
         }
         if (recipients.size() >= settings.recipientLimit()) {
@@ -839,7 +864,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         if (transaction == null) {
             try {
-                transaction = services.cleanup().open(new Envelope(sender, client, helo, protocol(), Instant.now(),
+                transaction = services.cleanup().open(new Envelope(sender, client, helo == null ? "" : helo, protocol(), Instant.now(),
                         smtputf8, eightBitMime, settings.serviceName(), dsn));
             } catch (Exception e) {
                 services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());

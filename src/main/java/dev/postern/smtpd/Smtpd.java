@@ -152,7 +152,7 @@ public final class Smtpd implements AutoCloseable {
     /** The session's handlers; behind a proxy, added once its header has named the client. */
     private static void addSession(Channel ch, Generation g) {
         SmtpdSettings settings = g.settings;
-        SmtpInputDecoder decoder = new SmtpInputDecoder(Math.max(512, settings.lineLengthLimit()));
+        SmtpInputDecoder decoder = new SmtpInputDecoder(settings.commandLineLimit());
         RequestDeadline deadline = new RequestDeadline(settings.timeout().toMillis(),
                 settings.perRequestDeadline(), settings.minDataRate(), settings.stress().timeout().toMillis(),
                 settings.stress().perRequestDeadline(),

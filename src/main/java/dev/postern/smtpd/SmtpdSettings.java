@@ -30,6 +30,7 @@ public record SmtpdSettings(
         int recipientRateLimit, int newTlsSessionRateLimit, Duration rateTimeUnit, List<String> limitExceptions,
         String forbidBareNewline, List<String> bareNewlineExclusions,
         boolean forbidUnauthPipelining, boolean peernameLookup, boolean smtputf8,
+        boolean heloRequired, boolean strictRfc821Envelopes,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
         Stress stress, Eviction eviction) {
@@ -108,7 +109,8 @@ public record SmtpdSettings(
                 c.duration("anvil_rate_time_unit"), c.list("smtpd_client_event_limit_exceptions"),
                 bareNewlineMode(c.get("smtpd_forbid_bare_newline")), c.list("smtpd_forbid_bare_newline_exclusions"),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
-                c.bool("smtputf8_enable"), RestrictionSettings.from(c), c.list("postern_dns_servers"),
+                c.bool("smtputf8_enable"), c.bool("smtpd_helo_required"), c.bool("strict_rfc821_envelopes"),
+                RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
                 c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c));
@@ -121,6 +123,11 @@ public record SmtpdSettings(
     static String bareNewlineMode(String value) {
         String v = value.toLowerCase(Locale.ROOT);
         return v.equals("yes") ? "normalize" : v;
+    }
+
+    /** The longest command line read (line_length_limit, at least the 512 of RFC 5321 §4.5.3.1.4). */
+    public int commandLineLimit() {
+        return Math.max(512, lineLengthLimit);
     }
 
     /** smtpd_upstream_proxy_protocol = haproxy: each connection starts with a PROXY protocol header. */

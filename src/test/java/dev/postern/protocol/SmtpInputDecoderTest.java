@@ -73,8 +73,19 @@ class SmtpInputDecoderTest {
         List<Object> out = feed(huge);
         assertTrue(out.isEmpty());
         out = feed("tail\r\nNOOP\r\n");
-        assertInstanceOf(SmtpInput.TooLong.class, out.get(0));
+        assertEquals("X".repeat(SmtpInputDecoder.TOO_LONG_PREFIX), assertInstanceOf(SmtpInput.TooLong.class, out.get(0)).start(),
+                "the line's first bytes are kept for the log, not its last");
         assertEquals("NOOP", ((SmtpInput.Command) out.get(1)).line());
+        out = feed("MAIL " + "Y".repeat(3000) + "\r\n");
+        assertEquals("MAIL " + "Y".repeat(25), assertInstanceOf(SmtpInput.TooLong.class, out.get(0)).start(), "in one read");
+    }
+
+    @Test
+    void malformedUtf8IsFlagged() {
+        List<Object> out = feed("NOOP caf\u00c3\u00a9\r\nNOOP caf\u00e9\r\nNOOP \u00c0\u0080\r\nNOOP plain\r\n");
+        assertEquals(List.of(true, false, false, true),
+                out.stream().map(o -> ((SmtpInput.Command) o).validUtf8()).toList(), "UTF-8, Latin-1, overlong NUL, ASCII");
+        assertEquals("NOOP caf\u00e9", ((SmtpInput.Command) out.get(0)).line());
     }
 
     @Test

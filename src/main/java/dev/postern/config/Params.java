@@ -261,7 +261,7 @@ public final class Params {
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",
-            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable");
+            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable", "strict_rfc821_envelopes");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
     public static boolean perService(String name) {

@@ -1,23 +1,35 @@
 package dev.postern.protocol;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * The argument of MAIL FROM / RCPT TO: the path and the ESMTP parameters
- * ({@code SIZE=1234 BODY=8BITMIME SMTPUTF8}); parameter names are upper-cased, values kept.
- * {@code bracketed} says whether the path was between angle brackets, as RFC 5321 requires;
- * Postfix accepts a bare address too unless strict_rfc821_envelopes is set.
+ * The argument of MAIL FROM / RCPT TO split as Postfix's smtpd_token() splits it: the path and
+ * the ESMTP parameters ({@code SIZE=1234 BODY=8BITMIME SMTPUTF8}) in the client's order, repeats
+ * included. {@code bracketed} says whether the path was between angle brackets, as RFC 5321
+ * requires (Postfix accepts a bare address too unless strict_rfc821_envelopes is set);
+ * {@code malformed} marks a path whose '<' is never closed (smtpd.c: SMTPD_TOK_ERROR, refused as
+ * a bad address, not as bad syntax).
  */
-public record PathArgument(String path, boolean bracketed, Map<String, String> parameters) {
+public record PathArgument(String path, boolean bracketed, boolean malformed, List<Parameter> parameters) {
+
+    /**
+     * One parameter: {@code name} upper-cased, {@code value} after the first '=' (null when there
+     * is no '='), and the word as the client wrote it (for "555 5.5.4 Unsupported option: ...").
+     */
+    public record Parameter(String name, String value, String written) {
+        /** Whether this is {@code name=value} with this name (Postfix matches "SIZE=", "RET=", ...). */
+        public boolean is(String keyword) {
+            return value != null && name.equals(keyword);
+        }
+    }
 
     /**
      * Parses {@code FROM:<a@b> SIZE=1} (keyword "FROM") or {@code TO:<a@b>} (keyword "TO"), or the
-     * same with a bare address ({@code FROM:a@b}), the address then ending at the first space as in
-     * Postfix's command tokenizer. A space after the colon is tolerated, as Postfix does.
-     * @throws IllegalArgumentException when the syntax is wrong (reply 501 5.5.4)
+     * same with a bare address ({@code FROM:a@b}), which then ends at the first space or tab. White
+     * space after the colon is tolerated, as Postfix does.
+     * @throws IllegalArgumentException when the syntax is wrong (reply 501 5.5.4 Syntax: ...)
      */
     public static PathArgument parse(String keyword, String argument) {
         String prefix = keyword + ":";
@@ -25,36 +37,41 @@ public record PathArgument(String path, boolean bracketed, Map<String, String> p
             throw new IllegalArgumentException("expected " + prefix);
         }
         String rest = argument.substring(prefix.length()).stripLeading();
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException("no address"); // smtpd.c: argc < 3
+        }
         String path;
         String tail;
         boolean bracketed = rest.startsWith("<");
+        boolean malformed = false;
         if (bracketed) {
             int close = rest.indexOf('>');
-            if (close < 0) {
-                throw new IllegalArgumentException("missing '>'");
-            }
-            path = rest.substring(1, close);
-            tail = rest.substring(close + 1);
+            malformed = close < 0;
+            path = malformed ? rest.substring(1) : rest.substring(1, close);
+            tail = malformed ? "" : rest.substring(close + 1);
         } else {
-            if (rest.isEmpty()) {
-                throw new IllegalArgumentException("no address"); // smtpd.c: argc < 3
-            }
-            int space = rest.indexOf(' ');
-            path = space < 0 ? rest : rest.substring(0, space);
-            tail = space < 0 ? "" : rest.substring(space);
+            int end = endOfWord(rest);
+            path = rest.substring(0, end);
+            tail = rest.substring(end);
         }
-        Map<String, String> params = new LinkedHashMap<>();
-        tail = tail.strip();
-        if (!tail.isEmpty()) {
-            for (String p : tail.split(" +")) {
-                int eq = p.indexOf('=');
-                String name = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
-                if (name.isEmpty()) {
-                    throw new IllegalArgumentException("bad parameter");
-                }
-                params.put(name, eq < 0 ? "" : p.substring(eq + 1));
+        List<Parameter> params = new ArrayList<>();
+        for (String p : tail.strip().split("[ \t]+")) {
+            if (p.isEmpty()) {
+                continue;
+            }
+            int eq = p.indexOf('=');
+            params.add(new Parameter((eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT),
+                    eq < 0 ? null : p.substring(eq + 1), p));
+        }
+        return new PathArgument(path, bracketed, malformed, List.copyOf(params));
+    }
+
+    private static int endOfWord(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == ' ' || s.charAt(i) == '\t') {
+                return i;
             }
         }
-        return new PathArgument(path, bracketed, Collections.unmodifiableMap(params)); // in order, as smtpd.c reads them
+        return s.length();
     }
 }

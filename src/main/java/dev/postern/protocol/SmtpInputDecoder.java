@@ -31,10 +31,14 @@ public final class SmtpInputDecoder extends ByteToMessageDecoder {
 
     /** How much of an over-long command line is kept for the log (smtpd_chat.c: "%.30s..."). */
     public static final int TOO_LONG_PREFIX = 30;
+    /** How much of the input pipelined behind a command is kept (smtpd.c smtpd_flag_ill_pipelining(): 100). */
+    public static final int FOLLOWING = 100;
 
     private final int maxCommandLine;
     private boolean dataMode;
     private String skippedStart; // non-null while skipping an over-long line: its first bytes
+    private long skipped; // how much of that line was skipped so far
+    private boolean inputDisabled; // a line of twice the limit: everything after it is discarded
     // Data-mode state carried across reads.
     private boolean atLineStart = true;
     private boolean previousLineCrlf = true;
@@ -64,22 +68,32 @@ public final class SmtpInputDecoder extends ByteToMessageDecoder {
     }
 
     private void decodeCommand(ByteBuf in, List<Object> out) {
+        if (inputDisabled) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         int lf = in.indexOf(in.readerIndex(), in.writerIndex(), LF);
         if (lf < 0) {
             if (skippedStart != null || in.readableBytes() > maxCommandLine) {
                 if (skippedStart == null) {
                     skippedStart = start(in);
                 }
+                skipped += in.readableBytes();
                 in.skipBytes(in.readableBytes());
+                if (skipped >= 2L * maxCommandLine) { // smtp_stream.c: bound bytes read, bound more skipped
+                    tooLong(out);
+                }
             }
             return;
         }
         int length = lf - in.readerIndex();
         if (skippedStart != null || length > maxCommandLine) {
-            String start = skippedStart != null ? skippedStart : start(in);
+            if (skippedStart == null) {
+                skippedStart = start(in);
+            }
+            skipped += length;
             in.readerIndex(lf + 1);
-            skippedStart = null;
-            out.add(new SmtpInput.TooLong(start));
+            tooLong(out);
             return;
         }
         boolean crlf = length > 0 && in.getByte(lf - 1) == CR;
@@ -88,10 +102,18 @@ public final class SmtpInputDecoder extends ByteToMessageDecoder {
         String line = in.toString(in.readerIndex(), textLength, StandardCharsets.UTF_8);
         in.readerIndex(lf + 1);
         boolean more = in.isReadable();
+        String following = more ? in.toString(in.readerIndex(), Math.min(FOLLOWING, in.readableBytes()), StandardCharsets.ISO_8859_1) : "";
         if (more && isStartTls(line)) {
             in.skipBytes(in.readableBytes());
         }
-        out.add(new SmtpInput.Command(line, more, !crlf, validUtf8));
+        out.add(new SmtpInput.Command(line, more, !crlf, validUtf8, following));
+    }
+
+    private void tooLong(List<Object> out) {
+        inputDisabled = skipped >= 2L * maxCommandLine;
+        out.add(new SmtpInput.TooLong(skippedStart, inputDisabled));
+        skippedStart = null;
+        skipped = 0;
     }
 
     private static String start(ByteBuf in) {

@@ -11,8 +11,8 @@ import java.util.Set;
 /**
  * The RFC 3461 DSN parameters of MAIL FROM (RET, ENVID) and RCPT TO (NOTIFY, ORCPT), checked as
  * Postfix's smtpd.c does, with its reply texts. One instance collects the parameters of one
- * command: {@link #mail} / {@link #rcpt} return null when the parameter is one of these and is
- * fine, a reply when it is bad; {@link #isDsn} says whether a parameter name is one of these.
+ * command, in the client's order: {@link #mail} / {@link #rcpt} return null when the parameter is
+ * fine, a reply when it is bad or given twice (Postfix refuses a repeated DSN parameter).
  */
 final class DsnParameters {
     private Dsn.Ret ret;
@@ -20,51 +20,6 @@ final class DsnParameters {
     private Set<RecipientDsn.Notify> notify = Set.of();
     private String orcptType;
     private String orcptAddress;
-
-    static boolean isMailParameter(String name) {
-        return name.equals("RET") || name.equals("ENVID");
-    }
-
-    static boolean isRcptParameter(String name) {
-        return name.equals("NOTIFY") || name.equals("ORCPT");
-    }
-
-    /**
-     * Postfix refuses a DSN parameter given twice on one command; {@code PathArgument} keeps only
-     * the last value, so they are counted in the raw argument (after the path's closing '>').
-     */
-    static Reply repeated(String argument) {
-        int close = argument.indexOf('>');
-        if (close < 0) {
-            return null;
-        }
-        java.util.Set<String> seen = null;
-        String rest = argument.substring(close + 1).strip();
-        for (int start = 0, end; start < rest.length(); start = end + 1) { // words between spaces (was split(" +"))
-            end = rest.indexOf(' ', start);
-            if (end < 0) {
-                end = rest.length();
-            }
-            if (end == start) {
-                continue;
-            }
-            String p = rest.substring(start, end);
-            if (seen == null) {
-                seen = new java.util.HashSet<>();
-            }
-            int eq = p.indexOf('=');
-            String name = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
-            if ((isMailParameter(name) || isRcptParameter(name)) && !seen.add(name)) {
-                return switch (name) {
-                    case "RET" -> Reply.of(501, "5.5.4", "Bad RET parameter syntax");
-                    case "ENVID" -> Reply.of(501, "5.5.4", "Bad ENVID parameter syntax");
-                    case "NOTIFY" -> Reply.of(501, "5.5.4", "Error: Bad NOTIFY parameter syntax");
-                    default -> Reply.of(501, "5.5.4", "Error: Bad ORCPT parameter syntax");
-                };
-            }
-        }
-        return null;
-    }
 
     /** RET=FULL|HDRS (any case) or ENVID=xtext (decoded, printable ASCII only, as Postfix). */
     Reply mail(String name, String value) {

@@ -11,6 +11,7 @@ import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.protocol.CommandLine;
 import dev.postern.protocol.PathArgument;
+import dev.postern.protocol.PostfixEscape;
 import dev.postern.protocol.RequestDeadline;
 import dev.postern.protocol.SmtpInput;
 import dev.postern.protocol.SmtpInputDecoder;
@@ -348,13 +349,21 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else if (input instanceof SmtpInput.EndOfData) {
             endOfData();
         } else if (input instanceof SmtpInput.TooLong t) {
-            // smtpd_chat.c smtpd_chat_query_limit(): the warning; smtpd.c: the reply, the command not run.
-            // Postfix does not count it as an error; Postern does, so an endless stream of over-long
-            // lines meets smtpd_hard_error_limit (a deliberate difference).
-            services.log().warning(settings.serviceName(), client + ": request longer than " + settings.lineLengthLimit()
+            // smtp_stream.c smtp_get(), smtpd_chat.c smtpd_chat_query_limit(): the warnings; smtpd.c:
+            // the reply, the command not run, state->where unchanged. Postfix does not count it as an
+            // error; Postern does, so a stream of over-long lines meets smtpd_hard_error_limit.
+            if (t.inputDisabled()) {
+                services.log().warning(settings.serviceName(), "disabling input from " + client);
+            }
+            services.log().warning(settings.serviceName(), client + ": request longer than " + settings.commandLineLimit()
                     + ": " + t.start().replaceAll("[^\\x20-\\x7e]", "?") + "...");
-            lastCommand = "UNKNOWN";
-            error(Reply.of(500, "5.5.2", settings.myhostname() + " Error: command too long"));
+            Reply tooLong = Reply.of(500, "5.5.2", settings.myhostname() + " Error: command too long");
+            if (t.inputDisabled()) { // Postfix reads end-of-file next: "lost connection after ..."
+                logLostConnection("");
+                replyAndClose(tooLong);
+                return;
+            }
+            error(tooLong);
         } else if (input instanceof SmtpInput.Command c) {
             command(c);
         }
@@ -405,13 +414,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             authResponse(input.line()); // the line after "334 " is a SASL response, not a command
             return;
         }
-        if (settings.smtputf8() && !input.validUtf8()) {
-            // smtpd.c smtpd_proto(): "Safety: protect internal interfaces against malformed UTF-8".
-            lastCommand = "UNKNOWN";
-            counts.record("unknown", false);
-            error(Reply.of(500, "5.5.2", "Error: bad UTF-8 syntax"));
-            return;
-        }
         CommandLine cmd = CommandLine.parse(input.line());
         String where = lastCommand; // Postfix's state->where before this command: the last one
         lastCommand = cmd.verb() == Verb.UNKNOWN ? "UNKNOWN" : cmd.verb().name();
@@ -419,12 +421,6 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             services.log().info(settings.serviceName(), "NOQUEUE: abort: TLS from " + client + ": "
                     + tlsAbort.lines().get(0).substring(tlsAbort.lines().get(0).indexOf("Error: ") + 7));
             hangup(tlsAbort);
-            return;
-        }
-        if (isForbidden(cmd)) {
-            services.log().warning(settings.serviceName(), "non-SMTP command from " + client + ": " + sanitize(input.line()));
-            counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
-            hangup(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
             return;
         }
         if (input.bareLf()) {
@@ -436,11 +432,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             }
             noteBareNewline();
         }
-        if (settings.forbidUnauthPipelining() && input.pipelinedAfter() && cmd.verb().mustEndPipelineGroup()
-                && cmd.verb() != Verb.STARTTLS && cmd.verb() != Verb.QUIT) {
-            services.log().info(settings.serviceName(), "improper command pipelining after " + lastCommand + " from " + client);
-            counts.record(cmd.word(), false);
-            hangup(Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization"));
+        // smtpd.c smtpd_proto(): bare LF, then UTF-8, then the command's name
+        if (settings.smtputf8() && !input.validUtf8()) {
+            // smtpd.c smtpd_proto(): "Safety: protect internal interfaces against malformed UTF-8".
+            lastCommand = "UNKNOWN";
+            counts.record("unknown", false);
+            error(Reply.of(500, "5.5.2", "Error: bad UTF-8 syntax"));
+            return;
+        }
+        if (isForbidden(cmd)) {
+            services.log().warning(settings.serviceName(), "non-SMTP command from " + client + ": " + sanitize(input.line()));
+            counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
+            hangup(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
             return;
         }
         if (cmd.verb() == Verb.UNKNOWN) {
@@ -451,6 +454,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (settings.tlsRequired() && !tlsActive && !preTlsAllowed(cmd.verb())) {
             counts.record(cmd.word(), false);
             error(Reply.of(530, "5.7.0", "Must issue a STARTTLS command first"));
+            return;
+        }
+        if (settings.forbidUnauthPipelining() && input.pipelinedAfter() && improperlyPipelined(cmd.verb())) {
+            // smtpd.c smtpd_flag_ill_pipelining(): logged with what was waiting behind the command
+            services.log().info(settings.serviceName(), "improper command pipelining after " + lastCommand + " from " + client
+                    + ": " + PostfixEscape.escape(input.following()));
+            counts.record(cmd.word(), false);
+            hangup(Reply.of(554, "5.5.0", "Error: SMTP protocol synchronization"));
             return;
         }
         Reply reply = switch (cmd.verb()) {
@@ -512,8 +523,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return Reply.of(501, "5.5.4", "Syntax: " + (extended ? "EHLO" : "HELO") + " hostname");
         }
         resetTransaction();
-        helo = arg.split(" ")[0];
-        esmtp = extended;
+        helo = heloName(arg, settings.smtputf8());
+        esmtp |= extended; // smtpd.c helo_cmd(): HELO after EHLO does not downgrade ESMTP
         if (!extended) {
             return Reply.of(250, "", settings.myhostname());
         }
@@ -537,6 +548,43 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return new Reply(250, "", lines);
     }
 
+    /**
+     * RFC 2920: only a client that was offered PIPELINING (after EHLO) may send commands without
+     * waiting for each reply, and even then not behind EHLO, HELO, DATA, NOOP, VRFY (smtpd.c's
+     * SMTPD_CMD_FLAG_LAST), AUTH, ETRN or EXPN. STARTTLS is handled by the decoder (what follows it
+     * is discarded), and data behind QUIT is never read.
+     */
+    private boolean improperlyPipelined(Verb verb) {
+        if (!esmtp) {
+            return true;
+        }
+        return verb.mustEndPipelineGroup() && verb != Verb.STARTTLS && verb != Verb.QUIT;
+    }
+
+    /**
+     * The HELO/EHLO argument as Postfix keeps it: its words joined by one space (smtpd.c
+     * collapse_args()), printable() (control characters, and each byte of a non-ASCII character
+     * unless SMTPUTF8 is enabled, become '?'), then neuter() with NEUTER_CHARACTERS, so that no
+     * space, bracket, quote, ';' or '@' reaches a log line or the Received header. Restrictions
+     * see this name too.
+     */
+    static String heloName(String arg, boolean utf8) {
+        String collapsed = String.join(" ", arg.strip().split("[ \t]+"));
+        StringBuilder b = new StringBuilder(collapsed.length());
+        collapsed.codePoints().forEach(c -> {
+            if (c < 0x20 || c == 0x7f || c == 0xfffd || NEUTER.indexOf(c) >= 0) {
+                b.append('?');
+            } else if (c > 0x7f && !utf8) {
+                b.append("?".repeat(new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8).length));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
+    }
+
+    private static final String NEUTER = " <>()\\\";@"; // smtpd.c NEUTER_CHARACTERS
+
     private Reply starttls(String arg) {
         if (!arg.isEmpty()) {
             return Reply.of(501, "5.5.4", "Syntax: STARTTLS");
@@ -557,8 +605,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             write(Reply.of(220, "2.0.0", "Ready to start TLS"));
             // RFC 3207 §4.2: forget everything learned before TLS. The decoder already dropped any
             // plaintext that was pipelined behind STARTTLS.
-            helo = null;
-            esmtp = false;
+            helo = null; // smtpd.c helo_reset(): the protocol name (ESMTP) stays, as in Postfix
             auth.reset();
             resetTransaction();
             startTls(true);
@@ -668,76 +715,60 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (overRate(Anvil.Event.MESSAGE, settings.messageRateLimit(), "Message delivery request rate limit exceeded")) {
             return Reply.of(450, "4.7.1", "Error: too much mail from " + PeerNames.printable(clientAddress));
         }
-        boolean utf8 = false;
-        boolean eightBit = false;
-        long declaredSize = 0;
-        DsnParameters dsnParams = new DsnParameters();
-        Reply repeated = DsnParameters.repeated(arg);
-        if (repeated != null) {
-            return repeated;
-        }
-        for (Map.Entry<String, String> p : path.parameters().entrySet()) {
-            if (DsnParameters.isMailParameter(p.getKey())) {
-                Reply bad = dsnParams.mail(p.getKey(), p.getValue());
-                if (bad != null) {
-                    return bad;
-                }
-                continue;
-            }
-            switch (p.getKey()) {
-                case "SIZE" -> { // smtpd.c mail_cmd(): digits only; the limit is checked after the address
-                    if (!p.getValue().matches("[0-9]+")) {
-                        return Reply.of(501, "5.5.4", "Bad message size syntax");
-                    }
-                    try {
-                        declaredSize = Long.parseLong(p.getValue());
-                    } catch (NumberFormatException e) {
-                        return Reply.of(552, "5.3.4", "Message size exceeds file system imposed limit");
-                    }
-                }
-                case "BODY" -> {
-                    String body = p.getValue().toUpperCase(Locale.ROOT);
-                    if (!body.equals("7BIT") && !body.equals("8BITMIME")) {
-                        return Reply.of(501, "5.5.4", "Unsupported BODY parameter value");
-                    }
-                    eightBit = body.equals("8BITMIME");
-                }
-                case "AUTH" -> {
-                    if (!auth.enabled()) { // RFC 4954 §5: only where AUTH exists; the value is not used
-                        return Reply.of(555, "5.5.4", "Unsupported option: AUTH");
-                    }
-                }
-                case "SMTPUTF8" -> {
-                    if (!settings.smtputf8()) {
-                        return Reply.of(555, "5.5.4", "Unsupported option: SMTPUTF8");
-                    }
-                    utf8 = true;
-                }
-                default -> {
-                    return Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());
-                }
-            }
-        }
-        if (!utf8 && !isAscii(path.path())) {
-            return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
-        }
+        // smtpd.c mail_cmd(): the address, then the parameters in the client's order, then the size
+        // limit, then SMTPUTF8's rule for non-ASCII addresses, then the queue's free space.
         ReversePath from;
         try {
-            if (!path.bracketed() && settings.strictRfc821Envelopes()) {
-                throw new IllegalArgumentException("strict_rfc821_envelopes: no angle brackets");
-            }
-            from = ReversePath.parse(path.path());
+            from = ReversePath.parse(envelopeAddress(path));
         } catch (IllegalArgumentException e) {
             illegalAddress("MAIL", path);
             return Reply.of(501, "5.1.7", "Bad sender address syntax");
+        }
+        boolean utf8 = false;
+        boolean eightBit = false;
+        long declaredSize = 0;
+        boolean authParameter = false;
+        DsnParameters dsnParams = new DsnParameters();
+        for (PathArgument.Parameter p : path.parameters()) {
+            if (p.is("BODY") && (p.value().equalsIgnoreCase("8BITMIME") || p.value().equalsIgnoreCase("7BIT"))) {
+                eightBit = p.value().equalsIgnoreCase("8BITMIME");
+            } else if (p.is("SIZE")) {
+                if (!p.value().matches("[0-9]+")) {
+                    return Reply.of(501, "5.5.4", "Bad message size syntax");
+                }
+                try {
+                    declaredSize = Long.parseLong(p.value());
+                } catch (NumberFormatException e) {
+                    return Reply.of(552, "5.3.4", "Message size exceeds file system imposed limit");
+                }
+            } else if (p.value() == null && p.name().equals("SMTPUTF8") && settings.smtputf8()) {
+                utf8 = true;
+            } else if (p.is("AUTH")) {
+                // smtpd_sasl_proto.c smtpd_sasl_mail_opt() (Postfix built with SASL, as Debian's is):
+                // accepted once, whether or not AUTH is offered; the value is not used
+                if (authParameter) {
+                    return Reply.of(503, "5.5.4", "Error: multiple AUTH= options");
+                }
+                authParameter = true;
+            } else if (p.is("RET") || p.is("ENVID")) {
+                Reply bad = dsnParams.mail(p.name(), p.value());
+                if (bad != null) {
+                    return bad;
+                }
+            } else {
+                return Reply.of(555, "5.5.4", "Unsupported option: " + p.written());
+            }
         }
         if (settings.messageSizeLimit() > 0 && declaredSize > settings.messageSizeLimit()) {
             // smtpd_check.c smtpd_check_size(): rejected and logged with the sender
             Reply tooBig = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
             services.log().metrics().reject("MAIL", tooBig.code(), "message_size_limit");
             services.log().reject(settings.serviceName(), null, "MAIL", client, tooBig.oneLine(), from.toString(), null,
-                    protocol(), helo);
+                    logProtocol(), helo);
             return tooBig;
+        }
+        if (!utf8 && !isAscii(path.path())) {
+            return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
         }
         // queue_minfree: refused now, not after the upload (smtpd.c mail_cmd: smtpd_check_queue, _size).
         Cleanup.Space space = services.cleanup().space(declaredSize);
@@ -747,7 +778,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 services.log().warning(settings.serviceName(), space.warning());
             }
             services.log().metrics().reject("MAIL", full.code(), "queue_minfree");
-            services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, protocol(),
+            services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, logProtocol(),
                     helo);
             return full;
         }
@@ -798,8 +829,26 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /**
+     * The address of MAIL FROM / RCPT TO, or IllegalArgumentException: an unclosed '<' (smtpd.c's
+     * SMTPD_TOK_ERROR) and, with strict_rfc821_envelopes, an address without angle brackets are bad
+     * addresses, as in extract_addr().
+     */
+    private String envelopeAddress(PathArgument path) {
+        if (path.malformed()) {
+            throw new IllegalArgumentException("no closing '>'");
+        }
+        if (!path.bracketed() && settings.strictRfc821Envelopes()) {
+            throw new IllegalArgumentException("strict_rfc821_envelopes: no angle brackets");
+        }
+        return path.path();
+    }
+
     /** smtpd.c extract_addr(): "Illegal address syntax from %s in %s command: %s". */
     private void illegalAddress(String where, PathArgument address) {
+        if (address.malformed()) {
+            return; // smtpd.c: an unclosed '<' is refused before extract_addr(), without its warning
+        }
         String written = address.bracketed() ? "<" + address.path() + ">" : address.path();
         services.log().warning(settings.serviceName(), "Illegal address syntax from " + client + " in " + where
                 + " command: " + written.replaceAll("[\\x00-\\x1f\\x7f]", "?"));
@@ -819,38 +868,32 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (overRate(Anvil.Event.RECIPIENT, settings.recipientRateLimit(), "Recipient address rate limit exceeded")) {
             return Reply.of(450, "4.7.1", "Error: too many recipients from " + PeerNames.printable(clientAddress));
         }
-        DsnParameters dsnParams = new DsnParameters();
-        Reply repeated = DsnParameters.repeated(arg);
-        if (repeated != null) {
-            return repeated;
-        }
-        for (Map.Entry<String, String> p : path.parameters().entrySet()) {
-            if (!DsnParameters.isRcptParameter(p.getKey())) {
-                return Reply.of(555, "5.5.4", "Unsupported option: " + p.getKey());
-            }
-            Reply bad = dsnParams.rcpt(p.getKey(), p.getValue());
-            if (bad != null) {
-                return bad;
-            }
-        }
-        if (!smtputf8 && !isAscii(path.path())) {
-            return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
-        }
+        // smtpd.c rcpt_cmd(): the address, the parameters in order, the recipient limit, SMTPUTF8's rule.
         MailAddress rcpt;
         try {
-            if (!path.bracketed() && settings.strictRfc821Envelopes()) {
-                throw new IllegalArgumentException("strict_rfc821_envelopes: no angle brackets");
-            }
-            rcpt = MailAddress.parse(path.path());
+            rcpt = MailAddress.parse(envelopeAddress(path));
         } catch (IllegalArgumentException e) {
             illegalAddress("RCPT", path);
             return Reply.of(501, "5.1.3", "Bad recipient address syntax");
+        }
+        DsnParameters dsnParams = new DsnParameters();
+        for (PathArgument.Parameter p : path.parameters()) {
+            if (!p.is("NOTIFY") && !p.is("ORCPT")) {
+                return Reply.of(555, "5.5.4", "Unsupported option: " + p.written());
+            }
+            Reply bad = dsnParams.rcpt(p.name(), p.value());
+            if (bad != null) {
+                return bad;
+            }
         }
         if (recipients.size() >= settings.recipientLimit()) {
             // smtpd.c rcpt_cmd(): the first smtpd_recipient_overshoot_limit of these are no errors
             // (a client with a long list is told to send the rest later, not disconnected).
             notAnError = rcptOvershoot++ < settings.recipientOvershootLimit();
             return Reply.of(452, "4.5.3", "Error: too many recipients");
+        }
+        if (!smtputf8 && !isAscii(path.path())) {
+            return Reply.of(553, "5.6.7", "Must declare SMTPUTF8 to send unicode address");
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
                 rcpt.toString(), auth.username());
@@ -859,7 +902,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             Reply refused = refusal.reply();
             services.log().metrics().reject("RCPT", refused.code(), refusal.restriction());
             services.log().reject(settings.serviceName(), null, "RCPT", client, refused.oneLine(),
-                    sender.toString(), rcpt.toString(), esmtp ? "ESMTP" : "SMTP", helo);
+                    sender.toString(), rcpt.toString(), logProtocol(), helo);
             return refused;
         }
         if (transaction == null) {
@@ -894,7 +937,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 peer, sender.toString(), null, auth.username()));
         if (refused != null) {
             services.log().reject(settings.serviceName(), transaction.queueId().toString(), "DATA", client,
-                    refused.oneLine(), sender.toString(), null, esmtp ? "ESMTP" : "SMTP", helo);
+                    refused.oneLine(), sender.toString(), null, logProtocol(), helo);
             return refused;
         }
         String received = ReceivedHeader.build(helo, clientName, PeerNames.rfcAddress(clientAddress), tlsSummary,
@@ -1025,7 +1068,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (to != null) {
             b.append(" to=<").append(to).append('>');
         }
-        b.append(" proto=").append(esmtp ? "ESMTP" : "SMTP");
+        b.append(" proto=").append(logProtocol());
         if (helo != null) {
             b.append(" helo=<").append(helo).append('>');
         }
@@ -1071,9 +1114,14 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return Reply.of(250, "2.0.0", "Ok");
     }
 
+    /** Postfix's state->protocol, as the mail log's proto= shows it: SMTP or ESMTP, without RFC 3848's S and A. */
+    private String logProtocol() {
+        return esmtp ? "ESMTP" : "SMTP";
+    }
+
     private String protocol() {
         // RFC 3848: ESMTPA / ESMTPSA after AUTH, as Postfix.
-        return (esmtp ? "ESMTP" : "SMTP") + (tlsActive ? "S" : "") + (auth.username() != null ? "A" : "");
+        return esmtp ? "ESMTP" + (tlsActive ? "S" : "") + (auth.username() != null ? "A" : "") : "SMTP";
     }
 
     private void resetTransaction() {

@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.log.MailLog;
+import dev.postern.protocol.PostfixEscape;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -226,14 +227,7 @@ final class UpstreamProxy extends ChannelDuplexHandler {
     /** Keeps the first bytes received, escaped as Postfix's escape() does, for the warning. */
     private void quote(ByteBuf in) {
         for (int i = in.readerIndex(); i < in.writerIndex() && received.length() < QUOTED_BYTES * 4; i++) {
-            int c = in.getByte(i) & 0xff;
-            switch (c) {
-                case '\r' -> received.append("\\r");
-                case '\n' -> received.append("\\n");
-                case '\t' -> received.append("\\t");
-                case '\\' -> received.append("\\\\");
-                default -> received.append(c >= 0x20 && c < 0x7f ? String.valueOf((char) c) : String.format("\\%03o", c));
-            }
+            PostfixEscape.append(received, in.getByte(i) & 0xff);
         }
     }
 }

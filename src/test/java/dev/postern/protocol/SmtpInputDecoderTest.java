@@ -69,15 +69,24 @@ class SmtpInputDecoderTest {
 
     @Test
     void overlongCommandIsSkippedWithBoundedMemory() {
-        String huge = "X".repeat(1 << 20);
-        List<Object> out = feed(huge);
-        assertTrue(out.isEmpty());
+        List<Object> out = feed("X".repeat(3000));
+        assertTrue(out.isEmpty(), "still skipping: no line end yet");
         out = feed("tail\r\nNOOP\r\n");
-        assertEquals("X".repeat(SmtpInputDecoder.TOO_LONG_PREFIX), assertInstanceOf(SmtpInput.TooLong.class, out.get(0)).start(),
-                "the line's first bytes are kept for the log, not its last");
+        SmtpInput.TooLong tooLong = assertInstanceOf(SmtpInput.TooLong.class, out.get(0));
+        assertEquals("X".repeat(SmtpInputDecoder.TOO_LONG_PREFIX), tooLong.start(), "the line's first bytes, for the log");
+        assertFalse(tooLong.inputDisabled(), "under twice the limit");
         assertEquals("NOOP", ((SmtpInput.Command) out.get(1)).line());
         out = feed("MAIL " + "Y".repeat(3000) + "\r\n");
         assertEquals("MAIL " + "Y".repeat(25), assertInstanceOf(SmtpInput.TooLong.class, out.get(0)).start(), "in one read");
+    }
+
+    /** smtp_stream.c smtp_get(): bound bytes read, bound more skipped without a line end: input disabled. */
+    @Test
+    void aLineOfTwiceTheLimitDisablesInput() {
+        List<Object> out = feed("X".repeat(1 << 20));
+        assertEquals(1, out.size());
+        assertTrue(assertInstanceOf(SmtpInput.TooLong.class, out.get(0)).inputDisabled(), "reported before the line ends");
+        assertEquals(List.of(), feed("tail\r\nNOOP\r\n"), "nothing after it is read");
     }
 
     @Test

@@ -81,7 +81,7 @@ class DsnTest {
                     c.command("RCPT TO:<a@somewhere.else.example> ORCPT=a@somewhere.else.example").strip());
             assertEquals("501 5.5.4 Error: Bad ORCPT parameter syntax",
                     c.command("RCPT TO:<a@somewhere.else.example> ORCPT=rfc822;a=b").strip());
-            assertEquals("555 5.5.4 Unsupported option: FOO", c.command("RCPT TO:<a@somewhere.else.example> FOO=1").strip());
+            assertEquals("555 5.5.4 Unsupported option: FOO=1", c.command("RCPT TO:<a@somewhere.else.example> FOO=1").strip());
             assertEquals("250 2.1.5 Ok",
                     c.command("RCPT TO:<a@somewhere.else.example> notify=success,delay ORCPT=rfc822;x+2By@example.org").strip());
         }

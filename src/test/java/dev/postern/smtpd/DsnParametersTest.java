@@ -25,10 +25,13 @@ class DsnParametersTest {
 
     @Test
     void aParameterGivenTwiceIsRefusedAsPostfixDoes() {
-        assertEquals("501 5.5.4 Bad RET parameter syntax", DsnParameters.repeated("FROM:<a@b.example> RET=HDRS ret=FULL").oneLine());
-        assertEquals("501 5.5.4 Error: Bad NOTIFY parameter syntax",
-                DsnParameters.repeated("TO:<a@b.example> NOTIFY=NEVER ORCPT=rfc822;x NOTIFY=NEVER").oneLine());
-        assertNull(DsnParameters.repeated("TO:<a@b.example> NOTIFY=NEVER ORCPT=rfc822;x"));
+        DsnParameters p = new DsnParameters();
+        assertNull(p.rcpt("NOTIFY", "NEVER"));
+        assertNull(p.rcpt("ORCPT", "rfc822;x"));
+        assertEquals("501 5.5.4 Error: Bad NOTIFY parameter syntax", p.rcpt("NOTIFY", "NEVER").oneLine());
+        DsnParameters m = new DsnParameters();
+        assertNull(m.mail("ENVID", "a"));
+        assertEquals("501 5.5.4 Bad ENVID parameter syntax", m.mail("ENVID", "a").oneLine());
     }
 
     @Test

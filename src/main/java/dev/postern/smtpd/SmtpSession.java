@@ -441,7 +441,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (isForbidden(cmd)) {
-            services.log().warning(settings.serviceName(), "non-SMTP command from " + client + ": " + sanitize(input.line()));
+            services.log().warning(settings.serviceName(), "non-SMTP command from " + client + ": " + escaped(input.line(), 100));
             counts.record(cmd.verb() == Verb.UNKNOWN ? "unknown" : cmd.word(), false);
             hangup(Reply.of(221, "2.7.0", "Error: I can break rules, too. Goodbye."));
             return;
@@ -1252,8 +1252,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    private static String sanitize(String s) {
-        String t = s.length() > 100 ? s.substring(0, 100) : s;
-        return t.replaceAll("[^\\x20-\\x7e]", "?");
+    /** smtpd.c: the line's bytes through Postfix's escape(), then "%.100s". */
+    private static String escaped(String line, int max) {
+        String e = PostfixEscape.escape(new String(line.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+        return e.length() > max ? e.substring(0, max) : e;
     }
 }

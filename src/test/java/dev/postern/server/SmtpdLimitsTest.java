@@ -180,9 +180,10 @@ class SmtpdLimitsTest {
     void httpRequestsAreRefused() throws Exception {
         try (SmtpTestClient c = new SmtpTestClient(optional())) {
             c.reply();
-            assertEquals("221 2.7.0 Error: I can break rules, too. Goodbye.", c.command("GET / HTTP/1.1"));
+            assertEquals("221 2.7.0 Error: I can break rules, too. Goodbye.", c.command("GET /\u0001 HTTP/1.1"));
             assertTrue(c.isClosedByPeer());
         }
+        mta.awaitLog("warning: non-SMTP command from localhost\\[127\\.0\\.0\\.1\\]: GET /\\\\001 HTTP/1\\.1\n", Duration.ofSeconds(5));
     }
 
     @Test

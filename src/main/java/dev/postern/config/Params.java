@@ -268,6 +268,23 @@ public final class Params {
         return name.startsWith("smtpd_") || name.startsWith("postern_smtpd_") || SMTPD_SERVICE.contains(name);
     }
 
+    /**
+     * Parameters a master.cf delivery transport running {@code smtp} ({@code isp unix ... smtp})
+     * reads from its own configuration, so an {@code -o} for them takes effect for that transport:
+     * every smtp_* one the SMTP client reads (all but smtp_destination_concurrency_limit, which qmgr
+     * reads for the transport named smtp; a transport's own is {@code <name>_destination_concurrency_limit}
+     * in main.cf), and these. Every other parameter given with {@code -o} on such a line is warned
+     * about. TransportScopeTest keeps this equal to what the SMTP client really reads.
+     */
+    private static final java.util.Set<String> SMTP_TRANSPORT = java.util.Set.of("compatibility_level", "inet_protocols",
+            "minimal_backoff_time", "mydestination", "mydomain", "myhostname", "myorigin", "postern_dns_servers",
+            "recipient_delimiter", "syslog_name");
+
+    /** True when a master.cf {@code -o name=value} on a delivery transport running smtp changes what that transport does. */
+    public static boolean perTransport(String name) {
+        return name.startsWith("smtp_") && !name.equals("smtp_destination_concurrency_limit") || SMTP_TRANSPORT.contains(name);
+    }
+
     private Params() {}
 
     public static Param get(String name) {
@@ -302,6 +319,13 @@ public final class Params {
                 .append("master.cf `-o name=value` on an smtpd service takes effect for the smtpd_* parameters and ")
                 .append(String.join(", ", new java.util.TreeSet<>(SMTPD_SERVICE))).append("; the others are read once for the ")
                 .append("whole server, from main.cf, and an `-o` for them is warned about.\n\n")
+                .append("master.cf `-o name=value` on a delivery transport of your own (`isp unix - - n - - smtp`) takes ")
+                .append("effect for the smtp_* parameters the SMTP client reads (all but smtp_destination_concurrency_limit) and ")
+                .append(String.join(", ", new java.util.TreeSet<>(SMTP_TRANSPORT))).append("; an `-o` for any other parameter is ")
+                .append("warned about, and an unknown name is an error. For each such transport T, main.cf's ")
+                .append("`T_destination_concurrency_limit` (default `$default_destination_concurrency_limit`) is honoured; ")
+                .append("Postfix's other `T_*` transport parameters (`T_destination_recipient_limit`, `T_destination_rate_delay`, ...) ")
+                .append("are accepted and warned about as not implemented.\n\n")
                 .append("| parameter | type | default | range | implemented | description |\n|---|---|---|---|---|---|\n");
         for (Param p : all().values()) {
             sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")

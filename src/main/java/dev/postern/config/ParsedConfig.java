@@ -170,6 +170,9 @@ final class ParsedConfig implements Config {
     @Override
     public Config forService(MasterService service) {
         Map<String, Setting> merged = new LinkedHashMap<>(settings);
+        // What Postfix's master gives each daemon (-n service -s ...): -o syslog_name=postfix/$service_name works.
+        merged.put("service_name", new Setting("service_name", service.name(), service.file(), service.line()));
+        merged.put("process_name", new Setting("process_name", service.command(), service.file(), service.line()));
         service.overrides().forEach((k, v) -> merged.put(k, new Setting(k, v, service.file(), service.line())));
         return new ParsedConfig(directory, merged, services);
     }

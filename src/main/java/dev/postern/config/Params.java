@@ -42,7 +42,7 @@ public final class Params {
         p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
         p(m, "maillog_file", STRING, "", "Mail log file, reopened when renamed (postern log rotate). Empty: syslog (syslog_facility), or stdout for start-fg outside systemd.");
-        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter).");
+        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter). A master.cf transport of your own takes -o syslog_name: -o syslog_name=postfix/isp logs its lines as postfix/isp/smtp[pid] (for smtpd services it is read once, from main.cf).");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
         p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control

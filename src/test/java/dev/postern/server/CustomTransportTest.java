@@ -84,6 +84,30 @@ class CustomTransportTest {
         }
     }
 
+    /** default_transport and relay_transport may name the transport too, with or without a next hop. */
+    @Test
+    void defaultTransportAndRelayTransportNameACustomTransport() throws Exception {
+        try (RecordingSink relayHop = RecordingSink.start()) {
+            String main = "default_transport = isp\nrelay_domains = partner.example\n"
+                    + "relay_transport = isp:[127.0.0.1]:" + relayHop.port() + "\n";
+            try (TestMta mta = TestMta.start(dir, main, ispLine("desktop.example"))) {
+                assertTrue(mta.warnings.stream().noneMatch(w -> w.contains("unknown transport")), mta.warnings.toString());
+                String viaDefault = BounceAndRetryTest.send(mta, SENDER, "default", "someone@far.example");
+                RecordingSink.Message m = mta.sink.take(20);
+                assertNotNull(m, "default_transport = isp: to relayhost, through isp");
+                assertEquals("desktop.example", m.helo());
+                String viaRelay = BounceAndRetryTest.send(mta, SENDER, "relay", "someone@partner.example");
+                RecordingSink.Message r = relayHop.take(20);
+                assertNotNull(r, "relay_transport = isp:[host]:port for relay_domains");
+                assertEquals("desktop.example", r.helo());
+                mta.awaitLog(" postfix/isp/smtp\\[\\d+\\]: " + viaDefault + ": to=<someone@far\\.example>, .*status=sent",
+                        Duration.ofSeconds(10));
+                mta.awaitLog(" postfix/isp/smtp\\[\\d+\\]: " + viaRelay + ": to=<someone@partner\\.example>, relay=127\\.0\\.0\\.1"
+                        + "\\[127\\.0\\.0\\.1\\]:" + relayHop.port() + ", .*status=sent", Duration.ofSeconds(10));
+            }
+        }
+    }
+
     @Test
     void reloadDefinesChangesAndRemovesATransport() throws Exception {
         try (RecordingSink ispHop = RecordingSink.start()) {

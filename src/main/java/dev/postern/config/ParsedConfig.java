@@ -57,6 +57,9 @@ final class ParsedConfig implements Config {
             }
             default:
                 Param p = Params.get(name);
+                if (p == null) { // isp_destination_concurrency_limit for a master.cf transport isp: $default_...
+                    p = TransportParams.of(name, TransportParams.transports(this));
+                }
                 return p == null ? "" : p.defaultValue();
         }
     }

@@ -68,7 +68,7 @@ final class DeliveryRun {
         for (MailAddress r : job.recipients()) {
             out.add(new RecipientResult.Deferred(r, "none", dsn, why, Duration.ZERO, Duration.ZERO));
         }
-        logged(job, out, clock.instant(), log, "qmgr");
+        logged(job, out, clock.instant(), log, "qmgr", "qmgr");
         return out;
     }
 
@@ -89,7 +89,7 @@ final class DeliveryRun {
         } catch (Throwable e) {
             results = failed(job, e.toString());
         }
-        logged(job, results, handed, t.log(), t.program());
+        logged(job, results, handed, t.log(), t.program(), t.name());
         return results;
     }
 
@@ -115,7 +115,7 @@ final class DeliveryRun {
     List<RecipientResult> suspended(Job job, RecipientResult cause) {
         List<RecipientResult> out = deferAll(job.recipients(), cause.dsn(),
                 "delivery temporarily suspended: " + cause.diagnostic());
-        logged(job, out, clock.instant(), log, "retry");
+        logged(job, out, clock.instant(), log, "retry", "retry");
         return out;
     }
 
@@ -164,14 +164,13 @@ final class DeliveryRun {
         return out;
     }
 
-    /** Each result as Postfix logs it, tagged {@code program} in {@code to} and counted under the job's transport. */
-    private void logged(Job job, List<RecipientResult> results, Instant handed, MailLog to, String program) {
+    /** Each result as Postfix logs it, tagged {@code program} in {@code to}, counted in the metrics under {@code transport}. */
+    private void logged(Job job, List<RecipientResult> results, Instant handed, MailLog to, String program, String transport) {
         ActiveMessage m = job.message();
         QueueEnvelope env = m.current().envelope();
         Instant now = clock.instant();
         Duration beforeQmgr = Duration.between(env.arrival(), m.picked());
         Duration inQmgr = Duration.between(m.picked(), handed);
-        String transport = program.equals("qmgr") || program.equals("retry") ? program : job.route().transport();
         for (RecipientResult r : results) {
             to.delivery(program, transport, env.id().toString(), r, env.arrival(), now, beforeQmgr, inQmgr);
         }

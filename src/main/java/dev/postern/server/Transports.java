@@ -81,15 +81,12 @@ final class Transports implements AutoCloseable {
             return new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
         } catch (TlsSetupException | IllegalArgumentException e) {
             // Plan.of has checked the same settings with file and line; this is the fallback.
-            return service == null
-                    ? throwing(new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings"))
-                    : throwing(new ConfigException(service.file(), service.line(), "transport " + service.name()
-                    + ": SMTP client: " + e.getMessage(), "fix the smtp_* settings of this line or main.cf"));
+            if (service == null) {
+                throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
+            }
+            throw new ConfigException(service.file(), service.line(), "transport " + service.name() + ": SMTP client: "
+                    + e.getMessage(), "fix the smtp_* settings of this line or main.cf");
         }
-    }
-
-    private static SmtpDeliveryAgent throwing(ConfigException e) throws ConfigException {
-        throw e;
     }
 
     /**

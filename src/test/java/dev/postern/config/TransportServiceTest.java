@@ -118,6 +118,15 @@ class TransportServiceTest {
                         + "\"relay_destination_concurrency_limit\"?"), lc.warnings());
         QmgrSettings q = QmgrSettings.from(lc.config());
         assertEquals(3, q.concurrencyFor("isp"));
+        Config plain = load(MAIN + "default_destination_concurrency_limit = 7\n", SMTPD + "isp unix - - n - - smtp\n").config();
+        assertEquals("$default_destination_concurrency_limit", plain.raw("isp_destination_concurrency_limit"), "Postfix's default");
+        assertEquals(7, QmgrSettings.from(plain).concurrencyFor("isp"));
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        assertEquals(0, dev.postern.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), "conf",
+                "-c", dir.toString(), "isp_destination_concurrency_limit"), err.toString());
+        assertEquals("isp_destination_concurrency_limit = $default_destination_concurrency_limit\n", out.toString(),
+                "postern conf shows it as postconf does for a master.cf transport");
         assertEquals(20, q.concurrencyFor("smtp"));
         ConfigException e = refused(MAIN + "isp_destination_concurrency_limit = many\n", SMTPD + "isp unix - - n - - smtp\n");
         assertEquals("main.cf:2: bad value for isp_destination_concurrency_limit: \"many\"; use a whole number", e.getMessage());

@@ -249,7 +249,6 @@ public final class MailLog implements AutoCloseable {
      */
     public void delivery(String program, String transport, String queueId, RecipientResult r, Instant arrival, Instant now,
                          Duration beforeQmgr, Duration inQmgr) {
-        String service = program;
         Duration total = Duration.between(arrival, now);
         metrics.delivery(transport, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
         List<String> delays = List.of(delay(beforeQmgr), delay(inQmgr), delay(r.connectSetup()), delay(r.transmission()));
@@ -258,7 +257,7 @@ public final class MailLog implements AutoCloseable {
                 + ", delay=" + delay(total)
                 + ", delays=" + String.join("/", delays)
                 + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")";
-        line(LogRecord.Severity.INFO, service, text, () -> fields("event", "delivery", "queue_id", queueId,
+        line(LogRecord.Severity.INFO, program, text, () -> fields("event", "delivery", "queue_id", queueId,
                 "to", r.recipient().toString(), "relay", r.relay(),
                 "conn_use", r.connectionUse() > 1 ? r.connectionUse() : null, "delay", new Json.Literal(delay(total)),
                 "delays", delays.stream().map(Json.Literal::new).toList(), "dsn", r.dsn(), "status", r.status(),

@@ -24,8 +24,10 @@ final class CheckCommand implements java.util.concurrent.Callable<Integer> {
                     spec.commandLine().getOut().println("postern: service " + l.service().name() + ": TLS by " + l.tlsLibrary());
                 }
             }
+            long transports = plan.config().services().stream().filter(dev.postern.config.MasterService::isSmtpTransport).count();
             spec.commandLine().getOut().println("postern: configuration OK (" + plan.listeners().size()
                     + " smtpd service" + (plan.listeners().size() == 1 ? "" : "s") + ", "
+                    + (transports == 0 ? "" : transports + " master.cf transport" + (transports == 1 ? "" : "s") + ", ")
                     + plan.warnings().size() + " warning" + (plan.warnings().size() == 1 ? "" : "s") + ")");
             return 0;
         } catch (ConfigException e) {

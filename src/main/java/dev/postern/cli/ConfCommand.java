@@ -118,7 +118,7 @@ final class ConfCommand implements Callable<Integer> {
         }
         int status = 0;
         for (String n : names.isEmpty() ? new ArrayList<>(Params.all().keySet()) : names) {
-            if (!Params.known(n) && !c.isSet(n)) {
+            if (!Params.known(n) && !c.isSet(n) && c.raw(n).isEmpty()) { // raw: a master.cf transport's T_* parameters
                 err.println("postern conf: warning: " + n + ": unknown parameter");
                 status = 1;
                 continue;

@@ -112,22 +112,42 @@ final class RouteCommand implements Callable<Integer> {
         if (route.transport().equals("error") || route.transport().equals("retry")) {
             return List.of();
         }
+        Config transportConfig = c;
+        List<String> lines = new java.util.ArrayList<>();
         if (!route.transport().equals("smtp") && !route.transport().equals("relay")) {
-            return List.of("no delivery agent serves transport " + route.transport() + ": its mail would be deferred");
+            dev.postern.config.MasterService t = c.services().stream()
+                    .filter(sv -> sv.isSmtpTransport() && sv.name().equals(route.transport())).findFirst().orElse(null);
+            if (t == null) {
+                return List.of("no delivery agent serves transport " + route.transport() + " (no master.cf line \""
+                        + route.transport() + " unix - - n - - smtp\"): its mail would be deferred (mail transport unavailable)");
+            }
+            transportConfig = c.forService(t);
+            lines.add("transport " + t.name() + " (" + t.origin() + "): Postern's SMTP client"
+                    + (t.overrides().isEmpty() ? "" : " with -o " + overrides(t)) + "; logs as "
+                    + transportConfig.get("syslog_name") + "/smtp");
         }
         SmtpClientSettings s;
         try {
-            s = SmtpClientSettings.from(c);
+            s = SmtpClientSettings.from(transportConfig);
         } catch (IllegalArgumentException e) {
             return List.of("SMTP client: invalid settings (postern check says where): " + e.getMessage());
         }
         String tls = TlsPolicy.explainTls(s, route.nexthop());
         String sasl = SaslClient.explainSasl(s, route.nexthop(), sender.toString());
+        lines.add(tls);
+        lines.add(sasl);
         if (tls.startsWith("TLS: none") && sasl.startsWith("SASL: yes") && sasl.contains("only over TLS")) {
-            return List.of(tls, sasl, "warning: SMTP AUTH is configured for this next hop only over TLS, but its TLS level"
+            lines.add("warning: SMTP AUTH is configured for this next hop only over TLS, but its TLS level"
                     + " is none: mail goes without AUTH (set smtp_tls_security_level = encrypt, or a policy for it)");
         }
-        return List.of(tls, sasl);
+        return lines;
+    }
+
+    /** A transport's -o overrides as written, passwords never among them (those live in smtp_sasl_password_maps). */
+    private static String overrides(dev.postern.config.MasterService t) {
+        List<String> out = new java.util.ArrayList<>();
+        t.overrides().forEach((k, v) -> out.add(k + "=" + v));
+        return String.join(" -o ", out);
     }
 
     private static String unbracket(String a) {

@@ -25,14 +25,20 @@ final class ConfigChecks {
 
     static void run(ParsedConfig c, List<String> warnings) throws ConfigException {
         Set<String> referenced = referencedNames(c);
+        List<String> transports = TransportParams.transports(c);
         for (Setting s : c.settings().values()) {
-            checkSetting(c, s, referenced, warnings);
+            checkSetting(c, s, referenced, transports, warnings);
         }
         checkQueueTimes(c, warnings);
         for (MasterService service : c.services()) {
             ParsedConfig sc = (ParsedConfig) c.forService(service);
             for (Map.Entry<String, String> o : service.overrides().entrySet()) {
-                checkSetting(sc, new Setting(o.getKey(), o.getValue(), service.file(), service.line()), referenced, warnings);
+                Setting s = new Setting(o.getKey(), o.getValue(), service.file(), service.line());
+                if (service.isSmtpTransport()) {
+                    checkTransportOverride(sc, service, s, referenced, transports, warnings);
+                    continue;
+                }
+                checkSetting(sc, s, referenced, transports, warnings);
                 Param p = Params.get(o.getKey());
                 if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perService(p.name())) {
                     warnings.add(service.origin() + ": -o " + p.name() + "=" + o.getValue() + " has no effect: Postern reads "
@@ -59,9 +65,38 @@ final class ConfigChecks {
         return names;
     }
 
-    private static void checkSetting(ParsedConfig c, Setting s, Set<String> referenced, List<String> warnings)
-            throws ConfigException {
-        Param p = Params.get(s.name());
+    /**
+     * An -o on a delivery transport's line: validated as the same setting in main.cf would be, but an
+     * unknown name is an error (a misspelt smtp_* name there would silently change where or how mail
+     * goes), and a parameter the SMTP client does not read is warned about, as for smtpd services.
+     */
+    private static void checkTransportOverride(ParsedConfig sc, MasterService service, Setting s, Set<String> referenced,
+                                               List<String> transports, List<String> warnings) throws ConfigException {
+        Param p = param(s.name(), transports);
+        if (p == null && !PostfixParameterNames.contains(s.name()) && !referenced.contains(s.name())) {
+            String near = Suggest.closest(s.name(), Params.all().keySet());
+            throw new ConfigException(s.file(), s.line(), "transport " + service.name() + ": unknown parameter \"" + s.name()
+                    + "\" in -o " + s.name() + "=" + s.value(), near == null
+                    ? "remove it; docs/parameters.md lists the parameters (smtp_* ones apply per transport)"
+                    : "did you mean \"" + near + "\"?");
+        }
+        checkSetting(sc, s, referenced, transports, warnings);
+        if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perTransport(p.name())) {
+            warnings.add(s.origin() + ": -o " + p.name() + "=" + s.value() + " has no effect on transport " + service.name()
+                    + ": its SMTP client does not read " + p.name() + (Params.perService(p.name()) ? ""
+                    : " (Postern reads it once for the whole server, from main.cf)"));
+        }
+    }
+
+    /** A declared parameter, or a per-transport one of a master.cf transport; null when neither. */
+    private static Param param(String name, List<String> transports) {
+        Param p = Params.get(name);
+        return p != null ? p : TransportParams.of(name, transports);
+    }
+
+    private static void checkSetting(ParsedConfig c, Setting s, Set<String> referenced, List<String> transports,
+                                     List<String> warnings) throws ConfigException {
+        Param p = param(s.name(), transports);
         if (p == null) {
             if (PostfixParameterNames.contains(s.name())) {
                 warnings.add(s.origin() + ": parameter \"" + s.name() + "\" is a Postfix parameter that Postern does not"

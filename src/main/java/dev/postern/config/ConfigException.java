@@ -8,12 +8,19 @@ public class ConfigException extends Exception {
     private final String file;
     private final int line;
     private final String fix;
+    private final String problem;
 
     public ConfigException(String file, int line, String problem, String fix) {
         super(format(file, line, problem, fix));
         this.file = file;
         this.line = line;
         this.fix = fix;
+        this.problem = problem;
+    }
+
+    /** The same mistake, its problem text prefixed (e.g. with the master.cf transport it belongs to). */
+    public ConfigException prefixed(String prefix) {
+        return new ConfigException(file, line, prefix + problem, fix);
     }
 
     private static String format(String file, int line, String problem, String fix) {

@@ -17,7 +17,9 @@ import java.util.Set;
  * backslash also continues a line, and words after an {@code -o name=} that are not options belong
  * to that value ({@code -o smtpd_recipient_restrictions= permit_mynetworks, ..., reject}).
  * Postfix's other standard services are accepted with a one-line note each: built into Postern,
- * or not supported (yet), so that a user's existing master.cf loads as it is.
+ * or not supported (yet), so that a user's existing master.cf loads as it is. A {@code unix}
+ * service running {@code smtp} under a name that is not a built-in transport is a delivery
+ * transport of the user's own ({@link MasterService#isSmtpTransport()}).
  */
 final class MasterCfParser {
     /** Postfix daemons whose work Postern does inside its one process (by master.cf command). */
@@ -27,6 +29,8 @@ final class MasterCfParser {
     private static final Set<String> NOT_SUPPORTED = Set.of("bounce", "verify", "flush", "showq", "error",
             "discard", "local", "virtual", "lmtp", "postscreen", "dnsblog", "tlsproxy", "pipe", "spawn", "qmqpd");
     private static final Set<String> INET_COMMANDS = Set.of("smtpd", "postscreen", "qmqpd", "tlsproxy");
+    /** A transport name must survive transport_maps' {@code transport:nexthop} and a log tag. */
+    private static final java.util.regex.Pattern TRANSPORT_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     private MasterCfParser() {}
 
@@ -37,11 +41,20 @@ final class MasterCfParser {
     static List<MasterService> parse(Path file, List<String> warnings) throws ConfigException {
         String name = file.getFileName().toString();
         List<MasterService> out = new ArrayList<>();
+        Map<String, MasterService> transports = new LinkedHashMap<>();
         for (Row row : rows(file)) {
             MasterService s = service(name, row.line(), row.words(), warnings);
-            if (s != null) {
-                out.add(s);
+            if (s == null) {
+                continue;
             }
+            if (s.isSmtpTransport()) {
+                MasterService before = transports.putIfAbsent(s.name(), s);
+                if (before != null) { // Postfix's master refuses a duplicate service name and type too
+                    throw new ConfigException(name, row.line(), "duplicate transport " + s.name() + " (also at line "
+                            + before.line() + ")", "remove one of the two lines or rename one transport");
+                }
+            }
+            out.add(s);
         }
         return out;
     }
@@ -108,7 +121,12 @@ final class MasterCfParser {
         String service = words.get(0);
         String type = words.get(1);
         String command = words.get(7);
-        if (!type.equals("inet") || !command.equals("smtpd")) {
+        boolean transport = type.equals("unix") && command.equals("smtp") && !MasterService.BUILT_IN_TRANSPORTS.contains(service);
+        if (transport && !TRANSPORT_NAME.matcher(service).matches()) {
+            throw new ConfigException(file, line, "transport name \"" + service + "\" cannot be used in transport_maps",
+                    "use letters, digits, '_', '.' and '-' only");
+        }
+        if (!transport && (!type.equals("inet") || !command.equals("smtpd"))) {
             if (type.equals("inet") && !INET_COMMANDS.contains(command)) {
                 throw new ConfigException(file, line, "inet service " + service + " runs unknown command \"" + command + "\"",
                         "Postern serves SMTP with smtpd");
@@ -141,6 +159,23 @@ final class MasterCfParser {
                 lastOverride = null;
             }
         }
+        if (transport) {
+            transportNotes(file, line, service, words.get(6), args, warnings);
+        }
         return new MasterService(service, type, command, overrides, args, words.get(6), file, line);
+    }
+
+    /** What a transport line asks for that Postern does not do: reported, never ignored in silence. */
+    private static void transportNotes(String file, int line, String service, String maxproc, List<String> args,
+                                       List<String> warnings) {
+        if (!maxproc.equals("-")) {
+            warnings.add(file + ":" + line + ": transport " + service + ": maxproc " + maxproc + " is not implemented for"
+                    + " delivery transports: deliveries of all transports together are limited by default_process_limit,"
+                    + " and each destination by " + service + "_destination_concurrency_limit");
+        }
+        if (!args.isEmpty()) {
+            warnings.add(file + ":" + line + ": transport " + service + ": command arguments " + String.join(" ", args)
+                    + " are ignored; only -o name=value options are applied");
+        }
     }
 }

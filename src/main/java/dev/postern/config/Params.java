@@ -42,7 +42,7 @@ public final class Params {
         p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
         p(m, "maillog_file", STRING, "", "Mail log file, reopened when renamed (postern log rotate). Empty: syslog (syslog_facility), or stdout for start-fg outside systemd.");
-        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter).");
+        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter). A master.cf transport of your own takes -o syslog_name: -o syslog_name=postfix/isp logs its lines as postfix/isp/smtp[pid] (for smtpd services it is read once, from main.cf).");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
         p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
@@ -268,6 +268,23 @@ public final class Params {
         return name.startsWith("smtpd_") || name.startsWith("postern_smtpd_") || SMTPD_SERVICE.contains(name);
     }
 
+    /**
+     * Parameters a master.cf delivery transport running {@code smtp} ({@code isp unix ... smtp})
+     * reads from its own configuration, so an {@code -o} for them takes effect for that transport:
+     * every smtp_* one the SMTP client reads (all but smtp_destination_concurrency_limit, which qmgr
+     * reads for the transport named smtp; a transport's own is {@code <name>_destination_concurrency_limit}
+     * in main.cf), and these. Every other parameter given with {@code -o} on such a line is warned
+     * about. TransportScopeTest keeps this equal to what the SMTP client really reads.
+     */
+    private static final java.util.Set<String> SMTP_TRANSPORT = java.util.Set.of("compatibility_level", "inet_protocols",
+            "minimal_backoff_time", "mydestination", "mydomain", "myhostname", "myorigin", "postern_dns_servers",
+            "recipient_delimiter", "syslog_name");
+
+    /** True when a master.cf {@code -o name=value} on a delivery transport running smtp changes what that transport does. */
+    public static boolean perTransport(String name) {
+        return name.startsWith("smtp_") && !name.equals("smtp_destination_concurrency_limit") || SMTP_TRANSPORT.contains(name);
+    }
+
     private Params() {}
 
     public static Param get(String name) {
@@ -302,6 +319,13 @@ public final class Params {
                 .append("master.cf `-o name=value` on an smtpd service takes effect for the smtpd_* parameters and ")
                 .append(String.join(", ", new java.util.TreeSet<>(SMTPD_SERVICE))).append("; the others are read once for the ")
                 .append("whole server, from main.cf, and an `-o` for them is warned about.\n\n")
+                .append("master.cf `-o name=value` on a delivery transport of your own (`isp unix - - n - - smtp`) takes ")
+                .append("effect for the smtp_* parameters the SMTP client reads (all but smtp_destination_concurrency_limit) and ")
+                .append(String.join(", ", new java.util.TreeSet<>(SMTP_TRANSPORT))).append("; an `-o` for any other parameter is ")
+                .append("warned about, and an unknown name is an error. For each such transport T, main.cf's ")
+                .append("`T_destination_concurrency_limit` (default `$default_destination_concurrency_limit`) is honoured; ")
+                .append("Postfix's other `T_*` transport parameters (`T_destination_recipient_limit`, `T_destination_rate_delay`, ...) ")
+                .append("are accepted and warned about as not implemented.\n\n")
                 .append("| parameter | type | default | range | implemented | description |\n|---|---|---|---|---|---|\n");
         for (Param p : all().values()) {
             sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")

@@ -57,6 +57,9 @@ final class ParsedConfig implements Config {
             }
             default:
                 Param p = Params.get(name);
+                if (p == null) { // isp_destination_concurrency_limit for a master.cf transport isp: $default_...
+                    p = TransportParams.of(name, TransportParams.transports(this));
+                }
                 return p == null ? "" : p.defaultValue();
         }
     }
@@ -170,6 +173,9 @@ final class ParsedConfig implements Config {
     @Override
     public Config forService(MasterService service) {
         Map<String, Setting> merged = new LinkedHashMap<>(settings);
+        // What Postfix's master gives each daemon (-n service -s ...): -o syslog_name=postfix/$service_name works.
+        merged.put("service_name", new Setting("service_name", service.name(), service.file(), service.line()));
+        merged.put("process_name", new Setting("process_name", service.command(), service.file(), service.line()));
         service.overrides().forEach((k, v) -> merged.put(k, new Setting(k, v, service.file(), service.line())));
         return new ParsedConfig(directory, merged, services);
     }

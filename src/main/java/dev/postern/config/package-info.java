@@ -20,7 +20,13 @@
  * main.cf or with {@code -o} gives {@code main.cf:N: parameter "x" is not implemented; it has no
  * effect} at check and start, so no setting is ignored in silence. A master.cf {@code -o} for a
  * parameter smtpd does not read per service ({@code Params.perService}: relayhost, syslog_name ...)
- * is warned about too. docs/parameters.md is generated from the table.</li>
+ * is warned about too. A {@code unix} service running {@code smtp} under a name of its own is a
+ * delivery transport: its {@code -o} are checked the same way, except that an unknown name is an
+ * error, and one the SMTP client does not read ({@code Params.perTransport}) is warned about; for
+ * each such transport T, {@code T_destination_concurrency_limit} is declared (and Postfix's other
+ * {@code T_*} transport parameters are warned about as not implemented, {@code TransportParams}).
+ * {@code $service_name} and {@code $process_name} expand in a service's configuration as in
+ * Postfix. docs/parameters.md is generated from the table.</li>
  * <li>Values are validated at load, after expansion, never at first use: booleans yes/no, whole
  * numbers, and times with units s, m, h, d, w where a bare number takes the unit of the
  * parameter's default, as in Postfix ({@code maximal_queue_lifetime = 5} is five days,

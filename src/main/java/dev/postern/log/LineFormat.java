@@ -45,6 +45,15 @@ final class LineFormat {
         return json;
     }
 
+    String syslogName() {
+        return syslogName;
+    }
+
+    /** The same format with another program prefix (a master.cf service's syslog_name). */
+    LineFormat withSyslogName(String name) {
+        return new LineFormat(hostname, name, facility, json);
+    }
+
     byte[] format(LogRecord r) {
         StringBuilder sb = new StringBuilder(160);
         String program = syslogName + "/" + r.service();

@@ -30,6 +30,8 @@ public final class MailLog implements AutoCloseable {
     private final String destination;
     /** Counts the records that are also metrics, so each event counts exactly once. */
     private final Metrics metrics;
+    /** False for a view ({@link #withSyslogName}): the writer belongs to the log it came from. */
+    private final boolean ownsWriter;
 
     /** Writes and flushes each line in the calling thread. */
     public MailLog(OutputStream out, String hostname, String syslogName) {
@@ -37,12 +39,22 @@ public final class MailLog implements AutoCloseable {
         this.out = LogWriter.direct(LogSink.of(out));
         this.destination = "stream";
         this.metrics = Metrics.off();
+        this.ownsWriter = true;
+    }
+
+    private MailLog(MailLog base, LineFormat format) {
+        this.out = base.out;
+        this.format = format;
+        this.destination = base.destination;
+        this.metrics = base.metrics;
+        this.ownsWriter = false;
     }
 
     private MailLog(LogSink sink, LineFormat format, String destination, Metrics metrics) {
         this.format = format;
         this.destination = destination;
         this.metrics = metrics;
+        this.ownsWriter = true;
         this.out = LogWriter.async(sink, ASYNC_CAPACITY, n -> format.format(record(LogRecord.Severity.WARNING, "master",
                 "warning: mail log: " + n + " lines dropped because the log could not be written fast enough", Map.of())));
     }
@@ -124,10 +136,22 @@ public final class MailLog implements AutoCloseable {
         return destination;
     }
 
-    /** Writes what is pending and stops the writer. Lines logged afterwards are lost. */
+    /**
+     * The same log, its lines tagged {@code syslogName/<service>[pid]} instead: a master.cf service's
+     * {@code -o syslog_name=postfix/isp} gives {@code postfix/isp/smtp[pid]:}, as Postfix's
+     * mail_task() composes the tag. Shares this log's writer (order and back-pressure are
+     * common) and metrics; closing the view does nothing.
+     */
+    public MailLog withSyslogName(String syslogName) {
+        return syslogName.equals(format.syslogName()) ? this : new MailLog(this, format.withSyslogName(syslogName));
+    }
+
+    /** Writes what is pending and stops the writer. Lines logged afterwards are lost. A view's close does nothing. */
     @Override
     public void close() {
-        out.close();
+        if (ownsWriter) {
+            out.close();
+        }
     }
 
     public void info(String service, String text) {
@@ -216,15 +240,24 @@ public final class MailLog implements AutoCloseable {
      */
     public void delivery(String service, String queueId, RecipientResult r, Instant arrival, Instant now,
                          Duration beforeQmgr, Duration inQmgr) {
+        delivery(service, service, queueId, r, arrival, now, beforeQmgr, inQmgr);
+    }
+
+    /**
+     * A delivery record logged under {@code program} ({@code smtp} for a master.cf transport of the
+     * user's own, as Postfix's smtp process logs it) and counted in the metrics under {@code transport}.
+     */
+    public void delivery(String program, String transport, String queueId, RecipientResult r, Instant arrival, Instant now,
+                         Duration beforeQmgr, Duration inQmgr) {
         Duration total = Duration.between(arrival, now);
-        metrics.delivery(service, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
+        metrics.delivery(transport, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
         List<String> delays = List.of(delay(beforeQmgr), delay(inQmgr), delay(r.connectSetup()), delay(r.transmission()));
         String text = queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
                 + (r.connectionUse() > 1 ? ", conn_use=" + r.connectionUse() : "")
                 + ", delay=" + delay(total)
                 + ", delays=" + String.join("/", delays)
                 + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")";
-        line(LogRecord.Severity.INFO, service, text, () -> fields("event", "delivery", "queue_id", queueId,
+        line(LogRecord.Severity.INFO, program, text, () -> fields("event", "delivery", "queue_id", queueId,
                 "to", r.recipient().toString(), "relay", r.relay(),
                 "conn_use", r.connectionUse() > 1 ? r.connectionUse() : null, "delay", new Json.Literal(delay(total)),
                 "delays", delays.stream().map(Json.Literal::new).toList(), "dsn", r.dsn(), "status", r.status(),

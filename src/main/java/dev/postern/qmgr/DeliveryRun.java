@@ -1,7 +1,6 @@
 package dev.postern.qmgr;
 
 import dev.postern.log.MailLog;
-import dev.postern.mail.DeliveryAgent;
 import dev.postern.mail.DeliveryRequest;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.RecipientDsn;
@@ -23,47 +22,74 @@ import java.util.Map;
  * Postfix does, under the transport's name.
  */
 final class DeliveryRun {
-    private final Map<String, DeliveryAgent> agents;
+    /** Replaced whole by a reload (transports added to or removed from master.cf); read once per use. */
+    private volatile Map<String, Transport> transports;
     private final MailLog log;
     private final Clock clock;
 
-    DeliveryRun(Map<String, DeliveryAgent> agents, MailLog log, Clock clock) {
-        this.agents = Map.copyOf(agents);
+    DeliveryRun(List<Transport> transports, MailLog log, Clock clock) {
+        this.transports = byName(transports);
         this.log = log;
         this.clock = clock;
     }
 
-    /** Whether the job can go to an agent; jobs without one are deferred at once (see {@link #noAgent}). */
-    boolean hasAgent(Route route) {
-        return !route.local() && agents.containsKey(route.transport());
+    /** A reload's transports: jobs that start from now on use them. */
+    void replace(List<Transport> next) {
+        transports = byName(next);
     }
 
+    private static Map<String, Transport> byName(List<Transport> list) {
+        Map<String, Transport> m = new HashMap<>();
+        list.forEach(t -> m.put(t.name(), t));
+        return Map.copyOf(m);
+    }
+
+    /** Whether the job can go to an agent; jobs without one are deferred at once (see {@link #noAgent}). */
+    boolean hasAgent(Route route) {
+        return !route.local() && transports.containsKey(route.transport());
+    }
+
+    /**
+     * Deferred, never lost: local mail (no local delivery agent), or a transport no master.cf line
+     * defines (Postfix's qmgr: "connect to transport private/isp: No such file or directory",
+     * then "mail transport unavailable", 4.3.0). The warning names the transport and the fix.
+     */
     List<RecipientResult> noAgent(Job job) {
         Route route = job.route();
         String why = route.local() ? "mail for " + route.nexthop() + " is local, and Postern has no local delivery agent yet"
-                : "unknown mail transport " + route.transport();
+                : "mail transport unavailable";
+        if (!route.local()) {
+            log.warning("qmgr", job.message().queueId() + ": transport " + route.transport() + " is not defined: no"
+                    + " master.cf line \"" + route.transport() + " unix - - n - - smtp\" and not a built-in transport"
+                    + " (smtp, relay, error, retry); its mail is deferred until master.cf defines it or the route changes");
+        }
+        String dsn = route.local() ? "4.3.5" : "4.3.0";
         List<RecipientResult> out = new ArrayList<>();
         for (MailAddress r : job.recipients()) {
-            out.add(new RecipientResult.Deferred(r, "none", "4.3.5", why, Duration.ZERO, Duration.ZERO));
+            out.add(new RecipientResult.Deferred(r, "none", dsn, why, Duration.ZERO, Duration.ZERO));
         }
-        logged(job, out, clock.instant(), "qmgr");
+        logged(job, out, clock.instant(), log, "qmgr", "qmgr");
         return out;
     }
 
     List<RecipientResult> deliver(Job job) {
+        Transport t = transports.get(job.route().transport());
+        if (t == null) { // removed from master.cf by a reload while the job waited for a slot
+            return noAgent(job);
+        }
         ActiveMessage m = job.message();
         QueueEnvelope env = m.current().envelope();
         Instant handed = clock.instant();
         List<RecipientResult> results;
         try {
-            results = agents.get(job.route().transport()).deliver(new DeliveryRequest(env.id(), env.sender(),
+            results = t.agent().deliver(new DeliveryRequest(env.id(), env.sender(),
                     job.recipients(), job.route().transport(), job.route().nexthop(), m.content(), env.arrival(),
                     env.eightBitMime(), env.smtpUtf8(), env.dsn(), dsnOf(env, job.recipients())));
             results = complete(job, results);
         } catch (Throwable e) {
             results = failed(job, e.toString());
         }
-        logged(job, results, handed, job.route().transport());
+        logged(job, results, handed, t.log(), t.program(), t.name());
         return results;
     }
 
@@ -89,7 +115,7 @@ final class DeliveryRun {
     List<RecipientResult> suspended(Job job, RecipientResult cause) {
         List<RecipientResult> out = deferAll(job.recipients(), cause.dsn(),
                 "delivery temporarily suspended: " + cause.diagnostic());
-        logged(job, out, clock.instant(), "retry");
+        logged(job, out, clock.instant(), log, "retry", "retry");
         return out;
     }
 
@@ -138,14 +164,15 @@ final class DeliveryRun {
         return out;
     }
 
-    private void logged(Job job, List<RecipientResult> results, Instant handed, String service) {
+    /** Each result as Postfix logs it, tagged {@code program} in {@code to}, counted in the metrics under {@code transport}. */
+    private void logged(Job job, List<RecipientResult> results, Instant handed, MailLog to, String program, String transport) {
         ActiveMessage m = job.message();
         QueueEnvelope env = m.current().envelope();
         Instant now = clock.instant();
         Duration beforeQmgr = Duration.between(env.arrival(), m.picked());
         Duration inQmgr = Duration.between(m.picked(), handed);
         for (RecipientResult r : results) {
-            log.delivery(service, env.id().toString(), r, env.arrival(), now, beforeQmgr, inQmgr);
+            to.delivery(program, transport, env.id().toString(), r, env.arrival(), now, beforeQmgr, inQmgr);
         }
     }
 }

@@ -63,13 +63,19 @@ public final class QueueManager implements AutoCloseable {
 
     public QueueManager(Spool spool, QmgrSettings settings, Router router, Map<String, DeliveryAgent> agents,
                         Bounce bounce, MailLog log, Clock clock) {
+        this(spool, settings, router, Transport.named(agents, log), bounce, log, clock);
+    }
+
+    /** With {@code transports} whose records may be logged under tags of their own (master.cf transports). */
+    public QueueManager(Spool spool, QmgrSettings settings, Router router, List<Transport> transports,
+                        Bounce bounce, MailLog log, Clock clock) {
         this.spool = spool;
         this.settings = settings;
         this.router = router;
         this.log = log;
         this.clock = clock;
         this.scheduler = new Scheduler(t -> this.settings.concurrencyFor(t), settings.processLimit());
-        this.delivery = new DeliveryRun(agents, log, clock);
+        this.delivery = new DeliveryRun(transports, log, clock);
         this.completion = new Completion(spool, settings, bounce, log, clock);
         this.scanner = new QueueScanner(spool, () -> this.settings, clock, log, active::get, this::activate,
                 () -> scheduler.forgetExpired(clock.instant()));
@@ -128,6 +134,18 @@ public final class QueueManager implements AutoCloseable {
      * on: the thread pool has no bound of its own, the scheduler is the limit.
      */
     public void reconfigure(QmgrSettings nextSettings, Router nextRouter, Bounce nextBounce) {
+        reconfigure(nextSettings, nextRouter, nextBounce, null);
+    }
+
+    /**
+     * As {@link #reconfigure(QmgrSettings, Router, Bounce)}, with the transports master.cf now
+     * defines ({@code null}: unchanged). A job routed to a transport the reload removed, still
+     * waiting for a slot, is deferred ("mail transport unavailable"), never lost.
+     */
+    public void reconfigure(QmgrSettings nextSettings, Router nextRouter, Bounce nextBounce, List<Transport> nextTransports) {
+        if (nextTransports != null) {
+            delivery.replace(nextTransports);
+        }
         completion = new Completion(spool, nextSettings, nextBounce, log, clock);
         router = nextRouter;
         settings = nextSettings;

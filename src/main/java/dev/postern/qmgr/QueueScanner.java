@@ -43,7 +43,8 @@ final class QueueScanner {
     private volatile boolean woken;
     /** Set by every wake: a finished incoming pass is started again, even in the middle of a deferred walk. */
     private volatile boolean newMail;
-    private volatile boolean flushRequested;
+    /** Taken with getAndSet: a flush asked for while the loop starts a scheduled scan is never lost. */
+    private final java.util.concurrent.atomic.AtomicBoolean flushRequested = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean running;
     /** A scan stopped for lack of room in the active queue: a message leaving wakes us. */
     private volatile boolean waitingForRoom;
@@ -87,7 +88,7 @@ final class QueueScanner {
 
     /** Every deferred file is taken by a new scan, due or not. */
     void flush() {
-        flushRequested = true;
+        flushRequested.set(true);
         wake();
     }
 
@@ -108,9 +109,8 @@ final class QueueScanner {
             try {
                 waitingForRoom = false;
                 Instant now = clock.instant();
-                boolean flush = flushRequested;
+                boolean flush = flushRequested.getAndSet(false);
                 if (flush || (deferred == null && !now.isBefore(nextDeferredScan))) {
-                    flushRequested = false;
                     openDeferredScan(flush);
                     nextDeferredScan = now.plus(settings.get().queueRunDelay());
                 }

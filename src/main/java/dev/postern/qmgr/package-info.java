@@ -32,6 +32,13 @@
  * destinations meanwhile, and a deferral is a rename whose directory fsync is shared by a batch
  * (Spool.defer says why no message can be lost by that).
  *
+ * <p>Transports are named {@link dev.postern.qmgr.Transport}s: the built-in smtp, relay, error and
+ * retry, and each master.cf transport of the user's own, whose delivery records are logged under
+ * its own tag ({@code postfix/isp/smtp[pid]:} for {@code -o syslog_name=postfix/isp}). A route to a
+ * transport none of them is (a typo in transport_maps, a master.cf line removed by a reload) is
+ * deferred as Postfix's qmgr defers it, {@code 4.3.0 mail transport unavailable}, with a warning
+ * naming the transport and the fix; the mail stays queued and goes out once the transport exists.
+ *
  * <p>Whatever a delivery agent does (throws, returns nothing) every recipient gets one result; an
  * exception is a deferral, {@code 4.3.0 unknown mail transport error: ...}, with a warning. Sent
  * recipients are recorded in the queue file between destination groups (one method,

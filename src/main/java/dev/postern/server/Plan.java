@@ -33,7 +33,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         Config c = loaded.config();
         List<Listener> listeners = new ArrayList<>();
         for (MasterService s : c.services()) {
-            if (!s.type().equals("inet") || !s.command().equals("smtpd")) {
+            if (!s.isSmtpd()) {
                 continue;
             }
             Config sc = c.forService(s);
@@ -78,10 +78,17 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             // not SMTP AUTH: validate() reports it with its file and line
         }
         SmtpDeliveryAgent.validate(c);
+        java.util.Set<String> transports = new java.util.TreeSet<>(MasterService.BUILT_IN_TRANSPORTS);
+        for (MasterService s : c.services()) {
+            if (s.isSmtpTransport()) {
+                transports.add(s.name());
+                warnings.addAll(checkTransport(c, s, warnings));
+            }
+        }
         try {
             dev.postern.qmgr.Router router = new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c));
             warnings.addAll(router.unavailableTables());
-            warnings.addAll(router.unknownTransports(Server.TRANSPORTS));
+            warnings.addAll(router.unknownTransports(transports));
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
@@ -91,6 +98,42 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                     "add a line such as: 587 inet n - n - - smtpd");
         }
         return new Plan(c, List.copyOf(warnings), List.copyOf(listeners));
+    }
+
+    /**
+     * A master.cf transport's SMTP client, checked as main.cf's is (SMTP AUTH, TLS files, levels,
+     * policy tables, lookups), with its -o overrides: an error names the line that set the value
+     * (master.cf:N for an -o, main.cf:N otherwise) and the transport. Returns its warnings not
+     * already among {@code known} (most come from main.cf and were reported for smtp).
+     */
+    private static List<String> checkTransport(Config c, MasterService s, List<String> known) throws ConfigException {
+        Config sc = c.forService(s);
+        String prefix = "transport " + s.name() + ": ";
+        List<String> out = new ArrayList<>();
+        try {
+            for (String w : SmtpClientSettings.from(sc).sasl().warnings()) {
+                if (!known.contains(w)) {
+                    out.add(prefix + w);
+                }
+            }
+        } catch (SaslSettings.Invalid e) {
+            throw at(sc, e.parameter(), s, prefix + "SMTP client: " + e.problem(), e.fix());
+        } catch (IllegalArgumentException e) {
+            // not SMTP AUTH: validate() reports it with its file and line
+        }
+        try {
+            SmtpDeliveryAgent.validate(sc);
+        } catch (ConfigException e) {
+            throw e.prefixed(prefix);
+        }
+        String key = sc.get("smtp_tls_key_file");
+        if (s.overrides().containsKey("smtp_tls_key_file") || s.overrides().containsKey("smtp_tls_cert_file")) {
+            if (!sc.get("smtp_tls_cert_file").isBlank() && !key.isBlank()) {
+                dev.postern.tls.KeyFilePermissions.warning("smtp_tls_key_file", java.nio.file.Path.of(key))
+                        .ifPresent(w -> out.add(prefix + w));
+            }
+        }
+        return out;
     }
 
     private static int processLimit(MasterService s, Config sc) throws ConfigException {

@@ -29,6 +29,9 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
         Counted c;
         do {
             c = current.get();
+            if (c.agent() == null) { // retired: its master.cf transport was removed by a reload
+                return unavailable(request);
+            }
             c.running().incrementAndGet();
             if (current.get() == c) {
                 break;
@@ -42,9 +45,25 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
         }
     }
 
+    /**
+     * The transport is gone (a reload removed its master.cf line): its agent closes when its last
+     * delivery ends, and a delivery that still reaches it is deferred.
+     */
+    void retire() {
+        replace(null);
+    }
+
+    private static List<RecipientResult> unavailable(DeliveryRequest request) {
+        return request.recipients().stream().<RecipientResult>map(r -> new RecipientResult.Deferred(r, "none", "4.3.0",
+                "mail transport unavailable", java.time.Duration.ZERO, java.time.Duration.ZERO)).toList();
+    }
+
     /** Deliveries from now on use {@code next}; the old agent closes when its last delivery ends. */
     void replace(SmtpDeliveryAgent next) {
         Counted old = current.getAndSet(new Counted(next, new AtomicInteger(), new boolean[1]));
+        if (old.agent() == null) {
+            return;
+        }
         synchronized (old) {
             old.retired()[0] = true;
         }
@@ -80,6 +99,8 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
         synchronized (c) {
             c.retired()[0] = false;
         }
-        c.agent().close();
+        if (c.agent() != null) {
+            c.agent().close();
+        }
     }
 }

@@ -12,7 +12,6 @@ import dev.postern.config.MasterService;
 import dev.postern.log.MailLog;
 import dev.postern.log.MailLogSettings;
 import dev.postern.metrics.MetricsServer;
-import dev.postern.mail.DeliveryAgent;
 import dev.postern.pickup.Pickup;
 import dev.postern.pickup.PickupSettings;
 import dev.postern.protocol.NettyTransport;
@@ -21,12 +20,9 @@ import dev.postern.qmgr.QueueManager;
 import dev.postern.qmgr.Router;
 import dev.postern.qmgr.RouterSettings;
 import dev.postern.queue.Spool;
-import dev.postern.smtp.SmtpClientSettings;
-import dev.postern.smtp.SmtpDeliveryAgent;
 import dev.postern.smtpd.SessionLimit;
 import dev.postern.smtpd.Smtpd;
 import dev.postern.smtpd.SmtpdSettings;
-import dev.postern.tls.TlsSetupException;
 import io.netty.channel.EventLoopGroup;
 
 import java.io.IOException;
@@ -37,7 +33,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,8 +42,6 @@ import java.util.concurrent.TimeUnit;
  * whole system.
  */
 public final class Server implements AutoCloseable {
-    /** The transports Server wires (local is known but has no agent yet: its mail is deferred). */
-    static final java.util.Set<String> TRANSPORTS = java.util.Set.of("smtp", "relay", "error", "retry", "local");
     /** How long stop waits for sessions in progress (a transaction in DATA) before closing them. */
     static final long STOP_GRACE_MILLIS = 10_000;
 
@@ -56,7 +49,7 @@ public final class Server implements AutoCloseable {
     private final MailLog log;
     private final Listeners listeners;
     private final QueueManager qmgr;
-    private final ReloadableAgent smtp;
+    private final Transports transports;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final PidFile pidFile;
@@ -68,14 +61,14 @@ public final class Server implements AutoCloseable {
     private MetricsServer metricsServer; // null: postern_metrics_listen is empty
     private boolean closed;
 
-    private Server(Config config, MailLog log, Listeners listeners, QueueManager qmgr, ReloadableAgent smtp,
+    private Server(Config config, MailLog log, Listeners listeners, QueueManager qmgr, Transports transports,
                    EventLoopGroup acceptors, EventLoopGroup workers, PidFile pidFile,
                    Spool spool, Cleanup cleanup, Pickup pickup) {
         this.config = config;
         this.log = log;
         this.listeners = listeners;
         this.qmgr = qmgr;
-        this.smtp = smtp;
+        this.transports = transports;
         this.acceptors = acceptors;
         this.workers = workers;
         this.pidFile = pidFile;
@@ -136,13 +129,11 @@ public final class Server implements AutoCloseable {
             QueueManager[] qmgrRef = new QueueManager[1];
             Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
             built.add(0, cleanup);
-            ReloadableAgent smtp = new ReloadableAgent(newSmtpAgent(c, log));
-            built.add(0, smtp);
+            Transports transports = Transports.start(c, log);
+            built.add(0, transports);
             Bounce bounce = new Bounce(BounceSettings.from(c), cleanup, log, Clock.systemUTC());
-            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), newRouter(c),
-                    Map.<String, DeliveryAgent>of("smtp", smtp, "relay", smtp,
-                            "error", dev.postern.error.ErrorDeliveryAgent.error(),
-                            "retry", dev.postern.error.ErrorDeliveryAgent.retry()), bounce, log, Clock.systemUTC());
+            QueueManager qmgr = new QueueManager(spool, QmgrSettings.from(c), newRouter(c), transports.forQmgr(), bounce, log,
+                    Clock.systemUTC());
             qmgrRef[0] = qmgr;
             EventLoopGroup acceptors = NettyTransport.newGroup(1, "smtpd-accept");
             EventLoopGroup workers = NettyTransport.newGroup(smtpdEventLoops(), "smtpd");
@@ -175,7 +166,7 @@ public final class Server implements AutoCloseable {
             if (metricsServer != null) {
                 log.info("master", "metrics listening on " + printable(metricsServer.address()));
             }
-            self[0] = new Server(c, log, listeners, qmgr, smtp, acceptors, workers, pid, spool, cleanup, pickup);
+            self[0] = new Server(c, log, listeners, qmgr, transports, acceptors, workers, pid, spool, cleanup, pickup);
             self[0].metricsServer = metricsServer;
             return self[0];
         } catch (ConfigException | IOException | RuntimeException e) {
@@ -198,14 +189,6 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private static SmtpDeliveryAgent newSmtpAgent(Config c, MailLog log) throws ConfigException {
-        try {
-            return new SmtpDeliveryAgent(SmtpClientSettings.from(c), log);
-        } catch (TlsSetupException | IllegalArgumentException e) {
-            throw new ConfigException("main.cf", 0, "SMTP client: " + e.getMessage(), "fix the smtp_tls_* settings");
-        }
-    }
-
     private static void warnAboutDescriptors(Plan plan, MailLog log) {
         DescriptorBudget.softLimit().flatMap(limit -> DescriptorBudget.check(plan.listeners(),
                 QmgrSettings.from(plan.config()).processLimit(), limit)).ifPresent(w -> log.warning("master", w));
@@ -219,7 +202,8 @@ public final class Server implements AutoCloseable {
      * Swaps in {@code plan} without a gap, as Postfix's {@code reload}: listeners that stay are
      * kept (their sockets never close), new ones open, removed ones stop accepting while their
      * sessions finish; new connections get the new smtpd settings, TLS contexts, restrictions and
-     * tables; the SMTP client is rebuilt; qmgr goes on with the new routing (relayhost, transport
+     * tables; the SMTP clients are rebuilt (smtp/relay and each master.cf transport: added, changed
+     * and removed ones applied); qmgr goes on with the new routing (relayhost, transport
      * and sender-dependent maps), timing, limits and bounce settings for mail it routes from now
      * on, while deliveries in progress finish as they started. All or nothing: on any error (a TLS file,
      * an address that cannot be bound) nothing has changed and the exception says why.
@@ -232,7 +216,7 @@ public final class Server implements AutoCloseable {
         Config c = plan.config();
         List<String> notes = new ArrayList<>(ReloadScope.needsRestart(config, c));
         Router nextRouter = newRouter(c); // before anything changes: a table that cannot open refuses the reload
-        SmtpDeliveryAgent nextAgent = newSmtpAgent(c, log);
+        Transports.Update nextAgents = Transports.build(c, log); // smtp/relay and every master.cf transport
         Cleanup oldCleanup = cleanup;
         boolean newCleanup = !CleanupSettings.from(c).equals(CleanupSettings.from(config));
         Cleanup nextCleanup = newCleanup ? new Cleanup(spool, CleanupSettings.from(c), log, qmgr::wake) : oldCleanup;
@@ -240,15 +224,16 @@ public final class Server implements AutoCloseable {
         try {
             change = listeners.apply(plan, nextCleanup);
         } catch (ConfigException | IOException | RuntimeException e) {
-            nextAgent.close();
+            nextAgents.close();
             if (newCleanup) {
                 nextCleanup.close();
             }
             throw e;
         }
-        smtp.replace(nextAgent);
-        // Mail routed from now on goes by the new relayhost and tables; deliveries in progress finish.
-        qmgr.reconfigure(QmgrSettings.from(c), nextRouter, new Bounce(BounceSettings.from(c), bounceCleanup, log, Clock.systemUTC()));
+        notes.addAll(transports.apply(nextAgents));
+        // Mail routed from now on goes by the new relayhost, tables and transports; deliveries in progress finish.
+        qmgr.reconfigure(QmgrSettings.from(c), nextRouter, new Bounce(BounceSettings.from(c), bounceCleanup, log, Clock.systemUTC()),
+                transports.forQmgr());
         if (newCleanup || !PickupSettings.from(c).equals(PickupSettings.from(config))) {
             pickup.close(); // after the message in hand; the rest waits in maildrop/ for the new one
             try {
@@ -328,7 +313,7 @@ public final class Server implements AutoCloseable {
         pickup.close();
         listeners.close(STOP_GRACE_MILLIS);
         qmgr.stop();
-        smtp.close();
+        transports.close();
         cleanup.close();
         bounceCleanup.close();
         spool.close(); // its commit, recycle and trigger threads; an inotify instance

@@ -21,9 +21,13 @@
  * when all of that worked does it swap: each kept listener's bound socket stays open and its
  * ChannelInitializer reads the new generation for new connections ({@code Listeners}), sessions in
  * progress keep theirs, removed listeners stop accepting while their sessions finish, and each
- * service's {@code SessionLimit} follows a changed maxproc. cleanup, pickup and the SMTP client
- * ({@code ReloadableAgent}, closed once its deliveries end) are rebuilt; qmgr goes on and takes
- * a new router (relayhost, transport_maps, sender-dependent maps), its timing and limits and a new
+ * service's {@code SessionLimit} follows a changed maxproc. cleanup, pickup and the SMTP clients
+ * ({@code Transports}: smtp/relay with main.cf's settings and one per master.cf transport of the
+ * user's own, {@code isp unix - - n - - smtp -o ...}, each in a {@code ReloadableAgent} closed once
+ * its deliveries end) are rebuilt: a transport added to master.cf is served, a changed one gets a
+ * new client, a removed one is retired (its queued mail deferred, "mail transport unavailable"),
+ * each noted in the reload's log line; qmgr goes on and takes
+ * a new router (relayhost, transport_maps, sender-dependent maps), its transports, timing and limits and a new
  * bounce through {@code QueueManager.reconfigure}: mail it routes from then on uses them, deliveries
  * in progress finish as they started (a new default_process_limit caps deliveries started after
  * the reload). The spool and the mail log go on unchanged, and {@code ReloadScope} warns, naming

@@ -19,6 +19,11 @@
  * (Postfix's PLAINTEXT_FALLBACK_OK rule). Lookups run on the delivery worker thread, never on an
  * event loop.
  *
+ * <p>One agent per transport: smtp and relay share one built from main.cf; each master.cf transport
+ * of the user's own ({@code isp unix - - n - - smtp -o ...}) gets its own, built from main.cf with
+ * the line's -o overrides and logging through a view of the mail log with its syslog_name, so its
+ * connection cache, TLS contexts, policy tables and credentials are never mixed with another's.
+ *
  * <p>TLS follows smtp_tls_security_level, overridden per next hop by smtp_tls_policy_maps keyed
  * on the next hop verbatim (then {@code .parent} domains) ({@link dev.postern.smtp.TlsPolicy}):
  * none, may, encrypt (TLS required, certificate not checked), fingerprint (the leaf certificate's or

@@ -116,6 +116,32 @@ class RouteCommandTest {
                 r.out());
     }
 
+    /** A master.cf transport of your own: route names it, its next hop and the TLS level its -o gives. */
+    @Test
+    void explainsAMasterCfTransportAndItsNextHop() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("transport"), "urgent@far.example  isp:[direct.far.example]:25\n"
+                + "isp.example  isp:\nghost.example  nowhere:\n");
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n"
+                + "isp       unix  -       -       n       -       -       smtp\n"
+                + "    -o smtp_tls_security_level=encrypt\n"
+                + "    -o smtp_helo_name=desktop.example\n"
+                + "    -o syslog_name=postfix/isp\n");
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "urgent@far.example");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("transport: isp\nnext hop: [direct.far.example]:25 (no MX lookup)\n"), r.out());
+        assertTrue(r.out().contains("transport isp (master.cf:2): Postern's SMTP client with -o smtp_tls_security_level=encrypt"
+                + " -o smtp_helo_name=desktop.example -o syslog_name=postfix/isp; logs as postfix/isp/smtp"), r.out());
+        assertTrue(r.out().contains("TLS: encrypt (smtp_tls_security_level"), r.out());
+        Run domain = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "a@isp.example");
+        assertTrue(domain.out().contains("transport: isp\nnext hop: isp.example (MX lookup)"), domain.out());
+        Run ghost = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "a@ghost.example");
+        assertEquals(0, ghost.status(), ghost.err());
+        assertTrue(ghost.out().contains("transport: nowhere\n"), ghost.out());
+        assertTrue(ghost.out().contains("no delivery agent serves transport nowhere (no master.cf line \"nowhere unix - - n - - smtp\"):"
+                + " its mail would be deferred (mail transport unavailable)"), ghost.out());
+    }
+
     @Test
     void aBadAddressIsAUsageError() throws Exception {
         seedClientConfig();

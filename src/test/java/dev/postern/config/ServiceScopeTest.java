@@ -30,7 +30,7 @@ class ServiceScopeTest {
     Path dir;
 
     /** Delegates to a real Config and records every name read through it. */
-    private record Recording(Config c, Set<String> names) implements Config {
+    record Recording(Config c, Set<String> names) implements Config {
         private <T> T read(String n, T v) {
             names.add(n);
             return v;

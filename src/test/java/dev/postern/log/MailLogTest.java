@@ -45,6 +45,25 @@ class MailLogTest {
                 + "delay=([^,]+), (?:delays=[^,]+, )?(?:dsn=[^,]+, )?status=(\\S+)").matcher(line).find());
     }
 
+    /** A master.cf transport's -o syslog_name: Postfix's mail_task() tag, syslog_name/program, on the shared writer. */
+    @Test
+    void aViewWithAServicesSyslogNameTagsItsLinesAndLeavesTheLogOpen() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MailLog log = new MailLog(out, "katrina", "postern");
+        MailLog isp = log.withSyslogName("postfix/isp");
+        Instant arrival = Instant.parse("2026-09-01T20:30:30Z");
+        RecipientResult r = new RecipientResult.Sent(MailAddress.parse("someone@example.org"), "relay.example[192.0.2.1]:587",
+                "2.0.0", "250 2.0.0 Ok", Duration.ofMillis(1100), Duration.ofMillis(150));
+        isp.delivery("smtp", "isp", "3225BD", r, arrival, arrival.plusMillis(8_600), Duration.ofMillis(8_200), Duration.ofMillis(190));
+        isp.close();
+        log.info("qmgr", "3225BD: removed");
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(2, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].matches(".* katrina postfix/isp/smtp\\[\\d+\\]: 3225BD: to=<someone@example.org>, .*status=sent .*"), lines[0]);
+        assertTrue(lines[1].matches(".* katrina postern/qmgr\\[\\d+\\]: 3225BD: removed"), lines[1]);
+        assertTrue(log.withSyslogName("postern") == log, "the same name is the log itself");
+    }
+
     @Test
     void rejectLine() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * recording each message's envelope and raw DATA bytes exactly as they crossed the wire.
  */
 final class RecordingSink implements AutoCloseable {
-    record Message(String mailFrom, List<String> rcptTo, String data) {
+    /** {@code helo}: the name the client gave in its last EHLO or HELO on that connection. */
+    record Message(String mailFrom, List<String> rcptTo, String data, String helo) {
     }
 
     private final ServerSocket socket;
@@ -84,10 +85,14 @@ final class RecordingSink implements AutoCloseable {
             Writer out = new OutputStreamWriter(raw, StandardCharsets.ISO_8859_1);
             send(out, "220 sink.test ESMTP");
             String from = null;
+            String helo = null;
             List<String> rcpts = new ArrayList<>();
             String line;
             while ((line = in.readLine()) != null) {
                 String upper = line.toUpperCase();
+                if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
+                    helo = line.substring(4).trim();
+                }
                 if (upper.startsWith("EHLO")) {
                     send(out, "250-sink.test\r\n250-PIPELINING\r\n" + (offerDsn ? "250-DSN\r\n" : "") + "250 8BITMIME");
                 } else if (upper.startsWith("HELO")) {
@@ -116,7 +121,7 @@ final class RecordingSink implements AutoCloseable {
                     if (d == null) {
                         return; // the client went away before the final dot: nothing was delivered
                     }
-                    messages.add(new Message(from, List.copyOf(rcpts), data.toString()));
+                    messages.add(new Message(from, List.copyOf(rcpts), data.toString(), helo));
                     send(out, "250 2.0.0 Ok: queued as SINK" + messages.size());
                 } else if (upper.startsWith("QUIT")) {
                     send(out, "221 2.0.0 Bye");

@@ -26,6 +26,8 @@ final class RecordingSink implements AutoCloseable {
 
     private final ServerSocket socket;
     private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+    /** Numbers the replies' "queued as SINKn" (not the queue's size: a test may take a message before it is counted). */
+    private final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
     /** RCPT replies by address (without brackets); others get {@link #defaultRcptReply}. */
     final java.util.Map<String, String> rcptReplies = new java.util.concurrent.ConcurrentHashMap<>();
     volatile String defaultRcptReply = "250 2.1.5 Ok";
@@ -121,8 +123,9 @@ final class RecordingSink implements AutoCloseable {
                     if (d == null) {
                         return; // the client went away before the final dot: nothing was delivered
                     }
+                    int n = received.incrementAndGet();
                     messages.add(new Message(from, List.copyOf(rcpts), data.toString(), helo));
-                    send(out, "250 2.0.0 Ok: queued as SINK" + messages.size());
+                    send(out, "250 2.0.0 Ok: queued as SINK" + n);
                 } else if (upper.startsWith("QUIT")) {
                     send(out, "221 2.0.0 Bye");
                     return;

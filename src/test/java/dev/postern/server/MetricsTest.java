@@ -101,7 +101,10 @@ class MetricsTest {
                 c.command("QUIT");
             }
 
+            // The exposition is not one snapshot: each metric is read in turn (the connections gauge
+            // after both counters), so the counters asserted below are awaited themselves.
             String after = awaitScrape(uri, s -> value(s, "postern_smtpd_connections") == 0
+                    && value(s, "postfix_smtpd_connects_total") == 5 && value(s, "postfix_smtpd_disconnects_total") == 5
                     && value(s, "postern_smtpd_tls_handshakes_total", "result=\"failed\"") == 1
                     && value(s, "postfix_smtpd_messages_rejected_total", "code=\"554\"") == 1);
             assertEquals(5, value(after, "postfix_smtpd_connects_total"));

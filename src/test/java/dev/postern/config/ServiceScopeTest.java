@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -67,18 +68,23 @@ class ServiceScopeTest {
             // server.Plan reads these two from the service configuration too.
             rec.list("inet_interfaces");
             rec.get("inet_protocols");
-            Deque<String> todo = new ArrayDeque<>(rec.names());
-            while (!todo.isEmpty()) {
-                String n = todo.pop();
-                if (names.add(n)) {
-                    Matcher m = REFERENCE.matcher(sc.raw(n));
-                    while (m.find()) {
-                        todo.push(m.group(1));
-                    }
+            addWithReferences(sc, rec.names(), names);
+        }
+        return names;
+    }
+
+    /** Adds {@code read} to {@code names} with every parameter their values refer to ($name, ${name}, $(name)), transitively. */
+    static void addWithReferences(Config sc, Collection<String> read, Set<String> names) {
+        Deque<String> todo = new ArrayDeque<>(read);
+        while (!todo.isEmpty()) {
+            String n = todo.pop();
+            if (names.add(n)) {
+                Matcher m = REFERENCE.matcher(sc.raw(n));
+                while (m.find()) {
+                    todo.push(m.group(1));
                 }
             }
         }
-        return names;
     }
 
     @Test

@@ -6,13 +6,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -22,8 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * against what {@link SmtpClientSettings#from} really reads, $name references followed.
  */
 class TransportScopeTest {
-    private static final Pattern REFERENCE = Pattern.compile("\\$\\{?\\(?([A-Za-z0-9_]+)");
-
     @TempDir
     Path dir;
 
@@ -41,16 +35,7 @@ class TransportScopeTest {
             ServiceScopeTest.Recording rec = new ServiceScopeTest.Recording(sc, new TreeSet<>());
             SmtpClientSettings.from(rec);
             rec.get("syslog_name"); // server.Transports tags the transport's log lines with it
-            Deque<String> todo = new ArrayDeque<>(rec.names());
-            while (!todo.isEmpty()) {
-                String n = todo.pop();
-                if (names.add(n)) {
-                    Matcher m = REFERENCE.matcher(sc.raw(n));
-                    while (m.find()) {
-                        todo.push(m.group(1));
-                    }
-                }
-            }
+            ServiceScopeTest.addWithReferences(sc, rec.names(), names);
         }
         return names;
     }

@@ -131,7 +131,12 @@ final class MasterCfParser {
                 throw new ConfigException(file, line, "inet service " + service + " runs unknown command \"" + command + "\"",
                         "Postern serves SMTP with smtpd");
             }
-            warnings.add(file + ":" + line + ": " + ignoredNote(service, type, command) + "; line ignored");
+            List<String> dropped = overrideNames(words);
+            warnings.add(file + ":" + line + ": " + ignoredNote(service, type, command)
+                    + (dropped.isEmpty() ? "" : "; its -o " + String.join(", ", dropped) + " take no effect"
+                    + (BUILT_IN.contains(command) ? " (set what applies in main.cf: the built-in smtp and relay transports"
+                    + " use main.cf's smtp_* settings; for other settings give the transport a name of its own)" : ""))
+                    + "; line ignored");
             return null;
         }
         Map<String, String> overrides = new LinkedHashMap<>();
@@ -163,6 +168,21 @@ final class MasterCfParser {
             transportNotes(file, line, service, words.get(6), args, warnings);
         }
         return new MasterService(service, type, command, overrides, args, words.get(6), file, line);
+    }
+
+    /** The parameter names of a line's {@code -o name=value} options, so that an ignored line names what it drops. */
+    private static List<String> overrideNames(List<String> words) {
+        List<String> names = new ArrayList<>();
+        for (int i = 8; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.startsWith("-o")) {
+                String spec = w.equals("-o") ? (i + 1 < words.size() ? words.get(++i) : "") : w.substring(2);
+                spec = spec.startsWith("{") ? spec.substring(1).strip() : spec;
+                int eq = spec.indexOf('=');
+                names.add((eq < 0 ? spec : spec.substring(0, eq)).strip());
+            }
+        }
+        return names;
     }
 
     /** What a transport line asks for that Postern does not do: reported, never ignored in silence. */

@@ -37,7 +37,11 @@ final class TransportParams {
                         Param.Status.IMPLEMENTED, null, 0L, null, null);
             }
             if (NOT_IMPLEMENTED.contains(suffix)) {
-                return new Param(name, Param.Type.STRING, "$default" + suffix, "Postfix's " + suffix.substring(1)
+                // postconf_service.c: each defaults to $default<suffix>, but for initial_destination_concurrency,
+                // which has no default_ parameter (mail_params.h: $initial_destination_concurrency).
+                String dflt = suffix.equals("_initial_destination_concurrency") ? "$initial_destination_concurrency"
+                        : "$default" + suffix;
+                return new Param(name, Param.Type.STRING, dflt, "Postfix's " + suffix.substring(1)
                         + " for the master.cf transport " + t + " (not implemented).", Param.Status.NOT_IMPLEMENTED,
                         null, null, null, null);
             }

@@ -147,8 +147,8 @@ public final class QueueManager implements AutoCloseable {
             delivery.replace(nextTransports);
         }
         completion = new Completion(spool, nextSettings, nextBounce, log, clock);
+        settings = nextSettings; // before the router: a job it routes to a new transport finds that transport's limit
         router = nextRouter;
-        settings = nextSettings;
         scheduler.setProcessLimit(nextSettings.processLimit());
         pump(); // a higher limit starts jobs already waiting for a slot now
         scanner.wake(); // a larger active limit or a shorter queue_run_delay applies now

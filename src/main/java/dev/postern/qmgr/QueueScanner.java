@@ -106,10 +106,11 @@ final class QueueScanner {
     private void loop() {
         Instant nextDeferredScan = Instant.MIN;
         while (running) {
+            boolean flush = false;
             try {
                 waitingForRoom = false;
                 Instant now = clock.instant();
-                boolean flush = flushRequested.getAndSet(false);
+                flush = flushRequested.getAndSet(false);
                 if (flush || (deferred == null && !now.isBefore(nextDeferredScan))) {
                     openDeferredScan(flush);
                     nextDeferredScan = now.plus(settings.get().queueRunDelay());
@@ -127,6 +128,9 @@ final class QueueScanner {
                 break;
             } catch (IOException | RuntimeException e) {
                 log.warning("qmgr", "queue scan failed: " + e);
+                if (flush) {
+                    flushRequested.set(true); // the flush this round took is not lost with it
+                }
                 closeScans();
                 pause();
             }

@@ -216,10 +216,18 @@ public final class Server implements AutoCloseable {
         Config c = plan.config();
         List<String> notes = new ArrayList<>(ReloadScope.needsRestart(config, c));
         Router nextRouter = newRouter(c); // before anything changes: a table that cannot open refuses the reload
-        Transports.Update nextAgents = Transports.build(c, log); // smtp/relay and every master.cf transport
         Cleanup oldCleanup = cleanup;
         boolean newCleanup = !CleanupSettings.from(c).equals(CleanupSettings.from(config));
         Cleanup nextCleanup = newCleanup ? new Cleanup(spool, CleanupSettings.from(c), log, qmgr::wake) : oldCleanup;
+        Transports.Update nextAgents;
+        try {
+            nextAgents = Transports.build(c, log); // smtp/relay and every master.cf transport
+        } catch (ConfigException | RuntimeException e) {
+            if (newCleanup) {
+                nextCleanup.close();
+            }
+            throw e;
+        }
         Listeners.Change change;
         try {
             change = listeners.apply(plan, nextCleanup);

@@ -65,7 +65,9 @@ final class Transports implements AutoCloseable {
             for (MasterService s : c.services()) {
                 if (s.isSmtpTransport()) {
                     Config sc = c.forService(s);
-                    MailLog view = log.withSyslogName(sc.get("syslog_name"));
+                    // Only an -o of the line's own: main.cf's syslog_name needs a restart (ReloadScope), so
+                    // a reload must not give this transport a name the rest of the server does not use yet.
+                    MailLog view = s.overrides().containsKey("syslog_name") ? log.withSyslogName(sc.get("syslog_name")) : log;
                     custom.put(s.name(), new Built(s, agent(sc, view, s), view));
                 }
             }

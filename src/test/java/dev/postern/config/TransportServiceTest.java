@@ -43,8 +43,14 @@ class TransportServiceTest {
                 + "    -o smtp_tls_security_level=encrypt\n"
                 + "    -o smtp_helo_name=desktop.example\n"
                 + "    -o syslog_name=postfix/$service_name\n"
-                + "relay     unix  -       -       n       -       -       smtp\n");
-        assertEquals(List.of("master.cf:6: service 'relay' (smtp) is built into Postern; line ignored"), lc.warnings());
+                + "relay     unix  -       -       n       -       -       smtp\n"
+                + "smtp      unix  -       -       n       -       -       smtp -o smtp_tls_security_level=encrypt\n"
+                + "    -o { syslog_name = postfix/$service_name }\n");
+        assertEquals(List.of("master.cf:6: service 'relay' (smtp) is built into Postern; line ignored",
+                "master.cf:7: service 'smtp' (smtp) is built into Postern; its -o smtp_tls_security_level, syslog_name take no"
+                        + " effect (set what applies in main.cf: the built-in smtp and relay transports use main.cf's smtp_*"
+                        + " settings; for other settings give the transport a name of its own); line ignored"), lc.warnings(),
+                "an -o that would weaken or change delivery is named, never dropped in silence");
         MasterService isp = lc.config().services().get(1);
         assertTrue(isp.isSmtpTransport());
         assertEquals("isp", isp.name());

@@ -569,7 +569,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
      * see this name too.
      */
     static String heloName(String arg, boolean utf8) {
-        String collapsed = String.join(" ", arg.strip().split("[ \t]+"));
+        String collapsed = String.join(" ", PathArgument.WORDS.split(arg.strip()));
         StringBuilder b = new StringBuilder(collapsed.length());
         collapsed.codePoints().forEach(c -> {
             if (c < 0x20 || c == 0x7f || c == 0xfffd || NEUTER.indexOf(c) >= 0) {
@@ -733,7 +733,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             if (p.is("BODY") && (p.value().equalsIgnoreCase("8BITMIME") || p.value().equalsIgnoreCase("7BIT"))) {
                 eightBit = p.value().equalsIgnoreCase("8BITMIME");
             } else if (p.is("SIZE")) {
-                if (!p.value().matches("[0-9]+")) {
+                if (p.value().isEmpty() || !p.value().chars().allMatch(c -> c >= '0' && c <= '9')) { // smtpd.c alldig()
                     return Reply.of(501, "5.5.4", "Bad message size syntax");
                 }
                 try {

@@ -127,6 +127,7 @@ public final class Params {
         p(m, "smtp_data_init_timeout", TIME, "120s", "Time to wait for the reply to DATA.").min(1);
         p(m, "smtp_rset_timeout", TIME, "20s", "Time to wait for the reply to RSET (ending a transaction that did not reach the end of data).").min(1);
         p(m, "smtp_data_xfer_timeout", TIME, "180s", "Time a write to the next hop may make no progress (the message content to a server that stops reading; every write of the session is bounded by it): the session ends with \"conversation with ... timed out while sending message body\" and the mail is deferred.").min(1);
+        p(m, "smtp_starttls_timeout", TIME, "300s", "Time limit for the TLS handshake after STARTTLS (Postfix: for each read and write of it; Postern bounds the whole handshake): a server that does not finish it in time gives \"Cannot start TLS: handshake failure\", as other handshake failures.").min(1);
         p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
         p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);

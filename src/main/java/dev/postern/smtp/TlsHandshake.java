@@ -13,6 +13,9 @@ import java.io.IOException;
  * The TLS handshake after the server's 220 to STARTTLS, with the protocols and ciphers of the
  * policy, then the verdict on the server's certificate ({@link ServerAuthentication}), logged as
  * Postfix logs it: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher ...}.
+ * The handshake as a whole is bounded by smtp_starttls_timeout (Postfix bounds each of its reads
+ * and writes by it; a handshake is one or two round trips, so the two differ little, and a whole
+ * bound also stops a server that trickles its records).
  */
 final class TlsHandshake {
     /** The deferral text when the handshake itself failed (Postfix's words). */
@@ -25,7 +28,7 @@ final class TlsHandshake {
                       MailLog log) {
         SslHandler ssl;
         try {
-            ssl = conn.startTls(tls.newHandler(ByteBufAllocator.DEFAULT, policy.handshake(s)), s.heloTimeout());
+            ssl = conn.startTls(tls.newHandler(ByteBufAllocator.DEFAULT, policy.handshake(s)), s.timeouts().starttls());
         } catch (TlsSetupException e) {
             log.warning("smtp", "TLS policy for " + hop.text() + ": " + e.getMessage());
             return "client TLS configuration problem";

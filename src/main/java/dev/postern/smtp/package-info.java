@@ -78,7 +78,8 @@
  * connection serves only its sender. The password is sent only inside the AUTH exchange.
  *
  * <h2>Parameters</h2>
- * smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout, smtp_data_done_timeout,
+ * smtp_helo_name, smtp_connect_timeout, smtp_helo_timeout, smtp_data_done_timeout, smtp_mail_timeout,
+ * smtp_rcpt_timeout, smtp_data_init_timeout, smtp_rset_timeout, smtp_data_xfer_timeout, smtp_starttls_timeout,
  * smtp_host_lookup, smtp_mx_address_limit, smtp_mx_session_limit, smtp_skip_5xx_greeting,
  * inet_protocols, postern_dns_servers, smtp_tls_security_level, smtp_tls_policy_maps,
  * smtp_tls_CAfile, smtp_tls_cert_file, smtp_tls_key_file, smtp_tls_protocols,

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A next hop that stops answering: the delivery worker waits on its own socket (SmtpConnection),
  * so the timeouts are its own, not an event loop's timer. A silent server ends the attempt after
  * smtp_helo_timeout with a deferral, and a server that takes STARTTLS and then never answers the
- * handshake ends it too (the handshake is bounded by the same timeout).
+ * handshake ends it after smtp_starttls_timeout.
  */
 class SilentServerTest {
     @TempDir
@@ -85,12 +85,15 @@ class SilentServerTest {
         return listener.getLocalPort();
     }
 
-    private SmtpDeliveryAgent agent(String level, Path ca) {
+    /** smtp_helo_timeout {@code helo}, smtp_starttls_timeout {@code starttls}, Postfix's other limits. */
+    private SmtpDeliveryAgent agent(String level, Path ca, Duration helo, Duration starttls) {
+        CommandTimeouts p = CommandTimeouts.POSTFIX;
         try {
-            return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(1),
+            return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), helo,
                     Duration.ofSeconds(1), level, new ClientTlsSettings(ca, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
                     List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
-                    Duration.ofSeconds(2), Duration.ofSeconds(300), 0),
+                    Duration.ofSeconds(2), Duration.ofSeconds(300), 0)
+                    .withTimeouts(new CommandTimeouts(p.mail(), p.rcpt(), p.dataInit(), p.rset(), p.dataXfer(), starttls)),
                     new MailLog(new ByteArrayOutputStream(), "desktop", "postern"));
         } catch (Exception e) {
             throw new AssertionError(e);
@@ -103,12 +106,17 @@ class SilentServerTest {
         return ca;
     }
 
-    /** The deferral of one delivery to the server, which must come after 0.9 s (the 1 s timeout) and well before 8 s. */
-    private RecipientResult.Deferred deferredInTime(String level, String ehloReply) throws Exception {
+    /**
+     * The deferral of one delivery to the server, which must come after 0.9 s (the 1 s timeout:
+     * smtp_helo_timeout, or smtp_starttls_timeout with the helo timeout at 30 s) and well before 8 s.
+     */
+    private RecipientResult.Deferred deferredInTime(String level, String ehloReply, boolean handshake) throws Exception {
         int port = serve(ehloReply);
         long start = System.nanoTime();
         List<RecipientResult> r;
-        try (SmtpDeliveryAgent a = agent(level, caFile())) {
+        Duration second = Duration.ofSeconds(1);
+        Duration longer = Duration.ofSeconds(30);
+        try (SmtpDeliveryAgent a = handshake ? agent(level, caFile(), longer, second) : agent(level, caFile(), second, longer)) {
             r = a.deliver(SmtpDeliveryAgentTest.request("[127.0.0.1]:" + port, "Subject: x\r\n\r\nhello\r\n", "you@example.org"));
         }
         long ms = (System.nanoTime() - start) / 1_000_000;
@@ -118,15 +126,16 @@ class SilentServerTest {
 
     @Test
     void aServerThatNeverAnswersEhloIsGivenUpAfterTheHeloTimeout() throws Exception {
-        RecipientResult.Deferred d = deferredInTime("none", null);
+        RecipientResult.Deferred d = deferredInTime("none", null, false);
         assertEquals("4.4.2", d.dsn());
         assertTrue(d.diagnostic().matches("conversation with 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+ timed out while sending EHLO"),
                 d.diagnostic());
     }
 
+    /** smtp_starttls_timeout, not smtp_helo_timeout (30 s here), bounds the handshake. */
     @Test
-    void aServerThatTakesStartTlsButNeverAnswersTheHandshakeIsGivenUp() throws Exception {
-        RecipientResult.Deferred d = deferredInTime("encrypt", "250-silent.test\r\n250 STARTTLS\r\n");
+    void aServerThatTakesStartTlsButNeverAnswersTheHandshakeIsGivenUpAfterTheStarttlsTimeout() throws Exception {
+        RecipientResult.Deferred d = deferredInTime("encrypt", "250-silent.test\r\n250 STARTTLS\r\n", true);
         assertEquals("4.7.5", d.dsn());
         assertTrue(d.diagnostic().contains("handshake failure"), d.diagnostic());
     }

@@ -133,6 +133,7 @@ public final class Params {
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);
         p(m, "smtp_tls_security_level", STRING, "${{$compatibility_level} < {3.11} ? {} : {may}}", "(Postfix 3.11: may from compatibility_level 3.11 on.) none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
+        p(m, "smtp_tls_servername", STRING, "", "Name sent in TLS Server Name Indication: empty sends none (Postfix's default), hostname the server's host name (MX host), nexthop the next-hop domain, anything else that DNS name (U-labels sent as A-labels). A policy table's servername= overrides it per destination.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);

@@ -83,7 +83,8 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
         }
         TlsDefaults tlsDefaults = new TlsDefaults(c.get("smtp_tls_fingerprint_digest").toLowerCase(Locale.ROOT),
                 c.list("smtp_tls_fingerprint_cert_match"), c.get("smtp_tls_ciphers"), c.get("smtp_tls_mandatory_ciphers"),
-                c.list("smtp_tls_exclude_ciphers"), c.list("smtp_tls_mandatory_exclude_ciphers"));
+                c.list("smtp_tls_exclude_ciphers"), c.list("smtp_tls_mandatory_exclude_ciphers"),
+                ServerNameIndication.validate(c.get("smtp_tls_servername"), "smtp_tls_servername"));
         return new SmtpClientSettings(c.get("smtp_helo_name"), c.duration("smtp_connect_timeout"),
                 c.duration("smtp_helo_timeout"), c.duration("smtp_data_done_timeout"),
                 c.get("smtp_tls_security_level").isEmpty() ? "none" : c.get("smtp_tls_security_level"),

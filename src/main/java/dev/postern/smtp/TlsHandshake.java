@@ -27,8 +27,11 @@ final class TlsHandshake {
     static String run(SmtpConnection conn, TlsClient tls, TlsPolicy policy, NextHop hop, String relay, SmtpClientSettings s,
                       MailLog log) {
         SslHandler ssl;
+        int bracket = relay.indexOf('[');
+        String serverName = bracket < 0 ? relay : relay.substring(0, bracket);
+        String sni = ServerNameIndication.resolve(policy.serverNameSetting(s), serverName, hop.domain());
         try {
-            ssl = conn.startTls(tls.newHandler(ByteBufAllocator.DEFAULT, policy.handshake(s)), s.timeouts().starttls());
+            ssl = conn.startTls(tls.newHandler(ByteBufAllocator.DEFAULT, policy.handshake(s), sni), s.timeouts().starttls());
         } catch (TlsSetupException e) {
             log.warning("smtp", "TLS policy for " + hop.text() + ": " + e.getMessage());
             return "client TLS configuration problem";
@@ -37,8 +40,6 @@ final class TlsHandshake {
         }
         var session = ssl.engine().getSession();
         String summary = TlsServer.describe(session);
-        int bracket = relay.indexOf('[');
-        String serverName = bracket < 0 ? relay : relay.substring(0, bracket);
         ServerAuthentication auth = ServerAuthentication.judge(tls, session, policy, hop, serverName, s);
         if (!auth.ok()) {
             int port = relay.lastIndexOf("]:");

@@ -15,16 +15,22 @@ import java.util.Optional;
  * ({@code [mail.example.com]:587} is its own key), then for bare domains the parent {@code .domain}
  * forms; otherwise smtp_tls_security_level. A table value is a level and attributes:
  * {@code match=} (names, {@code :}-separated, for verify and secure; fingerprints, {@code |}-separated,
- * for fingerprint; repeatable), {@code protocols=}, {@code ciphers=} (a grade), {@code exclude=}.
+ * for fingerprint; repeatable), {@code protocols=}, {@code ciphers=} (a grade), {@code exclude=},
+ * {@code servername=} (once; the SNI name, see {@link ServerNameIndication}).
  * Anything else, dane, dane-only and unknown words included, is an error: at {@code postern check}
  * naming the table's file and line, at delivery time (a table edited since) a deferral; never a
  * quietly weaker level. {@code source} says where the policy came from, for logs and {@code postern route}.
  */
 public record TlsPolicy(TlsLevel level, List<String> match, String protocols, String ciphers, List<String> exclude,
-                        String source) {
+                        String serverName, String source) {
     public TlsPolicy {
         match = List.copyOf(match);
         exclude = List.copyOf(exclude);
+    }
+
+    /** Without servername= (smtp_tls_servername applies). */
+    public TlsPolicy(TlsLevel level, List<String> match, String protocols, String ciphers, List<String> exclude, String source) {
+        this(level, match, protocols, ciphers, exclude, "", source);
     }
 
     /**
@@ -85,6 +91,7 @@ public record TlsPolicy(TlsLevel level, List<String> match, String protocols, St
         List<String> exclude = new ArrayList<>();
         String protocols = "";
         String ciphers = "";
+        String serverName = null;
         for (int i = 1; i < words.length; i++) {
             String w = words[i];
             int eq = w.indexOf('=');
@@ -99,6 +106,17 @@ public record TlsPolicy(TlsLevel level, List<String> match, String protocols, St
                     }
                 }
                 case "protocols" -> protocols = v;
+                case "servername" -> {
+                    if (serverName != null) { // as Postfix: only one instance per policy
+                        throw new IllegalArgumentException("attribute servername= is given more than once in TLS policy \""
+                                + value + "\"");
+                    }
+                    serverName = ServerNameIndication.validate(v, "servername= in TLS policy \"" + value + "\"");
+                    if (serverName.isEmpty()) {
+                        throw new IllegalArgumentException("servername= in TLS policy \"" + value + "\" is empty;"
+                                + " give a DNS name, hostname or nexthop, or leave the attribute out");
+                    }
+                }
                 case "ciphers" -> ciphers = v;
                 case "exclude" -> {
                     for (String x : v.split("[:,]")) {
@@ -108,7 +126,7 @@ public record TlsPolicy(TlsLevel level, List<String> match, String protocols, St
                     }
                 }
                 default -> throw new IllegalArgumentException("invalid attribute name \"" + name + "\" in TLS policy \"" + value
-                        + "\"; Postern knows match=, protocols=, ciphers= and exclude=");
+                        + "\"; Postern knows match=, protocols=, ciphers=, exclude= and servername=");
             }
         }
         if (level == TlsLevel.FINGERPRINT && match.isEmpty()) {
@@ -126,7 +144,12 @@ public record TlsPolicy(TlsLevel level, List<String> match, String protocols, St
         if (!protocols.isEmpty()) {
             dev.postern.tls.Protocols.parse(protocols);
         }
-        return new TlsPolicy(level, match, protocols, ciphers, exclude, source);
+        return new TlsPolicy(level, match, protocols, ciphers, exclude, serverName == null ? "" : serverName, source);
+    }
+
+    /** The SNI setting for this next hop: servername= if the policy has one, else smtp_tls_servername. */
+    String serverNameSetting(SmtpClientSettings s) {
+        return !serverName.isEmpty() ? serverName : s.tlsDefaults().serverName();
     }
 
     boolean usesTls() {
@@ -172,6 +195,9 @@ public record TlsPolicy(TlsLevel level, List<String> match, String protocols, St
             sb.append(", protocols=").append(o.protocols()).append(", ciphers=").append(o.cipherGrade());
             if (!o.exclude().isEmpty()) {
                 sb.append(", exclude=").append(String.join(":", o.exclude()));
+            }
+            if (!serverNameSetting(s).isEmpty()) {
+                sb.append(", servername=").append(serverNameSetting(s));
             }
         }
         return sb.toString();

@@ -86,7 +86,7 @@
  * smtp_tls_mandatory_protocols, smtp_tls_ciphers, smtp_tls_mandatory_ciphers,
  * smtp_tls_exclude_ciphers, smtp_tls_mandatory_exclude_ciphers, smtp_tls_fingerprint_digest,
  * smtp_tls_fingerprint_cert_match, smtp_tls_loglevel, smtp_tls_secure_cert_match,
- * smtp_tls_verify_cert_match, smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
+ * smtp_tls_verify_cert_match, smtp_tls_servername, smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
  * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
  * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
  * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce (and recipient_delimiter for

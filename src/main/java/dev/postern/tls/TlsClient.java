@@ -7,7 +7,9 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -32,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Client-side TLS for the SMTP delivery agent. The handshake accepts any server certificate; the
  * verdict is made afterwards ({@link #check}) against the CA file only (never the JDK's trust
  * store, like Postfix's tls_append_default_CA=no) so the agent can log and defer with Postfix's
- * wording. No SNI is sent, as Postfix does by default.
+ * wording. No SNI is sent unless smtp_tls_servername or a policy's servername= asks for it, as in
+ * Postfix.
  */
 public final class TlsClient {
     private final ClientTlsSettings settings;
@@ -105,7 +108,21 @@ public final class TlsClient {
     }
 
     public SslHandler newHandler(ByteBufAllocator alloc, ClientTlsOptions options) throws TlsSetupException {
+        return newHandler(alloc, options, null);
+    }
+
+    /**
+     * @param sni the name to send in Server Name Indication, or null for none. Set through the
+     *        engine's parameters, not as the engine's peer host: that would also turn on Netty's
+     *        client session cache and hostname checks, neither of which the verdict here expects.
+     */
+    public SslHandler newHandler(ByteBufAllocator alloc, ClientTlsOptions options, String sni) throws TlsSetupException {
         SSLEngine engine = context(options).newEngine(alloc);
+        if (sni != null) {
+            SSLParameters p = engine.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName(sni)));
+            engine.setSSLParameters(p);
+        }
         return new SslHandler(engine);
     }
 

@@ -67,6 +67,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
     final List<byte[]> rawData = new CopyOnWriteArrayList<>();
     final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     volatile X509Certificate clientCertificate;
+    /** The Server Name Indication names the client sent in its latest handshake (JSSE's record of them). */
+    volatile List<String> requestedServerNames = List.of();
     /**
      * A hostile next hop: when set, the EHLO reply is {@code endlessEhloStart} followed by this text
      * repeated until the client hangs up ("250-x\r\n" for an endless multi-line reply, "x" for an
@@ -170,6 +172,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 ssl.setUseClientMode(false);
                 ssl.setWantClientAuth(true);
                 ssl.startHandshake();
+                requestedServerNames = ((javax.net.ssl.ExtendedSSLSession) ssl.getSession()).getRequestedServerNames().stream()
+                        .map(n -> n instanceof javax.net.ssl.SNIHostName h ? h.getAsciiName() : n.toString()).toList();
                 try {
                     clientCertificate = (X509Certificate) ssl.getSession().getPeerCertificates()[0];
                 } catch (Exception e) {

@@ -72,10 +72,12 @@ class SmtpTlsPolicyTest {
 
     /** An agent whose only policy is the table line {@code [localhost]:port value}. */
     private String mandatoryProtocols = ">=TLSv1.2";
+    /** smtp_tls_servername. */
+    private String serverNameSetting = "";
 
     private SmtpDeliveryAgent agent(String policyValue, String digest) throws Exception {
         Files.writeString(policy, "# policy\n" + hop() + "\t" + policyValue + "\n");
-        TlsDefaults defaults = new TlsDefaults(digest, List.of(), "medium", "medium", List.of(), List.of());
+        TlsDefaults defaults = new TlsDefaults(digest, List.of(), "medium", "medium", List.of(), List.of(), serverNameSetting);
         return new SmtpDeliveryAgent(new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), mandatoryProtocols, 1,
                 List.of(Maps.open("texthash:" + policy)), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
@@ -221,7 +223,8 @@ class SmtpTlsPolicyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"dane", "dane-only", "securee", "secure tafile=/etc/ta.pem", "fingerprint", "encrypt ciphers=null",
-            "encrypt ciphers=strong", "fingerprint match=nothex"})
+            "encrypt ciphers=strong", "fingerprint match=nothex", "encrypt servername=a.example servername=b.example",
+            "encrypt servername=-bad-.example", "encrypt servername=", "encrypt servername=192.0.2.1"})
     void policyTableMistakesNameTheTableLine(String value) throws Exception {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> check("", "# TLS policy\n[ok.example]:587 secure\n[bad.example]:587 " + value + "\n"));
@@ -244,6 +247,54 @@ class SmtpTlsPolicyTest {
                 + "c.example fingerprint match=" + "AB:".repeat(31) + "AB|" + "cd".repeat(32) + "\nd.example encrypt protocols=TLSv1.3 ciphers=high exclude=CHACHA20\n");
     }
 
+    // ---- Server Name Indication (smtp_tls_servername, servername=)
+
+    @Test
+    void noServerNameIsSentByDefault() throws Exception {
+        assertInstanceOf(RecipientResult.Sent.class, deliver("encrypt"));
+        assertEquals(List.of(), server.requestedServerNames);
+    }
+
+    @Test
+    void thePolicysServerNameIsSent() throws Exception {
+        serverNameSetting = "hostname"; // the policy's attribute wins over the parameter
+        assertInstanceOf(RecipientResult.Sent.class, deliver("encrypt servername=relay.example.test"));
+        assertEquals(List.of("relay.example.test"), server.requestedServerNames);
+    }
+
+    @Test
+    void hostnameSendsTheServersHostName() throws Exception {
+        serverNameSetting = "hostname";
+        assertInstanceOf(RecipientResult.Sent.class, deliver("secure match=localhost"));
+        assertEquals(List.of("localhost"), server.requestedServerNames);
+    }
+
+    @Test
+    void aUnicodeNameIsSentInALabels() throws Exception {
+        assertInstanceOf(RecipientResult.Sent.class, deliver("encrypt servername=b\u00fccher.example"));
+        assertEquals(List.of("xn--bcher-kva.example"), server.requestedServerNames);
+    }
+
+    @Test
+    void serverNameResolution() {
+        assertEquals("mx1.example.org", ServerNameIndication.resolve("hostname", "MX1.example.org.", "example.org"));
+        assertEquals("example.org", ServerNameIndication.resolve("nexthop", "mx1.example.org", "example.org"));
+        assertEquals(null, ServerNameIndication.resolve("hostname", "192.0.2.7", "192.0.2.7"), "an address literal has no name");
+        assertEquals(null, ServerNameIndication.resolve("nexthop", "mx", "::1"));
+        assertEquals(null, ServerNameIndication.resolve("", "mx1.example.org", "example.org"));
+    }
+
+    @Test
+    void aBadServerNameInMainCfNamesItsLine() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> check("smtp_tls_servername = not_a/name\n", ""));
+        assertTrue(e.file().endsWith("main.cf"), e.file());
+        assertEquals(5, e.line());
+        assertTrue(e.getMessage().contains("smtp_tls_servername") && e.getMessage().contains("not a valid host name"), e.getMessage());
+        check("smtp_tls_servername = hostname\n", "");
+        check("smtp_tls_servername = nexthop\n", "");
+        check("smtp_tls_servername = relay.example.org\n", "[a.example]:587 secure servername=a.example\n");
+    }
+
     @Test
     void explainTlsForPosternRoute() throws Exception {
         try (SmtpDeliveryAgent ignored = agent("secure", "sha256")) {
@@ -254,6 +305,13 @@ class SmtpTlsPolicyTest {
                     + " protocols=>=TLSv1.2, ciphers=medium", TlsPolicy.explainTls(s, hop()));
             assertEquals("TLS: may (smtp_tls_security_level), protocols=>=TLSv1.2, ciphers=medium",
                     TlsPolicy.explainTls(s, "[elsewhere.example]:25"));
+            Path sniPolicy = dir.resolve("sni_policy");
+            Files.writeString(sniPolicy, hop() + "\tencrypt servername=hostname\n");
+            SmtpClientSettings sni = new SmtpClientSettings("d", Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), "may",
+                    new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1, List.of(Maps.open("texthash:" + sniPolicy)),
+                    List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ZERO, Duration.ZERO, 0);
+            assertEquals("TLS: encrypt (smtp_tls_policy_maps texthash:" + sniPolicy + " key " + hop() + "), protocols=>=TLSv1.2,"
+                    + " ciphers=medium, servername=hostname", TlsPolicy.explainTls(sni, hop()));
         }
     }
 }

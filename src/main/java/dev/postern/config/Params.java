@@ -117,6 +117,7 @@ public final class Params {
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
         p(m, "relay_transport", STRING, "relay", "Transport for mail to relay_domains.");
         p(m, "transport_maps", LIST, "", "Tables mapping recipients to transport:nexthop (transport(5): user+ext@domain, user@domain, domain, .domain, *; error:text bounces, retry:text defers).");
+        p(m, "sender_dependent_default_transport_maps", LIST, "", "Tables mapping the envelope sender to a transport (transport:nexthop, as default_transport) that overrides default_transport for mail of the default class (not local, not relay_domains); searched as sender_dependent_relayhost_maps, Postern's .parent keys included; DUNNO = use default_transport. transport_maps still overrides it.");
         p(m, "sender_dependent_relayhost_maps", LIST, "", "Tables mapping the envelope sender to a next hop that overrides relayhost (user+ext@domain, user@domain, @domain, then Postern's .parent keys; DUNNO = use relayhost).");
         p(m, "smtp_helo_name", STRING, "$myhostname", "Name sent in EHLO by the SMTP client.");
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.").min(0);
@@ -148,6 +149,7 @@ public final class Params {
         // Routing and address-form table searches (qmgr Router, maps AddressSearch)
         p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
         p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
+        p(m, "empty_address_default_transport_maps_lookup_key", STRING, "<>", "The sender_dependent_default_transport_maps key for the null sender.");
         p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
         p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");

@@ -15,7 +15,10 @@ import java.util.Optional;
  * classes:
  * <ol>
  * <li>The class: a domain in mydestination is local (transport {@code local}); one in relay_domains
- * uses relay_transport; any other default_transport.</li>
+ * uses relay_transport; any other the sender-dependent default transport
+ * (sender_dependent_default_transport_maps, searched as the relayhost tables below; the null
+ * sender as empty_address_default_transport_maps_lookup_key; {@code DUNNO} = none), else
+ * default_transport.</li>
  * <li>Off-host classes only: the next hop is the sender-dependent relayhost
  * (sender_dependent_relayhost_maps searched with {@code user+ext@domain}, {@code user@domain},
  * the local part when the domain is local, {@code @domain}; the null sender as
@@ -45,6 +48,7 @@ public final class Router {
     private final RouterSettings settings;
     private final TableList transportMaps;
     private final TableList senderMaps;
+    private final TableList senderTransportMaps;
     private final AddressSearch search;
     private final boolean transportParentStyle;
     private final boolean relayDomainsParentStyle;
@@ -55,6 +59,8 @@ public final class Router {
         this.transportMaps = TableList.openNoSubstitution("transport_maps", settings.transportMaps());
         this.senderMaps = TableList.openNoSubstitution("sender_dependent_relayhost_maps",
                 settings.senderDependentRelayhostMaps());
+        this.senderTransportMaps = TableList.openNoSubstitution("sender_dependent_default_transport_maps",
+                settings.senderDependentDefaultTransportMaps());
         String myorigin = settings.myorigin();
         this.search = new AddressSearch(settings.recipientDelimiter(),
                 d -> d.equals(myorigin) || settings.mydestination().contains(d));
@@ -68,6 +74,7 @@ public final class Router {
     public List<String> unavailableTables() {
         List<String> out = new ArrayList<>(transportMaps.unavailable());
         out.addAll(senderMaps.unavailable());
+        out.addAll(senderTransportMaps.unavailable());
         return out;
     }
 
@@ -86,7 +93,13 @@ public final class Router {
                         new java.util.TreeSet<>(known)));
             }
         }
-        for (dev.postern.maps.LookupTable t : transportMaps.tables()) {
+        unknownTransports(transportMaps, "transport_maps", known, out);
+        unknownTransports(senderTransportMaps, "sender_dependent_default_transport_maps", known, out);
+        return out;
+    }
+
+    private static void unknownTransports(TableList maps, String name, java.util.Set<String> known, List<String> out) {
+        for (dev.postern.maps.LookupTable t : maps.tables()) {
             List<dev.postern.maps.TableEntries.Entry> entries;
             try {
                 entries = dev.postern.maps.TableEntries.of(t.spec());
@@ -94,16 +107,16 @@ public final class Router {
                 continue; // unreadable now: reported by unavailableTables
             }
             for (dev.postern.maps.TableEntries.Entry e : entries) {
-                int c = e.value().indexOf(':');
-                String channel = c < 0 ? e.value() : e.value().substring(0, c);
-                if (!channel.isEmpty() && !channel.contains("$") && !known.contains(channel)) {
-                    out.add(e.where(t.spec()) + ": transport_maps entry " + e.key() + " -> " + e.value()
+                String v = e.value().strip();
+                int c = v.indexOf(':');
+                String channel = c < 0 ? v : v.substring(0, c);
+                if (!channel.isEmpty() && !channel.contains("$") && !channel.equalsIgnoreCase("DUNNO") && !known.contains(channel)) {
+                    out.add(e.where(t.spec()) + ": " + name + " entry " + e.key() + " -> " + e.value()
                             + ": unknown transport \"" + channel + "\" (its mail would be deferred); known: "
                             + String.join(", ", new java.util.TreeSet<>(known)));
                 }
             }
         }
-        return out;
     }
 
     public Route route(ReversePath sender, MailAddress recipient) throws LookupException {
@@ -129,7 +142,16 @@ public final class Router {
             why.add(relayClass ? "address class: relay (" + domain + " is in relay_domains), " + channelParam + " = " + channel
                     : "address class: default (" + domain + " is neither local nor in relay_domains), " + channelParam
                     + " = " + channel);
-            senderMatch = senderRelayhost(sender, why);
+            if (!relayClass) {
+                Optional<TableList.Match> st = senderLookup(senderTransportMaps, sender,
+                        settings.emptyAddressDefaultTransportMapsLookupKey(), "default_transport", why);
+                String transport = st.map(m -> m.value().strip()).orElse("");
+                if (!transport.isEmpty() && !transport.equalsIgnoreCase("DUNNO")) {
+                    channel = transport;
+                    channelParam = "sender_dependent_default_transport_maps";
+                }
+            }
+            senderMatch = senderLookup(senderMaps, sender, settings.emptyAddressRelayhostMapsLookupKey(), "relayhost", why);
             String relay = senderMatch.map(m -> m.value().strip()).filter(v -> !v.equalsIgnoreCase("DUNNO")).orElse(null);
             if (relay != null) {
                 nexthop = relay;
@@ -178,26 +200,35 @@ public final class Router {
         return AddressSearch.inDomainList(settings.relayDomains(), domain, relayDomainsParentStyle);
     }
 
-    private Optional<TableList.Match> senderRelayhost(ReversePath sender, List<String> why) throws LookupException {
-        if (senderMaps.isEmpty()) {
+    /**
+     * A sender-dependent table (relayhost or default transport): {@code user+ext@domain},
+     * {@code user@domain}, the local part for a local domain, {@code @domain}; the null sender as
+     * {@code nullKey}; then Postern's {@code .parent} keys. An empty result is a DUNNO (Postfix
+     * warns "ignoring null lookup result"; so does the explanation).
+     * @param overrides what a match overrides, for the explanation: relayhost or default_transport
+     */
+    private Optional<TableList.Match> senderLookup(TableList maps, ReversePath sender, String nullKey, String overrides,
+                                                   List<String> why) throws LookupException {
+        if (maps.isEmpty()) {
             return Optional.empty();
         }
-        String key = sender.isNull() ? settings.emptyAddressRelayhostMapsLookupKey() : sender.toString();
+        String key = sender.isNull() ? nullKey : sender.toString();
         List<AddressSearch.Key> keys = search.keys(key, AddressSearch.DEFAULT);
-        Optional<TableList.Match> m = AddressSearch.first(senderMaps, keys);
+        Optional<TableList.Match> m = AddressSearch.first(maps, keys);
         List<AddressSearch.Key> parents = List.of();
         if (m.isEmpty() && settings.senderParentDomainMatching() && !sender.isNull()) {
             parents = AddressSearch.dotParentKeys(key);
-            m = AddressSearch.first(senderMaps, parents);
+            m = AddressSearch.first(maps, parents);
         }
         if (m.isPresent()) {
-            boolean dunno = m.get().value().strip().equalsIgnoreCase("DUNNO");
-            why.add(m.get() + (parents.isEmpty() ? "" : " (parent-domain key: the sender is in a subdomain)")
-                    + (dunno ? " (DUNNO: relayhost applies)" : " (overrides relayhost)"));
+            String v = m.get().value().strip();
+            String effect = v.isEmpty() ? " (empty result ignored, as DUNNO: " + overrides + " applies)"
+                    : v.equalsIgnoreCase("DUNNO") ? " (DUNNO: " + overrides + " applies)" : " (overrides " + overrides + ")";
+            why.add(m.get() + (parents.isEmpty() ? "" : " (parent-domain key: the sender is in a subdomain)") + effect);
         } else {
             List<AddressSearch.Key> all = new ArrayList<>(keys);
             all.addAll(parents);
-            why.add("sender_dependent_relayhost_maps: no match for <" + sender + ">; tried " + describe(all));
+            why.add(maps.parameter() + ": no match for <" + sender + ">; tried " + describe(all));
         }
         return m;
     }

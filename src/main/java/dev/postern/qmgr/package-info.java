@@ -65,11 +65,12 @@
  * {@code <transport>_destination_concurrency_limit}, default_process_limit,
  * qmgr_message_active_limit, relayhost, default_transport, relay_transport, mydestination,
  * relay_domains, transport_maps, sender_dependent_relayhost_maps,
- * empty_address_relayhost_maps_lookup_key, postern_sender_parent_domain_matching,
+ * empty_address_relayhost_maps_lookup_key, sender_dependent_default_transport_maps,
+ * empty_address_default_transport_maps_lookup_key, postern_sender_parent_domain_matching,
  * recipient_delimiter, parent_domain_matches_subdomains, myorigin.
  *
  * <h2>Not yet</h2>
- * Local delivery, sender_dependent_default_transport_maps, relocated_maps, virtual domains.
+ * Local delivery, relocated_maps, virtual domains.
  * Postfix's concurrency feedback (slow start, cohorts) is reduced to the dead-destination rule
  * above. With the active queue full, fresh mail waits for room as in Postfix (no reserved share
  * for incoming/), then gets every other free slot.

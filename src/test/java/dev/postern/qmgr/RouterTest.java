@@ -38,6 +38,8 @@ class RouterTest {
         String relayTransport = "relay";
         List<String> transportMaps = List.of();
         List<String> senderMaps = List.of();
+        List<String> senderTransportMaps = List.of();
+        String nullTransportKey = "<>";
         String delimiter = "";
         List<String> parentList = AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT;
         boolean senderParents = true;
@@ -45,7 +47,7 @@ class RouterTest {
         Router router() {
             return new Router(new RouterSettings(relayhost, defaultTransport, relayTransport,
                     List.of("desktop.example", "localhost"), List.of("relayed.example"), transportMaps, senderMaps,
-                    delimiter, parentList, "<>", senderParents, "desktop.example"));
+                    delimiter, parentList, "<>", senderParents, "desktop.example", senderTransportMaps, nullTransportKey));
         }
     }
 
@@ -67,6 +69,48 @@ class RouterTest {
         s.defaultTransport = "smtp:[gateway.example]:2525";
         assertEquals(new Route("smtp", "[gateway.example]:2525", false), route(s.router(), "a@b.example", "x@far.example"),
                 "the transport's own :nexthop");
+    }
+
+    /**
+     * sender_dependent_default_transport_maps as Postfix's resolve.c: only for the default class
+     * (not local, not relay_domains), transport:nexthop like default_transport (its nexthop beats
+     * the relayhosts), DUNNO and an empty result fall back to default_transport, the null sender
+     * by its own key, subdomains by Postern's .parent keys, and transport_maps still wins.
+     */
+    @Test
+    void senderDependentDefaultTransportInPostfixOrder() throws Exception {
+        S s = new S();
+        s.senderTransportMaps = List.of(hash("sddt",
+                "@domain-a.example   isp:[submit.domain-a.example]:587",
+                ".domain-a.example   isp:[submit.domain-a.example]:587",
+                "@domain-b.example   isp",
+                "@domain-c.example   DUNNO",
+                "bounces   error:no bounces here"));
+        s.nullTransportKey = "bounces";
+        s.senderMaps = List.of(hash("sdr2", "@domain-b.example   [b-relay.example]:587"));
+        Router r = s.router();
+        assertEquals(new Route("isp", "[submit.domain-a.example]:587", false), route(r, "me@domain-a.example", "x@far.example"));
+        assertEquals(new Route("isp", "[submit.domain-a.example]:587", false), route(r, "me@sub.domain-a.example", "x@far.example"),
+                "a sender in a subdomain routes by the .parent key (postern_sender_parent_domain_matching)");
+        assertEquals(new Route("isp", "[b-relay.example]:587", false), route(r, "me@domain-b.example", "x@far.example"),
+                "a bare transport keeps the sender-dependent relayhost as next hop");
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(r, "me@domain-c.example", "x@far.example"), "DUNNO");
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(r, "me@elsewhere.example", "x@far.example"), "no match");
+        assertEquals(new Route("error", "no bounces here", false), r.route(ReversePath.NULL, MailAddress.parse("x@far.example")),
+                "the null sender by empty_address_default_transport_maps_lookup_key");
+        assertEquals(new Route("relay", "[isp.example]:25", false), route(r, "me@domain-a.example", "x@relayed.example"),
+                "relay_domains keep relay_transport");
+        assertEquals(new Route("local", "desktop.example", true), route(r, "me@domain-a.example", "me@desktop.example"));
+        s.transportMaps = List.of(hash("transport2", "far.example   smtp:[override.example]:25"));
+        assertEquals(new Route("smtp", "[override.example]:25", false), s.router().route(ReversePath.parse("me@domain-a.example"),
+                MailAddress.parse("x@far.example")), "transport_maps overrides it");
+        assertTrue(r.decide(ReversePath.parse("me@domain-a.example"), MailAddress.parse("x@far.example")).explanation().stream()
+                .anyMatch(l -> l.contains("sender_dependent_default_transport_maps") && l.contains("(overrides default_transport)")),
+                r.decide(ReversePath.parse("me@domain-a.example"), MailAddress.parse("x@far.example")).explanation().toString());
+        assertEquals(List.of(), r.unknownTransports(java.util.Set.of("smtp", "relay", "isp", "error", "retry", "local")));
+        assertTrue(r.unknownTransports(java.util.Set.of("smtp", "relay", "error", "retry", "local")).stream()
+                .anyMatch(w -> w.contains("sender_dependent_default_transport_maps entry @domain-a.example")
+                        && w.contains("unknown transport \"isp\"")), "a typo is named at check and start");
     }
 
     @Test

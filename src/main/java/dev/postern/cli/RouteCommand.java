@@ -114,17 +114,20 @@ final class RouteCommand implements Callable<Integer> {
         }
         Config transportConfig = c;
         List<String> lines = new java.util.ArrayList<>();
-        if (!route.transport().equals("smtp") && !route.transport().equals("relay")) {
-            dev.postern.config.MasterService t = c.services().stream()
-                    .filter(sv -> sv.isSmtpTransport() && sv.name().equals(route.transport())).findFirst().orElse(null);
-            if (t == null) {
-                return List.of("no delivery agent serves transport " + route.transport() + " (no master.cf line \""
-                        + route.transport() + " unix - - n - - smtp\"): its mail would be deferred (mail transport unavailable)");
-            }
+        dev.postern.config.MasterService t = c.services().stream()
+                .filter(sv -> sv.isSmtpTransport() && sv.name().equals(route.transport())).findFirst().orElse(null);
+        boolean builtIn = dev.postern.config.MasterService.BUILT_IN_SMTP_TRANSPORTS.contains(route.transport());
+        if (t == null && !builtIn) {
+            return List.of("no delivery agent serves transport " + route.transport() + " (no master.cf line \""
+                    + route.transport() + " unix - - n - - smtp\"): its mail would be deferred (mail transport unavailable)");
+        }
+        if (t != null && !(builtIn && t.overrides().isEmpty())) { // smtp/relay without -o: main.cf's client, said below
             transportConfig = c.forService(t);
+            // As the daemon tags it (Transports): <syslog_name>/smtp, but smtp/relay without a syslog_name of their own
+            String tag = builtIn && !t.overrides().containsKey("syslog_name") ? c.get("syslog_name") + "/" + t.name()
+                    : transportConfig.get("syslog_name") + "/smtp";
             lines.add("transport " + t.name() + " (" + t.origin() + "): Postern's SMTP client"
-                    + (t.overrides().isEmpty() ? "" : " with -o " + overrides(t)) + "; logs as "
-                    + transportConfig.get("syslog_name") + "/smtp");
+                    + (t.overrides().isEmpty() ? "" : " with -o " + overrides(t)) + "; logs as " + tag);
         }
         SmtpClientSettings s;
         try {

@@ -18,8 +18,10 @@ import java.util.Set;
  * to that value ({@code -o smtpd_recipient_restrictions= permit_mynetworks, ..., reject}).
  * Postfix's other standard services are accepted with a one-line note each: built into Postern,
  * or not supported (yet), so that a user's existing master.cf loads as it is. A {@code unix}
- * service running {@code smtp} under a name that is not a built-in transport is a delivery
- * transport of the user's own ({@link MasterService#isSmtpTransport()}).
+ * service running {@code smtp} is a delivery transport ({@link MasterService#isSmtpTransport()}):
+ * one of the user's own, or the line of the built-in {@code smtp} or {@code relay} transport,
+ * whose -o options then apply to it as Postfix applies them. The other built-in transports'
+ * lines ({@code error}, {@code retry}, {@code local}) are accepted with a note.
  */
 final class MasterCfParser {
     /** Postfix daemons whose work Postern does inside its one process (by master.cf command). */
@@ -103,6 +105,12 @@ final class MasterCfParser {
         if (command.equals("smtpd")) {
             return "smtpd of type " + type + " (e.g. behind postscreen) is not supported, only inet";
         }
+        if (MasterService.BUILT_IN_SMTP_TRANSPORTS.contains(service) && !type.equals("inet")) {
+            // e.g. relay unix ... lmtp: Postern's relay transport can only be its SMTP client
+            return "service '" + service + "' (" + command + (type.equals("unix") ? "" : ", type " + type)
+                    + ") is not supported: the " + service + " transport is always Postern's SMTP client (a line \"" + service
+                    + " unix - - n - - smtp\" gives it -o options; without one it uses main.cf's smtp_* settings)";
+        }
         if (BUILT_IN.contains(command)) {
             return "service '" + service + "' (" + command + ") is built into Postern";
         }
@@ -121,7 +129,9 @@ final class MasterCfParser {
         String service = words.get(0);
         String type = words.get(1);
         String command = words.get(7);
-        boolean transport = type.equals("unix") && command.equals("smtp") && !MasterService.BUILT_IN_TRANSPORTS.contains(service);
+        // smtp and relay lines too: Postfix applies their -o (Debian's relay line sets syslog_name=postfix/$service_name)
+        boolean transport = type.equals("unix") && command.equals("smtp")
+                && (!MasterService.BUILT_IN_TRANSPORTS.contains(service) || MasterService.BUILT_IN_SMTP_TRANSPORTS.contains(service));
         if (transport && !TRANSPORT_NAME.matcher(service).matches()) {
             throw new ConfigException(file, line, "transport name \"" + service + "\" cannot be used in transport_maps",
                     "use letters, digits, '_', '.' and '-' only");
@@ -134,8 +144,8 @@ final class MasterCfParser {
             List<String> dropped = overrideNames(words);
             warnings.add(file + ":" + line + ": " + ignoredNote(service, type, command)
                     + (dropped.isEmpty() ? "" : "; its -o " + String.join(", ", dropped) + " take no effect"
-                    + (BUILT_IN.contains(command) ? " (set what applies in main.cf: the built-in smtp and relay transports"
-                    + " use main.cf's smtp_* settings; for other settings give the transport a name of its own)" : ""))
+                    + (BUILT_IN.contains(command) && !MasterService.BUILT_IN_SMTP_TRANSPORTS.contains(service)
+                    ? " (set what applies in main.cf)" : ""))
                     + "; line ignored");
             return null;
         }

@@ -8,8 +8,9 @@ import java.util.Set;
  * One master.cf row Postern runs: {@code service type private unpriv chroot wakeup maxproc command args}.
  * Two kinds: an {@code inet} service running {@code smtpd} (a listener; {@code name} is the listen
  * address: {@code 587}, {@code 127.0.0.1:2525}, {@code [::1]:587}), or a {@code unix} service
- * running {@code smtp} under a name of the user's own (a delivery transport, as Postfix's
- * {@code isp unix - - n - - smtp -o ...}; {@code name} is the transport name that transport_maps,
+ * running {@code smtp} (a delivery transport: one of the user's own, as Postfix's
+ * {@code isp unix - - n - - smtp -o ...}, or the line of the built-in {@code smtp} or
+ * {@code relay} transport; {@code name} is the transport name that transport_maps,
  * default_transport and relay_transport use). {@code overrides} are the {@code -o name=value}
  * pairs in order (values raw, already joined across continuation lines); {@code args} the
  * remaining command arguments.
@@ -17,19 +18,30 @@ import java.util.Set;
 public record MasterService(String name, String type, String command, Map<String, String> overrides,
                             List<String> args, String maxproc, String file, int line) {
     /**
-     * Transports Postern has without a master.cf line, and whose master.cf lines it ignores:
-     * {@code smtp} and {@code relay} (the SMTP client with main.cf's settings), {@code error},
-     * {@code retry} and {@code local}.
+     * Transports Postern has without a master.cf line: {@code smtp} and {@code relay} (the SMTP
+     * client with main.cf's settings, or with their line's -o, see {@link #BUILT_IN_SMTP_TRANSPORTS}),
+     * {@code error}, {@code retry} and {@code local} (whose master.cf lines are ignored with a note).
      */
     public static final Set<String> BUILT_IN_TRANSPORTS = Set.of("smtp", "relay", "error", "retry", "local");
+    /**
+     * The built-in transports that run the SMTP client: as in Postfix's stock master.cf
+     * ({@code relay unix - - n - - smtp -o syslog_name=postfix/$service_name}), their line's -o
+     * options apply to them; without a line, or without -o, they use main.cf's settings.
+     */
+    public static final Set<String> BUILT_IN_SMTP_TRANSPORTS = Set.of("smtp", "relay");
 
     public String origin() {
         return file + ":" + line;
     }
 
-    /** A delivery transport of the user's own running Postern's SMTP client. */
+    /** A delivery transport running Postern's SMTP client: one of the user's own, or the smtp or relay line. */
     public boolean isSmtpTransport() {
         return type.equals("unix") && command.equals("smtp");
+    }
+
+    /** The master.cf line of the built-in smtp or relay transport (which exist without it too). */
+    public boolean isBuiltInTransport() {
+        return isSmtpTransport() && BUILT_IN_SMTP_TRANSPORTS.contains(name);
     }
 
     /** An SMTP listener. */

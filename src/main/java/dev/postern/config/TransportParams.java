@@ -49,8 +49,11 @@ final class TransportParams {
         return null;
     }
 
-    /** The names of the delivery transports master.cf defines. */
+    /**
+     * The names of the delivery transports master.cf defines, but smtp and relay: their parameters
+     * are declared in {@link Params} (or known to Postfix) whether or not master.cf has their line.
+     */
     static List<String> transports(Config c) {
-        return c.services().stream().filter(MasterService::isSmtpTransport).map(MasterService::name).toList();
+        return c.services().stream().filter(s -> s.isSmtpTransport() && !s.isBuiltInTransport()).map(MasterService::name).toList();
     }
 }

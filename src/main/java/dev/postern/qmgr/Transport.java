@@ -12,8 +12,9 @@ import java.util.Map;
  * delivery records are logged. Postfix's delivery agents log their own records under
  * {@code syslog_name/program}; here qmgr logs them, so it is told the tag: the built-in transports
  * keep Postern's {@code postern/smtp}, {@code postern/relay}; a master.cf transport of the user's
- * own logs as the SMTP client it runs, {@code <its syslog_name>/smtp} (Postfix's
- * {@code postfix/isp/smtp} for {@code -o syslog_name=postfix/isp}).
+ * own, or the smtp or relay line with an {@code -o syslog_name}, logs as the SMTP client it runs,
+ * {@code <its syslog_name>/smtp} (Postfix's {@code postfix/isp/smtp} for
+ * {@code -o syslog_name=postfix/isp}, {@code postfix/relay/smtp} for Debian's relay line).
  *
  * @param log     the mail log, or a view of it with the transport's syslog_name
  * @param program the service part of the log tag

@@ -80,7 +80,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         SmtpDeliveryAgent.validate(c);
         java.util.Set<String> transports = new java.util.TreeSet<>(MasterService.BUILT_IN_TRANSPORTS);
         for (MasterService s : c.services()) {
-            if (s.isSmtpTransport()) {
+            if (s.isSmtpTransport() && !(s.isBuiltInTransport() && s.overrides().isEmpty())) { // else main.cf's, checked above
                 transports.add(s.name());
                 warnings.addAll(checkTransport(c, s, warnings));
             }

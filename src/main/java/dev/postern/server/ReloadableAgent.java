@@ -15,13 +15,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * rebuilds the client's TLS contexts, policy tables and timeouts without cutting a delivery.
  */
 final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
-    private record Counted(SmtpDeliveryAgent agent, AtomicInteger running, boolean[] retired) {
+    /** {@code instead}: where a delivery goes once the agent is retired (null: deferred as unavailable). */
+    private record Counted(SmtpDeliveryAgent agent, AtomicInteger running, boolean[] retired, DeliveryAgent instead) {
     }
 
     private final AtomicReference<Counted> current;
 
     ReloadableAgent(SmtpDeliveryAgent first) {
-        current = new AtomicReference<>(new Counted(first, new AtomicInteger(), new boolean[1]));
+        current = new AtomicReference<>(new Counted(first, new AtomicInteger(), new boolean[1], null));
     }
 
     @Override
@@ -29,8 +30,8 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
         Counted c;
         do {
             c = current.get();
-            if (c.agent() == null) { // retired: its master.cf transport was removed by a reload
-                return unavailable(request);
+            if (c.agent() == null) { // retired: its master.cf line was removed by a reload
+                return c.instead() != null ? c.instead().deliver(request) : unavailable(request);
             }
             c.running().incrementAndGet();
             if (current.get() == c) {
@@ -50,7 +51,15 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
      * delivery ends, and a delivery that still reaches it is deferred.
      */
     void retire() {
-        replace(null);
+        swap(null, null);
+    }
+
+    /**
+     * Like {@link #retire()}, for a transport that stays with other settings (smtp or relay whose
+     * line's -o a reload removed): a delivery qmgr handed out before the reload goes to {@code instead}.
+     */
+    void retireTo(DeliveryAgent instead) {
+        swap(null, instead);
     }
 
     private static List<RecipientResult> unavailable(DeliveryRequest request) {
@@ -60,7 +69,11 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
 
     /** Deliveries from now on use {@code next}; the old agent closes when its last delivery ends. */
     void replace(SmtpDeliveryAgent next) {
-        Counted old = current.getAndSet(new Counted(next, new AtomicInteger(), new boolean[1]));
+        swap(next, null);
+    }
+
+    private void swap(SmtpDeliveryAgent next, DeliveryAgent instead) {
+        Counted old = current.getAndSet(new Counted(next, new AtomicInteger(), new boolean[1], instead));
         if (old.agent() == null) {
             return;
         }

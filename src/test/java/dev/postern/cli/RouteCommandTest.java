@@ -142,6 +142,26 @@ class RouteCommandTest {
                 + " its mail would be deferred (mail transport unavailable)"), ghost.out());
     }
 
+    /** The built-in transports' lines: relay's -o apply to mail routed to relay, smtp without -o stays main.cf's. */
+    @Test
+    void explainsTheRelayLinesOptions() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("transport"), "partner.example  relay:[mx.partner.example]\n");
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n"
+                + "smtp      unix  -       -       y       -       -       smtp\n"
+                + "relay     unix  -       -       y       -       -       smtp\n"
+                + "    -o syslog_name=postfix/$service_name -o smtp_tls_security_level=encrypt\n");
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "a@partner.example");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("transport: relay\nnext hop: [mx.partner.example] (no MX lookup)\n"
+                + "transport relay (master.cf:3): Postern's SMTP client with -o syslog_name=postfix/$service_name"
+                + " -o smtp_tls_security_level=encrypt; logs as postfix/relay/smtp\nTLS: encrypt"), r.out());
+        Run smtp = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "a@far.example");
+        assertEquals(0, smtp.status(), smtp.err());
+        assertTrue(smtp.out().contains("transport: smtp\n") && !smtp.out().contains("master.cf"), smtp.out());
+        assertTrue(!smtp.out().contains("TLS: encrypt"), smtp.out());
+    }
+
     @Test
     void aBadAddressIsAUsageError() throws Exception {
         seedClientConfig();

@@ -196,8 +196,11 @@ class ConfigLoaderTest {
                   flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}
                 """;
         LoadedConfig lc = load("smtpd_recipient_restrictions = reject_unauth_destination\nsmtpd_tls_cert_file = /x.pem\n", stock);
-        assertEquals(List.of("submission"), lc.config().services().stream().map(MasterService::name).toList());
-        long ignoredLines = stock.lines().filter(l -> !l.startsWith(" ") && !l.startsWith("submission")).count();
+        assertEquals(List.of("submission", "smtp", "relay"), lc.config().services().stream().map(MasterService::name).toList(),
+                "the smtp and relay transport lines are honoured (relay's -o syslog_name=postfix/$service_name)");
+        assertEquals("postfix/relay", lc.config().forService(lc.config().services().get(2)).get("syslog_name"));
+        long ignoredLines = stock.lines().filter(l -> !l.startsWith(" ") && !l.startsWith("submission")
+                && !l.matches("(smtp|relay) +unix .*")).count();
         List<String> notes = lc.warnings().stream().filter(w -> w.endsWith("line ignored")).toList();
         assertEquals(ignoredLines, notes.size(), String.join("\n", lc.warnings()));
         assertTrue(notes.contains("master.cf:1: service 'smtp' (postscreen) is not supported; use an smtpd line; line ignored"), notes.toString());

@@ -42,15 +42,8 @@ class TransportServiceTest {
                 + "isp       unix  -       -       n       -       -       smtp\n"
                 + "    -o smtp_tls_security_level=encrypt\n"
                 + "    -o smtp_helo_name=desktop.example\n"
-                + "    -o syslog_name=postfix/$service_name\n"
-                + "relay     unix  -       -       n       -       -       smtp\n"
-                + "smtp      unix  -       -       n       -       -       smtp -o smtp_tls_security_level=encrypt\n"
-                + "    -o { syslog_name = postfix/$service_name }\n");
-        assertEquals(List.of("master.cf:6: service 'relay' (smtp) is built into Postern; line ignored",
-                "master.cf:7: service 'smtp' (smtp) is built into Postern; its -o smtp_tls_security_level, syslog_name take no"
-                        + " effect (set what applies in main.cf: the built-in smtp and relay transports use main.cf's smtp_*"
-                        + " settings; for other settings give the transport a name of its own); line ignored"), lc.warnings(),
-                "an -o that would weaken or change delivery is named, never dropped in silence");
+                + "    -o syslog_name=postfix/$service_name\n");
+        assertEquals(List.of(), lc.warnings());
         MasterService isp = lc.config().services().get(1);
         assertTrue(isp.isSmtpTransport());
         assertEquals("isp", isp.name());
@@ -60,6 +53,62 @@ class TransportServiceTest {
         assertEquals("postfix/isp", sc.get("syslog_name"), "$service_name is the master.cf service name, as in Postfix");
         assertEquals("master.cf:2", sc.origin("smtp_helo_name"), "-o settings are placed at their service line");
         assertEquals("", lc.config().get("service_name"), "main.cf has no service");
+    }
+
+    /**
+     * The lines of the built-in smtp and relay transports, as in Postfix's (and Debian's) stock
+     * master.cf: transports whose -o apply to them, $service_name being the transport's name.
+     */
+    @Test
+    void theBuiltInSmtpAndRelayLinesAreTransportsWithTheirOverrides() throws Exception {
+        LoadedConfig lc = load(MAIN, SMTPD
+                + "smtp      unix  -       -       y       -       -       smtp -o smtp_tls_security_level=encrypt\n"
+                + "relay     unix  -       -       y       -       -       smtp\n"
+                + "    -o { syslog_name = postfix/$service_name }\n"
+                + "    -o smtp_helo_timeout=5 -o smtp_connect_timeout=5\n");
+        assertEquals(List.of(), lc.warnings(), "both lines are honoured: nothing to report");
+        MasterService smtp = lc.config().services().get(1);
+        MasterService relay = lc.config().services().get(2);
+        assertTrue(smtp.isSmtpTransport() && smtp.isBuiltInTransport());
+        assertTrue(relay.isSmtpTransport() && relay.isBuiltInTransport());
+        assertEquals("encrypt", lc.config().forService(smtp).get("smtp_tls_security_level"));
+        assertEquals(lc.config().get("smtp_tls_security_level"), lc.config().forService(relay).get("smtp_tls_security_level"),
+                "the smtp line's -o is not relay's");
+        Config rc = lc.config().forService(relay);
+        assertEquals("postfix/relay", rc.get("syslog_name"), "Debian's relay line: $service_name is relay");
+        assertEquals(java.time.Duration.ofSeconds(5), rc.duration("smtp_helo_timeout"));
+        assertEquals(java.time.Duration.ofSeconds(5), rc.duration("smtp_connect_timeout"));
+        assertEquals("master.cf:3", rc.origin("smtp_connect_timeout"));
+        assertEquals(20, QmgrSettings.from(lc.config()).concurrencyFor("relay"), "relay_destination_concurrency_limit's default");
+
+        LoadedConfig plain = load(MAIN, SMTPD + "smtp unix - - y - - smtp\nrelay unix - - y - - smtp\n");
+        assertEquals(List.of(), plain.warnings(), "Postfix's stock lines: nothing ignored, nothing to say");
+        assertTrue(plain.config().services().get(2).isBuiltInTransport() && plain.config().services().get(2).overrides().isEmpty());
+        assertEquals(List.of("master.cf:2: -o relay_destination_concurrency_limit=2 has no effect on transport relay: its SMTP"
+                        + " client does not read relay_destination_concurrency_limit (Postern reads it once for the whole server,"
+                        + " from main.cf)"),
+                load(MAIN, SMTPD + "relay unix - - n - - smtp -o relay_destination_concurrency_limit=2\n").warnings(),
+                "as in Postfix, qmgr reads the limit from main.cf only");
+        ConfigException typo = refused(MAIN, SMTPD + "relay unix - - n - - smtp -o smtp_helo_timout=5\n");
+        assertEquals("master.cf:2: transport relay: unknown parameter \"smtp_helo_timout\" in -o smtp_helo_timout=5; "
+                + "did you mean \"smtp_helo_timeout\"?", typo.getMessage());
+        ConfigException dup = refused(MAIN, SMTPD + "relay unix - - n - - smtp\nrelay unix - - n - - smtp -o syslog_name=x\n");
+        assertEquals("master.cf:3: duplicate transport relay (also at line 2); remove one of the two lines or rename one "
+                + "transport", dup.getMessage());
+    }
+
+    /** smtp and relay are always Postern's SMTP client: a line giving them another command is reported, never obeyed. */
+    @Test
+    void aBuiltInSmtpOrRelayLineWithAnotherCommandIsReportedAsNotSupported() throws Exception {
+        LoadedConfig lc = load(MAIN, SMTPD + "relay unix - - n - - lmtp -o lmtp_connect_timeout=5\n"
+                + "smtp unix-dgram - - n - - smtp\n");
+        assertEquals(List.of("master.cf:2: service 'relay' (lmtp) is not supported: the relay transport is always Postern's SMTP"
+                        + " client (a line \"relay unix - - n - - smtp\" gives it -o options; without one it uses main.cf's"
+                        + " smtp_* settings); its -o lmtp_connect_timeout take no effect; line ignored",
+                "master.cf:3: service 'smtp' (smtp, type unix-dgram) is not supported: the smtp transport is always Postern's SMTP"
+                        + " client (a line \"smtp unix - - n - - smtp\" gives it -o options; without one it uses main.cf's"
+                        + " smtp_* settings); line ignored"), lc.warnings());
+        assertEquals(1, lc.config().services().size(), "only the smtpd line");
     }
 
     @Test

@@ -55,6 +55,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         java.util.Set<String> certWarnings = new java.util.LinkedHashSet<>(); // services often share the files
         for (Listener l : listeners) {
             certWarnings.addAll(l.settings().authExternalWarnings());
+            certWarnings.addAll(l.settings().discardEhloWarnings());
             if (l.settings().tls() != null) {
                 certWarnings.addAll(dev.postern.tls.ServerCertificateLint.warnings(l.settings().tls(), l.settings().myhostname(),
                         java.time.Instant.now()));

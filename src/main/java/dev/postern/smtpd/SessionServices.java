@@ -5,10 +5,13 @@ import dev.postern.dns.ClientNames;
 import dev.postern.log.MailLog;
 import dev.postern.tls.TlsServer;
 
-/** What every session of one listener shares. {@code tls} is null when TLS is off. */
+/**
+ * What every session of one listener shares. {@code tls} is null when TLS is off; {@code ehlo}:
+ * the EHLO replies and discarded keywords per client (smtpd_discard_ehlo_keywords).
+ */
 record SessionServices(SmtpdSettings settings, Restrictions restrictions, TlsServer tls, Cleanup cleanup,
                        MailLog log, Anvil anvil, NetworkList limitExceptions, NetworkList bareNewlineExclusions,
-                       ClientNames clientNames) {
+                       ClientNames clientNames, EhloOffers ehlo) {
 
     /** smtpd_client_event_limit_exceptions (default $mynetworks): not counted, not limited. */
     boolean limitExempt(java.net.InetAddress client) {

@@ -55,6 +55,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     private final CommandCounts counts = new CommandCounts();
     private final ArrayDeque<SmtpInput> pending = new ArrayDeque<>(4); // small: it holds input only while a step is in flight (10,000 idle sessions: -0.5 MiB)
     private final ExternalAuth auth;
+    /** The EHLO replies and hidden keywords for this client (smtpd_discard_ehlo_keywords, or its table's value). */
+    private EhloOffer ehloOffer;
+    /** smtpd_discard_ehlo_keyword_address_maps could not answer for this client: EHLO is refused (Postfix). */
+    private boolean ehloUnknown;
 
     private ChannelHandlerContext ctx;
     private InetAddress clientAddress;
@@ -104,6 +108,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         this.decoder = decoder;
         this.deadline = deadline;
         this.auth = new ExternalAuth(settings.authExternal());
+        this.ehloOffer = services.ehlo().standard();
     }
 
     // ---- connection lifecycle -------------------------------------------------------------
@@ -176,6 +181,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 // Implicit TLS: as Postfix, the refusal is said inside TLS, after the handshake.
             }
         }
+        chooseEhloOffer();
         if (settings.wrapperMode()) {
             if (connectRefusal == null && newTlsRateExceeded()) {
                 services.log().warning(settings.serviceName(), "Refusing TLS service request from " + client
@@ -186,6 +192,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             startTls(false);
         } else {
             greet();
+        }
+    }
+
+    /**
+     * smtpd.c smtpd_proto(), after the connection limits and before the greeting: what this
+     * client will not be offered. A table that cannot answer leaves the service's list in force
+     * (Postfix's maps_find() returns nothing) and EHLO is refused later, as in Postfix.
+     */
+    private void chooseEhloOffer() {
+        try {
+            ehloOffer = services.ehlo().forClient(clientAddress);
+        } catch (dev.postern.maps.LookupException e) {
+            services.log().warning(settings.serviceName(), e.getMessage());
+            ehloUnknown = true;
         }
     }
 
@@ -528,24 +548,20 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!extended) {
             return Reply.of(250, "", settings.myhostname());
         }
-        List<String> lines = new ArrayList<>();
-        lines.add(settings.myhostname());
-        lines.add("PIPELINING");
-        lines.add("SIZE " + settings.messageSizeLimit());
-        if (settings.tlsOffered() && !tlsActive && services.tls() != null) {
-            lines.add("STARTTLS");
+        // smtpd.c ehlo_cmd(): the discard is logged at every EHLO (silent-discard: not), then a
+        // table that could not answer ends the session.
+        if (ehloOffer.logLine != null) {
+            services.log().info(settings.serviceName(), ehloOffer.logLine);
         }
-        String authKeyword = auth.ehloKeyword(tlsActive, peer);
-        if (authKeyword != null) {
-            lines.add(authKeyword);
+        if (ehloUnknown) {
+            services.log().warning(settings.serviceName(), "don't know what EHLO features to announce to " + client);
+            Reply r = Reply.of(421, "4.3.0", settings.myhostname() + " Server local data error");
+            services.log().metrics().reject("EHLO", r.code(), "smtpd_discard_ehlo_keyword_address_maps");
+            services.log().info(settings.serviceName(), "NOQUEUE: reject: EHLO from " + client + ": " + r.oneLine());
+            return r; // 421: respond() closes the session
         }
-        lines.add("ENHANCEDSTATUSCODES");
-        lines.add("8BITMIME");
-        lines.add("DSN");
-        if (settings.smtputf8()) {
-            lines.add("SMTPUTF8");
-        }
-        return new Reply(250, "", lines);
+        return ehloOffer.reply(settings.tlsOffered() && !tlsActive && services.tls() != null,
+                auth.ehloKeyword(tlsActive, peer) != null);
     }
 
     /**
@@ -592,7 +608,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (tlsActive) {
             return Reply.of(554, "5.5.1", "Error: TLS already active");
         }
-        if (!settings.tlsOffered() || services.tls() == null) {
+        if (!settings.tlsOffered() || services.tls() == null || ehloOffer.discards(EhloKeyword.STARTTLS)) {
+            // smtpd.c starttls_cmd(): a hidden STARTTLS is not implemented for this client either
             return Reply.of(502, "5.5.1", "Error: command not implemented");
         }
         if (newTlsRateExceeded()) {
@@ -741,7 +758,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 } catch (NumberFormatException e) {
                     return Reply.of(552, "5.3.4", "Message size exceeds file system imposed limit");
                 }
-            } else if (p.value() == null && p.name().equals("SMTPUTF8") && settings.smtputf8()) {
+            } else if (p.value() == null && p.name().equals("SMTPUTF8") && settings.smtputf8()
+                    && !ehloOffer.discards(EhloKeyword.SMTPUTF8)) { // hidden: an unsupported option, as in Postfix
                 utf8 = true;
             } else if (p.is("AUTH")) {
                 // smtpd_sasl_proto.c smtpd_sasl_mail_opt() (Postfix built with SASL, as Debian's is):
@@ -751,6 +769,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
                 }
                 authParameter = true;
             } else if (p.is("RET") || p.is("ENVID")) {
+                if (ehloOffer.discards(EhloKeyword.DSN)) {
+                    return DSN_DISABLED;
+                }
                 Reply bad = dsnParams.mail(p.name(), p.value());
                 if (bad != null) {
                     return bad;
@@ -880,6 +901,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         for (PathArgument.Parameter p : path.parameters()) {
             if (!p.is("NOTIFY") && !p.is("ORCPT")) {
                 return Reply.of(555, "5.5.4", "Unsupported option: " + p.written());
+            }
+            if (ehloOffer.discards(EhloKeyword.DSN)) {
+                return DSN_DISABLED;
             }
             Reply bad = dsnParams.rcpt(p.name(), p.value());
             if (bad != null) {
@@ -1080,8 +1104,18 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         return recipients.isEmpty() ? null : recipients.get(0);
     }
 
+    /**
+     * smtpd.c mail_cmd(), rcpt_cmd(): with DSN hidden (smtpd_discard_ehlo_keywords), RET, ENVID,
+     * NOTIFY and ORCPT are refused before their syntax is looked at.
+     */
+    private static final Reply DSN_DISABLED = Reply.of(501, "5.7.1", "DSN support is disabled");
+
     /** AUTH: the reply, or null when "334 " went out and the response line is awaited. */
     private Reply authCommand(String arg) {
+        if (ehloOffer.discards(EhloKeyword.AUTH)) {
+            // smtpd_sasl_proto.c smtpd_sasl_auth_cmd(): a hidden AUTH is refused as when SASL is off
+            return Reply.of(503, "5.5.1", "Error: authentication not enabled");
+        }
         Reply r = auth.command(arg, tlsActive, peer, sender != null);
         if (r.code() == 334) {
             write(r);

@@ -72,13 +72,14 @@ public final class Smtpd implements AutoCloseable {
             }
             SessionServices s = services;
             return new Generation(settings, new SessionServices(s.settings(), s.restrictions(), s.tls(), s.cleanup(),
-                    s.log(), previous.services.anvil(), s.limitExceptions(), s.bareNewlineExclusions(), s.clientNames()), limit);
+                    s.log(), previous.services.anvil(), s.limitExceptions(), s.bareNewlineExclusions(), s.clientNames(),
+                    s.ehlo()), limit);
         }
     }
 
     /**
      * Builds TLS and restrictions, failing fast on configuration problems.
-     * @throws TlsSetupException for certificate/key problems
+     * @throws TlsSetupException for certificate/key problems (and STARTTLS hidden where TLS is required)
      * @throws IllegalArgumentException for bad restrictions or tables
      */
     public static Generation prepare(SmtpdSettings settings, Cleanup cleanup, MailLog log, SessionLimit limit) throws TlsSetupException {
@@ -88,7 +89,7 @@ public final class Smtpd implements AutoCloseable {
                 new Anvil(settings.rateTimeUnit()),
                 NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()),
                 NetworkList.of(settings.bareNewlineExclusions(), settings.restrictions().mynetworksStyle()),
-                PeerNames.resolver(settings));
+                PeerNames.resolver(settings), EhloOffers.of(settings, log));
         return new Generation(settings, services, limit);
     }
 
@@ -259,6 +260,8 @@ public final class Smtpd implements AutoCloseable {
             dev.postern.tls.ServerCertificateLint.refuseExpired(settings.tls(), java.time.Instant.now());
         }
         Restrictions.compile(settings.restrictions());
+        EhloDiscardCheck.refuseUnusable(settings);
+        EhloOffers.open(settings);
         return library;
     }
 

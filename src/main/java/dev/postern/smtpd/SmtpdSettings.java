@@ -17,7 +17,8 @@ import java.util.Locale;
  * {@code perRequestDeadline}/{@code minDataRate}: smtpd_per_request_deadline and
  * smtpd_min_data_rate (default 500), see {@link dev.postern.protocol.RequestDeadline}.
  * {@code upstreamProxyProtocol}/{@code upstreamProxyTimeout}: smtpd_upstream_proxy_protocol and
- * smtpd_upstream_proxy_timeout, see {@link UpstreamProxy}.
+ * smtpd_upstream_proxy_timeout, see {@link UpstreamProxy}. {@code discardEhlo}:
+ * smtpd_discard_ehlo_keywords and smtpd_discard_ehlo_keyword_address_maps, see {@link EhloOffers}.
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
@@ -33,7 +34,20 @@ public record SmtpdSettings(
         boolean heloRequired, boolean strictRfc821Envelopes,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
-        Stress stress, Eviction eviction) {
+        Stress stress, Eviction eviction, DiscardEhlo discardEhlo) {
+
+    /**
+     * smtpd_discard_ehlo_keywords, parsed ({@code value} as written, {@code origin} where it was
+     * set, for messages) and the smtpd_discard_ehlo_keyword_address_maps tables, whose values
+     * replace the list for the client addresses they name. Both empty by default, as in Postfix.
+     */
+    public record DiscardEhlo(EhloDiscard keywords, String value, String origin, List<String> maps) {
+        static DiscardEhlo from(Config c) {
+            String value = c.get("smtpd_discard_ehlo_keywords");
+            return new DiscardEhlo(EhloDiscard.parse(value), value, c.origin("smtpd_discard_ehlo_keywords"),
+                    c.list("smtpd_discard_ehlo_keyword_address_maps"));
+        }
+    }
 
     /**
      * postern_smtpd_idle_eviction_time and postern_smtpd_waiting_client_limit: how the service's
@@ -113,7 +127,7 @@ public record SmtpdSettings(
                 RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
-                c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c));
+                c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c), DiscardEhlo.from(c));
     }
 
     /**
@@ -174,6 +188,15 @@ public record SmtpdSettings(
             // reported as an error by the TLS setup
         }
         return List.of();
+    }
+
+    /**
+     * smtpd_discard_ehlo_keywords and smtpd_discard_ehlo_keyword_address_maps: unknown keywords
+     * (Postfix ignores them without a word), table keys that can never match, AUTH hidden where
+     * postern_smtpd_auth_external is on ({@link EhloDiscardCheck}).
+     */
+    public List<String> discardEhloWarnings() {
+        return EhloDiscardCheck.warnings(this);
     }
 
     /** More CA certificates than a private setup has (a CA, its successor, a few intermediates). */

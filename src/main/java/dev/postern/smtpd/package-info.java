@@ -40,6 +40,11 @@
  * then permits it, the queue ID line says {@code client=..., sasl_method=EXTERNAL, sasl_username=...}
  * and the Received header {@code with ESMTPSA}. Password mechanisms are not offered
  * (smtpd_sasl_auth_enable is only "no").
+ * smtpd_discard_ehlo_keywords hides EHLO keywords, or, for the client addresses it names,
+ * smtpd_discard_ehlo_keyword_address_maps's value does ({@code EhloOffers}, looked up once per
+ * connection; each list's replies are built once, {@code EhloOffer}); hidden keywords change what
+ * Postfix's smtpd.c changes (DSN parameters 501 5.7.1, STARTTLS 502, AUTH 503, the SMTPUTF8 option
+ * 555), and {@code EhloDiscardCheck} reports what Postfix takes silently.
  *
  * <h2>Parameters</h2>
  * myhostname, smtpd_banner, smtpd_tls_security_level (smtpd_use_tls, smtpd_enforce_tls),
@@ -52,7 +57,8 @@
  * smtpd_starttls_timeout, smtpd_hard_error_limit, smtpd_soft_error_limit, smtpd_error_sleep_time,
  * smtpd_junk_command_limit, smtpd_recipient_limit, smtpd_client_connection_count_limit,
  * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable,
- * smtpd_upstream_proxy_protocol, smtpd_upstream_proxy_timeout, postern_smtpd_auth_external.
+ * smtpd_upstream_proxy_protocol, smtpd_upstream_proxy_timeout, postern_smtpd_auth_external,
+ * smtpd_discard_ehlo_keywords, smtpd_discard_ehlo_keyword_address_maps.
  *
  * <h2>Standards</h2>
  * RFC 5321, RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME),
@@ -70,7 +76,9 @@
  *
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
- * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, timeouts, lost
+ * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...},
+ * {@code discarding EHLO keywords: ...} at each EHLO (not with silent-discard),
+ * {@code don't know what EHLO features to announce to ...} (a table that cannot answer), timeouts, lost
  * connections (the failure in words, never a Java class name), too many errors,
  * {@code haproxy read: <why>: <the bytes received, escaped>} (timeout error, EOF, bad or missing
  * protocol type, unsupported network protocol, or Netty's reason), and master's

@@ -40,7 +40,8 @@ final class EhloOffer {
         add(lines, EhloKeyword.PIPELINING, "PIPELINING");
         // As Postfix, a hidden SIZE (or 8BITMIME) is still honoured in MAIL FROM: hiding is about what
         // the client is told, not about refusing what it sends anyway.
-        add(lines, EhloKeyword.SIZE, "SIZE " + settings.messageSizeLimit());
+        // message_size_limit = 0 is no limit: Postfix then says a bare "SIZE" (RFC 1870: no fixed maximum).
+        add(lines, EhloKeyword.SIZE, settings.messageSizeLimit() > 0 ? "SIZE " + settings.messageSizeLimit() : "SIZE");
         if (startTls) {
             add(lines, EhloKeyword.STARTTLS, "STARTTLS");
         }

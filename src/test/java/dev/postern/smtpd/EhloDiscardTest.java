@@ -83,6 +83,9 @@ class EhloDiscardTest {
         EhloOffer some = new EhloOffer(s, EhloDiscard.parse("starttls auth dsn smtputf8 enhancedstatuscodes size"));
         assertEquals(List.of("mx.example", "PIPELINING", "8BITMIME"), some.reply(true, true).lines());
         assertSame(some.reply(true, true), some.reply(true, true), "built once");
+        assertEquals(List.of("mx.example", "PIPELINING", "SIZE", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN", "SMTPUTF8"),
+                new EhloOffer(settings("message_size_limit = 0\n"), EhloDiscard.NONE).reply(false, false).lines(),
+                "no size limit: a bare SIZE, as Postfix (not \"SIZE 0\")");
         EhloOffer rest = new EhloOffer(s, EhloDiscard.parse("pipelining 8bitmime"));
         assertEquals(List.of("mx.example", "SIZE 1000", "ENHANCEDSTATUSCODES", "DSN", "SMTPUTF8"),
                 rest.reply(false, false).lines());

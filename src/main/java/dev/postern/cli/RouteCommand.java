@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  * value, or the keys tried), and the resulting transport and next hop. What Postfix never tells
  * you when "the map had no effect".
  */
-@Command(name = "route", description = "Explain the routing decision for a sender and recipient, without sending (what sendmail -bv reports; transport_maps, sender_dependent_relayhost_maps, relayhost).")
+@Command(name = "route", description = "Explain the routing decision for a sender and recipient, without sending (what sendmail -bv reports; transport_maps, sender_dependent_default_transport_maps, sender_dependent_relayhost_maps, relayhost).")
 final class RouteCommand implements Callable<Integer> {
     /** sysexits EX_USAGE and EX_CONFIG. */
     static final int EX_USAGE = 64;

@@ -119,7 +119,7 @@ public final class Params {
         p(m, "default_transport", STRING, "smtp", "Transport (and optional :nexthop) for non-local mail.");
         p(m, "relay_transport", STRING, "relay", "Transport for mail to relay_domains.");
         p(m, "transport_maps", LIST, "", "Tables mapping recipients to transport:nexthop (transport(5): user+ext@domain, user@domain, domain, .domain, *; error:text bounces, retry:text defers).");
-        p(m, "sender_dependent_default_transport_maps", LIST, "", "Tables mapping the envelope sender to a transport (transport:nexthop, as default_transport) that overrides default_transport for mail of the default class (not local, not relay_domains); searched as sender_dependent_relayhost_maps, Postern's .parent keys included; DUNNO = use default_transport. transport_maps still overrides it.");
+        p(m, "sender_dependent_default_transport_maps", LIST, "", "Tables mapping the envelope sender to a transport (transport or transport:nexthop, as default_transport) that overrides default_transport for mail of the default class (not local, not relay_domains); searched as sender_dependent_relayhost_maps, Postern's .parent keys included; DUNNO = use default_transport. The next hop: transport_maps, else the value's :nexthop, else sender_dependent_relayhost_maps, relayhost or the recipient domain. A value without a transport (:nexthop) is an error, its mail deferred, as in Postfix.");
         p(m, "sender_dependent_relayhost_maps", LIST, "", "Tables mapping the envelope sender to a next hop that overrides relayhost (user+ext@domain, user@domain, @domain, then Postern's .parent keys; DUNNO = use relayhost).");
         p(m, "smtp_helo_name", STRING, "$myhostname", "Name sent in EHLO by the SMTP client.");
         p(m, "smtp_connect_timeout", TIME, "30s", "Connect timeout of the SMTP client.").min(0);
@@ -130,13 +130,13 @@ public final class Params {
         p(m, "smtp_data_init_timeout", TIME, "120s", "Time to wait for the reply to DATA.").min(1);
         p(m, "smtp_rset_timeout", TIME, "20s", "Time to wait for the reply to RSET (ending a transaction that did not reach the end of data).").min(1);
         p(m, "smtp_data_xfer_timeout", TIME, "180s", "Time a write to the next hop may make no progress (the message content to a server that stops reading; every write of the session is bounded by it): the session ends with \"conversation with ... timed out while sending message body\" and the mail is deferred.").min(1);
-        p(m, "smtp_starttls_timeout", TIME, "300s", "Time limit for the TLS handshake after STARTTLS (Postfix: for each read and write of it; Postern bounds the whole handshake): a server that does not finish it in time gives \"Cannot start TLS: handshake failure\", as other handshake failures.").min(1);
+        p(m, "smtp_starttls_timeout", TIME, "300s", "Time limit for the reply to STARTTLS and for the TLS handshake after it (Postfix: for each read and write of the handshake; Postern bounds the whole handshake): a server that does not finish it in time gives \"Cannot start TLS: handshake failure\", as other handshake failures. Postfix also bounds the TLS shutdown by it; Postern sends its close_notify and closes without waiting for the server's.").min(1);
         p(m, "smtp_connection_cache_time_limit", TIME, "2s", "How long an idle connection is kept for the next message to the same next hop.").min(1);
         p(m, "smtp_connection_reuse_time_limit", TIME, "300s", "How long after it was opened a connection may still take new messages.").min(1);
         p(m, "smtp_connection_reuse_count_limit", INT, "0", "How many times a connection may be reused (0: no limit).").min(0);
         p(m, "smtp_tls_security_level", STRING, "${{$compatibility_level} < {3.11} ? {} : {may}}", "(Postfix 3.11: may from compatibility_level 3.11 on.) none, may, encrypt, fingerprint, verify or secure for outgoing SMTP (dane and dane-only are refused: not implemented).");
         p(m, "smtp_tls_CAfile", STRING, "", "CA certificates trusted for next-hop server certificates.");
-        p(m, "smtp_tls_servername", STRING, "", "Name sent in TLS Server Name Indication: empty sends none (Postfix's default), hostname the server's host name (MX host), nexthop the next-hop domain, anything else that DNS name (U-labels sent as A-labels). A policy table's servername= overrides it per destination.");
+        p(m, "smtp_tls_servername", STRING, "", "Name sent in TLS Server Name Indication: empty sends none (Postfix's default), hostname the server's host name (MX host), nexthop the next-hop domain (both sent in A-labels), anything else that DNS name, in A-labels (xn--...). A policy table's servername= overrides it per destination. Postern sends no SNI when hostname or nexthop is an IP address (Postfix sends the address) or not a letters-digits-hyphens name.");
         p(m, "smtp_tls_cert_file", STRING, "", "Client certificate presented to next hops.");
         p(m, "smtp_tls_key_file", STRING, "$smtp_tls_cert_file", "Its private key.");
         p(m, "smtp_tls_loglevel", INT, "0", "TLS logging of the SMTP client.").min(0);
@@ -147,12 +147,13 @@ public final class Params {
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
         n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");
         n(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Log next hops that offer STARTTLS when TLS is not on (not yet).");
+        f(m, "smtp_skip_quit_response", BOOL, "yes", "yes", "The SMTP client does not wait for the reply to QUIT (Postfix's default): no has no effect.");
         f(m, "tls_append_default_CA", BOOL, "no", "no", "Add the system's CAs to the *_CAfile ones: Postern never does; yes has no effect.");
         // Routing and address-form table searches (qmgr Router, maps AddressSearch)
         p(m, "recipient_delimiter", STRING, "", "Characters that separate a local part from its extension (user+ext): tables are also searched without the extension.");
         p(m, "empty_address_relayhost_maps_lookup_key", STRING, "<>", "The sender_dependent_relayhost_maps key for the null sender.");
         p(m, "empty_address_default_transport_maps_lookup_key", STRING, "<>", "The sender_dependent_default_transport_maps key for the null sender.");
-        p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
+        p(m, "postern_sender_parent_domain_matching", BOOL, "yes", "sender_dependent_relayhost_maps and sender_dependent_default_transport_maps: when Postfix's lookups miss, try .parent keys, most specific first (.example.com matches senders in every subdomain of example.com, not example.com itself).");
         // SMTP client next hops (dns helper): MX lookups, host lookups, TLS fingerprints and cipher grades
         p(m, "smtp_host_lookup", LIST, "dns", "How the SMTP client finds host addresses: dns, native (getaddrinfo: /etc/hosts, nsswitch) or both, in that order.");
         p(m, "smtp_mx_address_limit", INT, "5", "Most MX addresses tried per delivery (0: no limit).").min(0);

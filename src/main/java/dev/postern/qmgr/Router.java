@@ -93,12 +93,14 @@ public final class Router {
                         new java.util.TreeSet<>(known)));
             }
         }
-        unknownTransports(transportMaps, "transport_maps", known, out);
-        unknownTransports(senderTransportMaps, "sender_dependent_default_transport_maps", known, out);
+        unknownTransports(transportMaps, "transport_maps", false, known, out);
+        unknownTransports(senderTransportMaps, "sender_dependent_default_transport_maps", true, known, out);
         return out;
     }
 
-    private static void unknownTransports(TableList maps, String name, java.util.Set<String> known, List<String> out) {
+    /** @param senderTable a sender-dependent table: DUNNO is a value there (transport(5) has none), a bare :nexthop is not */
+    private static void unknownTransports(TableList maps, String name, boolean senderTable, java.util.Set<String> known,
+                                          List<String> out) {
         for (dev.postern.maps.LookupTable t : maps.tables()) {
             List<dev.postern.maps.TableEntries.Entry> entries;
             try {
@@ -110,7 +112,11 @@ public final class Router {
                 String v = e.value().strip();
                 int c = v.indexOf(':');
                 String channel = c < 0 ? v : v.substring(0, c);
-                if (!channel.isEmpty() && !channel.contains("$") && !channel.equalsIgnoreCase("DUNNO") && !known.contains(channel)) {
+                if (senderTable && channel.isEmpty()) {
+                    out.add(e.where(t.spec()) + ": " + name + " entry " + e.key() + " -> " + e.value()
+                            + ": no transport (null transport is not allowed: its mail would be deferred); write transport:nexthop");
+                } else if (!channel.isEmpty() && !channel.contains("$") && !(senderTable && channel.equalsIgnoreCase("DUNNO"))
+                        && !known.contains(channel)) {
                     out.add(e.where(t.spec()) + ": " + name + " entry " + e.key() + " -> " + e.value()
                             + ": unknown transport \"" + channel + "\" (its mail would be deferred); known: "
                             + String.join(", ", new java.util.TreeSet<>(known)));
@@ -142,11 +148,13 @@ public final class Router {
             why.add(relayClass ? "address class: relay (" + domain + " is in relay_domains), " + channelParam + " = " + channel
                     : "address class: default (" + domain + " is neither local nor in relay_domains), " + channelParam
                     + " = " + channel);
-            if (!relayClass) {
+            if (relayClass && !senderTransportMaps.isEmpty()) {
+                why.add("sender_dependent_default_transport_maps: not consulted (relay class: relay_transport applies)");
+            } else if (!relayClass) {
                 Optional<TableList.Match> st = senderLookup(senderTransportMaps, sender,
                         settings.emptyAddressDefaultTransportMapsLookupKey(), "default_transport", why);
-                String transport = st.map(m -> m.value().strip()).orElse("");
-                if (!transport.isEmpty() && !transport.equalsIgnoreCase("DUNNO")) {
+                String transport = st.map(m -> m.value().strip()).orElse("DUNNO");
+                if (!transport.equalsIgnoreCase("DUNNO")) {
                     channel = transport;
                     channelParam = "sender_dependent_default_transport_maps";
                 }
@@ -203,8 +211,8 @@ public final class Router {
     /**
      * A sender-dependent table (relayhost or default transport): {@code user+ext@domain},
      * {@code user@domain}, the local part for a local domain, {@code @domain}; the null sender as
-     * {@code nullKey}; then Postern's {@code .parent} keys. An empty result is a DUNNO (Postfix
-     * warns "ignoring null lookup result"; so does the explanation).
+     * {@code nullKey}; then Postern's {@code .parent} keys. (An empty value never gets here: the
+     * tables refuse it as a lookup error, so the mail is deferred, as Postfix's maps do.)
      * @param overrides what a match overrides, for the explanation: relayhost or default_transport
      */
     private Optional<TableList.Match> senderLookup(TableList maps, ReversePath sender, String nullKey, String overrides,
@@ -222,8 +230,7 @@ public final class Router {
         }
         if (m.isPresent()) {
             String v = m.get().value().strip();
-            String effect = v.isEmpty() ? " (empty result ignored, as DUNNO: " + overrides + " applies)"
-                    : v.equalsIgnoreCase("DUNNO") ? " (DUNNO: " + overrides + " applies)" : " (overrides " + overrides + ")";
+            String effect = v.equalsIgnoreCase("DUNNO") ? " (DUNNO: " + overrides + " applies)" : " (overrides " + overrides + ")";
             why.add(m.get() + (parents.isEmpty() ? "" : " (parent-domain key: the sender is in a subdomain)") + effect);
         } else {
             List<AddressSearch.Key> all = new ArrayList<>(keys);

@@ -6,8 +6,8 @@ import java.time.Duration;
 
 /**
  * Postfix smtp(8)'s time limits for the replies to MAIL FROM, RCPT TO, DATA and RSET, for a
- * write that makes no progress (smtp_data_xfer_timeout) and for the TLS handshake after STARTTLS
- * (smtp_starttls_timeout). EHLO, STARTTLS and AUTH replies wait smtp_helo_timeout and the
+ * write that makes no progress (smtp_data_xfer_timeout), and for the reply to STARTTLS and the TLS
+ * handshake after it (smtp_starttls_timeout). EHLO and AUTH replies wait smtp_helo_timeout and the
  * end-of-data reply smtp_data_done_timeout ({@link SmtpClientSettings}).
  */
 public record CommandTimeouts(Duration mail, Duration rcpt, Duration dataInit, Duration rset, Duration dataXfer,

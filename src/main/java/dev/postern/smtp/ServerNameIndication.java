@@ -9,12 +9,16 @@ import java.util.regex.Pattern;
  * smtp_tls_servername and the policy attribute {@code servername=}): empty sends none (Postfix's
  * default: some servers abort a handshake for a name they have no certificate for),
  * {@code hostname} the server's host name (the MX host, or the next hop's host when there is no MX
- * lookup), {@code nexthop} the next-hop domain, anything else that name. A name in U-labels is
- * sent in A-labels (punycode), as Postfix does; an IP address is never sent (RFC 6066 §3).
+ * lookup), {@code nexthop} the next-hop domain, anything else that name, which must be written in
+ * A-labels as Postfix requires ({@code xn--...}; the error suggests the form). The {@code hostname}
+ * and {@code nexthop} names are sent in A-labels, as Postfix's tls_client.c converts them. Unlike
+ * Postfix, an IP address is never sent (RFC 6066 §3 allows only host names), nor a name that is
+ * not letters, digits and hyphens (the TLS libraries refuse it; Postfix's valid_hostname allows
+ * '_').
  */
 final class ServerNameIndication {
-    /** Postfix's valid_hostname(): labels of letters, digits, '-' and '_', not starting or ending with '-'. */
-    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?");
+    /** An LDH label (RFC 5890): letters, digits and '-', not starting or ending with '-'; what SNIHostName takes. */
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
 
     private ServerNameIndication() {}
 
@@ -27,9 +31,15 @@ final class ServerNameIndication {
         if (v.isEmpty() || v.equals("hostname") || v.equals("nexthop")) {
             return v;
         }
-        if (!validHostname(ascii(v))) {
-            throw new IllegalArgumentException(what + ": \"" + value + "\" is not a valid host name; use a DNS name,"
-                    + " hostname (the server's name) or nexthop (the next-hop domain), or leave it empty for no SNI");
+        String a = ascii(v);
+        if (!validHostname(a)) {
+            throw new IllegalArgumentException(what + ": \"" + value + "\" is not a valid host name; use a DNS name"
+                    + " (letters, digits, hyphens), hostname (the server's name) or nexthop (the next-hop domain), or leave"
+                    + " it empty for no SNI");
+        }
+        if (!a.equalsIgnoreCase(v)) { // as Postfix: a literal SNI name must already be in A-label form
+            throw new IllegalArgumentException(what + ": \"" + value + "\" must be written in A-labels, as Postfix requires:"
+                    + " write " + a.toLowerCase(Locale.ROOT));
         }
         return v;
     }

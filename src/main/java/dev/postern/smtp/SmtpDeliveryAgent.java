@@ -275,7 +275,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 return caps;
             }
             stage = "sending STARTTLS";
-            ServerReply r = conn.command("STARTTLS", settings.heloTimeout());
+            ServerReply r = conn.command("STARTTLS", settings.timeouts().starttls()); // as Postfix's smtp_proto.c
             if (r.code() != 220) {
                 if (policy.mandatory()) {
                     failRemaining("4.7.5", "TLS is required, but host " + relayHost() + " refused STARTTLS: " + r.diagnostic());

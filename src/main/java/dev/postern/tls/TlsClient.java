@@ -119,8 +119,15 @@ public final class TlsClient {
     public SslHandler newHandler(ByteBufAllocator alloc, ClientTlsOptions options, String sni) throws TlsSetupException {
         SSLEngine engine = context(options).newEngine(alloc);
         if (sni != null) {
+            SNIHostName name;
+            try {
+                name = new SNIHostName(sni);
+            } catch (IllegalArgumentException e) { // checked before; a configuration problem, never an escaping exception
+                io.netty.util.ReferenceCountUtil.release(engine);
+                throw new TlsSetupException("SNI name \"" + sni + "\": " + e.getMessage(), e);
+            }
             SSLParameters p = engine.getSSLParameters();
-            p.setServerNames(List.of(new SNIHostName(sni)));
+            p.setServerNames(List.of(name));
             engine.setSSLParameters(p);
         }
         return new SslHandler(engine);

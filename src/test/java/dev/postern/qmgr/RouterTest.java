@@ -74,7 +74,7 @@ class RouterTest {
     /**
      * sender_dependent_default_transport_maps as Postfix's resolve.c: only for the default class
      * (not local, not relay_domains), transport:nexthop like default_transport (its nexthop beats
-     * the relayhosts), DUNNO and an empty result fall back to default_transport, the null sender
+     * the relayhosts), DUNNO falls back to default_transport, the null sender
      * by its own key, subdomains by Postern's .parent keys, and transport_maps still wins.
      */
     @Test
@@ -108,6 +108,18 @@ class RouterTest {
                 .anyMatch(l -> l.contains("sender_dependent_default_transport_maps") && l.contains("(overrides default_transport)")),
                 r.decide(ReversePath.parse("me@domain-a.example"), MailAddress.parse("x@far.example")).explanation().toString());
         assertEquals(List.of(), r.unknownTransports(java.util.Set.of("smtp", "relay", "isp", "error", "retry", "local")));
+        assertTrue(r.decide(ReversePath.parse("me@domain-a.example"), MailAddress.parse("x@relayed.example")).explanation()
+                .contains("sender_dependent_default_transport_maps: not consulted (relay class: relay_transport applies)"));
+        S odd = new S();
+        odd.senderTransportMaps = List.of(hash("sddt-odd", "@x.example   :[somewhere.example]:25"));
+        odd.transportMaps = List.of(hash("transport-odd", "y.example   DUNNO"));
+        List<String> notes = odd.router().unknownTransports(java.util.Set.of("smtp", "relay", "error", "retry", "local"));
+        assertTrue(notes.stream().anyMatch(w -> w.contains("sender_dependent_default_transport_maps entry @x.example")
+                && w.contains("null transport is not allowed")), notes.toString());
+        assertTrue(notes.stream().anyMatch(w -> w.contains("transport_maps entry y.example -> DUNNO: unknown transport \"DUNNO\"")),
+                "transport(5) has no DUNNO: " + notes);
+        assertThrows(LookupException.class, () -> odd.router().route(ReversePath.parse("me@x.example"), MailAddress.parse("a@far.example")),
+                "a value without a transport defers, as Postfix's \"null transport is not allowed\"");
         assertTrue(r.unknownTransports(java.util.Set.of("smtp", "relay", "error", "retry", "local")).stream()
                 .anyMatch(w -> w.contains("sender_dependent_default_transport_maps entry @domain-a.example")
                         && w.contains("unknown transport \"isp\"")), "a typo is named at check and start");

@@ -68,7 +68,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
     volatile X509Certificate clientCertificate;
     /** The Server Name Indication names the client sent in its latest handshake (JSSE's record of them). */
-    volatile List<String> requestedServerNames = List.of();
+    volatile List<String> requestedServerNames; // null until a handshake was made
     /**
      * A hostile next hop: when set, the EHLO reply is {@code endlessEhloStart} followed by this text
      * repeated until the client hangs up ("250-x\r\n" for an endless multi-line reply, "x" for an

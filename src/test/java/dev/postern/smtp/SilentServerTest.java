@@ -36,6 +36,8 @@ class SilentServerTest {
     Path dir;
     private ServerSocket listener;
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();
+    /** False: the server reads STARTTLS and never answers it. */
+    private volatile boolean answerStartTls = true;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -69,7 +71,9 @@ class SilentServerTest {
                     if (cmd.startsWith("EHLO") && ehloReply != null) {
                         out.write(ehloReply.getBytes(StandardCharsets.US_ASCII));
                     } else if (cmd.equals("STARTTLS")) {
-                        out.write("220 2.0.0 Ready to start TLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                        if (answerStartTls) {
+                            out.write("220 2.0.0 Ready to start TLS\r\n".getBytes(StandardCharsets.US_ASCII));
+                        }
                         while (in.read() >= 0) {
                             // swallow the ClientHello and whatever follows; never answer
                         }
@@ -138,6 +142,16 @@ class SilentServerTest {
         RecipientResult.Deferred d = deferredInTime("encrypt", "250-silent.test\r\n250 STARTTLS\r\n", true);
         assertEquals("4.7.5", d.dsn());
         assertTrue(d.diagnostic().contains("handshake failure"), d.diagnostic());
+    }
+
+    /** smtp_starttls_timeout, not smtp_helo_timeout (30 s here), bounds the wait for the reply to STARTTLS, as Postfix. */
+    @Test
+    void aServerThatNeverAnswersStartTlsIsGivenUpAfterTheStarttlsTimeout() throws Exception {
+        answerStartTls = false;
+        RecipientResult.Deferred d = deferredInTime("encrypt", "250-silent.test\r\n250 STARTTLS\r\n", true);
+        assertEquals("4.4.2", d.dsn());
+        assertTrue(d.diagnostic().matches("conversation with 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:\\d+ timed out while sending STARTTLS"),
+                d.diagnostic());
     }
 
     /** smtp_rcpt_timeout, not smtp_helo_timeout (30 s here), bounds the wait for a RCPT reply. */

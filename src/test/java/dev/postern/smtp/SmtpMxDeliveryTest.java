@@ -109,6 +109,30 @@ class SmtpMxDeliveryTest {
         assertTrue(log.contains("Verified TLS connection established to b.mx.test[127.0.0.3]:" + port), log);
     }
 
+    /**
+     * smtp_tls_servername with an MX lookup: {@code hostname} sends the MX host's name,
+     * {@code nexthop} the next-hop domain, as Postfix's tls_client.c (props->host, props->nexthop).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"hostname, a.mx.test", "nexthop, mx.test"})
+    void serverNameHostnameIsTheMxHostAndNexthopTheDomain(String setting, String sent,
+                                                         @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        dev.postern.ca.CertificateAuthority ca = dev.postern.ca.CertificateAuthority.create("SNI CA", Duration.ofDays(1));
+        server(2).certificate = ca.issueServer("a.mx.test", List.of("a.mx.test"), Duration.ofDays(1));
+        dns.mx("mx.test", 10, "a.mx.test").a("a.mx.test", "127.0.0.2");
+        NextHopSettings hops = new NextHopSettings(List.of(dns.server()), new MxList.Options(true, false, true, false, 5), 2, true);
+        TlsDefaults d = TlsDefaults.POSTFIX;
+        SmtpClientSettings s = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), "encrypt", new ClientTlsSettings(null, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
+                List.of(), List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ofSeconds(2), Duration.ofSeconds(300), 0,
+                new TlsDefaults(d.fingerprintDigest(), d.fingerprintMatch(), d.ciphers(), d.mandatoryCiphers(), d.exclude(),
+                        d.mandatoryExclude(), setting), hops);
+        try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(logBytes, "desktop", "postern"))) {
+            assertInstanceOf(RecipientResult.Sent.class, deliverOne(a, "mx.test:" + port), logBytes.toString(StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of(sent), server(2).requestedServerNames);
+    }
+
     private SmtpDeliveryAgent agent() throws Exception {
         return agent(2, true, Duration.ofSeconds(2));
     }

@@ -224,7 +224,8 @@ class SmtpTlsPolicyTest {
     @ParameterizedTest
     @ValueSource(strings = {"dane", "dane-only", "securee", "secure tafile=/etc/ta.pem", "fingerprint", "encrypt ciphers=null",
             "encrypt ciphers=strong", "fingerprint match=nothex", "encrypt servername=a.example servername=b.example",
-            "encrypt servername=-bad-.example", "encrypt servername=", "encrypt servername=192.0.2.1"})
+            "encrypt servername=-bad-.example", "encrypt servername=", "encrypt servername=192.0.2.1",
+            "encrypt servername=under_score.example"})
     void policyTableMistakesNameTheTableLine(String value) throws Exception {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> check("", "# TLS policy\n[ok.example]:587 secure\n[bad.example]:587 " + value + "\n"));
@@ -270,9 +271,19 @@ class SmtpTlsPolicyTest {
     }
 
     @Test
-    void aUnicodeNameIsSentInALabels() throws Exception {
-        assertInstanceOf(RecipientResult.Sent.class, deliver("encrypt servername=b\u00fccher.example"));
-        assertEquals(List.of("xn--bcher-kva.example"), server.requestedServerNames);
+    void aLiteralNameMustBeInALabelsAsPostfixRequires() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TlsPolicy.parse("encrypt servername=b\u00fccher.example", "test"));
+        assertTrue(e.getMessage().contains("write xn--bcher-kva.example"), e.getMessage());
+        assertEquals("xn--bcher-kva.example", ServerNameIndication.resolve("nexthop", "mx.example", "b\u00fccher.example"),
+                "hostname and nexthop are converted, as Postfix's tls_client.c does");
+    }
+
+    @Test
+    void aNameTheTlsLibrariesRefuseIsRefusedAtCheckAndNeverSent() {
+        assertThrows(IllegalArgumentException.class, () -> TlsPolicy.parse("encrypt servername=mail_1.example", "test"));
+        assertEquals(null, ServerNameIndication.resolve("hostname", "mail_1.example", "example"),
+                "an MX host with '_' gets no SNI rather than a failed delivery");
     }
 
     @Test

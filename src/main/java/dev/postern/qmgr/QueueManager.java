@@ -126,12 +126,13 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /**
-     * A reload's hook: mail routed from now on uses {@code nextRouter}; timing, lifetimes,
-     * qmgr_message_active_limit and destination concurrency limits (for destinations with nothing
-     * in progress) come from {@code nextSettings}; notices are made by {@code nextBounce}.
+     * A reload's hook: mail routed from now on uses {@code nextRouter}; timing, lifetimes and
+     * qmgr_message_active_limit come from {@code nextSettings}; notices are made by {@code nextBounce}.
      * Deliveries in progress, and jobs already routed and waiting for a slot, finish as they
-     * started. default_process_limit (deliveries at once) applies to deliveries started from now
-     * on: the thread pool has no bound of its own, the scheduler is the limit.
+     * started. default_process_limit (deliveries at once) and the destination concurrency limits
+     * apply to deliveries started from now on, also to a destination with deliveries in progress
+     * (the scheduler reads the limit at each start): the thread pool has no bound of its own, the
+     * scheduler is the limit.
      */
     public void reconfigure(QmgrSettings nextSettings, Router nextRouter, Bounce nextBounce) {
         reconfigure(nextSettings, nextRouter, nextBounce, null);
@@ -157,6 +158,11 @@ public final class QueueManager implements AutoCloseable {
     /** Messages in the active queue now (for tests and status). */
     public int activeCount() {
         return active.get();
+    }
+
+    /** Deliveries started and not yet finished, over every destination (for tests and status). */
+    public int deliveriesInProgress() {
+        return scheduler.running();
     }
 
     private void activate(Path file) {

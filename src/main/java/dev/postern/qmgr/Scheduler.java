@@ -29,7 +29,6 @@ final class Scheduler {
 
     private static final class Destination {
         final Key key;
-        final int limit;
         final ArrayDeque<Job> jobs = new ArrayDeque<>();
         int active;
         int failuresSinceSuccess;
@@ -37,9 +36,8 @@ final class Scheduler {
         RecipientResult deadCause;
         boolean inReady;
 
-        Destination(Key key, int limit) {
+        Destination(Key key) {
             this.key = key;
-            this.limit = limit;
         }
     }
 
@@ -71,8 +69,7 @@ final class Scheduler {
 
     /** Queues a job; when its destination is dead, refuses it and says why (the caller defers it). */
     synchronized Suspension add(Job job, Instant now) {
-        Destination d = destinations.computeIfAbsent(job.destination(),
-                k -> new Destination(k, concurrencyFor.applyAsInt(k.transport())));
+        Destination d = destinations.computeIfAbsent(job.destination(), Destination::new);
         if (d.deadUntil.isAfter(now)) {
             return new Suspension(d.deadCause);
         }
@@ -100,7 +97,7 @@ final class Scheduler {
                 forgetIfIdle(d);
                 continue;
             }
-            if (d.active < d.limit) {
+            if (d.active < limit(d)) {
                 out.add(d.jobs.pollFirst());
                 d.active++;
                 running++;
@@ -133,7 +130,7 @@ final class Scheduler {
         List<Job> suspended = null;
         if (siteFailure == null) {
             d.failuresSinceSuccess = 0;
-        } else if (d.deadCause == null && (++d.failuresSinceSuccess >= Math.min(d.limit, FAILED_COHORT) || d.active == 0)) {
+        } else if (d.deadCause == null && (++d.failuresSinceSuccess >= Math.min(limit(d), FAILED_COHORT) || d.active == 0)) {
             d.deadUntil = deadUntil;
             d.deadCause = siteFailure;
             suspended = new ArrayList<>(d.jobs);
@@ -141,6 +138,19 @@ final class Scheduler {
         }
         forgetIfIdle(d);
         return suspended;
+    }
+
+    /**
+     * The destination's concurrency limit as the settings say now. Read at each use, not kept with
+     * the destination: a limit taken when the destination was created stayed in force, after a
+     * reload had changed {@code <transport>_destination_concurrency_limit} or
+     * default_destination_concurrency_limit, for as long as the destination had mail queued or in
+     * progress, which for a busy one is until the queue drains (Postfix's qmgr rereads the limits
+     * when it restarts on reload). Deliveries already in progress above a lowered limit finish; no
+     * new one starts until fewer than the new limit are in progress.
+     */
+    private int limit(Destination d) {
+        return concurrencyFor.applyAsInt(d.key.transport());
     }
 
     /** Forgets every destination's dead mark (a flush: try everything now). */

@@ -280,6 +280,16 @@ public final class Server implements AutoCloseable {
         return reloads.get();
     }
 
+    /** Messages in qmgr's active queue now (for tests). */
+    int qmgrActiveCount() {
+        return qmgr.activeCount();
+    }
+
+    /** Deliveries qmgr has started and not yet finished (for tests). */
+    int deliveriesInProgress() {
+        return qmgr.deliveriesInProgress();
+    }
+
     /** Sessions each smtpd service counts now (see {@link dev.postern.smtpd.SessionLimit#active()}). */
     java.util.Map<String, Integer> sessionCounts() {
         return listeners.sessionCounts();

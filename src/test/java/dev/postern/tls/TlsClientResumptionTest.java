@@ -132,6 +132,37 @@ class TlsClientResumptionTest {
         assertFalse(c.trusted(), "the new certificate is judged: " + c.problem());
     }
 
+    /** A clock that moves only when told. */
+    private static final class Clock implements java.time.InstantSource {
+        java.time.Instant now = java.time.Instant.now();
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void afterTheTimeoutTheServerGetsAFullHandshake() throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        TlsServer server = server(pki);
+        Clock clock = new Clock();
+        TlsClient tls = TlsClient.create(new ClientTlsSettings(pki.caFile(), pki.goodClient().certFile(),
+                pki.goodClient().keyFile(), ">=TLSv1.2", Duration.ofSeconds(600)), clock);
+        ClientTlsOptions o = new ClientTlsOptions(">=TLSv1.2", "medium", List.of());
+        String id = "smtp&[localhost]:587&localhost&127.0.0.1&587&secure&&00";
+        assertFalse(connect(tls.newHandler(ByteBufAllocator.DEFAULT, o, null, tls.sessions().lookup(id), 587),
+                server.newHandler(ByteBufAllocator.DEFAULT)).resumed());
+        clock.now = clock.now.plusSeconds(599);
+        assertTrue(connect(tls.newHandler(ByteBufAllocator.DEFAULT, o, null, tls.sessions().lookup(id), 587),
+                server.newHandler(ByteBufAllocator.DEFAULT)).resumed(), "within smtp_tls_session_cache_timeout");
+        clock.now = clock.now.plusSeconds(1);
+        assertFalse(connect(tls.newHandler(ByteBufAllocator.DEFAULT, o, null, tls.sessions().lookup(id), 587),
+                server.newHandler(ByteBufAllocator.DEFAULT)).resumed(), "600 s after the full handshake: a full one again");
+        assertTrue(connect(tls.newHandler(ByteBufAllocator.DEFAULT, o, null, tls.sessions().lookup(id), 587),
+                server.newHandler(ByteBufAllocator.DEFAULT)).resumed(), "whose session is then cached in turn");
+    }
+
     @Test
     void theCacheNameIsNeverSentAsServerNameIndication() throws Exception {
         TestPki pki = TestPki.create(dir.resolve("pki"));

@@ -126,6 +126,9 @@ final class ConfigChecks {
         if (s.name().equals("smtpd_tls_security_level")) {
             checkSmtpdTlsLevel(s, value, warnings);
         }
+        if (s.name().equals("smtp_tls_session_cache_database") && !value.isBlank()) {
+            warnings.add(s.origin() + ": " + sessionCacheNote(c, value));
+        }
         if (s.name().equals("mynetworks_style") && value.equals("class") && c.get("mynetworks").isEmpty()) {
             warnings.add(s.origin() + ": mynetworks_style = class is not implemented: Postern uses subnet (the networks of"
                     + " this host's interfaces), not their whole class A, B or C networks");
@@ -138,6 +141,27 @@ final class ConfigChecks {
                         + " (Postern sends bounce, 2bounce and delay notices)");
             }
         }
+    }
+
+    /**
+     * Nothing configurable is silently ignored: Postfix's tlsmgr keeps the SMTP client's TLS
+     * sessions in the table named; Postern keeps them in memory and never opens it.
+     */
+    private static String sessionCacheNote(ParsedConfig c, String table) {
+        String timeout;
+        try {
+            java.time.Duration d = c.duration("smtp_tls_session_cache_timeout");
+            timeout = d.isZero() || d.isNegative() ? null : Math.max(120, d.toSeconds()) + "s";
+        } catch (IllegalArgumentException e) {
+            timeout = "smtp_tls_session_cache_timeout"; // a bad value: reported on its own line
+        }
+        String head = "smtp_tls_session_cache_database = " + table + ": ";
+        if (timeout == null) {
+            return head + "smtp_tls_session_cache_timeout = 0 turns the SMTP client's TLS session cache off, as in Postfix;"
+                    + " the table is never opened";
+        }
+        return head + "Postern keeps the SMTP client's TLS sessions in memory (each transport its own) for " + timeout
+                + "; the table is never opened, and cached sessions are lost at restart and reload";
     }
 
     /**

@@ -145,7 +145,8 @@ public final class Params {
         p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may. Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (RFC 8996).");
         p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
-        n(m, "smtp_tls_session_cache_database", STRING, "", "Client TLS session cache (not yet).");
+        p(m, "smtp_tls_session_cache_database", STRING, "", "Non-empty: the SMTP client resumes TLS sessions, as Postfix with a cache table; Postern keeps them in memory, per transport, and never opens the table named (check warns), so they are lost at restart and reload. Empty (Postfix's default): every connection has a full handshake.");
+        p(m, "smtp_tls_session_cache_timeout", TIME, "3600s", "Lifetime of a cached client TLS session, counted from the full handshake (and never past the expiry of the server's certificates); 0 turns the cache off, a positive value under 120s means 120s, as in Postfix.").range(0, MAX_LIFETIME);
         n(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Log next hops that offer STARTTLS when TLS is not on (not yet).");
         f(m, "smtp_skip_quit_response", BOOL, "yes", "yes", "The SMTP client does not wait for the reply to QUIT (Postfix's default): no has no effect.");
         f(m, "tls_append_default_CA", BOOL, "no", "no", "Add the system's CAs to the *_CAfile ones: Postern never does; yes has no effect.");

@@ -75,8 +75,12 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
         String ca = c.get("smtp_tls_CAfile");
         String cert = c.get("smtp_tls_cert_file");
         String key = c.get("smtp_tls_key_file");
+        // smtp_tls_session_cache_database names a table only to turn the cache on: Postern keeps the
+        // sessions in memory (ClientSessionCache) and never opens it.
+        Duration sessionTimeout = c.duration("smtp_tls_session_cache_timeout");
+        Duration sessionCache = c.get("smtp_tls_session_cache_database").isBlank() ? Duration.ZERO : sessionTimeout;
         ClientTlsSettings tls = new ClientTlsSettings(ca.isEmpty() ? null : Path.of(ca), cert.isEmpty() ? null : Path.of(cert),
-                key.isEmpty() ? null : Path.of(key), c.get("smtp_tls_protocols"));
+                key.isEmpty() ? null : Path.of(key), c.get("smtp_tls_protocols"), sessionCache);
         List<LookupTable> maps = new ArrayList<>();
         for (String spec : c.list("smtp_tls_policy_maps")) {
             maps.add(Maps.open(spec));

@@ -76,6 +76,8 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         /** The next hop announced DSN (RFC 3461): RET/ENVID/NOTIFY/ORCPT go on, and it reports success. */
         boolean nextHopDsn;
         boolean cached;
+        /** The server's name in its EHLO reply (Postfix's session->helo; a TLS session key part). */
+        String ehloName = "";
         /**
          * Postfix's SMTP_MISC_FLAG_FINAL_SERVER: when false, a soft failure leaves the recipients
          * pending for the next server (logged as {@code queueid: reason}) instead of deferring them.
@@ -252,6 +254,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             stage = "sending EHLO";
             ServerReply r = conn.command("EHLO " + settings.heloName(), settings.heloTimeout());
             if (r.code() == 250) {
+                String first = r.lines().get(0);
+                String[] words = first.length() > 4 ? first.substring(4).trim().split("\\s+", 2) : new String[] {""};
+                ehloName = words[0];
                 return capabilities(r);
             }
             if (policy.mandatory()) {
@@ -288,7 +293,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 return null;
             }
             stage = "performing the TLS handshake";
-            String failure = TlsHandshake.run(conn, tls, policy, hop, relay, settings, log);
+            String failure = TlsHandshake.run(conn, tls, policy, hop, relay, settings, log, request.transport(), ehloName);
             if (failure != null) {
                 boolean retry = failure.equals(TlsHandshake.HANDSHAKE_FAILURE) && plaintextFallbackAllowed(policy);
                 if (retry) {

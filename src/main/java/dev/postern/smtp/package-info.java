@@ -53,14 +53,20 @@
  * next message to the same next hop and TLS policy, like Postfix's connection cache, and the
  * delivery line shows {@code conn_use=N}. Unlike Postfix there is no RSET probe before reuse: a
  * cached connection found dead before MAIL FROM is accepted (lost, or 421) is silently replaced.
+ * With smtp_tls_session_cache_database set, a new connection offers the TLS session cached for the
+ * server under Postfix's serverid ({@code TlsSessionId}: transport, next hop, host, address, port,
+ * level, and a digest of the EHLO name, protocols, ciphers, SNI and match names or fingerprints);
+ * the sessions live in memory ({@link dev.postern.tls.ClientSessionCache}) for
+ * smtp_tls_session_cache_timeout from the full handshake, and a resumed one is judged on the server
+ * certificates it carries exactly as a full handshake is ({@code TlsHandshake}).
  *
  * <p>Threads: a delivery runs on one of qmgr's delivery workers, which does its connection's socket
  * I/O itself on a blocking socket ({@code SmtpConnection}), as Postfix's smtp process does: it waits
  * for each reply anyway, and an event loop between the worker and the socket cost two thread
  * hand-offs per reply. The bytes still pass through Netty handlers (TLS, {@code ReplyDecoder}) in
  * a pipeline the worker drives, so framing, reply bounds and TLS are those of the server side.
- * A write to a next hop that stops reading blocks until the connection fails, as before (Postfix
- * bounds it with smtp_data_xfer_timeout, not supported).
+ * A write to a next hop that stops reading is bounded by smtp_data_xfer_timeout ({@code WriteWatchdog}):
+ * no progress for that long ends the session, and the mail is deferred.
  *
  * <p>SMTP AUTH ({@link dev.postern.smtp.SaslClient}, as Postfix's smtp_sasl_proto.c and
  * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
@@ -86,7 +92,8 @@
  * smtp_tls_mandatory_protocols, smtp_tls_ciphers, smtp_tls_mandatory_ciphers,
  * smtp_tls_exclude_ciphers, smtp_tls_mandatory_exclude_ciphers, smtp_tls_fingerprint_digest,
  * smtp_tls_fingerprint_cert_match, smtp_tls_loglevel, smtp_tls_secure_cert_match,
- * smtp_tls_verify_cert_match, smtp_tls_servername, smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
+ * smtp_tls_verify_cert_match, smtp_tls_servername, smtp_tls_session_cache_database, smtp_tls_session_cache_timeout,
+ * smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
  * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
  * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
  * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce (and recipient_delimiter for
@@ -112,7 +119,9 @@
  * {@code server certificate verification failed for h[a]: reason}), {@code host h[a] said: ... (in
  * reply to RCPT TO command)}; 5xx replies bounce the recipient, everything else defers. With
  * smtp_tls_loglevel >= 1: {@code Verified TLS connection established to h[a]:p: TLSv1.3 with cipher
- * TLS_AES_128_GCM_SHA256 (128/128 bits)} (Trusted, Untrusted, Anonymous as Postfix).
+ * TLS_AES_128_GCM_SHA256 (128/128 bits)} (Trusted, Untrusted, Anonymous as Postfix), also for a
+ * resumed session; at 2, as Postfix's TLS_LOG_CACHE: {@code looking for session ID in smtp cache},
+ * {@code h[a]:p: Reusing old session}, {@code remove session ID from client cache}.
  * SMTP AUTH, all 4.7.0 unless
  * the server's reply says otherwise: {@code SASL authentication failed; server h[a] said: 535 5.7.8 ...}
  * (the server's code, 5.x.x made 4.x.x while smtp_sasl_auth_soft_bounce = yes), {@code SASL

@@ -36,6 +36,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * store, like Postfix's tls_append_default_CA=no) so the agent can log and defer with Postfix's
  * wording. No SNI is sent unless smtp_tls_servername or a policy's servername= asks for it, as in
  * Postfix.
+ *
+ * <p>With a session cache ({@link ClientTlsSettings#sessionCacheTimeout}), engines created for a
+ * cache name ({@link ClientSessionCache}) offer the session Netty filed under that name, and a
+ * resumed handshake is judged like a full one: BoringSSL keeps the server's chain in the session
+ * (SSLSession.getPeerCertificates() returns it after a TLS 1.2 or 1.3 resumption, as after the
+ * full handshake), so {@link #check} and {@link #fingerprintMatches} see the very certificates that
+ * handshake proved, against today's CA file, clock and names.
  */
 public final class TlsClient {
     private final ClientTlsSettings settings;
@@ -45,16 +52,25 @@ public final class TlsClient {
     private final boolean openSsl;
     /** One context per distinct protocols/ciphers combination a policy asks for; few in practice. */
     private final Map<ClientTlsOptions, SslContext> contexts = new ConcurrentHashMap<>();
+    /** Null when sessions are not cached. */
+    private final ClientSessionCache sessions;
 
-    private TlsClient(ClientTlsSettings settings, Set<TrustAnchor> anchors, PrivateKey key, X509Certificate[] chain) {
+    private TlsClient(ClientTlsSettings settings, Set<TrustAnchor> anchors, PrivateKey key, X509Certificate[] chain,
+                      ClientSessionCache sessions) {
         this.settings = settings;
         this.anchors = anchors;
         this.key = key;
         this.chain = chain;
         this.openSsl = OpenSsl.isAvailable();
+        this.sessions = sessions;
     }
 
     public static TlsClient create(ClientTlsSettings s) throws TlsSetupException {
+        return create(s, java.time.InstantSource.system());
+    }
+
+    /** With this clock for the session cache's lifetimes (tests). */
+    public static TlsClient create(ClientTlsSettings s, java.time.InstantSource clock) throws TlsSetupException {
         List<X509Certificate> cas = s.caFile() == null ? List.of() : Pem.certificates(s.caFile(), "smtp_tls_CAfile");
         Set<TrustAnchor> anchors = new HashSet<>();
         cas.forEach(c -> anchors.add(new TrustAnchor(c, null)));
@@ -66,7 +82,9 @@ public final class TlsClient {
             KeyMatch.check(key, certs.get(0), s.keyFile(), s.certFile(), "smtp_tls_key_file", "smtp_tls_cert_file");
             chain = certs.toArray(X509Certificate[]::new);
         }
-        TlsClient c = new TlsClient(s, anchors, key, chain);
+        java.time.Duration timeout = ClientSessionCache.effectiveTimeout(s.sessionCacheTimeout());
+        ClientSessionCache sessions = timeout.isZero() ? null : new ClientSessionCache(timeout, clock);
+        TlsClient c = new TlsClient(s, anchors, key, chain, sessions);
         c.context(new ClientTlsOptions(s.protocols(), "medium", List.of())); // fail now, not at the first delivery
         return c;
     }
@@ -86,7 +104,15 @@ public final class TlsClient {
                     .sslProvider(openSsl ? SslProvider.OPENSSL : SslProvider.JDK)
                     .protocols(Protocols.parse(o.protocols()))
                     .ciphers(CipherGrades.suites(o.cipherGrade(), o.exclude(), openSsl))
-                    .trustManager(new AcceptAll());
+                    .trustManager(new AcceptAll())
+                    // The verdict is check()'s, after the handshake: no hostname check of Netty's
+                    // (4.2 turns on HTTPS's for clients), which the cache names must never meet.
+                    .endpointIdentificationAlgorithm(null);
+            if (sessions != null) {
+                // Netty's own limit on a cached session's age: twice the cache's, as Postfix sets
+                // OpenSSL's (tls_client.c), so the cache's timeout is the one that counts.
+                b.sessionTimeout(Math.min(Integer.MAX_VALUE, 2 * sessions.timeout().toSeconds()));
+            }
             if (key != null) { // an RSA key signs through OpenSSL 3's libcrypto, as the server's
                 NativeRsaKey.keyManager(b, openSsl ? SslProvider.OPENSSL : SslProvider.JDK, key, chain);
             }
@@ -113,11 +139,31 @@ public final class TlsClient {
 
     /**
      * @param sni the name to send in Server Name Indication, or null for none. Set through the
-     *        engine's parameters, not as the engine's peer host: that would also turn on Netty's
-     *        client session cache and hostname checks, neither of which the verdict here expects.
+     *        engine's parameters, not as the engine's peer host: that turns on Netty's client
+     *        session cache, which only {@link #newHandler(ByteBufAllocator, ClientTlsOptions, String, String, int)} wants.
      */
     public SslHandler newHandler(ByteBufAllocator alloc, ClientTlsOptions options, String sni) throws TlsSetupException {
-        SSLEngine engine = context(options).newEngine(alloc);
+        return newHandler(alloc, options, sni, null, 0);
+    }
+
+    /**
+     * @param cacheName null for no session resumption; otherwise a name from {@link #sessions()}:
+     *        the engine offers the session filed under it (one a server accepted after a handshake
+     *        with the same options, cacheName telling servers and policies apart), and a new
+     *        session is filed under it. Never sent: it is no host name (it has a {@code &}).
+     * @param port the server's port (Netty files sessions by name and port)
+     */
+    public SslHandler newHandler(ByteBufAllocator alloc, ClientTlsOptions options, String sni, String cacheName, int port)
+            throws TlsSetupException {
+        SSLEngine engine;
+        if (cacheName == null) {
+            engine = context(options).newEngine(alloc);
+        } else {
+            if (sessions == null || cacheName.indexOf('&') < 0) {
+                throw new IllegalArgumentException("not a session cache name: " + cacheName);
+            }
+            engine = context(options).newEngine(alloc, cacheName, port);
+        }
         if (sni != null) {
             SNIHostName name;
             try {
@@ -131,6 +177,26 @@ public final class TlsClient {
             engine.setSSLParameters(p);
         }
         return new SslHandler(engine);
+    }
+
+    /** The session cache, or null when sessions are not cached (smtp_tls_session_cache_database empty). */
+    public ClientSessionCache sessions() {
+        return sessions;
+    }
+
+    /** Whether the handshake resumed a cached session (OpenSSL provider; with the JDK's engine: false). */
+    public static boolean resumed(SSLEngine engine) {
+        return TlsServer.resumed(engine);
+    }
+
+    /** The earliest expiry among the peer's certificates, or null when it showed none. */
+    public static java.time.Instant chainNotAfter(SSLSession session) {
+        try {
+            return Arrays.stream(session.getPeerCertificates()).map(c -> ((X509Certificate) c).getNotAfter().toInstant())
+                    .min(java.util.Comparator.naturalOrder()).orElse(null);
+        } catch (SSLPeerUnverifiedException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

@@ -8,7 +8,10 @@
  * for the SMTP client: one context per protocols/cipher-grade/exclusions combination a policy asks
  * for ({@link dev.postern.tls.ClientTlsOptions}, {@link dev.postern.tls.CipherGrades}), the client
  * certificate presented when configured, and after the handshake the chain and name check (verify,
- * secure) or the certificate/public-key fingerprint check (fingerprint). {@link dev.postern.tls.TlsLevel}
+ * secure) or the certificate/public-key fingerprint check (fingerprint), made the same way after a
+ * resumed handshake (the session carries the server's chain). {@link dev.postern.tls.ClientSessionCache}
+ * is the client's session cache index (smtp_tls_session_cache_database): the names Netty files
+ * sessions under, changed when an entry expires or is dropped. {@link dev.postern.tls.TlsLevel}
  * is Postfix's level vocabulary; dane and dane-only are refused. {@link dev.postern.tls.TlsSummary}
  * writes Postfix's summary, {@code TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 (128/128 bits)}, with
  * OpenSSL cipher names and the bulk cipher's real strength, for log lines and Received headers.

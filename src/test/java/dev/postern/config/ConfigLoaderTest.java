@@ -311,6 +311,27 @@ class ConfigLoaderTest {
                 "with mynetworks set the style is not used");
     }
 
+    /** Nothing configurable is silently ignored: the client session cache is in memory, not in the table named. */
+    @Test
+    void theClientSessionCacheTableIsNamedInAWarning() throws Exception {
+        LoadedConfig lc = load(PLAIN + "smtp_tls_session_cache_database = btree:${data_directory}/smtp_scache\n", "");
+        assertEquals(List.of("main.cf:2: smtp_tls_session_cache_database = btree:/var/lib/postern/smtp_scache: Postern keeps"
+                + " the SMTP client's TLS sessions in memory (each transport its own) for 3600s; the table is never opened, and"
+                + " cached sessions are lost at restart and reload"), lc.warnings());
+        assertEquals(List.of("main.cf:2: smtp_tls_session_cache_database = btree:/x: Postern keeps the SMTP client's TLS"
+                + " sessions in memory (each transport its own) for 120s; the table is never opened, and cached sessions are lost"
+                + " at restart and reload"), load(PLAIN + "smtp_tls_session_cache_database = btree:/x\n"
+                + "smtp_tls_session_cache_timeout = 10\n", "").warnings(), "Postfix's two minutes at least");
+        assertEquals(List.of("main.cf:2: smtp_tls_session_cache_database = btree:/x: smtp_tls_session_cache_timeout = 0 turns"
+                + " the SMTP client's TLS session cache off, as in Postfix; the table is never opened"),
+                load(PLAIN + "smtp_tls_session_cache_database = btree:/x\nsmtp_tls_session_cache_timeout = 0\n", "").warnings());
+        assertEquals(List.of(), load(PLAIN + "smtp_tls_session_cache_database =\n", "").warnings(), "empty: Postfix's default");
+        assertTrue(load(PLAIN, "isp unix - - n - - smtp -o smtp_tls_session_cache_database=lmdb:/y\n").warnings()
+                .contains("master.cf:1: smtp_tls_session_cache_database = lmdb:/y: Postern keeps the SMTP client's TLS sessions"
+                        + " in memory (each transport its own) for 3600s; the table is never opened, and cached sessions are lost"
+                        + " at restart and reload"));
+    }
+
     /** mail_params.c check_myhostname(): the kernel's name, with .$mydomain or .localdomain when it has no dot. */
     @Test
     void myhostnameDefaultsAsInPostfix() throws Exception {

@@ -47,6 +47,7 @@ class ParamValuesTest {
             Map.entry("smtp_rset_timeout", new Time("20s", Duration.ofSeconds(5))),
             Map.entry("smtp_starttls_timeout", new Time("300s", Duration.ofSeconds(5))),
             Map.entry("smtp_helo_timeout", new Time("300s", Duration.ofSeconds(5))),
+            Map.entry("smtp_tls_session_cache_timeout", new Time("3600s", Duration.ofSeconds(5))),
             Map.entry("smtpd_error_sleep_time", new Time("1s", Duration.ofSeconds(5))),
             Map.entry("smtpd_starttls_timeout", new Time("300s", Duration.ofSeconds(5))),
             Map.entry("smtpd_timeout", new Time("300s", Duration.ofSeconds(5))),

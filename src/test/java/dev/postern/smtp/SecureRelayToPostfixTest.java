@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,80 @@ class SecureRelayToPostfixTest {
             // The same session seen from both ends: Postern names the cipher and its strength as Postfix does.
             assertTrue(ours.contains("Verified TLS connection established to localhost[127.0.0.1]:" + pf.smtpPort() + ": "
                     + trusted.group(1)), ours + "\n" + log);
+            assertTrue(!log.contains("Client certificate not trusted") && !log.contains("No client certificate presented"), log);
+        }
+    }
+
+    /**
+     * smtp_tls_session_cache_database set: one message per connection (no connection cache), the
+     * second connection resumes the session of the first, each is Verified at secure (a resumed one
+     * with the certificates its session carries), and Postfix (smtpd_tls_loglevel 2) logs the reuse
+     * and still trusts the client certificate.
+     */
+    @Test
+    void theNextConnectionsResumeTheSessionAndAreVerifiedAgain() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("Seed CA", Duration.ofDays(2));
+        Path pfDir = dir.resolve("postfix");
+        Files.createDirectories(pfDir);
+        Path caFile = pfDir.resolve("CAcert.pem");
+        Files.writeString(caFile, ca.certificatePem());
+        Path serverCert = pfDir.resolve("server-cert.pem");
+        Path serverKey = pfDir.resolve("server-key.pem");
+        ca.issueServer("localhost", List.of("localhost"), Duration.ofDays(1)).writePem(serverCert, serverKey);
+        Path clientCert = dir.resolve("client-cert.pem");
+        Path clientKey = dir.resolve("client-key.pem");
+        ca.issueClient("desktop.example.org", Duration.ofDays(1)).writePem(clientCert, clientKey);
+
+        try (PostfixInstance pf = PostfixInstance.start(pfDir, Map.of(
+                "smtpd_tls_cert_file", serverCert.toString(),
+                "smtpd_tls_key_file", serverKey.toString(),
+                "smtpd_tls_CAfile", caFile.toString(),
+                "smtpd_tls_security_level", "encrypt",
+                "smtpd_tls_ask_ccert", "yes",
+                "smtpd_tls_req_ccert", "yes",
+                "smtpd_tls_loglevel", "2",
+                "defer_transports", "smtp"))) {
+            String hop = "[localhost]:" + pf.smtpPort();
+            Path policy = dir.resolve("smtp_tls_policy");
+            Files.writeString(policy, hop + "\tsecure\n");
+            ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+            SmtpClientSettings s = new SmtpClientSettings("desktop.example.org", Duration.ofSeconds(10), Duration.ofSeconds(30),
+                    Duration.ofSeconds(30), "may", new ClientTlsSettings(caFile, clientCert, clientKey, ">=TLSv1.2",
+                    Duration.ofSeconds(3600)), ">=TLSv1.2", 2, List.of(Maps.open("hash:" + policy)),
+                    List.of("nexthop", "dot-nexthop"), List.of("hostname"), Duration.ZERO, Duration.ofSeconds(300), 0);
+            byte[] body = "Subject: seed\r\n\r\nover resumed TLS\r\n".getBytes(StandardCharsets.US_ASCII);
+            MessageContent mc = new MessageContent() {
+                public InputStream open() {
+                    return new ByteArrayInputStream(body);
+                }
+
+                public long size() {
+                    return body.length;
+                }
+            };
+            try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(logBytes, "desktop", "postern"))) {
+                for (int i = 0; i < 3; i++) {
+                    List<RecipientResult> r = a.deliver(new DeliveryRequest(QueueId.next(),
+                            ReversePath.of(MailAddress.parse("me@domain-a.example")), List.of(MailAddress.parse("friend@example.org")),
+                            "smtp", hop, mc, Instant.now(), false, false));
+                    RecipientResult.Sent sent = assertInstanceOf(RecipientResult.Sent.class, r.get(0), r + "\n" + pf.log());
+                    assertTrue(sent.diagnostic().startsWith("250 2.0.0 Ok: queued as "), sent.diagnostic());
+                }
+            }
+            String ours = logBytes.toString(StandardCharsets.UTF_8);
+            String relay = "localhost[127.0.0.1]:" + pf.smtpPort();
+            int resumed = ours.split(java.util.regex.Pattern.quote(relay + ": Reusing old session"), -1).length - 1;
+            // Postfix issues one ticket per full handshake and none when it resumes one, and a TLS
+            // 1.3 ticket is used once (BoringSSL; RFC 8446 C.4): so full, resumed, full.
+            assertEquals(1, resumed, "the second connection resumed:\n" + ours);
+            assertTrue(ours.indexOf("Reusing old session") > ours.indexOf("Verified TLS"), ours);
+            assertEquals(3, ours.split(java.util.regex.Pattern.quote("Verified TLS connection established to " + relay + ": TLSv1.3"),
+                    -1).length - 1, "every connection verified at secure:\n" + ours);
+            String log = pf.awaitLog("(?s)(from=<me@domain-a\\.example>.*){3}", Duration.ofSeconds(20));
+            assertEquals(resumed, log.split(java.util.regex.Pattern.quote("Reusing old session (RFC 5077 session ticket)"), -1).length - 1,
+                    "Postfix resumed as often:\n" + log);
+            assertEquals(3, log.split("Trusted TLS connection established from", -1).length - 1,
+                    "and trusted the client certificate each time:\n" + log);
             assertTrue(!log.contains("Client certificate not trusted") && !log.contains("No client certificate presented"), log);
         }
     }

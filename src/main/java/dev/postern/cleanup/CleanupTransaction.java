@@ -21,6 +21,32 @@ public interface CleanupTransaction {
     /** A recipient with its RFC 3461 NOTIFY/ORCPT, kept in the queue file. */
     void addRecipient(MailAddress recipient, RecipientDsn dsn);
 
+    /*
+     * Access-table actions on the whole message (Postfix: smtpd's CLEANUP_FLAG_HOLD and
+     * CLEANUP_FLAG_DISCARD flags, REC_TYPE_RDR record and extra REC_TYPE_RCPT records), called
+     * before the first write. A message that takes none pays nothing for them.
+     */
+
+    /** Commit into hold/ instead of incoming/ (access(5) HOLD): acknowledged, durable, not delivered until released. */
+    void hold();
+
+    /**
+     * Keep nothing (access(5) DISCARD; wins over hold): the content is read and dropped, and commit
+     * logs {@code QUEUEID: removed (discarded)} (Postfix 3.10 cleanup) and succeeds.
+     */
+    void discard();
+
+    /**
+     * Every recipient, BCC ones too, replaced by {@code to} (access(5) REDIRECT; the last call wins),
+     * as Postfix's qmgr does it: the redirected recipient keeps the NOTIFY of the recipient that
+     * qmgr sorts first (by domain, then address) and its ORCPT, or {@code rfc822;} that recipient
+     * when the client gave none (Postfix's orig_rcpt).
+     */
+    void redirect(MailAddress to);
+
+    /** One more recipient with NOTIFY=NEVER (access(5) BCC); none when it already is one. */
+    void addBcc(MailAddress to);
+
     /** Takes ownership of {@code chunk} (releases it). */
     void write(ByteBuf chunk);
 

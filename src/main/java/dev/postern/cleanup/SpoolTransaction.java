@@ -40,6 +40,11 @@ final class SpoolTransaction implements CleanupTransaction {
     private final Executor io;
     private final List<MailAddress> recipients = new ArrayList<>();
     private final Map<MailAddress, RecipientDsn> recipientDsn = new HashMap<>();
+    // access(5) actions, set before the content (see CleanupTransaction)
+    private boolean hold;
+    private boolean discard;
+    private MailAddress redirect;
+    private List<MailAddress> bcc; // null: none
 
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -86,6 +91,29 @@ final class SpoolTransaction implements CleanupTransaction {
         if (dsn != null && !dsn.isNone()) {
             recipientDsn.put(recipient, dsn);
         }
+    }
+
+    @Override
+    public void hold() {
+        hold = true;
+    }
+
+    @Override
+    public void discard() {
+        discard = true;
+    }
+
+    @Override
+    public void redirect(MailAddress to) {
+        redirect = to;
+    }
+
+    @Override
+    public void addBcc(MailAddress to) {
+        if (bcc == null) {
+            bcc = new ArrayList<>(1);
+        }
+        bcc.add(to);
     }
 
     /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
@@ -164,7 +192,9 @@ final class SpoolTransaction implements CleanupTransaction {
         }
         try {
             if (!inHeaders) {
-                writer.write(ByteBuffer.wrap(bytes));
+                if (writer != null) { // none for a discarded message
+                    writer.write(ByteBuffer.wrap(bytes));
+                }
                 return;
             }
             int before = header.size();
@@ -188,17 +218,27 @@ final class SpoolTransaction implements CleanupTransaction {
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(), ZonedDateTime.now());
         messageId = fixed.messageId();
+        header.reset();
+        if (discard) {
+            return; // nothing is written: no file, no fsync
+        }
         begin();
         writer.write(ByteBuffer.wrap(fixed.bytes()));
         writer.write(ByteBuffer.wrap(h, headerEnd, h.length - headerEnd));
-        header.reset();
     }
 
     private void begin() throws IOException {
+        List<MailAddress> rcpts = recipients;
+        Map<MailAddress, RecipientDsn> dsn = recipientDsn;
+        if (redirect != null || bcc != null) {
+            RedirectAndBcc.Recipients r = RedirectAndBcc.apply(recipients, recipientDsn, redirect,
+                    bcc == null ? List.of() : bcc, envelope.smtpUtf8());
+            rcpts = r.list();
+            dsn = r.dsn();
+        }
         writer = new SpoolWriter(spool, id);
         writer.begin(new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
-                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), recipients, envelope.dsn(),
-                recipientDsn));
+                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn));
     }
 
     @Override
@@ -222,7 +262,14 @@ final class SpoolTransaction implements CleanupTransaction {
                     byte[] h = header.toByteArray();
                     flushHeaders(h, h.length);
                 }
-                writer.commit().whenComplete((ok, e) -> {
+                if (discard) {
+                    // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250.
+                    log.info("cleanup", id + ": message-id=" + messageId);
+                    log.info("cleanup", id + ": removed (discarded)");
+                    done.complete(null);
+                    return;
+                }
+                (hold ? writer.commitHeld() : writer.commit()).whenComplete((ok, e) -> {
                     if (e != null) {
                         log.warning("cleanup", id + ": queue file write error: " + e.getMessage());
                         writer.close();
@@ -235,11 +282,11 @@ final class SpoolTransaction implements CleanupTransaction {
                     done.complete(null);
                 });
             } catch (SmtpException e) {
-                discard();
+                dropFile();
                 done.completeExceptionally(e);
             } catch (IOException e) {
                 log.warning("cleanup", id + ": queue file write error: " + e.getMessage());
-                discard();
+                dropFile();
                 done.completeExceptionally(writeError());
             }
         }, io);
@@ -255,10 +302,10 @@ final class SpoolTransaction implements CleanupTransaction {
         aborted = true;
         written(unsent.size());
         unsent.reset();
-        chain = chain.thenRunAsync(this::discard, io);
+        chain = chain.thenRunAsync(this::dropFile, io);
     }
 
-    private void discard() {
+    private void dropFile() {
         if (writer != null) {
             writer.close();
             writer = null;

@@ -14,12 +14,19 @@
  * when the writer has caught up to half of that, and smtpd stops reading its client meanwhile.
  * The free-space check at MAIL ({@code Cleanup.space}, Postfix's queue_minfree rule) reads a value
  * that {@code FreeSpace} refreshes off the event loop every second and after each commit.
+ * Access-table actions from smtpd, set before the content: {@code hold()} commits into hold/ (the
+ * queue manager never sees it; durable before the 250 as any message); {@code discard()} keeps
+ * nothing (no file is written) and logs {@code removed (discarded)}; {@code redirect()} and
+ * {@code addBcc()} change the recipients written to the queue file ({@code RedirectAndBcc}: what
+ * Postfix's qmgr would deliver to, since Postern's queue manager reads no redirect record). A
+ * message with none of them costs nothing more.
  *
  * <h2>Parameters</h2>
  * myhostname, message_size_limit, header_size_limit, queue_minfree.
  *
  * <h2>Diagnostics</h2>
  * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}
- * with a warning naming the cause.
+ * with a warning naming the cause; {@code QUEUEID: removed (discarded)} (Postfix 3.10's cleanup),
+ * after its {@code message-id=} line, for a discarded message.
  */
 package dev.postern.cleanup;

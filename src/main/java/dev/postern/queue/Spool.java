@@ -163,6 +163,20 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * As {@link #publish}, into hold/: one rename, then fsync of hold/ and of the directory the temp
+     * file was in, on the caller's thread (held mail is rare: no group commit). The future is
+     * already complete when this returns.
+     */
+    CompletableFuture<Void> publishHeld(Path temp, QueueId id) {
+        try {
+            AtomicFile.moveDurably(temp, dir(Queue.HOLD).resolve(id.toString()));
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
      * At start: files that cannot be queue files to corrupt/, active/ back to incoming/ (a delivery
      * in progress when we stopped is retried), temp files deleted (never acknowledged), operator
      * requests for messages no longer active applied. Returns what was done, for the log.

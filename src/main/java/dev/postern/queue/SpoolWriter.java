@@ -105,6 +105,22 @@ public final class SpoolWriter implements AutoCloseable {
 
     /** fsync(file), then rename + fsync(dir) via the group committer; the future says when durable. */
     public CompletableFuture<Void> commit() throws IOException {
+        finish();
+        return spool.publish(temp, id);
+    }
+
+    /**
+     * As {@link #commit()}, into hold/ (an access table's HOLD, as Postfix's cleanup renames such a
+     * file into its hold queue): the queue manager never sees it; {@code postern queue release}
+     * moves it to deferred/. The rename and the fsyncs run on the caller's thread.
+     */
+    public CompletableFuture<Void> commitHeld() throws IOException {
+        finish();
+        return spool.publishHeld(temp, id);
+    }
+
+    /** Writes what is held, the length and the end record; fdatasync; closes the channel. */
+    private void finish() throws IOException {
         byte[] full = header.withSize(contentBytes);
         crc.update(full);
         ByteBuffer end = ByteBuffer.wrap(QueueFile.endRecord(crc.getValue()));
@@ -124,7 +140,6 @@ public final class SpoolWriter implements AutoCloseable {
         channel.force(false);
         channel.close();
         channel = null;
-        return spool.publish(temp, id);
     }
 
     /** Discards the temp file. */

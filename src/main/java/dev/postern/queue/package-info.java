@@ -48,6 +48,11 @@
  * races with the daemon's own renames; a message in active/ gets a request instead, applied when
  * its delivery attempt ends with mail still queued.
  *
+ * <p>A message held by an access table's HOLD is committed straight into hold/
+ * ({@link dev.postern.queue.SpoolWriter#commitHeld}: one rename, hold/ and the source directory
+ * fsync'd, no group commit), as Postfix's cleanup renames it into its hold queue; the queue file
+ * format is the same, so nothing older reads it differently.
+ *
  * <h2>Parameters</h2>
  * queue_directory. (queue_minfree is applied by smtpd through cleanup with
  * {@link dev.postern.queue.Spool#usableSpace}.)

@@ -63,6 +63,8 @@ final class RestrictionList {
         Reply deferIfReject;
         /** The restriction that returned the last refusal (its name as configured), for metrics. */
         String refusedBy;
+        /** The mail transaction whose message actions access tables set; null outside one (then they do nothing). */
+        MessageActions.Transaction tx;
     }
 
     @FunctionalInterface
@@ -163,6 +165,9 @@ final class RestrictionList {
     private static Verdict run(List<Restriction> restrictions, List<String> names, CheckContext ctx, State st,
                                String replyName, String replyClass) {
         for (int i = 0; i < restrictions.size(); i++) {
+            if (st.tx != null && st.tx.discarding()) {
+                break; // generic_checks(): "if (state->discard != 0) break;"
+            }
             Restriction r = restrictions.get(i);
             Verdict v;
             try {
@@ -299,10 +304,11 @@ final class RestrictionList {
                 // Postfix's check_access()/check_mail_access(): a table error acts as if the table
                 // had answered this (so "<name>: Recipient address rejected: Server configuration error").
                 LOG.warn("{}", e.getMessage());
-                return tableResult(st, ctx, table.spec(), "451 4.3.5 Server configuration error", replyName, replyClass, policy);
+                return tableResult(st, ctx, table.spec(), null, "451 4.3.5 Server configuration error", replyName,
+                        replyClass, policy);
             }
             if (m.isPresent()) {
-                return tableResult(st, ctx, table.spec(), m.get().value(), replyName, replyClass, policy);
+                return tableResult(st, ctx, table.spec(), m.get().key(), m.get().value(), replyName, replyClass, policy);
             }
             return Verdict.DUNNO;
         };
@@ -346,11 +352,17 @@ final class RestrictionList {
     }
 
     /**
-     * check_table_result() in Postfix's smtpd_check.c: the access(5) action of a table entry.
+     * check_table_result() in Postfix's smtpd_check.c: the access(5) action of a table entry
+     * ({@code key} is the lookup key that found it, Postfix's {@code datum}, for warnings).
      * REJECT/DEFER/NNN take an optional RFC 3463 code at the start of the text (dsn_split()), which
-     * becomes the reply's enhanced code instead of being repeated in the text.
+     * becomes the reply's enhanced code instead of being repeated in the text. HOLD, DISCARD,
+     * REDIRECT, BCC and PREPEND act on the whole message ({@link MessageActions}); outside a mail
+     * transaction (no {@code st.tx}) they are skipped with a warning. HANGUP ends the session
+     * without a reply. INFO and WARN are logged with the session's context. FILTER needs a
+     * content filter transport in the queue manager, which Postern does not have: it answers
+     * {@code 451 4.3.5} (fail safe: the message is neither taken nor routed otherwise than asked).
      */
-    static Verdict tableResult(State st, CheckContext ctx, String table, String value, String replyName,
+    static Verdict tableResult(State st, CheckContext ctx, String table, String key, String value, String replyName,
                                String replyClass, Policy policy) {
         String v = value.strip();
         int sp = 0;
@@ -374,11 +386,27 @@ final class RestrictionList {
                                 + (split[1].isEmpty() ? "Service unavailable" : split[1]));
             }
             case "INFO", "WARN":
-                LOG.info("{}: {}: {}", word.toLowerCase(Locale.ROOT), replyName, text);
+                if (st.tx != null) {
+                    st.tx.whatsup(word.toLowerCase(Locale.ROOT), text, ctx.recipient()); // log_whatsup()
+                } else {
+                    LOG.info("{}: {}: {}", word.toLowerCase(Locale.ROOT), replyName, text);
+                }
                 return Verdict.DUNNO;
-            case "HANGUP", "FILTER", "HOLD", "DISCARD", "REDIRECT", "BCC", "PREPEND":
-                LOG.warn("access table {}: action {} is not supported by Postern", table, word);
+            case "HANGUP":
+                if (st.tx != null) {
+                    st.tx.whatsup("hangup", text, ctx.recipient());
+                }
+                return Verdict.HANGUP;
+            case "FILTER":
+                // Not implemented (it needs content filter transports in qmgr): fail safe, never a silent DUNNO.
+                if (st.tx != null) {
+                    st.tx.warning("access table " + table + ": action FILTER is not supported by Postern");
+                } else {
+                    LOG.warn("access table {}: action {} is not supported by Postern", table, word);
+                }
                 return serverError(st);
+            case "HOLD", "DISCARD", "REDIRECT", "BCC", "PREPEND":
+                return messageAction(st, ctx, word, text, table, key, replyName, replyClass);
             default:
                 break;
         }
@@ -418,6 +446,22 @@ final class RestrictionList {
             return serverError(st);
         }
         return run(rs, names, ctx, st, replyName, replyClass); // the caller's name wins for metrics
+    }
+
+    /** check_table_result()'s actions that cleanup carries out (can_delegate_action(), not_in_client_helo()). */
+    private static Verdict messageAction(State st, CheckContext ctx, String word, String text, String table, String key,
+                                         String replyName, String replyClass) {
+        MessageActions.Transaction tx = st.tx;
+        if (tx == null) {
+            LOG.warn("access table {}: action {} is unavailable outside a mail transaction", table, word);
+            return Verdict.DUNNO;
+        }
+        return switch (word) {
+            case "HOLD" -> MessageActions.hold(tx, ctx, text, replyName, replyClass);
+            case "DISCARD" -> MessageActions.discard(tx, ctx, text, replyName, replyClass);
+            case "PREPEND" -> MessageActions.prepend(tx, text, table, key);
+            default -> MessageActions.redirectOrBcc(tx, ctx, word, text, table, key, replyName, replyClass);
+        };
     }
 
     private static Verdict tableReject(State st, int code, String defaultDsn, String text, String defaultText,

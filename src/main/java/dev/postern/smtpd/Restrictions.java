@@ -51,41 +51,75 @@ final class Restrictions {
      * later 5xx of the same stage into its deferral.
      */
     Reply checkRecipient(CheckContext ctx) {
-        Refusal r = recipientRefusal(ctx);
+        Refusal r = recipientRefusal(ctx, null);
         return r == null ? null : r.reply();
     }
 
-    /** A refusal and the restriction that made it (for metrics); "defer_if_permit" for a raised deferral. */
+    /**
+     * A refusal and the restriction that made it (for metrics); "defer_if_permit" for a raised
+     * deferral. {@code reply} is null for an access table's HANGUP: no reply, the session ends.
+     */
     record Refusal(Reply reply, String restriction) {
+        static final Refusal HANGUP = new Refusal(null, "HANGUP");
+
+        boolean hangup() {
+            return reply == null;
+        }
     }
 
     /** As {@link #checkRecipient}, also naming the restriction that refused. */
     Refusal recipientRefusal(CheckContext ctx) {
+        return recipientRefusal(ctx, null);
+    }
+
+    /**
+     * As {@link #checkRecipient}, also naming the restriction that refused; access tables' message
+     * actions go to {@code tx} (null: none are taken).
+     */
+    Refusal recipientRefusal(CheckContext ctx, MessageActions.Transaction tx) {
         RestrictionList.State st = new RestrictionList.State();
+        st.tx = tx;
         for (RestrictionList list : new RestrictionList[] {client, helo, sender}) {
             st.deferIfReject = null;
             if (list == helo && ctx.helo() == null) {
                 continue; // smtpd_check_helo() does nothing without a HELO name
             }
-            if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
-                return new Refusal(r.reply(), st.refusedBy);
+            Refusal r = refusal(list.evaluate(ctx, st), st);
+            if (r != null) {
+                return r;
             }
         }
         st.deferIfReject = null;
         for (RestrictionList list : relayFirst ? new RestrictionList[] {relay, recipient} : new RestrictionList[] {recipient, relay}) {
-            if (list.evaluate(ctx, st) instanceof Verdict.Refuse r) {
-                return new Refusal(r.reply(), st.refusedBy);
+            Refusal r = refusal(list.evaluate(ctx, st), st);
+            if (r != null) {
+                return r;
             }
         }
         return st.deferIfPermit == null ? null : new Refusal(st.deferIfPermit, "defer_if_permit");
     }
 
+    private static Refusal refusal(Verdict v, RestrictionList.State st) {
+        if (v instanceof Verdict.Refuse r) {
+            return new Refusal(r.reply(), st.refusedBy);
+        }
+        return v instanceof Verdict.Hangup ? Refusal.HANGUP : null;
+    }
+
     /** smtpd_check_data(): its own stage, defer_if_permit starts clear. */
     Reply checkData(CheckContext ctx) {
+        Refusal r = dataRefusal(ctx, null);
+        return r == null ? null : r.reply();
+    }
+
+    /** As {@link #checkData}, with the transaction's message actions (see {@link #recipientRefusal}). */
+    Refusal dataRefusal(CheckContext ctx, MessageActions.Transaction tx) {
         RestrictionList.State st = new RestrictionList.State();
-        if (data.evaluate(ctx, st) instanceof Verdict.Refuse r) {
-            return r.reply();
+        st.tx = tx;
+        Refusal r = refusal(data.evaluate(ctx, st), st);
+        if (r != null) {
+            return r;
         }
-        return st.deferIfPermit;
+        return st.deferIfPermit == null ? null : new Refusal(st.deferIfPermit, "defer_if_permit");
     }
 }

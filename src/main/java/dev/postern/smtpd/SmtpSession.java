@@ -45,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * (peer name lookup, queue commit, error sleep) further input is queued and reading paused, so
  * replies always leave in command order.
  */
-final class SmtpSession extends ChannelInboundHandlerAdapter {
+final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageActions.Transaction {
     private enum State { GREETING, COMMANDS, DATA, CLOSED }
 
     private final SessionServices services;
@@ -87,6 +87,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
     /** Set by a command whose negative reply is no error (smtpd.c: the action returned 0). */
     private boolean notAnError;
     private CleanupTransaction transaction;
+    /** What access tables decided for this transaction's message (HOLD, DISCARD, ...); null until one does. */
+    private MessageActions actions;
     private long dataBytes;
     private boolean dataTooBig;
     private boolean dataBareNewline;
@@ -507,6 +509,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (reply == null) {
+            if (state == State.CLOSED) {
+                return; // an access table's HANGUP: counted and logged already
+            }
             if (!auth.awaitingResponse()) { // AUTH is counted when its exchange ends
                 counts.record(cmd.word(), true); // the reply was already sent (STARTTLS, DATA)
             }
@@ -921,7 +926,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         CheckContext check = new CheckContext(clientAddress, clientName, helo, tlsActive, peer, sender.toString(),
                 rcpt.toString(), auth.username());
-        Restrictions.Refusal refusal = services.restrictions().recipientRefusal(check);
+        Restrictions.Refusal refusal = services.restrictions().recipientRefusal(check, this);
+        if (refusal != null && refusal.hangup()) {
+            hangUpSilently();
+            return null;
+        }
         if (refusal != null) {
             Reply refused = refusal.reply();
             services.log().metrics().reject("RCPT", refused.code(), refusal.restriction());
@@ -957,12 +966,22 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!arg.isEmpty()) {
             return Reply.of(501, "5.5.4", "Syntax: DATA");
         }
-        Reply refused = services.restrictions().checkData(new CheckContext(clientAddress, clientName, helo, tlsActive,
-                peer, sender.toString(), null, auth.username()));
-        if (refused != null) {
+        Restrictions.Refusal refusal = services.restrictions().dataRefusal(new CheckContext(clientAddress, clientName,
+                helo, tlsActive, peer, sender.toString(), null, auth.username()), this);
+        if (refusal != null && refusal.hangup()) {
+            hangUpSilently();
+            return null;
+        }
+        if (refusal != null) {
+            Reply refused = refusal.reply();
+            // smtpd_check_data(): the recipient is named only when there is one
             services.log().reject(settings.serviceName(), transaction.queueId().toString(), "DATA", client,
-                    refused.oneLine(), sender.toString(), null, logProtocol(), helo);
+                    refused.oneLine(), sender.toString(), recipients.size() == 1 ? recipients.get(0).toString() : null,
+                    logProtocol(), helo);
             return refused;
+        }
+        if (actions != null) {
+            actions.applyTo(transaction); // hold, discard, redirect, bcc; PREPEND headers before Received
         }
         String received = ReceivedHeader.build(helo, clientName, PeerNames.rfcAddress(clientAddress), tlsSummary,
                 settings.tlsReceivedHeader(), peer, settings.askClientCert(), settings.myhostname(),
@@ -1085,6 +1104,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     /** log_whatsup()'s context after the text: from=, to= (when given), proto= (always: SMTP until EHLO), helo=. */
     private String whatsup(MailAddress to) {
+        return whatsup(to == null ? null : to.toString());
+    }
+
+    private String whatsup(String to) {
         StringBuilder b = new StringBuilder();
         if (sender != null) {
             b.append(" from=<").append(sender).append('>');
@@ -1097,6 +1120,51 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
             b.append(" helo=<").append(helo).append('>');
         }
         return b.toString();
+    }
+
+    // ---- what restrictions reach of the transaction (MessageActions.Transaction) -------------
+
+    @Override
+    public MessageActions actions() {
+        if (actions == null) {
+            actions = new MessageActions();
+        }
+        return actions;
+    }
+
+    @Override
+    public boolean discarding() {
+        return actions != null && actions.discard;
+    }
+
+    /**
+     * smtpd_check.c log_whatsup(), for access tables' INFO, WARN, HOLD, DISCARD, REDIRECT, BCC and
+     * HANGUP: {@code QUEUEID|NOQUEUE: action: WHERE from host[addr]: text; from=<> to=<> proto= helo=<>}.
+     * To= is the recipient being checked; at DATA the only recipient, when there is one
+     * (smtpd_check_data() names none of several).
+     */
+    @Override
+    public void whatsup(String action, String text, String recipient) {
+        String to = recipient != null ? recipient
+                : lastCommand.equals("DATA") && recipients.size() == 1 ? recipients.get(0).toString() : null;
+        services.log().info(settings.serviceName(), (transaction != null ? transaction.queueId() : "NOQUEUE")
+                + ": " + action + ": " + lastCommand + " from " + client + ": " + text + ";" + whatsup(to));
+    }
+
+    @Override
+    public void warning(String text) {
+        services.log().warning(settings.serviceName(), text);
+    }
+
+    /**
+     * An access table's HANGUP: "Drop the connection without sending any reply" (smtpd_check.c);
+     * the command counts as refused in the disconnect line, nothing is queued.
+     */
+    private void hangUpSilently() {
+        counts.record(lastCommand, false);
+        state = State.CLOSED;
+        ctx.close();
+        finishOnce();
     }
 
     /** smtpd.c state->recipient: the first recipient of the transaction (set only while empty), or null. */
@@ -1166,6 +1234,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter {
         dsn = Dsn.NONE;
         recipients.clear();
         rcptOvershoot = 0;
+        actions = null; // smtpd.c mail_reset(): saved_flags, saved_redirect, saved_bcc, prepend, discard
     }
 
     private void abortTransaction() {

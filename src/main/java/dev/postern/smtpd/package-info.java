@@ -12,8 +12,12 @@
  * Postfix does. Recipients are checked with Postfix's restriction lists (smtpd_delay_reject=yes
  * order: client, helo, sender, relay, recipient); check_*_access tables are searched in Postfix's
  * key orders ({@link dev.postern.maps.AddressSearch}: address forms, parent domains, client
- * address prefixes); DATA streams into cleanup and the 250 is sent only after the queue file is
- * durable. A service's sessions are limited by its master.cf maxproc ({@code -} =
+ * address prefixes). Their access(5) actions HOLD, DISCARD, REDIRECT, BCC and PREPEND act on the
+ * whole message ({@code MessageActions}: collected over the transaction, handed to cleanup at DATA,
+ * PREPEND's headers written before the Received header; after a DISCARD nothing more is checked in
+ * the transaction); HANGUP closes the connection without a reply; FILTER answers 451 4.3.5 (no
+ * content filters yet). DATA streams into cleanup and the 250 is sent only after the queue file is
+ * durable (in hold/ for a held message; a discarded one is not kept). A service's sessions are limited by its master.cf maxproc ({@code -} =
  * default_process_limit) as Postfix's process limit, except that a place is taken with the first
  * command, not at accept, and an idle session gives its place to a client that needs one
  * ({@link dev.postern.smtpd.SessionLimit}, postern_smtpd_idle_eviction_time; 0 is Postfix's
@@ -76,7 +80,10 @@
  *
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
- * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...},
+ * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, access actions as
+ * Postfix's log_whatsup() ({@code QUEUEID|NOQUEUE: hold|discard|redirect|bcc|hangup|info|warn:
+ * RCPT from host[addr]: text; from=<s> to=<r> proto=ESMTP helo=<h>}), {@code access table ...
+ * entry "key" requires user@domain target} and {@code ... requires header: text},
  * {@code discarding EHLO keywords: ...} at each EHLO (not with silent-discard),
  * {@code don't know what EHLO features to announce to ...} (a table that cannot answer), timeouts, lost
  * connections (the failure in words, never a Java class name), too many errors,

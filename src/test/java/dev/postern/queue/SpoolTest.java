@@ -233,6 +233,38 @@ class SpoolTest {
     }
 
     /**
+     * An access table's HOLD: the file is committed into hold/ (from a temp file in incoming/, or
+     * from a recycled file in recycle/), whole and readable, and never in incoming/ where the queue
+     * manager would take it.
+     */
+    @Test
+    void aHeldMessageIsCommittedIntoHold() throws Exception {
+        byte[] content = "Subject: held\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        for (boolean recycled : new boolean[] {false, true}) {
+            if (recycled) {
+                spool.remove(spool.activate(commit(QueueId.next(), content, "x@example.net")));
+                spool.settle();
+            }
+            QueueId id = QueueId.next();
+            SpoolWriter w = new SpoolWriter(spool, id);
+            w.begin(envelope(id, "b@example.net"));
+            w.write(ByteBuffer.wrap(content));
+            CompletableFuture<Void> done = w.commitHeld();
+            assertTrue(done.isDone() && !done.isCompletedExceptionally(), "durable before it returns");
+            Path held = dir.resolve("hold").resolve(id.toString());
+            assertEquals(List.of(held), spool.list(Spool.Queue.HOLD).stream().filter(p -> p.equals(held)).toList());
+            assertArrayEquals(content, read(spool.read(held).content().open()));
+            assertTrue(spool.list(Spool.Queue.INCOMING).isEmpty());
+            try (var s = Files.list(dir.resolve("incoming"))) {
+                assertEquals(0, s.count(), "no temp file left");
+            }
+            try (var s = Files.list(dir.resolve("recycle"))) {
+                assertEquals(0, s.count(), recycled ? "the recycled file became the held message" : "none");
+            }
+        }
+    }
+
+    /**
      * A recycled file is written in place in recycle/ and published by one rename to incoming/ID;
      * a crash before the commit leaves no queue file, only the recycled file, emptied again at
      * the next start (never acknowledged, never delivered).

@@ -260,7 +260,9 @@ class RestrictionsTest {
         {"FOOBAR", "451 4.3.5 Server configuration error"},
         {"250 ok", "451 4.3.5 Server configuration error"},
         {"hash:/etc/postfix/other", "451 4.3.5 Server configuration error"},
-        {"HOLD", "451 4.3.5 Server configuration error"}, // not supported by Postern: fail safe
+        {"FILTER smtp:[192.0.2.1]:10025", "451 4.3.5 Server configuration error"}, // not supported by Postern: fail safe
+        {"HANGUP", "hang up"},
+        {"DISCARD", "accepted"}, // smtpd_acl_permit(); what it does to the message: MessageActionsTest
     };
 
     @Test
@@ -275,7 +277,8 @@ class RestrictionsTest {
         for (int i = 0; i < RECIPIENT_ACTIONS.length; i++) {
             String key = "k" + i + "@x.example";
             String expected = RECIPIENT_ACTIONS[i][1].replace("<K>", "<" + key + ">");
-            String got = line(r.checkRecipient(rcpt(key)));
+            Restrictions.Refusal refusal = r.recipientRefusal(rcpt(key), null);
+            String got = refusal != null && refusal.hangup() ? "hang up" : line(refusal == null ? null : refusal.reply());
             if (!expected.equals(got)) {
                 failures.append("\n  ").append(RECIPIENT_ACTIONS[i][0]).append(": expected ").append(expected)
                         .append(", got ").append(got);

@@ -45,6 +45,10 @@ final class SmtpdHarness implements AutoCloseable {
                 acceptors, workers, SessionLimit.unlimited("smtpd", log));
     }
 
+    Spool spool() {
+        return spool;
+    }
+
     InetSocketAddress address() {
         return smtpd.localAddress();
     }

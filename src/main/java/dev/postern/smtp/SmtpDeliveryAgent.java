@@ -587,5 +587,6 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     @Override
     public void close() {
         cache.close();
+        tls.close();
     }
 }

@@ -78,8 +78,12 @@ final class TlsHandshake {
         ServerAuthentication auth = ServerAuthentication.judge(tls, session, policy, hop, serverName, s);
         if (!auth.ok()) {
             // Postfix keeps such a session, and its verdict, until it expires; Postern drops it, so
-            // the server's next connection shows its certificates again in a full handshake.
+            // the server's next connection shows its certificates again in a full handshake. The
+            // session itself leaves Netty's cache too (Postfix's SSL_CTX_remove_session).
             uncache(cache, serverId, cacheName, s, log);
+            if (cacheName != null) {
+                session.invalidate();
+            }
             int port = relay.lastIndexOf("]:");
             log.info("smtp", "server certificate verification failed for " + (port > 0 ? relay.substring(0, port + 1) : relay)
                     + ": " + auth.failure());
@@ -88,7 +92,10 @@ final class TlsHandshake {
         }
         if (cacheName != null && !resumed) {
             Instant notAfter = TlsClient.chainNotAfter(session);
-            if (notAfter != null) {
+            // A chain already expired (accepted at may, encrypt, fingerprint) does not end the entry
+            // at once: that would file a new session under a new name at every connection. The
+            // levels that check expiry do so again on every resumed session.
+            if (notAfter != null && notAfter.isAfter(Instant.now())) {
                 cache.limit(serverId, cacheName, notAfter);
             }
         }

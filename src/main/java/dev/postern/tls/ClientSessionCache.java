@@ -3,8 +3,8 @@ package dev.postern.tls;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 
 /**
  * The SMTP client's TLS session cache (Postfix's smtp_tls_session_cache_database), kept in
@@ -26,13 +26,16 @@ import java.util.Map;
 public final class ClientSessionCache {
     /** Postfix's TLS_SESSION_LIFEMIN (tls_scache.h): a positive timeout below it is raised to it (tlsmgr.c). */
     public static final Duration MIN_TIMEOUT = Duration.ofSeconds(120);
+    /** Servers remembered at most; the oldest entry goes first (Postfix's on-disk cache has no such bound). */
+    public static final int MAX_ENTRIES = 2048;
 
     private record Entry(String key, Instant expires) {
     }
 
     private final Duration timeout;
     private final InstantSource clock;
-    private final Map<String, Entry> entries = new HashMap<>();
+    /** In insertion order: a new entry is put last, so the oldest come first for the bound and the purge. */
+    private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>();
     private long generation;
 
     /** @param timeout the effective lifetime ({@link #effectiveTimeout}), more than zero */
@@ -73,10 +76,27 @@ public final class ClientSessionCache {
         if (e != null && now.isBefore(e.expires())) {
             return e.key();
         }
-        entries.values().removeIf(x -> !now.isBefore(x.expires())); // the index stays as small as the live servers
+        purge(now);
+        entries.remove(serverId); // re-put last: insertion order is creation order
         e = new Entry(serverId + "&" + (++generation), now.plus(timeout));
         entries.put(serverId, e);
         return e.key();
+    }
+
+    /**
+     * Drops expired entries from the oldest on, stopping at the first live one (entries expire in
+     * creation order but for {@link #limit}, which only shortens some: those wait a little longer),
+     * then the oldest beyond {@link #MAX_ENTRIES}.
+     */
+    private void purge(Instant now) {
+        Iterator<Entry> it = entries.values().iterator();
+        while (it.hasNext()) {
+            Entry x = it.next();
+            if (now.isBefore(x.expires()) && entries.size() < MAX_ENTRIES) {
+                break;
+            }
+            it.remove();
+        }
     }
 
     /**

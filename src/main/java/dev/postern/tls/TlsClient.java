@@ -112,6 +112,9 @@ public final class TlsClient {
                 // Netty's own limit on a cached session's age: twice the cache's, as Postfix sets
                 // OpenSSL's (tls_client.c), so the cache's timeout is the one that counts.
                 b.sessionTimeout(Math.min(Integer.MAX_VALUE, 2 * sessions.timeout().toSeconds()));
+                // Netty's default keeps 20,480 native sessions per context (two per TLS 1.3 full
+                // handshake); sessions under names the index dropped wait there for eviction.
+                b.sessionCacheSize(ClientSessionCache.MAX_ENTRIES * 2L);
             }
             if (key != null) { // an RSA key signs through OpenSSL 3's libcrypto, as the server's
                 NativeRsaKey.keyManager(b, openSsl ? SslProvider.OPENSSL : SslProvider.JDK, key, chain);
@@ -197,6 +200,20 @@ public final class TlsClient {
         } catch (SSLPeerUnverifiedException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * Frees the sessions the contexts hold (native memory) when the SMTP client is replaced or
+     * retired, rather than when a collection finalizes the contexts.
+     */
+    public void close() {
+        for (SslContext c : contexts.values()) {
+            if (c.sessionContext() instanceof io.netty.handler.ssl.OpenSslSessionContext o) {
+                o.setSessionCacheEnabled(false); // clears Netty's cache of this context
+            }
+            io.netty.util.ReferenceCountUtil.release(c); // a no-op for contexts freed by finalization
+        }
+        contexts.clear();
     }
 
     /**

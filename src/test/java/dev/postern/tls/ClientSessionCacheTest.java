@@ -43,6 +43,17 @@ class ClientSessionCacheTest {
     }
 
     @Test
+    void theIndexIsBoundedOldestFirst() {
+        ClientSessionCache c = new ClientSessionCache(Duration.ofSeconds(3600), new Clock());
+        String first = c.lookup("smtp&server0");
+        for (int i = 1; i <= ClientSessionCache.MAX_ENTRIES + 10; i++) {
+            c.lookup("smtp&server" + i);
+        }
+        assertEquals(ClientSessionCache.MAX_ENTRIES, c.size(), "no more servers than the bound, however many were seen");
+        assertNotEquals(first, c.lookup("smtp&server0"), "the oldest went first: a new name for it now");
+    }
+
+    @Test
     void oneNamePerServerUntilTheTimeoutCountedFromTheFirstLookup() {
         Clock clock = new Clock();
         ClientSessionCache c = new ClientSessionCache(Duration.ofSeconds(3600), clock);

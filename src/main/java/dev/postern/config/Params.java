@@ -175,6 +175,8 @@ public final class Params {
         p(m, "smtp_sasl_tls_security_options", LIST, "$smtp_sasl_security_options", "SASL security options over TLS (set noanonymous to allow PLAIN and LOGIN only over TLS).");
         p(m, "smtp_sender_dependent_authentication", BOOL, "no", "Search smtp_sasl_password_maps by sender address first; connections are then reused only for the same sender.");
         p(m, "smtp_sasl_auth_soft_bounce", BOOL, "yes", "Defer (4.x.x) instead of bounce when the server rejects the credentials with a 5xx reply.");
+        // After-queue content filtering (qmgr routes by the filter stored with a message)
+        p(m, "default_filter_nexthop", STRING, "", "The next hop of a content_filter or FILTER value that gives none (transport or transport:); empty: the recipient's domain (Postfix 2.7 and later). $myhostname gives Postfix 2.6's behaviour.");
         // Local submission (sendmail, maildrop, pickup)
         p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
         // Queue manager and bounces (qmgr, bounce)

@@ -13,7 +13,9 @@
  * {@code message/rfc822} up to bounce_size_limit, its headers as {@code text/rfc822-headers}
  * beyond that (and always for delay notices and postmaster copies). Each notice is queued through
  * {@link dev.postern.cleanup.Cleanup} with the null sender, so it is durable before the queue
- * manager forgets what it reports.
+ * manager forgets what it reports. Notices are never sent through a content filter (they carry
+ * no content_filter, as Postfix's bounce daemon writes no FILTER record): they are routed as any
+ * mail with the null sender.
  *
  * <p>Never a bounce of a bounce: a failed message with the null sender goes to
  * 2bounce_notice_recipient when notify_classes contains {@code 2bounce}, else it is discarded

@@ -47,6 +47,15 @@ public interface CleanupTransaction {
     /** One more recipient with NOTIFY=NEVER (access(5) BCC); none when it already is one. */
     void addBcc(MailAddress to);
 
+    /**
+     * Deliver every recipient through this content filter, {@code transport:nexthop} (Postfix's
+     * FILTER record: smtpd's or pickup's content_filter, then an access(5) FILTER action; the last
+     * call wins; a blank one clears it). Kept in the queue file for the queue manager. A {@link #redirect} overrides it, as
+     * in Postfix ("this action overrides the FILTER action", access(5)): a redirected message's
+     * queue file has no filter.
+     */
+    void filter(String transportAndNexthop);
+
     /** Takes ownership of {@code chunk} (releases it). */
     void write(ByteBuf chunk);
 

@@ -45,6 +45,7 @@ final class SpoolTransaction implements CleanupTransaction {
     private boolean discard;
     private MailAddress redirect;
     private List<MailAddress> bcc; // null: none
+    private String filter; // null: none
 
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -114,6 +115,12 @@ final class SpoolTransaction implements CleanupTransaction {
             bcc = new ArrayList<>(1);
         }
         bcc.add(to);
+    }
+
+    @Override
+    public void filter(String transportAndNexthop) {
+        // One header line in the queue file, whatever the caller was handed (callers refuse such values first).
+        filter = transportAndNexthop.isBlank() ? null : transportAndNexthop.replace('\r', ' ').replace('\n', ' ');
     }
 
     /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
@@ -238,7 +245,8 @@ final class SpoolTransaction implements CleanupTransaction {
         }
         writer = new SpoolWriter(spool, id);
         writer.begin(new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
-                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn));
+                envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
+                redirect == null ? filter : null)); // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
     }
 
     @Override

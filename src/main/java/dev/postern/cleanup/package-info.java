@@ -18,8 +18,12 @@
  * queue manager never sees it; durable before the 250 as any message); {@code discard()} keeps
  * nothing (no file is written) and logs {@code removed (discarded)}; {@code redirect()} and
  * {@code addBcc()} change the recipients written to the queue file ({@code RedirectAndBcc}: what
- * Postfix's qmgr would deliver to, since Postern's queue manager reads no redirect record). A
- * message with none of them costs nothing more.
+ * Postfix's qmgr would deliver to, since Postern's queue manager reads no redirect record).
+ * {@code filter()} (smtpd's or pickup's content_filter, then an access(5) FILTER, the last call
+ * winning) is written as the queue file's {@code filter} line, which the queue manager routes
+ * by; a redirect overrides it (no filter is written), as Postfix's qmgr resolves a redirect before
+ * it looks at the filter. Bounces, opened by the bounce package, never get one. A message with
+ * none of them costs nothing more.
  *
  * <h2>Parameters</h2>
  * myhostname, message_size_limit, header_size_limit, queue_minfree.

@@ -253,6 +253,9 @@ final class QueueCommand implements Callable<Integer> {
             out.println("sender: <" + env.sender() + ">");
             out.println("client: " + env.client() + ", helo=" + env.helo() + ", protocol=" + env.protocol()
                     + (env.eightBitMime() ? ", body=8BITMIME" : "") + (env.smtpUtf8() ? ", SMTPUTF8" : ""));
+            if (env.filter() != null) {
+                out.println("content filter: " + env.filter() + " (every recipient goes there)");
+            }
             out.println("recipients:");
             for (var r : env.recipients()) {
                 String why = m.lastReason(r);

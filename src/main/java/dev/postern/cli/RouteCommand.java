@@ -90,6 +90,7 @@ final class RouteCommand implements Callable<Integer> {
             for (String line : deliveryDetails(c, r, from)) {
                 out.println(line);
             }
+            contentFilters(c, to).forEach(out::println);
         } catch (LookupException e) {
             out.println("  " + e.getMessage());
             Route r = Route.resolverFailure(e);
@@ -143,6 +144,37 @@ final class RouteCommand implements Callable<Integer> {
             lines.add("warning: SMTP AUTH is configured for this next hop only over TLS, but its TLS level"
                     + " is none: mail goes without AUTH (set smtp_tls_security_level = encrypt, or a policy for it)");
         }
+        return lines;
+    }
+
+    /**
+     * content_filter: which way in (pickup, each smtpd service) stores which filter with the mail
+     * it queues, and where the queue manager then sends this recipient instead of the route above
+     * (an access(5) FILTER action may set another per message). Nothing when no filter is set.
+     */
+    static List<String> contentFilters(Config c, MailAddress to) {
+        java.util.Map<String, List<String>> byFilter = new java.util.LinkedHashMap<>();
+        byFilter.computeIfAbsent(c.get("content_filter").strip(), k -> new java.util.ArrayList<>()).add("pickup (sendmail)");
+        for (dev.postern.config.MasterService s : c.services()) {
+            if (s.isSmtpd()) {
+                byFilter.computeIfAbsent(c.forService(s).get("content_filter").strip(), k -> new java.util.ArrayList<>())
+                        .add("smtpd " + s.name() + " (" + s.origin() + ")");
+            }
+        }
+        if (byFilter.size() == 1 && byFilter.containsKey("")) {
+            return List.of();
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        byFilter.forEach((filter, sources) -> {
+            if (filter.isEmpty()) {
+                lines.add("no content filter for mail queued by " + String.join(", ", sources) + ": routed as above");
+            } else {
+                Route f = Route.contentFilter(filter, to, c.get("default_filter_nexthop").strip());
+                lines.add("content_filter = " + filter + " for mail queued by " + String.join(", ", sources)
+                        + ": to transport " + f.transport() + ", next hop " + f.nexthop() + " instead (the filter's"
+                        + " re-injected copy is routed as above)");
+            }
+        });
         return lines;
     }
 

@@ -175,6 +175,9 @@ public final class Params {
         p(m, "smtp_sasl_tls_security_options", LIST, "$smtp_sasl_security_options", "SASL security options over TLS (set noanonymous to allow PLAIN and LOGIN only over TLS).");
         p(m, "smtp_sender_dependent_authentication", BOOL, "no", "Search smtp_sasl_password_maps by sender address first; connections are then reused only for the same sender.");
         p(m, "smtp_sasl_auth_soft_bounce", BOOL, "yes", "Defer (4.x.x) instead of bounce when the server rejects the credentials with a 5xx reply.");
+        // After-queue content filtering (smtpd, pickup, cleanup store it; qmgr routes by it)
+        p(m, "content_filter", STRING, "", "After-queue content filter, transport:destination (e.g. smtp-amavis:[127.0.0.1]:10024): stored with each message smtpd or pickup (sendmail) queues; the queue manager then delivers every recipient of that message to it, whatever the recipient's route (the filter re-injects the mail, e.g. over SMTP to an smtpd service with -o content_filter=, which queues it without one). Per smtpd service with -o content_filter=...; pickup uses main.cf's value (an -o on the pickup line has no effect). An access(5) FILTER action overrides it; a REDIRECT overrides both, as in Postfix. The transport must be a master.cf smtp transport (name unix - - n - - smtp) or smtp, relay, error or retry: anything else, or no transport before the ':', is an error at check and start (Postfix would defer the mail). Bounces and notices Postern makes are not filtered, as Postfix's are not. The filter stays with a queued message: postern queue requeue keeps it (Postfix's postsuper -r replaces it with main.cf's current content_filter), so mail queued for a filter waits for that filter.");
+        p(m, "default_filter_nexthop", STRING, "", "The next hop of a content_filter or FILTER value that gives none (transport or transport:); empty: the recipient's domain (Postfix 2.7 and later). $myhostname gives Postfix 2.6's behaviour.");
         // Local submission (sendmail, maildrop, pickup)
         p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
         // Queue manager and bounces (qmgr, bounce)
@@ -266,6 +269,7 @@ public final class Params {
      * about. ServiceScopeTest keeps this equal to what smtpd really reads.
      */
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
+            "content_filter",
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",

@@ -208,6 +208,9 @@ public final class Pickup implements AutoCloseable {
                 hasEightBit(m.content()), "pickup"));
         log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
         s.recipients().forEach(tx::addRecipient);
+        if (!settings.contentFilter().isEmpty()) {
+            tx.filter(settings.contentFilter()); // pickup.c: the FILTER record of var_filter_xport
+        }
         byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
                 settings.myhostname(), settings.mailName(), settings.headerOrigin(), ZonedDateTime.now(ZoneId.systemDefault()));
         tx.write(Unpooled.wrappedBuffer(content));

@@ -11,11 +11,13 @@ import java.util.Map;
  * Queue manager timing and concurrency, with Postfix's names. {@code transportConcurrency} holds
  * the {@code <transport>_destination_concurrency_limit} values that are set (for smtp, relay and
  * every master.cf service); other transports use {@code destinationConcurrency}.
+ * {@code defaultFilterNexthop}: default_filter_nexthop, the next hop of a content filter that
+ * names none (empty: the recipient's domain), see {@link Route#contentFilter}.
  */
 public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
                            Duration maximalQueueLifetime, Duration bounceQueueLifetime, Duration delayWarningTime,
                            int destinationConcurrency, Map<String, Integer> transportConcurrency,
-                           int processLimit, int messageActiveLimit) {
+                           int processLimit, int messageActiveLimit, String defaultFilterNexthop) {
     public QmgrSettings {
         transportConcurrency = Map.copyOf(transportConcurrency);
         // qmgr.c: "bounce_queue_lifetime is larger than maximal_queue_lifetime - adjusting" (ConfigChecks warns)
@@ -25,6 +27,16 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
         destinationConcurrency = unlimitedIfZero(destinationConcurrency);
         processLimit = Math.max(1, processLimit);
         messageActiveLimit = Math.max(1, messageActiveLimit);
+        defaultFilterNexthop = defaultFilterNexthop == null ? "" : defaultFilterNexthop.strip();
+    }
+
+    /** With default_filter_nexthop empty (Postfix's default). */
+    public QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
+                        Duration maximalQueueLifetime, Duration bounceQueueLifetime, Duration delayWarningTime,
+                        int destinationConcurrency, Map<String, Integer> transportConcurrency,
+                        int processLimit, int messageActiveLimit) {
+        this(queueRunDelay, minimalBackoff, maximalBackoff, maximalQueueLifetime, bounceQueueLifetime, delayWarningTime,
+                destinationConcurrency, transportConcurrency, processLimit, messageActiveLimit, "");
     }
 
     public static QmgrSettings from(Config c) {
@@ -41,7 +53,7 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
         return new QmgrSettings(c.duration("queue_run_delay"), c.duration("minimal_backoff_time"),
                 c.duration("maximal_backoff_time"), c.duration("maximal_queue_lifetime"),
                 c.duration("bounce_queue_lifetime"), c.duration("delay_warning_time"), dflt, perTransport,
-                c.integer("default_process_limit"), c.integer("qmgr_message_active_limit"));
+                c.integer("default_process_limit"), c.integer("qmgr_message_active_limit"), c.get("default_filter_nexthop"));
     }
 
     private static void limit(Map<String, Integer> perTransport, String transport, String value, int dflt) {

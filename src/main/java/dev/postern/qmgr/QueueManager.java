@@ -204,14 +204,21 @@ public final class QueueManager implements AutoCloseable {
         schedule(new ActiveMessage(m, picked));
     }
 
-    /** Routes the recipients, then queues one job per destination; unroutable ones are deferred. */
+    /**
+     * Routes the recipients (all to the message's content filter when it has one), then queues one
+     * job per destination; unroutable ones are deferred.
+     */
     private void schedule(ActiveMessage m) {
         var env = m.current().envelope();
         Map<Route, List<MailAddress>> groups = new LinkedHashMap<>();
         List<RecipientResult> unroutable = new ArrayList<>();
+        String filter = env.filter(); // null for almost all mail
+        String filterNexthop = filter == null ? null : settings.defaultFilterNexthop();
         for (MailAddress r : env.recipients()) {
             try {
-                groups.computeIfAbsent(routeOrDefer(env.sender(), r, env.id().toString()), k -> new ArrayList<>()).add(r);
+                Route route = filter != null ? Route.contentFilter(filter, r, filterNexthop)
+                        : routeOrDefer(env.sender(), r, env.id().toString());
+                groups.computeIfAbsent(route, k -> new ArrayList<>()).add(r);
             } catch (RuntimeException e) {
                 log.warning("qmgr", env.id() + ": cannot route " + r + ": " + e.getMessage());
                 unroutable.add(new RecipientResult.Deferred(r, "none", "4.3.0",

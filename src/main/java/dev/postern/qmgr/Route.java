@@ -1,5 +1,6 @@
 package dev.postern.qmgr;
 
+import dev.postern.mail.MailAddress;
 import dev.postern.maps.LookupException;
 
 /**
@@ -18,5 +19,22 @@ public record Route(String transport, String nexthop, boolean local) {
     public static Route resolverFailure(LookupException e) {
         return new Route("retry", "4.3.0 address resolver failure"
                 + (e.parameter() == null ? "" : " (" + e.parameter() + " lookup failure)"), false);
+    }
+
+    /**
+     * Postfix qmgr_message_resolve(): a message with a content filter ({@code transport:nexthop},
+     * from its queue file) has every recipient sent there instead of resolved; "content filtering
+     * overrides the address resolver", whatever the recipient's class. The filter is split at its
+     * first ':'; without a next hop (no ':' or nothing after it) it is {@code defaultNexthop}
+     * (default_filter_nexthop) or, when that is empty, the recipient's domain (Postfix 2.7 and later).
+     */
+    public static Route contentFilter(String filter, MailAddress recipient, String defaultNexthop) {
+        int colon = filter.indexOf(':');
+        String transport = colon < 0 ? filter : filter.substring(0, colon);
+        String nexthop = colon < 0 ? "" : filter.substring(colon + 1);
+        if (nexthop.isEmpty()) {
+            nexthop = defaultNexthop.isEmpty() ? recipient.domainKey() : defaultNexthop;
+        }
+        return new Route(transport, nexthop, transport.equals("local"));
     }
 }

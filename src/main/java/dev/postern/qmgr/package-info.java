@@ -10,7 +10,11 @@
  * active queue is full): a message not due leaves nothing in memory, and nothing else in qmgr
  * keeps per-message state for deferred mail (the delay notice flag is in the queue file, dead
  * destinations are forgotten once idle and past their dead time), so memory stays bounded
- * whatever the size of deferred/ (bench/deferred-rss.sh). Each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
+ * whatever the size of deferred/ (bench/deferred-rss.sh). A message with a content filter (the
+ * queue file's {@code filter} line: content_filter or access(5) FILTER) has every recipient sent
+ * to the filter's transport and next hop instead ({@link dev.postern.qmgr.Route#contentFilter},
+ * Postfix's qmgr_message_resolve(): "content filtering overrides the address resolver"; no next
+ * hop in it means default_filter_nexthop, else the recipient's domain). Otherwise each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
  * trivial-rewrite order: address class, sender_dependent_relayhost_maps with Postern's
  * {@code .parent} sender keys, relayhost, recipient domain, the transport's :nexthop, then
  * transport_maps over all; a table that cannot answer sends the recipient to the retry transport,
@@ -67,7 +71,7 @@
  * relay_domains, transport_maps, sender_dependent_relayhost_maps,
  * empty_address_relayhost_maps_lookup_key, sender_dependent_default_transport_maps,
  * empty_address_default_transport_maps_lookup_key, postern_sender_parent_domain_matching,
- * recipient_delimiter, parent_domain_matches_subdomains, myorigin.
+ * recipient_delimiter, parent_domain_matches_subdomains, myorigin, default_filter_nexthop.
  *
  * <h2>Not yet</h2>
  * Local delivery, relocated_maps, virtual domains.

@@ -33,6 +33,7 @@ import java.util.Map;
  * body 8bitmime        (only when the client declared BODY=8BITMIME)
  * ret HDRS             (RFC 3461 RET, only when given)
  * envid QWERTY+2B1     (RFC 3461 ENVID, xtext, only when given)
+ * filter smtp-amavis:[127.0.0.1]:10024 (content filter, transport:nexthop, only when set)
  * rcpt bob@example.org
  * notify SUCCESS,FAILURE   (RFC 3461 NOTIFY of the rcpt above, only when given)
  * orcpt rfc822;bob+40example.org (its ORCPT, type;xtext, only when given)
@@ -44,10 +45,16 @@ import java.util.Map;
  * content runs to the end of the file. It is still read; it is rewritten as version 2 before
  * anything is appended to it. Files written before the DSN lines existed read as "no DSN
  * parameters"; the DSN lines are part of the header, so the end record's checksum covers them.
+ *
+ * <p>{@code filter} is the message's content filter (Postfix's REC_TYPE_FILT record: main.cf or
+ * master.cf content_filter, or an access(5) FILTER action), {@code transport:nexthop} as written,
+ * null when none: the queue manager then sends every recipient there instead of routing it. The
+ * line is written only when there is a filter (a message without one costs nothing) and, like
+ * every header line, lies inside the checksum; files without it read as "no filter".
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                             String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
-                            Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn) {
+                            Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter) {
     static final String MAGIC_V1 = "postern-queue 1";
     static final String MAGIC = "postern-queue 2";
     /** Width of the content length in the size line: patched in place at commit without moving bytes. */
@@ -57,6 +64,16 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         recipients = List.copyOf(recipients);
         dsn = dsn == null ? Dsn.NONE : dsn;
         recipientDsn = recipientDsn == null ? Map.of() : Map.copyOf(recipientDsn);
+        if (filter != null && (filter.isEmpty() || filter.indexOf('\n') >= 0 || filter.indexOf('\r') >= 0)) {
+            throw new IllegalArgumentException("a content filter is one non-empty line");
+        }
+    }
+
+    /** Without a content filter. */
+    public QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
+                         String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
+                         Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn) {
+        this(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients, dsn, recipientDsn, null);
     }
 
     /** Without DSN parameters. */
@@ -67,7 +84,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
 
     public QueueEnvelope withRecipients(List<MailAddress> remaining) {
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining,
-                dsn, recipientDsn);
+                dsn, recipientDsn, filter);
     }
 
     /** The recipient's NOTIFY/ORCPT, {@link RecipientDsn#NONE} when it gave none. */
@@ -96,6 +113,9 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         }
         if (dsn.envelopeId() != null) {
             sb.append("envid ").append(Xtext.encode(dsn.envelopeId())).append('\n');
+        }
+        if (filter != null) {
+            sb.append("filter ").append(filter).append('\n');
         }
         for (MailAddress r : recipients) {
             sb.append("rcpt ").append(r).append('\n');
@@ -217,6 +237,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         Dsn.Ret ret = null;
         String envid = null;
         Map<MailAddress, RecipientDsn> rcptDsn = new HashMap<>();
+        String filter = null;
         try {
             for (String l : lines.subList(1, lines.size())) {
                 int sp = l.indexOf(' ');
@@ -235,6 +256,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                     case "rcpt" -> rcpts.add(MailAddress.parse(value));
                     case "ret" -> ret = Dsn.Ret.valueOf(value);
                     case "envid" -> envid = Xtext.decode(value);
+                    case "filter" -> filter = value.isEmpty() ? null : value;
                     case "notify", "orcpt" -> dsnLine(key, value, rcpts, rcptDsn);
                     default -> { } // unknown records from newer versions are ignored
                 }
@@ -249,7 +271,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             throw new CorruptQueueFileException("queue file lacks its size record");
         }
         return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts,
-                new Dsn(ret, envid), rcptDsn), version, size, headerBytes);
+                new Dsn(ret, envid), rcptDsn, filter), version, size, headerBytes);
     }
 
     /** A notify or orcpt line: it belongs to the rcpt line above it. */

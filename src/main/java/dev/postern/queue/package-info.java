@@ -17,7 +17,9 @@
  * Version 1 files (the first release: no length, no end record) are still read, and rewritten as
  * version 2 before anything is appended to them. The envelope keeps the client's RFC 3461
  * parameters ({@code ret}, {@code envid}, and {@code notify}/{@code orcpt} after their
- * {@code rcpt} line), inside the checksum; files written without them read as "none given".
+ * {@code rcpt} line), inside the checksum; files written without them read as "none given". So
+ * does a message's content filter ({@code filter transport:nexthop}, Postfix's FILTER record),
+ * written only for a message that has one; a file without it has none.
  *
  * <p>Commit = write a temp file ({@code .tmp-ID}, or an emptied file of delivered mail written in
  * place in {@code recycle/}), in one write when the message is small, fdatasync it, rename it to

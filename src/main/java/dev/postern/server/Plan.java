@@ -86,6 +86,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                 warnings.addAll(checkTransport(c, s, warnings));
             }
         }
+        warnings.addAll(ContentFilterCheck.check(c, transports));
         try {
             dev.postern.qmgr.Router router = new dev.postern.qmgr.Router(dev.postern.qmgr.RouterSettings.from(c));
             warnings.addAll(router.unavailableTables());
@@ -161,7 +162,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
      * An error placed where the user set the parameter at fault (main.cf:N, or master.cf:N for a -o
      * override); at the service line, or main.cf, when it has its default value.
      */
-    private static ConfigException at(Config c, String parameter, MasterService service, String problem, String fix) {
+    static ConfigException at(Config c, String parameter, MasterService service, String problem, String fix) {
         String origin = parameter == null ? "default" : c.origin(parameter);
         int colon = origin.lastIndexOf(':');
         if (!origin.equals("default") && colon > 0) {

@@ -3,7 +3,9 @@
  *
  * <h2>Description</h2>
  * {@link dev.postern.server.Server#plan} loads and validates the configuration (including TLS files
- * and restriction lists, so {@code postern check} sees what start would);
+ * and restriction lists, and that content_filter, in main.cf and on each smtpd line, names a
+ * transport Postern delivers with ({@code ContentFilterCheck}), so {@code postern check} sees
+ * what start would);
  * {@link dev.postern.server.Server#start} first takes an exclusive lock on
  * {@code $queue_directory/pid/master.pid} ({@link dev.postern.server.PidFile}), held for the
  * process's life as Postfix's master does, then builds spool, cleanup, delivery agents, qmgr and the

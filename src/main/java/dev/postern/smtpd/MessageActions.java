@@ -11,8 +11,8 @@ import java.util.Locale;
 
 /**
  * The access(5) actions that act on the whole message, not on the request that triggered them:
- * HOLD, DISCARD, REDIRECT, BCC and PREPEND (Postfix smtpd's {@code saved_flags},
- * {@code saved_redirect}, {@code saved_bcc} and {@code prepend}, which smtpd_check.c's
+ * HOLD, DISCARD, REDIRECT, BCC, FILTER and PREPEND (Postfix smtpd's {@code saved_flags},
+ * {@code saved_redirect}, {@code saved_bcc}, {@code saved_filter} and {@code prepend}, which smtpd_check.c's
  * check_table_result() sets and smtpd.c hands to cleanup). They accumulate over one mail
  * transaction, whatever the stage or table that fired them and whether the request was then
  * accepted, and are handed to cleanup at DATA ({@link #applyTo}); RSET, a new MAIL, HELO/EHLO and
@@ -47,6 +47,8 @@ final class MessageActions {
     boolean discard;
     /** The last REDIRECT's address ("only the last one takes effect"). */
     MailAddress redirect;
+    /** The last FILTER's {@code transport:destination} ("only the last one is executed"); null: none. */
+    String filter;
     /** Every BCC's address, in the order they fired (duplicates are dropped by cleanup). */
     final List<MailAddress> bcc = new ArrayList<>(1);
     /** PREPEND's header lines, in the order they fired, without line ends. */
@@ -54,8 +56,9 @@ final class MessageActions {
 
     /**
      * Hands the actions to the message (before any content): hold or discard, the redirect, the
-     * BCC recipients, then writes the PREPEND headers, which come before smtpd's Received header
-     * (smtpd.c common_pre_message_handling()).
+     * BCC recipients, the filter (after smtpd's content_filter, which it overrides), then writes
+     * the PREPEND headers, which come before smtpd's Received header (smtpd.c
+     * common_pre_message_handling()).
      */
     void applyTo(CleanupTransaction t) {
         if (discard) {
@@ -68,6 +71,9 @@ final class MessageActions {
         }
         for (MailAddress b : bcc) {
             t.addBcc(b);
+        }
+        if (filter != null) {
+            t.filter(filter);
         }
         if (!prepend.isEmpty()) {
             StringBuilder b = new StringBuilder();
@@ -133,6 +139,30 @@ final class MessageActions {
         } else {
             tx.actions().bcc.add(target);
         }
+        return Verdict.DUNNO;
+    }
+
+    /**
+     * FILTER transport:destination, as Postfix checks it: an empty value ("has FILTER entry without
+     * value") or one without ':' ("requires transport:destination") is a warning and DUNNO; else
+     * logged {@code <name>: Class triggers FILTER transport:destination} (each time it fires) and
+     * kept, the last one winning; DUNNO. Whether the transport exists is the queue manager's
+     * question (Postfix's too): mail to one no master.cf line defines waits in the queue, deferred
+     * with "mail transport unavailable" and a warning naming the transport. Beyond Postfix, a
+     * control character is refused too (the value is one line of the queue file).
+     */
+    static Verdict filter(Transaction tx, CheckContext ctx, String text, String table, String key, String replyName,
+                          String replyClass) {
+        if (text.isEmpty()) {
+            tx.warning("access table " + table + " entry \"" + key + "\" has FILTER entry without value");
+            return Verdict.DUNNO;
+        }
+        if (text.indexOf(':') < 0 || text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            tx.warning("access table " + table + " entry \"" + key + "\" requires transport:destination");
+            return Verdict.DUNNO;
+        }
+        tx.whatsup("filter", "<" + replyName + ">: " + replyClass + " triggers FILTER " + text, ctx.recipient());
+        tx.actions().filter = text;
         return Verdict.DUNNO;
     }
 

@@ -356,11 +356,9 @@ final class RestrictionList {
      * ({@code key} is the lookup key that found it, Postfix's {@code datum}, for warnings).
      * REJECT/DEFER/NNN take an optional RFC 3463 code at the start of the text (dsn_split()), which
      * becomes the reply's enhanced code instead of being repeated in the text. HOLD, DISCARD,
-     * REDIRECT, BCC and PREPEND act on the whole message ({@link MessageActions}); outside a mail
-     * transaction (no {@code st.tx}) they are skipped with a warning. HANGUP ends the session
-     * without a reply. INFO and WARN are logged with the session's context. FILTER needs a
-     * content filter transport in the queue manager, which Postern does not have: it answers
-     * {@code 451 4.3.5} (fail safe: the message is neither taken nor routed otherwise than asked).
+     * REDIRECT, BCC, FILTER and PREPEND act on the whole message ({@link MessageActions}); outside a
+     * mail transaction (no {@code st.tx}) they are skipped with a warning. HANGUP ends the session
+     * without a reply. INFO and WARN are logged with the session's context.
      */
     static Verdict tableResult(State st, CheckContext ctx, String table, String key, String value, String replyName,
                                String replyClass, Policy policy) {
@@ -397,15 +395,7 @@ final class RestrictionList {
                     st.tx.whatsup("hangup", text, ctx.recipient());
                 }
                 return Verdict.HANGUP;
-            case "FILTER":
-                // Not implemented (it needs content filter transports in qmgr): fail safe, never a silent DUNNO.
-                if (st.tx != null) {
-                    st.tx.warning("access table " + table + ": action FILTER is not supported by Postern");
-                } else {
-                    LOG.warn("access table {}: action {} is not supported by Postern", table, word);
-                }
-                return serverError(st);
-            case "HOLD", "DISCARD", "REDIRECT", "BCC", "PREPEND":
+            case "HOLD", "DISCARD", "REDIRECT", "BCC", "FILTER", "PREPEND":
                 return messageAction(st, ctx, word, text, table, key, replyName, replyClass);
             default:
                 break;
@@ -460,6 +450,7 @@ final class RestrictionList {
             case "HOLD" -> MessageActions.hold(tx, ctx, text, replyName, replyClass);
             case "DISCARD" -> MessageActions.discard(tx, ctx, text, replyName, replyClass);
             case "PREPEND" -> MessageActions.prepend(tx, text, table, key);
+            case "FILTER" -> MessageActions.filter(tx, ctx, text, table, key, replyName, replyClass);
             default -> MessageActions.redirectOrBcc(tx, ctx, word, text, table, key, replyName, replyClass);
         };
     }

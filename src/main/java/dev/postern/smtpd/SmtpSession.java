@@ -980,8 +980,11 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
                     logProtocol(), helo);
             return refused;
         }
+        if (!settings.contentFilter().isEmpty()) {
+            transaction.filter(settings.contentFilter()); // smtpd.c: the FILTER record of var_filter_xport
+        }
         if (actions != null) {
-            actions.applyTo(transaction); // hold, discard, redirect, bcc; PREPEND headers before Received
+            actions.applyTo(transaction); // hold, discard, redirect, bcc, filter; PREPEND headers before Received
         }
         String received = ReceivedHeader.build(helo, clientName, PeerNames.rfcAddress(clientAddress), tlsSummary,
                 settings.tlsReceivedHeader(), peer, settings.askClientCert(), settings.myhostname(),
@@ -1234,7 +1237,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         dsn = Dsn.NONE;
         recipients.clear();
         rcptOvershoot = 0;
-        actions = null; // smtpd.c mail_reset(): saved_flags, saved_redirect, saved_bcc, prepend, discard
+        actions = null; // smtpd.c mail_reset(): saved_flags, saved_filter, saved_redirect, saved_bcc, prepend, discard
     }
 
     private void abortTransaction() {

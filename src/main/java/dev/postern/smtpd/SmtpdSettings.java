@@ -19,6 +19,9 @@ import java.util.Locale;
  * {@code upstreamProxyProtocol}/{@code upstreamProxyTimeout}: smtpd_upstream_proxy_protocol and
  * smtpd_upstream_proxy_timeout, see {@link UpstreamProxy}. {@code discardEhlo}:
  * smtpd_discard_ehlo_keywords and smtpd_discard_ehlo_keyword_address_maps, see {@link EhloOffers}.
+ * {@code contentFilter}: content_filter (main.cf, or the service's -o), {@code transport:nexthop}
+ * stored with each message the service queues; empty: none (the re-injection service of an
+ * after-queue filter sets {@code -o content_filter=}).
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
@@ -34,7 +37,7 @@ public record SmtpdSettings(
         boolean heloRequired, boolean strictRfc821Envelopes,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
-        Stress stress, Eviction eviction, DiscardEhlo discardEhlo) {
+        Stress stress, Eviction eviction, DiscardEhlo discardEhlo, String contentFilter) {
 
     /**
      * smtpd_discard_ehlo_keywords, parsed ({@code value} as written, {@code origin} where it was
@@ -127,7 +130,8 @@ public record SmtpdSettings(
                 RestrictionSettings.from(c), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
-                c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c), DiscardEhlo.from(c));
+                c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c), DiscardEhlo.from(c),
+                c.get("content_filter").strip());
     }
 
     /**

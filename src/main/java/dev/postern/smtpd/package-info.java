@@ -12,11 +12,13 @@
  * Postfix does. Recipients are checked with Postfix's restriction lists (smtpd_delay_reject=yes
  * order: client, helo, sender, relay, recipient); check_*_access tables are searched in Postfix's
  * key orders ({@link dev.postern.maps.AddressSearch}: address forms, parent domains, client
- * address prefixes). Their access(5) actions HOLD, DISCARD, REDIRECT, BCC and PREPEND act on the
+ * address prefixes). Their access(5) actions HOLD, DISCARD, REDIRECT, BCC, FILTER and PREPEND act on the
  * whole message ({@code MessageActions}: collected over the transaction, handed to cleanup at DATA,
  * PREPEND's headers written before the Received header; after a DISCARD nothing more is checked in
- * the transaction); HANGUP closes the connection without a reply; FILTER answers 451 4.3.5 (no
- * content filters yet). DATA streams into cleanup and the 250 is sent only after the queue file is
+ * the transaction); HANGUP closes the connection without a reply. The service's content_filter
+ * (main.cf or its -o; {@code -o content_filter=} on an after-queue filter's re-injection service)
+ * goes to cleanup with each message, and a FILTER action (validated as Postfix: a value, with a
+ * ':') replaces it. DATA streams into cleanup and the 250 is sent only after the queue file is
  * durable (in hold/ for a held message; a discarded one is not kept). A service's sessions are limited by its master.cf maxproc ({@code -} =
  * default_process_limit) as Postfix's process limit, except that a place is taken with the first
  * command, not at accept, and an idle session gives its place to a client that needs one
@@ -62,7 +64,7 @@
  * smtpd_junk_command_limit, smtpd_recipient_limit, smtpd_client_connection_count_limit,
  * smtpd_forbid_bare_newline, smtpd_forbid_unauth_pipelining, smtpd_peername_lookup, smtputf8_enable,
  * smtpd_upstream_proxy_protocol, smtpd_upstream_proxy_timeout, postern_smtpd_auth_external,
- * smtpd_discard_ehlo_keywords, smtpd_discard_ehlo_keyword_address_maps.
+ * smtpd_discard_ehlo_keywords, smtpd_discard_ehlo_keyword_address_maps, content_filter.
  *
  * <h2>Standards</h2>
  * RFC 5321, RFC 3207 (STARTTLS), RFC 2920 (PIPELINING), RFC 1870 (SIZE), RFC 6152 (8BITMIME),
@@ -81,9 +83,10 @@
  * <h2>Diagnostics</h2>
  * Mail log: connect/disconnect with command counts, TLS established, certificate verification
  * failures, {@code NOQUEUE: reject:} and {@code NOQUEUE: abort: TLS from ...}, access actions as
- * Postfix's log_whatsup() ({@code QUEUEID|NOQUEUE: hold|discard|redirect|bcc|hangup|info|warn:
+ * Postfix's log_whatsup() ({@code QUEUEID|NOQUEUE: hold|discard|redirect|bcc|filter|hangup|info|warn:
  * RCPT from host[addr]: text; from=<s> to=<r> proto=ESMTP helo=<h>}), {@code access table ...
- * entry "key" requires user@domain target} and {@code ... requires header: text},
+ * entry "key" requires user@domain target}, {@code ... requires header: text},
+ * {@code ... requires transport:destination} and {@code ... has FILTER entry without value},
  * {@code discarding EHLO keywords: ...} at each EHLO (not with silent-discard),
  * {@code don't know what EHLO features to announce to ...} (a table that cannot answer), timeouts, lost
  * connections (the failure in words, never a Java class name), too many errors,

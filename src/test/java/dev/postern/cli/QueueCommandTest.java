@@ -127,6 +127,25 @@ class QueueCommandTest {
     }
 
     @Test
+    void showNamesTheContentFilter() throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "queue_directory = " + dir.resolve("queue") + "\n");
+        Files.writeString(dir.resolve("master.cf"), "");
+        QueueId id = QueueId.next();
+        try (Spool spool = Spool.open(dir.resolve("queue"))) {
+            SpoolWriter w = new SpoolWriter(spool, id);
+            w.begin(new QueueEnvelope(id, Instant.ofEpochSecond(1_764_600_000L), ReversePath.of(MailAddress.parse("a@example.org")),
+                    "desk[192.0.2.7]", "desk", "ESMTP", false, false, List.of(MailAddress.parse("b@example.net")),
+                    null, null, "smtp-amavis:[127.0.0.1]:10024"));
+            w.write(ByteBuffer.wrap("Subject: scan\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII)));
+            w.commit().get(10, TimeUnit.SECONDS);
+        }
+        Run show = postern("show", id.toString());
+        assertEquals(0, show.code(), show.err());
+        assertTrue(show.out().contains("\ncontent filter: smtp-amavis:[127.0.0.1]:10024 (every recipient goes there)\n"),
+                show.out());
+    }
+
+    @Test
     void postqueueDashIFlushesOnlyTheNamedDeferredMessages() throws Exception {
         Files.writeString(dir.resolve("main.cf"), "queue_directory = " + dir.resolve("queue") + "\n");
         Files.writeString(dir.resolve("master.cf"), "");

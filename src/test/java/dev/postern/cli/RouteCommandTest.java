@@ -75,6 +75,28 @@ class RouteCommandTest {
         assertTrue(!isp.out().contains("s3cret") && !own.out().contains("s3cret"), "the password must never be shown");
     }
 
+    /** content_filter: which way in stores which filter, and where this recipient's mail then goes first. */
+    @Test
+    void namesTheContentFilterOfEachWayIn() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf"))
+                + "content_filter = smtp-amavis:[127.0.0.1]:10024\n");
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n"
+                + "127.0.0.1:10025 inet n - n - - smtpd -o content_filter=\n"
+                + "smtp-amavis unix - - n - - smtp\n");
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "friend@far.example");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("transport: smtp\nnext hop: [smtp.isp.example] (no MX lookup)\n"), r.out());
+        assertTrue(r.out().contains("content_filter = smtp-amavis:[127.0.0.1]:10024 for mail queued by pickup (sendmail), "
+                + "smtpd 25 (master.cf:1): to transport smtp-amavis, next hop [127.0.0.1]:10024 instead (the filter's "
+                + "re-injected copy is routed as above)\n"), r.out());
+        assertTrue(r.out().contains("no content filter for mail queued by smtpd 127.0.0.1:10025 (master.cf:2): routed as above\n"),
+                r.out());
+        seedClientConfig(); // no content_filter anywhere: not a word about it
+        Run none = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "friend@far.example");
+        assertTrue(!none.out().contains("content filter") && !none.out().contains("content_filter"), none.out());
+    }
+
     @Test
     void explainsTheSenderDependentRoute() throws Exception {
         seedClientConfig();

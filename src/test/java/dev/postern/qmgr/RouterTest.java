@@ -278,4 +278,17 @@ class RouterTest {
                 + "not allowed in sender_dependent_relayhost_maps (Postfix skips this rule); write the value out in full",
                 e.getMessage());
     }
+
+    /** qmgr_message_resolve(): the filter replaces the route; its next hop, else default_filter_nexthop, else the domain. */
+    @Test
+    void aContentFilterOverridesTheRouteAsPostfixsQmgr() {
+        MailAddress rcpt = MailAddress.parse("User@Dest.Example");
+        assertEquals(new Route("smtp-amavis", "[127.0.0.1]:10024", false),
+                Route.contentFilter("smtp-amavis:[127.0.0.1]:10024", rcpt, "ignored.example"));
+        assertEquals(new Route("scan", "dest.example", false), Route.contentFilter("scan", rcpt, ""));
+        assertEquals(new Route("scan", "dest.example", false), Route.contentFilter("scan:", rcpt, ""));
+        assertEquals(new Route("scan", "mx.my.example", false), Route.contentFilter("scan:", rcpt, "mx.my.example"));
+        assertEquals(new Route("error", "5.7.1 no thanks", false), Route.contentFilter("error:5.7.1 no thanks", rcpt, ""));
+        assertTrue(Route.contentFilter("local:", rcpt, "").local(), "no local delivery agent: deferred as local mail");
+    }
 }

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * access(5) HOLD, DISCARD, REDIRECT, BCC, PREPEND and HANGUP over real loopback sessions into a
+ * access(5) HOLD, DISCARD, REDIRECT, BCC, FILTER, PREPEND and HANGUP over real loopback sessions into a
  * real spool: the replies, where the message ends up (hold/, nowhere, its recipients, its first
  * header lines) and the mail log lines, in Postfix's smtpd_check.c log_whatsup() format.
  */
@@ -49,6 +49,10 @@ class AccessActionSessionTest {
     }
 
     private SmtpdHarness harness() throws Exception {
+        return harness("");
+    }
+
+    private SmtpdHarness harness(String extraMain) throws Exception {
         Path table = dir.resolve("access");
         Files.writeString(table, "held@local.test HOLD\n"
                 + "quarantine@local.test HOLD quarantined\n"
@@ -57,11 +61,13 @@ class AccessActionSessionTest {
                 + "copied@local.test BCC archive@local.test\n"
                 + "tagged@local.test PREPEND X-Policy: tagged\n"
                 + "tagged2@local.test PREPEND X-Second: also\n"
-                + "hang@local.test HANGUP bye\n");
+                + "hang@local.test HANGUP bye\n"
+                + "scanned@local.test FILTER scan:[127.0.0.1]:10024\n"
+                + "rescanned@local.test FILTER other:\n");
         return new SmtpdHarness(dir, "smtpd_peername_lookup = no\n"
                 + "mydestination = local.test\n"
-                + "smtpd_recipient_restrictions = check_recipient_access texthash:" + table + ", reject_unauth_destination\n",
-                io);
+                + "smtpd_recipient_restrictions = check_recipient_access texthash:" + table + ", reject_unauth_destination\n"
+                + extraMain, io);
     }
 
     private static SmtpTestClient session(SmtpdHarness h) throws Exception {
@@ -204,6 +210,63 @@ class AccessActionSessionTest {
             MailAddress catcher = MailAddress.parse("catcher@local.test");
             assertEquals(List.of(catcher), m.envelope().recipients());
             assertEquals(new RecipientDsn(Set.of(), "rfc822", "orig@else.example"), m.envelope().dsnOf(catcher));
+        }
+    }
+
+    @Test
+    void contentFilterIsStoredAndTheLastFilterActionOverridesIt() throws Exception {
+        try (SmtpdHarness h = harness("content_filter = base:[127.0.0.1]:10030\n"); SmtpTestClient c = session(h)) {
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<plain@local.test>"));
+            String plain = data(c);
+            assertEquals("base:[127.0.0.1]:10030",
+                    h.spool().read(dir.resolve("queue/incoming").resolve(plain)).envelope().filter());
+
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + FROM + ">"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<scanned@local.test>"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<rescanned@local.test>"));
+            String id = data(c);
+            assertEquals("other:", h.spool().read(dir.resolve("queue/incoming").resolve(id)).envelope().filter(),
+                    "only the last FILTER is executed");
+            h.awaitLog(id + ": message-id=");
+            // Logged each time it fires (not once per transaction, as HOLD).
+            assertTrue(h.log().contains("NOQUEUE: filter: RCPT from unknown[127.0.0.1]: <scanned@local.test>: Recipient "
+                    + "address triggers FILTER scan:[127.0.0.1]:10024" + TAIL + " to=<scanned@local.test>"
+                    + rest("client.example") + "\n"), h.log());
+            assertTrue(h.log().contains(id + ": filter: RCPT from unknown[127.0.0.1]: <rescanned@local.test>: Recipient "
+                    + "address triggers FILTER other:" + TAIL + " to=<rescanned@local.test>" + rest("client.example") + "\n"),
+                    h.log());
+
+            // RSET forgets the action: the next message has the service's content_filter again.
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + FROM + ">"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<scanned@local.test>"));
+            assertEquals("250 2.0.0 Ok", c.command("RSET"));
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + FROM + ">"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<plain@local.test>"));
+            String after = data(c);
+            assertEquals("base:[127.0.0.1]:10030",
+                    h.spool().read(dir.resolve("queue/incoming").resolve(after)).envelope().filter());
+        }
+    }
+
+    /** access(5): REDIRECT "overrides the FILTER action" (Postfix's qmgr resolves the redirect and never filters it). */
+    @Test
+    void redirectOverridesFilterAndContentFilter() throws Exception {
+        try (SmtpdHarness h = harness("content_filter = base:[127.0.0.1]:10030\n"); SmtpTestClient c = session(h)) {
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<scanned@local.test>"));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<moved@local.test>"));
+            String id = data(c);
+            QueuedMessage m = h.spool().read(dir.resolve("queue/incoming").resolve(id));
+            assertEquals(List.of(MailAddress.parse("catcher@local.test")), m.envelope().recipients());
+            assertNull(m.envelope().filter());
+        }
+    }
+
+    @Test
+    void withoutContentFilterOrActionNoFilterIsStored() throws Exception {
+        try (SmtpdHarness h = harness(); SmtpTestClient c = session(h)) {
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<plain@local.test>"));
+            String id = data(c);
+            assertNull(h.spool().read(dir.resolve("queue/incoming").resolve(id)).envelope().filter());
         }
     }
 

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The access(5) actions that act on the whole message, as Postfix's smtpd_check.c
  * check_table_result() takes them (postfix-3.12-20260821): what each logs through log_whatsup(),
  * what it leaves for the message, and what it does to the rest of the checks (DISCARD: nothing more
- * is checked; HOLD: logged once; REDIRECT: the last wins; BCC: all; HANGUP: no reply).
+ * is checked; HOLD: logged once; REDIRECT and FILTER: the last wins; BCC: all; HANGUP: no reply).
  */
 class MessageActionsTest {
     private static final String SENDER = "sender@origin.example";
@@ -208,13 +208,38 @@ class MessageActionsTest {
     }
 
     @Test
-    void filterStaysFailSafe() throws Exception {
+    void filterTheLastWinsEachIsLoggedAndBadValuesAreWarnedAsPostfix() throws Exception {
+        Path t = table("a@local.example FILTER smtp:[192.0.2.1]:10025\n"
+                + "b@local.example FILTER scan:\n"
+                + "c@local.example FILTER nocolon\n"
+                + "d@local.example FILTER\n");
+        Restrictions r = compile(List.of(), List.of("check_recipient_access", "texthash:" + t, "reject_unauth_destination"),
+                List.of());
+        Recorder tx = new Recorder();
+        for (String k : List.of("a", "b", "c", "d")) {
+            assertEquals("accepted", verdict(r.recipientRefusal(rcpt(k + "@local.example"), tx)), k);
+        }
+        assertEquals("scan:", tx.actions.filter, "only the last valid one is executed");
+        String spec = "texthash:" + t;
+        assertEquals(List.of(
+                "filter: <a@local.example>: Recipient address triggers FILTER smtp:[192.0.2.1]:10025; to=<a@local.example>",
+                "filter: <b@local.example>: Recipient address triggers FILTER scan:; to=<b@local.example>",
+                "warning: access table " + spec + " entry \"c@local.example\" requires transport:destination",
+                "warning: access table " + spec + " entry \"d@local.example\" has FILTER entry without value"), tx.log);
+        // DUNNO: the rest of the list still decides
+        Path remote = table("a@remote.example FILTER smtp:[192.0.2.1]:10025\n");
+        Recorder other = new Recorder();
+        assertEquals("554 5.7.1 <a@remote.example>: Relay access denied", verdict(compile(List.of(),
+                List.of("check_recipient_access", "texthash:" + remote, "reject_unauth_destination"), List.of())
+                .recipientRefusal(rcpt("a@remote.example"), other)));
+        assertEquals("smtp:[192.0.2.1]:10025", other.actions.filter, "kept for the transaction although this recipient was refused");
+    }
+
+    @Test
+    void filterOutsideAMailTransactionIsSkippedWithAWarning() throws Exception {
         Path t = table("a@local.example FILTER smtp:[192.0.2.1]:10025\n");
         Restrictions r = compile(List.of(), List.of("check_recipient_access", "texthash:" + t, "permit"), List.of());
-        Recorder tx = new Recorder();
-        assertEquals("451 4.3.5 Server configuration error", verdict(r.recipientRefusal(rcpt("a@local.example"), tx)));
-        assertNull(tx.actions);
-        assertEquals(List.of("warning: access table texthash:" + t + ": action FILTER is not supported by Postern"), tx.log);
+        assertEquals("accepted", verdict(r.recipientRefusal(rcpt("a@local.example"), null)));
     }
 
     @Test

@@ -168,16 +168,27 @@ final class MessageActions {
 
     /**
      * PREPEND headername: headervalue. Not logged; text that is not a header (is_header()) is a
-     * warning and DUNNO. Beyond Postfix, a CR or LF anywhere is refused too (a regexp table's
-     * {@code $1} must never start a line of its own in the message).
+     * warning and DUNNO. Beyond Postfix, control characters are refused too (CR or LF would let a
+     * regexp table's {@code $1} start a line of its own in the message; NUL, ESC and the like have
+     * no place in a header); TAB is allowed.
      */
     static Verdict prepend(Transaction tx, String text, String table, String key) {
-        if (!isHeader(text) || text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) {
+        if (!isHeader(text) || hasControl(text)) {
             tx.warning("access table " + table + " entry \"" + key + "\" requires header: text");
             return Verdict.DUNNO;
         }
         tx.actions().prepend.add(text);
         return Verdict.DUNNO;
+    }
+
+    private static boolean hasControl(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -934,8 +934,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         if (refusal != null) {
             Reply refused = refusal.reply();
             services.log().metrics().reject("RCPT", refused.code(), refusal.restriction());
-            services.log().reject(settings.serviceName(), null, "RCPT", client, refused.oneLine(),
-                    sender.toString(), rcpt.toString(), logProtocol(), helo);
+            // As log_whatsup(): the queue ID once the transaction's queue file is open (after the first
+            // accepted recipient), NOQUEUE before.
+            services.log().reject(settings.serviceName(), transaction == null ? null : transaction.queueId().toString(), "RCPT",
+                    client, refused.oneLine(), sender.toString(), rcpt.toString(), logProtocol(), helo);
             return refused;
         }
         if (transaction == null) {

@@ -119,7 +119,8 @@ class AccessActionsTest {
             send(server, "tagged", "tagged@dest.example");
             m = take(sink);
             assertTrue(m.data().startsWith("X-Policy: tagged\r\nReceived: from client.example"), m.data());
-            String log = log();
+            // The mail log is written by its own thread: wait for the second of the two lines.
+            String log = awaitLog("NOQUEUE: bcc: RCPT from ");
             assertTrue(log.contains(": redirect: RCPT from unknown[127.0.0.1]: <moved@dest.example>: Recipient address "
                     + "triggers REDIRECT catcher@dest.example; from=<" + FROM + "> to=<moved@dest.example> proto=ESMTP "
                     + "helo=<client.example>"), log);

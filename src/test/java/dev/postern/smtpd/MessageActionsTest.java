@@ -164,10 +164,11 @@ class MessageActionsTest {
                 + "b@local.example PREPEND X-Second:\n"
                 + "c@local.example PREPEND not a header\n"
                 + "d@local.example PREPEND\n"
-                + "e@local.example PREPEND : empty name\n");
+                + "e@local.example PREPEND : empty name\n"
+                + "f@local.example PREPEND X-Escape: a\u001b[2Jb\n"); // a control character: refused, beyond Postfix
         Restrictions r = compile(List.of(), List.of("check_recipient_access", "texthash:" + t), List.of());
         Recorder tx = new Recorder();
-        for (String k : List.of("a", "b", "c", "d", "e")) {
+        for (String k : List.of("a", "b", "c", "d", "e", "f")) {
             assertEquals("accepted", verdict(r.recipientRefusal(rcpt(k + "@local.example"), tx)), k);
         }
         assertEquals(List.of("X-Policy: tagged", "X-Second:"), tx.actions.prepend);
@@ -175,7 +176,8 @@ class MessageActionsTest {
         assertEquals(List.of(
                 "warning: access table " + spec + " entry \"c@local.example\" requires header: text",
                 "warning: access table " + spec + " entry \"d@local.example\" requires header: text",
-                "warning: access table " + spec + " entry \"e@local.example\" requires header: text"), tx.log);
+                "warning: access table " + spec + " entry \"e@local.example\" requires header: text",
+                "warning: access table " + spec + " entry \"f@local.example\" requires header: text"), tx.log);
     }
 
     @Test

@@ -262,7 +262,6 @@ class RestrictionsTest {
         {"hash:/etc/postfix/other", "451 4.3.5 Server configuration error"},
         {"FILTER smtp:[192.0.2.1]:10025", "accepted"}, // DUNNO; what it does to the message: AccessActionSessionTest
         {"HANGUP", "hang up"},
-        {"DISCARD", "accepted"}, // smtpd_acl_permit(); what it does to the message: MessageActionsTest
     };
 
     @Test

@@ -2,14 +2,22 @@ package dev.postern.cleanup;
 
 import dev.postern.config.Config;
 
-/** What cleanup reads: the name for added Message-IDs, the size limits, and queue_minfree. */
-public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree) {
+/**
+ * What cleanup reads: the name for added Message-IDs, the size limits, queue_minfree and
+ * hopcount_limit (Postfix's default 50).
+ */
+public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
+                              int hopcountLimit) {
+    public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree) {
+        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, 50);
+    }
+
     public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit) {
         this(myhostname, messageSizeLimit, headerSizeLimit, 0);
     }
 
     public static CleanupSettings from(Config c) {
         return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"),
-                c.size("queue_minfree"));
+                c.size("queue_minfree"), c.integer("hopcount_limit"));
     }
 }

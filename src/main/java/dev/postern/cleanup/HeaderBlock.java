@@ -21,8 +21,8 @@ final class HeaderBlock {
 
     private HeaderBlock() {}
 
-    /** Result: the header bytes to store (with additions) and the Message-ID to log. */
-    record Fixed(byte[] bytes, String messageId) {
+    /** Result: the header bytes to store (with additions), the Message-ID to log, and the Received headers counted. */
+    record Fixed(byte[] bytes, String messageId, int received) {
     }
 
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now) {
@@ -47,7 +47,18 @@ final class HeaderBlock {
             add.append("Date: ").append(now.format(RFC5322)).append("\r\n");
         }
         String out = head + add + (hasSeparator ? "\r\n" : "");
-        return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId);
+        return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId, count(head, "received:"));
+    }
+
+    /** Header lines starting with {@code name} (ignoring case): Postfix's hop count, for Received. */
+    static int count(String head, String name) {
+        int n = 0;
+        for (int i = 0; i < head.length(); i++) {
+            if ((i == 0 || head.charAt(i - 1) == '\n') && head.regionMatches(true, i, name, 0, name.length())) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**

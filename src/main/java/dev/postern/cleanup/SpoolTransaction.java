@@ -53,6 +53,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private SpoolWriter writer;
     private long size;
     private boolean tooBig;
+    /** More Received headers than hopcount_limit: a mail loop (Postfix's CLEANUP_STAT_HOPS). */
+    private boolean tooManyHops;
     private IOException failure;
     private String messageId;
 
@@ -225,6 +227,10 @@ final class SpoolTransaction implements CleanupTransaction {
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(), ZonedDateTime.now());
         messageId = fixed.messageId();
+        // Postfix's cleanup_header(): rejected when the hop count reaches hopcount_limit. This is what
+        // ends a loop (a content filter whose copy comes back to a filtering service, two MTAs
+        // relaying to each other), however the configuration made it.
+        tooManyHops = settings.hopcountLimit() > 0 && fixed.received() >= settings.hopcountLimit();
         header.reset();
         if (discard) {
             return; // nothing is written: no file, no fsync
@@ -269,6 +275,10 @@ final class SpoolTransaction implements CleanupTransaction {
                 if (inHeaders) {
                     byte[] h = header.toByteArray();
                     flushHeaders(h, h.length);
+                }
+                if (tooManyHops) {
+                    log.warning("cleanup", id + ": message rejected: hopcount exceeded");
+                    throw new SmtpException(Reply.of(554, "5.4.0", "Error: too many hops"));
                 }
                 if (discard) {
                     // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250.

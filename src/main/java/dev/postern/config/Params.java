@@ -57,6 +57,7 @@ public final class Params {
         p(m, "smtpd_data_restrictions", LIST, "", "Restrictions applied to DATA.");
         // smtpd protocol and limits
         p(m, "smtpd_banner", STRING, "$myhostname ESMTP $mail_name", "Text after 220 in the greeting.");
+        p(m, "hopcount_limit", INT, "50", "A message with this many Received headers or more is refused (554 5.4.0 Error: too many hops; a local submission is returned to its sender): what ends a mail loop.").min(1);
         p(m, "message_size_limit", SIZE, "10240000", "Largest message accepted, in bytes (0: no limit).").min(0);
         p(m, "header_size_limit", SIZE, "102400", "Largest header section, in bytes.").min(1);
         p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.").min(512);

@@ -48,6 +48,8 @@ final class ContentFilterCheck {
         return List.of("content_filter is set for every smtpd service (" + String.join(", ", filtering) + "): mail the "
                 + "filter sends back is filtered again, a loop, unless the filter delivers elsewhere; add a re-injection "
                 + "service such as \"127.0.0.1:10025 inet n - n - - smtpd -o content_filter= -o mynetworks=127.0.0.0/8 "
+                + "-o smtpd_client_restrictions= -o smtpd_helo_restrictions= -o smtpd_sender_restrictions= "
+                + "-o smtpd_relay_restrictions= -o smtpd_data_restrictions= "
                 + "-o smtpd_recipient_restrictions=permit_mynetworks,reject\"");
     }
 

@@ -136,6 +136,46 @@ class ContentFilterTest {
         return m;
     }
 
+    /**
+     * A filter that re-injects into a filtering service (a common mistake) makes a loop; each pass
+     * adds smtpd's Received header, and hopcount_limit ends it: 554 5.4.0 at the pass that reaches
+     * the limit, as Postfix's cleanup (the filter then bounces or discards; the loop is over).
+     */
+    @Test
+    void hopcountLimitEndsAFilterLoop() throws Exception {
+        try (RecordingSink finalHop = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            write(finalHop, filterOption(filter));
+            Files.writeString(dir.resolve("main.cf"), "hopcount_limit = 5\n", java.nio.file.StandardOpenOption.APPEND);
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                InetSocketAddress submission = server.addresses().get(0);
+                send(submission, "alice@client.example", "loop", "bob@dest.example");
+                String last = null;
+                int passes = 0;
+                while (passes < 10) {
+                    RecordingSink.Message m = take(filter, "pass " + (passes + 1) + " reached the filter");
+                    passes++;
+                    try (SmtpTestClient c = new SmtpTestClient(submission)) { // the mistake: back into the filtering service
+                        assertTrue(c.reply().startsWith("220"));
+                        c.command("EHLO filter.example");
+                        assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:" + m.mailFrom()));
+                        assertEquals("250 2.1.5 Ok", c.command("RCPT TO:" + m.rcptTo().get(0)));
+                        assertTrue(c.command("DATA").startsWith("354"));
+                        last = c.command(m.data().replaceAll("(?m)^\\.", "..") + ".");
+                        c.command("QUIT");
+                    }
+                    if (!last.startsWith("250 ")) {
+                        break;
+                    }
+                }
+                assertEquals("554 5.4.0 Error: too many hops", last);
+                assertEquals(4, passes, "the message that already carries 4 Received headers gets a 5th from smtpd: refused");
+                awaitLog("warning: [0-9A-F]+: message rejected: hopcount exceeded");
+                assertNull(filter.take(0), "nothing more goes round");
+                assertEquals(0, finalHop.pending());
+            }
+        }
+    }
+
     @Test
     void everyRecipientGoesToTheFilterAndTheReinjectedCopyToItsRoute() throws Exception {
         try (RecordingSink finalHop = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
@@ -197,7 +237,7 @@ class ContentFilterTest {
                 send(submission, "empty@client.example", "empty", "bob@dest.example");
                 take(filter, "a bad FILTER value is ignored");
                 take(filter, "an empty FILTER value is ignored");
-                log = log();
+                log = awaitLog("has FILTER entry without value"); // the mail log is written by its own thread
                 assertTrue(log.contains("warning: access table texthash:" + dir.resolve("sender_access") + " entry "
                         + "\"broken@client.example\" requires transport:destination"), log);
                 assertTrue(log.contains("warning: access table texthash:" + dir.resolve("sender_access") + " entry "

@@ -1,12 +1,12 @@
 package dev.postern.server;
 
 import dev.postern.queue.QueueControl;
+import dev.postern.testing.MailLogFile;
 import dev.postern.testing.Peers;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,21 +72,11 @@ class AccessActionsTest {
     }
 
     private String log() throws Exception {
-        Path p = dir.resolve("maillog");
-        return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
+        return MailLogFile.read(dir.resolve("maillog"));
     }
 
     private String awaitLog(String regex) throws Exception {
-        Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            String log = log();
-            if (p.matcher(log).find()) {
-                return log;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("mail log never matched /" + regex + "/; log:\n" + log());
+        return MailLogFile.await(dir.resolve("maillog"), regex, WAIT);
     }
 
     private List<String> queued(String queue) throws Exception {

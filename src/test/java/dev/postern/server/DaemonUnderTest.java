@@ -1,13 +1,13 @@
 package dev.postern.server;
 
 import dev.postern.cli.Main;
+import dev.postern.testing.MailLogFile;
 import dev.postern.testing.SmtpTestClient;
 import dev.postern.testing.TestPki;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,20 +68,11 @@ final class DaemonUnderTest {
     }
 
     String log() throws Exception {
-        return Files.exists(mailLog) ? Files.readString(mailLog, StandardCharsets.UTF_8) : "";
+        return MailLogFile.read(mailLog);
     }
 
     String awaitLog(String regex, Duration timeout) throws Exception {
-        Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            String log = log();
-            if (p.matcher(log).find()) {
-                return log;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("mail log never matched /" + regex + "/; log:\n" + log());
+        return MailLogFile.await(mailLog, regex, timeout);
     }
 
     /** Waits until {@code text} occurs at least {@code n} times in the mail log. */

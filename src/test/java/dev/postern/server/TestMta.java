@@ -1,16 +1,15 @@
 package dev.postern.server;
 
+import dev.postern.testing.MailLogFile;
 import dev.postern.testing.TestPki;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -93,21 +92,12 @@ final class TestMta implements AutoCloseable {
     }
 
     String log() throws IOException {
-        return Files.exists(mailLog) ? Files.readString(mailLog, StandardCharsets.UTF_8) : "";
+        return MailLogFile.read(mailLog);
     }
 
     /** Waits until the mail log matches {@code regex}; returns the log. */
     String awaitLog(String regex, Duration timeout) throws Exception {
-        Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            String log = log();
-            if (p.matcher(log).find()) {
-                return log;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("mail log never matched /" + regex + "/; log:\n" + log());
+        return MailLogFile.await(mailLog, regex, timeout);
     }
 
     /** Queue files (not temp files) anywhere in the spool. */

@@ -1,7 +1,6 @@
 package dev.postern.smtp;
 
 import dev.postern.ca.CertificateAuthority;
-import dev.postern.ca.IssuedCertificate;
 import dev.postern.log.MailLog;
 import dev.postern.mail.DeliveryRequest;
 import dev.postern.mail.MailAddress;
@@ -40,30 +39,41 @@ class SecureRelayToPostfixTest {
     @TempDir
     Path dir;
 
-    @Test
-    void secureRelayWithAClientCertificateIntoPostfix() throws Exception {
+    /** The seed's submission server as a real Postfix: its CA, server and client certificates. */
+    private record Seed(Path pfDir, Path caFile, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
+        /** Postfix with encrypt and a required client certificate, at this smtpd_tls_loglevel. */
+        PostfixInstance start(String tlsLogLevel) throws Exception {
+            return PostfixInstance.start(pfDir, Map.of(
+                    "smtpd_tls_cert_file", serverCert.toString(),
+                    "smtpd_tls_key_file", serverKey.toString(),
+                    "smtpd_tls_CAfile", caFile.toString(),
+                    "smtpd_tls_security_level", "encrypt",
+                    "smtpd_tls_ask_ccert", "yes",
+                    "smtpd_tls_req_ccert", "yes",
+                    "smtpd_tls_loglevel", tlsLogLevel,
+                    "defer_transports", "smtp"));
+        }
+    }
+
+    private Seed seed() throws Exception {
         CertificateAuthority ca = CertificateAuthority.create("Seed CA", Duration.ofDays(2));
-        Path pfDir = dir.resolve("postfix");
-        Files.createDirectories(pfDir);
+        Path pfDir = Files.createDirectories(dir.resolve("postfix"));
         Path caFile = pfDir.resolve("CAcert.pem");
         Files.writeString(caFile, ca.certificatePem());
-        Path serverCert = pfDir.resolve("server-cert.pem");
-        Path serverKey = pfDir.resolve("server-key.pem");
-        ca.issueServer("localhost", List.of("localhost"), Duration.ofDays(1)).writePem(serverCert, serverKey);
-        Path clientCert = dir.resolve("client-cert.pem");
-        Path clientKey = dir.resolve("client-key.pem");
-        IssuedCertificate client = ca.issueClient("desktop.example.org", Duration.ofDays(1));
-        client.writePem(clientCert, clientKey);
+        Seed s = new Seed(pfDir, caFile, pfDir.resolve("server-cert.pem"), pfDir.resolve("server-key.pem"),
+                dir.resolve("client-cert.pem"), dir.resolve("client-key.pem"));
+        ca.issueServer("localhost", List.of("localhost"), Duration.ofDays(1)).writePem(s.serverCert(), s.serverKey());
+        ca.issueClient("desktop.example.org", Duration.ofDays(1)).writePem(s.clientCert(), s.clientKey());
+        return s;
+    }
 
-        try (PostfixInstance pf = PostfixInstance.start(pfDir, Map.of(
-                "smtpd_tls_cert_file", serverCert.toString(),
-                "smtpd_tls_key_file", serverKey.toString(),
-                "smtpd_tls_CAfile", caFile.toString(),
-                "smtpd_tls_security_level", "encrypt",
-                "smtpd_tls_ask_ccert", "yes",
-                "smtpd_tls_req_ccert", "yes",
-                "smtpd_tls_loglevel", "1",
-                "defer_transports", "smtp"))) {
+    @Test
+    void secureRelayWithAClientCertificateIntoPostfix() throws Exception {
+        Seed seed = seed();
+        Path caFile = seed.caFile();
+        Path clientCert = seed.clientCert();
+        Path clientKey = seed.clientKey();
+        try (PostfixInstance pf = seed.start("1")) {
             String hop = "[localhost]:" + pf.smtpPort();
             Path policy = dir.resolve("smtp_tls_policy");
             Files.writeString(policy, hop + "\tsecure\n");
@@ -112,27 +122,11 @@ class SecureRelayToPostfixTest {
      */
     @Test
     void theNextConnectionsResumeTheSessionAndAreVerifiedAgain() throws Exception {
-        CertificateAuthority ca = CertificateAuthority.create("Seed CA", Duration.ofDays(2));
-        Path pfDir = dir.resolve("postfix");
-        Files.createDirectories(pfDir);
-        Path caFile = pfDir.resolve("CAcert.pem");
-        Files.writeString(caFile, ca.certificatePem());
-        Path serverCert = pfDir.resolve("server-cert.pem");
-        Path serverKey = pfDir.resolve("server-key.pem");
-        ca.issueServer("localhost", List.of("localhost"), Duration.ofDays(1)).writePem(serverCert, serverKey);
-        Path clientCert = dir.resolve("client-cert.pem");
-        Path clientKey = dir.resolve("client-key.pem");
-        ca.issueClient("desktop.example.org", Duration.ofDays(1)).writePem(clientCert, clientKey);
-
-        try (PostfixInstance pf = PostfixInstance.start(pfDir, Map.of(
-                "smtpd_tls_cert_file", serverCert.toString(),
-                "smtpd_tls_key_file", serverKey.toString(),
-                "smtpd_tls_CAfile", caFile.toString(),
-                "smtpd_tls_security_level", "encrypt",
-                "smtpd_tls_ask_ccert", "yes",
-                "smtpd_tls_req_ccert", "yes",
-                "smtpd_tls_loglevel", "2",
-                "defer_transports", "smtp"))) {
+        Seed seed = seed();
+        Path caFile = seed.caFile();
+        Path clientCert = seed.clientCert();
+        Path clientKey = seed.clientKey();
+        try (PostfixInstance pf = seed.start("2")) {
             String hop = "[localhost]:" + pf.smtpPort();
             Path policy = dir.resolve("smtp_tls_policy");
             Files.writeString(policy, hop + "\tsecure\n");

@@ -3,26 +3,18 @@ package dev.postern.smtp;
 import dev.postern.ca.CertificateAuthority;
 import dev.postern.ca.IssuedCertificate;
 import dev.postern.log.MailLog;
-import dev.postern.mail.DeliveryRequest;
-import dev.postern.mail.MailAddress;
-import dev.postern.mail.MessageContent;
-import dev.postern.mail.QueueId;
 import dev.postern.mail.RecipientResult;
-import dev.postern.mail.ReversePath;
 import dev.postern.maps.Maps;
 import dev.postern.testing.PostfixInstance;
 import dev.postern.tls.ClientTlsSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -79,7 +71,7 @@ class ServerNameToPostfixTest {
             RecipientResult.Deferred d = assertInstanceOf(RecipientResult.Deferred.class, without, without + "\n" + logBytes);
             assertEquals("4.7.5", d.dsn());
             assertTrue(d.diagnostic().contains("Server certificate not verified"), d.diagnostic());
-            pf.awaitLog("from=<me@desktop\\.example\\.org>", Duration.ofSeconds(20));
+            pf.awaitLog("from=<me@my\\.domain\\.example>", Duration.ofSeconds(20));
         }
     }
 
@@ -92,19 +84,8 @@ class ServerNameToPostfixTest {
                 Duration.ofSeconds(30), "may", new ClientTlsSettings(caFile, null, null, ">=TLSv1.2"), ">=TLSv1.2", 1,
                 List.of(Maps.open("texthash:" + policy)), List.of("nexthop", "dot-nexthop"), List.of("hostname"),
                 Duration.ofSeconds(2), Duration.ofSeconds(300), 0);
-        byte[] body = "Subject: sni\r\n\r\nhello\r\n".getBytes(StandardCharsets.US_ASCII);
-        MessageContent mc = new MessageContent() {
-            public InputStream open() {
-                return new ByteArrayInputStream(body);
-            }
-
-            public long size() {
-                return body.length;
-            }
-        };
         try (SmtpDeliveryAgent a = new SmtpDeliveryAgent(s, new MailLog(logBytes, "desktop", "postern"))) {
-            return a.deliver(new DeliveryRequest(QueueId.next(), ReversePath.of(MailAddress.parse("me@desktop.example.org")),
-                    List.of(MailAddress.parse("friend@example.org")), "smtp", hop, mc, Instant.now(), false, false)).get(0);
+            return a.deliver(SmtpDeliveryAgentTest.request(hop, "Subject: sni\r\n\r\nhello\r\n", "friend@example.org")).get(0);
         }
     }
 }

@@ -154,7 +154,10 @@ final class RouteCommand implements Callable<Integer> {
      */
     static List<String> contentFilters(Config c, MailAddress to) {
         java.util.Map<String, List<String>> byFilter = new java.util.LinkedHashMap<>();
-        byFilter.computeIfAbsent(c.get("content_filter").strip(), k -> new java.util.ArrayList<>()).add("pickup (sendmail)");
+        // pickup's own: its master.cf line's -o content_filter, else main.cf's (as the daemon's PickupSettings)
+        String pickupOrigin = dev.postern.pickup.PickupSettings.line(c).map(s -> " (" + s.origin() + ")").orElse("");
+        byFilter.computeIfAbsent(dev.postern.pickup.PickupSettings.configFor(c).get("content_filter").strip(),
+                k -> new java.util.ArrayList<>()).add("pickup (sendmail)" + pickupOrigin);
         for (dev.postern.config.MasterService s : c.services()) {
             if (s.isSmtpd()) {
                 byFilter.computeIfAbsent(c.forService(s).get("content_filter").strip(), k -> new java.util.ArrayList<>())

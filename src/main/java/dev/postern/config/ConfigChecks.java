@@ -38,6 +38,10 @@ final class ConfigChecks {
                     checkTransportOverride(sc, service, s, referenced, transports, warnings);
                     continue;
                 }
+                if (service.isPickup()) {
+                    checkPickupOverride(sc, s, referenced, transports, warnings);
+                    continue;
+                }
                 checkSetting(sc, s, referenced, transports, warnings);
                 Param p = Params.get(o.getKey());
                 if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perService(p.name())) {
@@ -85,6 +89,29 @@ final class ConfigChecks {
             warnings.add(s.origin() + ": -o " + p.name() + "=" + s.value() + " has no effect on transport " + service.name()
                     + ": its SMTP client does not read " + p.name() + (Params.perService(p.name()) ? ""
                     : " (Postern reads it once for the whole server, from main.cf)"));
+        }
+    }
+
+    /**
+     * An -o on the pickup line, as on a transport's: an unknown name is an error (a misspelt
+     * content_filter there would let local mail bypass the filter), and a parameter pickup does not
+     * read from its line ({@link Params#perPickup}) is warned about.
+     */
+    private static void checkPickupOverride(ParsedConfig sc, Setting s, Set<String> referenced, List<String> transports,
+                                            List<String> warnings) throws ConfigException {
+        Param p = param(s.name(), transports);
+        if (p == null && !PostfixParameterNames.contains(s.name()) && !referenced.contains(s.name())) {
+            String near = Suggest.closest(s.name(), Params.all().keySet());
+            throw new ConfigException(s.file(), s.line(), "pickup: unknown parameter \"" + s.name() + "\" in -o "
+                    + s.name() + "=" + s.value(), near == null
+                    ? "remove it; the pickup line applies -o content_filter and syslog_name"
+                    : "did you mean \"" + near + "\"?");
+        }
+        checkSetting(sc, s, referenced, transports, warnings);
+        if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perPickup(p.name())) {
+            warnings.add(s.origin() + ": -o " + p.name() + "=" + s.value() + " has no effect on the pickup line: pickup"
+                    + " does not read " + p.name() + " (Postern reads it from main.cf" + (Params.perService(p.name())
+                    ? " or an smtpd line's -o" : "") + ")");
         }
     }
 

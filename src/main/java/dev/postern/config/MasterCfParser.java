@@ -21,7 +21,9 @@ import java.util.Set;
  * service running {@code smtp} is a delivery transport ({@link MasterService#isSmtpTransport()}):
  * one of the user's own, or the line of the built-in {@code smtp} or {@code relay} transport,
  * whose -o options then apply to it as Postfix applies them. The other built-in transports'
- * lines ({@code error}, {@code retry}, {@code local}) are accepted with a note.
+ * lines ({@code error}, {@code retry}, {@code local}) are accepted with a note. The {@code pickup}
+ * line ({@link MasterService#isPickup()}) is kept for its -o options, which Postern's pickup
+ * applies (content_filter, syslog_name); one at most.
  */
 final class MasterCfParser {
     /** Postfix daemons whose work Postern does inside its one process (by master.cf command). */
@@ -44,10 +46,20 @@ final class MasterCfParser {
         String name = file.getFileName().toString();
         List<MasterService> out = new ArrayList<>();
         Map<String, MasterService> transports = new LinkedHashMap<>();
+        MasterService pickup = null;
         for (Row row : rows(file)) {
             MasterService s = service(name, row.line(), row.words(), warnings);
             if (s == null) {
                 continue;
+            }
+            if (s.isPickup()) {
+                // Postfix would run both, and whichever woke first would take a file: its -o (a
+                // content_filter or none) would apply to some local mail and not to the rest.
+                if (pickup != null) {
+                    throw new ConfigException(name, row.line(), "a second pickup service (also at line " + pickup.line()
+                            + "): local mail would get either line's -o options", "keep one pickup line");
+                }
+                pickup = s;
             }
             if (s.isSmtpTransport()) {
                 MasterService before = transports.putIfAbsent(s.name(), s);
@@ -136,7 +148,10 @@ final class MasterCfParser {
             throw new ConfigException(file, line, "transport name \"" + service + "\" cannot be used in transport_maps",
                     "use letters, digits, '_', '.' and '-' only");
         }
-        if (!transport && (!type.equals("inet") || !command.equals("smtpd"))) {
+        // Postern's pickup applies its line's -o (a content_filter for local submissions, as Postfix's
+        // pickup.c writes it). fifo is the type of pre-2.x stock master.cf files, unix of later ones.
+        boolean pickup = command.equals("pickup") && (type.equals("unix") || type.equals("fifo"));
+        if (!transport && !pickup && (!type.equals("inet") || !command.equals("smtpd"))) {
             if (type.equals("inet") && !INET_COMMANDS.contains(command)) {
                 throw new ConfigException(file, line, "inet service " + service + " runs unknown command \"" + command + "\"",
                         "Postern serves SMTP with smtpd");
@@ -177,6 +192,15 @@ final class MasterCfParser {
         if (transport) {
             transportNotes(file, line, service, words.get(6), args, warnings);
         }
+        if (pickup && !args.isEmpty()) { // e.g. -v (verbose logging): Postern has no such switches
+            warnings.add(file + ":" + line + ": pickup: command arguments " + String.join(" ", args)
+                    + " are ignored; only -o name=value options are applied");
+        }
+        // The pickup line's private, unpriv, chroot, wakeup and maxproc columns are not reported: Postern
+        // never chroots, runs its one pickup inside the daemon (maxproc 1, as Postfix's stock line) and
+        // watches maildrop/ itself (file-system events and a scan every second), so a wakeup timer
+        // could only make pickup slower; none of them changes what happens to the mail.
+
         return new MasterService(service, type, command, overrides, args, words.get(6), file, line);
     }
 

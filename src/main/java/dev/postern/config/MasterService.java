@@ -6,12 +6,14 @@ import java.util.Set;
 
 /**
  * One master.cf row Postern runs: {@code service type private unpriv chroot wakeup maxproc command args}.
- * Two kinds: an {@code inet} service running {@code smtpd} (a listener; {@code name} is the listen
+ * Three kinds: an {@code inet} service running {@code smtpd} (a listener; {@code name} is the listen
  * address: {@code 587}, {@code 127.0.0.1:2525}, {@code [::1]:587}), or a {@code unix} service
  * running {@code smtp} (a delivery transport: one of the user's own, as Postfix's
  * {@code isp unix - - n - - smtp -o ...}, or the line of the built-in {@code smtp} or
  * {@code relay} transport; {@code name} is the transport name that transport_maps,
- * default_transport and relay_transport use). {@code overrides} are the {@code -o name=value}
+ * default_transport and relay_transport use), or the {@code pickup} line ({@code pickup unix n - y
+ * 60 1 pickup}, type {@code unix} or {@code fifo}: Postern's one pickup then applies its -o, such as
+ * a content_filter for local submissions). {@code overrides} are the {@code -o name=value}
  * pairs in order (values raw, already joined across continuation lines); {@code args} the
  * remaining command arguments.
  */
@@ -42,6 +44,11 @@ public record MasterService(String name, String type, String command, Map<String
     /** The master.cf line of the built-in smtp or relay transport (which exist without it too). */
     public boolean isBuiltInTransport() {
         return isSmtpTransport() && BUILT_IN_SMTP_TRANSPORTS.contains(name);
+    }
+
+    /** The pickup line (Postern's pickup exists without it too, then with main.cf's settings). */
+    public boolean isPickup() {
+        return command.equals("pickup") && (type.equals("unix") || type.equals("fifo"));
     }
 
     /** An SMTP listener. */

@@ -42,7 +42,7 @@ public final class Params {
         p(m, "inet_protocols", LIST, "all", "ipv4, ipv6 (or both) or all.").oneOf("all", "ipv4", "ipv6");
         p(m, "compatibility_level", STRING, "0", "Postfix compatibility level; defaults of some parameters depend on it.");
         p(m, "maillog_file", STRING, "", "Mail log file, reopened when renamed (postern log rotate). Empty: syslog (syslog_facility), or stdout for start-fg outside systemd.");
-        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter). A master.cf transport (of your own, or the smtp or relay line) takes -o syslog_name: -o syslog_name=postfix/isp logs its lines as postfix/isp/smtp[pid], and the relay line's -o syslog_name=postfix/$service_name as postfix/relay/smtp[pid] (for smtpd services it is read once, from main.cf).");
+        p(m, "syslog_name", STRING, "postern", "Program name in mail log lines (postern/smtpd[pid]); set it to postfix for tools that look for postfix/ (fail2ban's postfix filter). A master.cf transport (of your own, or the smtp or relay line) takes -o syslog_name: -o syslog_name=postfix/isp logs its lines as postfix/isp/smtp[pid], and the relay line's -o syslog_name=postfix/$service_name as postfix/relay/smtp[pid]; so does the pickup line (-o syslog_name=postfix/local: postfix/local/pickup[pid]). For smtpd services it is read once, from main.cf.");
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
         p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
@@ -177,7 +177,7 @@ public final class Params {
         p(m, "smtp_sender_dependent_authentication", BOOL, "no", "Search smtp_sasl_password_maps by sender address first; connections are then reused only for the same sender.");
         p(m, "smtp_sasl_auth_soft_bounce", BOOL, "yes", "Defer (4.x.x) instead of bounce when the server rejects the credentials with a 5xx reply.");
         // After-queue content filtering (smtpd, pickup, cleanup store it; qmgr routes by it)
-        p(m, "content_filter", STRING, "", "After-queue content filter, transport:destination (e.g. smtp-amavis:[127.0.0.1]:10024): stored with each message smtpd or pickup (sendmail) queues; the queue manager then delivers every recipient of that message to it, whatever the recipient's route (the filter re-injects the mail, e.g. over SMTP to an smtpd service with -o content_filter=, which queues it without one). Per smtpd service with -o content_filter=...; pickup uses main.cf's value (an -o on the pickup line has no effect). An access(5) FILTER action overrides it; a REDIRECT overrides both, as in Postfix. The transport must be a master.cf smtp transport (name unix - - n - - smtp) or smtp, relay, error or retry: anything else, or no transport before the ':', is an error at check and start (Postfix would defer the mail). Bounces and notices Postern makes are not filtered, as Postfix's are not. The filter stays with a queued message: postern queue requeue keeps it (Postfix's postsuper -r replaces it with main.cf's current content_filter), so mail queued for a filter waits for that filter.");
+        p(m, "content_filter", STRING, "", "After-queue content filter, transport:destination (e.g. smtp-amavis:[127.0.0.1]:10024): stored with each message smtpd or pickup (sendmail) queues; the queue manager then delivers every recipient of that message to it, whatever the recipient's route (the filter re-injects the mail, e.g. over SMTP to an smtpd service with -o content_filter=, which queues it without one). Per smtpd service with -o content_filter=..., and for local submissions with -o content_filter=... on master.cf's pickup line (pickup unix n - y 60 1 pickup), as in Postfix; without one, pickup uses main.cf's value. An access(5) FILTER action overrides it; a REDIRECT overrides both, as in Postfix. The transport must be a master.cf smtp transport (name unix - - n - - smtp) or smtp, relay, error or retry: anything else, or no transport before the ':', is an error at check and start (Postfix would defer the mail). Bounces and notices Postern makes are not filtered, as Postfix's are not. The filter stays with a queued message: postern queue requeue keeps it (Postfix's postsuper -r replaces it with main.cf's current content_filter), so mail queued for a filter waits for that filter.");
         p(m, "default_filter_nexthop", STRING, "", "The next hop of a content_filter or FILTER value that gives none (transport or transport:); empty: the recipient's domain (Postfix 2.7 and later). $myhostname gives Postfix 2.6's behaviour.");
         // Local submission (sendmail, maildrop, pickup)
         p(m, "append_at_myorigin", BOOL, "yes", "Append @$myorigin to addresses without a domain in local mail: sendmail's envelope (with no, they are refused: Postern has no local delivery) and pickup's header addresses.");
@@ -298,6 +298,21 @@ public final class Params {
         return name.startsWith("smtp_") && !name.equals("smtp_destination_concurrency_limit") || SMTP_TRANSPORT.contains(name);
     }
 
+    /**
+     * Parameters Postern's pickup reads from master.cf's pickup line, so an {@code -o} there takes
+     * effect: as in Postfix, where pickup itself writes the content_filter and logs under its
+     * syslog_name, and cleanup (not pickup) adds the Received header and completes addresses, so an
+     * -o myhostname or myorigin on the pickup line changes nothing in Postfix either. Any other
+     * -o there is warned about; an unknown name is an error. PickupScopeTest keeps this equal to
+     * what pickup really reads from its line.
+     */
+    private static final java.util.Set<String> PICKUP_SERVICE = java.util.Set.of("content_filter", "syslog_name");
+
+    /** True when a master.cf {@code -o name=value} on the pickup line changes what pickup does. */
+    public static boolean perPickup(String name) {
+        return PICKUP_SERVICE.contains(name);
+    }
+
     private Params() {}
 
     public static Param get(String name) {
@@ -339,6 +354,9 @@ public final class Params {
                 .append("`T_destination_concurrency_limit` (default `$default_destination_concurrency_limit`) is honoured; ")
                 .append("Postfix's other `T_*` transport parameters (`T_destination_recipient_limit`, `T_destination_rate_delay`, ...) ")
                 .append("are accepted and warned about as not implemented.\n\n")
+                .append("master.cf `-o name=value` on the pickup line (`pickup unix n - y 60 1 pickup`) takes effect for ")
+                .append(String.join(", ", new java.util.TreeSet<>(PICKUP_SERVICE))).append(" (local submissions); an `-o` ")
+                .append("for any other parameter is warned about, and an unknown name is an error.\n\n")
                 .append("| parameter | type | default | range | implemented | description |\n|---|---|---|---|---|---|\n");
         for (Param p : all().values()) {
             sb.append("| `").append(p.name()).append("` | ").append(p.type().name().toLowerCase(java.util.Locale.ROOT)).append(" | ")

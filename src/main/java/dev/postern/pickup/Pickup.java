@@ -52,7 +52,10 @@ public final class Pickup implements AutoCloseable {
     private final Cleanup cleanup;
     /** Returns mail cleanup refuses for good (too big) to its sender; null: moved aside instead. */
     private final SenderReturn returns;
+    /** Pickup's own lines: under its line's -o syslog_name when it has one ({@code postfix/local/pickup}). */
     private final MailLog log;
+    /** The server's log: the lines Postfix's cleanup and bounce would write for a returned message. */
+    private final MailLog serverLog;
     private final WatchService watch;
     private final Thread thread;
     private final Map<Path, Long> retryAt = new HashMap<>();
@@ -65,7 +68,8 @@ public final class Pickup implements AutoCloseable {
         this.maildrop = new Maildrop(settings.queueDirectory());
         this.cleanup = cleanup;
         this.returns = bounce == null ? null : new SenderReturn(bounce, log);
-        this.log = log;
+        this.log = settings.syslogName().isEmpty() ? log : log.withSyslogName(settings.syslogName());
+        this.serverLog = log;
         maildrop.create();
         this.watch = FileSystems.getDefault().newWatchService();
         maildrop.directory().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
@@ -251,7 +255,7 @@ public final class Pickup implements AutoCloseable {
         try {
             Files.delete(s.file());
             AtomicFile.fsyncDirectory(maildrop.directory());
-            log.removed(qid.toString());
+            serverLog.removed(qid.toString());
         } catch (IOException e) {
             done.add(s.file());
             log.warning("pickup", s.name() + ": " + qid + ": returned to sender but cannot remove it: " + e.getMessage()

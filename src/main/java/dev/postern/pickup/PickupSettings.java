@@ -1,22 +1,47 @@
 package dev.postern.pickup;
 
 import dev.postern.config.Config;
+import dev.postern.config.MasterService;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What pickup reads: the spool location, the names for its Received header, the domain for
- * unqualified header addresses, main.cf's content_filter (stored with each message, as Postfix's
- * pickup.c writes its FILTER record; empty: none), and how often it
- * scans maildrop/ in case a file-system event was missed (Postfix's pickup is woken by postdrop
- * and by master's 60 s timer; Postern watches the directory and scans every second as well).
+ * unqualified header addresses, the content_filter stored with each message (as Postfix's pickup.c
+ * writes its FILTER record; empty: none), its log tag, and how often it scans maildrop/ in case a
+ * file-system event was missed (Postfix's pickup is woken by postdrop and by master's 60 s timer;
+ * Postern watches the directory and scans every second as well).
+ *
+ * <p>content_filter and syslog_name come from master.cf's pickup line when it has an -o for them
+ * (Postfix's pickup reads its own service configuration: a filter set only there must not be
+ * bypassed by sendmail mail), else from main.cf. The others are main.cf's whatever the line says:
+ * in Postfix, cleanup adds the Received header and completes addresses, not pickup.
+ *
+ * @param syslogName the pickup line's own -o syslog_name (its lines then log as
+ *                   {@code <syslog_name>/pickup}); empty: the server's, which a reload cannot change
  */
 public record PickupSettings(Path queueDirectory, String myhostname, String mailName, String headerOrigin,
-                             Duration scanInterval, String contentFilter) {
+                             Duration scanInterval, String contentFilter, String syslogName) {
     /** {@code headerOrigin}: $myorigin when append_at_myorigin = yes, else empty (header addresses kept). */
     public static PickupSettings from(Config c) {
+        Optional<MasterService> line = line(c);
+        Config own = configFor(c);
+        // Only an -o of the line's own, as for transports: main.cf's syslog_name needs a restart.
+        String syslogName = line.isPresent() && line.get().overrides().containsKey("syslog_name") ? own.get("syslog_name") : "";
         return new PickupSettings(Path.of(c.get("queue_directory")), c.get("myhostname"), c.get("mail_name"),
-                c.bool("append_at_myorigin") ? c.get("myorigin") : "", Duration.ofSeconds(1), c.get("content_filter").strip());
+                c.bool("append_at_myorigin") ? c.get("myorigin") : "", Duration.ofSeconds(1),
+                own.get("content_filter").strip(), syslogName);
+    }
+
+    /** master.cf's pickup line, if it has one (at most one: a second is a config error). */
+    public static Optional<MasterService> line(Config c) {
+        return c.services().stream().filter(MasterService::isPickup).findFirst();
+    }
+
+    /** The configuration pickup reads its per-line parameters from: its master.cf line's -o over main.cf. */
+    public static Config configFor(Config c) {
+        return line(c).map(c::forService).orElse(c);
     }
 }

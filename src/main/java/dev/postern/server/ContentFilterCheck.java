@@ -11,7 +11,7 @@ import java.util.TreeSet;
 
 /**
  * content_filter, checked where it is set (main.cf for pickup and every smtpd service without an
- * -o of its own, and each smtpd line's -o): {@code transport:destination} (or a bare transport)
+ * -o of its own, and the -o of each smtpd line and of the pickup line): {@code transport:destination} (or a bare transport)
  * whose transport is one Postern delivers with. Postfix stores any value and its queue manager
  * defers the mail to a transport that does not exist ("mail transport unavailable") until it
  * expires; here a typo is an error at check and start, naming the line and the fix, before any
@@ -26,6 +26,10 @@ final class ContentFilterCheck {
      */
     static List<String> check(Config c, Set<String> transports) throws ConfigException {
         check(c, null, transports);
+        java.util.Optional<MasterService> pickup = dev.postern.pickup.PickupSettings.line(c);
+        if (pickup.isPresent() && pickup.get().overrides().containsKey("content_filter")) {
+            check(c.forService(pickup.get()), pickup.get(), transports);
+        }
         List<String> filtering = new ArrayList<>();
         boolean reinjection = false;
         for (MasterService s : c.services()) {

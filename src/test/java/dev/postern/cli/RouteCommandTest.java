@@ -97,6 +97,20 @@ class RouteCommandTest {
         assertTrue(!none.out().contains("content filter") && !none.out().contains("content_filter"), none.out());
     }
 
+    /** A filter only on master.cf's pickup line: route says local submissions go to it, SMTP mail not. */
+    @Test
+    void namesThePickupLinesContentFilter() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n"
+                + "pickup unix n - y 60 1 pickup -o content_filter=smtp-amavis:[127.0.0.1]:10024\n"
+                + "smtp-amavis unix - - n - - smtp\n");
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@old.example", "--recipient", "friend@far.example");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("content_filter = smtp-amavis:[127.0.0.1]:10024 for mail queued by pickup (sendmail)"
+                + " (master.cf:2): to transport smtp-amavis"), r.out());
+        assertTrue(r.out().contains("no content filter for mail queued by smtpd 25 (master.cf:1): routed as above\n"), r.out());
+    }
+
     @Test
     void explainsTheSenderDependentRoute() throws Exception {
         seedClientConfig();

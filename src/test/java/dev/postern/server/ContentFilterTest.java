@@ -327,6 +327,57 @@ class ContentFilterTest {
         }
     }
 
+    /**
+     * A filter set only on master.cf's pickup line (-o content_filter, as FILTER_README's examples
+     * filter local submissions) applies to sendmail mail, under the line's -o syslog_name, while
+     * SMTP mail of a service without a filter goes its way; a reload that removes the -o applies to
+     * the next local message. Without this, sendmail mail would bypass the user's scanner.
+     */
+    @Test
+    void sendmailMailGetsThePickupLinesContentFilterUntilAReloadRemovesIt() throws Exception {
+        try (RecordingSink finalHop = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            write(finalHop, "");
+            String master = Files.readString(dir.resolve("master.cf"));
+            Files.writeString(dir.resolve("master.cf"), master + "pickup unix n - y 60 1 pickup\n"
+                    + "  -o content_filter=filter:[127.0.0.1]:" + filter.port() + "\n  -o syslog_name=postfix/local\n");
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                SendmailTest.Run r = SendmailTest.sendmail("Subject: local\n\nfrom a script\n", "sendmail", "-C",
+                        dir.toString(), "-f", "cron@client.example", "bob@dest.example");
+                assertEquals(0, r.code(), r.err());
+                RecordingSink.Message m = take(filter, "pickup's mail went to the pickup line's filter");
+                assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
+                assertTrue(m.data().contains("from a script"), m.data());
+                awaitLog("postfix/local/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<cron@client\\.example>");
+
+                send(server.addresses().get(0), "alice@client.example", "over smtp", "bob@dest.example");
+                assertTrue(take(finalHop, "SMTP mail of a service without a filter").data().contains("body of over smtp"));
+                assertNull(filter.take(0), "only local mail is filtered");
+
+                Files.writeString(dir.resolve("master.cf"), master + "pickup unix n - y 60 1 pickup\n");
+                server.reload(Server.plan(dir));
+                r = SendmailTest.sendmail("Subject: later\n\nafter the reload\n", "sendmail", "-C",
+                        dir.toString(), "-f", "cron@client.example", "bob@dest.example");
+                assertEquals(0, r.code(), r.err());
+                assertTrue(take(finalHop, "after the reload: no filter").data().contains("after the reload"));
+                assertNull(filter.take(0), "the removed -o no longer applies");
+                awaitLog("postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<cron@client\\.example>");
+            }
+        }
+    }
+
+    /** A content_filter on the pickup line naming an undefined transport: refused at check, naming the line. */
+    @Test
+    void thePickupLinesContentFilterIsChecked() throws Exception {
+        try (RecordingSink finalHop = RecordingSink.start()) {
+            write(finalHop, "");
+            Files.writeString(dir.resolve("master.cf"), Files.readString(dir.resolve("master.cf"))
+                    + "pickup unix n - y 60 1 pickup -o content_filter=amavis:[127.0.0.1]:10024\n");
+            ConfigException e = assertThrows(ConfigException.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().contains("master.cf:8") && e.getMessage().contains("service pickup: content_filter = "
+                    + "amavis:[127.0.0.1]:10024: transport \"amavis\" is not defined"), e.getMessage());
+        }
+    }
+
     /** The amavisd-new README's master.cf lines (as Debian ships them) load: Postfix-only settings are warned about, not fatal. */
     @Test
     void amavisMasterCfLoads() throws Exception {

@@ -219,14 +219,12 @@ final class MasterCfParser {
         return names;
     }
 
-    /** What a transport line asks for that Postern does not do: reported, never ignored in silence. */
+    /**
+     * What a transport line asks for that Postern does not do: reported, never ignored in silence.
+     * Its maxproc is done (qmgr caps the transport's deliveries at once; Plan refuses a bad value).
+     */
     private static void transportNotes(String file, int line, String service, String maxproc, List<String> args,
                                        List<String> warnings) {
-        if (!maxproc.equals("-")) {
-            warnings.add(file + ":" + line + ": transport " + service + ": maxproc " + maxproc + " is not implemented for"
-                    + " delivery transports: deliveries of all transports together are limited by default_process_limit,"
-                    + " and each destination by " + service + "_destination_concurrency_limit");
-        }
         if (!args.isEmpty()) {
             warnings.add(file + ":" + line + ": transport " + service + ": command arguments " + String.join(" ", args)
                     + " are ignored; only -o name=value options are applied");

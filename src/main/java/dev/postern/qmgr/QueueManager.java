@@ -74,14 +74,15 @@ public final class QueueManager implements AutoCloseable {
         this.router = router;
         this.log = log;
         this.clock = clock;
-        this.scheduler = new Scheduler(t -> this.settings.concurrencyFor(t), settings.processLimit());
+        this.scheduler = new Scheduler(t -> this.settings.concurrencyFor(t), t -> this.settings.processLimitFor(t),
+                settings.processLimit());
         this.delivery = new DeliveryRun(transports, log, clock);
         this.completion = new Completion(spool, settings, bounce, log, clock);
         this.scanner = new QueueScanner(spool, () -> this.settings, clock, log, active::get, this::activate,
                 () -> scheduler.forgetExpired(clock.instant()));
         // Threads on demand, reused while idle and ended after a minute without work. The scheduler
-        // already caps deliveries in progress at default_process_limit (and each destination at its
-        // concurrency limit), so the pool itself needs no bound. A fixed pool of processLimit threads
+        // already caps deliveries in progress at default_process_limit (each transport at its master.cf
+        // maxproc, each destination at its concurrency limit), so the pool itself needs no bound. A fixed pool of processLimit threads
         // started a NEW thread for every delivery until it had processLimit of them, idle or not:
         // with default_process_limit = 10,100 (the benchmark's idle-session setting) that was 2,000
         // parked threads and +160 MiB of RSS after 2,000 messages to one destination of concurrency 20.
@@ -129,10 +130,10 @@ public final class QueueManager implements AutoCloseable {
      * A reload's hook: mail routed from now on uses {@code nextRouter}; timing, lifetimes and
      * qmgr_message_active_limit come from {@code nextSettings}; notices are made by {@code nextBounce}.
      * Deliveries in progress, and jobs already routed and waiting for a slot, finish as they
-     * started. default_process_limit (deliveries at once) and the destination concurrency limits
-     * apply to deliveries started from now on, also to a destination with deliveries in progress
-     * (the scheduler reads the limit at each start): the thread pool has no bound of its own, the
-     * scheduler is the limit.
+     * started. default_process_limit (deliveries at once), each transport's master.cf maxproc and
+     * the destination concurrency limits apply to deliveries started from now on, also to a
+     * transport or destination with deliveries in progress (the scheduler reads the limits at each
+     * start): the thread pool has no bound of its own, the scheduler is the limit.
      */
     public void reconfigure(QmgrSettings nextSettings, Router nextRouter, Bounce nextBounce) {
         reconfigure(nextSettings, nextRouter, nextBounce, null);
@@ -150,9 +151,14 @@ public final class QueueManager implements AutoCloseable {
         completion = new Completion(spool, nextSettings, nextBounce, log, clock);
         settings = nextSettings; // before the router: a job it routes to a new transport finds that transport's limit
         router = nextRouter;
-        scheduler.setProcessLimit(nextSettings.processLimit());
+        scheduler.setProcessLimit(nextSettings.processLimit()); // also rechecks jobs waiting at a transport's maxproc
         pump(); // a higher limit starts jobs already waiting for a slot now
         scanner.wake(); // a larger active limit or a shorter queue_run_delay applies now
+    }
+
+    /** Deliveries started and not yet finished through {@code transport}, over its destinations (for tests). */
+    public int deliveriesInProgress(String transport) {
+        return scheduler.running(transport);
     }
 
     /** Messages in the active queue now (for tests and status). */

@@ -13,7 +13,8 @@ import java.util.function.ToIntFunction;
 /**
  * Who gets the next delivery slot (Postfix qmgr's transport and queue structures, simplified).
  * One FIFO of jobs per destination (transport + next hop); at most the transport's
- * destination concurrency limit in progress per destination and default_process_limit in all;
+ * destination concurrency limit in progress per destination, at most the transport's master.cf
+ * maxproc through each transport (over all its destinations), and default_process_limit in all;
  * destinations take turns (round robin) so a busy or slow one cannot starve the others. A
  * destination whose deliveries fail at the connection level is marked dead until a given time:
  * its queued jobs are handed back for deferral ("delivery temporarily suspended") and new ones
@@ -27,17 +28,37 @@ final class Scheduler {
     record Suspension(RecipientResult cause) {
     }
 
+    /**
+     * One transport's deliveries in progress over all its destinations, and its destinations that
+     * have jobs but found the transport at its maxproc: they wait here, out of the ready ring, so
+     * a capped transport's backlog costs the round robin nothing until one of its deliveries ends
+     * (Postfix's qmgr likewise stops selecting a transport whose delivery agents are all busy,
+     * qmgr_transport_select, while other transports go on).
+     */
+    private static final class TransportSlots {
+        final String name;
+        final ArrayDeque<Destination> parked = new ArrayDeque<>();
+        int active;
+
+        TransportSlots(String name) {
+            this.name = name;
+        }
+    }
+
     private static final class Destination {
         final Key key;
+        final TransportSlots transport;
         final ArrayDeque<Job> jobs = new ArrayDeque<>();
         int active;
         int failuresSinceSuccess;
         Instant deadUntil = Instant.MIN;
         RecipientResult deadCause;
+        /** In {@code ready} or parked at its transport: either way it is not added to {@code ready} again. */
         boolean inReady;
 
-        Destination(Key key) {
+        Destination(Key key, TransportSlots transport) {
             this.key = key;
+            this.transport = transport;
         }
     }
 
@@ -49,27 +70,52 @@ final class Scheduler {
     static final int FAILED_COHORT = 5;
 
     private final Map<Key, Destination> destinations = new HashMap<>();
+    /**
+     * By transport name, never dropped: a destination holds its transport's counter, so a second
+     * one for the same name would split the count. Bounded by the transports routes may name (qmgr
+     * queues jobs only for transports it has).
+     */
+    private final Map<String, TransportSlots> transports = new HashMap<>();
     private final ArrayDeque<Destination> ready = new ArrayDeque<>();
     private final ToIntFunction<String> concurrencyFor;
+    private final ToIntFunction<String> transportLimitFor;
     private int processLimit; // guarded by this: a reload may change it (setProcessLimit)
     private int running;
 
+    /** Without per-transport caps (no master.cf maxproc): only the destination and process limits. */
     Scheduler(ToIntFunction<String> concurrencyFor, int processLimit) {
+        this(concurrencyFor, transport -> Integer.MAX_VALUE, processLimit);
+    }
+
+    /**
+     * {@code transportLimitFor}: the most deliveries at once through a transport (its maxproc;
+     * {@link Integer#MAX_VALUE} for none), read at each start as {@code concurrencyFor} is, so a
+     * reload's new value applies to the next delivery started.
+     */
+    Scheduler(ToIntFunction<String> concurrencyFor, ToIntFunction<String> transportLimitFor, int processLimit) {
         this.concurrencyFor = concurrencyFor;
+        this.transportLimitFor = transportLimitFor;
         this.processLimit = processLimit;
     }
 
     /**
      * A reload's new default_process_limit: a higher one lets more deliveries start at once; a
-     * lower one starts none until those in progress are below it (none is interrupted).
+     * lower one starts none until those in progress are below it (none is interrupted). The
+     * reload may also have raised or removed a transport's maxproc: destinations parked at their
+     * transport go back to the ready ring, to be checked against the new cap at the next
+     * {@link #takeRunnable} (otherwise they would wait for one of the transport's deliveries to end).
      */
     synchronized void setProcessLimit(int limit) {
         processLimit = limit;
+        for (TransportSlots t : transports.values()) {
+            unpark(t);
+        }
     }
 
     /** Queues a job; when its destination is dead, refuses it and says why (the caller defers it). */
     synchronized Suspension add(Job job, Instant now) {
-        Destination d = destinations.computeIfAbsent(job.destination(), Destination::new);
+        Destination d = destinations.computeIfAbsent(job.destination(),
+                k -> new Destination(k, transports.computeIfAbsent(k.transport(), TransportSlots::new)));
         if (d.deadUntil.isAfter(now)) {
             return new Suspension(d.deadCause);
         }
@@ -97,9 +143,16 @@ final class Scheduler {
                 forgetIfIdle(d);
                 continue;
             }
+            if (d.transport.active >= transportLimit(d.transport)) {
+                // The transport is at its maxproc: wait, parked, for one of its deliveries to end
+                // (finished). Leaving the ring also ends this loop when only such destinations remain.
+                d.transport.parked.addLast(d);
+                continue;
+            }
             if (d.active < limit(d)) {
                 out.add(d.jobs.pollFirst());
                 d.active++;
+                d.transport.active++;
                 running++;
                 idle = 0;
             } else {
@@ -123,6 +176,13 @@ final class Scheduler {
     synchronized List<Job> finished(Job job, RecipientResult siteFailure, Instant deadUntil) {
         Destination d = destinations.get(job.destination());
         running--;
+        TransportSlots t = transports.get(job.destination().transport());
+        if (t != null) {
+            t.active--;
+            if (t.active < transportLimit(t)) {
+                unpark(t);
+            }
+        }
         if (d == null) {
             return null;
         }
@@ -153,6 +213,22 @@ final class Scheduler {
         return concurrencyFor.applyAsInt(d.key.transport());
     }
 
+    /** The transport's maxproc as the settings say now (read at each use, as {@link #limit}). */
+    private int transportLimit(TransportSlots t) {
+        return transportLimitFor.applyAsInt(t.name);
+    }
+
+    /**
+     * The transport's parked destinations back to the end of the ready ring, in the order they
+     * were parked: all of them, as one that is given a slot back may have no job left (a dead
+     * destination's are handed back for deferral) or be at its own limit, and must not keep the
+     * others parked; those that find the transport full again are parked again.
+     */
+    private void unpark(TransportSlots t) {
+        ready.addAll(t.parked);
+        t.parked.clear();
+    }
+
     /** Forgets every destination's dead mark (a flush: try everything now). */
     synchronized void reviveAll() {
         for (Destination d : destinations.values()) {
@@ -177,6 +253,12 @@ final class Scheduler {
 
     synchronized int running() {
         return running;
+    }
+
+    /** Deliveries in progress through {@code transport} (for tests). */
+    synchronized int running(String transport) {
+        TransportSlots t = transports.get(transport);
+        return t == null ? 0 : t.active;
     }
 
     /** Keeps memory bounded by live destinations: an idle, healthy one is dropped. */

@@ -22,7 +22,10 @@
  * too). Recipients sharing a destination (transport + next hop) form one job. The
  * {@code Scheduler} starts jobs round robin over destinations, at most
  * {@code <transport>_destination_concurrency_limit} (default default_destination_concurrency_limit)
- * per destination and default_process_limit in all. Deliveries run on threads started on demand,
+ * per destination, the transport's master.cf maxproc per transport (over its destinations; a
+ * destination waiting for it is parked at its transport, so it neither blocks other transports nor
+ * costs the round robin anything until one of the transport's deliveries ends) and
+ * default_process_limit in all. Deliveries run on threads started on demand,
  * reused while idle and ended after a minute without work, so the thread count follows the
  * deliveries in progress, not default_process_limit.
  *
@@ -66,7 +69,7 @@
  * <h2>Parameters</h2>
  * queue_run_delay, minimal_backoff_time, maximal_backoff_time, maximal_queue_lifetime,
  * bounce_queue_lifetime, delay_warning_time, default_destination_concurrency_limit,
- * {@code <transport>_destination_concurrency_limit}, default_process_limit,
+ * {@code <transport>_destination_concurrency_limit}, default_process_limit, master.cf maxproc of transport lines,
  * qmgr_message_active_limit, relayhost, default_transport, relay_transport, mydestination,
  * relay_domains, transport_maps, sender_dependent_relayhost_maps,
  * empty_address_relayhost_maps_lookup_key, sender_dependent_default_transport_maps,

@@ -50,6 +50,13 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols")), processLimit(s, sc), tlsLibrary));
         }
+        for (MasterService s : c.services()) {
+            if (s.isSmtpTransport()) {
+                // Its maxproc caps the transport's deliveries at once (QmgrSettings); a value that is no
+                // process count is an error, as Postfix's master refuses it (master_ent.c).
+                processLimit(s, c);
+            }
+        }
         MetricsEndpoint.metricsFor(c); // postern_metrics_listen: a bad address fails check as it would fail start
         List<String> warnings = new ArrayList<>(loaded.warnings());
         java.util.Set<String> certWarnings = new java.util.LinkedHashSet<>(); // services often share the files

@@ -290,6 +290,11 @@ public final class Server implements AutoCloseable {
         return qmgr.deliveriesInProgress();
     }
 
+    /** Deliveries qmgr has started through {@code transport} and not yet finished (for tests). */
+    int deliveriesInProgress(String transport) {
+        return qmgr.deliveriesInProgress(transport);
+    }
+
     /** Sessions each smtpd service counts now (see {@link dev.postern.smtpd.SessionLimit#active()}). */
     java.util.Map<String, Integer> sessionCounts() {
         return listeners.sessionCounts();

@@ -187,14 +187,23 @@ class TransportServiceTest {
         assertEquals("main.cf:2: bad value for isp_destination_concurrency_limit: \"many\"; use a whole number", e.getMessage());
     }
 
+    /** maxproc of every transport line, custom or smtp/relay with or without -o; "-" and "0" give no cap of its own. */
+    @Test
+    void aTransportLinesMaxprocCapsItsDeliveriesAtOnce() throws Exception {
+        QmgrSettings q = QmgrSettings.from(load(MAIN, SMTPD + "isp unix - - n - 2 smtp\nrelay unix - - n - 5 smtp\n"
+                + "smtp unix - - n - 0 smtp -o smtp_helo_timeout=5\nother unix - - n - - smtp\n").config());
+        assertEquals(2, q.processLimitFor("isp"));
+        assertEquals(5, q.processLimitFor("relay"), "the built-in relay line without -o");
+        assertEquals(Integer.MAX_VALUE, q.processLimitFor("smtp"), "0: no limit");
+        assertEquals(Integer.MAX_VALUE, q.processLimitFor("other"), "-: only default_process_limit, over all transports");
+        assertEquals(Integer.MAX_VALUE, q.processLimitFor("error"));
+    }
+
     @Test
     void whatATransportLineAsksForAndPosternDoesNotDoIsReported() throws Exception {
         LoadedConfig lc = load(MAIN, SMTPD + "isp unix - - n - 4 smtp -v\n");
-        assertEquals(List.of("master.cf:2: transport isp: maxproc 4 is not implemented for delivery transports: deliveries of"
-                        + " all transports together are limited by default_process_limit, and each destination by"
-                        + " isp_destination_concurrency_limit",
-                "master.cf:2: transport isp: command arguments -v are ignored; only -o name=value options are applied"),
-                lc.warnings());
+        assertEquals(List.of("master.cf:2: transport isp: command arguments -v are ignored; only -o name=value options are applied"),
+                lc.warnings(), "maxproc 4 is done (the transport's deliveries at once), not warned about");
         ConfigException dup = refused(MAIN, SMTPD + "isp unix - - n - - smtp\nisp unix - - n - - smtp\n");
         assertEquals("master.cf:3: duplicate transport isp (also at line 2); remove one of the two lines or rename one transport",
                 dup.getMessage());

@@ -415,6 +415,8 @@ class ContentFilterTest {
             assertTrue(warnings.contains("master.cf:2: parameter \"smtp_send_xforward_command\" is a Postfix parameter that "
                     + "Postern does not implement; it has no effect"), warnings.toString());
             assertTrue(warnings.stream().noneMatch(w -> w.contains("content_filter")), warnings.toString());
+            assertTrue(warnings.stream().noneMatch(w -> w.contains("maxproc")), "maxproc 2 (amavis' max_servers) is done: "
+                    + warnings);
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #release}, {@link #openGate}), and counts what a destination concurrency limit allows:
  * transactions in progress (from MAIL FROM to the reply to the final dot, which lies inside the
  * client's delivery), the most seen at once, and the connections open (a client's connection cache
- * keeps them open between transactions, so they are counted apart). Plain blocking sockets,
+ * keeps them open between transactions, so they are counted apart), also over several hops
+ * together ({@link Group}). Plain blocking sockets,
  * independent of Postern's SMTP code; PIPELINING is offered, as Postfix's clients expect.
  */
 final class HeldHop implements AutoCloseable {
@@ -29,7 +30,30 @@ final class HeldHop implements AutoCloseable {
     record Message(String mailFrom, List<String> rcptTo, String helo) {
     }
 
+    /**
+     * Transactions in progress over several hops together, and the most at once: what a limit on
+     * a transport with several destinations (its master.cf maxproc) allows.
+     */
+    static final class Group {
+        private final AtomicInteger inTransaction = new AtomicInteger();
+        private final AtomicInteger maxInTransaction = new AtomicInteger();
+
+        int inTransaction() {
+            return inTransaction.get();
+        }
+
+        int maxInTransaction() {
+            return maxInTransaction.get();
+        }
+
+        /** Starts counting the most at once afresh, from the transactions in progress now. */
+        void resetMax() {
+            maxInTransaction.set(inTransaction.get());
+        }
+    }
+
     private final ServerSocket socket;
+    private final Group group;
     private final Semaphore permits = new Semaphore(0);
     private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean();
     private final AtomicInteger inTransaction = new AtomicInteger();
@@ -39,14 +63,20 @@ final class HeldHop implements AutoCloseable {
     private final List<Message> accepted = new CopyOnWriteArrayList<>();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-    private HeldHop(ServerSocket socket) {
+    private HeldHop(ServerSocket socket, Group group) {
         this.socket = socket;
+        this.group = group;
     }
 
     static HeldHop start() throws IOException {
+        return start(new Group());
+    }
+
+    /** A hop whose transactions also count in {@code group}. */
+    static HeldHop start(Group group) throws IOException {
         ServerSocket ss = new ServerSocket();
         ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        HeldHop h = new HeldHop(ss);
+        HeldHop h = new HeldHop(ss, group);
         Thread t = new Thread(h::acceptLoop, "held-hop");
         t.setDaemon(true);
         t.start();
@@ -131,6 +161,7 @@ final class HeldHop implements AutoCloseable {
                     if (!inTx) {
                         inTx = true;
                         maxInTransaction.accumulateAndGet(inTransaction.incrementAndGet(), Math::max);
+                        group.maxInTransaction.accumulateAndGet(group.inTransaction.incrementAndGet(), Math::max);
                     }
                     from = line.substring(10).trim();
                     rcpts = new ArrayList<>();
@@ -161,11 +192,13 @@ final class HeldHop implements AutoCloseable {
                     // Out of the count before the client can see the 250 and start its next delivery.
                     inTx = false;
                     inTransaction.decrementAndGet();
+                    group.inTransaction.decrementAndGet();
                     send(out, "250 2.0.0 Ok: queued as HELD" + accepted.size());
                 } else if (upper.startsWith("RSET")) {
                     if (inTx) {
                         inTx = false;
                         inTransaction.decrementAndGet();
+                        group.inTransaction.decrementAndGet();
                     }
                     send(out, "250 2.0.0 Ok");
                 } else if (upper.startsWith("NOOP")) {
@@ -182,6 +215,7 @@ final class HeldHop implements AutoCloseable {
         } finally {
             if (inTx) {
                 inTransaction.decrementAndGet();
+                group.inTransaction.decrementAndGet();
             }
             sockets.remove(c);
             connections.decrementAndGet();

@@ -16,12 +16,17 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
     /** {@code instead}: where a delivery goes once the agent is retired (null: deferred as unavailable). */
-    private record Counted(SmtpDeliveryAgent agent, AtomicInteger running, boolean[] retired, DeliveryAgent instead) {
+    private record Counted(ClosableAgent agent, AtomicInteger running, boolean[] retired, DeliveryAgent instead) {
     }
 
     private final AtomicReference<Counted> current;
 
     ReloadableAgent(SmtpDeliveryAgent first) {
+        this(ClosableAgent.of(first));
+    }
+
+    /** The seam {@code ReloadableAgentStressTest} uses; production passes the SMTP client above. */
+    ReloadableAgent(ClosableAgent first) {
         current = new AtomicReference<>(new Counted(first, new AtomicInteger(), new boolean[1], null));
     }
 
@@ -69,10 +74,14 @@ final class ReloadableAgent implements DeliveryAgent, AutoCloseable {
 
     /** Deliveries from now on use {@code next}; the old agent closes when its last delivery ends. */
     void replace(SmtpDeliveryAgent next) {
+        replace(ClosableAgent.of(next));
+    }
+
+    void replace(ClosableAgent next) {
         swap(next, null);
     }
 
-    private void swap(SmtpDeliveryAgent next, DeliveryAgent instead) {
+    private void swap(ClosableAgent next, DeliveryAgent instead) {
         Counted old = current.getAndSet(new Counted(next, new AtomicInteger(), new boolean[1], instead));
         if (old.agent() == null) {
             return;

@@ -179,9 +179,7 @@ final class Scheduler {
         TransportSlots t = transports.get(job.destination().transport());
         if (t != null) {
             t.active--;
-            if (t.active < transportLimit(t)) {
-                unpark(t);
-            }
+            unparkForFreeSlots(t);
         }
         if (d == null) {
             return null;
@@ -227,6 +225,33 @@ final class Scheduler {
     private void unpark(TransportSlots t) {
         ready.addAll(t.parked);
         t.parked.clear();
+    }
+
+    /**
+     * After one of the transport's deliveries ended: back to the ready ring only as many parked
+     * destinations as can start (one per free slot), in the order they were parked. Putting all
+     * of them back made draining a capped transport quadratic: every finished delivery moved the
+     * whole backlog (tens of thousands of destinations behind a maxproc-2 filter) through the ring
+     * under this lock, to park all but one again. Skipped on the way: destinations with no job
+     * left (a dead one's were handed back), dropped; those at their own concurrency limit stay
+     * parked (at most one per delivery in progress, and each of those deliveries comes back here
+     * when it ends).
+     */
+    private void unparkForFreeSlots(TransportSlots t) {
+        int free = transportLimit(t) - t.active;
+        var it = t.parked.iterator();
+        while (free > 0 && it.hasNext()) {
+            Destination d = it.next();
+            if (d.jobs.isEmpty()) {
+                it.remove();
+                d.inReady = false;
+                forgetIfIdle(d);
+            } else if (d.active < limit(d)) {
+                it.remove();
+                ready.addLast(d);
+                free--;
+            }
+        }
     }
 
     /** Forgets every destination's dead mark (a flush: try everything now). */

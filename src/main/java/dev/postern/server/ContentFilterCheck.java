@@ -22,13 +22,21 @@ final class ContentFilterCheck {
 
     /**
      * @param transports the transports Postern delivers with: the built-in ones and master.cf's smtp lines
-     * @return warnings: every smtpd service filters, so nothing can take the filter's mail back
+     * @return warnings: every smtpd service filters, so nothing can take the filter's mail back;
+     *         the pickup line clears main.cf's filter, so local submissions are not scanned
      */
     static List<String> check(Config c, Set<String> transports) throws ConfigException {
         check(c, null, transports);
+        List<String> notes = new ArrayList<>();
         java.util.Optional<MasterService> pickup = dev.postern.pickup.PickupSettings.line(c);
         if (pickup.isPresent() && pickup.get().overrides().containsKey("content_filter")) {
             check(c.forService(pickup.get()), pickup.get(), transports);
+            // As in Postfix, and some filter guides do it on purpose; but Postern before this release
+            // ignored the pickup line's -o, so an upgrade would stop scanning sendmail mail unsaid.
+            if (c.forService(pickup.get()).get("content_filter").isBlank() && !c.get("content_filter").isBlank()) {
+                notes.add(pickup.get().origin() + ": the pickup line's -o content_filter= clears main.cf's content_filter: mail"
+                        + " submitted with sendmail is not filtered");
+            }
         }
         List<String> filtering = new ArrayList<>();
         boolean reinjection = false;
@@ -47,14 +55,15 @@ final class ContentFilterCheck {
             }
         }
         if (filtering.isEmpty() || reinjection) {
-            return List.of();
+            return notes;
         }
-        return List.of("content_filter is set for every smtpd service (" + String.join(", ", filtering) + "): mail the "
+        notes.add("content_filter is set for every smtpd service (" + String.join(", ", filtering) + "): mail the "
                 + "filter sends back is filtered again, a loop, unless the filter delivers elsewhere; add a re-injection "
                 + "service such as \"127.0.0.1:10025 inet n - n - - smtpd -o content_filter= -o mynetworks=127.0.0.0/8 "
                 + "-o smtpd_client_restrictions= -o smtpd_helo_restrictions= -o smtpd_sender_restrictions= "
                 + "-o smtpd_relay_restrictions= -o smtpd_data_restrictions= "
                 + "-o smtpd_recipient_restrictions=permit_mynetworks,reject\"");
+        return notes;
     }
 
     private static void check(Config c, MasterService service, Set<String> transports) throws ConfigException {

@@ -151,12 +151,13 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             v = sc.get("default_process_limit");
         }
         try {
-            int n = Integer.parseInt(v);
-            if (n >= 0) {
-                return n;
+            // Digits only, as Postfix's master (get_int_ent): parseInt would also take "+5", which
+            // QmgrSettings, reading \d+ only, would then treat as no cap.
+            if (v.matches("\\d{1,10}")) {
+                return Integer.parseInt(v);
             }
         } catch (NumberFormatException ignored) {
-            // reported below
+            // over Integer.MAX_VALUE: reported below
         }
         throw s.maxproc().equals("-")
                 ? at(sc, "default_process_limit", s, "default_process_limit = " + v + " is not a process count",

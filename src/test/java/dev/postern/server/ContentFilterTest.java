@@ -378,6 +378,21 @@ class ContentFilterTest {
         }
     }
 
+    /** An empty -o content_filter on the pickup line clears main.cf's for sendmail mail, as Postfix; check says so. */
+    @Test
+    void aPickupLineThatClearsTheFilterIsNamed() throws Exception {
+        try (RecordingSink finalHop = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            write(finalHop, "");
+            Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf"))
+                    + "content_filter = filter:[127.0.0.1]:" + filter.port() + "\n");
+            Files.writeString(dir.resolve("master.cf"), Files.readString(dir.resolve("master.cf"))
+                    + "pickup unix n - y 60 1 pickup -o content_filter=\n");
+            List<String> warnings = Server.plan(dir).warnings();
+            assertTrue(warnings.stream().anyMatch(w -> w.startsWith("master.cf:8: the pickup line's -o content_filter= clears"
+                    + " main.cf's content_filter: mail submitted with sendmail is not filtered")), warnings.toString());
+        }
+    }
+
     /** The amavisd-new README's master.cf lines (as Debian ships them) load: Postfix-only settings are warned about, not fatal. */
     @Test
     void amavisMasterCfLoads() throws Exception {

@@ -3,7 +3,6 @@ package dev.postern.server;
 import dev.postern.queue.QueueControl;
 import dev.postern.testing.MailLogFile;
 import dev.postern.testing.Peers;
-import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,19 +55,7 @@ class AccessActionsTest {
     }
 
     private static String send(Server server, String subject, String... rcpts) throws Exception {
-        try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
-            assertTrue(c.reply().startsWith("220"));
-            c.command("EHLO client.example");
-            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + FROM + ">"));
-            for (String r : rcpts) {
-                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + r + ">"), r);
-            }
-            assertTrue(c.command("DATA").startsWith("354"));
-            String r = c.command("Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n.");
-            assertTrue(r.startsWith("250 2.0.0 Ok: queued as "), r);
-            c.command("QUIT");
-            return r.substring(r.lastIndexOf(' ') + 1);
-        }
+        return ContentFilterTest.send(server.addresses().get(0), FROM, subject, rcpts);
     }
 
     private String log() throws Exception {

@@ -282,8 +282,7 @@ final class SpoolTransaction implements CleanupTransaction {
                 }
                 if (discard) {
                     // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250.
-                    log.info("cleanup", id + ": message-id=" + messageId);
-                    log.info("cleanup", id + ": removed (discarded)");
+                    log.discarded(id.toString(), messageId);
                     done.complete(null);
                     return;
                 }

@@ -197,6 +197,17 @@ public final class MailLog implements AutoCloseable {
                 () -> fields("event", "from", "queue_id", queueId, "from", sender, "size", size, "nrcpt", nrcpt));
     }
 
+    /**
+     * An access(5) DISCARD: cleanup logs the Message-ID, then {@code removed (discarded)} (Postfix
+     * 3.10's wording). Nothing was queued, so the queue counters are left alone.
+     */
+    public void discarded(String queueId, String messageId) {
+        line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
+                () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
+        line(LogRecord.Severity.INFO, "cleanup", queueId + ": removed (discarded)",
+                () -> fields("event", "removed", "queue_id", queueId, "reason", "discarded"));
+    }
+
     public void removed(String queueId) {
         metrics.removed();
         line(LogRecord.Severity.INFO, "qmgr", queueId + ": removed", () -> fields("event", "removed", "queue_id", queueId));

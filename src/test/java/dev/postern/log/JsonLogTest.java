@@ -61,6 +61,7 @@ class JsonLogTest {
             log.reject("smtpd", null, "RCPT", "unknown[192.0.2.9]", "554 5.7.1 <x@y.example>: Relay access denied",
                     "a@b.example", "x@y.example", "ESMTP", "fred");
             log.warning("qmgr", "3225BD: cannot update queue file: disk full\n\u0001");
+            log.discarded("3225BE", "<x@desk.example>");
         });
         String head = "\"host\":\"mx.example\",\"program\":";
         assertEquals(List.of(
@@ -80,14 +81,18 @@ class JsonLogTest {
                         + "from=<a@b.example> to=<x@y.example> proto=ESMTP helo=<fred>\"}",
                 // Control characters are escaped: a record stays one line whatever a peer sent.
                 "{" + head + "\"postern/qmgr\",\"pid\":" + PID + ",\"severity\":\"warning\",\"queue_id\":\"3225BD\","
-                        + "\"message\":\"warning: 3225BD: cannot update queue file: disk full\\n\\u0001\"}"),
+                        + "\"message\":\"warning: 3225BD: cannot update queue file: disk full\\n\\u0001\"}",
+                "{" + head + "\"postern/cleanup\",\"pid\":" + PID + ",\"severity\":\"info\",\"event\":\"message-id\",\"queue_id\":\"3225BE\","
+                        + "\"message_id\":\"<x@desk.example>\",\"message\":\"3225BE: message-id=<x@desk.example>\"}",
+                "{" + head + "\"postern/cleanup\",\"pid\":" + PID + ",\"severity\":\"info\",\"event\":\"removed\",\"queue_id\":\"3225BE\","
+                        + "\"reason\":\"discarded\",\"message\":\"3225BE: removed (discarded)\"}"),
                 lines.stream().map(JsonLogTest::untimed).toList());
         // And a real JSON parser agrees: every line is one object whose message is the text line.
         Peers.require("python3", "python3");
         Peers.Result r = Peers.run(Duration.ofSeconds(30), String.join("\n", lines) + "\n", List.of("python3", "-c",
                 "import json,sys\nfor l in sys.stdin: o = json.loads(l); assert isinstance(o, dict); print(o['program'], o['message'].split(':')[0])"));
         assertEquals(0, r.exit(), r.err());
-        assertEquals(6, r.out().lines().count(), r.out());
+        assertEquals(8, r.out().lines().count(), r.out());
         assertTrue(r.out().contains("postern/qmgr warning\n"), r.out());
     }
 }

@@ -64,7 +64,8 @@ class AccessActionsInteropTest {
         List<String> postfixLog;
         long postfixHeld;
         try (PostfixInstance pf = PostfixInstance.start(dir.resolve("postfix"), common)) {
-            postfixReplies = run(new InetSocketAddress("127.0.0.1", pf.smtpPort()));
+            postfixReplies = run(new InetSocketAddress("127.0.0.1", pf.smtpPort()),
+                    n -> pf.awaitLog("(?s)(disconnect from \\S+ ehlo=.*){" + n + "}", Duration.ofSeconds(30)));
             // the dialogs' disconnect lines (PostfixInstance's readiness probes say "commands=0/0")
             pf.awaitLog("(?s)(disconnect from \\S+ ehlo=.*){" + DIALOGS.size() + "}", Duration.ofSeconds(30));
             postfixLog = smtpdLines(pf.log());
@@ -83,7 +84,8 @@ class AccessActionsInteropTest {
         List<String> posternReplies;
         List<String> posternLog;
         try (Server s = Server.start(Server.plan(pn), new ByteArrayOutputStream())) {
-            posternReplies = run(s.addresses().get(0));
+            posternReplies = run(s.addresses().get(0),
+                    n -> awaitLog(pn.resolve("maillog"), "(?s)(disconnect from \\S+ ehlo=.*){" + n + "}"));
             String log = awaitLog(pn.resolve("maillog"), "(?s)(disconnect from \\S+ ehlo=.*){" + DIALOGS.size() + "}");
             posternLog = smtpdLines(log);
             assertEquals(postfixHeld, count(pn.resolve("queue/hold")), "held messages");
@@ -94,9 +96,24 @@ class AccessActionsInteropTest {
         assertEquals(String.join("\n", postfixLog), String.join("\n", posternLog));
     }
 
-    private static List<String> run(InetSocketAddress server) throws Exception {
+    /** Waits until the server logged this many dialogs' disconnect lines. */
+    private interface Disconnects {
+        void await(int n) throws Exception;
+    }
+
+    /**
+     * The dialogs, one after the other: each waits for the previous one's disconnect line, so the
+     * two logs compare line by line (a session's disconnect line may otherwise come after the next
+     * session's first lines: Postern logs it on the event loop when the connection closes).
+     */
+    private static List<String> run(InetSocketAddress server, Disconnects disconnects) throws Exception {
         List<String> replies = new ArrayList<>();
+        int done = 0;
         for (List<String> rcpts : DIALOGS) {
+            if (done > 0) {
+                disconnects.await(done);
+            }
+            done++;
             try (SmtpTestClient c = new SmtpTestClient(server)) {
                 c.reply();
                 c.command("EHLO client.example");

@@ -154,6 +154,7 @@ public final class Bounce {
             boolean smtpUtf8 = !to.chars().allMatch(c -> c < 0x80);
             t = cleanup.open(new Envelope(from, "localhost[127.0.0.1]", settings.myhostname(), "local",
                     clock.instant(), smtpUtf8, eightBit, "bounce"));
+            t.skipHeaderBodyChecks(); // Postfix's internal mail has no CLEANUP_FLAG_FILTER
             t.addRecipient(recipient);
             t.write(Unpooled.wrappedBuffer(message));
             t.commit().get(COMMIT_TIMEOUT_SECONDS, TimeUnit.SECONDS);

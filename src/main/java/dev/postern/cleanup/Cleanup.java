@@ -20,6 +20,7 @@ public final class Cleanup implements AutoCloseable {
     private final ExecutorService io;
     private final LongAccumulator peakQueued = new LongAccumulator(Long::max, 0);
     private final FreeSpace freeSpace;
+    private final ContentChecks checks;
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
         // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
@@ -32,8 +33,17 @@ public final class Cleanup implements AutoCloseable {
                 }));
     }
 
-    /** With a given I/O executor (tests slow it down to see back-pressure work); shut down by {@link #close()}. */
+    /**
+     * With a given I/O executor (tests slow it down to see back-pressure work); shut down by {@link #close()}.
+     * @throws IllegalArgumentException naming the parameter, when a header_checks or body_checks table cannot be opened
+     */
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit, ExecutorService io) {
+        try {
+            this.checks = ContentChecks.open(settings.checks());
+        } catch (IllegalArgumentException e) {
+            io.shutdown();
+            throw e;
+        }
         this.spool = spool;
         this.settings = settings;
         this.log = log;
@@ -49,7 +59,7 @@ public final class Cleanup implements AutoCloseable {
     }
 
     public CleanupTransaction open(Envelope envelope) {
-        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, log, onCommit, io, peakQueued);
+        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, checks, log, onCommit, io, peakQueued);
     }
 
     /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */

@@ -56,6 +56,13 @@ public interface CleanupTransaction {
      */
     void filter(String transportAndNexthop);
 
+    /**
+     * No header_checks, mime_header_checks, nested_header_checks or body_checks for this message:
+     * receive_override_options = no_header_body_checks, and the notices Postern makes itself (Postfix
+     * gives its internal mail no CLEANUP_FLAG_FILTER). Called before the first write.
+     */
+    void skipHeaderBodyChecks();
+
     /** Takes ownership of {@code chunk} (releases it). */
     void write(ByteBuf chunk);
 

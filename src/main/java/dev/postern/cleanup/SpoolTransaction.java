@@ -46,6 +46,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private MailAddress redirect;
     private List<MailAddress> bcc; // null: none
     private String filter; // null: none
+    private final ContentChecks checks;
+    private boolean skipChecks;
 
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -57,6 +59,14 @@ final class SpoolTransaction implements CleanupTransaction {
     private boolean tooManyHops;
     private IOException failure;
     private String messageId;
+    /** header_checks and body_checks, from the first byte on (null: none configured, or skipped). */
+    private ContentInspector inspector;
+    /** A REJECT from header or body checks (550 5.x.x, or 451 4.x.x: deferred). */
+    private Reply contentReject;
+    /** A check's table could not answer: 451 4.3.0, as Postfix's CLEANUP_STAT_WRITE. */
+    private boolean checkLookupFailed;
+    /** A body check's FILTER, REDIRECT or BCC after the envelope was handed to the writer. */
+    private boolean envelopeChanged;
 
     private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     private volatile boolean aborted;
@@ -66,8 +76,9 @@ final class SpoolTransaction implements CleanupTransaction {
     private final LongAccumulator peak;
     private CompletableFuture<Void> drained; // guarded by queued
 
-    SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, MailLog log,
-                     Runnable onCommit, Executor io, LongAccumulator peak) {
+    SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, ContentChecks checks,
+                     MailLog log, Runnable onCommit, Executor io, LongAccumulator peak) {
+        this.checks = checks;
         this.id = id;
         this.envelope = envelope;
         this.spool = spool;
@@ -123,6 +134,11 @@ final class SpoolTransaction implements CleanupTransaction {
     public void filter(String transportAndNexthop) {
         // One header line in the queue file, whatever the caller was handed (callers refuse such values first).
         filter = transportAndNexthop.isBlank() ? null : transportAndNexthop.replace('\r', ' ').replace('\n', ' ');
+    }
+
+    @Override
+    public void skipHeaderBodyChecks() {
+        skipChecks = true;
     }
 
     /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
@@ -199,6 +215,14 @@ final class SpoolTransaction implements CleanupTransaction {
             tooBig = true;
             return;
         }
+        if (inspector == null && !skipChecks && !checks.isEmpty()) {
+            inspector = new ContentInspector(checks, new CheckTarget());
+        }
+        store(inspector == null ? bytes : inspector.feed(bytes));
+    }
+
+    /** The content as it goes into the queue file: the header block fixed, then the body as it comes. */
+    private void store(byte[] bytes) {
         try {
             if (!inHeaders) {
                 if (writer != null) { // none for a discarded message
@@ -231,6 +255,9 @@ final class SpoolTransaction implements CleanupTransaction {
         // ends a loop (a content filter whose copy comes back to a filtering service, two MTAs
         // relaying to each other), however the configuration made it.
         tooManyHops = settings.hopcountLimit() > 0 && fixed.received() >= settings.hopcountLimit();
+        if (inspector != null) { // the count before header_checks removed any (Postfix counts first)
+            tooManyHops = settings.hopcountLimit() > 0 && inspector.primaryReceived() >= settings.hopcountLimit();
+        }
         header.reset();
         if (discard) {
             return; // nothing is written: no file, no fsync
@@ -241,6 +268,12 @@ final class SpoolTransaction implements CleanupTransaction {
     }
 
     private void begin() throws IOException {
+        writer = new SpoolWriter(spool, id);
+        writer.begin(queueEnvelope());
+    }
+
+    /** The envelope as the actions so far make it. */
+    private QueueEnvelope queueEnvelope() {
         List<MailAddress> rcpts = recipients;
         Map<MailAddress, RecipientDsn> dsn = recipientDsn;
         if (redirect != null || bcc != null) {
@@ -249,10 +282,74 @@ final class SpoolTransaction implements CleanupTransaction {
             rcpts = r.list();
             dsn = r.dsn();
         }
-        writer = new SpoolWriter(spool, id);
-        writer.begin(new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
+        return new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
                 envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
-                redirect == null ? filter : null)); // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
+                redirect == null ? filter : null); // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
+    }
+
+    /**
+     * What a header_checks or body_checks action does to this message. Called on the I/O chain,
+     * as the content passes; the access-table actions ran before the first byte.
+     */
+    private final class CheckTarget implements CheckActions.Target {
+        @Override
+        public boolean heldOrDiscarded() {
+            return hold || discard;
+        }
+
+        @Override
+        public void hold() {
+            hold = true;
+        }
+
+        @Override
+        public void discard() {
+            discard = true;
+        }
+
+        @Override
+        public void filter(String transportAndNexthop) {
+            SpoolTransaction.this.filter(transportAndNexthop);
+            envelopeChanged |= writer != null;
+        }
+
+        @Override
+        public void redirect(MailAddress to) {
+            SpoolTransaction.this.redirect(to);
+            envelopeChanged |= writer != null;
+        }
+
+        @Override
+        public void bcc(MailAddress to) {
+            addBcc(to);
+            envelopeChanged |= writer != null;
+        }
+
+        @Override
+        public void reject(Reply reply) {
+            if (contentReject == null) {
+                contentReject = reply;
+            }
+        }
+
+        @Override
+        public void lookupFailed(String parameter) {
+            log.warning("cleanup", id + ": " + parameter + " map lookup problem -- message not accepted, try again later");
+            checkLookupFailed = true;
+        }
+
+        @Override
+        public void log(String action, String where, String content, String text) {
+            boolean local = envelope.client().isEmpty(); // pickup: Postfix's origin "local", no proto or HELO
+            log.contentAction(id.toString(), action, where, content, local ? "local" : envelope.client(),
+                    envelope.sender().toString(), recipients.isEmpty() ? null : recipients.get(recipients.size() - 1).toString(),
+                    local ? null : envelope.protocol(), envelope.helo().isEmpty() ? null : envelope.helo(), text);
+        }
+
+        @Override
+        public void warn(String text) {
+            log.warning("cleanup", text);
+        }
     }
 
     @Override
@@ -265,7 +362,14 @@ final class SpoolTransaction implements CleanupTransaction {
                 append(rest);
                 written(rest.length);
             }
+            if (inspector != null && !aborted && failure == null && !tooBig) {
+                store(inspector.finish());
+            }
             try {
+                // In the order of Postfix's smtpd: a deferring REJECT first, then size, hops, a REJECT, a table failure.
+                if (contentReject != null && contentReject.code() < 500) {
+                    throw new SmtpException(contentReject);
+                }
                 if (tooBig) {
                     throw new SmtpException(Reply.of(552, "5.3.4", "Error: message file too big"));
                 }
@@ -276,15 +380,29 @@ final class SpoolTransaction implements CleanupTransaction {
                     byte[] h = header.toByteArray();
                     flushHeaders(h, h.length);
                 }
+                if (inspector != null) {
+                    tooManyHops = settings.hopcountLimit() > 0 && inspector.primaryReceived() >= settings.hopcountLimit();
+                }
                 if (tooManyHops) {
                     log.warning("cleanup", id + ": message rejected: hopcount exceeded");
                     throw new SmtpException(Reply.of(554, "5.4.0", "Error: too many hops"));
                 }
+                if (contentReject != null) {
+                    throw new SmtpException(contentReject);
+                }
+                if (checkLookupFailed) {
+                    throw writeError();
+                }
                 if (discard) {
-                    // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250.
+                    // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250. A
+                    // body_checks DISCARD comes after the file was started: it goes too.
+                    dropFile();
                     log.discarded(id.toString(), messageId);
                     done.complete(null);
                     return;
+                }
+                if (envelopeChanged) {
+                    writer.replaceEnvelope(queueEnvelope());
                 }
                 (hold ? writer.commitHeld() : writer.commit()).whenComplete((ok, e) -> {
                     if (e != null) {

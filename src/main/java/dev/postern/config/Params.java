@@ -61,6 +61,16 @@ public final class Params {
         p(m, "message_size_limit", SIZE, "10240000", "Largest message accepted, in bytes (0: no limit).").min(0);
         p(m, "header_size_limit", SIZE, "102400", "Largest header section, in bytes.").min(1);
         p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.").min(512);
+        // Content inspection while a message is queued (cleanup ContentInspector, Postfix's header_checks(5))
+        p(m, "header_checks", LIST, "", "Tables (regexp:, pcre:, or any other type) asked about each primary message header, the whole logical header with its folded lines joined by a newline: REJECT, WARN, INFO, HOLD, DISCARD, FILTER, REDIRECT, BCC, PREPEND, REPLACE, STRIP, IGNORE, PASS, DUNNO/OK act as in Postfix's header_checks(5), logged by cleanup as Postfix does. Applied to mail from smtpd and sendmail (pickup), including Postern's own Received header, not to the notices Postern makes; receive_override_options = no_header_body_checks turns them off for one smtpd service or pickup.");
+        p(m, "mime_header_checks", LIST, "$header_checks", "Tables for MIME headers: Content-*, MIME-Version in the primary header and every header of a multipart body part.");
+        p(m, "nested_header_checks", LIST, "$header_checks", "Tables for the headers of a message attached as message/rfc822.");
+        p(m, "body_checks", LIST, "", "Tables asked about each body line (without its CRLF; a line longer than line_length_limit in pieces of that length), including MIME boundary lines and the empty line after each header block; MIME part headers go to mime_header_checks instead. Same actions as header_checks; REPLACE and PREPEND give body lines.");
+        p(m, "body_checks_size_limit", SIZE, "51200", "Bytes of each body part (after each header block) that body_checks sees (0: all).").min(0);
+        p(m, "disable_mime_input_processing", BOOL, "no", "yes: no MIME parsing while mail is received: everything after the primary header is body (body_checks), so mime_header_checks apply only to Content-* headers of the primary header and nested_header_checks never.");
+        p(m, "mime_nesting_limit", INT, "100", "Deepest nesting of multipart boundaries followed while inspecting content; deeper boundaries are not recognised.").min(1);
+        p(m, "mime_boundary_length_limit", INT, "2048", "Characters of a MIME boundary string kept and compared.").min(1);
+        p(m, "receive_override_options", LIST, "", "Per smtpd service (-o) or on the pickup line: no_header_body_checks turns header_checks, mime_header_checks, nested_header_checks and body_checks off for the mail it receives (as for a content filter's re-injection service). no_unknown_recipient_checks, no_address_mappings and no_milters are accepted and change nothing: Postern has no unknown-recipient checks, address mappings or milters to turn off. Any other word is an error.").oneOf("no_unknown_recipient_checks", "no_address_mappings", "no_header_body_checks", "no_milters");
         p(m, "smtpd_timeout", TIME, "${stress?{10}:{300}}s", "Time to wait for the client's next input; 10s while the service is under stress (all its sessions busy), which also shortens the wait of sessions already idle.").min(1);
         p(m, "smtpd_starttls_timeout", TIME, "${stress?{10}:{300}}s", "Time limit for the TLS handshake.").min(1);
         p(m, "smtpd_per_request_deadline", BOOL, "${stress?{yes}:{no}}", "Make smtpd_timeout a deadline for a whole request instead of a limit per read (limits clients that trickle data). As in Postfix 3.7, on while the service is under stress (all its sessions taken), off otherwise; unset, Postern also turns it on for services that require TLS (encrypt or implicit TLS): a deliberate difference from Postfix. A value set without $stress applies in both states.");
@@ -274,6 +284,7 @@ public final class Params {
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",
+            "receive_override_options",
             "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable", "strict_rfc821_envelopes");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
@@ -306,7 +317,7 @@ public final class Params {
      * -o there is warned about; an unknown name is an error. PickupScopeTest keeps this equal to
      * what pickup really reads from its line.
      */
-    private static final java.util.Set<String> PICKUP_SERVICE = java.util.Set.of("content_filter", "syslog_name");
+    private static final java.util.Set<String> PICKUP_SERVICE = java.util.Set.of("content_filter", "receive_override_options", "syslog_name");
 
     /** True when a master.cf {@code -o name=value} on the pickup line changes what pickup does. */
     public static boolean perPickup(String name) {

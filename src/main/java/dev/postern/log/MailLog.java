@@ -208,6 +208,38 @@ public final class MailLog implements AutoCloseable {
                 () -> fields("event", "removed", "queue_id", queueId, "reason", "discarded"));
     }
 
+    /**
+     * cleanup_act_log(), for a header_checks or body_checks action: {@code QUEUEID: reject: header
+     * Subject: x from host[addr]; from=<s> to=<r> proto=ESMTP helo=<h>: 5.7.1 message content
+     * rejected}. The content is cut at 200 characters and its control characters (a folded
+     * header's newline and tab) shown as '?', as Postfix's logging does. {@code proto} and
+     * {@code helo} may be null (local submission); {@code text} may be empty.
+     */
+    public void contentAction(String queueId, String action, String where, String content, String origin, String from,
+                              String to, String proto, String helo, String text) {
+        StringBuilder c = new StringBuilder(Math.min(200, content.length()));
+        content.codePoints().limit(200).forEach(cp -> c.appendCodePoint(cp < 0x20 || cp == 0x7f ? '?' : cp));
+        StringBuilder sb = new StringBuilder(160);
+        sb.append(queueId).append(": ").append(action).append(": ").append(where).append(' ').append(c)
+                .append(" from ").append(origin).append(';');
+        sb.append(" from=<").append(from).append('>');
+        if (to != null) {
+            sb.append(" to=<").append(to).append('>');
+        }
+        if (proto != null) {
+            sb.append(" proto=").append(proto);
+        }
+        if (helo != null) {
+            sb.append(" helo=<").append(helo).append('>');
+        }
+        if (text != null && !text.isEmpty()) {
+            sb.append(": ").append(text);
+        }
+        line(LogRecord.Severity.INFO, "cleanup", sb.toString(), () -> fields("event", "content-check", "queue_id", queueId,
+                "action", action, "where", where, "content", c.toString(), "client", origin, "from", from, "to", to,
+                "proto", proto, "helo", helo, "text", text == null || text.isEmpty() ? null : text));
+    }
+
     public void removed(String queueId) {
         metrics.removed();
         line(LogRecord.Severity.INFO, "qmgr", queueId + ": removed", () -> fields("event", "removed", "queue_id", queueId));

@@ -25,7 +25,7 @@ public final class Maps {
             case "inline" -> InlineTable.inline(spec, name);
             case "static" -> InlineTable.constant(spec, name);
             case "cidr" -> new CidrTable(spec, Path.of(name));
-            case "regexp", "pcre" -> new RegexpTable(spec, Path.of(name));
+            case "regexp", "pcre" -> new RegexpTable(spec, Path.of(name), type.equals("pcre"));
             default -> throw new IllegalArgumentException("unsupported table type \"" + type + "\" in " + spec
                     + "; supported: hash, texthash, inline, static, cidr, regexp");
         };

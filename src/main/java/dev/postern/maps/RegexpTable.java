@@ -10,28 +10,35 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
- * regexp_table(5): {@code /pattern/flags value} (case-insensitive unless flag {@code i} is given
- * to turn it off, as in Postfix), {@code !/pattern/ value} negated; first match wins; $1..$9 in the
- * value are substituted.
+ * regexp_table(5) and pcre_table(5): {@code /pattern/flags value}, {@code !/pattern/ value}
+ * negated; first match wins; $1..$9 in the value are substituted. Flags toggle as in Postfix:
+ * {@code i} case (insensitive by default), {@code m} multi-line ({@code ^} and {@code $} also at
+ * newlines; for regexp: also {@code .} no longer matches a newline, as POSIX REG_NEWLINE), for
+ * pcre {@code s} (dot matches newline; off by default) and {@code x} (extended). A regexp:
+ * table's {@code .} matches a newline by default, as POSIX regcomp() without REG_NEWLINE: what
+ * lets {@code /^Subject:.*foo/} match a folded header (header_checks see folded lines joined
+ * by a newline). Other flags (regexp's x, POSIX basic syntax; pcre's A, E, U, X) are refused, not ignored.
  */
 final class RegexpTable implements LookupTable {
     private record Rule(Pattern pattern, boolean negate, String value, int line) {
     }
 
     private final String spec;
+    private final boolean pcre;
     private final WatchedFile<List<Rule>> rules;
     /** Set by {@link #requireNoSubstitution}: an edit that adds a $n rule is refused, not loaded. */
     private volatile String noSubstitutionIn;
 
-    RegexpTable(String spec, Path file) {
+    RegexpTable(String spec, Path file, boolean pcre) {
         this.spec = spec;
+        this.pcre = pcre;
         this.rules = new WatchedFile<>(spec, file, this::parse, false);
     }
 
     private List<Rule> parse(Path file) throws IOException {
         List<Rule> r = new ArrayList<>();
         for (SourceFile.Line l : SourceFile.logicalLines(file)) {
-            r.add(rule(file, l.line(), l.text()));
+            r.add(rule(file, l.line(), l.text(), pcre));
         }
         if (noSubstitutionIn != null) {
             checkNoSubstitution(r, noSubstitutionIn);
@@ -39,7 +46,7 @@ final class RegexpTable implements LookupTable {
         return List.copyOf(r);
     }
 
-    private static Rule rule(Path file, int line, String t) {
+    private static Rule rule(Path file, int line, String t, boolean pcre) {
         boolean negate = t.startsWith("!");
         String s = negate ? t.substring(1) : t;
         if (!s.startsWith("/")) {
@@ -55,9 +62,28 @@ final class RegexpTable implements LookupTable {
         String re = s.substring(1, end);
         int v = end + 1;
         boolean caseless = true;
+        boolean multiline = false;
+        boolean dotall = !pcre;
+        boolean extended = false;
         while (v < s.length() && !Character.isWhitespace(s.charAt(v))) {
-            if (s.charAt(v) == 'i') {
+            char f = s.charAt(v);
+            if (f == 'i') {
                 caseless = !caseless;
+            } else if (f == 'm') {
+                multiline = !multiline;
+                if (!pcre) {
+                    dotall = !multiline;
+                }
+            } else if (f == 's' && pcre) {
+                dotall = !dotall;
+            } else if (f == 'x' && pcre) {
+                extended = !extended;
+            } else if (f == 'x') { // regexp: x turns POSIX extended syntax off; Java has no basic syntax
+                throw new IllegalArgumentException(file + ":" + line + ": flag x (POSIX basic regular expressions)"
+                        + " is not supported; write the pattern as an extended one, without the flag");
+            } else {
+                throw new IllegalArgumentException(file + ":" + line + ": unknown " + (pcre ? "pcre" : "regexp")
+                        + " flag \"" + f + "\" after the pattern (Postern supports " + (pcre ? "i, m, s, x" : "i, m") + ")");
             }
             v++;
         }
@@ -66,7 +92,9 @@ final class RegexpTable implements LookupTable {
             throw new IllegalArgumentException(file + ":" + line + ": no value after the pattern");
         }
         try {
-            return new Rule(Pattern.compile(re, caseless ? Pattern.CASE_INSENSITIVE : 0), negate, value, line);
+            int flags = (caseless ? Pattern.CASE_INSENSITIVE : 0) | (multiline ? Pattern.MULTILINE : 0)
+                    | (dotall ? Pattern.DOTALL : 0) | (extended ? Pattern.COMMENTS : 0);
+            return new Rule(Pattern.compile(re, flags), negate, value, line);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(file + ":" + line + ": bad regular expression: " + e.getDescription());
         }

@@ -215,6 +215,9 @@ public final class Pickup implements AutoCloseable {
         if (!settings.contentFilter().isEmpty()) {
             tx.filter(settings.contentFilter()); // pickup.c: the FILTER record of var_filter_xport
         }
+        if (!settings.headerBodyChecks()) {
+            tx.skipHeaderBodyChecks(); // receive_override_options = no_header_body_checks
+        }
         byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
                 settings.myhostname(), settings.mailName(), settings.headerOrigin(), ZonedDateTime.now(ZoneId.systemDefault()));
         tx.write(Unpooled.wrappedBuffer(content));

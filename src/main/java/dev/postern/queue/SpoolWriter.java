@@ -79,6 +79,58 @@ public final class SpoolWriter implements AutoCloseable {
         heldBytes = header.bytes().length;
     }
 
+    /**
+     * Replaces the envelope given to {@link #begin} (a body_checks FILTER, REDIRECT or BCC found
+     * after the content started): before any byte was written only the header held in memory
+     * changes; otherwise the content already written moves to make room for the new header, in
+     * place, 64 KiB at a time (the file is not published yet, so a crash half-way leaves a temp
+     * file that recovery deletes). Rare, and only messages that take such an action pay for it.
+     */
+    public void replaceEnvelope(QueueEnvelope envelope) throws IOException {
+        QueueEnvelope.Encoded next = envelope.encode();
+        int oldLength = header.bytes().length;
+        int delta = next.bytes().length - oldLength;
+        if (!headerWritten) {
+            held.set(0, ByteBuffer.wrap(next.bytes()));
+            heldBytes += delta;
+            header = next;
+            return;
+        }
+        long content = written - oldLength; // content bytes in the file; the rest is still held
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        if (delta > 0) { // from the end backwards, so nothing is overwritten before it moved
+            for (long done = 0; done < content; ) {
+                int n = (int) Math.min(buf.capacity(), content - done);
+                long from = oldLength + content - done - n;
+                move(buf, n, from, from + delta);
+                done += n;
+            }
+        } else if (delta < 0) {
+            for (long done = 0; done < content; ) {
+                int n = (int) Math.min(buf.capacity(), content - done);
+                long from = oldLength + done;
+                move(buf, n, from, from + delta);
+                done += n;
+            }
+        }
+        QueueFile.writeFully(channel, ByteBuffer.wrap(next.bytes()), 0);
+        previousLength = Math.max(previousLength, written); // a shorter header leaves old bytes past the end: cut at commit
+        written += delta;
+        channel.position(written);
+        header = next;
+    }
+
+    private void move(ByteBuffer buf, int n, long from, long to) throws IOException {
+        buf.clear().limit(n);
+        while (buf.hasRemaining()) {
+            if (channel.read(buf, from + buf.position()) < 0) {
+                throw new IOException("queue file shorter than written");
+            }
+        }
+        buf.flip();
+        QueueFile.writeFully(channel, buf, to);
+    }
+
     /** Takes {@code data} over (the caller does not touch it afterwards). */
     public void write(ByteBuffer data) throws IOException {
         crc.update(data.duplicate());

@@ -127,7 +127,7 @@ public final class Server implements AutoCloseable {
         List<AutoCloseable> built = new ArrayList<>(List.of(spool));
         try {
             QueueManager[] qmgrRef = new QueueManager[1];
-            Cleanup cleanup = new Cleanup(spool, CleanupSettings.from(c), log, () -> qmgrRef[0].wake());
+            Cleanup cleanup = newCleanup(spool, c, log, () -> qmgrRef[0].wake());
             built.add(0, cleanup);
             Transports transports = Transports.start(c, log);
             built.add(0, transports);
@@ -181,6 +181,14 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    private static Cleanup newCleanup(Spool spool, Config c, MailLog log, Runnable onCommit) throws ConfigException {
+        try {
+            return new Cleanup(spool, CleanupSettings.from(c), log, onCommit);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("main.cf", 0, e.getMessage(), "fix the table or the parameter naming it");
+        }
+    }
+
     private static Router newRouter(Config c) throws ConfigException {
         try {
             return new Router(RouterSettings.from(c));
@@ -218,7 +226,7 @@ public final class Server implements AutoCloseable {
         Router nextRouter = newRouter(c); // before anything changes: a table that cannot open refuses the reload
         Cleanup oldCleanup = cleanup;
         boolean newCleanup = !CleanupSettings.from(c).equals(CleanupSettings.from(config));
-        Cleanup nextCleanup = newCleanup ? new Cleanup(spool, CleanupSettings.from(c), log, qmgr::wake) : oldCleanup;
+        Cleanup nextCleanup = newCleanup ? newCleanup(spool, c, log, qmgr::wake) : oldCleanup;
         Transports.Update nextAgents;
         try {
             nextAgents = Transports.build(c, log); // smtp/relay and every master.cf transport

@@ -985,6 +985,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         if (!settings.contentFilter().isEmpty()) {
             transaction.filter(settings.contentFilter()); // smtpd.c: the FILTER record of var_filter_xport
         }
+        if (!settings.headerBodyChecks()) {
+            transaction.skipHeaderBodyChecks(); // receive_override_options = no_header_body_checks
+        }
         if (actions != null) {
             actions.applyTo(transaction); // hold, discard, redirect, bcc, filter; PREPEND headers before Received
         }

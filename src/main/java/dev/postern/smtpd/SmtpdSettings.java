@@ -21,7 +21,8 @@ import java.util.Locale;
  * smtpd_discard_ehlo_keywords and smtpd_discard_ehlo_keyword_address_maps, see {@link EhloOffers}.
  * {@code contentFilter}: content_filter (main.cf, or the service's -o), {@code transport:nexthop}
  * stored with each message the service queues; empty: none (the re-injection service of an
- * after-queue filter sets {@code -o content_filter=}).
+ * after-queue filter sets {@code -o content_filter=}). {@code headerBodyChecks}: false when
+ * receive_override_options has no_header_body_checks (main.cf, or the service's -o).
  */
 public record SmtpdSettings(
         String serviceName, String myhostname, String banner, String mailName,
@@ -37,7 +38,7 @@ public record SmtpdSettings(
         boolean heloRequired, boolean strictRfc821Envelopes,
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
-        Stress stress, Eviction eviction, DiscardEhlo discardEhlo, String contentFilter) {
+        Stress stress, Eviction eviction, DiscardEhlo discardEhlo, String contentFilter, boolean headerBodyChecks) {
 
     /**
      * smtpd_discard_ehlo_keywords, parsed ({@code value} as written, {@code origin} where it was
@@ -131,7 +132,7 @@ public record SmtpdSettings(
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
                 c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c), DiscardEhlo.from(c),
-                c.get("content_filter").strip());
+                c.get("content_filter").strip(), !c.list("receive_override_options").contains("no_header_body_checks"));
     }
 
     /**

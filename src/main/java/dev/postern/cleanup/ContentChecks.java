@@ -1,0 +1,63 @@
+package dev.postern.cleanup;
+
+import dev.postern.maps.TableList;
+
+/**
+ * The opened tables of {@link ContentCheckSettings}, shared by every transaction of one
+ * {@link Cleanup}. A table edited on disk is re-read by the table itself (no reload needed).
+ */
+final class ContentChecks {
+    static final ContentChecks NONE = new ContentChecks(ContentCheckSettings.NONE, null, null, null, null);
+
+    final ContentCheckSettings settings;
+    /** Null when the parameter names no table. */
+    final TableList header;
+    final TableList mime;
+    final TableList nested;
+    final TableList body;
+
+    private ContentChecks(ContentCheckSettings settings, TableList header, TableList mime, TableList nested,
+                          TableList body) {
+        this.settings = settings;
+        this.header = header;
+        this.mime = mime;
+        this.nested = nested;
+        this.body = body;
+    }
+
+    /** @throws IllegalArgumentException naming the parameter and the table that cannot be opened */
+    static ContentChecks open(ContentCheckSettings s) {
+        if (s.isEmpty()) {
+            return NONE;
+        }
+        return new ContentChecks(s, open("header_checks", s.header()), open("mime_header_checks", s.mime()),
+                open("nested_header_checks", s.nested()), open("body_checks", s.body()));
+    }
+
+    private static TableList open(String parameter, java.util.List<String> specs) {
+        return specs.isEmpty() ? null : TableList.open(parameter, specs);
+    }
+
+    boolean isEmpty() {
+        return header == null && mime == null && nested == null && body == null;
+    }
+
+    /** Postfix's cleanup_header_callback(): the table for a header of this class. */
+    TableList forHeader(HeaderClass c) {
+        return switch (c) {
+            case PRIMARY -> header;
+            case MIME -> mime;
+            case NESTED -> nested;
+        };
+    }
+
+    /** Which header table applies (Postfix's MIME_HDR_PRIMARY, _MULTIPART, _NESTED). */
+    enum HeaderClass {
+        /** The message's own header (header_checks). */
+        PRIMARY,
+        /** A MIME header: Content-*, MIME-Version anywhere, or any header of a multipart body part (mime_header_checks). */
+        MIME,
+        /** The header of an attached message/rfc822 (nested_header_checks). */
+        NESTED
+    }
+}

@@ -215,10 +215,14 @@ final class SpoolTransaction implements CleanupTransaction {
             tooBig = true;
             return;
         }
-        if (inspector == null && !skipChecks && !checks.isEmpty()) {
-            inspector = new ContentInspector(checks, new CheckTarget());
+        try {
+            if (inspector == null && !skipChecks && !checks.isEmpty()) {
+                inspector = new ContentInspector(checks, new CheckTarget());
+            }
+            store(inspector == null ? bytes : inspector.feed(bytes));
+        } catch (RuntimeException e) { // a bug must not break the chain: commit answers 451 and logs it
+            failure = new IOException(e.toString(), e);
         }
-        store(inspector == null ? bytes : inspector.feed(bytes));
     }
 
     /** The content as it goes into the queue file: the header block fixed, then the body as it comes. */
@@ -419,8 +423,8 @@ final class SpoolTransaction implements CleanupTransaction {
             } catch (SmtpException e) {
                 dropFile();
                 done.completeExceptionally(e);
-            } catch (IOException e) {
-                log.warning("cleanup", id + ": queue file write error: " + e.getMessage());
+            } catch (IOException | RuntimeException e) { // a bug must not leave the client waiting for its reply
+                log.warning("cleanup", id + ": queue file write error: " + e);
                 dropFile();
                 done.completeExceptionally(writeError());
             }

@@ -57,7 +57,9 @@ public final class SpoolWriter implements AutoCloseable {
         Path recycled = spool.takeRecycled();
         if (recycled != null) {
             try {
-                FileChannel ch = FileChannel.open(recycled, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                // READ too: replaceEnvelope() moves content already written
+                FileChannel ch = FileChannel.open(recycled, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
                 try {
                     previousLength = ch.size();
                 } catch (IOException e) {
@@ -72,7 +74,8 @@ public final class SpoolWriter implements AutoCloseable {
         }
         if (channel == null) {
             temp = spool.newTempFile(id);
-            channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), OWNER_ONLY);
+            channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), OWNER_ONLY);
         }
         header = envelope.encode();
         held.add(ByteBuffer.wrap(header.bytes()));

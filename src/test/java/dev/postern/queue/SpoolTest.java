@@ -329,4 +329,54 @@ class SpoolTest {
         commit(QueueId.next(), "other\r\n".getBytes(StandardCharsets.US_ASCII), "c@example.net");
         assertArrayEquals(live, read(spool.read(f).content().open()), "the live message is untouched");
     }
+
+    /**
+     * A body_checks FILTER, REDIRECT or BCC found after the writer started: the envelope is
+     * replaced, longer or shorter, before anything was written (held in memory) and after (the
+     * content moves in place), also in a recycled file that held a longer message; the file reads
+     * back whole, its checksum verified, with the new envelope.
+     */
+    @Test
+    void theEnvelopeCanBeReplacedAfterTheContentStarted() throws Exception {
+        byte[] small = "Subject: small\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        StringBuilder sb = new StringBuilder("Subject: large\r\n\r\n");
+        for (int i = 0; sb.length() < 300_000; i++) {
+            sb.append("line ").append(i).append(" of a message larger than the writer holds\r\n");
+        }
+        byte[] large = sb.toString().getBytes(StandardCharsets.US_ASCII);
+        String[] few = {"b@example.net"};
+        String[] many = {"b@example.net", "c@example.net", "a-much-longer-recipient-address@subdomain.example.org",
+                "d@example.net", "e@example.net"};
+        for (boolean recycled : new boolean[] {false, true}) {
+            for (byte[] content : List.of(small, large)) {
+                for (String[][] change : List.of(new String[][] {few, many}, new String[][] {many, few})) {
+                    if (recycled) { // a longer old message in the file that is reused
+                        byte[] old = new byte[large.length + 50_000];
+                        java.util.Arrays.fill(old, (byte) 'o');
+                        spool.remove(spool.activate(commit(QueueId.next(), old, "x@example.net")));
+                        spool.settle();
+                    }
+                    QueueId id = QueueId.next();
+                    SpoolWriter w = new SpoolWriter(spool, id);
+                    w.begin(SpoolIntegrityTest.envelope(id, change[0]));
+                    int half = content.length / 2;
+                    w.write(ByteBuffer.wrap(content, 0, half));
+                    QueueEnvelope e = SpoolIntegrityTest.envelope(id, change[1]);
+                    w.replaceEnvelope(new QueueEnvelope(e.id(), e.arrival(), e.sender(), e.client(), e.helo(), e.protocol(),
+                            e.smtpUtf8(), e.eightBitMime(), e.recipients(), e.dsn(), e.recipientDsn(), "filter:[127.0.0.1]:10025"));
+                    w.write(ByteBuffer.wrap(content, half, content.length - half));
+                    w.commit().get(10, TimeUnit.SECONDS);
+                    Path f = dir.resolve("incoming").resolve(id.toString());
+                    String what = (recycled ? "recycled, " : "") + content.length + " bytes, " + change[0].length + " -> "
+                            + change[1].length + " recipients";
+                    QueuedMessage m = spool.read(f);
+                    assertEquals(change[1].length, m.envelope().recipients().size(), what);
+                    assertEquals("filter:[127.0.0.1]:10025", m.envelope().filter(), what);
+                    assertArrayEquals(content, read(m.content().open()), what);
+                    assertFalse(Files.readString(f, StandardCharsets.ISO_8859_1).contains("ooooo"), what + ": no old bytes");
+                    spool.remove(spool.activate(f));
+                }
+            }
+        }
+    }
 }

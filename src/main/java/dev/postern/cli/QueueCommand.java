@@ -256,6 +256,10 @@ final class QueueCommand implements Callable<Integer> {
             if (env.filter() != null) {
                 out.println("content filter: " + env.filter() + " (every recipient goes there)");
             }
+            if (m.requeued()) {
+                out.println("requeued: the queue manager replaces the content filter with pickup's content_filter when it"
+                        + " takes the message");
+            }
             out.println("recipients:");
             for (var r : env.recipients()) {
                 String why = m.lastReason(r);

@@ -199,9 +199,11 @@ public final class MailLog implements AutoCloseable {
 
     /**
      * An access(5) DISCARD: cleanup logs the Message-ID, then {@code removed (discarded)} (Postfix
-     * 3.10's wording). Nothing was queued, so the queue counters are left alone.
+     * 3.10's wording). Nothing was queued, so the queue counters are left alone; it has a counter
+     * of its own.
      */
     public void discarded(String queueId, String messageId) {
+        metrics.discarded();
         line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
                 () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
         line(LogRecord.Severity.INFO, "cleanup", queueId + ": removed (discarded)",

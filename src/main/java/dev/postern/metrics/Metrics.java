@@ -49,6 +49,7 @@ public final class Metrics {
     private CounterDataPoint smtpdMessages;
     private final ConcurrentHashMap<String, CounterDataPoint> deliveryChildren = new ConcurrentHashMap<>();
     private Counter cleanupMessages;
+    private Counter discarded;
     private Counter deliveries;
     private Counter removed;
     private DistributionDataPoint[] delays;
@@ -100,6 +101,8 @@ public final class Metrics {
         tlsNew = tlsSessions.labelValues("false");
         cleanupMessages = counter("postfix_cleanup_messages_processed_total",
                 "Messages committed to the queue by any source: smtpd, sendmail, bounces (message-id= lines).");
+        discarded = counter("postern_cleanup_messages_discarded_total",
+                "Messages accepted and then discarded by an access(5) DISCARD action, never queued (removed (discarded) lines).");
         deliveries = counter("postern_delivery_status_total",
                 "Delivery records (to=<>, status= lines, one per recipient and attempt) by transport, next hop"
                         + " (at most " + RELAY_LABEL_LIMIT + " distinct, then \"other\") and status.",
@@ -161,6 +164,12 @@ public final class Metrics {
     public void messageCommitted() {
         if (registry != null) {
             cleanupMessages.inc();
+        }
+    }
+
+    public void discarded() {
+        if (registry != null) {
+            discarded.inc();
         }
     }
 

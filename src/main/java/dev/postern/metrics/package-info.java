@@ -10,9 +10,9 @@
  * hook returns at once.
  * <p>
  * Most hooks are called by {@code log.MailLog}, so every event counts exactly when its log line is
- * written and the hooks stay few: connect/disconnect, client=, message-id=, removed, and the
- * delivery record. smtpd calls the two that need more than the log line says (the restriction that
- * refused, the TLS result and session resumption). Queue sizes and CRL age are callbacks the server
+ * written and the hooks stay few: connect/disconnect, client=, message-id=, removed (discarded),
+ * removed, and the delivery record. smtpd calls the two that need more than the log line says
+ * (the restriction that refused, the TLS result and session resumption). Queue sizes and CRL age are callbacks the server
  * wires; they run only during a scrape.
  *
  * <h2>Metrics</h2>
@@ -27,7 +27,8 @@
  *     only {@code code})
  * <li>{@code postfix_smtpd_messages_processed_total{sasl_method=""}} (client= lines),
  *     {@code postfix_cleanup_messages_processed_total} (messages received from any source),
- *     {@code postfix_qmgr_messages_removed_total}
+ *     {@code postern_cleanup_messages_discarded_total} (accepted, then discarded by an access(5)
+ *     DISCARD: never queued, so not in the previous one), {@code postfix_qmgr_messages_removed_total}
  * <li>{@code postern_delivery_status_total{transport,relay,status}}: sent, deferred, bounced ...
  *     per recipient; relay is the next hop's host name, at most 64 distinct values, then "other"
  * <li>{@code postfix_smtp_delivery_delay_seconds{stage}} histogram: the delays=a/b/c/d parts as

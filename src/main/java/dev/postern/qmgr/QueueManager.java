@@ -205,9 +205,40 @@ public final class QueueManager implements AutoCloseable {
             left(id);
             return;
         }
+        if (m.requeued()) {
+            m = applyRequeue(m, id);
+            if (m == null) {
+                return;
+            }
+        }
         var env = m.envelope();
         log.from(env.id().toString(), env.sender().toString(), m.content().size(), env.recipients().size());
         schedule(new ActiveMessage(m, picked));
+    }
+
+    /**
+     * postern queue requeue (Postfix's postsuper -r): the message's own content filter is dropped
+     * and pickup's current one applies ({@link QmgrSettings#requeueFilter}, read at each reload),
+     * once; the file keeps it from then on. Null when the file could not be rewritten: the message
+     * is deferred with its requeue still pending, or (damaged) the spool has moved it to corrupt/.
+     */
+    private QueuedMessage applyRequeue(QueuedMessage m, String id) {
+        QmgrSettings settings = this.settings;
+        try {
+            return spool.applyRequeue(m, settings.requeueFilter());
+        } catch (dev.postern.queue.CorruptQueueFileException e) {
+            left(id);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            log.warning("qmgr", id + ": cannot apply the requeue, will retry: " + e.getMessage());
+            try {
+                spool.defer(m.file(), clock.instant().plus(settings.minimalBackoff()));
+            } catch (IOException again) {
+                // Left in active/: moved back to incoming/ at the next start.
+            }
+            left(id);
+            return null;
+        }
     }
 
     /**

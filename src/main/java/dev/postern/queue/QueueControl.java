@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * The queue tools' side of the spool (Postfix: showq, postsuper, postqueue -f), for {@code postern
  * queue}. Works the same whether the daemon runs or not, and never races with it: every change is
  * one atomic rename (or unlink) of a file the daemon may be renaming too, so exactly one of them
- * wins and the message is in exactly one place. A message in active/ (being delivered) is never
+ * wins and the message is in exactly one place (a requeue appends a record first: an append
+ * creates no file, so it cannot make a second copy either). A message in active/ (being delivered) is never
  * touched: an {@link OperatorRequests operator request} is left for it instead, carried out when
  * the attempt ends with mail still queued (delivered mail is simply gone). Changes that make mail
  * due (flush, release, requeue) drop a trigger file that wakes the running queue manager.
@@ -185,7 +186,12 @@ public final class QueueControl {
         return apply(ids, from, OperatorRequests.Verb.HOLD);
     }
 
-    /** postsuper -r: back to incoming/, to be routed again now. */
+    /**
+     * postsuper -r: back to incoming/, to be routed again now, with the content filter chosen
+     * again: Postfix moves the file to maildrop/, and pickup re-submits it without its FILTER
+     * record and with pickup's own content_filter (pickup.c); here the file gets a requeue record
+     * ({@link QueueRecords#requeued}) that the queue manager applies when it takes the message.
+     */
     public Outcome requeue(List<String> ids, Spool.Queue from) throws IOException {
         Outcome o = apply(ids, from, OperatorRequests.Verb.REQUEUE);
         requests.trigger("wake");
@@ -371,10 +377,11 @@ public final class QueueControl {
                     }
                     case HOLD -> AtomicFile.moveDurably(f, dir(Spool.Queue.HOLD).resolve(id));
                     case REQUEUE -> {
+                        // Marked first (NoSuchFileException when not here), then moved: the queue
+                        // manager gives it pickup's content_filter in place of its own (QueueRecords.requeued).
+                        QueueFile.appendRequeued(f, Instant.now());
                         if (q != Spool.Queue.INCOMING) {
                             AtomicFile.moveDurably(f, dir(Spool.Queue.INCOMING).resolve(id));
-                        } else if (!Files.exists(f)) {
-                            continue;
                         }
                     }
                 }

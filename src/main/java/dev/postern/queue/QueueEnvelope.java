@@ -87,6 +87,12 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                 dsn, recipientDsn, filter);
     }
 
+    /** The same message with this content filter ({@code transport:nexthop}; null: none). */
+    public QueueEnvelope withFilter(String contentFilter) {
+        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients,
+                dsn, recipientDsn, contentFilter);
+    }
+
     /** The recipient's NOTIFY/ORCPT, {@link RecipientDsn#NONE} when it gave none. */
     public RecipientDsn dsnOf(MailAddress recipient) {
         return recipientDsn.getOrDefault(recipient, RecipientDsn.NONE);

@@ -18,6 +18,7 @@ import java.util.zip.CRC32C;
  * D&lt;TAB&gt;bob@example.org&lt;TAB&gt;crc                      (done: delivered or bounced, never again)
  * R&lt;TAB&gt;1764043200123&lt;TAB&gt;bob@example.org&lt;TAB&gt;reason&lt;TAB&gt;crc   (the last deferral reason)
  * W&lt;TAB&gt;1764043200123&lt;TAB&gt;crc                        (the delay notice was sent then: never again)
+ * Q&lt;TAB&gt;1764043200123&lt;TAB&gt;1A2B3C...&lt;TAB&gt;crc             (requeued then, this queue ID: see {@link #requeued})
  * </pre>
  * {@code crc} is the CRC32C (8 hex digits) of the line before its last tab. Every append starts
  * with a newline, so a torn append (a crash in the middle of the write) leaves at most one bad
@@ -32,9 +33,15 @@ final class QueueRecords {
      * What the records say: recipients done, the last deferral reason (and its time) of others,
      * and when the sender was sent a delay notice (null: not yet). The notice time is in the file,
      * not in qmgr's memory, so a restart never sends a second one and a million deferred
-     * messages cost qmgr no memory for it.
+     * messages cost qmgr no memory for it. {@code requeued}: when an operator requeued the
+     * message and the queue manager has not taken it since (null: not pending).
      */
-    record State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes, Instant delayNotice) {
+    record State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes, Instant delayNotice,
+                 Instant requeued) {
+        State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes, Instant delayNotice) {
+            this(done, reasons, reasonTimes, delayNotice, null);
+        }
+
         State(Set<String> done, Map<String, String> reasons, Map<String, Instant> reasonTimes) {
             this(done, reasons, reasonTimes, null);
         }
@@ -47,6 +54,23 @@ final class QueueRecords {
     static byte[] delayNotice(Instant at) {
         StringBuilder sb = new StringBuilder("\n");
         line(sb, "W\t" + at.toEpochMilli());
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code postern queue requeue} (Postfix's postsuper -r) was asked for: Postfix puts the
+     * message back in maildrop/, where pickup drops its FILTER record and writes its own
+     * content_filter; Postern's queue manager does that when it next takes the message from
+     * incoming/ (dev.postern.qmgr.QueueManager), then rewrites the file without this record. An
+     * appended record, not a rewrite, because the queue tools must not rewrite a file the daemon
+     * may be taking at that moment: an append never creates a file and lands on the message
+     * whichever directory it is in by then. It names the queue ID and counts only in that
+     * message's file: should the tool's write land late, on a file that meanwhile was delivered
+     * and reused for another message (RecycleBin), it is ignored there.
+     */
+    static byte[] requeued(Instant at, String queueId) {
+        StringBuilder sb = new StringBuilder("\n");
+        line(sb, "Q\t" + at.toEpochMilli() + "\t" + queueId);
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
@@ -66,7 +90,10 @@ final class QueueRecords {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The same state written out again (when a file is rewritten). */
+    /**
+     * The same state written out again (when a file is rewritten), but for a pending requeue: the
+     * queue manager rewrites only files it has taken, and taking one applies its requeue.
+     */
     static byte[] reasons(State s) {
         StringBuilder sb = new StringBuilder("\n");
         for (Map.Entry<String, String> e : s.reasons().entrySet()) {
@@ -94,12 +121,13 @@ final class QueueRecords {
         return String.format("%08x", c.getValue());
     }
 
-    /** Reads the record region; bad lines (torn appends, garbage) are skipped. */
-    static State parse(byte[] region) {
+    /** Reads the record region of {@code queueId}'s file; bad lines (torn appends, garbage) are skipped. */
+    static State parse(byte[] region, String queueId) {
         Set<String> done = new HashSet<>();
         Map<String, String> reasons = new LinkedHashMap<>();
         Map<String, Instant> times = new LinkedHashMap<>();
         Instant delayNotice = null;
+        Instant requeued = null;
         for (String line : new String(region, StandardCharsets.UTF_8).split("\n")) {
             int lastTab = line.lastIndexOf('\t');
             if (lastTab < 0 || !line.substring(lastTab + 1).equals(crc(line.substring(0, lastTab)))) {
@@ -121,8 +149,14 @@ final class QueueRecords {
                 } catch (NumberFormatException ignored) {
                     // as above
                 }
+            } else if (f[0].equals("Q") && f.length == 3 && f[2].equals(queueId)) {
+                try {
+                    requeued = Instant.ofEpochMilli(Long.parseLong(f[1]));
+                } catch (NumberFormatException ignored) {
+                    // as above
+                }
             }
         }
-        return new State(done, reasons, times, delayNotice);
+        return new State(done, reasons, times, delayNotice, requeued);
     }
 }

@@ -43,6 +43,14 @@ public record QueuedMessage(Path file, QueueEnvelope envelope, MessageContent co
         return records.delayNotice();
     }
 
+    /**
+     * An operator requeued the message ({@code postern queue requeue}) and the queue manager has
+     * not applied it yet: its content filter is to be chosen again ({@link Spool#applyRequeue}).
+     */
+    public boolean requeued() {
+        return records.requeued() != null;
+    }
+
     /** Every recorded reason by recipient (as text), recipients done included. */
     public Map<String, String> reasons() {
         return records.reasons();

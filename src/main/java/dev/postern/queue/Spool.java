@@ -304,6 +304,7 @@ public final class Spool implements AutoCloseable {
                 return move(file, Queue.HOLD);
             }
             default -> {
+                QueueFile.appendRequeued(file, Instant.now()); // the content filter is chosen again (QueueControl#requeue)
                 events.info(id + ": requeued");
                 return move(file, Queue.INCOMING);
             }
@@ -418,13 +419,32 @@ public final class Spool implements AutoCloseable {
         rewrite(m, updated.recipients(), m.records());
     }
 
-    /** A new version 2 file with these recipients and records: temp, fdatasync, rename, fsync dir. */
+    /**
+     * Applies a pending requeue ({@link QueuedMessage#requeued()}) to a message the queue manager
+     * has just taken: its content filter becomes {@code filter} (null: none), whatever it was, as
+     * Postfix's pickup re-submits mail that postsuper -r put back in maildrop/ (pickup.c
+     * copy_segment() drops the old FILTER record, pickup_copy() writes pickup's content_filter).
+     * The file is rewritten once (temp, fdatasync, rename, fsync dir) with its records but without
+     * the requeue record, so the filter chosen now stays with the message, as the new queue file
+     * Postfix's cleanup writes; returns the file read again (the content's offset may have moved).
+     */
+    public QueuedMessage applyRequeue(QueuedMessage m, String filter) throws IOException {
+        String f = filter == null || filter.isBlank() ? null : filter.strip();
+        rewrite(m, m.envelope().withFilter(f), m.records()); // the requeue record is not written again
+        return read(m.file());
+    }
+
     private void rewrite(QueuedMessage m, List<MailAddress> recipients, QueueRecords.State records) throws IOException {
+        rewrite(m, m.envelope().withRecipients(recipients), records);
+    }
+
+    /** A new version 2 file with this envelope and these records: temp, fdatasync, rename, fsync dir. */
+    private void rewrite(QueuedMessage m, QueueEnvelope envelope, QueueRecords.State records) throws IOException {
         Path tmp = m.file().resolveSibling(".rw-" + m.file().getFileName());
         try (FileChannel out = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")))) {
-            QueueFile.write(out, m.envelope().withRecipients(recipients), m.content(), QueueRecords.reasons(records));
+            QueueFile.write(out, envelope, m.content(), QueueRecords.reasons(records));
         }
         Files.move(tmp, m.file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         AtomicFile.fsyncDirectory(m.file().getParent());

@@ -143,6 +143,14 @@ class QueueCommandTest {
         assertEquals(0, show.code(), show.err());
         assertTrue(show.out().contains("\ncontent filter: smtp-amavis:[127.0.0.1]:10024 (every recipient goes there)\n"),
                 show.out());
+        assertTrue(!show.out().contains("requeued"), show.out());
+
+        // Requeued while the daemon is down: the filter is chosen again when the queue manager takes it.
+        assertEquals(0, postern("requeue", id.toString()).code());
+        show = postern("show", id.toString());
+        assertTrue(show.out().contains("\ncontent filter: smtp-amavis:[127.0.0.1]:10024 (every recipient goes there)\n"
+                + "requeued: the queue manager replaces the content filter with pickup's content_filter when it takes the"
+                + " message\n"), show.out());
     }
 
     @Test

@@ -103,6 +103,27 @@ class MailLogTest {
         }
     }
 
+    /**
+     * Each event counts once, where it is logged: an access(5) DISCARD in a counter of its own,
+     * not as a message queued (message-id=) or removed from the queue.
+     */
+    @Test
+    void aDiscardedMessageCountsInItsOwnCounter() throws Exception {
+        dev.postern.metrics.Metrics metrics = dev.postern.metrics.Metrics.on();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MailLog log = MailLog.async(out, "h", "postern", metrics);
+        log.discarded("3225BE", "<x@desk.example>");
+        log.discarded("3225BF", "<y@desk.example>");
+        log.close();
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("3225BF: removed (discarded)\n"), out.toString(StandardCharsets.UTF_8));
+        ByteArrayOutputStream scraped = new ByteArrayOutputStream();
+        metrics.scrape(scraped);
+        String s = scraped.toString(StandardCharsets.UTF_8);
+        assertTrue(s.contains("\npostern_cleanup_messages_discarded_total 2.0\n"), s);
+        assertTrue(s.contains("\npostfix_cleanup_messages_processed_total 0.0\n"), s);
+        assertTrue(s.contains("\npostfix_qmgr_messages_removed_total 0.0\n"), s);
+    }
+
     /** Postfix's form for a bounce and a deferral, and conn_use on a reused connection. */
     @Test
     void bouncedDeferredAndConnUse() {

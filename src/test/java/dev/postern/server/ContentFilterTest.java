@@ -281,6 +281,119 @@ class ContentFilterTest {
         }
     }
 
+    /** {@code postern queue requeue ID}, as an operator runs it (the CLI, against the running daemon's queue). */
+    private void requeue(String qid) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code = dev.postern.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+                "-c", dir.toString(), "queue", "requeue", qid);
+        assertEquals(0, code, out + "" + err);
+        assertTrue(err.toString().contains("Requeued: 1 message") || out.toString().contains(qid + ": being delivered"),
+                out + "" + err);
+    }
+
+    private void setMainCfContentFilter(RecordingSink finalHop, RecordingSink filter) throws Exception {
+        write(finalHop, "");
+        if (filter != null) {
+            Files.writeString(dir.resolve("main.cf"), "content_filter = filter:[127.0.0.1]:" + filter.port() + "\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
+    /** Sends one message, which the busy filter defers; returns its queue ID once the deferral is logged. */
+    private String deferredAtFilter(Server server, RecordingSink filter, String subject) throws Exception {
+        filter.defaultRcptReply = "451 4.3.0 scanner busy";
+        String qid = send(server.addresses().get(0), "alice@client.example", subject, "bob@dest.example");
+        awaitLog(qid + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + filter.port()
+                + ", .*status=deferred \\(host 127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\] said: 451 4\\.3\\.0 scanner busy");
+        return qid;
+    }
+
+    /**
+     * postsuper -r re-submits the message through pickup, which drops its old FILTER record and
+     * writes pickup's content_filter (pickup.c): after a reload removes content_filter, a requeued
+     * message that waited for its filter goes straight to its route. The reload alone does not
+     * change it (the filter is the message's); the requeue does.
+     */
+    @Test
+    void requeueAfterAReloadRemovingContentFilterDeliversDirectly() throws Exception {
+        try (RecordingSink finalHop = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            setMainCfContentFilter(finalHop, filter);
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                String qid = deferredAtFilter(server, filter, "waits for the filter");
+                setMainCfContentFilter(finalHop, null);
+                server.reload(Server.plan(dir));
+                String attempt = qid + ": to=<bob@dest.example>, relay=127.0.0.1[127.0.0.1]:" + filter.port();
+                int before = count(log(), attempt);
+                awaitCount(attempt, before + 1); // the reload alone: still its filter's
+
+                requeue(qid);
+                RecordingSink.Message m = take(finalHop, "the requeued message went its way, without the filter");
+                assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
+                assertTrue(m.data().contains("body of waits for the filter"), m.data());
+                awaitLog(" postern/relay\\[\\d+\\]: " + qid + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
+                        + finalHop.port() + ", .*status=sent");
+                awaitLog(qid + ": removed");
+                assertEquals(0, filter.pending());
+            }
+        }
+    }
+
+    /**
+     * A reload that changes content_filter, then a requeue: the message goes to the new filter.
+     * Which one is pickup's (postsuper(1): "the same content_filter settings (if any) as used for
+     * new local mail submissions"): a pickup line's -o content_filter= sends requeued mail past
+     * main.cf's filter, as it does sendmail mail.
+     */
+    @Test
+    void requeueAfterAReloadChangingContentFilterUsesPickupsNewFilter() throws Exception {
+        try (RecordingSink finalHop = RecordingSink.start(); RecordingSink filter = RecordingSink.start();
+             RecordingSink other = RecordingSink.start()) {
+            setMainCfContentFilter(finalHop, filter);
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                String qid = deferredAtFilter(server, filter, "first");
+                setMainCfContentFilter(finalHop, other);
+                server.reload(Server.plan(dir));
+                requeue(qid);
+                RecordingSink.Message m = take(other, "the requeued message went to the new filter");
+                assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
+                assertTrue(m.data().contains("body of first"), m.data());
+                awaitLog(qid + ": removed");
+
+                // The new filter is busy too; a pickup line clearing the filter (main.cf's stays) decides.
+                String second = deferredAtFilter(server, other, "second");
+                Files.writeString(dir.resolve("master.cf"), "pickup unix n - y 60 1 pickup -o content_filter=\n",
+                        java.nio.file.StandardOpenOption.APPEND);
+                server.reload(Server.plan(dir));
+                requeue(second);
+                m = take(finalHop, "pickup's (empty) filter, not main.cf's");
+                assertTrue(m.data().contains("body of second"), m.data());
+                awaitLog(" postern/relay\\[\\d+\\]: " + second + ": to=<bob@dest\\.example>, .*status=sent");
+                awaitLog(second + ": removed");
+                assertEquals(0, filter.pending());
+                assertEquals(0, other.pending());
+            }
+        }
+    }
+
+    private void awaitCount(String what, int n) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (count(log(), what) < n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("mail log never had " + n + " lines with \"" + what + "\"; log:\n" + log());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int at = text.indexOf(what); at >= 0; at = text.indexOf(what, at + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     /** A queue file without the filter line, as Postern wrote it before content_filter existed, is routed as always. */
     @Test
     void aQueueFileWithoutTheFilterLineIsRoutedNormally() throws Exception {

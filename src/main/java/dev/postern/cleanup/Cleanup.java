@@ -58,6 +58,15 @@ public final class Cleanup implements AutoCloseable {
         this.io = io;
     }
 
+    /**
+     * For {@code postern check} and start: opens the header and body check tables once.
+     * @return a warning per table that cannot be read now (its mail is answered 451 until it can)
+     * @throws IllegalArgumentException "parameter: file:line: problem" for a table with a bad line
+     */
+    public static java.util.List<String> validate(CleanupSettings settings) {
+        return ContentChecks.open(settings.checks()).unavailable();
+    }
+
     public CleanupTransaction open(Envelope envelope) {
         return new SpoolTransaction(QueueId.next(), envelope, spool, settings, checks, log, onCommit, io, peakQueued);
     }

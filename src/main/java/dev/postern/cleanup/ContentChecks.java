@@ -38,6 +38,18 @@ final class ContentChecks {
         return specs.isEmpty() ? null : TableList.open(parameter, specs);
     }
 
+    /** Tables that cannot answer now, one warning each. */
+    java.util.List<String> unavailable() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (TableList t : new TableList[] {header, mime, nested, body}) {
+            if (t != null) {
+                t.unavailable().forEach(w -> out.add(w.replace("mail that needs this table is deferred until it can be read",
+                        "mail is answered 451 4.3.0 until it can be read")));
+            }
+        }
+        return out;
+    }
+
     boolean isEmpty() {
         return header == null && mime == null && nested == null && body == null;
     }

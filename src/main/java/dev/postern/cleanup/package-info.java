@@ -24,13 +24,32 @@
  * by; a redirect overrides it (no filter is written), as Postfix's qmgr resolves a redirect before
  * it looks at the filter. Bounces, opened by the bounce package, never get one. A message with
  * none of them costs nothing more.
+ * <p>Header and body checks (Postfix's cleanup_message.c over mime_state.c): when header_checks,
+ * mime_header_checks, nested_header_checks or body_checks name a table, {@code ContentInspector}
+ * reads the content as it passes on the I/O chain, cut into lines (pieces of line_length_limit),
+ * follows the MIME structure (multipart boundaries, message/rfc822) and asks each logical header
+ * (folded lines joined by a newline) the table of its class and each body line body_checks (the
+ * first body_checks_size_limit bytes of each part). {@code CheckActions} does what the value says,
+ * as Postfix's cleanup_act(), and logs its line; IGNORE, REPLACE and PREPEND change the content,
+ * lines nothing matched go on byte for byte. HOLD, DISCARD, FILTER, REDIRECT and BCC use the same
+ * paths as the access actions; one found after the queue file was started (far into the body)
+ * rewrites the envelope in place ({@code SpoolWriter.replaceEnvelope}). A REJECT ends the message
+ * at commit: 550 5.7.1 (or 451 for a 4.x.x code), the file dropped. The hop count is taken before
+ * checks remove Received headers. receive_override_options = no_header_body_checks and Postern's
+ * own notices skip all of it ({@code skipHeaderBodyChecks()}).
  *
  * <h2>Parameters</h2>
- * myhostname, message_size_limit, header_size_limit, queue_minfree.
+ * myhostname, message_size_limit, header_size_limit, queue_minfree, hopcount_limit, header_checks,
+ * mime_header_checks, nested_header_checks, body_checks, body_checks_size_limit,
+ * disable_mime_input_processing, mime_nesting_limit, mime_boundary_length_limit, line_length_limit.
  *
  * <h2>Diagnostics</h2>
  * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}
  * with a warning naming the cause; {@code QUEUEID: removed (discarded)} (Postfix 3.10's cleanup),
- * after its {@code message-id=} line, for a discarded message.
+ * after its {@code message-id=} line, for a discarded message; for header and body checks,
+ * cleanup_act_log()'s {@code QUEUEID: reject: header Subject: ... from host[addr]; from=<s> to=<r>
+ * proto=ESMTP helo=<h>: 5.7.1 message content rejected} (also warning, info, hold, discard, filter,
+ * redirect, bcc, prepend, replace, strip, pass), and Postfix's warnings for bad actions ("unknown
+ * command in header_checks map: ...") and tables that cannot answer (451 4.3.0).
  */
 package dev.postern.cleanup;

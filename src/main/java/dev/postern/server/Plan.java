@@ -102,6 +102,12 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             String m = e.getMessage();
             throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
         }
+        try { // header_checks, mime_header_checks, nested_header_checks, body_checks
+            warnings.addAll(dev.postern.cleanup.Cleanup.validate(dev.postern.cleanup.CleanupSettings.from(c)));
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
+        }
         if (listeners.isEmpty()) {
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",
                     "add a line such as: 587 inet n - n - - smtpd");

@@ -1,5 +1,6 @@
 package dev.postern.cleanup;
 
+import dev.postern.checks.ContentChecks;
 import dev.postern.log.MailLog;
 import dev.postern.mail.QueueId;
 import dev.postern.queue.Spool;

@@ -1,5 +1,6 @@
 package dev.postern.cleanup;
 
+import dev.postern.checks.ContentCheckSettings;
 import dev.postern.config.Config;
 
 /**

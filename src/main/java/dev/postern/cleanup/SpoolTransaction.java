@@ -1,5 +1,8 @@
 package dev.postern.cleanup;
 
+import dev.postern.checks.CheckActions;
+import dev.postern.checks.ContentChecks;
+import dev.postern.checks.ContentInspector;
 import dev.postern.log.MailLog;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;

@@ -25,7 +25,7 @@
  * it looks at the filter. Bounces, opened by the bounce package, never get one. A message with
  * none of them costs nothing more.
  * <p>Header and body checks (Postfix's cleanup_message.c over mime_state.c): when header_checks,
- * mime_header_checks, nested_header_checks or body_checks name a table, {@code ContentInspector}
+ * mime_header_checks, nested_header_checks or body_checks name a table, the checks package's {@code ContentInspector}
  * reads the content as it passes on the I/O chain, cut into lines (pieces of line_length_limit),
  * follows the MIME structure (multipart boundaries, message/rfc822) and asks each logical header
  * (folded lines joined by a newline) the table of its class and each body line body_checks (the

@@ -1,13 +1,13 @@
-package dev.postern.cleanup;
+package dev.postern.checks;
 
 import dev.postern.maps.TableList;
 
 /**
- * The opened tables of {@link ContentCheckSettings}, shared by every transaction of one
- * {@link Cleanup}. A table edited on disk is re-read by the table itself (no reload needed).
+ * The opened tables of {@link ContentCheckSettings}, shared by every message of their user (one
+ * cleanup, one SMTP client). A table edited on disk is re-read by the table itself (no reload needed).
  */
-final class ContentChecks {
-    static final ContentChecks NONE = new ContentChecks(ContentCheckSettings.NONE, null, null, null, null);
+public final class ContentChecks {
+    public static final ContentChecks NONE = new ContentChecks(ContentCheckSettings.NONE, null, null, null, null);
 
     final ContentCheckSettings settings;
     /** Null when the parameter names no table. */
@@ -26,12 +26,13 @@ final class ContentChecks {
     }
 
     /** @throws IllegalArgumentException naming the parameter and the table that cannot be opened */
-    static ContentChecks open(ContentCheckSettings s) {
+    public static ContentChecks open(ContentCheckSettings s) {
         if (s.isEmpty()) {
             return NONE;
         }
-        return new ContentChecks(s, open("header_checks", s.header()), open("mime_header_checks", s.mime()),
-                open("nested_header_checks", s.nested()), open("body_checks", s.body()));
+        String p = s.prefix();
+        return new ContentChecks(s, open(p + "header_checks", s.header()), open(p + "mime_header_checks", s.mime()),
+                open(p + "nested_header_checks", s.nested()), open(p + "body_checks", s.body()));
     }
 
     private static TableList open(String parameter, java.util.List<String> specs) {
@@ -39,7 +40,7 @@ final class ContentChecks {
     }
 
     /** Tables that cannot answer now, one warning each. */
-    java.util.List<String> unavailable() {
+    public java.util.List<String> unavailable() {
         java.util.List<String> out = new java.util.ArrayList<>();
         for (TableList t : new TableList[] {header, mime, nested, body}) {
             if (t != null) {
@@ -50,7 +51,7 @@ final class ContentChecks {
         return out;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return header == null && mime == null && nested == null && body == null;
     }
 

@@ -1,6 +1,6 @@
-package dev.postern.cleanup;
+package dev.postern.checks;
 
-import dev.postern.cleanup.ContentChecks.HeaderClass;
+import dev.postern.checks.ContentChecks.HeaderClass;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.TableList;
 
@@ -15,17 +15,17 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Header and body inspection as Postfix's cleanup does it (cleanup_message.c over mime_state.c):
+ * Header and body inspection as Postfix does it (cleanup_message.c and header_body_checks.c over mime_state.c):
  * the content is cut into lines (pieces of at most line_length_limit bytes), headers are joined
  * across folded lines and each logical header is asked of the table of its class; body lines are
  * asked of body_checks, the first body_checks_size_limit bytes of each body part. MIME structure
  * is followed as mime_state does: multipart boundaries (a stack, up to mime_nesting_limit deep)
  * start part headers, message/rfc822 starts nested headers. The content comes out with the
  * actions applied (IGNORE, REPLACE, PREPEND); lines nothing changed come out byte for byte.
- * Runs on cleanup's I/O thread, one instance per message; a message with no tables configured
- * never makes one.
+ * One instance per message, on one thread at a time; a message with no tables configured never
+ * makes one. What an action does to the message is its {@link CheckActions.Target}'s business.
  */
-final class ContentInspector {
+public final class ContentInspector {
     private static final byte[] CRLF = {'\r', '\n'};
 
     private enum State { PRIMARY, MULTIPART, NESTED, BODY }
@@ -60,19 +60,19 @@ final class ContentInspector {
     private final ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
     private HeaderClass headerClass;
 
-    ContentInspector(ContentChecks checks, CheckActions.Target target) {
+    public ContentInspector(ContentChecks checks, CheckActions.Target target) {
         this.checks = checks;
         this.limits = checks.settings;
         this.target = target;
     }
 
     /** Received headers in the message's own header, counted before any check removed one (Postfix's hop count). */
-    int primaryReceived() {
+    public int primaryReceived() {
         return primaryReceived;
     }
 
     /** The content with the actions applied, for every line {@code in} completes. */
-    byte[] feed(byte[] in) {
+    public byte[] feed(byte[] in) {
         int start = 0;
         for (int i = 0; i < in.length; i++) {
             if (in[i] == '\n') {
@@ -99,7 +99,7 @@ final class ContentInspector {
     }
 
     /** The rest: a last line without its end, a header still being collected. */
-    byte[] finish() {
+    public byte[] finish() {
         if (partial.size() > 0) {
             line(partial.toByteArray(), false);
             partial.reset();
@@ -217,7 +217,7 @@ final class ContentInspector {
             return;
         }
         String line = text(l, off, len);
-        CheckActions.Outcome o = ask(table, line, "body", "body_checks");
+        CheckActions.Outcome o = ask(table, line, "body", table.parameter());
         if (stopped) {
             return;
         }

@@ -1,4 +1,4 @@
-package dev.postern.cleanup;
+package dev.postern.checks;
 
 import java.util.ArrayList;
 import java.util.List;

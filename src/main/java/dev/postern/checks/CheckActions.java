@@ -1,4 +1,4 @@
-package dev.postern.cleanup;
+package dev.postern.checks;
 
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.Reply;
@@ -9,15 +9,26 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Postfix's cleanup_act(): what a header_checks or body_checks value does to the message and to
- * the header or line that matched, with cleanup_act_log()'s log line for each action that logs.
+ * Postfix's cleanup_act() and hbc_action(): what a header_checks or body_checks value does to
+ * the message and to the header or line that matched, with the log line of each action that logs.
+ * Where the message is already queued (the SMTP client's smtp_header_checks) only the actions on
+ * the content exist, as in Postfix: the others are "unsupported".
  */
-final class CheckActions {
+public final class CheckActions {
     /** dsn_valid(): a class 2, 4 or 5 status code at the start of the text. */
     private static final Pattern DSN = Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3})(?:[ \\t]+|$)(.*)", Pattern.DOTALL);
 
-    /** What the message and its content become (implemented by the transaction). */
-    interface Target {
+    /** What the message and its content become (implemented by cleanup's transaction, or a delivery). */
+    public interface Target {
+        /**
+         * False where only the content can change (Postfix's hbc_action(), smtp_header_checks):
+         * REJECT, HOLD, DISCARD, FILTER, REDIRECT, BCC and PASS are then "unsupported command"
+         * warnings and the header or line is kept. The methods for them are never called.
+         */
+        default boolean messageActions() {
+            return true;
+        }
+
         /** An earlier HOLD (also an access table's) or DISCARD: a second HOLD is not logged. */
         boolean heldOrDiscarded();
 
@@ -45,27 +56,27 @@ final class CheckActions {
     }
 
     /** What becomes of the header or line that matched. */
-    sealed interface Outcome {
+    public sealed interface Outcome {
     }
 
     /** Kept as it is. */
-    record Keep() implements Outcome {
+    public record Keep() implements Outcome {
     }
 
     /** Removed (IGNORE, STRIP). */
-    record Drop() implements Outcome {
+    public record Drop() implements Outcome {
     }
 
     /** Replaced by this text (REPLACE). */
-    record Replace(String text) implements Outcome {
+    public record Replace(String text) implements Outcome {
     }
 
     /** Kept, with this header or line before it (PREPEND). */
-    record Prepend(String text) implements Outcome {
+    public record Prepend(String text) implements Outcome {
     }
 
     /** The message is refused (REJECT): nothing more of it is written or inspected. */
-    record Stop() implements Outcome {
+    public record Stop() implements Outcome {
     }
 
     static final Outcome KEEP = new Keep();
@@ -91,6 +102,10 @@ final class CheckActions {
         String command = value.substring(0, sp).toUpperCase(Locale.ROOT);
         String text = value.substring(sp).strip();
         boolean header = where.equals("header");
+        if (!t.messageActions() && MESSAGE_ACTIONS.contains(command)) {
+            t.warn("unsupported command in " + mapClass + " map: " + value);
+            return new Result(KEEP, true);
+        }
         switch (command) {
             case "REJECT" -> {
                 String reason = text.isEmpty() ? "5.7.1 message content rejected" : dsnPrepend("5.7.1", text);
@@ -183,7 +198,7 @@ final class CheckActions {
             case "DUNNO", "OK" -> {
                 // kept as it is
             }
-            default -> t.warn("unknown command in " + mapClass + " map: " + value);
+            default -> t.warn((t.messageActions() ? "unknown" : "unsupported") + " command in " + mapClass + " map: " + value);
         }
         return new Result(KEEP, true);
     }
@@ -235,6 +250,10 @@ final class CheckActions {
         }
         return 0;
     }
+
+    /** What only cleanup can do: the message is not queued yet. */
+    private static final List<String> MESSAGE_ACTIONS = List.of("REJECT", "HOLD", "DISCARD", "FILTER", "REDIRECT", "BCC",
+            "PASS");
 
     /** Header names Postfix flags HDR_OPT_MIME: they go to mime_header_checks wherever they appear. */
     static final List<String> MIME_HEADERS = List.of("content-description", "content-disposition", "content-id",

@@ -1,4 +1,4 @@
-package dev.postern.cleanup;
+package dev.postern.checks;
 
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.Reply;
@@ -30,6 +30,7 @@ class ContentInspectorTest {
 
     /** What the actions did, in order, as the transaction would see them. */
     static final class Recorder implements CheckActions.Target {
+        final boolean messageActions;
         final List<String> events = new ArrayList<>();
         boolean held;
         boolean discarded;
@@ -37,6 +38,19 @@ class ContentInspectorTest {
         String filter;
         MailAddress redirect;
         final List<MailAddress> bcc = new ArrayList<>();
+
+        Recorder() {
+            this(true);
+        }
+
+        Recorder(boolean messageActions) {
+            this.messageActions = messageActions;
+        }
+
+        @Override
+        public boolean messageActions() {
+            return messageActions;
+        }
 
         @Override
         public boolean heldOrDiscarded() {
@@ -96,7 +110,7 @@ class ContentInspectorTest {
     }
 
     private static ContentCheckSettings settings(Path header, Path mime, Path nested, Path body, long bodyLimit) {
-        return new ContentCheckSettings(spec(header), spec(mime), spec(nested), spec(body), bodyLimit, true, 100, 2048,
+        return new ContentCheckSettings("", spec(header), spec(mime), spec(nested), spec(body), bodyLimit, true, 100, 2048,
                 2048, 102400);
     }
 
@@ -107,7 +121,7 @@ class ContentInspectorTest {
     /** Runs the message through in one write, then byte by byte, and checks both give the same content and actions. */
     private static String run(ContentCheckSettings s, String message, Recorder r) {
         String whole = feed(s, message, r, message.length());
-        Recorder again = new Recorder();
+        Recorder again = new Recorder(r.messageActions);
         String bytewise = feed(s, message, again, 1);
         assertEquals(whole, bytewise, "the same content whatever the writes");
         assertEquals(r.events, again.events, "the same actions whatever the writes");
@@ -222,7 +236,7 @@ class ContentInspectorTest {
     void withoutMimeProcessingEverythingAfterThePrimaryHeaderIsBody() throws IOException {
         Path mime = table("mime", "/^Content-Type:/ INFO mime type");
         Path body = table("body", "/^Content-Type:/ INFO body line");
-        ContentCheckSettings s = new ContentCheckSettings(List.of(), spec(mime), List.of(), spec(body), 51200, false, 100,
+        ContentCheckSettings s = new ContentCheckSettings("", List.of(), spec(mime), List.of(), spec(body), 51200, false, 100,
                 2048, 2048, 102400);
         Recorder r = new Recorder();
         run(s, "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n", r);
@@ -296,5 +310,23 @@ class ContentInspectorTest {
             run(settings(h, null, null, null, 0), cases[i] + "\r\n\r\nbody\r\n", r);
             assertEquals(want[i], r.rejected, cases[i]);
         }
+    }
+
+    /** Where the message is queued already (the SMTP client), only content actions exist, as Postfix's hbc_action(). */
+    @Test
+    void withoutMessageActionsTheyAreUnsupportedAndTheHeaderIsKept() throws IOException {
+        Path h = table("smtp_header_checks", "/^X-Hold:/ HOLD", "/^X-Reject:/ REJECT no", "/^Received:/ IGNORE",
+                "/^Subject:/ REPLACE Subject: replaced", "/^X-Odd:/ FROB");
+        Recorder r = new Recorder(false);
+        ContentCheckSettings s = new ContentCheckSettings("smtp_", spec(h), List.of(), List.of(), List.of(), 51200, true,
+                100, 2048, 2048, 102400);
+        String out = run(s, "Received: x\r\nX-Hold: 1\r\nX-Reject: 1\r\nX-Odd: 1\r\nSubject: s\r\n\r\nbody\r\n", r);
+        assertEquals("X-Hold: 1\r\nX-Reject: 1\r\nX-Odd: 1\r\nSubject: replaced\r\n\r\nbody\r\n", out);
+        assertFalse(r.held);
+        assertNull(r.rejected);
+        assertEquals(List.of("warning: unsupported command in smtp_header_checks map: HOLD",
+                "warning: unsupported command in smtp_header_checks map: REJECT no",
+                "warning: unsupported command in smtp_header_checks map: FROB",
+                "replace: header Subject: s: Subject: replaced"), r.events);
     }
 }

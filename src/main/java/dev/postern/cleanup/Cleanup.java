@@ -21,7 +21,8 @@ public final class Cleanup implements AutoCloseable {
     private final ExecutorService io;
     private final LongAccumulator peakQueued = new LongAccumulator(Long::max, 0);
     private final FreeSpace freeSpace;
-    private final ContentChecks checks;
+    /** By cleanup service name (cleanup_service_name). */
+    private final java.util.Map<String, ContentChecks> checks;
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
         // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
@@ -40,7 +41,7 @@ public final class Cleanup implements AutoCloseable {
      */
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit, ExecutorService io) {
         try {
-            this.checks = ContentChecks.open(settings.checks());
+            this.checks = open(settings);
         } catch (IllegalArgumentException e) {
             io.shutdown();
             throw e;
@@ -65,11 +66,42 @@ public final class Cleanup implements AutoCloseable {
      * @throws IllegalArgumentException "parameter: file:line: problem" for a table with a bad line
      */
     public static java.util.List<String> validate(CleanupSettings settings) {
-        return ContentChecks.open(settings.checks()).unavailable();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        open(settings).forEach((name, c) -> c.unavailable().forEach(w -> out.add(
+                name.equals(CleanupSettings.DEFAULT_SERVICE) ? w : "cleanup service " + name + ": " + w)));
+        return out;
     }
 
+    /** Each service's tables; services with equal settings share them (the same files are opened once). */
+    private static java.util.Map<String, ContentChecks> open(CleanupSettings settings) {
+        java.util.Map<dev.postern.checks.ContentCheckSettings, ContentChecks> opened = new java.util.HashMap<>();
+        java.util.Map<String, ContentChecks> out = new java.util.HashMap<>();
+        settings.checks().forEach((name, s) -> {
+            try {
+                out.put(name, opened.computeIfAbsent(s, ContentChecks::open));
+            } catch (IllegalArgumentException e) {
+                throw name.equals(CleanupSettings.DEFAULT_SERVICE) ? e
+                        : new IllegalArgumentException("cleanup service " + name + ": " + e.getMessage(), e);
+            }
+        });
+        return java.util.Map.copyOf(out);
+    }
+
+    /** Through the default cleanup service ({@value CleanupSettings#DEFAULT_SERVICE}). */
     public CleanupTransaction open(Envelope envelope) {
-        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, checks, log, onCommit, io, peakQueued);
+        return open(envelope, CleanupSettings.DEFAULT_SERVICE);
+    }
+
+    /**
+     * Through the named cleanup service: its header and body checks.
+     * @throws IllegalArgumentException for a name that is no cleanup service (start refuses such a configuration)
+     */
+    public CleanupTransaction open(Envelope envelope, String cleanupService) {
+        ContentChecks c = checks.get(cleanupService);
+        if (c == null) {
+            throw new IllegalArgumentException("no cleanup service " + cleanupService);
+        }
+        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, c, log, onCommit, io, peakQueued);
     }
 
     /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */

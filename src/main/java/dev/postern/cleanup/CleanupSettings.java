@@ -2,15 +2,32 @@ package dev.postern.cleanup;
 
 import dev.postern.checks.ContentCheckSettings;
 import dev.postern.config.Config;
+import dev.postern.config.MasterService;
+
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What cleanup reads: the name for added Message-IDs, the size limits, queue_minfree,
- * hopcount_limit (Postfix's default 50) and the header and body checks.
+ * hopcount_limit (Postfix's default 50) and the header and body checks of each cleanup service
+ * ({@code checks}: by service name, always with {@value #DEFAULT_SERVICE}; a master.cf cleanup
+ * line's -o over main.cf's values, as Postfix's cleanup processes read their own service's).
  */
 public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
-                              int hopcountLimit, ContentCheckSettings checks) {
+                              int hopcountLimit, Map<String, ContentCheckSettings> checks) {
+    /** Postfix's default cleanup_service_name: the service that exists without a master.cf line. */
+    public static final String DEFAULT_SERVICE = "cleanup";
+
     public CleanupSettings {
-        checks = checks == null ? ContentCheckSettings.NONE : checks;
+        Map<String, ContentCheckSettings> m = new TreeMap<>(checks == null ? Map.of() : checks);
+        m.putIfAbsent(DEFAULT_SERVICE, ContentCheckSettings.NONE);
+        checks = java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** One cleanup service with these checks. */
+    public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
+                           int hopcountLimit, ContentCheckSettings checks) {
+        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, Map.of(DEFAULT_SERVICE, checks));
     }
 
     public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
@@ -27,7 +44,14 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
     }
 
     public static CleanupSettings from(Config c) {
+        Map<String, ContentCheckSettings> checks = new TreeMap<>();
+        checks.put(DEFAULT_SERVICE, ContentCheckSettings.from(c));
+        for (MasterService s : c.services()) {
+            if (s.isCleanup()) {
+                checks.put(s.name(), ContentCheckSettings.from(c.forService(s)));
+            }
+        }
         return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"),
-                c.size("queue_minfree"), c.integer("hopcount_limit"), ContentCheckSettings.from(c));
+                c.size("queue_minfree"), c.integer("hopcount_limit"), checks);
     }
 }

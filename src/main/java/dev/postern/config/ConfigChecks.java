@@ -42,6 +42,10 @@ final class ConfigChecks {
                     checkPickupOverride(sc, s, referenced, transports, warnings);
                     continue;
                 }
+                if (service.isCleanup()) {
+                    checkCleanupOverride(sc, service, s, referenced, transports, warnings);
+                    continue;
+                }
                 checkSetting(sc, s, referenced, transports, warnings);
                 Param p = Params.get(o.getKey());
                 if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perService(p.name())) {
@@ -112,6 +116,29 @@ final class ConfigChecks {
             warnings.add(s.origin() + ": -o " + p.name() + "=" + s.value() + " has no effect on the pickup line: pickup"
                     + " does not read " + p.name() + " (Postern reads it from main.cf" + (Params.perService(p.name())
                     ? " or an smtpd line's -o" : "") + ")");
+        }
+    }
+
+    /**
+     * An -o on a cleanup line, as on the pickup line: an unknown name is an error (a misspelt
+     * header_checks would let mail through unchecked), and a parameter Postern's cleanup does not
+     * read from its line ({@link Params#perCleanup}) is warned about.
+     */
+    private static void checkCleanupOverride(ParsedConfig sc, MasterService service, Setting s, Set<String> referenced,
+                                             List<String> transports, List<String> warnings) throws ConfigException {
+        Param p = param(s.name(), transports);
+        if (p == null && !PostfixParameterNames.contains(s.name()) && !referenced.contains(s.name())) {
+            String near = Suggest.closest(s.name(), Params.all().keySet());
+            throw new ConfigException(s.file(), s.line(), "cleanup service " + service.name() + ": unknown parameter \""
+                    + s.name() + "\" in -o " + s.name() + "=" + s.value(), near == null
+                    ? "remove it; a cleanup line applies -o header_checks, body_checks and the other header and body check parameters"
+                    : "did you mean \"" + near + "\"?");
+        }
+        checkSetting(sc, s, referenced, transports, warnings);
+        if (p != null && p.status() == Param.Status.IMPLEMENTED && !Params.perCleanup(p.name())) {
+            warnings.add(s.origin() + ": -o " + p.name() + "=" + s.value() + " has no effect on cleanup service "
+                    + service.name() + ": Postern's cleanup reads " + p.name() + " from main.cf"
+                    + (Params.perService(p.name()) ? " (or an smtpd line's -o)" : ""));
         }
     }
 

@@ -23,7 +23,9 @@ import java.util.Set;
  * whose -o options then apply to it as Postfix applies them. The other built-in transports'
  * lines ({@code error}, {@code retry}, {@code local}) are accepted with a note. The {@code pickup}
  * line ({@link MasterService#isPickup()}) is kept for its -o options, which Postern's pickup
- * applies (content_filter, syslog_name); one at most.
+ * applies (content_filter, syslog_name, ...); one at most. A {@code cleanup} line
+ * ({@link MasterService#isCleanup()}) is kept for its -o header and body checks, which apply to
+ * the mail of the services naming it in cleanup_service_name.
  */
 final class MasterCfParser {
     /** Postfix daemons whose work Postern does inside its one process (by master.cf command). */
@@ -46,6 +48,7 @@ final class MasterCfParser {
         String name = file.getFileName().toString();
         List<MasterService> out = new ArrayList<>();
         Map<String, MasterService> transports = new LinkedHashMap<>();
+        Map<String, MasterService> cleanups = new LinkedHashMap<>();
         MasterService pickup = null;
         for (Row row : rows(file)) {
             MasterService s = service(name, row.line(), row.words(), warnings);
@@ -60,6 +63,13 @@ final class MasterCfParser {
                             + "): local mail would get either line's -o options", "keep one pickup line");
                 }
                 pickup = s;
+            }
+            if (s.isCleanup()) {
+                MasterService before = cleanups.putIfAbsent(s.name(), s);
+                if (before != null) {
+                    throw new ConfigException(name, row.line(), "duplicate cleanup service " + s.name() + " (also at line "
+                            + before.line() + ")", "remove one of the two lines or rename one service");
+                }
             }
             if (s.isSmtpTransport()) {
                 MasterService before = transports.putIfAbsent(s.name(), s);
@@ -151,7 +161,10 @@ final class MasterCfParser {
         // Postern's pickup applies its line's -o (a content_filter for local submissions, as Postfix's
         // pickup.c writes it). fifo is the type of pre-2.x stock master.cf files, unix of later ones.
         boolean pickup = command.equals("pickup") && (type.equals("unix") || type.equals("fifo"));
-        if (!transport && !pickup && (!type.equals("inet") || !command.equals("smtpd"))) {
+        // A cleanup line is kept for its -o (header and body checks), which apply to the mail of
+        // the services that name it in cleanup_service_name.
+        boolean cleanup = command.equals("cleanup") && type.equals("unix");
+        if (!transport && !pickup && !cleanup && (!type.equals("inet") || !command.equals("smtpd"))) {
             if (type.equals("inet") && !INET_COMMANDS.contains(command)) {
                 throw new ConfigException(file, line, "inet service " + service + " runs unknown command \"" + command + "\"",
                         "Postern serves SMTP with smtpd");
@@ -192,9 +205,9 @@ final class MasterCfParser {
         if (transport) {
             transportNotes(file, line, service, words.get(6), args, warnings);
         }
-        if (pickup && !args.isEmpty()) { // e.g. -v (verbose logging): Postern has no such switches
-            warnings.add(file + ":" + line + ": pickup: command arguments " + String.join(" ", args)
-                    + " are ignored; only -o name=value options are applied");
+        if ((pickup || cleanup) && !args.isEmpty()) { // e.g. -v (verbose logging): Postern has no such switches
+            warnings.add(file + ":" + line + ": " + (pickup ? "pickup" : "cleanup service " + service) + ": command arguments "
+                    + String.join(" ", args) + " are ignored; only -o name=value options are applied");
         }
         // The pickup line's private, unpriv, chroot, wakeup and maxproc columns are not reported: Postern
         // never chroots, runs its one pickup inside the daemon (maxproc 1, as Postfix's stock line) and

@@ -51,6 +51,14 @@ public record MasterService(String name, String type, String command, Map<String
         return command.equals("pickup") && (type.equals("unix") || type.equals("fifo"));
     }
 
+    /**
+     * A cleanup service ({@code name unix n - y - 0 cleanup}): its -o header and body checks apply to
+     * the mail of the services whose cleanup_service_name names it.
+     */
+    public boolean isCleanup() {
+        return type.equals("unix") && command.equals("cleanup");
+    }
+
     /** An SMTP listener. */
     public boolean isSmtpd() {
         return type.equals("inet") && command.equals("smtpd");

@@ -70,6 +70,7 @@ public final class Params {
         p(m, "disable_mime_input_processing", BOOL, "no", "yes: no MIME parsing while mail is received: everything after the primary header is body (body_checks), so mime_header_checks apply only to Content-* headers of the primary header and nested_header_checks never.");
         p(m, "mime_nesting_limit", INT, "100", "Deepest nesting of multipart boundaries followed while inspecting content; deeper boundaries are not recognised.").min(1);
         p(m, "mime_boundary_length_limit", INT, "2048", "Characters of a MIME boundary string kept and compared.").min(1);
+        p(m, "cleanup_service_name", STRING, "cleanup", "The cleanup service an smtpd service (-o) or pickup (its line's -o) queues its mail through: a master.cf line \"name unix n - - - 0 cleanup\" whose -o header_checks, mime_header_checks, nested_header_checks, body_checks and their limits apply to that mail only (Postfix's way to give the submission service its own header_checks, e.g. to remove the client's Received header). \"cleanup\" needs no line (then main.cf's values). A name without such a line is an error.");
         p(m, "receive_override_options", LIST, "", "Per smtpd service (-o) or on the pickup line: no_header_body_checks turns header_checks, mime_header_checks, nested_header_checks and body_checks off for the mail it receives (as for a content filter's re-injection service). no_unknown_recipient_checks, no_address_mappings and no_milters are accepted and change nothing: Postern has no unknown-recipient checks, address mappings or milters to turn off. Any other word is an error.").oneOf("no_unknown_recipient_checks", "no_address_mappings", "no_header_body_checks", "no_milters");
         p(m, "smtpd_timeout", TIME, "${stress?{10}:{300}}s", "Time to wait for the client's next input; 10s while the service is under stress (all its sessions busy), which also shortens the wait of sessions already idle.").min(1);
         p(m, "smtpd_starttls_timeout", TIME, "${stress?{10}:{300}}s", "Time limit for the TLS handshake.").min(1);
@@ -280,7 +281,7 @@ public final class Params {
      * about. ServiceScopeTest keeps this equal to what smtpd really reads.
      */
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
-            "content_filter",
+            "cleanup_service_name", "content_filter",
             "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",
@@ -317,11 +318,27 @@ public final class Params {
      * -o there is warned about; an unknown name is an error. PickupScopeTest keeps this equal to
      * what pickup really reads from its line.
      */
-    private static final java.util.Set<String> PICKUP_SERVICE = java.util.Set.of("content_filter", "receive_override_options", "syslog_name");
+    private static final java.util.Set<String> PICKUP_SERVICE = java.util.Set.of("cleanup_service_name", "content_filter",
+            "receive_override_options", "syslog_name");
 
     /** True when a master.cf {@code -o name=value} on the pickup line changes what pickup does. */
     public static boolean perPickup(String name) {
         return PICKUP_SERVICE.contains(name);
+    }
+
+    /**
+     * Parameters Postern's cleanup reads from a master.cf cleanup line ({@code name unix n - - - 0
+     * cleanup}), so an {@code -o} there applies to the mail of the services that name it in
+     * cleanup_service_name: the header and body checks and their limits. Any other -o there is warned
+     * about (Postern's cleanup reads it from main.cf); an unknown name is an error.
+     */
+    private static final java.util.Set<String> CLEANUP_SERVICE = java.util.Set.of("header_checks", "mime_header_checks",
+            "nested_header_checks", "body_checks", "body_checks_size_limit", "disable_mime_input_processing",
+            "mime_nesting_limit", "mime_boundary_length_limit");
+
+    /** True when a master.cf {@code -o name=value} on a cleanup line changes what that cleanup service does. */
+    public static boolean perCleanup(String name) {
+        return CLEANUP_SERVICE.contains(name);
     }
 
     private Params() {}

@@ -209,7 +209,7 @@ public final class Pickup implements AutoCloseable {
         MaildropFile m = s.message();
         boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
         CleanupTransaction tx = cleanup.open(new Envelope(s.sender(), "", "", "local", s.arrival(), utf8,
-                hasEightBit(m.content()), "pickup"));
+                hasEightBit(m.content()), "pickup"), settings.cleanupService());
         log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
         s.recipients().forEach(tx::addRecipient);
         if (!settings.contentFilter().isEmpty()) {

@@ -21,11 +21,13 @@ import java.util.Optional;
  *
  * @param headerBodyChecks false when receive_override_options (the line's -o, else main.cf's) has
  *                   no_header_body_checks
+ * @param cleanupService cleanup_service_name (the line's -o, else main.cf's): whose header and body checks apply
  * @param syslogName the pickup line's own -o syslog_name (its lines then log as
  *                   {@code <syslog_name>/pickup}); empty: the server's, which a reload cannot change
  */
 public record PickupSettings(Path queueDirectory, String myhostname, String mailName, String headerOrigin,
-                             Duration scanInterval, String contentFilter, String syslogName, boolean headerBodyChecks) {
+                             Duration scanInterval, String contentFilter, String syslogName, boolean headerBodyChecks,
+                             String cleanupService) {
     /** {@code headerOrigin}: $myorigin when append_at_myorigin = yes, else empty (header addresses kept). */
     public static PickupSettings from(Config c) {
         Optional<MasterService> line = line(c);
@@ -35,7 +37,8 @@ public record PickupSettings(Path queueDirectory, String myhostname, String mail
         return new PickupSettings(Path.of(c.get("queue_directory")), c.get("myhostname"), c.get("mail_name"),
                 c.bool("append_at_myorigin") ? c.get("myorigin") : "", Duration.ofSeconds(1),
                 own.get("content_filter").strip(), syslogName,
-                !own.list("receive_override_options").contains("no_header_body_checks"));
+                !own.list("receive_override_options").contains("no_header_body_checks"),
+                own.get("cleanup_service_name").strip());
     }
 
     /** master.cf's pickup line, if it has one (at most one: a second is a config error). */

@@ -29,6 +29,32 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                            int processLimit, String tlsLibrary) {
     }
 
+    /**
+     * Every cleanup_service_name (each smtpd service's, pickup's) names a master.cf cleanup line,
+     * or is "cleanup", which exists without one: mail must never be queued without the checks its
+     * service was given.
+     */
+    private static void checkCleanupServices(Config c, List<Listener> listeners) throws ConfigException {
+        java.util.Set<String> names = new java.util.TreeSet<>(java.util.Set.of(dev.postern.cleanup.CleanupSettings.DEFAULT_SERVICE));
+        c.services().stream().filter(MasterService::isCleanup).forEach(s -> names.add(s.name()));
+        for (Listener l : listeners) {
+            String name = l.settings().cleanupService();
+            if (!names.contains(name)) {
+                throw at(c.forService(l.service()), "cleanup_service_name", l.service(), "service " + l.service().name()
+                        + ": cleanup_service_name = " + name + ": no master.cf service " + name + " runs cleanup",
+                        "add a line \"" + name + " unix n - y - 0 cleanup\" (with its -o header_checks=...), or name one of: "
+                        + String.join(", ", names));
+            }
+        }
+        String pickup = dev.postern.pickup.PickupSettings.from(c).cleanupService();
+        if (!names.contains(pickup)) {
+            throw at(dev.postern.pickup.PickupSettings.configFor(c), "cleanup_service_name",
+                    dev.postern.pickup.PickupSettings.line(c).orElse(null), "pickup: cleanup_service_name = " + pickup
+                            + ": no master.cf service " + pickup + " runs cleanup",
+                    "add a line \"" + pickup + " unix n - y - 0 cleanup\", or name one of: " + String.join(", ", names));
+        }
+    }
+
     static Plan of(LoadedConfig loaded) throws ConfigException {
         Config c = loaded.config();
         List<Listener> listeners = new ArrayList<>();
@@ -102,6 +128,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             String m = e.getMessage();
             throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
         }
+        checkCleanupServices(c, listeners);
         try { // header_checks, mime_header_checks, nested_header_checks, body_checks
             warnings.addAll(dev.postern.cleanup.Cleanup.validate(dev.postern.cleanup.CleanupSettings.from(c)));
         } catch (IllegalArgumentException e) {

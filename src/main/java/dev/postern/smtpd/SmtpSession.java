@@ -943,7 +943,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         if (transaction == null) {
             try {
                 transaction = services.cleanup().open(new Envelope(sender, client, helo == null ? "" : helo, protocol(), Instant.now(),
-                        smtputf8, eightBitMime, settings.serviceName(), dsn));
+                        smtputf8, eightBitMime, settings.serviceName(), dsn), settings.cleanupService());
             } catch (Exception e) {
                 services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());
                 return Reply.of(451, "4.3.0", "Error: queue file write error");

@@ -196,11 +196,12 @@ class ConfigLoaderTest {
                   flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}
                 """;
         LoadedConfig lc = load("smtpd_recipient_restrictions = reject_unauth_destination\nsmtpd_tls_cert_file = /x.pem\n", stock);
-        assertEquals(List.of("submission", "pickup", "smtp", "relay"), lc.config().services().stream().map(MasterService::name).toList(),
-                "the pickup, smtp and relay lines are honoured (relay's -o syslog_name=postfix/$service_name)");
-        assertEquals("postfix/relay", lc.config().forService(lc.config().services().get(3)).get("syslog_name"));
+        assertEquals(List.of("submission", "pickup", "cleanup", "smtp", "relay"),
+                lc.config().services().stream().map(MasterService::name).toList(),
+                "the pickup, cleanup, smtp and relay lines are honoured (relay's -o syslog_name=postfix/$service_name)");
+        assertEquals("postfix/relay", lc.config().forService(lc.config().services().get(4)).get("syslog_name"));
         long ignoredLines = stock.lines().filter(l -> !l.startsWith(" ") && !l.startsWith("submission")
-                && !l.matches("(smtp|relay) +unix .*") && !l.matches("pickup +unix .*")).count();
+                && !l.matches("(smtp|relay) +unix .*") && !l.matches("(pickup|cleanup) +unix .*")).count();
         List<String> notes = lc.warnings().stream().filter(w -> w.endsWith("line ignored")).toList();
         assertEquals(ignoredLines, notes.size(), String.join("\n", lc.warnings()));
         assertTrue(notes.contains("master.cf:1: service 'smtp' (postscreen) is not supported; use an smtpd line; line ignored"), notes.toString());

@@ -229,4 +229,68 @@ class HeaderChecksTest {
                     e.getMessage());
         }
     }
+
+    /**
+     * Postfix's recipe for a submission service of its own: -o cleanup_service_name names a
+     * master.cf cleanup line whose -o header_checks removes the client's Received header there
+     * only; mail of the other service keeps it and gets main.cf's checks.
+     */
+    @Test
+    void aServiceCanQueueThroughACleanupServiceOfItsOwn() throws Exception {
+        try (RecordingSink sink = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            Files.writeString(dir.resolve("submission_header_checks"), "/^Received: from client\\.example/ IGNORE\n");
+            start(sink, filter).close(); // writes main.cf and the tables
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "127.0.0.3:0 inet n - n - - smtpd -o cleanup_service_name=subcleanup\n"
+                    + "cleanup unix n - y - 0 cleanup\n"
+                    + "subcleanup unix n - y - 0 cleanup\n"
+                    + "  -o header_checks=regexp:" + dir.resolve("submission_header_checks") + "\n"
+                    + "filter unix - - n - - smtp\n");
+            Plan plan = Server.plan(dir);
+            assertEquals(List.of(), plan.warnings().stream().filter(w -> w.contains("cleanup")).toList(),
+                    "cleanup lines are understood now, not ignored");
+            try (Server server = Server.start(plan, null)) {
+                InetSocketAddress submission = server.addresses().stream()
+                        .filter(a -> a.getAddress().getHostAddress().equals("127.0.0.3")).findFirst().orElseThrow();
+                InetSocketAddress mx = server.addresses().stream()
+                        .filter(a -> a.getAddress().getHostAddress().equals("127.0.0.1")).findFirst().orElseThrow();
+                String id = id(send(submission, "Subject: reject me not\r\n", "text\r\n", "bob@dest.example"));
+                RecordingSink.Message m = take(sink, "the submission's mail: subcleanup's checks only");
+                assertFalse(m.data().contains("Received: from client.example"), m.data());
+                assertTrue(m.data().startsWith("Subject: reject me not"), m.data());
+                awaitLog(id + ": removed");
+
+                assertEquals("550 5.7.1 message content rejected",
+                        send(mx, "Subject: reject me\r\n", "text\r\n", "bob@dest.example"), "main.cf's checks on the other");
+                id(send(mx, "Subject: plain\r\n", "text\r\n", "bob@dest.example"));
+                m = take(sink, "the other service's mail keeps its Received header");
+                assertTrue(m.data().startsWith("Received: from client.example"), m.data());
+            }
+        }
+    }
+
+    @Test
+    void cleanupServiceNamesAndTheirOptionsAreChecked() throws Exception {
+        try (RecordingSink sink = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            start(sink, filter).close();
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd -o cleanup_service_name=subcleanup\n"
+                    + "filter unix - - n - - smtp\n");
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().contains("master.cf:1") && e.getMessage().contains("cleanup_service_name = subcleanup: no"
+                    + " master.cf service subcleanup runs cleanup"), e.getMessage());
+
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "subcleanup unix n - y - 0 cleanup -o header_check=regexp:/x\n"
+                    + "filter unix - - n - - smtp\n");
+            e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().contains("master.cf:2") && e.getMessage().contains("did you mean \"header_checks\"?"),
+                    e.getMessage());
+
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "subcleanup unix n - y - 0 cleanup -o hopcount_limit=5\n"
+                    + "filter unix - - n - - smtp\n");
+            assertTrue(Server.plan(dir).warnings().contains("master.cf:2: -o hopcount_limit=5 has no effect on cleanup"
+                    + " service subcleanup: Postern's cleanup reads hopcount_limit from main.cf"), Server.plan(dir).warnings().toString());
+        }
+    }
 }

@@ -253,6 +253,15 @@ public final class MailLog implements AutoCloseable {
      */
     public void reject(String service, String queueId, String stage, String client, String reply,
                        String from, String to, String proto, String helo) {
+        reject(service, queueId, stage, client, reply, from, to, proto, helo, null);
+    }
+
+    /**
+     * As above, with {@code sasl_username=<u>} at the end when the client authenticated (Postfix's
+     * smtpd_whatsup() since 3.2); {@code saslUsername} null when it did not.
+     */
+    public void reject(String service, String queueId, String stage, String client, String reply,
+                       String from, String to, String proto, String helo, String saslUsername) {
         StringBuilder sb = new StringBuilder();
         sb.append(queueId == null ? "NOQUEUE" : queueId).append(": reject: ").append(stage)
                 .append(" from ").append(client).append(": ").append(reply).append(';');
@@ -266,7 +275,16 @@ public final class MailLog implements AutoCloseable {
         if (helo != null) {
             sb.append(" helo=<").append(helo).append('>');
         }
-        line(LogRecord.Severity.INFO, service, sb.toString(), () -> rejectFields(queueId, stage, client, reply, from, to, proto, helo));
+        if (saslUsername != null) {
+            sb.append(" sasl_username=<").append(saslUsername).append('>');
+        }
+        line(LogRecord.Severity.INFO, service, sb.toString(), () -> {
+            Map<String, Object> f = rejectFields(queueId, stage, client, reply, from, to, proto, helo);
+            if (saslUsername != null) {
+                f.put("sasl_username", saslUsername);
+            }
+            return f;
+        });
     }
 
     private static Map<String, Object> rejectFields(String queueId, String stage, String client, String reply,

@@ -790,7 +790,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             Reply tooBig = Reply.of(552, "5.3.4", "Message size exceeds fixed limit");
             services.log().metrics().reject("MAIL", tooBig.code(), "message_size_limit");
             services.log().reject(settings.serviceName(), null, "MAIL", client, tooBig.oneLine(), from.toString(), null,
-                    logProtocol(), helo);
+                    logProtocol(), helo, auth.username());
             return tooBig;
         }
         if (!utf8 && !isAscii(path.path())) {
@@ -805,7 +805,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             }
             services.log().metrics().reject("MAIL", full.code(), "queue_minfree");
             services.log().reject(settings.serviceName(), null, "MAIL", client, full.oneLine(), null, null, logProtocol(),
-                    helo);
+                    helo, auth.username());
             return full;
         }
         sender = from;
@@ -937,7 +937,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             // As log_whatsup(): the queue ID once the transaction's queue file is open (after the first
             // accepted recipient), NOQUEUE before.
             services.log().reject(settings.serviceName(), transaction == null ? null : transaction.queueId().toString(), "RCPT",
-                    client, refused.oneLine(), sender.toString(), rcpt.toString(), logProtocol(), helo);
+                    client, refused.oneLine(), sender.toString(), rcpt.toString(), logProtocol(), helo, auth.username());
             return refused;
         }
         if (transaction == null) {
@@ -979,7 +979,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             // smtpd_check_data(): the recipient is named only when there is one
             services.log().reject(settings.serviceName(), transaction.queueId().toString(), "DATA", client,
                     refused.oneLine(), sender.toString(), recipients.size() == 1 ? recipients.get(0).toString() : null,
-                    logProtocol(), helo);
+                    logProtocol(), helo, auth.username());
             return refused;
         }
         if (!settings.contentFilter().isEmpty()) {
@@ -1126,6 +1126,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         b.append(" proto=").append(logProtocol());
         if (helo != null) {
             b.append(" helo=<").append(helo).append('>');
+        }
+        if (auth.username() != null) { // smtpd_whatsup() since Postfix 3.2
+            b.append(" sasl_username=<").append(auth.username()).append('>');
         }
         return b.toString();
     }

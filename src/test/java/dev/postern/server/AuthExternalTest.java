@@ -84,6 +84,7 @@ class AuthExternalTest {
     void certificateClientAuthenticatesWithEmptyAuthzidAndRelays() throws Exception {
         Peers.Result r = python(mta.pki.goodClient().certFile(), mta.pki.goodClient().keyFile(),
                 "print('auth:', s.auth('EXTERNAL', lambda challenge=None: ''))",
+                "print('big:', s.mail('me@my.domain.example', ['SIZE=999999999999']))",
                 "print('refused:', s.sendmail('me@my.domain.example', ['" + TO + "'], "
                         + "'Subject: external\\r\\n\\r\\nexternal-empty-marker\\r\\n'))",
                 "s.quit()");
@@ -95,6 +96,10 @@ class AuthExternalTest {
         String log = mta.awaitLog("client=localhost\\[127\\.0\\.0\\.1\\], sasl_method=EXTERNAL, sasl_username=desktop\\.example\\.org|"
                 + "client=unknown\\[127\\.0\\.0\\.1\\], sasl_method=EXTERNAL, sasl_username=desktop\\.example\\.org", Duration.ofSeconds(20));
         assertTrue(log.contains("sasl_username=desktop.example.org"), log);
+        assertTrue(r.out().contains("big: (552, b'5.3.4 Message size exceeds fixed limit')"), r.out());
+        // Postfix's smtpd_whatsup() (since 3.2) names the authenticated client in reject lines
+        log = mta.awaitLog("reject: MAIL from \\S+: 552 5\\.3\\.4 Message size exceeds fixed limit;.* helo=<python\\.example> "
+                + "sasl_username=<desktop\\.example\\.org>", Duration.ofSeconds(20));
         RecordingSink.Message m = awaitDelivered("external-empty-marker");
         assertTrue(m.data().contains(" with ESMTPSA id "), m.data());
     }

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  */
 public final class CheckActions {
     /** dsn_valid(): a class 2, 4 or 5 status code at the start of the text. */
-    private static final Pattern DSN = Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3})(?:[ \\t]+|$)(.*)", Pattern.DOTALL);
+    private static final Pattern DSN = Pattern.compile("([245]\\.\\d{1,3}\\.\\d{1,3})(?:[ \\t\\n\\r\\f\\u000b]+|$)(.*)", Pattern.DOTALL);
 
     /** What the message and its content become (implemented by cleanup's transaction, or a delivery). */
     public interface Target {
@@ -50,6 +50,14 @@ public final class CheckActions {
 
         /** A table could not answer: the message is not accepted now (451 4.3.0), with Postfix's warning. */
         void lookupFailed(String parameter);
+
+        /**
+         * A multipart nested deeper than mime_nesting_limit (Postfix's MIME_ERR_NESTING, reported
+         * by cleanup when a header table is set): {@code header} is the Content-Type header that
+         * went too deep, cut at 100 characters. Where nobody refuses mail, nothing happens.
+         */
+        default void mimeNestingExceeded(String header) {
+        }
 
         /** A warning of cleanup's (a bad action in a table). */
         void warn(String text);
@@ -100,7 +108,11 @@ public final class CheckActions {
             sp++;
         }
         String command = value.substring(0, sp).toUpperCase(Locale.ROOT);
-        String text = value.substring(sp).strip();
+        int t0 = sp;
+        while (t0 < value.length() && " \t\r\n\f\u000b".indexOf(value.charAt(t0)) >= 0) {
+            t0++; // ISSPACE, leading only: the text's own trailing blanks stay, as in Postfix
+        }
+        String text = value.substring(t0);
         boolean header = where.equals("header");
         if (!t.messageActions() && MESSAGE_ACTIONS.contains(command)) {
             t.warn("unsupported command in " + mapClass + " map: " + value);

@@ -7,9 +7,11 @@ import dev.postern.maps.TableList;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Locale;
 import java.util.Optional;
@@ -33,12 +35,19 @@ public final class ContentInspector {
     /** What the current entity's body is (Postfix's curr_ctype/curr_stype, as far as the state machine needs). */
     private enum Kind { LEAF, MULTIPART, MESSAGE }
 
-    private record Boundary(String text, Kind partKind) {
+    /** A boundary as its bytes (compared with the body's bytes, whatever their charset). */
+    private record Boundary(byte[] text, Kind partKind) {
+    }
+
+    /** Text for the tables and the charset it was read with, so a REPLACE writes the bytes it read. */
+    private record Text(String s, Charset charset) {
     }
 
     private final ContentChecks checks;
     private final ContentCheckSettings limits;
     private final CheckActions.Target target;
+    /** Postfix's MIME_OPT_REPORT_NESTING: cleanup with a header table refuses mail nested too deep. */
+    private final boolean reportNesting;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     /** Bytes of a line whose end has not arrived yet. */
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -51,12 +60,14 @@ public final class ContentInspector {
     private long bodyOffset;
     /** Later headers and lines are still asked (cleared by REJECT, DISCARD, PASS, REDIRECT). */
     private boolean inspecting = true;
-    /** A REJECT or a table that could not answer: nothing more is written. */
-    private boolean stopped;
+    /** After a REJECT nothing more is written (Postfix's CLEANUP_OUT_OK); the walk goes on, for the hop count. */
+    private boolean silent;
+    private boolean nestingReported;
     private int primaryReceived;
 
-    // The logical header being collected: its text as the tables see it, and its bytes as received.
-    private final StringBuilder header = new StringBuilder();
+    // The logical header being collected: its bytes as the tables see them ("Name:" and the folded
+    // lines joined by a newline), and its bytes as received.
+    private final ByteArrayOutputStream headerKey = new ByteArrayOutputStream();
     private final ByteArrayOutputStream headerBytes = new ByteArrayOutputStream();
     private HeaderClass headerClass;
 
@@ -64,6 +75,8 @@ public final class ContentInspector {
         this.checks = checks;
         this.limits = checks.settings;
         this.target = target;
+        this.reportNesting = target.messageActions()
+                && (checks.header != null || checks.mime != null || checks.nested != null);
     }
 
     /** Received headers in the message's own header, counted before any check removed one (Postfix's hop count). */
@@ -132,9 +145,6 @@ public final class ContentInspector {
      * {@code l} by {@code eol} bytes of line end; {@code continues} when the line goes on.
      */
     private void piece(byte[] l, int off, int len, boolean continues, int eol) {
-        if (stopped) {
-            return;
-        }
         if (state != State.BODY) {
             if (continueHeader(l, off, len, continues, eol)) {
                 return;
@@ -150,27 +160,27 @@ public final class ContentInspector {
     private boolean continueHeader(byte[] l, int off, int len, boolean continues, int eol) {
         if (headerClass != null) {
             if (previousContinues || len > 0 && (l[off] == ' ' || l[off] == '\t')) {
-                if (header.length() < limits.headerSizeLimit()) { // past it, the rest is discarded, as Postfix does
+                if (headerKey.size() < limits.headerSizeLimit()) { // past it, the rest is discarded, as Postfix does
                     if (!previousContinues) {
-                        header.append('\n');
+                        headerKey.write('\n');
                     }
-                    header.append(text(l, off, len));
+                    headerKey.write(l, off, len);
                     headerBytes.write(l, off, len + eol);
                 }
                 previousContinues = continues;
                 return true;
             }
             flushHeader();
-            if (stopped) {
-                return true;
-            }
         }
-        int name = CheckActions.headerNameLength(text(l, off, Math.min(len, 1000)));
+        int name = headerNameLength(l, off, len);
         if (name > 0) {
-            String t = text(l, off, len);
-            int colon = t.indexOf(':');
-            header.setLength(0);
-            header.append(t, 0, name).append(t, colon, t.length()); // "Name :" becomes "Name:", as in Postfix
+            int colon = off + name;
+            while (l[colon] != ':') {
+                colon++;
+            }
+            headerKey.reset();
+            headerKey.write(l, off, name); // "Name :" becomes "Name:", as in Postfix
+            headerKey.write(l, colon, off + len - colon);
             headerBytes.reset();
             headerBytes.write(l, off, len + eol);
             headerClass = switch (state) {
@@ -197,7 +207,7 @@ public final class ContentInspector {
             }
         } else {
             if (state == State.PRIMARY) {
-                out.write(CRLF, 0, 2); // Postfix never lets text run on from the header into the body
+                write(CRLF, 0, 2); // Postfix never lets text run on from the header into the body
             }
             state = State.BODY;
             bodyOffset = 0;
@@ -206,43 +216,41 @@ public final class ContentInspector {
 
     private void bodyPiece(byte[] l, int off, int len, boolean continues, int eol) {
         if (!boundaries.isEmpty() && !previousContinues && len > 2 && l[off] == '-' && l[off + 1] == '-') {
-            boundary(text(l, off, len));
+            boundary(l, off, len);
         }
         previousContinues = continues;
         TableList table = inspecting ? checks.body : null;
         long at = bodyOffset;
         bodyOffset += len + 1;
         if (table == null || limits.bodySizeLimit() > 0 && at >= limits.bodySizeLimit()) {
-            out.write(l, off, len + eol);
+            write(l, off, len + eol);
             return;
         }
-        String line = text(l, off, len);
-        CheckActions.Outcome o = ask(table, line, "body", table.parameter());
-        if (stopped) {
-            return;
-        }
+        Text line = text(l, off, len);
+        CheckActions.Outcome o = ask(table, line.s(), "body", table.parameter());
         if (o instanceof CheckActions.Replace r) {
-            write(r.text());
-            out.write(l, off + len, eol);
+            write(encode(r.text(), line.charset()));
+            write(l, off + len, eol);
         } else if (o instanceof CheckActions.Prepend p) {
             // As Postfix's records: a line of its own, so before a piece in the middle of a long
             // line it ends up joined to the piece before it.
-            write(p.text());
-            out.write(CRLF, 0, 2);
-            out.write(l, off, len + eol);
+            write(encode(p.text(), line.charset()));
+            write(CRLF, 0, 2);
+            write(l, off, len + eol);
         } else if (!(o instanceof CheckActions.Drop)) {
-            out.write(l, off, len + eol);
+            write(l, off, len + eol);
         }
     }
 
     /** A line {@code --boundary} or {@code --boundary--} of an enclosing multipart (trailing text ignored, as Postfix). */
-    private void boundary(String line) {
+    private void boundary(byte[] l, int off, int len) {
         for (Boundary b : boundaries) { // innermost first
-            if (line.length() >= 2 + b.text().length() && line.startsWith(b.text(), 2)) {
+            int n = b.text().length;
+            if (len >= 2 + n && Arrays.equals(l, off + 2, off + 2 + n, b.text(), 0, n)) {
                 while (boundaries.peek() != b) {
                     boundaries.pop();
                 }
-                if (line.startsWith("--", 2 + b.text().length())) {
+                if (len >= 4 + n && l[off + 2 + n] == '-' && l[off + 3 + n] == '-') {
                     boundaries.pop();
                     state = State.BODY;
                     kind = Kind.LEAF;
@@ -263,10 +271,19 @@ public final class ContentInspector {
             return;
         }
         headerClass = null;
-        String h = header.toString();
-        String name = h.substring(0, h.indexOf(':')).toLowerCase(Locale.ROOT);
+        byte[] raw = headerBytes.toByteArray();
+        if (raw.length == 0 || raw[raw.length - 1] != '\n') {
+            // A header cut at header_size_limit, or the last line of the content: its line still
+            // ends here, so what follows can never run on into it (Postfix writes headers as records).
+            raw = Arrays.copyOf(raw, raw.length + 2);
+            raw[raw.length - 2] = '\r';
+            raw[raw.length - 1] = '\n';
+        }
+        byte[] key = headerKey.toByteArray();
+        Text h = text(key, 0, key.length);
+        String name = h.s().substring(0, h.s().indexOf(':')).toLowerCase(Locale.ROOT);
         if (name.equals("content-type") && limits.mimeProcessing()) {
-            contentType(MimeContentType.parse(h.substring(h.indexOf(':') + 1)));
+            contentType(MimeContentType.parse(h.s().substring(h.s().indexOf(':') + 1)), h);
         }
         if (c == HeaderClass.PRIMARY && name.equals("received")) {
             primaryReceived++;
@@ -276,50 +293,77 @@ public final class ContentInspector {
         }
         TableList table = inspecting ? checks.forHeader(c) : null;
         if (table == null) {
-            out.writeBytes(headerBytes.toByteArray());
+            write(raw, 0, raw.length);
             return;
         }
-        CheckActions.Outcome o = ask(table, h, "header", table.parameter());
-        if (stopped) {
-            return;
-        }
+        CheckActions.Outcome o = ask(table, h.s(), "header", table.parameter());
         if (o instanceof CheckActions.Replace r) {
-            write(r.text());
-            out.write(CRLF, 0, 2);
+            write(headerText(r.text(), h.charset()));
         } else if (o instanceof CheckActions.Prepend p) {
-            write(p.text());
-            out.write(CRLF, 0, 2);
-            out.writeBytes(headerBytes.toByteArray());
+            write(headerText(p.text(), h.charset()));
+            write(raw, 0, raw.length);
         } else if (!(o instanceof CheckActions.Drop)) {
-            out.writeBytes(headerBytes.toByteArray());
+            write(raw, 0, raw.length);
         }
     }
 
-    private void contentType(MimeContentType t) {
+    /**
+     * A header a table wrote (REPLACE, PREPEND), as Postfix's cleanup_out_header() writes one: a
+     * newline in it (from $1 of a folded header) starts a continuation line, indented with a tab
+     * when it is not already; every line ends with CRLF, never a bare LF.
+     */
+    private static byte[] headerText(String text, Charset charset) {
+        StringBuilder b = new StringBuilder(text.length() + 8);
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            if (i > 0 && !line.startsWith(" ") && !line.startsWith("\t")) {
+                b.append('\t');
+            }
+            b.append(line).append("\r\n");
+        }
+        return encode(b.toString(), charset);
+    }
+
+    private void contentType(MimeContentType t, Text header) {
         switch (t.type()) {
             case "message" -> kind = t.subtype().equals("rfc822") || t.subtype().equals("global") ? Kind.MESSAGE : Kind.LEAF;
             case "multipart" -> {
                 kind = Kind.MULTIPART;
                 Kind part = t.subtype().equals("digest") ? Kind.MESSAGE : Kind.LEAF;
                 for (String b : t.boundaries()) {
-                    if (boundaries.size() <= limits.nestingLimit()) {
-                        String kept = b.length() > limits.boundaryLimit() ? b.substring(0, limits.boundaryLimit()) : b;
-                        boundaries.push(new Boundary(kept, part));
+                    // mime_state: a nesting level that starts at -1 may not exceed mime_nesting_limit
+                    if (boundaries.size() - 1 > limits.nestingLimit()) {
+                        nesting(header.s());
+                        continue;
                     }
+                    byte[] bytes = encode(b, header.charset());
+                    boundaries.push(new Boundary(bytes.length > limits.boundaryLimit()
+                            ? Arrays.copyOf(bytes, limits.boundaryLimit()) : bytes, part));
                 }
             }
             default -> kind = Kind.LEAF;
         }
     }
 
-    /** maps_find() and cleanup_act(); a table that cannot answer refuses the message for now (451 4.3.0). */
+    /** Deeper than mime_nesting_limit: the boundary is not followed; cleanup with header tables refuses the message. */
+    private void nesting(String header) {
+        if (reportNesting && !nestingReported) {
+            nestingReported = true;
+            target.mimeNestingExceeded(header.length() > 100 ? header.substring(0, 100) : header);
+        }
+    }
+
+    /**
+     * maps_find() and cleanup_act(). A table that cannot answer is reported and the walk goes on,
+     * as Postfix's cleanup does (a later REJECT still decides the reply).
+     */
     private CheckActions.Outcome ask(TableList table, String key, String where, String mapClass) {
         Optional<TableList.Match> m;
         try {
             m = table.find(key, false);
         } catch (LookupException e) {
             target.lookupFailed(table.parameter());
-            stopped = true;
             return CheckActions.KEEP;
         }
         if (m.isEmpty()) {
@@ -327,22 +371,61 @@ public final class ContentInspector {
         }
         CheckActions.Result r = CheckActions.act(target, where, key, m.get().value(), mapClass);
         inspecting = r.inspectMore();
-        stopped = r.outcome() instanceof CheckActions.Stop; // REJECT: nothing more is written (CLEANUP_OUT_OK)
+        if (r.outcome() instanceof CheckActions.Stop) {
+            silent = true; // REJECT: nothing more is written
+            return CheckActions.KEEP;
+        }
         return r.outcome();
     }
 
     /** Text for the tables: UTF-8 when the bytes are, else ISO-8859-1 (every byte one character). */
-    private static String text(byte[] l, int off, int len) {
+    private static Text text(byte[] l, int off, int len) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(l, off, len)).toString();
+            return new Text(s, StandardCharsets.UTF_8);
         } catch (CharacterCodingException e) {
-            return new String(l, off, len, StandardCharsets.ISO_8859_1);
+            return new Text(new String(l, off, len, StandardCharsets.ISO_8859_1), StandardCharsets.ISO_8859_1);
         }
     }
 
-    private void write(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.write(b, 0, b.length);
+    /** In the charset the matched text was read with (its bytes stay what they were), else UTF-8. */
+    private static byte[] encode(String s, Charset charset) {
+        return charset.newEncoder().canEncode(s) ? s.getBytes(charset) : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * is_header_buf(): the length of the header name at {@code off}, 0 when the piece does not
+     * start a header (printable ASCII name, optional blanks, then a colon).
+     */
+    static int headerNameLength(byte[] l, int off, int len) {
+        int n = 0;
+        boolean space = false;
+        for (int i = off; i < off + len; i++) {
+            int c = l[i] & 0xff;
+            if (c == ':') {
+                return n;
+            } else if (c == ' ' || c == '\t') {
+                if (n == 0) {
+                    return 0;
+                }
+                space = true;
+            } else if (c < 0x21 || c > 0x7e || space) {
+                return 0;
+            } else {
+                n++;
+            }
+        }
+        return 0;
+    }
+
+    private void write(byte[] b) {
+        write(b, 0, b.length);
+    }
+
+    private void write(byte[] b, int off, int len) {
+        if (!silent) {
+            out.write(b, off, len);
+        }
     }
 }

@@ -18,6 +18,9 @@ record MimeContentType(String type, String subtype, List<String> boundaries) {
     static MimeContentType parse(String value) {
         Tokens t = new Tokens(value);
         List<String> first = t.group();
+        if (first == null) {
+            first = List.of(); // "Content-Type:" with nothing after it
+        }
         String type = first.size() >= 1 && isToken(first.get(0)) ? first.get(0).substring(1).toLowerCase(Locale.ROOT) : "";
         String subtype = first.size() >= 3 && first.get(1).equals("/") && isToken(first.get(2))
                 ? first.get(2).substring(1).toLowerCase(Locale.ROOT) : "";
@@ -26,11 +29,17 @@ record MimeContentType(String type, String subtype, List<String> boundaries) {
             for (List<String> g = t.group(); g != null; g = t.group()) {
                 if (g.size() >= 3 && isToken(g.get(0)) && g.get(0).substring(1).equalsIgnoreCase("boundary")
                         && g.get(1).equals("=")) {
-                    boundaries.add(g.get(2).substring(1)); // Postfix ignores the value's type (token or quoted)
+                    boundaries.add(value(g.get(2))); // Postfix ignores the value's type (token, quoted, special)
                 }
             }
         }
         return new MimeContentType(type, subtype, boundaries);
+    }
+
+    /** A word's text: a token's or quoted string's without its tag, a special character as itself. */
+    private static String value(String word) {
+        char tag = word.charAt(0);
+        return (tag == 'T' || tag == 'Q') && (word.length() > 1 || tag == 'Q') ? word.substring(1) : word;
     }
 
     /** Words are kept with a one-character tag: 'T' for a token, 'Q' for a quoted string; specials (and controls) as themselves. */

@@ -68,6 +68,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private Reply contentReject;
     /** A check's table could not answer: 451 4.3.0, as Postfix's CLEANUP_STAT_WRITE. */
     private boolean checkLookupFailed;
+    /** A multipart nested deeper than mime_nesting_limit, with header checks set: 550 5.6.0 unless refused otherwise. */
+    private boolean mimeNesting;
     /** A body check's FILTER, REDIRECT or BCC after the envelope was handed to the writer. */
     private boolean envelopeChanged;
 
@@ -266,7 +268,7 @@ final class SpoolTransaction implements CleanupTransaction {
             tooManyHops = settings.hopcountLimit() > 0 && inspector.primaryReceived() >= settings.hopcountLimit();
         }
         header.reset();
-        if (discard) {
+        if (discard || contentReject != null) {
             return; // nothing is written: no file, no fsync
         }
         begin();
@@ -348,14 +350,29 @@ final class SpoolTransaction implements CleanupTransaction {
         @Override
         public void log(String action, String where, String content, String text) {
             boolean local = envelope.client().isEmpty(); // pickup: Postfix's origin "local", no proto or HELO
-            log.contentAction(id.toString(), action, where, content, local ? "local" : envelope.client(),
+            // proto= as smtpd's other lines say it (ESMTP, SMTP): Postfix's state->protocol, not
+            // the Received header's ESMTPS/ESMTPSA
+            log.contentAction(id.toString(), action, where, content, origin(),
                     envelope.sender().toString(), recipients.isEmpty() ? null : recipients.get(recipients.size() - 1).toString(),
-                    local ? null : envelope.protocol(), envelope.helo().isEmpty() ? null : envelope.helo(), text);
+                    local ? null : envelope.protocol().replaceFirst("S?A?$", ""), envelope.helo().isEmpty() ? null : envelope.helo(),
+                    text);
         }
 
         @Override
         public void warn(String text) {
             log.warning("cleanup", text);
+        }
+
+        @Override
+        public void mimeNestingExceeded(String header) {
+            mimeNesting = true;
+            log.mimeError(id.toString(), "MIME nesting exceeds safety limit", header, origin(), envelope.sender().toString(),
+                    recipients.isEmpty() ? "unknown" : recipients.get(recipients.size() - 1).toString());
+        }
+
+        /** Postfix's log origin: the client's name[addr], "local" for sendmail's mail. */
+        private String origin() {
+            return envelope.client().isEmpty() ? "local" : envelope.client();
         }
     }
 
@@ -373,17 +390,15 @@ final class SpoolTransaction implements CleanupTransaction {
                 store(inspector.finish());
             }
             try {
-                // In the order of Postfix's smtpd: a deferring REJECT first, then size, hops, a REJECT, a table failure.
+                // In the order of Postfix's smtpd: a deferring REJECT first, then size, hops, a REJECT (or
+                // a MIME error), a write error or a table failure.
                 if (contentReject != null && contentReject.code() < 500) {
                     throw new SmtpException(contentReject);
                 }
                 if (tooBig) {
                     throw new SmtpException(Reply.of(552, "5.3.4", "Error: message file too big"));
                 }
-                if (failure != null) {
-                    throw failure;
-                }
-                if (inHeaders) {
+                if (failure == null && inHeaders) {
                     byte[] h = header.toByteArray();
                     flushHeaders(h, h.length);
                 }
@@ -396,6 +411,12 @@ final class SpoolTransaction implements CleanupTransaction {
                 }
                 if (contentReject != null) {
                     throw new SmtpException(contentReject);
+                }
+                if (mimeNesting) { // mime_state's MIME_ERR_NESTING, when nothing else refused the message
+                    throw new SmtpException(Reply.of(550, "5.6.0", "MIME nesting exceeds safety limit"));
+                }
+                if (failure != null) { // Postfix's CLEANUP_STAT_WRITE comes last
+                    throw failure;
                 }
                 if (checkLookupFailed) {
                     throw writeError();

@@ -66,14 +66,36 @@ final class LineFormat {
             sb.append('\n');
         } else {
             sb.append(stamp(r.epochMillis())).append(' ').append(hostname).append(' ')
-                    .append(program).append('[').append(pid).append("]: ").append(r.text()).append('\n');
+                    .append(program).append('[').append(pid).append("]: ");
+            appendPrintable(sb, r.text());
+            sb.append('\n');
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Postfix's printable(): a control character in a log line (a CR or LF from a message's header
+     * that a check quotes, a table's $1) becomes '?', so no text can start a line of its own in the
+     * log and fool what reads it (fail2ban, pflogsumm). JSON escapes them instead.
+     */
+    static void appendPrintable(StringBuilder sb, String text) {
+        int i = 0;
+        while (i < text.length() && text.charAt(i) >= 0x20 && text.charAt(i) != 0x7f) {
+            i++;
+        }
+        if (i == text.length()) {
+            sb.append(text); // the usual case: nothing to replace
+            return;
+        }
+        for (int j = 0; j < text.length(); j++) {
+            char c = text.charAt(j);
+            sb.append(c < 0x20 || c == 0x7f ? '?' : c);
+        }
+    }
+
     private void body(StringBuilder sb, LogRecord r, String program) {
         if (!json) {
-            sb.append(r.text());
+            appendPrintable(sb, r.text());
             return;
         }
         Map<String, Object> all = new LinkedHashMap<>();

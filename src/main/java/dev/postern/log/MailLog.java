@@ -242,6 +242,16 @@ public final class MailLog implements AutoCloseable {
                 "proto", proto, "helo", helo, "text", text == null || text.isEmpty() ? null : text));
     }
 
+    /**
+     * cleanup_mime_error_callback(): {@code QUEUEID: reject: mime-error MIME nesting exceeds safety
+     * limit: Content-Type: ... from host[addr]; from=<s> to=<r>} (the header cut at 100 characters).
+     */
+    public void mimeError(String queueId, String error, String header, String origin, String from, String to) {
+        line(LogRecord.Severity.INFO, "cleanup", queueId + ": reject: mime-error " + error + ": " + header + " from " + origin
+                + "; from=<" + from + "> to=<" + to + ">", () -> fields("event", "reject", "queue_id", queueId, "stage",
+                "mime-error", "reply", error, "client", origin, "from", from, "to", to));
+    }
+
     public void removed(String queueId) {
         metrics.removed();
         line(LogRecord.Severity.INFO, "qmgr", queueId + ": removed", () -> fields("event", "removed", "queue_id", queueId));

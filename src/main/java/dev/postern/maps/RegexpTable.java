@@ -92,7 +92,9 @@ final class RegexpTable implements LookupTable {
             throw new IllegalArgumentException(file + ":" + line + ": no value after the pattern");
         }
         try {
-            int flags = (caseless ? Pattern.CASE_INSENSITIVE : 0) | (multiline ? Pattern.MULTILINE : 0)
+            // UNIX_LINES: only \n ends a line for '.', '^' and '$', as in POSIX regex and PCRE (Java
+            // would also stop at \r and U+0085)
+            int flags = Pattern.UNIX_LINES | (caseless ? Pattern.CASE_INSENSITIVE : 0) | (multiline ? Pattern.MULTILINE : 0)
                     | (dotall ? Pattern.DOTALL : 0) | (extended ? Pattern.COMMENTS : 0);
             return new Rule(Pattern.compile(re, flags), negate, value, line);
         } catch (PatternSyntaxException e) {

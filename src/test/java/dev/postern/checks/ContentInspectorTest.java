@@ -101,6 +101,11 @@ class ContentInspectorTest {
         public void warn(String text) {
             events.add("warning: " + text);
         }
+
+        @Override
+        public void mimeNestingExceeded(String header) {
+            events.add("mime nesting: " + header);
+        }
     }
 
     private Path table(String name, String... rules) throws IOException {
@@ -328,5 +333,83 @@ class ContentInspectorTest {
                 "warning: unsupported command in smtp_header_checks map: REJECT no",
                 "warning: unsupported command in smtp_header_checks map: FROB",
                 "replace: header Subject: s: Subject: replaced"), r.events);
+    }
+
+    private static ContentCheckSettings limits(Path header, Path body, int nesting, int lineLimit, long headerLimit) {
+        return new ContentCheckSettings("", spec(header), spec(header), spec(header), spec(body), 0, true, nesting, 2048,
+                lineLimit, headerLimit);
+    }
+
+    /** A header past header_size_limit is cut, but its line still ends: the blank line after it stays the end of the header. */
+    @Test
+    void aHeaderCutAtTheSizeLimitKeepsItsLineEnd() throws IOException {
+        Path h = table("header", "/^Bcc:/ REJECT");
+        Path body = table("body", "/^Bcc:/ INFO in the body");
+        Recorder r = new Recorder();
+        String out = run(limits(h, body, 100, 2048, 5000), "Subject: ok\r\nX-Long: " + "a".repeat(9000)
+                + "\r\n\r\nBcc: smuggled@example.org\r\n\r\nbody\r\n", r);
+        assertNull(r.rejected);
+        assertEquals(List.of("info: body Bcc: smuggled@example.org: in the body"), r.events);
+        assertTrue(out.contains("\r\n\r\nBcc: smuggled@example.org\r\n"), "the Bcc line stays body: " + out.length());
+        assertEquals(1, out.split("\r\n\r\n", -1).length - 2, "one blank line ends the header, one is the body's own");
+    }
+
+    /** $1 of a folded header holds its newline: written as a continuation line, never a bare LF. */
+    @Test
+    void aReplacementWithAFoldedHeadersTextFoldsItWithCrlf() throws IOException {
+        Path h = table("header", "/^Subject: (.*)/ REPLACE Subject: [SPAM] $1", "/^X-Tag: (.*)/ PREPEND X-Was: $1");
+        Recorder r = new Recorder();
+        String out = run(limits(h, null, 100, 2048, 102400), "Subject: first\r\n second\r\nX-Tag: a\r\nb-not-folded\r\n\r\n", r);
+        assertTrue(out.startsWith("Subject: [SPAM] first\r\n second\r\n"), out);
+        assertFalse(out.replace("\r\n", "").contains("\n"), "no bare LF: " + out);
+
+        Recorder r2 = new Recorder();
+        Path h2 = table("header2", "/^X-Tag: (.*)/ REPLACE X-Tag: $1");
+        String out2 = run(limits(h2, null, 100, 2048, 102400), "X-Tag: one\r\n\ttwo\r\n\r\nbody\r\n", r2);
+        assertEquals("X-Tag: one\r\n\ttwo\r\n\r\nbody\r\n", out2);
+    }
+
+    /** Deeper than mime_nesting_limit: reported once (cleanup refuses the message), the rest not followed. */
+    @Test
+    void nestingDeeperThanTheLimitIsReported() throws IOException {
+        Path h = table("header", "/^Content-Disposition:.*\\.exe/ INFO executable");
+        StringBuilder m = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            m.append("Content-Type: multipart/mixed; boundary=b").append(i).append("\r\n\r\n--b").append(i).append("\r\n");
+        }
+        m.append("Content-Disposition: attachment; filename=x.exe\r\n\r\nMZ\r\n");
+        Recorder r = new Recorder();
+        run(limits(h, null, 2, 2048, 102400), m.toString(), r); // Postfix's level starts at -1: 4 boundaries are followed
+        assertEquals(List.of("mime nesting: Content-Type: multipart/mixed; boundary=b4"), r.events);
+        Recorder deepEnough = new Recorder();
+        run(limits(h, null, 4, 2048, 102400), m.toString(), deepEnough);
+        assertEquals(List.of("info: header Content-Disposition: attachment; filename=x.exe: executable"), deepEnough.events);
+    }
+
+    @Test
+    void oddContentTypesAndLongHeaderNamesAreTakenAsPostfixTakesThem() throws IOException {
+        Path h = table("header", "/^X-N+:/ INFO long name", "/^Content-Disposition:/ INFO part header");
+        Recorder r = new Recorder();
+        String name = "X-" + "N".repeat(1500);
+        run(limits(h, null, 100, 2048, 102400), "Content-Type:\r\n" + name + ": v\r\n\r\nbody\r\n", r);
+        assertEquals(List.of("info: header " + name + ": v: long name"), r.events, "an empty Content-Type is no error");
+
+        Recorder special = new Recorder(); // boundary=/ is the boundary "/", as header_token() gives it
+        run(limits(h, null, 100, 2048, 102400), "Content-Type: multipart/mixed; boundary=/\r\n\r\n--x\r\n"
+                + "Content-Disposition: not a part header\r\n--/\r\nContent-Disposition: inline\r\n\r\nx\r\n", special);
+        assertEquals(List.of("info: header Content-Disposition: inline: part header"), special.events);
+    }
+
+    /** A REPLACE writes the matched text back in the charset it was read with: 8-bit bytes stay as they came. */
+    @Test
+    void eightBitTextKeepsItsBytes() throws IOException {
+        Path h = table("header", "/^Subject: (.*)/ REPLACE Subject: [x] $1");
+        ContentInspector in = new ContentInspector(ContentChecks.open(limits(h, null, 100, 2048, 102400)), new Recorder());
+        byte[] latin1 = "Subject: caf\u00e9\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(in.feed(latin1));
+        out.writeBytes(in.finish());
+        assertEquals("Subject: [x] caf\u00e9\r\n\r\n", out.toString(StandardCharsets.ISO_8859_1));
+        assertEquals(latin1.length + 4, out.size(), "the one byte of \u00e9 stays one byte");
     }
 }

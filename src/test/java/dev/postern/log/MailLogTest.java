@@ -74,6 +74,22 @@ class MailLogTest {
                 + "from=<a@b.example> to=<x@y.example> proto=ESMTP helo=<fred>\n"));
     }
 
+    /**
+     * A check's text may quote a message's header ($1 of a folded header, a sender's CR): as
+     * Postfix's printable(), control characters become '?', so nothing a sender writes can start a
+     * log line of its own (a forged line for fail2ban).
+     */
+    @Test
+    void controlCharactersInALineBecomeQuestionMarks() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new MailLog(out, "h", "postern").contentAction("4ABC", "warning", "header", "Subject: a\n\tb", "c[192.0.2.9]",
+                "a@b.example", "x@y.example", "ESMTP", "fred", "subject a\n\tb\r\nDec  3 10:00:00 h postfix/smtpd[1]: forged");
+        String log = out.toString(StandardCharsets.UTF_8);
+        assertEquals(1, log.split("\n", -1).length - 1, "one line: " + log);
+        assertTrue(log.endsWith("]: 4ABC: warning: header Subject: a??b from c[192.0.2.9]; from=<a@b.example> to=<x@y.example>"
+                + " proto=ESMTP helo=<fred>: subject a??b??Dec  3 10:00:00 h postfix/smtpd[1]: forged\n"), log);
+    }
+
     /** The other lines of a message's life, worded as Postfix writes them (smtpd, cleanup, qmgr). */
     @Test
     void sessionAndQueueLines() {

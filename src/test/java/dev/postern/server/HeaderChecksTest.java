@@ -293,4 +293,27 @@ class HeaderChecksTest {
                     + " service subcleanup: Postern's cleanup reads hopcount_limit from main.cf"), Server.plan(dir).warnings().toString());
         }
     }
+
+    /** Postfix's MIME_ERR_NESTING with header checks set: 550 5.6.0, and cleanup's mime-error line. */
+    @Test
+    void mailNestedDeeperThanTheLimitIsRefused() throws Exception {
+        try (RecordingSink sink = RecordingSink.start(); RecordingSink filter = RecordingSink.start();
+             Server server = start(sink, filter)) {
+            StringBuilder headers = new StringBuilder("Subject: nested\r\n");
+            StringBuilder body = new StringBuilder();
+            headers.append("Content-Type: multipart/mixed; boundary=q0z\r\n");
+            for (int i = 0; i < 103; i++) {
+                body.append("--q").append(i).append("z\r\nContent-Type: multipart/mixed; boundary=q").append(i + 1)
+                        .append("z\r\n\r\n");
+            }
+            body.append("--q103z\r\nContent-Disposition: attachment; filename=x.exe\r\n\r\nMZ\r\n");
+            assertEquals("550 5.6.0 MIME nesting exceeds safety limit",
+                    send(server.addresses().get(0), headers.toString(), body.toString(), "bob@dest.example"));
+            String log = awaitLog(": reject: mime-error MIME nesting exceeds safety limit: ");
+            assertTrue(Pattern.compile("[0-9A-Z]+: reject: mime-error MIME nesting exceeds safety limit: Content-Type: "
+                    + "multipart/mixed; boundary=q102z from unknown\\[127\\.0\\.0\\.1\\]; from=<alice@client\\.example> "
+                    + "to=<bob@dest\\.example>\n").matcher(log).find(), log);
+            assertEquals(List.of(), files("incoming"));
+        }
+    }
 }

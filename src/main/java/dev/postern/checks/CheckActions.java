@@ -59,6 +59,14 @@ public final class CheckActions {
         default void mimeNestingExceeded(String header) {
         }
 
+        /**
+         * A table answered {@code value} for {@code key}: what to do. By default the action the
+         * value names ({@link CheckActions#act}); {@code postern map -h -b} only prints it.
+         */
+        default Result matched(String where, String key, String value, String mapClass) {
+            return act(this, where, key, value, mapClass);
+        }
+
         /** A warning of cleanup's (a bad action in a table). */
         void warn(String text);
     }
@@ -87,11 +95,11 @@ public final class CheckActions {
     public record Stop() implements Outcome {
     }
 
-    static final Outcome KEEP = new Keep();
+    public static final Outcome KEEP = new Keep();
     static final Outcome DROP = new Drop();
 
     /** Result: the outcome, and whether later headers and lines are still inspected (Postfix's CLEANUP_FLAG_FILTER). */
-    record Result(Outcome outcome, boolean inspectMore) {
+    public record Result(Outcome outcome, boolean inspectMore) {
     }
 
     private CheckActions() {}
@@ -102,7 +110,7 @@ public final class CheckActions {
      * @param value the table's answer: a command and optional text
      * @param mapClass the parameter, for warnings (header_checks, body_checks, ...)
      */
-    static Result act(Target t, String where, String content, String value, String mapClass) {
+    public static Result act(Target t, String where, String content, String value, String mapClass) {
         int sp = 0;
         while (sp < value.length() && value.charAt(sp) != ' ' && value.charAt(sp) != '\t') {
             sp++;

@@ -35,6 +35,11 @@ public final class ContentChecks {
                 open(p + "nested_header_checks", s.nested()), open(p + "body_checks", s.body()));
     }
 
+    /** Tables already open (null: none for that class), e.g. one list for every class ({@code postern map -h -b}). */
+    public static ContentChecks of(ContentCheckSettings s, TableList header, TableList mime, TableList nested, TableList body) {
+        return new ContentChecks(s, header, mime, nested, body);
+    }
+
     private static TableList open(String parameter, java.util.List<String> specs) {
         return specs.isEmpty() ? null : TableList.open(parameter, specs);
     }

@@ -369,7 +369,7 @@ public final class ContentInspector {
         if (m.isEmpty()) {
             return CheckActions.KEEP;
         }
-        CheckActions.Result r = CheckActions.act(target, where, key, m.get().value(), mapClass);
+        CheckActions.Result r = target.matched(where, key, m.get().value(), mapClass);
         inspecting = r.inspectMore();
         if (r.outcome() instanceof CheckActions.Stop) {
             silent = true; // REJECT: nothing more is written

@@ -43,6 +43,7 @@ public final class Main implements Runnable {
         SendmailCommand sendmail = cl.getSubcommands().get(SendmailCommand.NAME).getCommand();
         sendmail.stdin = stdin;
         sendmail.stdout = stdout;
+        ((MapCommand) cl.getSubcommands().get("map").getCommand()).stdin = stdin;
         return cl.execute(args);
     }
 

@@ -36,8 +36,16 @@ final class MapCommand implements Callable<Integer> {
     boolean noFold;
     @Option(names = "-r", description = "not supported: the server always uses the first of duplicate entries")
     boolean replace;
+    @Option(names = "-h", description = "with -q -: read a message on stdin and look up each logical header (postmap -h)")
+    boolean headers;
+    @Option(names = "-b", description = "with -q -: read a message on stdin and look up each body line (postmap -b)")
+    boolean body;
+    @Option(names = "-m", description = "with -h or -b: follow the message's MIME structure, as cleanup does (postmap -m)")
+    boolean mime;
     @Option(names = "--bench", paramLabel = "N", description = "time N lookups of existing keys (1 thread) and print RESULT")
     long bench;
+    /** The message or keys of {@code -q -} (Main.run gives tests their own). */
+    java.io.InputStream stdin = System.in;
     @Parameters(arity = "1..*", paramLabel = "TABLE")
     List<String> tables;
 
@@ -50,6 +58,22 @@ final class MapCommand implements Callable<Integer> {
                     + " source file at run time, where keys are always case-folded and the first of duplicate keys is"
                     + " used (postmap's defaults); " + (noFold ? "write keys in lower case" : "remove the duplicates"));
             return 2;
+        }
+        if ((headers || body || mime) && !"-".equals(query)) {
+            err.println("postern map: fatal: specify -b -h or -m only with \"-q -\"");
+            return 2;
+        }
+        if (mime && !headers && !body) {
+            err.println("postern map: warning: ignoring -m option without -b or -h");
+        }
+        if ("-".equals(query)) {
+            try {
+                return MapQueries.run(tables.stream().map(t -> t.contains(":") ? t : "hash:" + t).toList(), headers, body,
+                        mime, stdin, out, err);
+            } catch (IllegalArgumentException | LookupException | java.io.IOException e) {
+                err.println("postern map: fatal: " + e.getMessage());
+                return 2;
+            }
         }
         int status = 0;
         for (String t : tables) {

@@ -64,4 +64,43 @@ class MapCommandTest {
         assertEquals(2, r.status());
         assertTrue(r.err().contains("remove the duplicates"), r.err());
     }
+
+    private Run runWithInput(String stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = Main.run(new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new java.io.ByteArrayOutputStream(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    /**
+     * header_checks(5)'s way to test a table: postmap -hmq - and -bmq - with a message on stdin;
+     * each logical header or body line a table knows is printed with the table's value.
+     */
+    @Test
+    void headerAndBodyQueriesReadAMessageAsTheChecksDo() throws Exception {
+        Path checks = dir.resolve("header_checks");
+        Files.writeString(checks, "/^Subject:.*spam/ REJECT no spam\n/^Content-Disposition:.*\\.exe/ REJECT exe\n"
+                + "/^X-Body-Word/ WARN body\n");
+        String message = "Subject: spam\r\n and more\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Disposition: attachment; filename=a.exe\r\n\r\nX-Body-Word here\r\n--b--\r\n";
+        String table = "regexp:" + checks;
+        Run h = runWithInput(message, "map", "-h", "-q", "-", table);
+        assertEquals(0, h.status(), h.err());
+        assertEquals("Subject: spam\n and more\tREJECT no spam\n", h.out(), "primary headers only without -m");
+        Run hm = runWithInput(message, "map", "-h", "-m", "-q", "-", table);
+        assertEquals("Subject: spam\n and more\tREJECT no spam\n"
+                + "Content-Disposition: attachment; filename=a.exe\tREJECT exe\n", hm.out());
+        Run bm = runWithInput(message, "map", "-b", "-m", "-q", "-", table);
+        assertEquals("X-Body-Word here\tWARN body\n", bm.out());
+        Run none = runWithInput("Subject: fine\r\n\r\nbody\r\n", "map", "-h", "-b", "-q", "-", table);
+        assertEquals(1, none.status());
+        assertEquals("", none.out());
+
+        Run keys = runWithInput("Subject: spam\nSubject: ham\n", "map", "-q", "-", table);
+        assertEquals("Subject: spam\tREJECT no spam\n", keys.out(), "one key per line without -h or -b");
+        Run wrong = run("map", "-h", "-q", "Subject: x", table);
+        assertEquals(2, wrong.status());
+        assertTrue(wrong.err().contains("specify -b -h or -m only with \"-q -\""), wrong.err());
+    }
 }

@@ -1,0 +1,115 @@
+package dev.postern.cli;
+
+import dev.postern.checks.CheckActions;
+import dev.postern.checks.ContentCheckSettings;
+import dev.postern.checks.ContentChecks;
+import dev.postern.checks.ContentInspector;
+import dev.postern.maps.LookupException;
+import dev.postern.maps.TableList;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code postern map -q - TABLE...}, as postmap's: each line of stdin is a key, and each key a
+ * table knows is printed as {@code key<TAB>value} (the first table that knows it). With -h and/or
+ * -b, stdin is a message: its logical headers and/or body lines are the keys, cut and joined as
+ * header_checks and body_checks see them (the same {@link ContentInspector}), with -m following
+ * its MIME structure. Exit status 0 when some key was found, 1 when none was.
+ */
+final class MapQueries {
+    private MapQueries() {}
+
+    static int run(List<String> specs, boolean headers, boolean body, boolean mime, InputStream in, PrintWriter out,
+                   PrintWriter err) throws IOException, LookupException {
+        TableList tables = TableList.open("postern map", specs);
+        boolean[] found = {false};
+        if (!headers && !body) {
+            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            for (String key = r.readLine(); key != null; key = r.readLine()) {
+                Optional<TableList.Match> m = tables.find(key, false);
+                if (m.isPresent()) {
+                    out.println(key + "\t" + m.get().value());
+                    found[0] = true;
+                }
+            }
+            out.flush();
+            return found[0] ? 0 : 1;
+        }
+        ContentCheckSettings s = new ContentCheckSettings("", List.of(), List.of(), List.of(), List.of(), 0, mime,
+                ContentCheckSettings.NONE.nestingLimit(), ContentCheckSettings.NONE.boundaryLimit(),
+                ContentCheckSettings.NONE.lineLengthLimit(), ContentCheckSettings.NONE.headerSizeLimit());
+        TableList h = headers ? tables : null;
+        ContentInspector inspector = new ContentInspector(ContentChecks.of(s, h, h, h, body ? tables : null),
+                new CheckActions.Target() {
+                    @Override
+                    public boolean messageActions() {
+                        return false;
+                    }
+
+                    @Override
+                    public CheckActions.Result matched(String where, String key, String value, String mapClass) {
+                        out.println(key + "\t" + value);
+                        found[0] = true;
+                        return new CheckActions.Result(CheckActions.KEEP, true);
+                    }
+
+                    @Override
+                    public void lookupFailed(String parameter) {
+                        err.println("postern map: warning: " + parameter + ": a table could not answer");
+                    }
+
+                    @Override
+                    public void warn(String text) {
+                        err.println("postern map: warning: " + text);
+                    }
+
+                    // never called: matched() takes no action
+                    @Override
+                    public boolean heldOrDiscarded() {
+                        return false;
+                    }
+
+                    @Override
+                    public void hold() {
+                    }
+
+                    @Override
+                    public void discard() {
+                    }
+
+                    @Override
+                    public void filter(String transportAndNexthop) {
+                    }
+
+                    @Override
+                    public void redirect(dev.postern.mail.MailAddress to) {
+                    }
+
+                    @Override
+                    public void bcc(dev.postern.mail.MailAddress to) {
+                    }
+
+                    @Override
+                    public void reject(dev.postern.mail.Reply reply) {
+                    }
+
+                    @Override
+                    public void log(String action, String where, String content, String text) {
+                    }
+                });
+        byte[] buf = new byte[64 * 1024];
+        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+            inspector.feed(java.util.Arrays.copyOf(buf, n));
+        }
+        inspector.finish();
+        out.flush();
+        return found[0] ? 0 : 1;
+    }
+}

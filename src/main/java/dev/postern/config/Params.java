@@ -159,6 +159,11 @@ public final class Params {
         p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
         p(m, "smtp_tls_session_cache_database", STRING, "", "Non-empty: the SMTP client resumes TLS sessions, as Postfix with a cache table; Postern keeps them in memory, per transport, and never opens the table named (check warns), so they are lost at restart and reload. Empty (Postfix's default): every connection has a full handshake.");
         p(m, "smtp_tls_session_cache_timeout", TIME, "3600s", "Lifetime of a cached client TLS session, counted from the full handshake (and never past the expiry of the server's certificates); 0 turns the cache off, a positive value under 120s means 120s, as in Postfix.").range(0, MAX_LIFETIME);
+        // Content inspection while the SMTP client sends a message (smtp CheckedContent, Postfix's smtp_header_checks)
+        p(m, "smtp_header_checks", LIST, "", "Tables the SMTP client asks about each primary message header as it sends the message (the queue file is not changed), as header_checks: only IGNORE, STRIP, REPLACE, PREPEND, WARN, INFO and DUNNO/OK act; REJECT, HOLD, DISCARD, FILTER, REDIRECT, BCC, PASS and unknown commands are warned about (\"unsupported command in smtp_header_checks map: ...\") and the header is sent. Logged as QUEUEID: replace: header Subject: x: Subject: y. Per transport with -o. SIZE= still announces the queued size, as in Postfix.");
+        p(m, "smtp_mime_header_checks", LIST, "", "As smtp_header_checks, for MIME headers (Content-*, MIME-Version anywhere, every header of a multipart part); empty by default, not $smtp_header_checks, so smtp_header_checks never sees those.");
+        p(m, "smtp_nested_header_checks", LIST, "", "As smtp_header_checks, for the headers of an attached message/rfc822; empty by default.");
+        p(m, "smtp_body_checks", LIST, "", "Tables the SMTP client asks about each body line as it sends the message (MIME parts followed always; no body_checks_size_limit, as in Postfix; long lines in pieces of line_length_limit); the actions of smtp_header_checks.");
         n(m, "smtp_tls_note_starttls_offer", BOOL, "no", "Log next hops that offer STARTTLS when TLS is not on (not yet).");
         f(m, "smtp_skip_quit_response", BOOL, "yes", "yes", "The SMTP client does not wait for the reply to QUIT (Postfix's default): no has no effect.");
         f(m, "tls_append_default_CA", BOOL, "no", "no", "Add the system's CAs to the *_CAfile ones: Postern never does; yes has no effect.");
@@ -303,7 +308,8 @@ public final class Params {
      */
     private static final java.util.Set<String> SMTP_TRANSPORT = java.util.Set.of("compatibility_level", "inet_protocols",
             "minimal_backoff_time", "mydestination", "mydomain", "myhostname", "myorigin", "postern_dns_servers",
-            "recipient_delimiter", "syslog_name");
+            "recipient_delimiter", "syslog_name",
+            "header_size_limit", "line_length_limit", "mime_boundary_length_limit", "mime_nesting_limit"); // smtp_*_checks' MIME walk
 
     /** True when a master.cf {@code -o name=value} on a delivery transport running smtp changes what that transport does. */
     public static boolean perTransport(String name) {

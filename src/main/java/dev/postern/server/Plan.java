@@ -111,7 +111,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         } catch (IllegalArgumentException e) {
             // not SMTP AUTH: validate() reports it with its file and line
         }
-        SmtpDeliveryAgent.validate(c);
+        warnings.addAll(SmtpDeliveryAgent.validate(c)); // and smtp_*_checks tables that cannot answer now
         java.util.Set<String> transports = new java.util.TreeSet<>(MasterService.BUILT_IN_TRANSPORTS);
         for (MasterService s : c.services()) {
             if (s.isSmtpTransport() && !(s.isBuiltInTransport() && s.overrides().isEmpty())) { // else main.cf's, checked above
@@ -164,7 +164,11 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             // not SMTP AUTH: validate() reports it with its file and line
         }
         try {
-            SmtpDeliveryAgent.validate(sc);
+            for (String w : SmtpDeliveryAgent.validate(sc)) {
+                if (!known.contains(w)) {
+                    out.add(prefix + w);
+                }
+            }
         } catch (ConfigException e) {
             throw e.prefixed(prefix);
         }

@@ -1,31 +1,38 @@
 package dev.postern.smtp;
 
+import dev.postern.checks.ContentCheckSettings;
 import dev.postern.config.Config;
 import dev.postern.config.ConfigException;
 import dev.postern.dns.Resolver;
 import dev.postern.maps.TableEntries;
+import dev.postern.maps.TableList;
 import dev.postern.tls.ClientTlsOptions;
 import dev.postern.tls.TlsClient;
 import dev.postern.tls.TlsLevel;
 import dev.postern.tls.TlsSetupException;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * What {@code postern check} and start verify for the SMTP client beyond its files: every TLS
  * level word (main.cf and each smtp_tls_policy_maps entry, named by file and line), fingerprint
- * settings, cipher grades, lookup mechanisms and DNS servers. Postfix accepts most of these
- * mistakes and acts on them later (dane quietly downgraded when DNSSEC is missing, an unknown
- * level deferring all mail); Postern refuses to start instead.
+ * settings, cipher grades, lookup mechanisms and DNS servers, and the smtp_*_checks tables (a
+ * missing file or a bad line). Postfix accepts most of these mistakes and acts on them later (dane
+ * quietly downgraded when DNSSEC is missing, an unknown level deferring all mail, a bad regexp
+ * line a warning and the rule skipped, dict_regexp.c); Postern refuses to start instead.
  */
 final class ClientConfigCheck {
     private static final Set<String> DIGESTS = Set.of("md5", "sha1", "sha256", "sha384", "sha512");
 
     private ClientConfigCheck() {}
 
-    static void check(Config c) throws ConfigException {
+    /** @return warnings: smtp_*_checks tables that cannot answer now (a hash: file not made yet) */
+    static List<String> check(Config c) throws ConfigException {
         SmtpClientSettings s;
         try {
             s = SmtpClientSettings.from(c);
@@ -64,6 +71,28 @@ final class ClientConfigCheck {
         for (String spec : c.list("smtp_tls_policy_maps")) {
             checkPolicyTable(c, s, tls, spec);
         }
+        return checkContentTables(c, s.checks());
+    }
+
+    /** Opens each smtp_*_checks table as the agent will; an error names the parameter's line, the table's file and line. */
+    private static List<String> checkContentTables(Config c, ContentCheckSettings k) throws ConfigException {
+        Map<String, List<String>> tables = new LinkedHashMap<>();
+        tables.put("smtp_header_checks", k.header());
+        tables.put("smtp_mime_header_checks", k.mime());
+        tables.put("smtp_nested_header_checks", k.nested());
+        tables.put("smtp_body_checks", k.body());
+        List<String> warnings = new ArrayList<>();
+        for (Map.Entry<String, List<String>> t : tables.entrySet()) {
+            if (t.getValue().isEmpty()) {
+                continue;
+            }
+            try {
+                warnings.addAll(TableList.open(t.getKey(), t.getValue()).unavailable());
+            } catch (IllegalArgumentException e) {
+                throw at(c, t.getKey(), "SMTP client: " + e.getMessage(), "fix the table named above");
+            }
+        }
+        return warnings;
     }
 
     private static void checkCiphers(Config c, SmtpClientSettings s, TlsClient tls) throws ConfigException {

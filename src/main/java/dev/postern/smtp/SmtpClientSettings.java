@@ -1,5 +1,6 @@
 package dev.postern.smtp;
 
+import dev.postern.checks.ContentCheckSettings;
 import dev.postern.config.Config;
 import dev.postern.dns.MxList;
 import dev.postern.maps.LookupTable;
@@ -12,18 +13,45 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** What the SMTP client reads (Postfix smtp(8) parameters). */
+/**
+ * What the SMTP client reads (Postfix smtp(8) parameters). {@code checks}: smtp_header_checks,
+ * smtp_mime_header_checks, smtp_nested_header_checks and smtp_body_checks (table specs only; the
+ * agent opens them), {@link ContentCheckSettings#NONE} when none is set.
+ */
 public record SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                                  List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                                  Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
                                  TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl,
-                                 CommandTimeouts timeouts) {
+                                 CommandTimeouts timeouts, ContentCheckSettings checks) {
+    public SmtpClientSettings {
+        checks = checks == null ? ContentCheckSettings.NONE : checks;
+    }
+
+    /** Without smtp_*_checks. */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
+                              TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl,
+                              CommandTimeouts timeouts) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults, nextHops, sasl, timeouts,
+                ContentCheckSettings.NONE);
+    }
+
     /** The same settings, with these command time limits (tests). */
     public SmtpClientSettings withTimeouts(CommandTimeouts t) {
         return new SmtpClientSettings(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols,
                 tlsLogLevel, policyMaps, secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults,
-                nextHops, sasl, t);
+                nextHops, sasl, t, checks);
+    }
+
+    /** The same settings, with these smtp_*_checks (tests). */
+    public SmtpClientSettings withChecks(ContentCheckSettings c) {
+        return new SmtpClientSettings(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols,
+                tlsLogLevel, policyMaps, secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults,
+                nextHops, sasl, timeouts, c);
     }
 
     /** With these settings and Postfix's command time limits (tests). */
@@ -96,7 +124,22 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
                 c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c), SaslSettings.from(c),
-                CommandTimeouts.from(c));
+                CommandTimeouts.from(c), contentChecks(c));
+    }
+
+    /**
+     * smtp_header_checks, smtp_mime_header_checks, smtp_nested_header_checks, smtp_body_checks as
+     * Postfix's smtp reads them (smtp.c, smtp_proto.c): all four empty by default (the MIME and
+     * nested ones are not $smtp_header_checks, unlike cleanup's); MIME structure is always followed
+     * when a table is set (smtp_proto.c gives mime_state no MIME_OPT_DISABLE_MIME then, whatever
+     * disable_mime_input_processing says) and body lines are checked to the end of each part (no
+     * body_checks_size_limit: hbc_body_checks() has none). mime_state's own limits apply as they
+     * do in every Postfix process.
+     */
+    static ContentCheckSettings contentChecks(Config c) {
+        return new ContentCheckSettings("smtp_", c.list("smtp_header_checks"), c.list("smtp_mime_header_checks"),
+                c.list("smtp_nested_header_checks"), c.list("smtp_body_checks"), 0, true, c.integer("mime_nesting_limit"),
+                c.integer("mime_boundary_length_limit"), c.integer("line_length_limit"), c.size("header_size_limit"));
     }
 
     private static NextHopSettings nextHops(Config c) {

@@ -1,5 +1,6 @@
 package dev.postern.smtp;
 
+import dev.postern.checks.ContentChecks;
 import dev.postern.log.MailLog;
 import dev.postern.mail.DeliveryAgent;
 import dev.postern.mail.DeliveryRequest;
@@ -21,7 +22,8 @@ import java.util.Locale;
  * smtp - the SMTP client delivery agent: a cached or new connection to the next hop, STARTTLS by
  * TLS policy, the client certificate presented when configured, then MAIL, RCPT, DATA (pipelined
  * when offered) with one result per recipient, worded as Postfix logs them. Never throws for
- * delivery problems.
+ * delivery problems. With smtp_header_checks, smtp_mime_header_checks, smtp_nested_header_checks
+ * or smtp_body_checks set, the content goes out as they leave it ({@link CheckedContent}).
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     /** startTls's answer when an opportunistic handshake failed and may be retried in plaintext. */
@@ -34,9 +36,15 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final TlsClient tls;
     private final ConnectionCache cache;
     private final NextHopConnector connector;
+    /** The smtp_*_checks tables, opened once for every delivery ({@link ContentChecks#NONE} without). */
+    private final ContentChecks checks;
 
-    /** @throws TlsSetupException when smtp_tls_* files are unusable */
+    /**
+     * @throws TlsSetupException when smtp_tls_* files are unusable
+     * @throws IllegalArgumentException naming the parameter and the table, for an smtp_*_checks table that cannot be opened
+     */
     public SmtpDeliveryAgent(SmtpClientSettings settings, MailLog log) throws TlsSetupException {
+        this.checks = ContentChecks.open(settings.checks()); // first: nothing to close when it fails
         this.settings = settings;
         this.log = log;
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
@@ -442,7 +450,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             long size = request.content().size();
             ContentWriter cw = new ContentWriter();
             ByteBuf out = conn.buffer((int) Math.min(size, CHUNK) + 1024);
-            try (InputStream in = request.content().open()) {
+            try (InputStream in = CheckedContent.wrap(request.content().open(), checks, request.queueId(), log)) {
                 byte[] buf = new byte[(int) Math.max(512, Math.min(size, CHUNK))];
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -454,6 +462,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                     }
                 }
                 cw.finish(out);
+            } catch (CheckedContent.LookupFailed e) {
+                out.release();
+                localDataError(e.getMessage());
+                return;
             } catch (IOException | RuntimeException e) {
                 out.release();
                 throw e;
@@ -476,6 +488,20 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
                 }
             }
             clean = r.code() != 421; // 421: the server is closing the connection
+        }
+
+        /**
+         * An smtp_*_checks table could not answer in the middle of the content: Postfix's
+         * SMTP_ERR_DATA (smtp_proto.c, smtp_trouble.c smtp_stream_except()): its warning, the
+         * recipients deferred with {@code 4.3.0 local data error while talking to host[addr]} (or
+         * kept for the next server, as any soft failure), and the session dropped without QUIT,
+         * which would only be more data now.
+         */
+        private void localDataError(String warning) {
+            log.warning("smtp", warning);
+            clean = false;
+            conn.close();
+            failRemaining("4.3.0", "local data error while talking to " + relayHost());
         }
 
         /**
@@ -578,10 +604,12 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     /**
      * Checks the SMTP client's settings as {@code postern check} and start must: TLS levels in
      * main.cf and in every smtp_tls_policy_maps entry (an unknown word, dane or dane-only names the
-     * table's file and line), fingerprints, cipher grades, smtp_host_lookup, postern_dns_servers.
+     * table's file and line), fingerprints, cipher grades, smtp_host_lookup, postern_dns_servers,
+     * and the smtp_*_checks tables (a missing file or a bad line names the table's file and line).
+     * @return warnings: smtp_*_checks tables that cannot answer now (their mail is deferred until they can)
      */
-    public static void validate(dev.postern.config.Config c) throws dev.postern.config.ConfigException {
-        ClientConfigCheck.check(c);
+    public static List<String> validate(dev.postern.config.Config c) throws dev.postern.config.ConfigException {
+        return ClientConfigCheck.check(c);
     }
 
     @Override

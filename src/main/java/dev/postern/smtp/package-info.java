@@ -68,6 +68,21 @@
  * A write to a next hop that stops reading is bounded by smtp_data_xfer_timeout ({@code WriteWatchdog}):
  * no progress for that long ends the session, and the mail is deferred.
  *
+ * <p>Header and body checks ({@code CheckedContent}, Postfix's smtp_proto.c smtp_header_rewrite()
+ * and smtp_body_rewrite() over mime_state, header_body_checks.c hbc_action()): with
+ * smtp_header_checks, smtp_mime_header_checks, smtp_nested_header_checks or smtp_body_checks set,
+ * the queued content is read through the checks package's {@code ContentInspector} on its way to
+ * dot-stuffing, so what is sent changes and the queue file does not (a deferred message is checked
+ * again at each attempt; SIZE= announces the queued size, as Postfix's request->data_size). MIME
+ * is always followed (no disable_mime_input_processing) and body lines are checked to the end of
+ * each part (no body_checks_size_limit), as in Postfix's smtp. Only IGNORE, STRIP, REPLACE,
+ * PREPEND, WARN, INFO and DUNNO/OK act; the actions on the message (REJECT, HOLD, DISCARD,
+ * FILTER, REDIRECT, BCC, PASS) and unknown commands are "unsupported" warnings and the header or
+ * line is sent. Without a table the queue file's stream goes to the socket as it always did: no
+ * inspector, no copy. The tables are opened with the agent (per transport, from main.cf and the
+ * line's -o; a reload builds new agents); a regexp or texthash table edited on disk is re-read by
+ * the table itself.
+ *
  * <p>SMTP AUTH ({@link dev.postern.smtp.SaslClient}, as Postfix's smtp_sasl_proto.c and
  * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
  * and before MAIL FROM. The server's AUTH mechanisms (also the old {@code AUTH=} form) pass
@@ -96,8 +111,10 @@
  * smtp_connection_cache_time_limit, smtp_connection_reuse_time_limit,
  * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
  * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
- * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce (and recipient_delimiter for
- * sender keys; myorigin and mydestination for local-part keys).
+ * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce, smtp_header_checks,
+ * smtp_mime_header_checks, smtp_nested_header_checks, smtp_body_checks (and recipient_delimiter for
+ * sender keys; myorigin and mydestination for local-part keys; header_size_limit,
+ * mime_nesting_limit, mime_boundary_length_limit and line_length_limit for the checks' MIME walk).
  *
  * <h2>Standards</h2>
  * RFC 5321 (SMTP, §5.1 MX), RFC 7505 (null MX), RFC 3207 (STARTTLS), RFC 2920 (PIPELINING),
@@ -130,5 +147,11 @@
  * h[a] offered no compatible authentication mechanisms for this type of connection security} (the
  * filter left none), {@code local data error while talking to h[a]} (4.3.0, table lookup error). A
  * warning says when a server with credentials offered no AUTH (Postfix is silent there).
+ * Header and body checks, as Postfix's smtp_hbc_logger(): {@code QUEUEID: replace: header
+ * Subject: x: Subject: y} (also prepend, strip, info, warning; the content cut at 200 characters,
+ * control characters as '?'; IGNORE is not logged), {@code warning: unsupported command in
+ * smtp_header_checks map: HOLD}; a table that cannot answer: {@code warning: QUEUEID: smtp header
+ * checks lookup error} (or body), the session dropped without QUIT in the middle of DATA and the
+ * recipients deferred with {@code local data error while talking to h[a]} (4.3.0).
  */
 package dev.postern.smtp;

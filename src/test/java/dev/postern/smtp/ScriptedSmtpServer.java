@@ -36,6 +36,8 @@ final class ScriptedSmtpServer implements AutoCloseable {
     boolean offerPipelining = true;
     /** Announce DSN (RFC 3461) in the EHLO reply. */
     boolean offerDsn;
+    /** Announce SIZE (RFC 1870) in the EHLO reply. */
+    boolean offerSize;
     String startTlsReply = "220 2.0.0 Ready to start TLS";
     /** After the 220 to STARTTLS, answer the handshake with plaintext garbage and hang up. */
     volatile boolean breakTlsHandshake;
@@ -154,7 +156,7 @@ final class ScriptedSmtpServer implements AutoCloseable {
                 w.reply("250-scripted.test\r\n" + (offerPipelining ? "250-PIPELINING\r\n" : "")
                         + (offerStartTls && !tls ? "250-STARTTLS\r\n" : "")
                         + (authMechanisms != null && (tls || !authAfterTlsOnly) ? "250-AUTH " + authMechanisms + "\r\n" : "")
-                        + (offerDsn ? "250-DSN\r\n" : "") + "250 8BITMIME");
+                        + (offerDsn ? "250-DSN\r\n" : "") + (offerSize ? "250-SIZE 10240000\r\n" : "") + "250 8BITMIME");
             } else if (u.startsWith("AUTH")) {
                 auth(w, line);
             } else if (u.equals("STARTTLS")) {

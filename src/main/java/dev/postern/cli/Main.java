@@ -43,7 +43,7 @@ public final class Main implements Runnable {
         SendmailCommand sendmail = cl.getSubcommands().get(SendmailCommand.NAME).getCommand();
         sendmail.stdin = stdin;
         sendmail.stdout = stdout;
-        ((MapCommand) cl.getSubcommands().get("map").getCommand()).stdin = stdin;
+        ((MapCommand) cl.getSubcommands().get(MapCommand.NAME).getCommand()).stdin = stdin;
         return cl.execute(args);
     }
 

@@ -22,8 +22,9 @@ import java.util.concurrent.Callable;
  * server always folds keys and uses the first of duplicates, so they are refused with that
  * explanation rather than silently ignored.
  */
-@Command(name = "map", description = "Check (like postmap), query (-q) or list (-s) lookup tables: type:file, default type hash.")
+@Command(name = MapCommand.NAME, description = "Check (like postmap), query (-q) or list (-s) lookup tables: type:file, default type hash.")
 final class MapCommand implements Callable<Integer> {
+    static final String NAME = "map";
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
     @Option(names = "-q", paramLabel = "KEY", description = "look up KEY and print the value (exit 1 if not found)")

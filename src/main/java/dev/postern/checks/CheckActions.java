@@ -49,7 +49,7 @@ public final class CheckActions {
         void log(String action, String where, String content, String text);
 
         /** A table could not answer: the message is not accepted now (451 4.3.0), with Postfix's warning. */
-        void lookupFailed(String parameter);
+        void lookupFailed(String parameter, dev.postern.maps.LookupException cause);
 
         /**
          * A multipart nested deeper than mime_nesting_limit (Postfix's MIME_ERR_NESTING, reported

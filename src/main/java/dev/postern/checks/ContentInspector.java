@@ -48,6 +48,12 @@ public final class ContentInspector {
     private final CheckActions.Target target;
     /** Postfix's MIME_OPT_REPORT_NESTING: cleanup with a header table refuses mail nested too deep. */
     private final boolean reportNesting;
+    /**
+     * Cleanup cuts a header at header_size_limit, as Postfix's does when it queues the message.
+     * Where the message is queued already (the SMTP client) only what the tables see is cut: the
+     * header goes out whole, as it would without a table.
+     */
+    private final boolean cutHeaders;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     /** Bytes of a line whose end has not arrived yet. */
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -77,6 +83,7 @@ public final class ContentInspector {
         this.target = target;
         this.reportNesting = target.messageActions()
                 && (checks.header != null || checks.mime != null || checks.nested != null);
+        this.cutHeaders = target.messageActions();
     }
 
     /** Received headers in the message's own header, counted before any check removed one (Postfix's hop count). */
@@ -166,6 +173,8 @@ public final class ContentInspector {
                     }
                     headerKey.write(l, off, len);
                     headerBytes.write(l, off, len + eol);
+                } else if (!cutHeaders) {
+                    headerBytes.write(l, off, len + eol);
                 }
                 previousContinues = continues;
                 return true;
@@ -182,7 +191,8 @@ public final class ContentInspector {
             headerKey.write(l, off, name); // "Name :" becomes "Name:", as in Postfix
             headerKey.write(l, colon, off + len - colon);
             headerBytes.reset();
-            headerBytes.write(l, off, len + eol);
+            headerBytes.write(l, off, name); // written as the tables see it, "Name:", as Postfix's cleanup writes it
+            headerBytes.write(l, colon, off + len + eol - colon);
             headerClass = switch (state) {
                 case PRIMARY -> HeaderClass.PRIMARY;
                 case MULTIPART -> HeaderClass.MIME;
@@ -363,7 +373,7 @@ public final class ContentInspector {
         try {
             m = table.find(key, false);
         } catch (LookupException e) {
-            target.lookupFailed(table.parameter());
+            target.lookupFailed(table.parameter(), e);
             return CheckActions.KEEP;
         }
         if (m.isEmpty()) {

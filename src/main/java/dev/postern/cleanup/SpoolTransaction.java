@@ -62,6 +62,7 @@ final class SpoolTransaction implements CleanupTransaction {
     private boolean tooManyHops;
     private IOException failure;
     private String messageId;
+    private boolean messageIdLogged;
     /** header_checks and body_checks, from the first byte on (null: none configured, or skipped). */
     private ContentInspector inspector;
     /** A REJECT from header or body checks (550 5.x.x, or 451 4.x.x: deferred). */
@@ -246,8 +247,14 @@ final class SpoolTransaction implements CleanupTransaction {
             if (end >= 0) {
                 flushHeaders(h, end + END_OF_HEADERS.length);
             } else if (settings.headerSizeLimit() > 0 && h.length > settings.headerSizeLimit()) {
-                int lastLine = lastIndexOfCrlf(h);
-                flushHeaders(h, lastLine < 0 ? h.length : lastLine + 2);
+                // Cut before a line that starts a header, so the Message-Id and Date added at the cut
+                // never land between a folded header's lines (the lines after them would fold into Date:).
+                int cut = lastHeaderStart(h);
+                if (cut <= 0) {
+                    int lastLine = lastIndexOfCrlf(h);
+                    cut = lastLine < 0 ? h.length : lastLine + 2;
+                }
+                flushHeaders(h, cut);
             }
         } catch (IOException e) {
             failure = e;
@@ -260,6 +267,12 @@ final class SpoolTransaction implements CleanupTransaction {
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(), ZonedDateTime.now());
         messageId = fixed.messageId();
+        if (!discard) {
+            // When the header is read, as Postfix's cleanup logs it: also for a message a body
+            // check refuses later, and before the body checks' lines.
+            log.messageId(id.toString(), messageId);
+            messageIdLogged = true;
+        }
         // Postfix's cleanup_header(): rejected when the hop count reaches hopcount_limit. This is what
         // ends a loop (a content filter whose copy comes back to a filtering service, two MTAs
         // relaying to each other), however the configuration made it.
@@ -342,7 +355,7 @@ final class SpoolTransaction implements CleanupTransaction {
         }
 
         @Override
-        public void lookupFailed(String parameter) {
+        public void lookupFailed(String parameter, dev.postern.maps.LookupException cause) {
             log.warning("cleanup", id + ": " + parameter + " map lookup problem -- message not accepted, try again later");
             checkLookupFailed = true;
         }
@@ -425,7 +438,7 @@ final class SpoolTransaction implements CleanupTransaction {
                     // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250. A
                     // body_checks DISCARD comes after the file was started: it goes too.
                     dropFile();
-                    log.discarded(id.toString(), messageId);
+                    log.discarded(id.toString(), messageIdLogged ? null : messageId);
                     done.complete(null);
                     return;
                 }
@@ -440,7 +453,6 @@ final class SpoolTransaction implements CleanupTransaction {
                         return;
                     }
                     writer = null;
-                    log.messageId(id.toString(), messageId);
                     onCommit.run();
                     done.complete(null);
                 });
@@ -485,6 +497,16 @@ final class SpoolTransaction implements CleanupTransaction {
                 }
             }
             return i;
+        }
+        return -1;
+    }
+
+    /** The last position after a CRLF where a line starts that is not a folded header's continuation; -1 if none. */
+    private static int lastHeaderStart(byte[] h) {
+        for (int i = h.length - 1; i >= 2; i--) {
+            if (h[i - 2] == '\r' && h[i - 1] == '\n' && h[i] != ' ' && h[i] != '\t') {
+                return i;
+            }
         }
         return -1;
     }

@@ -7,10 +7,8 @@ import dev.postern.checks.ContentInspector;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.TableList;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -31,8 +29,9 @@ final class MapQueries {
         TableList tables = TableList.open("postern map", specs);
         boolean[] found = {false};
         if (!headers && !body) {
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            for (String key = r.readLine(); key != null; key = r.readLine()) {
+            InputStream buffered = new java.io.BufferedInputStream(in);
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            for (String key = readKey(buffered, line); key != null; key = readKey(buffered, line)) {
                 Optional<TableList.Match> m = tables.find(key, false);
                 if (m.isPresent()) {
                     out.println(key + "\t" + m.get().value());
@@ -61,8 +60,8 @@ final class MapQueries {
                     }
 
                     @Override
-                    public void lookupFailed(String parameter) {
-                        err.println("postern map: warning: " + parameter + ": a table could not answer");
+                    public void lookupFailed(String parameter, LookupException cause) {
+                        throw new TableFailure(cause); // postmap_body(): msg_fatal("table ...: query error")
                     }
 
                     @Override
@@ -105,11 +104,45 @@ final class MapQueries {
                     }
                 });
         byte[] buf = new byte[64 * 1024];
-        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-            inspector.feed(java.util.Arrays.copyOf(buf, n));
+        try {
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                inspector.feed(java.util.Arrays.copyOf(buf, n));
+            }
+            inspector.finish();
+        } catch (TableFailure e) {
+            out.flush();
+            throw e.cause;
         }
-        inspector.finish();
         out.flush();
         return found[0] ? 0 : 1;
+    }
+
+    /** Carries a table's failure out of the inspector's walk, to end the command as postmap does. */
+    private static final class TableFailure extends RuntimeException {
+        final LookupException cause;
+
+        TableFailure(LookupException cause) {
+            super(cause.getMessage(), null, false, false);
+            this.cause = cause;
+        }
+    }
+
+    /** postmap's vstring_get_nonl(): a key per LF-terminated line (a CR stays part of it). */
+    private static String readKey(InputStream in, java.io.ByteArrayOutputStream line) throws IOException {
+        line.reset();
+        int b = in.read();
+        if (b < 0) {
+            return null;
+        }
+        while (b >= 0 && b != '\n') {
+            line.write(b);
+            b = in.read();
+        }
+        byte[] k = line.toByteArray();
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(k)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return new String(k, StandardCharsets.ISO_8859_1);
+        }
     }
 }

@@ -81,7 +81,9 @@ final class QueueCommand implements Callable<Integer> {
             return report(c.release(release), "Released from hold", "released from hold");
         }
         if (requeue != null) {
-            return report(c.requeue(requeue, only), "Requeued", "requeued");
+            int status = report(c.requeue(requeue, only), "Requeued", "requeued");
+            c.warnings().forEach(w -> err().println("postern: warning: " + w));
+            return status;
         }
         if (flushIds != null) {
             return report(c.flushIds(flushIds), "Scheduled", "scheduled for immediate delivery");
@@ -191,7 +193,10 @@ final class QueueCommand implements Callable<Integer> {
     static final class Requeue extends Verb {
         @Override
         public Integer call() throws Exception {
-            return queue.report(queue.control().requeue(ids(), only()), "Requeued", "requeued");
+            QueueControl c = queue.control();
+            int status = queue.report(c.requeue(ids(), only()), "Requeued", "requeued");
+            c.warnings().forEach(w -> queue.err().println("postern: warning: " + w));
+            return status;
         }
     }
 

@@ -202,10 +202,13 @@ public final class MailLog implements AutoCloseable {
      * 3.10's wording). Nothing was queued, so the queue counters are left alone; it has a counter
      * of its own.
      */
+    /** {@code messageId} null when its line was logged already (a body check's DISCARD). */
     public void discarded(String queueId, String messageId) {
         metrics.discarded();
-        line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
-                () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
+        if (messageId != null) {
+            line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
+                    () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
+        }
         line(LogRecord.Severity.INFO, "cleanup", queueId + ": removed (discarded)",
                 () -> fields("event", "removed", "queue_id", queueId, "reason", "discarded"));
     }
@@ -267,8 +270,9 @@ public final class MailLog implements AutoCloseable {
     }
 
     /**
-     * As above, with {@code sasl_username=<u>} at the end when the client authenticated (Postfix's
-     * smtpd_whatsup() since 3.2); {@code saslUsername} null when it did not.
+     * As above, with {@code sasl_method=EXTERNAL sasl_username=u} at the end when the client
+     * authenticated (Postfix's log_whatsup() since 3.10; Postern's only SASL method is EXTERNAL);
+     * {@code saslUsername} null when it did not.
      */
     public void reject(String service, String queueId, String stage, String client, String reply,
                        String from, String to, String proto, String helo, String saslUsername) {
@@ -286,11 +290,12 @@ public final class MailLog implements AutoCloseable {
             sb.append(" helo=<").append(helo).append('>');
         }
         if (saslUsername != null) {
-            sb.append(" sasl_username=<").append(saslUsername).append('>');
+            sb.append(" sasl_method=EXTERNAL sasl_username=").append(saslUsername);
         }
         line(LogRecord.Severity.INFO, service, sb.toString(), () -> {
             Map<String, Object> f = rejectFields(queueId, stage, client, reply, from, to, proto, helo);
             if (saslUsername != null) {
+                f.put("sasl_method", "EXTERNAL");
                 f.put("sasl_username", saslUsername);
             }
             return f;

@@ -102,7 +102,7 @@ public final class Metrics {
         cleanupMessages = counter("postfix_cleanup_messages_processed_total",
                 "Messages committed to the queue by any source: smtpd, sendmail, bounces (message-id= lines).");
         discarded = counter("postern_cleanup_messages_discarded_total",
-                "Messages accepted and then discarded by an access(5) DISCARD action, never queued (removed (discarded) lines).");
+                "Messages accepted and then discarded by a DISCARD action (access table, header_checks or body_checks), never queued (removed (discarded) lines).");
         deliveries = counter("postern_delivery_status_total",
                 "Delivery records (to=<>, status= lines, one per recipient and attempt) by transport, next hop"
                         + " (at most " + RELAY_LABEL_LIMIT + " distinct, then \"other\") and status.",

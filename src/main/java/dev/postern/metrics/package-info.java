@@ -27,8 +27,8 @@
  *     only {@code code})
  * <li>{@code postfix_smtpd_messages_processed_total{sasl_method=""}} (client= lines),
  *     {@code postfix_cleanup_messages_processed_total} (messages received from any source),
- *     {@code postern_cleanup_messages_discarded_total} (accepted, then discarded by an access(5)
- *     DISCARD: never queued, so not in the previous one), {@code postfix_qmgr_messages_removed_total}
+ *     {@code postern_cleanup_messages_discarded_total} (accepted, then discarded by a
+ *     DISCARD of an access table, header_checks or body_checks: never queued, so not in the previous one), {@code postfix_qmgr_messages_removed_total}
  * <li>{@code postern_delivery_status_total{transport,relay,status}}: sent, deferred, bounced ...
  *     per recipient; relay is the next hop's host name, at most 64 distinct values, then "other"
  * <li>{@code postfix_smtp_delivery_delay_seconds{stage}} histogram: the delays=a/b/c/d parts as

@@ -30,6 +30,7 @@ import java.util.function.Consumer;
  * starts the daemon's threads and recycles files.
  */
 public final class QueueControl {
+    private final List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
     /**
      * One listed message; {@code problem} is non-null for a file that fails its checks. {@code queue}
      * is null for a message still in maildrop/ (listed by the CLI from pickup's side).
@@ -379,7 +380,7 @@ public final class QueueControl {
                     case REQUEUE -> {
                         // Marked first (NoSuchFileException when not here), then moved: the queue
                         // manager gives it pickup's content_filter in place of its own (QueueRecords.requeued).
-                        QueueFile.appendRequeued(f, Instant.now());
+                        markRequeued(f, id);
                         if (q != Spool.Queue.INCOMING) {
                             AtomicFile.moveDurably(f, dir(Spool.Queue.INCOMING).resolve(id));
                         }
@@ -391,6 +392,26 @@ public final class QueueControl {
             }
         }
         return false;
+    }
+
+    /**
+     * The requeue record, best effort: Postfix's postsuper -r is a rename and works on a full disk,
+     * so a record that cannot be written (ENOSPC, EIO) leaves the message's filter as it is, with
+     * a warning, and the move still happens. A file that is not here is the caller's to handle.
+     */
+    private void markRequeued(Path f, String id) throws IOException {
+        try {
+            QueueFile.appendRequeued(f, Instant.now());
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            warnings.add(id + ": requeued without choosing its content filter again (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Warnings of the operations so far (a requeue record that could not be written), for the command to print. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     /** The queues a verb moves files out of directly (active/ gets a request instead). */

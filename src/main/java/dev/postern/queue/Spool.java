@@ -304,7 +304,13 @@ public final class Spool implements AutoCloseable {
                 return move(file, Queue.HOLD);
             }
             default -> {
-                QueueFile.appendRequeued(file, Instant.now()); // the content filter is chosen again (QueueControl#requeue)
+                try { // the content filter is chosen again (QueueControl#requeue); best effort, as there
+                    QueueFile.appendRequeued(file, Instant.now());
+                } catch (java.nio.file.NoSuchFileException e) {
+                    throw e;
+                } catch (IOException e) {
+                    events.warning(id + ": requeued without choosing its content filter again (" + e.getMessage() + ")");
+                }
                 events.info(id + ": requeued");
                 return move(file, Queue.INCOMING);
             }

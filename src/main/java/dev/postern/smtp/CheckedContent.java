@@ -149,7 +149,7 @@ final class CheckedContent extends InputStream {
         }
 
         @Override
-        public void lookupFailed(String parameter) {
+        public void lookupFailed(String parameter, dev.postern.maps.LookupException cause) {
             // smtp_header_rewrite() and smtp_body_rewrite(): one wording for the three header tables
             failure = queueId + ": smtp " + (parameter.endsWith("body_checks") ? "body" : "header") + " checks lookup error";
         }

@@ -28,6 +28,19 @@ final class CommandCounts {
         }
     }
 
+    /**
+     * DATA after its 354: counted now, as tried; {@link #succeeded} when the message is queued
+     * (Postfix's data_cmd() succeeds only with the 250 at the end, so a refused message shows as
+     * {@code data=0/1}, and a connection lost in the middle too).
+     */
+    void attempted(String verb) {
+        total[index(verb.toLowerCase(Locale.ROOT))]++;
+    }
+
+    void succeeded(String verb) {
+        ok[index(verb.toLowerCase(Locale.ROOT))]++;
+    }
+
     /** A command or a line of message content ended with a bare LF (smtpd_forbid_bare_newline = note). */
     void noteBareNewline() {
         bareNewline = true;

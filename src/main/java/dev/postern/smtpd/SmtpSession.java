@@ -512,8 +512,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             if (state == State.CLOSED) {
                 return; // an access table's HANGUP: counted and logged already
             }
-            if (!auth.awaitingResponse()) { // AUTH is counted when its exchange ends
-                counts.record(cmd.word(), true); // the reply was already sent (STARTTLS, DATA)
+            if (cmd.verb() == Verb.DATA) {
+                counts.attempted(cmd.word()); // a success once the message is queued (endOfData)
+            } else if (!auth.awaitingResponse()) { // AUTH is counted when its exchange ends
+                counts.record(cmd.word(), true); // the reply was already sent (STARTTLS)
             }
             return;
         }
@@ -1067,6 +1069,7 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             resetTransaction();
             if (failure == null) {
                 // smtpd.c: "Forgive any previous client errors when a message was received successfully."
+                counts.succeeded("data");
                 errorCount = 0;
                 junkCount = 0;
                 write(Reply.of(250, "2.0.0", "Ok: queued as " + committing.queueId()));
@@ -1127,8 +1130,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         if (helo != null) {
             b.append(" helo=<").append(helo).append('>');
         }
-        if (auth.username() != null) { // smtpd_whatsup() since Postfix 3.2
-            b.append(" sasl_username=<").append(auth.username()).append('>');
+        if (auth.username() != null) { // log_whatsup() since Postfix 3.10 (HISTORY 20241023)
+            b.append(" sasl_method=").append(ExternalAuth.MECHANISM).append(" sasl_username=").append(auth.username());
         }
         return b.toString();
     }

@@ -88,7 +88,7 @@ class ContentInspectorTest {
         }
 
         @Override
-        public void lookupFailed(String parameter) {
+        public void lookupFailed(String parameter, dev.postern.maps.LookupException cause) {
             events.add("lookup failed: " + parameter);
         }
 
@@ -169,7 +169,7 @@ class ContentInspectorTest {
                 + "X-Seen: yes\r\n"
                 + "To: <b@example.org>\r\n"
                 + "Cc: c@example.org\r\n"
-                + "From : a@example.org\r\n" // unchanged bytes stay as they came
+                + "From: a@example.org\r\n" // "Name :" written as "Name:", as Postfix's cleanup does
                 + "\r\n"
                 + "Subject: in the body, not a header\r\n", out);
         assertEquals(List.of("replace: header Subject: a secret\n second line: Subject: [redacted]",
@@ -411,5 +411,17 @@ class ContentInspectorTest {
         out.writeBytes(in.finish());
         assertEquals("Subject: [x] caf\u00e9\r\n\r\n", out.toString(StandardCharsets.ISO_8859_1));
         assertEquals(latin1.length + 4, out.size(), "the one byte of \u00e9 stays one byte");
+    }
+
+    /** Where the message is queued already (SMTP client), a header past header_size_limit goes out whole; only the key is cut. */
+    @Test
+    void withoutMessageActionsALongHeaderIsSentWhole() throws IOException {
+        Path body = table("body", "/^NOTHING$/ IGNORE");
+        String big = "X-Big: start\r\n" + " folded line of a long header\r\n".repeat(300);
+        String msg = "Subject: s\r\n" + big + "To: b@example.org\r\n\r\nbody\r\n";
+        Recorder r = new Recorder(false);
+        assertEquals(msg, run(limits(null, body, 100, 2048, 5000), msg, r));
+        Recorder cleanup = new Recorder(true);
+        assertTrue(run(limits(null, body, 100, 2048, 5000), msg, cleanup).length() < msg.length(), "cleanup cuts, as Postfix's");
     }
 }

@@ -99,6 +99,11 @@ class MapCommandTest {
 
         Run keys = runWithInput("Subject: spam\nSubject: ham\n", "map", "-q", "-", table);
         assertEquals("Subject: spam\tREJECT no spam\n", keys.out(), "one key per line without -h or -b");
+        Run failing = runWithInput("Subject: x\r\n\r\n", "map", "-h", "-q", "-", "hash:" + dir.resolve("missing"));
+        assertEquals(2, failing.status(), "a table that cannot answer ends the command, as postmap's query error");
+        assertTrue(failing.err().startsWith("postern map: fatal: "), failing.err());
+        Run cr = runWithInput("a\rb\n", "map", "-q", "-", "inline:{{a\rb=found}}");
+        assertEquals("a\rb\tfound\n", cr.out(), "keys end at LF only, as postmap reads them");
         Run wrong = run("map", "-h", "-q", "Subject: x", table);
         assertEquals(2, wrong.status());
         assertTrue(wrong.err().contains("specify -b -h or -m only with \"-q -\""), wrong.err());

@@ -97,9 +97,9 @@ class AuthExternalTest {
                 + "client=unknown\\[127\\.0\\.0\\.1\\], sasl_method=EXTERNAL, sasl_username=desktop\\.example\\.org", Duration.ofSeconds(20));
         assertTrue(log.contains("sasl_username=desktop.example.org"), log);
         assertTrue(r.out().contains("big: (552, b'5.3.4 Message size exceeds fixed limit')"), r.out());
-        // Postfix's smtpd_whatsup() (since 3.2) names the authenticated client in reject lines
+        // Postfix's log_whatsup() (since 3.10) names the authenticated client in reject lines
         log = mta.awaitLog("reject: MAIL from \\S+: 552 5\\.3\\.4 Message size exceeds fixed limit;.* helo=<python\\.example> "
-                + "sasl_username=<desktop\\.example\\.org>", Duration.ofSeconds(20));
+                + "sasl_method=EXTERNAL sasl_username=desktop\\.example\\.org\n", Duration.ofSeconds(20));
         RecordingSink.Message m = awaitDelivered("external-empty-marker");
         assertTrue(m.data().contains(" with ESMTPSA id "), m.data());
     }

@@ -121,6 +121,8 @@ class HeaderChecksTest {
             assertTrue(Pattern.compile("[0-9A-Z]+: reject: header Subject: please reject me from unknown\\[127\\.0\\.0\\.1\\];"
                     + " from=<alice@client\\.example> to=<carol@dest\\.example> proto=ESMTP helo=<client\\.example>:"
                     + " 5\\.7\\.1 message content rejected").matcher(log).find(), log);
+            // the DATA refused at the dot is no successful DATA (Postfix's data_cmd() fails)
+            awaitLog("disconnect from unknown\\[127\\.0\\.0\\.1\\] ehlo=1 mail=1 rcpt=2 data=0/1 quit=1 commands=5/6");
             assertEquals("451 4.7.1 try again later", send(smtpd, "Subject: defer me\r\n", "text\r\n", "bob@dest.example"));
 
             String held = id(send(smtpd, "Subject: hold me\r\n", "text\r\n", "bob@dest.example"));

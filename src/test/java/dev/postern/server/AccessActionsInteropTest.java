@@ -1,5 +1,7 @@
 package dev.postern.server;
 
+import dev.postern.testing.InteropLog;
+import dev.postern.testing.MailLogFile;
 import dev.postern.testing.PostfixInstance;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
@@ -8,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,28 +66,19 @@ class AccessActionsInteropTest {
         long postfixHeld;
         try (PostfixInstance pf = PostfixInstance.start(dir.resolve("postfix"), common)) {
             postfixReplies = run(new InetSocketAddress("127.0.0.1", pf.smtpPort()),
-                    n -> pf.awaitLog("(?s)(disconnect from \\S+ ehlo=.*){" + n + "}", Duration.ofSeconds(30)));
-            // the dialogs' disconnect lines (PostfixInstance's readiness probes say "commands=0/0")
-            pf.awaitLog("(?s)(disconnect from \\S+ ehlo=.*){" + DIALOGS.size() + "}", Duration.ofSeconds(30));
+                    n -> pf.awaitLog(InteropLog.disconnects(n), Duration.ofSeconds(30)));
+            pf.awaitLog(InteropLog.disconnects(DIALOGS.size()), Duration.ofSeconds(30));
             postfixLog = smtpdLines(pf.log());
             postfixHeld = count(dir.resolve("postfix/queue/hold"));
         }
 
-        Path pn = dir.resolve("postern");
-        Files.createDirectories(pn);
-        StringBuilder main = new StringBuilder("compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\nmydestination =\n"
-                + "smtpd_relay_restrictions = permit_mynetworks, reject\nmyhostname = postern.test\n"
-                + "queue_directory = " + pn.resolve("queue") + "\nmaillog_file = " + pn.resolve("maillog") + "\n"
-                + "relayhost = [127.0.0.1]:9\nsmtp_tls_security_level = none\n");
-        common.forEach((k, v) -> main.append(k).append(" = ").append(v).append('\n'));
-        Files.writeString(pn.resolve("main.cf"), main.toString());
-        Files.writeString(pn.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        Path pn = InteropPostern.configure(dir.resolve("postern"), "[127.0.0.1]:9", common);
         List<String> posternReplies;
         List<String> posternLog;
         try (Server s = Server.start(Server.plan(pn), new ByteArrayOutputStream())) {
             posternReplies = run(s.addresses().get(0),
-                    n -> awaitLog(pn.resolve("maillog"), "(?s)(disconnect from \\S+ ehlo=.*){" + n + "}"));
-            String log = awaitLog(pn.resolve("maillog"), "(?s)(disconnect from \\S+ ehlo=.*){" + DIALOGS.size() + "}");
+                    n -> MailLogFile.await(pn.resolve("maillog"), InteropLog.disconnects(n), Duration.ofSeconds(30)));
+            String log = MailLogFile.await(pn.resolve("maillog"), InteropLog.disconnects(DIALOGS.size()), Duration.ofSeconds(30));
             posternLog = smtpdLines(log);
             assertEquals(postfixHeld, count(pn.resolve("queue/hold")), "held messages");
         }
@@ -133,19 +125,10 @@ class AccessActionsInteropTest {
         return replies;
     }
 
-    private static final Pattern QID = Pattern.compile("^[0-9A-F]{6,}(?=: )");
-
     /** smtpd's action, warning and disconnect lines, without time, host, pid, queue ID and client name. */
     private static List<String> smtpdLines(String log) {
         List<String> out = new ArrayList<>();
-        for (String line : log.lines().toList()) {
-            int at = line.indexOf("/smtpd[");
-            if (at < 0) {
-                continue;
-            }
-            String text = line.substring(line.indexOf("]: ", at) + 3);
-            text = QID.matcher(text).replaceFirst("QID");
-            text = text.replaceAll("from [^ \\[]+\\[127\\.0\\.0\\.1\\]", "from CLIENT");
+        for (String text : InteropLog.lines(log, "smtpd")) {
             if (text.matches("(QID|NOQUEUE): (hold|discard|redirect|bcc|hangup|info|warn): .*")
                     || text.startsWith("warning: access table") || text.matches("disconnect from CLIENT ehlo=.*")) {
                 out.add(text.replace(tablePathOf(text), "TABLE"));
@@ -166,19 +149,5 @@ class AccessActionsInteropTest {
         try (Stream<Path> s = Files.walk(d)) {
             return s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith(".")).count();
         }
-    }
-
-    private static String awaitLog(Path file, String regex) throws Exception {
-        Pattern p = Pattern.compile(regex);
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        String log = "";
-        while (System.nanoTime() < deadline) {
-            log = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-            if (p.matcher(log).find()) {
-                return log;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("log never matched /" + regex + "/:\n" + log);
     }
 }

@@ -67,6 +67,17 @@ public final class CheckActions {
             return act(this, where, key, value, mapClass);
         }
 
+        /**
+         * The message's own Message-ID header went out with this value (after the checks: not
+         * when IGNOREd; the new value after a REPLACE), where Postfix's cleanup logs {@code message-id=}.
+         */
+        default void messageIdSeen(String value) {
+        }
+
+        /** The message's own header has ended (Postfix's header_done callback: a missing Message-Id is added now). */
+        default void primaryHeaderEnded() {
+        }
+
         /** A warning of cleanup's (a bad action in a table). */
         void warn(String text);
     }

@@ -206,6 +206,9 @@ public final class ContentInspector {
 
     /** A piece that is not a header ends the header block: an empty line, or text (then Postfix adds the empty line). */
     private void endOfHeaders(int len) {
+        if (state == State.PRIMARY && !silent) {
+            target.primaryHeaderEnded();
+        }
         if (len == 0) {
             bodyOffset = 0;
             if (kind == Kind.MESSAGE) {
@@ -290,6 +293,9 @@ public final class ContentInspector {
             raw[raw.length - 1] = '\n';
         }
         byte[] key = headerKey.toByteArray();
+        if (cutHeaders && key.length > limits.headerSizeLimit()) {
+            raw = cut(key, (int) limits.headerSizeLimit());
+        }
         Text h = text(key, 0, key.length);
         String name = h.s().substring(0, h.s().indexOf(':')).toLowerCase(Locale.ROOT);
         if (name.equals("content-type") && limits.mimeProcessing()) {
@@ -303,10 +309,16 @@ public final class ContentInspector {
         }
         TableList table = inspecting ? checks.forHeader(c) : null;
         if (table == null) {
+            if (c == HeaderClass.PRIMARY && !silent) {
+                messageId(h.s());
+            }
             write(raw, 0, raw.length);
             return;
         }
         CheckActions.Outcome o = ask(table, h.s(), "header", table.parameter());
+        if (c == HeaderClass.PRIMARY && !silent) {
+            messageId(o instanceof CheckActions.Replace r ? r.text() : o instanceof CheckActions.Drop ? null : h.s());
+        }
         if (o instanceof CheckActions.Replace r) {
             write(headerText(r.text(), h.charset()));
         } else if (o instanceof CheckActions.Prepend p) {
@@ -314,6 +326,42 @@ public final class ContentInspector {
             write(raw, 0, raw.length);
         } else if (!(o instanceof CheckActions.Drop)) {
             write(raw, 0, raw.length);
+        }
+    }
+
+    /**
+     * cleanup_out_header() for a header past header_size_limit: its lines up to the last one that
+     * ends within the limit ("nice cut"), unless that would drop more than a tenth of it, then cut
+     * at the limit itself ("unkind cut"); each line ends with CRLF.
+     */
+    private static byte[] cut(byte[] key, int limit) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(limit + 64);
+        int line = 0;
+        while (line <= key.length) {
+            int end = line;
+            while (end < key.length && key[end] != '\n') {
+                end++;
+            }
+            if (end > limit) {
+                if (line > 0.9 * limit) {
+                    break;
+                }
+                end = limit;
+            }
+            b.write(key, line, end - line);
+            b.write(CRLF, 0, 2);
+            if (end >= key.length || end == limit) {
+                break;
+            }
+            line = end + 1;
+        }
+        return b.toByteArray();
+    }
+
+    /** A primary header as it goes out: a Message-ID one is reported with its value. */
+    private void messageId(String header) {
+        if (header != null && header.regionMatches(true, 0, "message-id:", 0, 11)) {
+            target.messageIdSeen(header.substring(11).strip());
         }
     }
 

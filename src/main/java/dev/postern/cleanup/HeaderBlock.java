@@ -39,8 +39,7 @@ final class HeaderBlock {
         if (find(m, head, "message-id:")) {
             messageId = m.group(1).trim();
         } else {
-            messageId = "<" + now.format(STAMP) + "." + queueId
-                    + "@" + myhostname + ">";
+            messageId = addedMessageId(queueId, myhostname, now);
             add.append("Message-Id: ").append(messageId).append("\r\n");
         }
         if (!find(DATE.matcher(head), head, "date:")) {
@@ -48,6 +47,11 @@ final class HeaderBlock {
         }
         String out = head + add + (hasSeparator ? "\r\n" : "");
         return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId, count(head, "received:"));
+    }
+
+    /** The Message-Id cleanup adds to a message without one: the time, the queue ID and myhostname, as Postfix's. */
+    static String addedMessageId(String queueId, String myhostname, ZonedDateTime now) {
+        return "<" + now.format(STAMP) + "." + queueId + "@" + myhostname + ">";
     }
 
     /** Header lines starting with {@code name} (ignoring case): Postfix's hop count, for Received. */

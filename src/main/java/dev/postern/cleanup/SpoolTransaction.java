@@ -63,6 +63,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private IOException failure;
     private String messageId;
     private boolean messageIdLogged;
+    /** When the inspector saw the message's header end: the time of an added Message-Id and Date, logged then. */
+    private ZonedDateTime headerEndTime;
     /** header_checks and body_checks, from the first byte on (null: none configured, or skipped). */
     private ContentInspector inspector;
     /** A REJECT from header or body checks (550 5.x.x, or 451 4.x.x: deferred). */
@@ -265,9 +267,10 @@ final class SpoolTransaction implements CleanupTransaction {
     private void flushHeaders(byte[] h, int headerEnd) throws IOException {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
-        HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(), ZonedDateTime.now());
+        HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
+                headerEndTime == null ? ZonedDateTime.now() : headerEndTime);
         messageId = fixed.messageId();
-        if (!discard) {
+        if (!discard && inspector == null) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
             // check refuses later, and before the body checks' lines.
             log.messageId(id.toString(), messageId);
@@ -377,6 +380,25 @@ final class SpoolTransaction implements CleanupTransaction {
         }
 
         @Override
+        public void messageIdSeen(String value) {
+            // Postfix logs it as cleanup reads the header, unless a REJECT or DISCARD came first
+            if (!discard && contentReject == null && !messageIdLogged) {
+                log.messageId(id.toString(), value);
+                messageIdLogged = true;
+            }
+        }
+
+        @Override
+        public void primaryHeaderEnded() {
+            // cleanup_header_done_callback(): a missing Message-Id is added, and logged, now
+            headerEndTime = ZonedDateTime.now();
+            if (!discard && contentReject == null && !messageIdLogged) {
+                log.messageId(id.toString(), HeaderBlock.addedMessageId(id.toString(), settings.myhostname(), headerEndTime));
+                messageIdLogged = true;
+            }
+        }
+
+        @Override
         public void mimeNestingExceeded(String header) {
             mimeNesting = true;
             log.mimeError(id.toString(), "MIME nesting exceeds safety limit", header, origin(), envelope.sender().toString(),
@@ -438,7 +460,7 @@ final class SpoolTransaction implements CleanupTransaction {
                     // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250. A
                     // body_checks DISCARD comes after the file was started: it goes too.
                     dropFile();
-                    log.discarded(id.toString(), messageIdLogged ? null : messageId);
+                    log.discarded(id.toString(), messageIdLogged || inspector != null ? null : messageId);
                     done.complete(null);
                     return;
                 }

@@ -96,10 +96,63 @@ final class RegexpTable implements LookupTable {
             // would also stop at \r and U+0085)
             int flags = Pattern.UNIX_LINES | (caseless ? Pattern.CASE_INSENSITIVE : 0) | (multiline ? Pattern.MULTILINE : 0)
                     | (dotall ? Pattern.DOTALL : 0) | (extended ? Pattern.COMMENTS : 0);
-            return new Rule(Pattern.compile(re, flags), negate, value, line);
+            // POSIX REG_NEWLINE (regexp's m flag) also keeps a negated list [^...] from matching a newline
+            return new Rule(Pattern.compile(javaPattern(re, !pcre && multiline), flags), negate, value, line);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException(file + ":" + line + ": bad regular expression: " + e.getDescription());
         }
+    }
+
+    private static final java.util.Map<String, String> POSIX_CLASSES = java.util.Map.ofEntries(
+            java.util.Map.entry("alpha", "\\p{Alpha}"), java.util.Map.entry("digit", "\\p{Digit}"),
+            java.util.Map.entry("alnum", "\\p{Alnum}"), java.util.Map.entry("upper", "\\p{Upper}"),
+            java.util.Map.entry("lower", "\\p{Lower}"), java.util.Map.entry("space", "\\s"),
+            java.util.Map.entry("blank", "\\p{Blank}"), java.util.Map.entry("punct", "\\p{Punct}"),
+            java.util.Map.entry("graph", "\\p{Graph}"), java.util.Map.entry("print", "\\p{Print}"),
+            java.util.Map.entry("cntrl", "\\p{Cntrl}"), java.util.Map.entry("xdigit", "\\p{XDigit}"));
+
+    /**
+     * A POSIX (regexp:) or PCRE (pcre:) pattern for java.util.regex: a POSIX character class inside
+     * a list ({@code [[:space:]]}, common in header_checks) becomes Java's ({@code \s}, {@code
+     * \p{Alpha}}), which Java would otherwise read as the letters of its name; with {@code
+     * negatedExcludeNewline} (regexp's m flag, POSIX REG_NEWLINE) {@code [^abc]} becomes
+     * {@code [^\nabc]}, as a nonmatching list never matches a newline there. Escapes are copied;
+     * a ']' first in a list is a literal.
+     */
+    static String javaPattern(String re, boolean negatedExcludeNewline) {
+        StringBuilder out = new StringBuilder(re.length() + 8);
+        boolean inClass = false;
+        for (int i = 0; i < re.length(); i++) {
+            char c = re.charAt(i);
+            if (c == '\\' && i + 1 < re.length()) {
+                out.append(c).append(re.charAt(++i));
+            } else if (!inClass && c == '[') {
+                inClass = true;
+                out.append(c);
+                if (i + 1 < re.length() && re.charAt(i + 1) == '^') {
+                    out.append(negatedExcludeNewline ? "^\\n" : "^");
+                    i++;
+                }
+                if (i + 1 < re.length() && re.charAt(i + 1) == ']') {
+                    out.append("\\]"); // literal, first in the list
+                    i++;
+                }
+            } else if (inClass && c == '[' && i + 1 < re.length() && re.charAt(i + 1) == ':') {
+                int end = re.indexOf(":]", i + 2);
+                String java = end < 0 ? null : POSIX_CLASSES.get(re.substring(i + 2, end));
+                if (java == null) {
+                    throw new PatternSyntaxException("unknown POSIX character class", re, i);
+                }
+                out.append(java);
+                i = end + 1;
+            } else {
+                if (inClass && c == ']') {
+                    inClass = false;
+                }
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /**

@@ -176,6 +176,30 @@ class MapsTest {
     }
 
     @Test
+    void regexpFlagsAndPosixClassesAsPostfixReadsThem() throws Exception {
+        Path p = file("flags.regexp", """
+                /^Subject:[[:space:]]*[[:digit:]]+[[:alpha:]]$/ digits then a letter
+                /^X-Neg: a[^!]*b/m negated list in m mode
+                /^X-Dot: a.b/ dot crosses the fold
+                /^X-Case: lower/i case sensitive
+                """);
+        LookupTable t = Maps.open("regexp:" + p);
+        assertEquals("digits then a letter", t.lookup("Subject: \t42x").orElse(null));
+        assertTrue(t.lookup("Subject: 42!").isEmpty());
+        assertTrue(t.lookup("X-Neg: a\n b").isEmpty(), "REG_NEWLINE: [^!] does not match a newline");
+        assertEquals("negated list in m mode", t.lookup("X-Neg: a b").orElse(null));
+        assertEquals("dot crosses the fold", t.lookup("X-Dot: a\nb").orElse(null), "without m, . matches a newline (POSIX)");
+        assertTrue(t.lookup("X-Case: LOWER").isEmpty(), "i toggles case-insensitivity off");
+        assertEquals("case sensitive", t.lookup("X-Case: lower").orElse(null));
+        Path bad = file("bad.regexp", "/[[:letters:]]/ X\n");
+        assertTrue(error("regexp:" + bad).contains("unknown POSIX character class"), error("regexp:" + bad));
+        Path pcre = file("p.pcre", "/^a.b$/s dotall\n");
+        assertEquals("dotall", Maps.open("pcre:" + pcre).lookup("a\nb").orElse(null));
+        assertTrue(Maps.open("pcre:" + file("q.pcre", "/^a.b$/ no dotall\n")).lookup("a\nb").isEmpty(),
+                "pcre: . stops at a newline unless s");
+    }
+
+    @Test
     void regexpErrorsNameFileAndLine() throws Exception {
         Path a = file("a.regexp", "# c\n/ok/ OK\n/unclosed REJECT\n");
         assertEquals(a + ":3: missing closing / in the pattern", error("regexp:" + a));

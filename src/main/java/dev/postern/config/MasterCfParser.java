@@ -49,6 +49,7 @@ final class MasterCfParser {
         List<MasterService> out = new ArrayList<>();
         Map<String, MasterService> transports = new LinkedHashMap<>();
         Map<String, MasterService> cleanups = new LinkedHashMap<>();
+        Map<String, MasterService> unixServices = new LinkedHashMap<>();
         MasterService pickup = null;
         for (Row row : rows(file)) {
             MasterService s = service(name, row.line(), row.words(), warnings);
@@ -63,6 +64,20 @@ final class MasterCfParser {
                             + "): local mail would get either line's -o options", "keep one pickup line");
                 }
                 pickup = s;
+            }
+            if (s.type().equals("unix")) {
+                // One name, one unix service: Postfix's master keeps only the last of two such lines
+                // (master_conf.c), so a cleanup line named like a transport would silently remove one.
+                MasterService other = unixServices.putIfAbsent(s.name(), s);
+                if (other != null && !other.command().equals(s.command())) {
+                    throw new ConfigException(name, row.line(), "service " + s.name() + " (unix) is defined twice: line "
+                            + other.line() + " runs " + other.command() + ", this line " + s.command(),
+                            "rename one of the two services");
+                }
+                if (s.isCleanup() && MasterService.BUILT_IN_TRANSPORTS.contains(s.name())) {
+                    throw new ConfigException(name, row.line(), "cleanup service " + s.name() + " has the name of the built-in "
+                            + s.name() + " transport", "give the cleanup service another name");
+                }
             }
             if (s.isCleanup()) {
                 MasterService before = cleanups.putIfAbsent(s.name(), s);
@@ -204,6 +219,11 @@ final class MasterCfParser {
         }
         if (transport) {
             transportNotes(file, line, service, words.get(6), args, warnings);
+        }
+        if (cleanup && !words.get(2).equals("n")) {
+            warnings.add(file + ":" + line + ": cleanup service " + service + ": the private column is " + words.get(2)
+                    + "; smtpd and pickup reach a cleanup service by its public name, so Postfix would fail every"
+                    + " message sent through it: write n there (Postern ignores the column)");
         }
         if ((pickup || cleanup) && !args.isEmpty()) { // e.g. -v (verbose logging): Postern has no such switches
             warnings.add(file + ":" + line + ": " + (pickup ? "pickup" : "cleanup service " + service) + ": command arguments "

@@ -55,6 +55,25 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         }
     }
 
+    /**
+     * A header or body check table that cannot be opened, at the line that names it: main.cf's, or
+     * the -o of the master.cf cleanup line ("cleanup service NAME: PARAM: ..." for one of the user's,
+     * "PARAM: ..." for the default cleanup, which may have a line of its own).
+     */
+    private static ConfigException cleanupTableError(Config c, String m) {
+        String service = dev.postern.cleanup.CleanupSettings.DEFAULT_SERVICE;
+        String rest = m;
+        if (m.startsWith("cleanup service ")) {
+            int colon = m.indexOf(": ");
+            service = m.substring("cleanup service ".length(), colon);
+            rest = m.substring(colon + 2);
+        }
+        String parameter = rest.substring(0, Math.max(0, rest.indexOf(':')));
+        String name = service;
+        MasterService line = c.services().stream().filter(s -> s.isCleanup() && s.name().equals(name)).findFirst().orElse(null);
+        return at(line == null ? c : c.forService(line), parameter, line, m, "fix the table named above");
+    }
+
     static Plan of(LoadedConfig loaded) throws ConfigException {
         Config c = loaded.config();
         List<Listener> listeners = new ArrayList<>();
@@ -132,8 +151,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
         try { // header_checks, mime_header_checks, nested_header_checks, body_checks
             warnings.addAll(dev.postern.cleanup.Cleanup.validate(dev.postern.cleanup.CleanupSettings.from(c)));
         } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
+            throw cleanupTableError(c, e.getMessage());
         }
         if (listeners.isEmpty()) {
             throw new ConfigException("master.cf", 0, "no inet service runs smtpd",

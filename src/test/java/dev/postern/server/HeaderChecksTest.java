@@ -288,6 +288,30 @@ class HeaderChecksTest {
             assertTrue(e.getMessage().contains("master.cf:2") && e.getMessage().contains("did you mean \"header_checks\"?"),
                     e.getMessage());
 
+            Files.writeString(dir.resolve("bad_checks"), "/unclosed(/ REJECT\n");
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "subcleanup unix n - y - 0 cleanup\n  -o body_checks=regexp:" + dir.resolve("bad_checks") + "\n"
+                    + "filter unix - - n - - smtp\n");
+            e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().startsWith("master.cf:2: cleanup service subcleanup: body_checks: "), e.getMessage());
+
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "filter unix - - n - - smtp\nfilter unix n - n - 0 cleanup\n");
+            e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().contains("master.cf:3: service filter (unix) is defined twice: line 2 runs smtp,"
+                    + " this line cleanup"), e.getMessage());
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\nrelay unix n - n - 0 cleanup\n"
+                    + "filter unix - - n - - smtp\n");
+            e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().contains("cleanup service relay has the name of the built-in relay transport"),
+                    e.getMessage());
+
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "private unix - - y - 0 cleanup\n"
+                    + "filter unix - - n - - smtp\n");
+            assertTrue(Server.plan(dir).warnings().stream().anyMatch(w -> w.startsWith("master.cf:2: cleanup service private:"
+                    + " the private column is -")), Server.plan(dir).warnings().toString());
+
             Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
                     + "subcleanup unix n - y - 0 cleanup -o hopcount_limit=5\n"
                     + "filter unix - - n - - smtp\n");

@@ -324,12 +324,12 @@ final class SpoolTransaction implements CleanupTransaction {
 
         @Override
         public void hold() {
-            hold = true;
+            SpoolTransaction.this.hold();
         }
 
         @Override
         public void discard() {
-            discard = true;
+            SpoolTransaction.this.discard();
         }
 
         @Override

@@ -74,8 +74,15 @@ public final class CheckActions {
         default void messageIdSeen(String value) {
         }
 
-        /** The message's own header has ended (Postfix's header_done callback: a missing Message-Id is added now). */
-        default void primaryHeaderEnded() {
+        /** The message's own Resent-Message-ID header went out with this value. */
+        default void resentMessageIdSeen(String value) {
+        }
+
+        /**
+         * The message's own header has ended (Postfix's header_done callback: a missing Message-Id
+         * is added now); {@code resent} when it carries a Resent- header (cleanup's state->resent).
+         */
+        default void primaryHeaderEnded(boolean resent) {
         }
 
         /** A warning of cleanup's (a bad action in a table). */

@@ -69,6 +69,8 @@ public final class ContentInspector {
     /** After a REJECT nothing more is written (Postfix's CLEANUP_OUT_OK); the walk goes on, for the hop count. */
     private boolean silent;
     private boolean nestingReported;
+    /** A Resent- header went out in the message's own header. */
+    private boolean resent;
     private int primaryReceived;
 
     // The logical header being collected: its bytes as the tables see them ("Name:" and the folded
@@ -207,7 +209,7 @@ public final class ContentInspector {
     /** A piece that is not a header ends the header block: an empty line, or text (then Postfix adds the empty line). */
     private void endOfHeaders(int len) {
         if (state == State.PRIMARY && !silent) {
-            target.primaryHeaderEnded();
+            target.primaryHeaderEnded(resent);
         }
         if (len == 0) {
             bodyOffset = 0;
@@ -358,10 +360,24 @@ public final class ContentInspector {
         return b.toByteArray();
     }
 
-    /** A primary header as it goes out: a Message-ID one is reported with its value. */
+    /** Postfix's HDR_OPT_RR headers: one of them makes the message "resent". */
+    private static final java.util.Set<String> RESENT_HEADERS = java.util.Set.of("resent-bcc", "resent-cc", "resent-date",
+            "resent-from", "resent-message-id", "resent-reply-to", "resent-sender", "resent-to");
+
+    /** A primary header as it goes out: a (Resent-)Message-ID one is reported with its value. */
     private void messageId(String header) {
-        if (header != null && header.regionMatches(true, 0, "message-id:", 0, 11)) {
-            target.messageIdSeen(header.substring(11).strip());
+        if (header == null) {
+            return;
+        }
+        int colon = header.indexOf(':');
+        String name = colon < 0 ? "" : header.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+        if (RESENT_HEADERS.contains(name)) {
+            resent = true;
+        }
+        if (name.equals("message-id")) {
+            target.messageIdSeen(header.substring(colon + 1).strip());
+        } else if (name.equals("resent-message-id")) {
+            target.resentMessageIdSeen(header.substring(colon + 1).strip());
         }
     }
 

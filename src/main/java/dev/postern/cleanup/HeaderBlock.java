@@ -3,6 +3,8 @@ package dev.postern.cleanup;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,10 +24,33 @@ final class HeaderBlock {
     private HeaderBlock() {}
 
     /** Result: the header bytes to store (with additions), the Message-ID to log, and the Received headers counted. */
-    record Fixed(byte[] bytes, String messageId, int received) {
+    /**
+     * Result: the header bytes to store (with additions), the Message-ID (null when the message has
+     * none and is being resent: none is added then), the Received headers counted, and what cleanup
+     * logs for the IDs, in Postfix's order ({@code message-id=<...>}, {@code resent-message-id=<...>}).
+     */
+    record Fixed(byte[] bytes, String messageId, int received, List<String> idLines) {
     }
 
+    /** Postfix's HDR_OPT_RR headers: one of them makes the message "resent" (cleanup's state->resent). */
+    private static final Pattern RESENT = Pattern.compile(
+            "(?im)^resent-(bcc|cc|date|from|message-id|reply-to|sender|to)[ \\t]*:");
+    private static final Pattern RESENT_MESSAGE_ID = Pattern.compile("(?im)^resent-message-id:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
+    private static final Pattern RESENT_DATE = Pattern.compile("(?im)^resent-date:");
+    private static final Pattern RESENT_FROM = Pattern.compile("(?im)^resent-from:");
+
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now) {
+        return fix(header, queueId, myhostname, now, "");
+    }
+
+    /**
+     * As Postfix's cleanup_header_done_callback(): a missing Message-Id and Date are added, or, when
+     * the message carries Resent- headers, a missing Resent-Message-Id, Resent-Date and Resent-From
+     * ({@code sender}, MAILER-DAEMON for the null sender); a message being resent without a
+     * Message-ID logs {@code message-id=<>}. (Postern adds them for every client, and never a
+     * missing From:.)
+     */
+    static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now, String sender) {
         String text = new String(header, StandardCharsets.ISO_8859_1);
         // The block ends with the empty line (CRLF CRLF) when the message has a body.
         boolean hasSeparator = text.endsWith("\r\n\r\n");
@@ -34,19 +59,56 @@ final class HeaderBlock {
             head += "\r\n";
         }
         StringBuilder add = new StringBuilder();
-        String messageId;
+        List<String> ids = new ArrayList<>(2);
+        String messageId = null;
+        int messageIdAt = -1;
         Matcher m = MESSAGE_ID.matcher(head);
         if (find(m, head, "message-id:")) {
             messageId = m.group(1).trim();
-        } else {
-            messageId = addedMessageId(queueId, myhostname, now);
-            add.append("Message-Id: ").append(messageId).append("\r\n");
+            messageIdAt = m.start();
         }
-        if (!find(DATE.matcher(head), head, "date:")) {
-            add.append("Date: ").append(now.format(RFC5322)).append("\r\n");
+        boolean resent = find(RESENT.matcher(head), head, "resent-");
+        if (!resent) {
+            if (messageId == null) {
+                messageId = addedMessageId(queueId, myhostname, now);
+                add.append("Message-Id: ").append(messageId).append("\r\n");
+            }
+            ids.add("message-id=" + messageId);
+            if (!find(DATE.matcher(head), head, "date:")) {
+                add.append("Date: ").append(now.format(RFC5322)).append("\r\n");
+            }
+        } else {
+            // Logged as cleanup reads them, in header order; the added Resent-Message-Id after them.
+            Matcher r = RESENT_MESSAGE_ID.matcher(head);
+            String resentId = find(r, head, "resent-message-id:") ? r.group(1).trim() : null;
+            if (resentId != null && messageIdAt > r.start()) {
+                ids.add("resent-message-id=" + resentId);
+                ids.add("message-id=" + messageId);
+            } else {
+                if (messageId != null) {
+                    ids.add("message-id=" + messageId);
+                }
+                if (resentId != null) {
+                    ids.add("resent-message-id=" + resentId);
+                }
+            }
+            if (resentId == null) {
+                String added = addedMessageId(queueId, myhostname, now);
+                add.append("Resent-Message-Id: ").append(added).append("\r\n");
+                ids.add("resent-message-id=" + added);
+            }
+            if (messageId == null) {
+                ids.add("message-id=<>");
+            }
+            if (!find(RESENT_DATE.matcher(head), head, "resent-date:")) {
+                add.append("Resent-Date: ").append(now.format(RFC5322)).append("\r\n");
+            }
+            if (!find(RESENT_FROM.matcher(head), head, "resent-from:")) {
+                add.append("Resent-From: ").append(sender.isEmpty() ? "MAILER-DAEMON" : sender).append("\r\n");
+            }
         }
         String out = head + add + (hasSeparator ? "\r\n" : "");
-        return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId, count(head, "received:"));
+        return new Fixed(out.getBytes(StandardCharsets.ISO_8859_1), messageId, count(head, "received:"), List.copyOf(ids));
     }
 
     /** The Message-Id cleanup adds to a message without one: the time, the queue ID and myhostname, as Postfix's. */

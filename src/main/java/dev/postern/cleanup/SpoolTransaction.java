@@ -63,6 +63,7 @@ final class SpoolTransaction implements CleanupTransaction {
     private IOException failure;
     private String messageId;
     private boolean messageIdLogged;
+    private boolean resentIdLogged;
     /** When the inspector saw the message's header end: the time of an added Message-Id and Date, logged then. */
     private ZonedDateTime headerEndTime;
     /** header_checks and body_checks, from the first byte on (null: none configured, or skipped). */
@@ -268,12 +269,18 @@ final class SpoolTransaction implements CleanupTransaction {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
-                headerEndTime == null ? ZonedDateTime.now() : headerEndTime);
-        messageId = fixed.messageId();
+                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, envelope.sender().toString());
+        messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
         if (!discard && inspector == null) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
             // check refuses later, and before the body checks' lines.
-            log.messageId(id.toString(), messageId);
+            for (String line : fixed.idLines()) {
+                if (line.startsWith("message-id=")) {
+                    log.messageId(id.toString(), line.substring("message-id=".length()));
+                } else {
+                    log.resentMessageId(id.toString(), line.substring("resent-message-id=".length()));
+                }
+            }
             messageIdLogged = true;
         }
         // Postfix's cleanup_header(): rejected when the hop count reaches hopcount_limit. This is what
@@ -389,11 +396,28 @@ final class SpoolTransaction implements CleanupTransaction {
         }
 
         @Override
-        public void primaryHeaderEnded() {
-            // cleanup_header_done_callback(): a missing Message-Id is added, and logged, now
+        public void resentMessageIdSeen(String value) {
+            if (!discard && contentReject == null && !resentIdLogged) {
+                log.resentMessageId(id.toString(), value);
+                resentIdLogged = true;
+            }
+        }
+
+        @Override
+        public void primaryHeaderEnded(boolean resent) {
+            // cleanup_header_done_callback(): a missing (Resent-)Message-Id is added, and logged, now
+            // (HeaderBlock adds it with this time); a resent message without a Message-ID logs <>
             headerEndTime = ZonedDateTime.now();
-            if (!discard && contentReject == null && !messageIdLogged) {
-                log.messageId(id.toString(), HeaderBlock.addedMessageId(id.toString(), settings.myhostname(), headerEndTime));
+            if (discard || contentReject != null) {
+                return;
+            }
+            String added = HeaderBlock.addedMessageId(id.toString(), settings.myhostname(), headerEndTime);
+            if (resent && !resentIdLogged) {
+                log.resentMessageId(id.toString(), added);
+                resentIdLogged = true;
+            }
+            if (!messageIdLogged) {
+                log.messageId(id.toString(), resent ? "<>" : added);
                 messageIdLogged = true;
             }
         }

@@ -192,6 +192,12 @@ public final class MailLog implements AutoCloseable {
                 () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
     }
 
+    /** cleanup's {@code QUEUEID: resent-message-id=<...>} (a message carrying Resent- headers). */
+    public void resentMessageId(String queueId, String resentMessageId) {
+        line(LogRecord.Severity.INFO, "cleanup", queueId + ": resent-message-id=" + resentMessageId,
+                () -> fields("event", "resent-message-id", "queue_id", queueId, "message_id", resentMessageId));
+    }
+
     public void from(String queueId, String sender, long size, int nrcpt) {
         line(LogRecord.Severity.INFO, "qmgr", queueId + ": from=<" + sender + ">, size=" + size + ", nrcpt=" + nrcpt + " (queue active)",
                 () -> fields("event", "from", "queue_id", queueId, "from", sender, "size", size, "nrcpt", nrcpt));

@@ -1,6 +1,8 @@
 package dev.postern.cleanup;
 
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
@@ -47,5 +49,29 @@ class HeaderBlockTest {
             assertEquals(!hasId, text.contains("Message-Id: <20261202042000.ABCDEF123@mx.example.org>\r\n"), h);
             assertEquals(!DATE.matcher(head).find(), text.contains("Date: Wed, 2 Dec 2026 04:20:00 +0000\r\n"), h);
         }
+    }
+
+    /** Postfix's cleanup with Resent- headers: the Resent- forms are added and logged, in header order. */
+    @Test
+    void resentHeadersGetTheirResentForms() {
+        String head = "Resent-Message-ID: <r@x>\r\nMessage-ID: <m@x>\r\nResent-To: a@x\r\n\r\n";
+        HeaderBlock.Fixed f = HeaderBlock.fix(head.getBytes(StandardCharsets.ISO_8859_1), "ABCDEF123", "mx.example.org",
+                NOW, "s@example.org");
+        String out = new String(f.bytes(), StandardCharsets.ISO_8859_1);
+        assertEquals(List.of("resent-message-id=<r@x>", "message-id=<m@x>"), f.idLines());
+        assertTrue(out.startsWith(head.substring(0, head.length() - 2) + "Resent-Date: "), out);
+        assertTrue(out.endsWith("\r\nResent-From: s@example.org\r\n\r\n"), out);
+        assertFalse(out.contains("\r\nDate:") || out.contains("\r\nMessage-Id:"), "no plain Date or Message-Id added: " + out);
+
+        HeaderBlock.Fixed bare = HeaderBlock.fix("Resent-From: a@x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
+                "ABCDEF123", "mx.example.org", NOW, "");
+        assertEquals(List.of("resent-message-id=" + HeaderBlock.addedMessageId("ABCDEF123", "mx.example.org", NOW),
+                "message-id=<>"), bare.idLines());
+        assertEquals(null, bare.messageId());
+        assertTrue(new String(bare.bytes(), StandardCharsets.ISO_8859_1).contains("Resent-Message-Id: <"), "added");
+
+        HeaderBlock.Fixed plain = HeaderBlock.fix("Subject: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
+                "ABCDEF123", "mx.example.org", NOW, "");
+        assertEquals(List.of("message-id=" + plain.messageId()), plain.idLines());
     }
 }

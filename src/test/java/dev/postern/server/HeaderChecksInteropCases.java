@@ -214,11 +214,9 @@ final class HeaderChecksInteropCases {
             documented(simple("longest-match", "foobar is the longest"), pf -> pf.replace("[foobar]", "[foo]")),
             simple("eight-bit", "caf\u00e9"),
             helo("own-received", "own-received.example", "own received", "", "body\n"),
-            // Documented: Postern's cleanup has no Resent-* handling (Postfix logs resent-message-id=
-            // and adds a missing Resent-Date and Resent-From when a Resent- header is present).
-            documented(message("resent-message-id", "resent", "Resent-Message-ID: <resent@client.example>\n", "body\n"),
-                    pf -> pf.replace("QID: resent-message-id=<resent@client.example>\n", "")
-                            .replaceAll("(?m)^Resent-(Date: DATE|From: alice@client\\.example)\r?\n", "")),
+            // A Resent- header: Resent-Message-Id, Resent-Date and Resent-From are what cleanup adds.
+            message("resent-message-id", "resent", "Resent-Message-ID: <resent@client.example>\n", "body\n"),
+            message("resent-without-id", "resent without id", "Resent-To: <carol@dest.example>\n", "body\n"),
             message("body-reject", "body reject", "", "first\nreject this body line\nlast\n"),
             message("body-edit", "body edit", "",
                     "keep\nreplace this line\nprepend to this line\ndrop this line\nwarn this line\nend\n"),

@@ -198,10 +198,14 @@ class HeaderChecksInteropTest {
     private static final Pattern OWN_RECEIVED = Pattern.compile(
             "(header Received: from \\S+ \\(\\S+ \\[127\\.0\\.0\\.1]\\)\\?\\?by )\\S+ \\((?:Postfix|Postern)\\) with ESMTP id \\S+(\\?\\?for <[^>]*>;) .*?( from CLIENT;)");
 
+    /** A Message-Id cleanup made (both MTAs: time, queue ID, host), in logs and content as ADDED-ID. */
+    private static final Pattern ADDED_ID = Pattern.compile("<\\d{14}\\.[0-9A-Z]+@[\\w.-]+>");
+
     /** cleanup's lines and smtpd's disconnect line. */
     private static List<String> lines(String slice) {
         List<String> out = new ArrayList<>();
-        InteropLog.lines(slice, "cleanup").forEach(l -> out.add(OWN_RECEIVED.matcher(l).replaceFirst("$1HOST (MTA) with ESMTP id QID$2 DATE$3")));
+        InteropLog.lines(slice, "cleanup").forEach(l -> out.add(ADDED_ID.matcher(OWN_RECEIVED.matcher(l)
+                .replaceFirst("$1HOST (MTA) with ESMTP id QID$2 DATE$3")).replaceAll("<ADDED-ID>")));
         InteropLog.lines(slice, "smtpd").stream().filter(l -> l.startsWith("disconnect from CLIENT ehlo=")).forEach(out::add);
         return out;
     }
@@ -217,6 +221,7 @@ class HeaderChecksInteropTest {
         for (RecordingSink.Message m; (m = sink.take(0)) != null; ) {
             String data = m.data().replaceFirst("^Received: [^\\r]*\\r\\n(?:[ \\t][^\\r]*\\r\\n)*", "")
                     .replaceAll("(?m)^Resent-Date: [^\\r]*", "Resent-Date: DATE");
+            data = ADDED_ID.matcher(data).replaceAll("<ADDED-ID>");
             Matcher id = Pattern.compile("(?mi)^Message-ID: *(\\S+)").matcher(data.substring(0, Math.max(0, data.indexOf("\r\n\r\n"))));
             String key = id.find() ? id.group(1) : data;
             rcpts.computeIfAbsent(key, k -> new TreeSet<>()).addAll(m.rcptTo());

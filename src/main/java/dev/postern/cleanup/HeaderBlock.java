@@ -35,9 +35,9 @@ final class HeaderBlock {
     /** Postfix's HDR_OPT_RR headers: one of them makes the message "resent" (cleanup's state->resent). */
     private static final Pattern RESENT = Pattern.compile(
             "(?im)^resent-(bcc|cc|date|from|message-id|reply-to|sender|to)[ \\t]*:");
-    private static final Pattern RESENT_MESSAGE_ID = Pattern.compile("(?im)^resent-message-id:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
-    private static final Pattern RESENT_DATE = Pattern.compile("(?im)^resent-date:");
-    private static final Pattern RESENT_FROM = Pattern.compile("(?im)^resent-from:");
+    private static final Pattern RESENT_MESSAGE_ID = Pattern.compile("(?im)^resent-message-id[ \\t]*:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
+    private static final Pattern RESENT_DATE = Pattern.compile("(?im)^resent-date[ \\t]*:");
+    private static final Pattern RESENT_FROM = Pattern.compile("(?im)^resent-from[ \\t]*:");
 
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now) {
         return fix(header, queueId, myhostname, now, "");
@@ -80,7 +80,7 @@ final class HeaderBlock {
         } else {
             // Logged as cleanup reads them, in header order; the added Resent-Message-Id after them.
             Matcher r = RESENT_MESSAGE_ID.matcher(head);
-            String resentId = find(r, head, "resent-message-id:") ? r.group(1).trim() : null;
+            String resentId = find(r, head, "resent-message-id") ? r.group(1).trim() : null;
             if (resentId != null && messageIdAt > r.start()) {
                 ids.add("resent-message-id=" + resentId);
                 ids.add("message-id=" + messageId);
@@ -100,11 +100,13 @@ final class HeaderBlock {
             if (messageId == null) {
                 ids.add("message-id=<>");
             }
-            if (!find(RESENT_DATE.matcher(head), head, "resent-date:")) {
+            if (!find(RESENT_DATE.matcher(head), head, "resent-date")) {
                 add.append("Resent-Date: ").append(now.format(RFC5322)).append("\r\n");
             }
-            if (!find(RESENT_FROM.matcher(head), head, "resent-from:")) {
-                add.append("Resent-From: ").append(sender.isEmpty() ? "MAILER-DAEMON" : sender).append("\r\n");
+            if (!find(RESENT_FROM.matcher(head), head, "resent-from")) {
+                // the sender's own bytes (UTF-8 for an SMTPUTF8 address) through this ISO-8859-1 view
+                add.append("Resent-From: ").append(sender.isEmpty() ? "MAILER-DAEMON"
+                        : new String(sender.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).append("\r\n");
             }
         }
         String out = head + add + (hasSeparator ? "\r\n" : "");

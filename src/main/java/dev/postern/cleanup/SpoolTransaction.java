@@ -499,6 +499,7 @@ final class SpoolTransaction implements CleanupTransaction {
                         return;
                     }
                     writer = null;
+                    log.committed();
                     onCommit.run();
                     done.complete(null);
                 });

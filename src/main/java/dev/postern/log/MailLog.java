@@ -186,10 +186,15 @@ public final class MailLog implements AutoCloseable {
         info(service, queueId + ": client=" + client + ", sasl_method=" + saslMethod + ", sasl_username=" + saslUsername);
     }
 
+    /** cleanup's {@code message-id=} line, logged as the header is read (the message may still be refused). */
     public void messageId(String queueId, String messageId) {
-        metrics.messageCommitted();
         line(LogRecord.Severity.INFO, "cleanup", queueId + ": message-id=" + messageId,
                 () -> fields("event", "message-id", "queue_id", queueId, "message_id", messageId));
+    }
+
+    /** A message is in the queue (its commit completed): the processed-messages counter. */
+    public void committed() {
+        metrics.messageCommitted();
     }
 
     /** cleanup's {@code QUEUEID: resent-message-id=<...>} (a message carrying Resent- headers). */

@@ -109,7 +109,8 @@ final class RegexpTable implements LookupTable {
             java.util.Map.entry("lower", "\\p{Lower}"), java.util.Map.entry("space", "\\s"),
             java.util.Map.entry("blank", "\\p{Blank}"), java.util.Map.entry("punct", "\\p{Punct}"),
             java.util.Map.entry("graph", "\\p{Graph}"), java.util.Map.entry("print", "\\p{Print}"),
-            java.util.Map.entry("cntrl", "\\p{Cntrl}"), java.util.Map.entry("xdigit", "\\p{XDigit}"));
+            java.util.Map.entry("cntrl", "\\p{Cntrl}"), java.util.Map.entry("xdigit", "\\p{XDigit}"),
+            java.util.Map.entry("word", "\\w"), java.util.Map.entry("ascii", "\\p{ASCII}")); // the last two: PCRE's
 
     /**
      * A POSIX (regexp:) or PCRE (pcre:) pattern for java.util.regex: a POSIX character class inside
@@ -139,11 +140,13 @@ final class RegexpTable implements LookupTable {
                 }
             } else if (inClass && c == '[' && i + 1 < re.length() && re.charAt(i + 1) == ':') {
                 int end = re.indexOf(":]", i + 2);
-                String java = end < 0 ? null : POSIX_CLASSES.get(re.substring(i + 2, end));
+                boolean negated = end > i + 2 && re.charAt(i + 2) == '^'; // PCRE's [:^alpha:]
+                String java = end < 0 ? null : POSIX_CLASSES.get(re.substring(i + (negated ? 3 : 2), end));
                 if (java == null) {
                     throw new PatternSyntaxException("unknown POSIX character class", re, i);
                 }
-                out.append(java);
+                out.append(!negated ? java : java.startsWith("\\p") ? "\\P" + java.substring(2)
+                        : "\\" + Character.toUpperCase(java.charAt(1)));
                 i = end + 1;
             } else {
                 if (inClass && c == ']') {

@@ -1063,13 +1063,15 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         transaction = null;
         pause();
         committing.commit().whenComplete((ok, failure) -> ctx.executor().execute(() -> {
+            if (failure == null) {
+                counts.succeeded("data"); // queued, also when the client has gone meanwhile (Postfix: data=1)
+            }
             if (state == State.CLOSED) {
                 return;
             }
             resetTransaction();
             if (failure == null) {
                 // smtpd.c: "Forgive any previous client errors when a message was received successfully."
-                counts.succeeded("data");
                 errorCount = 0;
                 junkCount = 0;
                 write(Reply.of(250, "2.0.0", "Ok: queued as " + committing.queueId()));

@@ -70,6 +70,14 @@ class HeaderBlockTest {
         assertEquals(null, bare.messageId());
         assertTrue(new String(bare.bytes(), StandardCharsets.ISO_8859_1).contains("Resent-Message-Id: <"), "added");
 
+        HeaderBlock.Fixed spaced = HeaderBlock.fix("Resent-Message-ID : <r@x>\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
+                "ABCDEF123", "mx.example.org", NOW, "j\u00f6rg@b\u00fccher.example");
+        String spacedOut = new String(spaced.bytes(), StandardCharsets.ISO_8859_1);
+        assertEquals(List.of("resent-message-id=<r@x>", "message-id=<>"), spaced.idLines(), "\"Name :\" is the header too");
+        assertFalse(spacedOut.contains("Resent-Message-Id: <"), spacedOut);
+        assertTrue(new String(spaced.bytes(), StandardCharsets.UTF_8).contains("Resent-From: j\u00f6rg@b\u00fccher.example\r\n"),
+                "the sender's UTF-8 bytes: " + spacedOut);
+
         HeaderBlock.Fixed plain = HeaderBlock.fix("Subject: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
                 "ABCDEF123", "mx.example.org", NOW, "");
         assertEquals(List.of("message-id=" + plain.messageId()), plain.idLines());

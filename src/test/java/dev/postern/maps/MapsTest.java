@@ -193,6 +193,9 @@ class MapsTest {
         assertEquals("case sensitive", t.lookup("X-Case: lower").orElse(null));
         Path bad = file("bad.regexp", "/[[:letters:]]/ X\n");
         assertTrue(error("regexp:" + bad).contains("unknown POSIX character class"), error("regexp:" + bad));
+        LookupTable classes = Maps.open("pcre:" + file("c.pcre", "/^[[:word:]]+[[:^digit:]][[:ascii:]]$/ pcre classes\n"));
+        assertEquals("pcre classes", classes.lookup("ab_x!").orElse(null));
+        assertTrue(classes.lookup("ab_1!").isEmpty(), "[:^digit:] is not a digit");
         Path pcre = file("p.pcre", "/^a.b$/s dotall\n");
         assertEquals("dotall", Maps.open("pcre:" + pcre).lookup("a\nb").orElse(null));
         assertTrue(Maps.open("pcre:" + file("q.pcre", "/^a.b$/ no dotall\n")).lookup("a\nb").isEmpty(),

@@ -17,7 +17,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -72,29 +71,23 @@ class AccessActionsTest {
         }
     }
 
-    private static RecordingSink.Message take(RecordingSink sink) throws Exception {
-        RecordingSink.Message m = sink.take(20);
-        assertNotNull(m, "nothing reached the next hop");
-        return m;
-    }
-
     @Test
     void redirectBccAndPrependReachTheNextHopAsPostfixWouldSendThem() throws Exception {
         try (RecordingSink sink = RecordingSink.start(); Server server = start(sink)) {
             sink.offerDsn = true;
             send(server, "redirected", "other@dest.example", "moved@dest.example");
-            RecordingSink.Message m = take(sink);
+            RecordingSink.Message m = sink.expect("nothing reached the next hop");
             // one recipient: the redirect, with the first recipient in qmgr's order as ORCPT
             assertEquals(List.of("<catcher@dest.example> ORCPT=rfc822;moved@dest.example"), m.rcptTo());
             assertTrue(m.data().contains("body of redirected"), m.data());
 
             send(server, "copied", "copied@dest.example");
-            m = take(sink);
+            m = sink.expect("nothing reached the next hop");
             assertEquals(Set.of("<copied@dest.example> ORCPT=rfc822;copied@dest.example",
                     "<archive@dest.example> ORCPT=rfc822;archive@dest.example NOTIFY=NEVER"), Set.copyOf(m.rcptTo()));
 
             send(server, "tagged", "tagged@dest.example");
-            m = take(sink);
+            m = sink.expect("nothing reached the next hop");
             assertTrue(m.data().startsWith("X-Policy: tagged\r\nReceived: from client.example"), m.data());
             // The mail log is written by its own thread: wait for the second of the two lines.
             String log = awaitLog("NOQUEUE: bcc: RCPT from ");
@@ -116,7 +109,7 @@ class AccessActionsTest {
             String plain = send(server, "plain", "other@dest.example");
             awaitLog(Pattern.quote(discarded) + ": removed \\(discarded\\)");
             // The plain message, sent last, is the only one delivered.
-            RecordingSink.Message m = take(sink);
+            RecordingSink.Message m = sink.expect("nothing reached the next hop");
             assertTrue(m.data().contains("body of plain"), m.data());
             awaitLog(Pattern.quote(plain) + ": removed");
             assertEquals(List.of(held), queued("hold"));
@@ -124,7 +117,7 @@ class AccessActionsTest {
 
             // postsuper -H: the held message goes on to its recipients.
             assertEquals(List.of(held), QueueControl.open(dir.resolve("queue")).release(List.of(held)).done());
-            m = take(sink);
+            m = sink.expect("nothing reached the next hop");
             assertTrue(m.data().contains("body of held"), m.data());
             assertEquals(Set.of("<held@dest.example>", "<other@dest.example>"), Set.copyOf(m.rcptTo()));
             awaitLog(Pattern.quote(held) + ": removed");

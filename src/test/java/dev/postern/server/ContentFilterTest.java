@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -130,12 +129,6 @@ class ContentFilterTest {
         }
     }
 
-    private static RecordingSink.Message take(RecordingSink sink, String what) throws Exception {
-        RecordingSink.Message m = sink.take(20);
-        assertNotNull(m, what);
-        return m;
-    }
-
     /**
      * A filter that re-injects into a filtering service (a common mistake) makes a loop; each pass
      * adds smtpd's Received header, and hopcount_limit ends it: 554 5.4.0 at the pass that reaches
@@ -152,7 +145,7 @@ class ContentFilterTest {
                 String last = null;
                 int passes = 0;
                 while (passes < 10) {
-                    RecordingSink.Message m = take(filter, "pass " + (passes + 1) + " reached the filter");
+                    RecordingSink.Message m = filter.expect("pass " + (passes + 1) + " reached the filter");
                     passes++;
                     try (SmtpTestClient c = new SmtpTestClient(submission)) { // the mistake: back into the filtering service
                         assertTrue(c.reply().startsWith("220"));
@@ -188,7 +181,7 @@ class ContentFilterTest {
                 String qid = send(submission, "alice@client.example", "scan me", "bob@dest.example", "carol@other.example");
 
                 // Both recipients, whatever their route, in one transaction to the filter's next hop.
-                RecordingSink.Message atFilter = take(filter, "the filter received the message");
+                RecordingSink.Message atFilter = filter.expect("the filter received the message");
                 assertEquals("<alice@client.example>", atFilter.mailFrom());
                 assertEquals(Set.of("<bob@dest.example>", "<carol@other.example>"), Set.copyOf(atFilter.rcptTo()));
                 assertTrue(atFilter.data().contains("body of scan me"), atFilter.data());
@@ -201,7 +194,7 @@ class ContentFilterTest {
 
                 // The filter re-injects; the copy has no filter and goes its way (relay_domains: relay transport, relayhost).
                 String copy = reinject(reinjection, atFilter);
-                RecordingSink.Message delivered = take(finalHop, "the re-injected copy reached its next hop");
+                RecordingSink.Message delivered = finalHop.expect("the re-injected copy reached its next hop");
                 assertEquals(Set.of("<bob@dest.example>", "<carol@other.example>"), Set.copyOf(delivered.rcptTo()));
                 assertTrue(delivered.data().contains("body of scan me"), delivered.data());
                 awaitLog(" postern/relay\\[\\d+\\]: " + copy + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
@@ -223,7 +216,7 @@ class ContentFilterTest {
             try (Server server = Server.start(Server.plan(dir), null)) {
                 InetSocketAddress submission = server.addresses().get(0);
                 String special = send(submission, "special@client.example", "special", "bob@dest.example");
-                RecordingSink.Message m = take(other, "FILTER sent the message to its own filter");
+                RecordingSink.Message m = other.expect("FILTER sent the message to its own filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 awaitLog(special + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + other.port()
                         + ", .*status=sent");
@@ -235,8 +228,8 @@ class ContentFilterTest {
                 // Postfix's checks: a warning, then as if the entry were not there (content_filter applies).
                 send(submission, "broken@client.example", "broken", "bob@dest.example");
                 send(submission, "empty@client.example", "empty", "bob@dest.example");
-                take(filter, "a bad FILTER value is ignored");
-                take(filter, "an empty FILTER value is ignored");
+                filter.expect("a bad FILTER value is ignored");
+                filter.expect("an empty FILTER value is ignored");
                 log = awaitLog("has FILTER entry without value"); // the mail log is written by its own thread
                 assertTrue(log.contains("warning: access table texthash:" + dir.resolve("sender_access") + " entry "
                         + "\"broken@client.example\" requires transport:destination"), log);
@@ -269,12 +262,12 @@ class ContentFilterTest {
             write(finalHop, "");
             filter.defaultRcptReply = "250 2.1.5 Ok";
             try (Server server = Server.start(Server.plan(dir), null)) {
-                RecordingSink.Message m = take(filter, "delivered to the filter after the restart");
+                RecordingSink.Message m = filter.expect("delivered to the filter after the restart");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 awaitLog(qid + ": removed");
                 assertEquals(0, finalHop.pending(), "not routed around the filter");
                 String fresh = send(server.addresses().get(0), "alice@client.example", "fresh", "bob@dest.example");
-                take(finalHop, "new mail, without content_filter now, is routed normally");
+                finalHop.expect("new mail, without content_filter now, is routed normally");
                 awaitLog(fresh + ": removed");
                 assertEquals(0, filter.pending());
             }
@@ -328,7 +321,7 @@ class ContentFilterTest {
                 awaitCount(attempt, before + 1); // the reload alone: still its filter's
 
                 requeue(qid);
-                RecordingSink.Message m = take(finalHop, "the requeued message went its way, without the filter");
+                RecordingSink.Message m = finalHop.expect("the requeued message went its way, without the filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 assertTrue(m.data().contains("body of waits for the filter"), m.data());
                 awaitLog(" postern/relay\\[\\d+\\]: " + qid + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
@@ -355,7 +348,7 @@ class ContentFilterTest {
                 setMainCfContentFilter(finalHop, other);
                 server.reload(Server.plan(dir));
                 requeue(qid);
-                RecordingSink.Message m = take(other, "the requeued message went to the new filter");
+                RecordingSink.Message m = other.expect("the requeued message went to the new filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 assertTrue(m.data().contains("body of first"), m.data());
                 awaitLog(qid + ": removed");
@@ -366,7 +359,7 @@ class ContentFilterTest {
                         java.nio.file.StandardOpenOption.APPEND);
                 server.reload(Server.plan(dir));
                 requeue(second);
-                m = take(finalHop, "pickup's (empty) filter, not main.cf's");
+                m = finalHop.expect("pickup's (empty) filter, not main.cf's");
                 assertTrue(m.data().contains("body of second"), m.data());
                 awaitLog(" postern/relay\\[\\d+\\]: " + second + ": to=<bob@dest\\.example>, .*status=sent");
                 awaitLog(second + ": removed");
@@ -412,7 +405,7 @@ class ContentFilterTest {
                     StandardCharsets.ISO_8859_1);
             assertFalse(header.substring(0, header.indexOf("\n\n")).contains("\nfilter "), "no filter line: " + header);
             try (Server server = Server.start(Server.plan(dir), null)) {
-                RecordingSink.Message m = take(finalHop, "routed as always");
+                RecordingSink.Message m = finalHop.expect("routed as always");
                 assertTrue(m.data().contains("written before filters"), m.data());
                 awaitLog(id + ": removed");
                 assertEquals(0, filter.pending());
@@ -431,7 +424,7 @@ class ContentFilterTest {
                 SendmailTest.Run r = SendmailTest.sendmail("Subject: local\n\nfrom a script\n", "sendmail", "-C",
                         dir.toString(), "-f", "cron@client.example", "bob@dest.example");
                 assertEquals(0, r.code(), r.err());
-                RecordingSink.Message m = take(filter, "pickup's mail went to the filter");
+                RecordingSink.Message m = filter.expect("pickup's mail went to the filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 assertTrue(m.data().contains("from a script"), m.data());
                 awaitLog("postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<cron@client\\.example>");
@@ -457,13 +450,13 @@ class ContentFilterTest {
                 SendmailTest.Run r = SendmailTest.sendmail("Subject: local\n\nfrom a script\n", "sendmail", "-C",
                         dir.toString(), "-f", "cron@client.example", "bob@dest.example");
                 assertEquals(0, r.code(), r.err());
-                RecordingSink.Message m = take(filter, "pickup's mail went to the pickup line's filter");
+                RecordingSink.Message m = filter.expect("pickup's mail went to the pickup line's filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 assertTrue(m.data().contains("from a script"), m.data());
                 awaitLog("postfix/local/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<cron@client\\.example>");
 
                 send(server.addresses().get(0), "alice@client.example", "over smtp", "bob@dest.example");
-                assertTrue(take(finalHop, "SMTP mail of a service without a filter").data().contains("body of over smtp"));
+                assertTrue(finalHop.expect("SMTP mail of a service without a filter").data().contains("body of over smtp"));
                 assertNull(filter.take(0), "only local mail is filtered");
 
                 Files.writeString(dir.resolve("master.cf"), master + "pickup unix n - y 60 1 pickup\n");
@@ -471,7 +464,7 @@ class ContentFilterTest {
                 r = SendmailTest.sendmail("Subject: later\n\nafter the reload\n", "sendmail", "-C",
                         dir.toString(), "-f", "cron@client.example", "bob@dest.example");
                 assertEquals(0, r.code(), r.err());
-                assertTrue(take(finalHop, "after the reload: no filter").data().contains("after the reload"));
+                assertTrue(finalHop.expect("after the reload: no filter").data().contains("after the reload"));
                 assertNull(filter.take(0), "the removed -o no longer applies");
                 awaitLog("postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<cron@client\\.example>");
             }

@@ -104,12 +104,6 @@ class HeaderChecksTest {
         }
     }
 
-    private static RecordingSink.Message take(RecordingSink sink, String what) throws Exception {
-        RecordingSink.Message m = sink.take(20);
-        assertNotNull(m, what);
-        return m;
-    }
-
     @Test
     void headerActionsAnswerTheClientAndLogAsCleanupDoes() throws Exception {
         try (RecordingSink sink = RecordingSink.start(); RecordingSink filter = RecordingSink.start();
@@ -136,7 +130,7 @@ class HeaderChecksTest {
 
             String plain = id(send(smtpd, "Subject: a secret\r\nX-Internal: 10.1.2.3\r\nX-Kept: yes\r\n",
                     "body text\r\n", "bob@dest.example"));
-            RecordingSink.Message m = take(sink, "the plain message is delivered");
+            RecordingSink.Message m = sink.expect("the plain message is delivered");
             assertTrue(m.data().contains("\r\nSubject: [redacted]\r\nX-Kept: yes\r\n"), m.data());
             assertFalse(m.data().contains("X-Internal"), m.data());
             assertTrue(m.data().contains("Received: from client.example"), "WARN keeps the header: " + m.data());
@@ -191,7 +185,7 @@ class HeaderChecksTest {
             InetSocketAddress reinjection = server.addresses().stream()
                     .filter(a -> a.getAddress().getHostAddress().equals("127.0.0.2")).findFirst().orElseThrow();
             String id = id(send(reinjection, "Subject: reject me\r\nX-Internal: kept\r\n", "text\r\n", "bob@dest.example"));
-            RecordingSink.Message m = take(sink, "delivered unchecked");
+            RecordingSink.Message m = sink.expect("delivered unchecked");
             assertTrue(m.data().contains("X-Internal: kept"), m.data());
             String log = awaitLog(id + ": removed");
             assertFalse(log.contains(id + ": reject:"), log);
@@ -211,7 +205,7 @@ class HeaderChecksTest {
             assertTrue(Pattern.compile(": reject: header Subject: please reject me from local; from=<cron@dest\\.example>"
                     + " to=<bob@dest\\.example>: 5\\.7\\.1 message content rejected\n").matcher(log).find(), log);
             // The bounce to the sender is Postern's own mail: it passes the checks unasked, though it quotes the subject.
-            RecordingSink.Message bounce = take(sink, "the sender gets the message back");
+            RecordingSink.Message bounce = sink.expect("the sender gets the message back");
             assertEquals(List.of("<cron@dest.example>"), bounce.rcptTo());
             assertTrue(bounce.data().contains("message content rejected"), bounce.data());
             assertTrue(bounce.data().contains("Subject: please reject me"), bounce.data());
@@ -257,7 +251,7 @@ class HeaderChecksTest {
                 InetSocketAddress mx = server.addresses().stream()
                         .filter(a -> a.getAddress().getHostAddress().equals("127.0.0.1")).findFirst().orElseThrow();
                 String id = id(send(submission, "Subject: reject me not\r\n", "text\r\n", "bob@dest.example"));
-                RecordingSink.Message m = take(sink, "the submission's mail: subcleanup's checks only");
+                RecordingSink.Message m = sink.expect("the submission's mail: subcleanup's checks only");
                 assertFalse(m.data().contains("Received: from client.example"), m.data());
                 assertTrue(m.data().startsWith("Subject: reject me not"), m.data());
                 awaitLog(id + ": removed");
@@ -265,7 +259,7 @@ class HeaderChecksTest {
                 assertEquals("550 5.7.1 message content rejected",
                         send(mx, "Subject: reject me\r\n", "text\r\n", "bob@dest.example"), "main.cf's checks on the other");
                 id(send(mx, "Subject: plain\r\n", "text\r\n", "bob@dest.example"));
-                m = take(sink, "the other service's mail keeps its Received header");
+                m = sink.expect("the other service's mail keeps its Received header");
                 assertTrue(m.data().startsWith("Received: from client.example"), m.data());
             }
         }

@@ -62,6 +62,15 @@ final class RecordingSink implements AutoCloseable {
         return messages.poll(seconds, TimeUnit.SECONDS);
     }
 
+    /** The next message received within 20 s; fails the test, saying {@code what} was expected, when none came. */
+    Message expect(String what) throws InterruptedException {
+        Message m = take(20);
+        if (m == null) {
+            throw new AssertionError(what);
+        }
+        return m;
+    }
+
     int pending() {
         return messages.size();
     }

@@ -4,6 +4,7 @@ import dev.postern.checks.ContentChecks;
 import dev.postern.log.MailLog;
 import dev.postern.mail.QueueId;
 import dev.postern.queue.Spool;
+import dev.postern.rewrite.AddressRewriting;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +24,7 @@ public final class Cleanup implements AutoCloseable {
     private final FreeSpace freeSpace;
     /** By cleanup service name (cleanup_service_name). */
     private final java.util.Map<String, ContentChecks> checks;
+    private final AddressRewriting rewriting;
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
         // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
@@ -42,6 +44,7 @@ public final class Cleanup implements AutoCloseable {
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit, ExecutorService io) {
         try {
             this.checks = open(settings);
+            this.rewriting = AddressRewriting.open(settings.rewriting());
         } catch (IllegalArgumentException e) {
             io.shutdown();
             throw e;
@@ -69,6 +72,7 @@ public final class Cleanup implements AutoCloseable {
         java.util.List<String> out = new java.util.ArrayList<>();
         open(settings).forEach((name, c) -> c.unavailable().forEach(w -> out.add(
                 name.equals(CleanupSettings.DEFAULT_SERVICE) ? w : "cleanup service " + name + ": " + w)));
+        out.addAll(AddressRewriting.open(settings.rewriting()).unavailable());
         return out;
     }
 
@@ -101,7 +105,7 @@ public final class Cleanup implements AutoCloseable {
         if (c == null) {
             throw new IllegalArgumentException("no cleanup service " + cleanupService);
         }
-        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, c, log, onCommit, io, peakQueued);
+        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, c, rewriting, log, onCommit, io, peakQueued);
     }
 
     /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */

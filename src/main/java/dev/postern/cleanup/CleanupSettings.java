@@ -3,6 +3,7 @@ package dev.postern.cleanup;
 import dev.postern.checks.ContentCheckSettings;
 import dev.postern.config.Config;
 import dev.postern.config.MasterService;
+import dev.postern.rewrite.RewriteSettings;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,10 +12,11 @@ import java.util.TreeMap;
  * What cleanup reads: the name for added Message-IDs, the size limits, queue_minfree,
  * hopcount_limit (Postfix's default 50) and the header and body checks of each cleanup service
  * ({@code checks}: by service name, always with {@value #DEFAULT_SERVICE}; a master.cf cleanup
- * line's -o over main.cf's values, as Postfix's cleanup processes read their own service's).
+ * line's -o over main.cf's values, as Postfix's cleanup processes read their own service's) and the
+ * address rewriting (main.cf only).
  */
 public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
-                              int hopcountLimit, Map<String, ContentCheckSettings> checks) {
+                              int hopcountLimit, Map<String, ContentCheckSettings> checks, RewriteSettings rewriting) {
     /** Postfix's default cleanup_service_name: the service that exists without a master.cf line. */
     public static final String DEFAULT_SERVICE = "cleanup";
 
@@ -22,6 +24,13 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
         Map<String, ContentCheckSettings> m = new TreeMap<>(checks == null ? Map.of() : checks);
         m.putIfAbsent(DEFAULT_SERVICE, ContentCheckSettings.NONE);
         checks = java.util.Collections.unmodifiableMap(m);
+        rewriting = rewriting == null ? RewriteSettings.NONE : rewriting;
+    }
+
+    /** Without address rewriting. */
+    public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
+                           int hopcountLimit, Map<String, ContentCheckSettings> checks) {
+        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, checks, RewriteSettings.NONE);
     }
 
     /** One cleanup service with these checks. */
@@ -52,6 +61,6 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
             }
         }
         return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"),
-                c.size("queue_minfree"), c.integer("hopcount_limit"), checks);
+                c.size("queue_minfree"), c.integer("hopcount_limit"), checks, RewriteSettings.from(c));
     }
 }

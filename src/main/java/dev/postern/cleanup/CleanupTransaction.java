@@ -63,6 +63,13 @@ public interface CleanupTransaction {
      */
     void skipHeaderBodyChecks();
 
+    /**
+     * No canonical_maps, masquerade_domains or virtual_alias_maps for this message:
+     * receive_override_options = no_address_mappings (a content filter's sending side, so the
+     * mapping happens once, when the filtered mail comes back). Called before the first write.
+     */
+    void skipAddressMappings();
+
     /** Takes ownership of {@code chunk} (releases it). */
     void write(ByteBuf chunk);
 

@@ -8,10 +8,12 @@ import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
 import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.Reply;
+import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.queue.QueueEnvelope;
 import dev.postern.queue.Spool;
 import dev.postern.queue.SpoolWriter;
+import dev.postern.rewrite.AddressRewriting;
 import io.netty.buffer.ByteBuf;
 
 import java.io.ByteArrayOutputStream;
@@ -51,6 +53,10 @@ final class SpoolTransaction implements CleanupTransaction {
     private String filter; // null: none
     private final ContentChecks checks;
     private boolean skipChecks;
+    private final AddressRewriting rewriting;
+    private boolean skipMappings;
+    /** The envelope through canonical_maps, masquerade_domains and virtual_alias_maps (null: none apply). */
+    private EnvelopeRewrite rewrite;
 
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -86,8 +92,9 @@ final class SpoolTransaction implements CleanupTransaction {
     private CompletableFuture<Void> drained; // guarded by queued
 
     SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, ContentChecks checks,
-                     MailLog log, Runnable onCommit, Executor io, LongAccumulator peak) {
+                     AddressRewriting rewriting, MailLog log, Runnable onCommit, Executor io, LongAccumulator peak) {
         this.checks = checks;
+        this.rewriting = rewriting;
         this.id = id;
         this.envelope = envelope;
         this.spool = spool;
@@ -148,6 +155,25 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public void skipHeaderBodyChecks() {
         skipChecks = true;
+    }
+
+    @Override
+    public void skipAddressMappings() {
+        skipMappings = true;
+    }
+
+    /** The envelope rewriting for this message, made at the header's end (null when none applies). */
+    private EnvelopeRewrite rewrite() {
+        if (rewrite == null && !skipMappings && !rewriting.isEmpty()) {
+            rewrite = new EnvelopeRewrite(rewriting, w -> log.warning("cleanup", id + ": " + w));
+        }
+        return rewrite;
+    }
+
+    /** The envelope sender after canonical mapping and masquerading. */
+    private ReversePath sender() {
+        EnvelopeRewrite r = rewrite();
+        return r == null ? envelope.sender() : r.sender(envelope.sender());
     }
 
     /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
@@ -269,7 +295,7 @@ final class SpoolTransaction implements CleanupTransaction {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
-                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, envelope.sender().toString());
+                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, sender().toString());
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
         if (!discard && inspector == null) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
@@ -314,7 +340,13 @@ final class SpoolTransaction implements CleanupTransaction {
             rcpts = r.list();
             dsn = r.dsn();
         }
-        return new QueueEnvelope(id, envelope.arrival(), envelope.sender(), envelope.client(), envelope.helo(),
+        EnvelopeRewrite rw = rewrite();
+        if (rw != null) {
+            EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8());
+            rcpts = r.list();
+            dsn = r.dsn();
+        }
+        return new QueueEnvelope(id, envelope.arrival(), sender(), envelope.client(), envelope.helo(),
                 envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
                 redirect == null ? filter : null); // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
     }
@@ -479,6 +511,10 @@ final class SpoolTransaction implements CleanupTransaction {
                 }
                 if (checkLookupFailed) {
                     throw writeError();
+                }
+                if (rewrite != null && rewrite.failure() != null) {
+                    throw rewrite.failure().aliasExpansion()
+                            ? new SmtpException(Reply.of(451, "4.6.0", "Alias expansion error")) : writeError();
                 }
                 if (discard) {
                     // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250. A

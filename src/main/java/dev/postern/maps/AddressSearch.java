@@ -236,7 +236,7 @@ public final class AddressSearch {
      * none. As Postfix: postmaster, mailer-daemon and double-bounce are never split, nor owner-x
      * and x-request when '-' is a delimiter, nor an address whose local part would become empty.
      */
-    String stripExtension(String address) {
+    public String stripExtension(String address) {
         if (delimiters.isEmpty()) {
             return null;
         }

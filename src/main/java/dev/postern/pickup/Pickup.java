@@ -218,6 +218,9 @@ public final class Pickup implements AutoCloseable {
         if (!settings.headerBodyChecks()) {
             tx.skipHeaderBodyChecks(); // receive_override_options = no_header_body_checks
         }
+        if (!settings.addressMappings()) {
+            tx.skipAddressMappings(); // receive_override_options = no_address_mappings
+        }
         byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
                 settings.myhostname(), settings.mailName(), settings.headerOrigin(), ZonedDateTime.now(ZoneId.systemDefault()));
         tx.write(Unpooled.wrappedBuffer(content));

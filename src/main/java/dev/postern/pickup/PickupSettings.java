@@ -21,13 +21,14 @@ import java.util.Optional;
  *
  * @param headerBodyChecks false when receive_override_options (the line's -o, else main.cf's) has
  *                   no_header_body_checks
+ * @param addressMappings false when receive_override_options has no_address_mappings
  * @param cleanupService cleanup_service_name (the line's -o, else main.cf's): whose header and body checks apply
  * @param syslogName the pickup line's own -o syslog_name (its lines then log as
  *                   {@code <syslog_name>/pickup}); empty: the server's, which a reload cannot change
  */
 public record PickupSettings(Path queueDirectory, String myhostname, String mailName, String headerOrigin,
                              Duration scanInterval, String contentFilter, String syslogName, boolean headerBodyChecks,
-                             String cleanupService) {
+                             String cleanupService, boolean addressMappings) {
     /** {@code headerOrigin}: $myorigin when append_at_myorigin = yes, else empty (header addresses kept). */
     public static PickupSettings from(Config c) {
         Optional<MasterService> line = line(c);
@@ -38,7 +39,8 @@ public record PickupSettings(Path queueDirectory, String myhostname, String mail
                 c.bool("append_at_myorigin") ? c.get("myorigin") : "", Duration.ofSeconds(1),
                 own.get("content_filter").strip(), syslogName,
                 !own.list("receive_override_options").contains("no_header_body_checks"),
-                own.get("cleanup_service_name").strip());
+                own.get("cleanup_service_name").strip(),
+                !own.list("receive_override_options").contains("no_address_mappings"));
     }
 
     /** master.cf's pickup line, if it has one (at most one: a second is a config error). */

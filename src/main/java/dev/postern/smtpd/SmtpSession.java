@@ -990,6 +990,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         if (!settings.headerBodyChecks()) {
             transaction.skipHeaderBodyChecks(); // receive_override_options = no_header_body_checks
         }
+        if (!settings.addressMappings()) {
+            transaction.skipAddressMappings(); // receive_override_options = no_address_mappings
+        }
         if (actions != null) {
             actions.applyTo(transaction); // hold, discard, redirect, bcc, filter; PREPEND headers before Received
         }

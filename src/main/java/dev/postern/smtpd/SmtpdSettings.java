@@ -22,7 +22,8 @@ import java.util.Locale;
  * {@code contentFilter}: content_filter (main.cf, or the service's -o), {@code transport:nexthop}
  * stored with each message the service queues; empty: none (the re-injection service of an
  * after-queue filter sets {@code -o content_filter=}). {@code headerBodyChecks}: false when
- * receive_override_options has no_header_body_checks (main.cf, or the service's -o).
+ * receive_override_options has no_header_body_checks (main.cf, or the service's -o);
+ * {@code addressMappings}: false when it has no_address_mappings.
  * {@code cleanupService}: cleanup_service_name, the master.cf cleanup service whose header and
  * body checks apply to the service's mail.
  */
@@ -41,7 +42,7 @@ public record SmtpdSettings(
         RestrictionSettings restrictions, List<String> dnsServers, Duration peernameLookupTimeout,
         String upstreamProxyProtocol, Duration upstreamProxyTimeout, boolean authExternal,
         Stress stress, Eviction eviction, DiscardEhlo discardEhlo, String contentFilter, boolean headerBodyChecks,
-        String cleanupService) {
+        String cleanupService, boolean addressMappings) {
 
     /**
      * smtpd_discard_ehlo_keywords, parsed ({@code value} as written, {@code origin} where it was
@@ -136,7 +137,8 @@ public record SmtpdSettings(
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
                 c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c), DiscardEhlo.from(c),
                 c.get("content_filter").strip(), !c.list("receive_override_options").contains("no_header_body_checks"),
-                c.get("cleanup_service_name").strip());
+                c.get("cleanup_service_name").strip(),
+                !c.list("receive_override_options").contains("no_address_mappings"));
     }
 
     /**

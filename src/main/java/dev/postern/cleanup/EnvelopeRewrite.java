@@ -1,0 +1,138 @@
+package dev.postern.cleanup;
+
+import dev.postern.mail.MailAddress;
+import dev.postern.mail.RecipientDsn;
+import dev.postern.mail.ReversePath;
+import dev.postern.rewrite.AddressRewriting;
+import dev.postern.rewrite.RewriteException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A message's envelope through address rewriting (Postfix's cleanup_addr_sender(),
+ * cleanup_addr_recipient() and cleanup_out_recipient()): the sender and each recipient through
+ * canonical mapping and masquerading, then each recipient through virtual aliasing. Expanded
+ * recipients keep the canonical address as their ORCPT (Postfix's {@code rfc822;address} DSN
+ * original recipient) unless the client gave one; duplicates are kept once. Runs on cleanup's I/O
+ * chain (tables may read files). The first failure is kept for commit, which then answers 451.
+ */
+final class EnvelopeRewrite {
+    private final AddressRewriting rewriting;
+    private final Consumer<String> warn;
+    /** Each original recipient's result, so a rewritten envelope (a late REDIRECT, BCC) asks no table twice. */
+    private final Map<MailAddress, List<MailAddress>> done = new HashMap<>();
+    private ReversePath sender;
+    private RewriteException failure;
+
+    /** @param warn Postfix's warnings, prefixed with the queue ID by the caller */
+    EnvelopeRewrite(AddressRewriting rewriting, Consumer<String> warn) {
+        this.rewriting = rewriting;
+        this.warn = warn;
+    }
+
+    /** The first problem: a table that could not answer, a limit passed; null when none. */
+    RewriteException failure() {
+        return failure;
+    }
+
+    /** The sender, rewritten once. */
+    ReversePath sender(ReversePath original) {
+        if (sender == null) {
+            sender = original;
+            if (!original.isNull()) {
+                String s = original.toString();
+                try {
+                    String r = rewriting.envelopeSender(s, warn);
+                    if (!r.equals(s)) {
+                        sender = ReversePath.of(parse("sender", s, r));
+                    }
+                } catch (RewriteException e) {
+                    fail(e);
+                } catch (IllegalArgumentException e) {
+                    // kept as received; the failure says why
+                }
+            }
+        }
+        return sender;
+    }
+
+    record Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn) {
+    }
+
+    /** Every recipient rewritten and expanded, in order, each address once. */
+    Recipients recipients(List<MailAddress> recipients, Map<MailAddress, RecipientDsn> dsn, boolean smtpUtf8) {
+        Map<MailAddress, RecipientDsn> out = new LinkedHashMap<>();
+        for (MailAddress r : recipients) {
+            RecipientDsn d = dsn.getOrDefault(r, RecipientDsn.NONE);
+            List<MailAddress> to = done.get(r);
+            if (to == null) {
+                to = expand(r);
+                done.put(r, to);
+            }
+            String canonical = to.size() == 1 && to.get(0).equals(r) ? null : canonicalOf(r);
+            for (MailAddress a : to) {
+                RecipientDsn ad = d;
+                if (d.orcptType() == null && canonical != null && !a.toString().equalsIgnoreCase(canonical)) {
+                    String type = smtpUtf8 && !canonical.chars().allMatch(c -> c < 0x80) ? "utf-8" : "rfc822";
+                    ad = new RecipientDsn(d.notifyOn(), type, canonical);
+                }
+                out.putIfAbsent(a, ad);
+            }
+        }
+        Map<MailAddress, RecipientDsn> dsns = new HashMap<>();
+        out.forEach((a, d) -> {
+            if (!d.isNone()) {
+                dsns.put(a, d);
+            }
+        });
+        return new Recipients(new ArrayList<>(out.keySet()), dsns);
+    }
+
+    private final Map<MailAddress, String> canonicalOf = new HashMap<>();
+
+    private String canonicalOf(MailAddress r) {
+        return canonicalOf.getOrDefault(r, r.toString());
+    }
+
+    private List<MailAddress> expand(MailAddress r) {
+        String original = r.toString();
+        try {
+            String canonical = rewriting.envelopeRecipient(original, warn);
+            canonicalOf.put(r, canonical);
+            List<MailAddress> out = new ArrayList<>();
+            for (String a : rewriting.virtualAlias(canonical)) {
+                out.add(a.equals(original) ? r : parse("recipient", original, a));
+            }
+            return out;
+        } catch (RewriteException e) {
+            fail(e);
+        } catch (IllegalArgumentException e) {
+            // the failure says why; the recipient stays as received until commit refuses the message
+        }
+        return List.of(r);
+    }
+
+    /** A rewritten address must be one Postern's queue and SMTP client can carry. */
+    private MailAddress parse(String what, String original, String result) {
+        try {
+            return MailAddress.parse(result);
+        } catch (IllegalArgumentException e) {
+            fail(new RewriteException("address rewriting made " + what + " " + original + " into \"" + result
+                    + "\", which Postern cannot deliver to (" + e.getMessage() + ") -- message not accepted, try again later",
+                    false));
+            throw e;
+        }
+    }
+
+    private void fail(RewriteException e) {
+        if (failure == null) {
+            failure = e;
+            warn.accept(e.warning());
+        }
+    }
+}

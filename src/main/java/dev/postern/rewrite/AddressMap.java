@@ -1,0 +1,137 @@
+package dev.postern.rewrite;
+
+import dev.postern.maps.AddressSearch;
+import dev.postern.maps.LookupException;
+import dev.postern.maps.TableList;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Postfix's mail_addr_map(): what one address maps to in a parameter's tables (canonical_maps,
+ * virtual_alias_maps, smtp_generic_maps). The keys are mail_addr_find()'s default ones
+ * ({@link AddressSearch#DEFAULT}); a result {@code @domain} keeps the address's local part; a
+ * result may list several addresses ({@code a@x, b@y}), each made complete as trivial-rewrite's
+ * canonicalize context does (an address without a domain gets {@code @$myorigin}); with
+ * {@code propagate}, an extension the match did not include ({@code user+foo@x} found as
+ * {@code user@x}) is put back into each result ({@code user+foo@y}).
+ */
+public final class AddressMap {
+    private final TableList tables;
+    private final AddressSearch search;
+    private final String myorigin;
+
+    /**
+     * @param search recipient_delimiter and the local domains ($myorigin, $mydestination) for the keys
+     * @param myorigin appended to a result without a domain (empty: nothing appended, append_at_myorigin = no)
+     */
+    public AddressMap(TableList tables, AddressSearch search, String myorigin) {
+        this.tables = tables;
+        this.search = search;
+        this.myorigin = myorigin == null ? "" : myorigin;
+    }
+
+    /** The parameter the tables belong to, for warnings. */
+    public String title() {
+        return tables.parameter();
+    }
+
+    public boolean isEmpty() {
+        return tables.isEmpty();
+    }
+
+    /**
+     * The addresses {@code address} maps to, or empty when no table knows it.
+     * @throws LookupException a table could not answer (the caller defers the message)
+     * @throws RewriteException the result holds no address (Postfix: "returns non-address result", a lookup error)
+     */
+    public Optional<List<String>> map(String address, boolean propagate) throws LookupException, RewriteException {
+        String bare = search.stripExtension(address);
+        for (AddressSearch.Key key : search.keys(address, AddressSearch.DEFAULT)) {
+            Optional<TableList.Match> m = tables.find(key.text(), key.partial());
+            if (m.isEmpty()) {
+                continue;
+            }
+            String extension = bare != null && byBareKey(key.text(), bare) ? extension(address, bare) : null;
+            String value = m.get().value().trim();
+            if (value.startsWith("@")) {
+                String local = local(bare != null && extension != null ? bare : address);
+                value = local + value;
+            }
+            List<String> out = new ArrayList<>();
+            for (String a : split(value)) {
+                String full = LocalRewrite.canonicalize(a, myorigin);
+                out.add(propagate && extension != null ? withExtension(full, extension) : full);
+            }
+            if (out.isEmpty()) {
+                throw new RewriteException(title() + " lookup of " + address + " returns non-address result \""
+                        + value + "\"", false);
+            }
+            return Optional.of(out);
+        }
+        return Optional.empty();
+    }
+
+    /** A key made from the address without its extension: then the extension was not matched. */
+    private static boolean byBareKey(String key, String bare) {
+        String bareLocal = local(bare);
+        return key.equals(bare) || key.equals(bareLocal) || key.equals(bareLocal + "@");
+    }
+
+    /** {@code +foo} of {@code user+foo@x} against {@code user@x}. */
+    private static String extension(String address, String bare) {
+        return local(address).substring(local(bare).length());
+    }
+
+    private static String local(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address : address.substring(0, at);
+    }
+
+    private static String withExtension(String address, String extension) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? address + extension : address.substring(0, at) + extension + address.substring(at);
+    }
+
+    /**
+     * A table result as a list of addresses (mail_addr_crunch(): separated by commas or white space,
+     * {@code <a@x>} as a@x); an empty result, {@code <>} or {@code ""} gives none.
+     */
+    static List<String> split(String value) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted) {
+                cur.append(c);
+                if (c == '\\' && i + 1 < value.length()) {
+                    cur.append(value.charAt(++i));
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == '"') {
+                quoted = true;
+                cur.append(c);
+            } else if (c == ',' || Character.isWhitespace(c)) {
+                add(out, cur);
+            } else {
+                cur.append(c);
+            }
+        }
+        add(out, cur);
+        return out;
+    }
+
+    private static void add(List<String> out, StringBuilder cur) {
+        String a = cur.toString();
+        cur.setLength(0);
+        if (a.startsWith("<") && a.endsWith(">")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        if (!a.isEmpty() && !a.equals("\"\"")) {
+            out.add(a);
+        }
+    }
+}

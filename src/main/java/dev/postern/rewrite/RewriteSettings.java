@@ -1,0 +1,89 @@
+package dev.postern.rewrite;
+
+import dev.postern.config.Config;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What cleanup's address rewriting reads (main.cf; Postfix's names and defaults). Tables are
+ * {@code type:name} specs, opened by {@link AddressRewriting#open}.
+ */
+public record RewriteSettings(List<String> canonicalMaps, Set<AddressClass> canonicalClasses,
+                              List<String> senderCanonicalMaps, Set<AddressClass> senderCanonicalClasses,
+                              List<String> recipientCanonicalMaps, Set<AddressClass> recipientCanonicalClasses,
+                              List<String> masqueradeDomains, Set<AddressClass> masqueradeClasses,
+                              List<String> masqueradeExceptions,
+                              List<String> virtualAliasMaps, int virtualAliasRecursionLimit,
+                              int virtualAliasExpansionLimit, int virtualAliasAddressLengthLimit,
+                              Set<String> propagateUnmatchedExtensions, String recipientDelimiter,
+                              String myorigin, List<String> mydestination, boolean appendAtMyorigin,
+                              String remoteHeaderRewriteDomain) {
+
+    /** The four address classes of canonical_classes and masquerade_classes. */
+    public enum AddressClass {
+        ENVELOPE_SENDER, ENVELOPE_RECIPIENT, HEADER_SENDER, HEADER_RECIPIENT;
+
+        static Set<AddressClass> parse(String parameter, List<String> words) {
+            Set<AddressClass> out = EnumSet.noneOf(AddressClass.class);
+            for (String w : words) {
+                try {
+                    out.add(valueOf(w.toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(parameter + ": unknown address class \"" + w
+                            + "\" (envelope_sender, envelope_recipient, header_sender or header_recipient)");
+                }
+            }
+            return Set.copyOf(out);
+        }
+    }
+
+    /** No rewriting at all (tests, tools). */
+    public static final RewriteSettings NONE = new RewriteSettings(List.of(), Set.of(), List.of(), Set.of(), List.of(),
+            Set.of(), List.of(), Set.of(), List.of(), List.of(), 1000, 1000, 1000, Set.of("canonical", "virtual"), "",
+            "localhost", List.of(), true, "");
+
+    public RewriteSettings {
+        canonicalMaps = List.copyOf(canonicalMaps);
+        senderCanonicalMaps = List.copyOf(senderCanonicalMaps);
+        recipientCanonicalMaps = List.copyOf(recipientCanonicalMaps);
+        masqueradeDomains = List.copyOf(masqueradeDomains);
+        masqueradeExceptions = List.copyOf(masqueradeExceptions);
+        virtualAliasMaps = List.copyOf(virtualAliasMaps);
+        mydestination = List.copyOf(mydestination);
+        propagateUnmatchedExtensions = Set.copyOf(propagateUnmatchedExtensions);
+        for (String e : masqueradeExceptions) {
+            if (e.contains(":")) {
+                throw new IllegalArgumentException("masquerade_exceptions: \"" + e + "\": tables are not supported here;"
+                        + " list the local parts (user names) themselves");
+            }
+        }
+    }
+
+    /**
+     * From main.cf.
+     * @throws IllegalArgumentException naming the parameter, for an unknown class or extension word
+     */
+    public static RewriteSettings from(Config c) {
+        Set<String> propagate = Set.copyOf(c.list("propagate_unmatched_extensions").stream()
+                .map(w -> w.toLowerCase(Locale.ROOT)).toList());
+        return new RewriteSettings(
+                c.list("canonical_maps"), AddressClass.parse("canonical_classes", c.list("canonical_classes")),
+                c.list("sender_canonical_maps"), AddressClass.parse("sender_canonical_classes", c.list("sender_canonical_classes")),
+                c.list("recipient_canonical_maps"), AddressClass.parse("recipient_canonical_classes", c.list("recipient_canonical_classes")),
+                c.list("masquerade_domains"), AddressClass.parse("masquerade_classes", c.list("masquerade_classes")),
+                c.list("masquerade_exceptions"),
+                c.list("virtual_alias_maps"), c.integer("virtual_alias_recursion_limit"),
+                c.integer("virtual_alias_expansion_limit"), c.integer("virtual_alias_address_length_limit"),
+                propagate, c.get("recipient_delimiter"), c.get("myorigin"), c.list("mydestination"),
+                c.bool("append_at_myorigin"), c.get("remote_header_rewrite_domain"));
+    }
+
+    /** Nothing to rewrite: no tables and no masquerading (the message path pays nothing then). */
+    public boolean isEmpty() {
+        return canonicalMaps.isEmpty() && senderCanonicalMaps.isEmpty() && recipientCanonicalMaps.isEmpty()
+                && masqueradeDomains.isEmpty() && virtualAliasMaps.isEmpty();
+    }
+}

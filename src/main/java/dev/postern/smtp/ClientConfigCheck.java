@@ -21,8 +21,8 @@ import java.util.Set;
 /**
  * What {@code postern check} and start verify for the SMTP client beyond its files: every TLS
  * level word (main.cf and each smtp_tls_policy_maps entry, named by file and line), fingerprint
- * settings, cipher grades, lookup mechanisms and DNS servers, and the smtp_*_checks tables (a
- * missing file or a bad line). Postfix accepts most of these mistakes and acts on them later (dane
+ * settings, cipher grades, lookup mechanisms and DNS servers, and the smtp_*_checks and
+ * smtp_generic_maps tables (a missing file or a bad line). Postfix accepts most of these mistakes and acts on them later (dane
  * quietly downgraded when DNSSEC is missing, an unknown level deferring all mail, a bad regexp
  * line a warning and the rule skipped, dict_regexp.c); Postern refuses to start instead.
  */
@@ -31,7 +31,7 @@ final class ClientConfigCheck {
 
     private ClientConfigCheck() {}
 
-    /** @return warnings: smtp_*_checks tables that cannot answer now (a hash: file not made yet) */
+    /** @return warnings: smtp_*_checks and smtp_generic_maps tables that cannot answer now (a hash: file not made yet) */
     static List<String> check(Config c) throws ConfigException {
         SmtpClientSettings s;
         try {
@@ -71,16 +71,20 @@ final class ClientConfigCheck {
         for (String spec : c.list("smtp_tls_policy_maps")) {
             checkPolicyTable(c, s, tls, spec);
         }
-        return checkContentTables(c, s.checks());
+        return checkTables(c, s.checks(), s.generic());
     }
 
-    /** Opens each smtp_*_checks table as the agent will; an error names the parameter's line, the table's file and line. */
-    private static List<String> checkContentTables(Config c, ContentCheckSettings k) throws ConfigException {
+    /**
+     * Opens each smtp_*_checks and smtp_generic_maps table as the agent will; an error names the
+     * parameter's line, the table's file and line.
+     */
+    private static List<String> checkTables(Config c, ContentCheckSettings k, GenericMapSettings g) throws ConfigException {
         Map<String, List<String>> tables = new LinkedHashMap<>();
         tables.put("smtp_header_checks", k.header());
         tables.put("smtp_mime_header_checks", k.mime());
         tables.put("smtp_nested_header_checks", k.nested());
         tables.put("smtp_body_checks", k.body());
+        tables.put("smtp_generic_maps", g.maps());
         List<String> warnings = new ArrayList<>();
         for (Map.Entry<String, List<String>> t : tables.entrySet()) {
             if (t.getValue().isEmpty()) {

@@ -16,16 +16,30 @@ import java.util.Locale;
 /**
  * What the SMTP client reads (Postfix smtp(8) parameters). {@code checks}: smtp_header_checks,
  * smtp_mime_header_checks, smtp_nested_header_checks and smtp_body_checks (table specs only; the
- * agent opens them), {@link ContentCheckSettings#NONE} when none is set.
+ * agent opens them), {@link ContentCheckSettings#NONE} when none is set; {@code generic}:
+ * smtp_generic_maps, {@link GenericMapSettings#NONE} when not set.
  */
 public record SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
                                  String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
                                  List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
                                  Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
                                  TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl,
-                                 CommandTimeouts timeouts, ContentCheckSettings checks) {
+                                 CommandTimeouts timeouts, ContentCheckSettings checks, GenericMapSettings generic) {
     public SmtpClientSettings {
         checks = checks == null ? ContentCheckSettings.NONE : checks;
+        generic = generic == null ? GenericMapSettings.NONE : generic;
+    }
+
+    /** Without smtp_generic_maps. */
+    public SmtpClientSettings(String heloName, Duration connectTimeout, Duration heloTimeout, Duration dataDoneTimeout,
+                              String tlsLevel, ClientTlsSettings tls, String mandatoryProtocols, int tlsLogLevel,
+                              List<LookupTable> policyMaps, List<String> secureMatch, List<String> verifyMatch,
+                              Duration cacheTimeLimit, Duration reuseTimeLimit, int reuseCountLimit,
+                              TlsDefaults tlsDefaults, NextHopSettings nextHops, SaslSettings sasl,
+                              CommandTimeouts timeouts, ContentCheckSettings checks) {
+        this(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols, tlsLogLevel, policyMaps,
+                secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults, nextHops, sasl, timeouts,
+                checks, GenericMapSettings.NONE);
     }
 
     /** Without smtp_*_checks. */
@@ -44,14 +58,14 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
     public SmtpClientSettings withTimeouts(CommandTimeouts t) {
         return new SmtpClientSettings(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols,
                 tlsLogLevel, policyMaps, secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults,
-                nextHops, sasl, t, checks);
+                nextHops, sasl, t, checks, generic);
     }
 
     /** The same settings, with these smtp_*_checks (tests). */
     public SmtpClientSettings withChecks(ContentCheckSettings c) {
         return new SmtpClientSettings(heloName, connectTimeout, heloTimeout, dataDoneTimeout, tlsLevel, tls, mandatoryProtocols,
                 tlsLogLevel, policyMaps, secureMatch, verifyMatch, cacheTimeLimit, reuseTimeLimit, reuseCountLimit, tlsDefaults,
-                nextHops, sasl, timeouts, c);
+                nextHops, sasl, timeouts, c, generic);
     }
 
     /** With these settings and Postfix's command time limits (tests). */
@@ -124,7 +138,7 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
                 c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
                 c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c), SaslSettings.from(c),
-                CommandTimeouts.from(c), contentChecks(c));
+                CommandTimeouts.from(c), contentChecks(c), GenericMapSettings.from(c));
     }
 
     /**

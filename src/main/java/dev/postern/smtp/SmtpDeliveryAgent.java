@@ -15,7 +15,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -23,7 +25,9 @@ import java.util.Locale;
  * TLS policy, the client certificate presented when configured, then MAIL, RCPT, DATA (pipelined
  * when offered) with one result per recipient, worded as Postfix logs them. Never throws for
  * delivery problems. With smtp_header_checks, smtp_mime_header_checks, smtp_nested_header_checks
- * or smtp_body_checks set, the content goes out as they leave it ({@link CheckedContent}).
+ * or smtp_body_checks set, the content goes out as they leave it ({@link CheckedContent}); with
+ * smtp_generic_maps, MAIL FROM and RCPT TO carry the addresses it gives ({@link GenericMaps}),
+ * while results and log lines keep the queue file's.
  */
 public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     /** startTls's answer when an opportunistic handshake failed and may be retried in plaintext. */
@@ -38,13 +42,16 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final NextHopConnector connector;
     /** The smtp_*_checks tables, opened once for every delivery ({@link ContentChecks#NONE} without). */
     private final ContentChecks checks;
+    /** smtp_generic_maps, opened once for every delivery ({@link GenericMaps#NONE} without). */
+    private final GenericMaps generic;
 
     /**
      * @throws TlsSetupException when smtp_tls_* files are unusable
      * @throws IllegalArgumentException naming the parameter and the table, for an smtp_*_checks table that cannot be opened
      */
     public SmtpDeliveryAgent(SmtpClientSettings settings, MailLog log) throws TlsSetupException {
-        this.checks = ContentChecks.open(settings.checks()); // first: nothing to close when it fails
+        this.checks = ContentChecks.open(settings.checks()); // first: nothing to close when they fail
+        this.generic = GenericMaps.open(settings.generic());
         this.settings = settings;
         this.log = log;
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
@@ -92,6 +99,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
          */
         boolean finalServer = true;
         List<MailAddress> pending;
+        /** MAIL FROM's address in the current transaction, as smtp_generic_maps gives it. */
+        String wireSender;
+        /** RCPT TO's address per recipient in the current transaction, as smtp_generic_maps gives it. */
+        final Map<MailAddress, String> wireRecipients = new HashMap<>();
 
         Attempt(DeliveryRequest request) {
             this.request = request;
@@ -330,6 +341,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             boolean pipelining = caps.contains("PIPELINING");
             nextHopDsn = caps.contains("DSN");
             List<MailAddress> rcpts = List.copyOf(pending);
+            if (!mapEnvelope(rcpts)) {
+                return true;
+            }
             StringBuilder commands = mailFrom(caps);
             if (pipelining) {
                 for (MailAddress rcpt : rcpts) {
@@ -377,6 +391,25 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             return true;
         }
 
+        /**
+         * smtp_generic_maps on the envelope, as Postfix's smtp_proto.c builds MAIL FROM and RCPT TO
+         * (smtp_rewrite_generic_internal()): the null sender is never looked up, ORCPT keeps the
+         * queued address. False when a table could not answer ({@link #genericLookupFailed}).
+         */
+        private boolean mapEnvelope(List<MailAddress> rcpts) {
+            wireRecipients.clear();
+            try {
+                wireSender = generic.envelope(request.sender().toString(), w -> log.warning("smtp", w));
+                for (MailAddress rcpt : rcpts) {
+                    wireRecipients.put(rcpt, generic.envelope(rcpt.toString(), w -> log.warning("smtp", w)));
+                }
+                return true;
+            } catch (GenericMaps.LookupFailed e) {
+                genericLookupFailed(e.getMessage());
+                return false;
+            }
+        }
+
         /** The RCPT and DATA replies to a pipelined group; the DATA reply is returned. */
         private ServerReply pipelinedReplies(List<MailAddress> rcpts, boolean mailAccepted, List<MailAddress> accepted)
                 throws IOException {
@@ -407,7 +440,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         }
 
         private StringBuilder mailFrom(List<String> caps) {
-            StringBuilder mail = new StringBuilder(256).append("MAIL FROM:<").append(request.sender()).append('>');
+            StringBuilder mail = new StringBuilder(256).append("MAIL FROM:<").append(wireSender).append('>');
             if (caps.stream().anyMatch(c -> c.startsWith("SIZE"))) {
                 mail.append(" SIZE=").append(request.content().size());
             }
@@ -426,7 +459,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         }
 
         private StringBuilder rcptTo(StringBuilder out, MailAddress rcpt) {
-            out.append("RCPT TO:<").append(rcpt).append('>');
+            out.append("RCPT TO:<").append(wireRecipients.get(rcpt)).append('>');
             if (nextHopDsn) {
                 DsnClientParameters.rcpt(out, rcpt, request.dsnOf(rcpt), request.smtpUtf8());
             }
@@ -502,6 +535,20 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             clean = false;
             conn.close();
             failRemaining("4.3.0", "local data error while talking to " + relayHost());
+        }
+
+        /**
+         * smtp_generic_maps could not answer. Postfix's smtp process ends there (msg_fatal): the
+         * session is dropped without QUIT, no recipient is tried on another server, and qmgr
+         * defers the mail as "4.3.0 unknown mail transport error". Postern keeps running, so
+         * the fatal's text is a warning with the queue ID, and the recipients get that deferral.
+         */
+        private void genericLookupFailed(String problem) {
+            log.warning("smtp", request.queueId() + ": " + problem);
+            clean = false;
+            conn.close();
+            finalServer = true;
+            failRemaining("4.3.0", "unknown mail transport error");
         }
 
         /**

@@ -253,7 +253,11 @@ final class Tok822Parser {
             Tok822 group = new Tok822(Tok822.ADDR);
             group.subAppend(first);
             left.append(group);
-            group.append(right);
+            // tok822_append(group, right) would also give every token from right to the end of
+            // the list left's owner; at the top level, where the parser works, they all have none
+            // already, so linking alone keeps the parse linear instead of quadratic.
+            group.next = right;
+            right.prev = group;
             if (syncType != NO_MISSING_COMMA) {
                 left.append(new Tok822(syncType));
             }

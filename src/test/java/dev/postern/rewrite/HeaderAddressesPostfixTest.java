@@ -210,11 +210,10 @@ class HeaderAddressesPostfixTest {
     }
 
     private static String rewriteAsCleanup(String header) {
-        String name = header.substring(0, header.indexOf(':'));
+        // sender_canonical_maps for sender headers, recipient_canonical_maps for the others: the
+        // same table in the captured configuration, so one step serves both kinds.
         HeaderAddresses.AddressRewriter<RuntimeException> canonical = PostfixSteps::canonical;
         HeaderAddresses.AddressRewriter<RuntimeException> trivial = PostfixSteps::trivialRewrite;
-        // sender_canonical_maps for sender headers, recipient_canonical_maps for the others: the same table here.
-        assert HeaderAddresses.kind(name) != HeaderAddresses.Kind.NONE : name;
         return HeaderAddresses.rewrite(header, HeaderAddresses.DEFAULT_TOKEN_LIMIT, List.of(trivial, canonical));
     }
 

@@ -85,6 +85,17 @@ public final class CheckActions {
         default void primaryHeaderEnded(boolean resent) {
         }
 
+        /**
+         * A header of the message's own header block on its way out, after its table's action
+         * (also with no table, and the new text after a REPLACE; not a PREPENDed header, nor one
+         * removed): as Postfix rewrites header addresses after header_checks (smtp_header_rewrite()
+         * for smtp_generic_maps). The text to send instead ("Name: value", folded lines joined by
+         * "\n", no line end), or null to send the header as it is.
+         */
+        default String rewritePrimaryHeader(String header) {
+            return null;
+        }
+
         /** A warning of cleanup's (a bad action in a table). */
         void warn(String text);
     }

@@ -306,6 +306,7 @@ public final class ContentInspector {
         if (c == HeaderClass.PRIMARY && name.equals("received")) {
             primaryReceived++;
         }
+        boolean primary = c == HeaderClass.PRIMARY;
         if (CheckActions.MIME_HEADERS.contains(name)) {
             c = HeaderClass.MIME;
         }
@@ -314,7 +315,7 @@ public final class ContentInspector {
             if (c == HeaderClass.PRIMARY && !silent) {
                 messageId(h.s());
             }
-            write(raw, 0, raw.length);
+            writeHeader(primary, h.s(), raw, h.charset());
             return;
         }
         CheckActions.Outcome o = ask(table, h.s(), "header", table.parameter());
@@ -322,11 +323,22 @@ public final class ContentInspector {
             messageId(o instanceof CheckActions.Replace r ? r.text() : o instanceof CheckActions.Drop ? null : h.s());
         }
         if (o instanceof CheckActions.Replace r) {
-            write(headerText(r.text(), h.charset()));
+            String rewritten = primary && !silent ? target.rewritePrimaryHeader(r.text()) : null;
+            write(headerText(rewritten != null ? rewritten : r.text(), h.charset()));
         } else if (o instanceof CheckActions.Prepend p) {
             write(headerText(p.text(), h.charset()));
-            write(raw, 0, raw.length);
+            writeHeader(primary, h.s(), raw, h.charset());
         } else if (!(o instanceof CheckActions.Drop)) {
+            writeHeader(primary, h.s(), raw, h.charset());
+        }
+    }
+
+    /** A header going out as received, unless the target rewrites a primary one ({@link CheckActions.Target#rewritePrimaryHeader}). */
+    private void writeHeader(boolean primary, String text, byte[] raw, Charset charset) {
+        String rewritten = primary && !silent ? target.rewritePrimaryHeader(text) : null;
+        if (rewritten != null) {
+            write(headerText(rewritten, charset));
+        } else {
             write(raw, 0, raw.length);
         }
     }

@@ -40,7 +40,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
     private final TlsClient tls;
     private final ConnectionCache cache;
     private final NextHopConnector connector;
-    /** The smtp_*_checks tables, opened once for every delivery ({@link ContentChecks#NONE} without). */
+    /**
+     * The smtp_*_checks tables, opened once for every delivery; without one, the header-only walk
+     * smtp_generic_maps needs, or {@link ContentChecks#NONE} when that is not set either.
+     */
     private final ContentChecks checks;
     /** smtp_generic_maps, opened once for every delivery ({@link GenericMaps#NONE} without). */
     private final GenericMaps generic;
@@ -50,8 +53,9 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
      * @throws IllegalArgumentException naming the parameter and the table, for an smtp_*_checks table that cannot be opened
      */
     public SmtpDeliveryAgent(SmtpClientSettings settings, MailLog log) throws TlsSetupException {
-        this.checks = ContentChecks.open(settings.checks()); // first: nothing to close when they fail
-        this.generic = GenericMaps.open(settings.generic());
+        this.generic = GenericMaps.open(settings.generic()); // first: nothing to close when they fail
+        ContentChecks tables = ContentChecks.open(settings.checks());
+        this.checks = tables.isEmpty() && !generic.isEmpty() ? CheckedContent.headerWalk(settings.checks()) : tables;
         this.settings = settings;
         this.log = log;
         this.cache = new ConnectionCache(settings.cacheTimeLimit(), settings.reuseTimeLimit(), settings.reuseCountLimit());
@@ -483,7 +487,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             long size = request.content().size();
             ContentWriter cw = new ContentWriter();
             ByteBuf out = conn.buffer((int) Math.min(size, CHUNK) + 1024);
-            try (InputStream in = CheckedContent.wrap(request.content().open(), checks, request.queueId(), log)) {
+            try (InputStream in = CheckedContent.wrap(request.content().open(), checks, generic, request.queueId(), log)) {
                 byte[] buf = new byte[(int) Math.max(512, Math.min(size, CHUNK))];
                 int n;
                 while ((n = in.read(buf)) > 0) {
@@ -498,6 +502,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
             } catch (CheckedContent.LookupFailed e) {
                 out.release();
                 localDataError(e.getMessage());
+                return;
+            } catch (CheckedContent.GenericLookupFailed e) {
+                out.release();
+                genericLookupFailed(e.getMessage());
                 return;
             } catch (IOException | RuntimeException e) {
                 out.release();

@@ -114,6 +114,47 @@ class SmtpGenericMapsTest {
         }
     }
 
+    /**
+     * The message's own address headers as Postfix's smtp_header_rewrite(): a header with an
+     * address the table knows is rebuilt (an entry mapping an address to itself counts, so its
+     * spacing is normalized), every other header goes out byte for byte, also address headers of
+     * an attached message (part of the body when smtp_generic_maps is the only table).
+     */
+    @Test
+    void theMessagesOwnAddressHeadersAreRewrittenAsPostfixsAre() throws Exception {
+        Path g = generic();
+        Files.writeString(g, Files.readString(g) + "carol@far.example carol@far.example\n");
+        String untouched = "Cc:  bob@far.example ,zed@nowhere.example\r\n"
+                + "Subject: hi alice@desktop.localdomain\r\n"
+                + "X-Sender: alice@desktop.localdomain\r\n"
+                + "MIME-Version: 1.0\r\n"
+                + "Content-Type: message/rfc822\r\n";
+        String attached = "From: alice@desktop.localdomain\r\nTo: Carol@Desk.Localdomain\r\n\r\ninner\r\n";
+        String content = "From: Alice <alice@desktop.localdomain>\r\n"
+                + "To: bob@far.example, \"Dave D\" <dave@desk.localdomain>,\r\n\tuser+foo@ext.example\r\n"
+                + "Reply-To: alice@desktop.localdomain (Alice),\r\n\tzed@nowhere.example\r\n"
+                + "Bcc: carol@far.example ,  bob@far.example\r\n"
+                + untouched + "\r\n" + attached;
+        try (RecordingSink sink = RecordingSink.start()) {
+            configure(sink, "smtp_generic_maps = texthash:" + g + "\n"
+                    + "propagate_unmatched_extensions = canonical, virtual, generic\n", "");
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                send(server.addresses().get(0), "alice@desktop.localdomain", List.of("bob@far.example"), content);
+                String data = sink.expect("relayed").data();
+                String headers = "From: Alice <alice@example.com>\r\n"
+                        + "To: bob@far.example, \"Dave D\" <dave@example.com>,\r\n\tother+foo@ext2.example\r\n"
+                        + "Reply-To: alice@example.com (Alice), zed@nowhere.example\r\n"
+                        + "Bcc: carol@far.example, bob@far.example\r\n"
+                        + untouched;
+                // Postern's cleanup adds the Message-Id and Date headers after the client's, as Postfix's.
+                assertTrue(data.contains("(UTC)\r\n" + headers + "Message-Id: <"), "expected\n" + headers + "\nin:\n" + data);
+                assertTrue(data.endsWith("\r\n\r\n" + attached), data);
+                assertTrue(data.startsWith("Received: from client.example (unknown [127.0.0.1])\r\n\tby desktop.localdomain"),
+                        data);
+            }
+        }
+    }
+
     /** Postfix's default propagate_unmatched_extensions is "canonical, virtual": no generic. */
     @Test
     void anUnmatchedExtensionIsDroppedByDefaultAndAListResultGivesItsFirstAddress() throws Exception {
@@ -172,6 +213,28 @@ class SmtpGenericMapsTest {
                 RecordingSink.Message m = sink.expect("delivered once the table answers");
                 assertEquals("<alice@example.com>", m.mailFrom());
                 awaitLog(id + ": removed");
+            }
+        }
+    }
+
+    /**
+     * A header address the tables cannot answer for, after the envelope went out (its addresses
+     * found in the first table, so the second is never asked for them): the message is never
+     * ended, the mail deferred as above.
+     */
+    @Test
+    void aHeaderLookupThatFailsLeavesTheMessageUnfinishedAndDefers() throws Exception {
+        Path known = dir.resolve("known");
+        Files.writeString(known, "bob@far.example bob@far.example\n");
+        try (RecordingSink sink = RecordingSink.start()) {
+            configure(sink, "smtp_generic_maps = texthash:" + known + ", hash:" + dir.resolve("not-made-yet") + "\n", "");
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                String id = send(server.addresses().get(0), "", List.of("bob@far.example"),
+                        "From: someone@else.example\r\nSubject: s\r\n\r\nb\r\n");
+                String log = awaitLog(id + ": to=<bob@far\\.example>, .*status=deferred");
+                assertLogged(log, SMTP + "warning: " + id + ": smtp_generic_maps map lookup problem for someone@else\\.example\n");
+                assertLogged(log, SMTP + id + ": to=<bob@far\\.example>, .*dsn=4\\.3\\.0, status=deferred \\(unknown mail transport error\\)");
+                assertNull(sink.take(0), "the message was never ended: " + log);
             }
         }
     }

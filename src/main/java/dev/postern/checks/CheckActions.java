@@ -87,8 +87,8 @@ public final class CheckActions {
 
         /**
          * A header of the message's own header block on its way out, after its table's action
-         * (also with no table, and the new text after a REPLACE; not a PREPENDed header, nor one
-         * removed): as Postfix rewrites header addresses after header_checks (smtp_header_rewrite()
+         * (also with no table, and the new text after a REPLACE that keeps the header's name; not
+         * a PREPENDed header, nor one removed): as Postfix rewrites header addresses after header_checks (smtp_header_rewrite()
          * for smtp_generic_maps). The text to send instead ("Name: value", folded lines joined by
          * "\n", no line end), or null to send the header as it is.
          */

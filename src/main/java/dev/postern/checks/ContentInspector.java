@@ -323,7 +323,10 @@ public final class ContentInspector {
             messageId(o instanceof CheckActions.Replace r ? r.text() : o instanceof CheckActions.Drop ? null : h.s());
         }
         if (o instanceof CheckActions.Replace r) {
-            String rewritten = primary && !silent ? target.rewritePrimaryHeader(r.text()) : null;
+            // Postfix rewrites the new text as the header it replaced (smtp_header_rewrite() keeps the
+            // old header_info): only a replacement under the same name is the same kind of header.
+            boolean sameName = r.text().regionMatches(true, 0, name + ":", 0, name.length() + 1);
+            String rewritten = primary && sameName && !silent ? target.rewritePrimaryHeader(r.text()) : null;
             write(headerText(rewritten != null ? rewritten : r.text(), h.charset()));
         } else if (o instanceof CheckActions.Prepend p) {
             write(headerText(p.text(), h.charset()));

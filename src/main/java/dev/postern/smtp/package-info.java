@@ -83,6 +83,18 @@
  * line's -o; a reload builds new agents); a regexp or texthash table edited on disk is re-read by
  * the table itself.
  *
+ * <p>Output address rewriting ({@code GenericMaps}, Postfix's smtp_map11.c, smtp_misc.c
+ * smtp_rewrite_generic_internal() and smtp_proto.c smtp_header_rewrite()): with smtp_generic_maps,
+ * MAIL FROM (never the null sender) and each RCPT TO carry the address the table gives, looked
+ * up once (no nesting; the first of a list result, with a warning), keys as mail_addr_find(), the
+ * unmatched extension carried over when propagate_unmatched_extensions lists generic; ORCPT, the
+ * results, the log and bounces keep the queued addresses. The message's own sender and recipient
+ * headers (header_opts.c: From, To, Cc, Reply-To, ...) are rewritten on the same header walk as
+ * the checks, after smtp_header_checks: a header with an address the table knows (even mapped to
+ * itself) is rebuilt and folded by {@code rewrite.HeaderAddresses}, the rest go out byte for byte;
+ * MIME part headers and attached messages never change. With smtp_generic_maps and no check
+ * table, MIME is not followed (MIME_OPT_DISABLE_MIME). SIZE= announces the queued size.
+ *
  * <p>SMTP AUTH ({@link dev.postern.smtp.SaslClient}, as Postfix's smtp_sasl_proto.c and
  * smtp_sasl_glue.c): with smtp_sasl_auth_enable, after the last EHLO (the one after STARTTLS)
  * and before MAIL FROM. The server's AUTH mechanisms (also the old {@code AUTH=} form) pass
@@ -112,8 +124,9 @@
  * smtp_connection_reuse_count_limit, smtp_sasl_auth_enable, smtp_sasl_password_maps,
  * smtp_sasl_mechanism_filter, smtp_sasl_security_options, smtp_sasl_tls_security_options,
  * smtp_sender_dependent_authentication, smtp_sasl_auth_soft_bounce, smtp_header_checks,
- * smtp_mime_header_checks, smtp_nested_header_checks, smtp_body_checks (and recipient_delimiter for
- * sender keys; myorigin and mydestination for local-part keys; header_size_limit,
+ * smtp_mime_header_checks, smtp_nested_header_checks, smtp_body_checks, smtp_generic_maps (and
+ * recipient_delimiter for sender keys; myorigin and mydestination for local-part keys;
+ * append_at_myorigin and propagate_unmatched_extensions for smtp_generic_maps; header_size_limit,
  * mime_nesting_limit, mime_boundary_length_limit and line_length_limit for the checks' MIME walk).
  *
  * <h2>Standards</h2>
@@ -153,5 +166,11 @@
  * smtp_header_checks map: HOLD}; a table that cannot answer: {@code warning: QUEUEID: smtp header
  * checks lookup error} (or body), the session dropped without QUIT in the middle of DATA and the
  * recipients deferred with {@code local data error while talking to h[a]} (4.3.0).
+ * smtp_generic_maps: {@code warning: multi-valued smtp_generic_maps result for ADDRESS}; a table
+ * that cannot answer: {@code warning: QUEUEID: smtp_generic_maps map lookup problem for ADDRESS}
+ * (Postfix's smtp ends with that text as a fatal error; Postern goes on with its other mail), the
+ * session dropped without QUIT (in the middle of DATA for a header address) and the recipients
+ * deferred with {@code unknown mail transport error} (4.3.0, qmgr's wording for Postfix's dead
+ * delivery agent); the message is tried again as any deferred mail.
  */
 package dev.postern.smtp;

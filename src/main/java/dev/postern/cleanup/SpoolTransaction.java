@@ -55,6 +55,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private boolean skipChecks;
     private final AddressRewriting rewriting;
     private boolean skipMappings;
+    /** Postfix's hdr_rewrite_context "remote" (false: "local"). */
+    private boolean remoteHeaders;
     /** The envelope through canonical_maps, masquerade_domains and virtual_alias_maps (null: none apply). */
     private EnvelopeRewrite rewrite;
 
@@ -155,6 +157,11 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public void skipHeaderBodyChecks() {
         skipChecks = true;
+    }
+
+    @Override
+    public void remoteHeaderRewrite() {
+        remoteHeaders = true;
     }
 
     @Override

@@ -305,7 +305,8 @@ public final class Params {
      */
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "cleanup_service_name", "content_filter",
-            "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
+            "inet_interfaces", "inet_protocols", "line_length_limit", "local_header_rewrite_clients", "mail_name",
+            "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",
             "receive_override_options",

@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.mail.Reply;
+import dev.postern.maps.LookupException;
 
 /**
  * All restriction lists of one listener, evaluated the way Postfix does with smtpd_delay_reject=yes:
@@ -17,10 +18,13 @@ final class Restrictions {
     private final RestrictionList recipient;
     private final RestrictionList data;
     private final boolean relayFirst;
+    private final HeaderRewriteClients headerRewriteClients;
 
     private Restrictions(RestrictionList client, RestrictionList helo, RestrictionList sender, RestrictionList relay,
-                         RestrictionList recipient, RestrictionList data, boolean relayFirst) {
+                         RestrictionList recipient, RestrictionList data, boolean relayFirst,
+                         HeaderRewriteClients headerRewriteClients) {
         this.relayFirst = relayFirst;
+        this.headerRewriteClients = headerRewriteClients;
         this.client = client;
         this.helo = helo;
         this.sender = sender;
@@ -39,7 +43,16 @@ final class Restrictions {
                 RestrictionList.compile(RestrictionList.Stage.RELAY, "smtpd_relay_restrictions", s.relay(), p),
                 RestrictionList.compile(RestrictionList.Stage.RECIPIENT, "smtpd_recipient_restrictions", s.recipient(), p),
                 RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p),
-                s.relayBeforeRecipient());
+                s.relayBeforeRecipient(), HeaderRewriteClients.compile(s.localHeaderRewriteClients(), p));
+    }
+
+    /**
+     * local_header_rewrite_clients: true when cleanup is to rewrite the client's header addresses
+     * in the local context (asked at MAIL FROM, as Postfix's smtpd_check_rewrite()).
+     * @throws LookupException a check_address_map table could not answer
+     */
+    boolean localHeaderRewrite(CheckContext ctx) throws LookupException {
+        return headerRewriteClients.local(ctx);
     }
 
     /**

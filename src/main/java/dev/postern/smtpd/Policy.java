@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.maps.AddressSearch;
+import dev.postern.maps.DomainList;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
@@ -27,11 +28,14 @@ final class Policy {
     private final boolean accessParentStyle;
     /** The addresses of inet_interfaces, found once (permit_inet_interfaces; Postfix's own_inet_addr()). */
     private final Set<InetAddress> ownAddresses;
+    /** virtual_alias_domains: authorized destinations, whose unknown recipients UnlistedRecipients refuses. */
+    private final DomainList virtualAliasDomains;
 
     private Policy(NetworkList mynetworks, LookupTable relayClientcerts, Set<String> localDomains, List<String> relayDomains,
                    AddressSearch addressSearch, boolean accessParentStyle, boolean relayDomainsParentStyle,
-                   Set<InetAddress> ownAddresses) {
+                   Set<InetAddress> ownAddresses, DomainList virtualAliasDomains) {
         this.ownAddresses = ownAddresses;
+        this.virtualAliasDomains = virtualAliasDomains;
         this.addressSearch = addressSearch;
         this.relayDomainsParentStyle = relayDomainsParentStyle;
         this.accessParentStyle = accessParentStyle;
@@ -51,7 +55,9 @@ final class Policy {
                 new AddressSearch(s.recipientDelimiter(), d -> d.equals(myorigin) || local.contains(d)),
                 AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "smtpd_access_maps"),
                 AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "relay_domains"),
-                ownAddresses(s.inetInterfaces()));
+                ownAddresses(s.inetInterfaces()),
+                DomainList.of("virtual_alias_domains", s.unlisted().virtualAliasDomains(),
+                        AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "virtual_alias_domains")));
     }
 
     /**
@@ -124,16 +130,26 @@ final class Policy {
     }
 
     /**
-     * True when the recipient's domain is local (mydestination) or a relay domain. relay_domains
+     * True when the recipient's domain is local (mydestination), a virtual alias domain or a relay domain. relay_domains
      * entries match the domain itself; an entry with a leading dot also matches subdomains.
      */
-    boolean authorizedDestination(CheckContext ctx) {
+    boolean authorizedDestination(CheckContext ctx) throws LookupException {
         String rcpt = ctx.recipient();
         int at = rcpt.lastIndexOf('@');
         String domain = rcpt.substring(at + 1).toLowerCase(Locale.ROOT);
         if (localDomains.contains(domain)) {
             return true;
         }
-        return AddressSearch.inDomainList(relayDomains, domain, relayDomainsParentStyle);
+        return virtualAliasDomain(domain) || AddressSearch.inDomainList(relayDomains, domain, relayDomainsParentStyle);
+    }
+
+    /** The recipient's domain is local (mydestination): then it is not of the virtual alias class. */
+    boolean localDomain(String domain) {
+        return localDomains.contains(domain.toLowerCase(Locale.ROOT));
+    }
+
+    /** virtual_alias_domains (a table there that cannot answer throws). */
+    boolean virtualAliasDomain(String domain) throws LookupException {
+        return !virtualAliasDomains.isEmpty() && virtualAliasDomains.contains(domain);
     }
 }

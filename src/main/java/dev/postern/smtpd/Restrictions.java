@@ -19,11 +19,13 @@ final class Restrictions {
     private final RestrictionList data;
     private final boolean relayFirst;
     private final HeaderRewriteClients headerRewriteClients;
+    private final UnlistedRecipients unlisted;
 
     private Restrictions(RestrictionList client, RestrictionList helo, RestrictionList sender, RestrictionList relay,
                          RestrictionList recipient, RestrictionList data, boolean relayFirst,
-                         HeaderRewriteClients headerRewriteClients) {
+                         HeaderRewriteClients headerRewriteClients, UnlistedRecipients unlisted) {
         this.relayFirst = relayFirst;
+        this.unlisted = unlisted;
         this.headerRewriteClients = headerRewriteClients;
         this.client = client;
         this.helo = helo;
@@ -43,7 +45,8 @@ final class Restrictions {
                 RestrictionList.compile(RestrictionList.Stage.RELAY, "smtpd_relay_restrictions", s.relay(), p),
                 RestrictionList.compile(RestrictionList.Stage.RECIPIENT, "smtpd_recipient_restrictions", s.recipient(), p),
                 RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p),
-                s.relayBeforeRecipient(), HeaderRewriteClients.compile(s.localHeaderRewriteClients(), p));
+                s.relayBeforeRecipient(), HeaderRewriteClients.compile(s.localHeaderRewriteClients(), p),
+                UnlistedRecipients.compile(s.unlisted(), p));
     }
 
     /**
@@ -109,7 +112,16 @@ final class Restrictions {
                 return r;
             }
         }
-        return st.deferIfPermit == null ? null : new Refusal(st.deferIfPermit, "defer_if_permit");
+        if (st.deferIfPermit != null) {
+            return new Refusal(st.deferIfPermit, "defer_if_permit");
+        }
+        try { // smtpd_check_rcpt(): the unknown-recipient check comes after the restrictions
+            Reply unknown = unlisted.refusal(ctx);
+            return unknown == null ? null : new Refusal(unknown, "reject_unlisted_recipient");
+        } catch (LookupException e) {
+            return new Refusal(Reply.of(451, "4.3.0", "<" + ctx.recipient() + ">: Recipient address rejected:"
+                    + " Temporary lookup failure"), "reject_unlisted_recipient");
+        }
     }
 
     private static Refusal refusal(Verdict v, RestrictionList.State st) {

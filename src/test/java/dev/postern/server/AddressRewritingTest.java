@@ -33,6 +33,7 @@ class AddressRewritingTest {
                 "team@dest.example   ann@dest.example, bob@dest.example",
                 "loop1@dest.example  loop2@dest.example",
                 "loop2@dest.example  loop1@dest.example",
+                "info@virt.example   me@dest.example",
                 ""));
         Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
                 + "mydestination = desk.example\n"
@@ -42,6 +43,7 @@ class AddressRewritingTest {
                 + "recipient_delimiter = +\n"
                 + "virtual_alias_maps = " + virtualAliasMaps + "\n"
                 + "virtual_alias_recursion_limit = 20\n"
+                + "virtual_alias_domains = virt.example\n"
                 + "sender_canonical_maps = inline:{ alice@desk.example = alice@host.dest.example }\n"
                 + "masquerade_domains = dest.example\n"
                 + "queue_directory = " + dir.resolve("queue") + "\n"
@@ -51,7 +53,8 @@ class AddressRewritingTest {
                 + "minimal_backoff_time = 1s\n"
                 + "queue_run_delay = 1s\n");
         Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
-                + "127.0.0.2:0 inet n - n - - smtpd -o receive_override_options=no_address_mappings\n");
+                + "127.0.0.2:0 inet n - n - - smtpd -o receive_override_options=no_address_mappings\n"
+                + "127.0.0.3:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination\n");
         return Server.start(Server.plan(dir), null);
     }
 
@@ -129,6 +132,29 @@ class AddressRewritingTest {
             RecordingSink.Message m = sink.expect("the message as received");
             assertEquals("<alice@desk.example>", m.mailFrom());
             assertEquals(List.of("<team@dest.example>"), m.rcptTo());
+        }
+    }
+
+    @Test
+    void aVirtualAliasDomainTakesMailFromAnyoneForItsKnownAddressesOnly() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            // a service where only the destination authorizes: no permit_mynetworks
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(2))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
+                assertEquals("550 5.1.1 <nobody@virt.example>: Recipient address rejected: User unknown in virtual alias table",
+                        c.command("RCPT TO:<nobody@virt.example>"));
+                assertEquals("554 5.7.1 <x@elsewhere.example>: Relay access denied", c.command("RCPT TO:<x@elsewhere.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<info@virt.example>"));
+                assertTrue(c.command("DATA").startsWith("354"));
+                id(c.command("Subject: hi\r\n\r\nhello\r\n."));
+            }
+            RecordingSink.Message m = sink.expect("the aliased message");
+            assertEquals(List.of("<me@dest.example>"), m.rcptTo());
+            MailLogFile.await(dir.resolve("maillog"), "NOQUEUE: reject: RCPT from unknown\\[127\\.0\\.0\\.1\\]: 550 5\\.1\\.1"
+                    + " <nobody@virt\\.example>: Recipient address rejected: User unknown in virtual alias table;", WAIT);
         }
     }
 }

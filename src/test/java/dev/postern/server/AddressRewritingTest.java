@@ -54,7 +54,8 @@ class AddressRewritingTest {
                 + "queue_run_delay = 1s\n");
         Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
                 + "127.0.0.2:0 inet n - n - - smtpd -o receive_override_options=no_address_mappings\n"
-                + "127.0.0.3:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination\n");
+                + "127.0.0.3:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination"
+                + " -o local_header_rewrite_clients=permit_sasl_authenticated\n");
         return Server.start(Server.plan(dir), null);
     }
 
@@ -68,7 +69,8 @@ class AddressRewritingTest {
                 assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + r + ">"), r);
             }
             assertTrue(c.command("DATA").startsWith("354"));
-            String r = c.command("Subject: hello\r\nFrom: " + from + "\r\n\r\ntext\r\n.");
+            String r = c.command("Subject: hello\r\nFrom: " + from + "\r\nTo: root, Team <team@dest.example>\r\n"
+                    + "Cc: (nobody) carol@host.dest.example\r\n\r\ntext\r\n.");
             c.command("QUIT");
             return r;
         }
@@ -95,8 +97,12 @@ class AddressRewritingTest {
                     "<ann@dest.example> ORCPT=rfc822;team@dest.example",
                     "<bob@dest.example> ORCPT=rfc822;team@dest.example",
                     "<carol@dest.example> ORCPT=rfc822;carol@dest.example")), rcpts); // as Postfix, ORCPT for every recipient
-            // header addresses are not envelope: the From: header is as the client wrote it
-            assertTrue(m.data().contains("\r\nFrom: alice@desk.example\r\n"), m.data());
+            // a client on this host's interfaces (local_header_rewrite_clients = permit_inet_interfaces):
+            // its header addresses get @$myorigin, sender_canonical_maps and masquerading (header_sender
+            // and header_recipient classes); virtual aliasing never touches headers; a header nothing
+            // changed is kept byte for byte
+            assertTrue(m.data().contains("\r\nFrom: alice@dest.example\r\nTo: root@desk.example, Team <team@dest.example>\r\n"
+                    + "Cc: carol@dest.example (nobody)\r\n"), m.data());
             String log = MailLogFile.await(dir.resolve("maillog"), qid + ": from=<alice@dest.example>", WAIT);
             assertTrue(log.contains(qid + ": from=<alice@dest.example>, size="), log);
             MailLogFile.await(dir.resolve("maillog"), qid + ": to=<me\\+cron@dest.example>.*status=sent", WAIT);
@@ -149,10 +155,13 @@ class AddressRewritingTest {
                 assertEquals("554 5.7.1 <x@elsewhere.example>: Relay access denied", c.command("RCPT TO:<x@elsewhere.example>"));
                 assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<info@virt.example>"));
                 assertTrue(c.command("DATA").startsWith("354"));
-                id(c.command("Subject: hi\r\n\r\nhello\r\n."));
+                id(c.command("Subject: hi\r\nFrom: someone\r\nTo: info@virt.example\r\n\r\nhello\r\n."));
             }
             RecordingSink.Message m = sink.expect("the aliased message");
             assertEquals(List.of("<me@dest.example>"), m.rcptTo());
+            // a remote client (not in this service's local_header_rewrite_clients, no
+            // remote_header_rewrite_domain): its headers are left alone
+            assertTrue(m.data().contains("\r\nFrom: someone\r\nTo: info@virt.example\r\n"), m.data());
             MailLogFile.await(dir.resolve("maillog"), "NOQUEUE: reject: RCPT from unknown\\[127\\.0\\.0\\.1\\]: 550 5\\.1\\.1"
                     + " <nobody@virt\\.example>: Recipient address rejected: User unknown in virtual alias table;", WAIT);
         }

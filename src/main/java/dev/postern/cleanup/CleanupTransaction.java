@@ -70,6 +70,13 @@ public interface CleanupTransaction {
      */
     void skipAddressMappings();
 
+    /**
+     * The client is not in local_header_rewrite_clients (Postfix's "remote" rewrite context): its
+     * header addresses are completed and mapped only when remote_header_rewrite_domain is set.
+     * Without this call (local submissions, Postern's notices, local clients) they always are.
+     */
+    void remoteHeaderRewrite();
+
     /** Takes ownership of {@code chunk} (releases it). */
     void write(ByteBuf chunk);
 

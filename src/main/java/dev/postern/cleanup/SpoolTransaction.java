@@ -14,6 +14,7 @@ import dev.postern.queue.QueueEnvelope;
 import dev.postern.queue.Spool;
 import dev.postern.queue.SpoolWriter;
 import dev.postern.rewrite.AddressRewriting;
+import dev.postern.rewrite.RewriteException;
 import io.netty.buffer.ByteBuf;
 
 import java.io.ByteArrayOutputStream;
@@ -55,6 +56,10 @@ final class SpoolTransaction implements CleanupTransaction {
     private boolean skipChecks;
     private final AddressRewriting rewriting;
     private boolean skipMappings;
+    /** Postfix's hdr_rewrite_context "remote" (false: "local"). */
+    private boolean remoteHeaders;
+    /** A header address could not be rewritten (a table failed): 451, as Postfix's CLEANUP_STAT_WRITE. */
+    private boolean headerRewriteFailed;
     /** The envelope through canonical_maps, masquerade_domains and virtual_alias_maps (null: none apply). */
     private EnvelopeRewrite rewrite;
 
@@ -155,6 +160,11 @@ final class SpoolTransaction implements CleanupTransaction {
     @Override
     public void skipHeaderBodyChecks() {
         skipChecks = true;
+    }
+
+    @Override
+    public void remoteHeaderRewrite() {
+        remoteHeaders = true;
     }
 
     @Override
@@ -294,6 +304,15 @@ final class SpoolTransaction implements CleanupTransaction {
     private void flushHeaders(byte[] h, int headerEnd) throws IOException {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
+        if (!remoteHeaders || rewriting.rewritesRemoteHeaders()) { // Postfix's hdr_rewrite_context
+            try {
+                block = HeaderRewrite.apply(block, rewriting, remoteHeaders, !skipMappings,
+                        w -> log.warning("cleanup", id + ": " + w));
+            } catch (RewriteException e) {
+                log.warning("cleanup", id + ": " + e.warning());
+                headerRewriteFailed = true;
+            }
+        }
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
                 headerEndTime == null ? ZonedDateTime.now() : headerEndTime, sender().toString());
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
@@ -510,6 +529,9 @@ final class SpoolTransaction implements CleanupTransaction {
                     throw failure;
                 }
                 if (checkLookupFailed) {
+                    throw writeError();
+                }
+                if (headerRewriteFailed) {
                     throw writeError();
                 }
                 if (rewrite != null && rewrite.failure() != null) {

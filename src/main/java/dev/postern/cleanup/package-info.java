@@ -38,10 +38,24 @@
  * checks remove Received headers. receive_override_options = no_header_body_checks and Postern's
  * own notices skip all of it ({@code skipHeaderBodyChecks()}).
  *
+ * <p>Address rewriting (Postfix's cleanup_addr.c, cleanup_map11.c, cleanup_map1n.c,
+ * cleanup_masquerade.c, cleanup_rewrite_sender()/recip()): when the header block is complete,
+ * {@code EnvelopeRewrite} passes the sender and each recipient through the rewrite package's
+ * canonical maps and masquerading, then each recipient through virtual_alias_maps (expanded ones
+ * keep the address they came from as ORCPT; duplicates once), and {@code HeaderRewrite} rewrites
+ * the addresses of the primary header's sender and recipient headers in the local context (or
+ * the remote one, with remote_header_rewrite_domain, for clients smtpd did not find in
+ * local_header_rewrite_clients). A table that fails or a limit passed refuses the message at
+ * commit (451 4.3.0, or 451 4.6.0 Alias expansion error) with Postfix's warning.
+ *
  * <h2>Parameters</h2>
  * myhostname, message_size_limit, header_size_limit, queue_minfree, hopcount_limit, header_checks,
  * mime_header_checks, nested_header_checks, body_checks, body_checks_size_limit,
- * disable_mime_input_processing, mime_nesting_limit, mime_boundary_length_limit, line_length_limit.
+ * disable_mime_input_processing, mime_nesting_limit, mime_boundary_length_limit, line_length_limit;
+ * canonical_maps, sender_canonical_maps, recipient_canonical_maps and their *_classes,
+ * masquerade_domains, masquerade_classes, masquerade_exceptions, virtual_alias_maps and its
+ * limits, propagate_unmatched_extensions, remote_header_rewrite_domain, myorigin, mydestination,
+ * recipient_delimiter, append_at_myorigin.
  *
  * <h2>Diagnostics</h2>
  * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}

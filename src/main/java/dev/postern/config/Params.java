@@ -210,6 +210,10 @@ public final class Params {
         p(m, "masquerade_classes", LIST, "envelope_sender, header_sender, header_recipient", "Address classes masquerade_domains applies to.").oneOf("envelope_sender", "envelope_recipient", "header_sender", "header_recipient");
         p(m, "masquerade_exceptions", LIST, "", "Local parts (user names, compared ignoring case) never masqueraded, e.g. root. Tables are not supported here (an error).");
         p(m, "virtual_alias_maps", LIST, "$virtual_maps", "Tables that map an envelope recipient to one or more addresses (virtual(5)): each result is looked up again (an address that maps to itself is kept), after canonical mapping; header addresses are never changed. The expanded recipients keep the original address as their ORCPT (DSN original recipient, what a bounce names), as in Postfix. Applied to mail from every source, Postern's own notices too (postmaster can be aliased to a person).");
+        p(m, "virtual_alias_domains", LIST, "$virtual_alias_maps", "Domains whose addresses exist only as virtual_alias_maps entries (domain names, .subdomain patterns, !exclusions or tables; the default, $virtual_alias_maps, means the domains that are keys of those tables, as a line \"example.com anything\"). smtpd accepts mail for them from any client (an authorized destination, as relay_domains); a recipient no alias table knows is refused at RCPT (smtpd_reject_unlisted_recipient) and, if it gets queued anyway (e.g. by sendmail), bounced 5.1.1 \"User unknown in virtual alias table\". Do not list a domain both here and in mydestination.");
+        p(m, "smtpd_reject_unlisted_recipient", BOOL, "yes", "Refuse at RCPT a recipient in virtual_alias_domains that recipient_canonical_maps, canonical_maps and virtual_alias_maps do not know (unknown_virtual_alias_reject_code 5.1.1). Postern has no local or relay recipient tables, so other recipients are not checked.");
+        p(m, "unknown_virtual_alias_reject_code", INT, "550", "The reply code for an unknown virtual alias domain recipient.").range(400, 599L);
+        p(m, "show_user_unknown_table_name", BOOL, "yes", "Say \"in virtual alias table\" in the unknown-recipient reply.");
         n(m, "virtual_maps", LIST, "", "Obsolete name of virtual_alias_maps (its default): use virtual_alias_maps.");
         p(m, "virtual_alias_recursion_limit", INT, "1000", "Most rounds of virtual alias lookups for one address; past it the message is not accepted (451 4.6.0 Alias expansion error).").min(1);
         p(m, "virtual_alias_expansion_limit", INT, "1000", "Most addresses one recipient may expand to; past it the message is not accepted (451 4.6.0).").min(1);
@@ -307,11 +311,15 @@ public final class Params {
      */
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "cleanup_service_name", "content_filter",
-            "inet_interfaces", "inet_protocols", "line_length_limit", "mail_name", "message_size_limit", "mydestination",
+            "inet_interfaces", "inet_protocols", "line_length_limit", "local_header_rewrite_clients", "mail_name",
+            "message_size_limit", "mydestination",
             "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",
             "receive_override_options",
-            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable", "strict_rfc821_envelopes");
+            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable", "strict_rfc821_envelopes",
+            // the unknown-recipient check of virtual alias domains (smtpd's own reading; cleanup reads main.cf's)
+            "canonical_maps", "recipient_canonical_maps", "show_user_unknown_table_name", "unknown_virtual_alias_reject_code",
+            "virtual_alias_domains", "virtual_alias_maps", "virtual_maps");
 
     /** True when a master.cf {@code -o name=value} on an smtpd service changes what that service does. */
     public static boolean perService(String name) {

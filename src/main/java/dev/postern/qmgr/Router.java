@@ -3,6 +3,7 @@ package dev.postern.qmgr;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.ReversePath;
 import dev.postern.maps.AddressSearch;
+import dev.postern.maps.DomainList;
 import dev.postern.maps.LookupException;
 import dev.postern.maps.TableList;
 
@@ -14,7 +15,9 @@ import java.util.Optional;
  * trivial-rewrite's resolve step (Postfix resolve.c and transport.c), for Postern's address
  * classes:
  * <ol>
- * <li>The class: a domain in mydestination is local (transport {@code local}); one in relay_domains
+ * <li>The class: a domain in mydestination is local (transport {@code local}); one in
+ * virtual_alias_domains is the virtual alias class (transport {@code error}, "5.1.1 User unknown in
+ * virtual alias table": cleanup's virtual_alias_maps already rewrote the known ones); one in relay_domains
  * uses relay_transport; any other the sender-dependent default transport
  * (sender_dependent_default_transport_maps, searched as the relayhost tables below; the null
  * sender as empty_address_default_transport_maps_lookup_key; {@code DUNNO} = none), else
@@ -44,6 +47,8 @@ public final class Router {
     }
 
     private static final String LOCAL = "local";
+    /** trivial-rewrite's reason for a virtual alias domain recipient that virtual_alias_maps does not know. */
+    static final String VIRTUAL_UNKNOWN = "5.1.1 User unknown in virtual alias table";
 
     private final RouterSettings settings;
     private final TableList transportMaps;
@@ -52,6 +57,7 @@ public final class Router {
     private final AddressSearch search;
     private final boolean transportParentStyle;
     private final boolean relayDomainsParentStyle;
+    private final DomainList virtualAliasDomains;
 
     /** @throws IllegalArgumentException naming the parameter and table for a table that cannot be opened */
     public Router(RouterSettings settings) {
@@ -68,11 +74,14 @@ public final class Router {
                 "transport_maps");
         this.relayDomainsParentStyle = AddressSearch.parentMatchesSubdomains(
                 settings.parentDomainMatchesSubdomains(), "relay_domains");
+        this.virtualAliasDomains = DomainList.of("virtual_alias_domains", settings.virtualAliasDomains(),
+                AddressSearch.parentMatchesSubdomains(settings.parentDomainMatchesSubdomains(), "virtual_alias_domains"));
     }
 
     /** Routing tables that cannot be read now: warnings for check and start (their mail would be deferred). */
     public List<String> unavailableTables() {
         List<String> out = new ArrayList<>(transportMaps.unavailable());
+        out.addAll(virtualAliasDomains.unavailable());
         out.addAll(senderMaps.unavailable());
         out.addAll(senderTransportMaps.unavailable());
         return out;
@@ -141,6 +150,13 @@ public final class Router {
             channelParam = "local class";
             nexthop = domain;
             why.add("address class: local (" + domain + " is in mydestination)");
+        } else if (virtualAliasDomains.contains(domain)) {
+            // resolve.c: the virtual alias class goes to the error transport; cleanup already
+            // rewrote every recipient virtual_alias_maps knows, so this one is unknown
+            channel = "error";
+            channelParam = "virtual alias class";
+            nexthop = VIRTUAL_UNKNOWN;
+            why.add("address class: virtual alias (" + domain + " is in virtual_alias_domains): no virtual_alias_maps entry");
         } else {
             boolean relayClass = relayDomain(domain);
             channelParam = relayClass ? "relay_transport" : "default_transport";

@@ -11,14 +11,16 @@ import java.util.Locale;
  * domains, transport_maps, sender_dependent_relayhost_maps, sender_dependent_default_transport_maps
  * and how tables are searched (recipient_delimiter, parent_domain_matches_subdomains,
  * empty_address_relayhost_maps_lookup_key, empty_address_default_transport_maps_lookup_key,
- * postern_sender_parent_domain_matching, myorigin).
+ * postern_sender_parent_domain_matching, myorigin) and virtual_alias_domains (whose recipients are
+ * bounced: the ones virtual_alias_maps knows were rewritten by cleanup before they got here).
  */
 public record RouterSettings(String relayhost, String defaultTransport, String relayTransport,
                              List<String> mydestination, List<String> relayDomains, List<String> transportMaps,
                              List<String> senderDependentRelayhostMaps, String recipientDelimiter,
                              List<String> parentDomainMatchesSubdomains, String emptyAddressRelayhostMapsLookupKey,
                              boolean senderParentDomainMatching, String myorigin,
-                             List<String> senderDependentDefaultTransportMaps, String emptyAddressDefaultTransportMapsLookupKey) {
+                             List<String> senderDependentDefaultTransportMaps, String emptyAddressDefaultTransportMapsLookupKey,
+                             List<String> virtualAliasDomains) {
     public RouterSettings {
         mydestination = mydestination.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
         relayDomains = relayDomains.stream().map(d -> d.toLowerCase(Locale.ROOT)).toList();
@@ -33,7 +35,19 @@ public record RouterSettings(String relayhost, String defaultTransport, String r
                           boolean senderParentDomainMatching, String myorigin) {
         this(relayhost, defaultTransport, relayTransport, mydestination, relayDomains, transportMaps, senderDependentRelayhostMaps,
                 recipientDelimiter, parentDomainMatchesSubdomains, emptyAddressRelayhostMapsLookupKey, senderParentDomainMatching,
-                myorigin, List.of(), "<>");
+                myorigin, List.of(), "<>", List.of());
+    }
+
+    /** Without virtual_alias_domains. */
+    public RouterSettings(String relayhost, String defaultTransport, String relayTransport,
+                          List<String> mydestination, List<String> relayDomains, List<String> transportMaps,
+                          List<String> senderDependentRelayhostMaps, String recipientDelimiter,
+                          List<String> parentDomainMatchesSubdomains, String emptyAddressRelayhostMapsLookupKey,
+                          boolean senderParentDomainMatching, String myorigin,
+                          List<String> senderDependentDefaultTransportMaps, String emptyAddressDefaultTransportMapsLookupKey) {
+        this(relayhost, defaultTransport, relayTransport, mydestination, relayDomains, transportMaps, senderDependentRelayhostMaps,
+                recipientDelimiter, parentDomainMatchesSubdomains, emptyAddressRelayhostMapsLookupKey, senderParentDomainMatching,
+                myorigin, senderDependentDefaultTransportMaps, emptyAddressDefaultTransportMapsLookupKey, List.of());
     }
 
     /** Class-based routing only: no tables, Postfix's other defaults. */
@@ -49,6 +63,7 @@ public record RouterSettings(String relayhost, String defaultTransport, String r
                 c.list("sender_dependent_relayhost_maps"), c.get("recipient_delimiter"),
                 c.list("parent_domain_matches_subdomains"), c.get("empty_address_relayhost_maps_lookup_key"),
                 c.bool("postern_sender_parent_domain_matching"), c.get("myorigin"),
-                c.list("sender_dependent_default_transport_maps"), c.get("empty_address_default_transport_maps_lookup_key"));
+                c.list("sender_dependent_default_transport_maps"), c.get("empty_address_default_transport_maps_lookup_key"),
+                c.list("virtual_alias_domains"));
     }
 }

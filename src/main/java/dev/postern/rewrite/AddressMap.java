@@ -95,43 +95,11 @@ public final class AddressMap {
     }
 
     /**
-     * A table result as a list of addresses (mail_addr_crunch(): separated by commas or white space,
-     * {@code <a@x>} as a@x); an empty result, {@code <>} or {@code ""} gives none.
+     * A table result as a list of addresses in external form (mail_addr_crunch(): an RFC 822
+     * address list, so {@code a@x, Joe <b@y>} gives a@x and b@y); an empty result, {@code <>} or
+     * {@code ""} gives none.
      */
     static List<String> split(String value) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (quoted) {
-                cur.append(c);
-                if (c == '\\' && i + 1 < value.length()) {
-                    cur.append(value.charAt(++i));
-                } else if (c == '"') {
-                    quoted = false;
-                }
-            } else if (c == '"') {
-                quoted = true;
-                cur.append(c);
-            } else if (c == ',' || Character.isWhitespace(c)) {
-                add(out, cur);
-            } else {
-                cur.append(c);
-            }
-        }
-        add(out, cur);
-        return out;
-    }
-
-    private static void add(List<String> out, StringBuilder cur) {
-        String a = cur.toString();
-        cur.setLength(0);
-        if (a.startsWith("<") && a.endsWith(">")) {
-            a = a.substring(1, a.length() - 1);
-        }
-        if (!a.isEmpty() && !a.equals("\"\"")) {
-            out.add(a);
-        }
+        return HeaderAddresses.parseListExternal(value).stream().filter(a -> !a.isEmpty() && !a.equals("\"\"")).toList();
     }
 }

@@ -59,7 +59,7 @@ public final class AddressRewriting {
      * @throws IllegalArgumentException "parameter: problem" for a table that cannot be opened
      */
     public static AddressRewriting open(RewriteSettings settings) {
-        return settings.isEmpty() ? NONE : new AddressRewriting(settings);
+        return new AddressRewriting(settings); // with no tables too: header addresses get @$myorigin
     }
 
     /** A warning per table that cannot be read now (its mail is answered 451 until it can). */
@@ -69,6 +69,7 @@ public final class AddressRewriting {
         return out;
     }
 
+    /** No tables and no masquerading: the envelope is not rewritten (headers still get the context's domain). */
     public boolean isEmpty() {
         return settings.isEmpty();
     }
@@ -93,23 +94,43 @@ public final class AddressRewriting {
     }
 
     /**
-     * One address of a sender header (From:, Sender:, Reply-To:, ...; external form, as
-     * {@link HeaderAddresses} hands it over), as cleanup_rewrite_sender() does: first
+     * The steps one address of a header goes through, as cleanup_rewrite_sender() and
+     * cleanup_rewrite_recip() run them (each a step of its own: Postfix re-reads the address
+     * between them and counts the header as changed when any step changed it): first
      * trivial-rewrite's context ({@code remote}: @$remote_header_rewrite_domain for an address
-     * without a domain; else local, @$myorigin), then the tables of the header_sender class.
+     * without a domain; else local, @$myorigin), then, with {@code mappings}, the tables and
+     * masquerading of the header's class. None for a header of no address kind.
      */
-    public String headerSender(String address, boolean remote, Consumer<String> warn) throws RewriteException {
-        return sender(inContext(address, remote), AddressClass.HEADER_SENDER, warn);
-    }
-
-    /** As {@link #headerSender}, for recipient headers (To:, Cc:, Bcc:, ...): cleanup_rewrite_recip(). */
-    public String headerRecipient(String address, boolean remote, Consumer<String> warn) throws RewriteException {
-        return recipient(inContext(address, remote), AddressClass.HEADER_RECIPIENT, warn);
-    }
-
-    private String inContext(String address, boolean remote) {
+    public List<HeaderAddresses.AddressRewriter<RewriteException>> headerSteps(HeaderAddresses.Kind kind, boolean remote,
+                                                                                boolean mappings, Consumer<String> warn) {
+        if (kind == HeaderAddresses.Kind.NONE) {
+            return List.of();
+        }
         String origin = remote ? settings.remoteHeaderRewriteDomain() : settings.appendAtMyorigin() ? settings.myorigin() : "";
-        return LocalRewrite.canonicalize(address, origin);
+        List<HeaderAddresses.AddressRewriter<RewriteException>> steps = new ArrayList<>();
+        steps.add(a -> LocalRewrite.canonicalize(a, origin));
+        if (!mappings) {
+            return steps;
+        }
+        boolean sender = kind == HeaderAddresses.Kind.SENDER;
+        AddressClass c = sender ? AddressClass.HEADER_SENDER : AddressClass.HEADER_RECIPIENT;
+        AddressMap own = sender ? senderCanonical : recipientCanonical;
+        Set<AddressClass> ownClasses = sender ? settings.senderCanonicalClasses() : settings.recipientCanonicalClasses();
+        if (!own.isEmpty() && ownClasses.contains(c)) {
+            steps.add(a -> Canonical.map(own, a, propagateCanonical, warn));
+        }
+        if (!canonical.isEmpty() && settings.canonicalClasses().contains(c)) {
+            steps.add(a -> Canonical.map(canonical, a, propagateCanonical, warn));
+        }
+        if (!masquerade.isEmpty() && settings.masqueradeClasses().contains(c)) {
+            steps.add(masquerade::apply);
+        }
+        return steps;
+    }
+
+    /** remote_header_rewrite_domain is set: a remote client's headers are rewritten too. */
+    public boolean rewritesRemoteHeaders() {
+        return !settings.remoteHeaderRewriteDomain().isEmpty();
     }
 
     private String sender(String address, AddressClass c, Consumer<String> warn) throws RewriteException {

@@ -55,8 +55,9 @@ public final class VirtualAlias {
                 try {
                     lookup = map.map(argv.get(arg), propagate);
                 } catch (LookupException e) {
+                    // Postfix: CLEANUP_STAT_WRITE, so smtpd answers "451 4.3.0 Error: queue file write error"
                     throw new RewriteException(map.title() + " map lookup problem for " + address
-                            + " -- message not accepted, try again later", true);
+                            + " -- message not accepted, try again later", false);
                 }
                 if (lookup.isEmpty()) {
                     break;

@@ -117,6 +117,7 @@ final class RestrictionList {
                         "<" + rn + ">: " + rc + " rejected: defer_if_reject requested");
                 case "dunno", "reject_unauth_pipelining" -> r = (ctx, st, rn, rc) -> Verdict.DUNNO; // pipelining is enforced by the session
                 case "permit_mynetworks" -> r = (ctx, st, rn, rc) -> policy.inMynetworks(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
+                case "permit_inet_interfaces" -> r = (ctx, st, rn, rc) -> policy.ownAddress(ctx) ? Verdict.PERMIT : Verdict.DUNNO;
                 case "permit_sasl_authenticated" -> r = (ctx, st, rn, rc) -> ctx.saslUsername() != null
                         ? Verdict.PERMIT : Verdict.DUNNO; // AUTH EXTERNAL (ExternalAuth) is Postern's only SASL
                 case "permit_tls_all_clientcerts" -> r = (ctx, st, rn, rc) -> ctx.tls() && ctx.peer().trusted()
@@ -142,7 +143,7 @@ final class RestrictionList {
                 }
                 default -> throw new IllegalArgumentException(parameter + ": unknown restriction \"" + tokens.get(i)
                         + "\"; supported: permit, reject, defer, defer_if_permit, defer_if_reject, dunno, "
-                        + "permit_mynetworks, permit_tls_all_clientcerts, permit_tls_clientcerts, "
+                        + "permit_mynetworks, permit_inet_interfaces, permit_tls_all_clientcerts, permit_tls_clientcerts, "
                         + "reject_unauth_destination, defer_unauth_destination, permit_auth_destination, "
                         + "check_{client,helo,sender,recipient,ccert}_access type:table");
             }

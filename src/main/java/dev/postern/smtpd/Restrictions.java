@@ -1,6 +1,7 @@
 package dev.postern.smtpd;
 
 import dev.postern.mail.Reply;
+import dev.postern.maps.LookupException;
 
 /**
  * All restriction lists of one listener, evaluated the way Postfix does with smtpd_delay_reject=yes:
@@ -17,10 +18,15 @@ final class Restrictions {
     private final RestrictionList recipient;
     private final RestrictionList data;
     private final boolean relayFirst;
+    private final HeaderRewriteClients headerRewriteClients;
+    private final UnlistedRecipients unlisted;
 
     private Restrictions(RestrictionList client, RestrictionList helo, RestrictionList sender, RestrictionList relay,
-                         RestrictionList recipient, RestrictionList data, boolean relayFirst) {
+                         RestrictionList recipient, RestrictionList data, boolean relayFirst,
+                         HeaderRewriteClients headerRewriteClients, UnlistedRecipients unlisted) {
         this.relayFirst = relayFirst;
+        this.unlisted = unlisted;
+        this.headerRewriteClients = headerRewriteClients;
         this.client = client;
         this.helo = helo;
         this.sender = sender;
@@ -39,7 +45,17 @@ final class Restrictions {
                 RestrictionList.compile(RestrictionList.Stage.RELAY, "smtpd_relay_restrictions", s.relay(), p),
                 RestrictionList.compile(RestrictionList.Stage.RECIPIENT, "smtpd_recipient_restrictions", s.recipient(), p),
                 RestrictionList.compile(RestrictionList.Stage.DATA, "smtpd_data_restrictions", s.data(), p),
-                s.relayBeforeRecipient());
+                s.relayBeforeRecipient(), HeaderRewriteClients.compile(s.localHeaderRewriteClients(), p),
+                UnlistedRecipients.compile(s.unlisted(), p));
+    }
+
+    /**
+     * local_header_rewrite_clients: true when cleanup is to rewrite the client's header addresses
+     * in the local context (asked at MAIL FROM, as Postfix's smtpd_check_rewrite()).
+     * @throws LookupException a check_address_map table could not answer
+     */
+    boolean localHeaderRewrite(CheckContext ctx) throws LookupException {
+        return headerRewriteClients.local(ctx);
     }
 
     /**
@@ -96,7 +112,16 @@ final class Restrictions {
                 return r;
             }
         }
-        return st.deferIfPermit == null ? null : new Refusal(st.deferIfPermit, "defer_if_permit");
+        if (st.deferIfPermit != null) {
+            return new Refusal(st.deferIfPermit, "defer_if_permit");
+        }
+        try { // smtpd_check_rcpt(): the unknown-recipient check comes after the restrictions
+            Reply unknown = unlisted.refusal(ctx);
+            return unknown == null ? null : new Refusal(unknown, "reject_unlisted_recipient");
+        } catch (LookupException e) {
+            return new Refusal(Reply.of(451, "4.3.0", "<" + ctx.recipient() + ">: Recipient address rejected:"
+                    + " Temporary lookup failure"), "reject_unlisted_recipient");
+        }
     }
 
     private static Refusal refusal(Verdict v, RestrictionList.State st) {

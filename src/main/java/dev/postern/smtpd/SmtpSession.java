@@ -9,6 +9,7 @@ import dev.postern.mail.Reply;
 import dev.postern.metrics.TlsResult;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
+import dev.postern.maps.LookupException;
 import dev.postern.protocol.CommandLine;
 import dev.postern.protocol.PathArgument;
 import dev.postern.protocol.PostfixEscape;
@@ -80,6 +81,8 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
     private ReversePath sender;
     private boolean smtputf8;
     private boolean eightBitMime; // MAIL FROM ... BODY=8BITMIME, carried to the next hop
+    /** local_header_rewrite_clients matched at MAIL FROM: cleanup rewrites header addresses in the local context. */
+    private boolean localHeaderRewrite;
     private Dsn dsn = Dsn.NONE; // MAIL FROM ... RET= ENVID= (RFC 3461), see DsnParameters
     private final List<MailAddress> recipients = new ArrayList<>();
     /** RCPTs refused for smtpd_recipient_limit in this transaction (smtpd.c state->rcpt_overshoot). */
@@ -810,6 +813,16 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
                     helo, auth.username());
             return full;
         }
+        try { // smtpd_check_rewrite(): the header address context, chosen before a queue file is opened
+            localHeaderRewrite = services.restrictions().localHeaderRewrite(new CheckContext(clientAddress, clientName,
+                    helo, tlsActive, peer, from.toString(), null, auth.username()));
+        } catch (LookupException e) {
+            services.log().warning(settings.serviceName(), e.getMessage());
+            Reply retry = Reply.of(451, "4.3.0", "Temporary lookup error");
+            services.log().reject(settings.serviceName(), null, "MAIL", client, retry.oneLine(), from.toString(), null,
+                    logProtocol(), helo, auth.username());
+            return retry;
+        }
         sender = from;
         smtputf8 = utf8;
         eightBitMime = eightBit;
@@ -949,6 +962,9 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
             } catch (Exception e) {
                 services.log().warning(settings.serviceName(), "cannot open queue file: " + e.getMessage());
                 return Reply.of(451, "4.3.0", "Error: queue file write error");
+            }
+            if (!localHeaderRewrite) {
+                transaction.remoteHeaderRewrite(); // local_header_rewrite_clients did not match
             }
             if (auth.username() == null) {
                 services.log().client(settings.serviceName(), transaction.queueId().toString(), client);

@@ -43,11 +43,13 @@ class RouterTest {
         String delimiter = "";
         List<String> parentList = AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT;
         boolean senderParents = true;
+        List<String> virtualAliasDomains = List.of();
 
         Router router() {
             return new Router(new RouterSettings(relayhost, defaultTransport, relayTransport,
                     List.of("desktop.example", "localhost"), List.of("relayed.example"), transportMaps, senderMaps,
-                    delimiter, parentList, "<>", senderParents, "desktop.example", senderTransportMaps, nullTransportKey));
+                    delimiter, parentList, "<>", senderParents, "desktop.example", senderTransportMaps, nullTransportKey,
+                    virtualAliasDomains));
         }
     }
 
@@ -77,6 +79,21 @@ class RouterTest {
      * the relayhosts), DUNNO falls back to default_transport, the null sender
      * by its own key, subdomains by Postern's .parent keys, and transport_maps still wins.
      */
+    @Test
+    void virtualAliasDomainsBounceWhatCleanupDidNotRewrite() throws Exception {
+        S s = new S();
+        s.virtualAliasDomains = List.of(hash("virtual", "virt.example  anything", "info@virt.example  me@far.example"));
+        Route unknown = new Route("error", "5.1.1 User unknown in virtual alias table", false);
+        assertEquals(unknown, route(s.router(), "a@b.example", "nobody@virt.example"), "a table key names the domain");
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@sub.virt.example"),
+                "not a parent-style feature: .virt.example would be needed");
+        s.virtualAliasDomains = List.of("!old.virt.example", ".virt.example");
+        assertEquals(unknown, route(s.router(), "a@b.example", "x@sub.virt.example"));
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@old.virt.example"));
+        assertEquals(new Route("local", "desktop.example", true), route(s.router(), "a@b.example", "me@desktop.example"),
+                "mydestination comes first");
+    }
+
     @Test
     void senderDependentDefaultTransportInPostfixOrder() throws Exception {
         S s = new S();

@@ -1,0 +1,123 @@
+package dev.postern.cleanup;
+
+import dev.postern.rewrite.AddressRewriting;
+import dev.postern.rewrite.HeaderAddresses;
+import dev.postern.rewrite.RewriteException;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The addresses in a message's primary header block, rewritten as Postfix's cleanup does for
+ * mail in a rewrite context (cleanup_rewrite_sender() and cleanup_rewrite_recip()): every sender
+ * header (From:, Sender:, Reply-To:, ...) and recipient header (To:, Cc:, Bcc:, ...) parsed by
+ * {@link HeaderAddresses}; a header whose addresses all stay the same is kept byte for byte, a
+ * changed one is rebuilt and folded as Postfix writes it. MIME part headers and attached
+ * messages are never touched (Postfix rewrites primary headers only). A header that is not valid
+ * UTF-8 is kept as it is (its bytes cannot be read as text without changing them).
+ */
+final class HeaderRewrite {
+    private HeaderRewrite() {}
+
+    /**
+     * @param block the header block as queued: lines ending in CRLF, possibly with its empty line
+     * @return the block rewritten, or {@code block} itself when no header changed
+     * @throws RewriteException a table could not answer or a mapping nested too deep
+     */
+    static byte[] apply(byte[] block, AddressRewriting rewriting, boolean remote, boolean mappings,
+                        Consumer<String> warn) throws RewriteException {
+        ByteArrayOutputStream out = null;
+        int start = 0;
+        while (start < block.length) {
+            int end = logicalEnd(block, start);
+            byte[] rewritten = rewriteOne(block, start, end, rewriting, remote, mappings, warn);
+            if (rewritten != null && out == null) {
+                out = new ByteArrayOutputStream(block.length + 64);
+                out.write(block, 0, start);
+            }
+            if (out != null) {
+                if (rewritten != null) {
+                    out.writeBytes(rewritten);
+                } else {
+                    out.write(block, start, end - start);
+                }
+            }
+            start = end;
+        }
+        return out == null ? block : out.toByteArray();
+    }
+
+    /** The end of the logical header (its last line's CRLF included) that starts at {@code start}. */
+    private static int logicalEnd(byte[] b, int start) {
+        int i = start;
+        while (true) {
+            int eol = lineEnd(b, i);
+            if (eol >= b.length || (b[eol] != ' ' && b[eol] != '\t') || eol == start) {
+                return eol;
+            }
+            if (i == start && isEmptyLine(b, start)) {
+                return eol;
+            }
+            i = eol;
+        }
+    }
+
+    /** The index after the CRLF (or LF) ending the line at {@code i}, or the block's length. */
+    private static int lineEnd(byte[] b, int i) {
+        for (int j = i; j < b.length; j++) {
+            if (b[j] == '\n') {
+                return j + 1;
+            }
+        }
+        return b.length;
+    }
+
+    private static boolean isEmptyLine(byte[] b, int i) {
+        return b[i] == '\n' || (b[i] == '\r' && i + 1 < b.length && b[i + 1] == '\n');
+    }
+
+    private static byte[] rewriteOne(byte[] block, int start, int end, AddressRewriting rewriting, boolean remote,
+                                     boolean mappings, Consumer<String> warn) throws RewriteException {
+        int colon = -1;
+        for (int i = start; i < end && block[i] != '\r' && block[i] != '\n'; i++) {
+            if (block[i] == ':') {
+                colon = i;
+                break;
+            }
+        }
+        if (colon <= start) {
+            return null;
+        }
+        HeaderAddresses.Kind kind = HeaderAddresses.kind(new String(block, start, colon - start, StandardCharsets.ISO_8859_1));
+        if (kind == HeaderAddresses.Kind.NONE) {
+            return null;
+        }
+        String header = utf8(block, start, end);
+        if (header == null) {
+            return null;
+        }
+        // folded lines joined by "\n", without the final line end: the form HeaderAddresses reads
+        String logical = header.replace("\r\n", "\n");
+        if (logical.endsWith("\n")) {
+            logical = logical.substring(0, logical.length() - 1);
+        }
+        List<HeaderAddresses.AddressRewriter<RewriteException>> steps = rewriting.headerSteps(kind, remote, mappings, warn);
+        String result = HeaderAddresses.rewrite(logical, HeaderAddresses.DEFAULT_TOKEN_LIMIT, steps);
+        return result == null ? null : (result.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String utf8(byte[] b, int start, int end) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b, start, end - start)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}

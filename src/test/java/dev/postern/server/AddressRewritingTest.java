@@ -1,0 +1,169 @@
+package dev.postern.server;
+
+import dev.postern.testing.MailLogFile;
+import dev.postern.testing.SmtpTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * canonical_maps, masquerade_domains and virtual_alias_maps on the envelope, end to end: the real
+ * server on loopback, what the next hop receives (MAIL FROM, RCPT TO, ORCPT), the mail log, a
+ * table that cannot answer, and receive_override_options = no_address_mappings on one service.
+ */
+class AddressRewritingTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private Server start(RecordingSink sink, String virtualAliasMaps) throws Exception {
+        Files.writeString(dir.resolve("virtual"), String.join("\n",
+                "root            me@dest.example",
+                "team@dest.example   ann@dest.example, bob@dest.example",
+                "loop1@dest.example  loop2@dest.example",
+                "loop2@dest.example  loop1@dest.example",
+                "info@virt.example   me@dest.example",
+                ""));
+        Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
+                + "mydestination = desk.example\n"
+                + "smtpd_peername_lookup = no\n"
+                + "mynetworks = 127.0.0.0/8\n"
+                + "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination\n"
+                + "recipient_delimiter = +\n"
+                + "virtual_alias_maps = " + virtualAliasMaps + "\n"
+                + "virtual_alias_recursion_limit = 20\n"
+                + "virtual_alias_domains = virt.example\n"
+                + "sender_canonical_maps = inline:{ alice@desk.example = alice@host.dest.example }\n"
+                + "masquerade_domains = dest.example\n"
+                + "queue_directory = " + dir.resolve("queue") + "\n"
+                + "maillog_file = " + dir.resolve("maillog") + "\n"
+                + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                + "smtp_tls_security_level = none\n"
+                + "minimal_backoff_time = 1s\n"
+                + "queue_run_delay = 1s\n");
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                + "127.0.0.2:0 inet n - n - - smtpd -o receive_override_options=no_address_mappings\n"
+                + "127.0.0.3:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination"
+                + " -o local_header_rewrite_clients=permit_sasl_authenticated\n");
+        return Server.start(Server.plan(dir), null);
+    }
+
+    /** The reply to the end of DATA. */
+    private static String send(InetSocketAddress service, String from, String... rcpts) throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(service)) {
+            assertTrue(c.reply().startsWith("220"));
+            c.command("EHLO client.example");
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + from + ">"));
+            for (String r : rcpts) {
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + r + ">"), r);
+            }
+            assertTrue(c.command("DATA").startsWith("354"));
+            String r = c.command("Subject: hello\r\nFrom: " + from + "\r\nTo: root, Team <team@dest.example>\r\n"
+                    + "Cc: (nobody) carol@host.dest.example\r\n\r\ntext\r\n.");
+            c.command("QUIT");
+            return r;
+        }
+    }
+
+    private static String id(String reply) {
+        assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
+        return reply.substring(reply.lastIndexOf(' ') + 1);
+    }
+
+    @Test
+    void senderAndRecipientsAreRewrittenBeforeTheQueueAndTheExpandedOnesKeepTheirOriginal() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            sink.offerDsn = true;
+            String qid = id(send(server.addresses().get(0), "alice@desk.example",
+                    "root+cron@desk.example", "team@dest.example", "carol@dest.example"));
+            RecordingSink.Message m = sink.expect("the rewritten message");
+            // sender_canonical_maps, then masquerade_domains (envelope_sender is in masquerade_classes)
+            assertEquals("<alice@dest.example>", m.mailFrom());
+            Set<String> rcpts = new TreeSet<>(m.rcptTo());
+            assertEquals(new TreeSet<>(List.of(
+                    "<me+cron@dest.example> ORCPT=rfc822;root+2Bcron@desk.example",
+                    "<ann@dest.example> ORCPT=rfc822;team@dest.example",
+                    "<bob@dest.example> ORCPT=rfc822;team@dest.example",
+                    "<carol@dest.example> ORCPT=rfc822;carol@dest.example")), rcpts); // as Postfix, ORCPT for every recipient
+            // a client on this host's interfaces (local_header_rewrite_clients = permit_inet_interfaces):
+            // its header addresses get @$myorigin, sender_canonical_maps and masquerading (header_sender
+            // and header_recipient classes); virtual aliasing never touches headers; a header nothing
+            // changed is kept byte for byte
+            assertTrue(m.data().contains("\r\nFrom: alice@dest.example\r\nTo: root@desk.example, Team <team@dest.example>\r\n"
+                    + "Cc: carol@dest.example (nobody)\r\n"), m.data());
+            String log = MailLogFile.await(dir.resolve("maillog"), qid + ": from=<alice@dest.example>", WAIT);
+            assertTrue(log.contains(qid + ": from=<alice@dest.example>, size="), log);
+            MailLogFile.await(dir.resolve("maillog"), qid + ": to=<me\\+cron@dest.example>.*status=sent", WAIT);
+        }
+    }
+
+    @Test
+    void anAliasLoopAndAnUnreadableTableAreRefusedAt451() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            assertEquals("451 4.6.0 Alias expansion error", send(server.addresses().get(0), "alice@desk.example",
+                    "loop1@dest.example"));
+            String log = MailLogFile.await(dir.resolve("maillog"),
+                    "unreasonable virtual_alias_maps map nesting for loop1@dest.example", WAIT);
+            assertTrue(log.matches("(?s).*postern/cleanup\\[\\d+\\]: warning: [0-9A-Z]+: unreasonable virtual_alias_maps"
+                    + " map nesting for loop1@dest.example -- message not accepted, try again later.*"), log);
+        }
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("missing"))) {
+            assertEquals("451 4.3.0 Error: queue file write error", send(server.addresses().get(0), "alice@desk.example",
+                    "carol@dest.example"));
+            MailLogFile.await(dir.resolve("maillog"), "warning: [0-9A-Z]+: virtual_alias_maps map lookup problem for"
+                    + " carol@dest.example -- message not accepted, try again later", WAIT);
+            assertEquals(0, sink.pending());
+        }
+    }
+
+    @Test
+    void noAddressMappingsLeavesTheEnvelopeAlone() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            id(send(server.addresses().get(1), "alice@desk.example", "team@dest.example"));
+            RecordingSink.Message m = sink.expect("the message as received");
+            assertEquals("<alice@desk.example>", m.mailFrom());
+            assertEquals(List.of("<team@dest.example>"), m.rcptTo());
+        }
+    }
+
+    @Test
+    void aVirtualAliasDomainTakesMailFromAnyoneForItsKnownAddressesOnly() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            // a service where only the destination authorizes: no permit_mynetworks
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(2))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
+                assertEquals("550 5.1.1 <nobody@virt.example>: Recipient address rejected: User unknown in virtual alias table",
+                        c.command("RCPT TO:<nobody@virt.example>"));
+                assertEquals("554 5.7.1 <x@elsewhere.example>: Relay access denied", c.command("RCPT TO:<x@elsewhere.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<info@virt.example>"));
+                assertTrue(c.command("DATA").startsWith("354"));
+                id(c.command("Subject: hi\r\nFrom: someone\r\nTo: info@virt.example\r\n\r\nhello\r\n."));
+            }
+            RecordingSink.Message m = sink.expect("the aliased message");
+            assertEquals(List.of("<me@dest.example>"), m.rcptTo());
+            // a remote client (not in this service's local_header_rewrite_clients, no
+            // remote_header_rewrite_domain): its headers are left alone
+            assertTrue(m.data().contains("\r\nFrom: someone\r\nTo: info@virt.example\r\n"), m.data());
+            MailLogFile.await(dir.resolve("maillog"), "NOQUEUE: reject: RCPT from unknown\\[127\\.0\\.0\\.1\\]: 550 5\\.1\\.1"
+                    + " <nobody@virt\\.example>: Recipient address rejected: User unknown in virtual alias table;", WAIT);
+        }
+    }
+}

@@ -9,7 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Postfix's mail_addr_map(): what one address maps to in a parameter's tables (canonical_maps,
+ * Postfix's mail_addr_map(): what one address (external form: a local part with blanks or
+ * specials is quoted, {@code "a b"@x}; looked up unquoted) maps to in a parameter's tables (canonical_maps,
  * virtual_alias_maps, smtp_generic_maps). The keys are mail_addr_find()'s default ones
  * ({@link AddressSearch#DEFAULT}); a result {@code @domain} keeps the address's local part; a
  * result may list several addresses ({@code a@x, b@y}), each made complete as trivial-rewrite's
@@ -47,22 +48,26 @@ public final class AddressMap {
      * @throws RewriteException the result holds no address (Postfix: "returns non-address result", a lookup error)
      */
     public Optional<List<String>> map(String address, boolean propagate) throws LookupException, RewriteException {
-        String bare = search.stripExtension(address);
-        for (AddressSearch.Key key : search.keys(address, AddressSearch.DEFAULT)) {
+        // keys are the internal (unquoted) form, as mail_addr_map_opt() unquotes an external address first
+        String internal = HeaderAddresses.unquoteLocal(address);
+        String bare = search.stripExtension(internal);
+        for (AddressSearch.Key key : search.keys(internal, AddressSearch.DEFAULT)) {
             Optional<TableList.Match> m = tables.find(key.text(), key.partial());
             if (m.isEmpty()) {
                 continue;
             }
-            String extension = bare != null && byBareKey(key.text(), bare) ? extension(address, bare) : null;
+            String extension = bare != null && byBareKey(key.text(), bare) ? extension(internal, bare) : null;
             String value = m.get().value().trim();
             if (value.startsWith("@")) {
-                String local = local(bare != null && extension != null ? bare : address);
-                value = local + value;
+                value = HeaderAddresses.quoteLocal(local(extension != null ? bare : internal) + value);
             }
             List<String> out = new ArrayList<>();
             for (String a : split(value)) {
                 String full = LocalRewrite.canonicalize(a, myorigin);
-                out.add(propagate && extension != null ? withExtension(full, extension) : full);
+                if (propagate && extension != null) {
+                    full = HeaderAddresses.quoteLocal(withExtension(HeaderAddresses.unquoteLocal(full), extension));
+                }
+                out.add(full);
             }
             if (out.isEmpty()) {
                 throw new RewriteException(title() + " lookup of " + address + " returns non-address result \""

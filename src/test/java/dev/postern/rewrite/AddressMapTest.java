@@ -58,4 +58,11 @@ class AddressMapTest {
         RewriteException e = assertThrows(RewriteException.class, () -> m.map("x@old.example", true));
         assertTrue(e.warning().contains("returns non-address result"), e.warning());
     }
+
+    @Test
+    void quotedLocalPartsAreLookedUpUnquotedAndKeptQuoted() throws Exception {
+        AddressMap m = map("{ @old.example = @new.example }, { a b@x.example = c@y.example }");
+        assertEquals(Optional.of(List.of("\"quoted local\"@new.example")), m.map("\"quoted local\"@old.example", true));
+        assertEquals(Optional.of(List.of("c@y.example")), m.map("\"a b\"@x.example", true));
+    }
 }

@@ -9,6 +9,9 @@ import dev.postern.maps.LookupException;
 import dev.postern.qmgr.Route;
 import dev.postern.qmgr.Router;
 import dev.postern.qmgr.RouterSettings;
+import dev.postern.rewrite.AddressRewriting;
+import dev.postern.rewrite.RewriteException;
+import dev.postern.rewrite.RewriteSettings;
 import dev.postern.smtp.SaslClient;
 import dev.postern.smtp.SmtpClientSettings;
 import dev.postern.smtp.TlsPolicy;
@@ -26,7 +29,7 @@ import java.util.concurrent.Callable;
  * value, or the keys tried), and the resulting transport and next hop. What Postfix never tells
  * you when "the map had no effect".
  */
-@Command(name = "route", description = "Explain the routing decision for a sender and recipient, without sending (what sendmail -bv reports; transport_maps, sender_dependent_default_transport_maps, sender_dependent_relayhost_maps, relayhost).")
+@Command(name = "route", description = "Explain the routing decision for a sender and recipient, without sending (what sendmail -bv reports; canonical maps, masquerade_domains and virtual_alias_maps first, then transport_maps, sender_dependent_default_transport_maps, sender_dependent_relayhost_maps, relayhost).")
 final class RouteCommand implements Callable<Integer> {
     /** sysexits EX_USAGE and EX_CONFIG. */
     static final int EX_USAGE = 64;
@@ -73,6 +76,55 @@ final class RouteCommand implements Callable<Integer> {
             return EX_CONFIG;
         }
         out.println("sender: <" + from + ">");
+        List<MailAddress> targets = List.of(to);
+        try { // cleanup's address rewriting comes before routing (canonical, masquerade, virtual)
+            AddressRewriting rw = AddressRewriting.open(RewriteSettings.from(c));
+            if (!rw.isEmpty()) {
+                List<String> warnings = new java.util.ArrayList<>();
+                if (!from.isNull()) {
+                    String s2 = rw.envelopeSender(from.toString(), warnings::add);
+                    if (!s2.equals(from.toString())) {
+                        from = ReversePath.of(MailAddress.parse(s2));
+                        out.println("  address rewriting (canonical maps, masquerade_domains): sender <" + from + ">");
+                    }
+                }
+                String canonical = rw.envelopeRecipient(to.toString(), warnings::add);
+                List<String> expanded = rw.virtualAlias(canonical);
+                if (!expanded.equals(List.of(to.toString()))) {
+                    out.println("  address rewriting: <" + to + "> -> " + (canonical.equals(to.toString()) ? ""
+                            : "<" + canonical + "> (canonical maps, masquerade_domains) -> ")
+                            + String.join(", ", expanded.stream().map(a -> "<" + a + ">").toList())
+                            + (expanded.equals(List.of(canonical)) ? "" : " (virtual_alias_maps)"));
+                    List<MailAddress> t = new java.util.ArrayList<>();
+                    for (String a : expanded) {
+                        t.add(MailAddress.parse(a));
+                    }
+                    targets = t;
+                }
+                warnings.forEach(w -> out.println("  warning: " + w));
+            }
+        } catch (RewriteException e) {
+            out.println("recipient: <" + to + ">");
+            out.println("  " + e.warning());
+            out.println("action: the message would not be accepted (451)");
+            out.flush();
+            return 0;
+        } catch (IllegalArgumentException e) {
+            out.println("recipient: <" + to + ">");
+            out.println("  address rewriting gives an address Postern cannot deliver to: " + e.getMessage());
+            out.println("action: the message would not be accepted (451)");
+            out.flush();
+            return 0;
+        }
+        for (MailAddress rcpt : targets) {
+            explain(out, c, router, from, rcpt);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The routing decision for one (rewritten) recipient, as the queue manager would make it. */
+    private static void explain(PrintWriter out, Config c, Router router, ReversePath from, MailAddress to) {
         out.println("recipient: <" + to + ">");
         try {
             Router.Decision d = router.decide(from, to);
@@ -97,8 +149,6 @@ final class RouteCommand implements Callable<Integer> {
             out.println("transport: " + r.transport());
             out.println("action: defer (" + r.nexthop() + ") until the table answers");
         }
-        out.flush();
-        return 0;
     }
 
     /**

@@ -206,4 +206,24 @@ class RouteCommandTest {
         assertEquals("postern route: bad recipient address \"no-domain\": address needs local-part@domain\n", r.err());
         assertEquals("", r.out());
     }
+
+    /** Address rewriting first: a sender canonical map moves the sender to the seed's domain, root expands to two people. */
+    @Test
+    void rewritesTheAddressesBeforeRoutingThem() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("virtual"), "root  me@domain-a.example, backup@far.example\n");
+        Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf"))
+                + "myorigin = desk.lan\n"
+                + "virtual_alias_maps = hash:" + dir.resolve("virtual") + "\n"
+                + "sender_canonical_maps = inline:{ me@desk.lan = me@domain-a.example }\n");
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@desk.lan", "--recipient", "root@desk.lan");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().startsWith("sender: <me@desk.lan>\n"
+                + "  address rewriting (canonical maps, masquerade_domains): sender <me@domain-a.example>\n"
+                + "  address rewriting: <root@desk.lan> -> <me@domain-a.example>, <backup@far.example> (virtual_alias_maps)\n"
+                + "recipient: <me@domain-a.example>\n"), r.out());
+        // routed by the rewritten sender: the seed's submission server for domain-a.example
+        assertTrue(r.out().contains("recipient: <backup@far.example>\n"), r.out());
+        assertTrue(r.out().contains("next hop: [submit.domain-a.example]:587 (no MX lookup)"), r.out());
+    }
 }

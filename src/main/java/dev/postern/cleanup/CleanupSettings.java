@@ -13,10 +13,14 @@ import java.util.TreeMap;
  * hopcount_limit (Postfix's default 50) and the header and body checks of each cleanup service
  * ({@code checks}: by service name, always with {@value #DEFAULT_SERVICE}; a master.cf cleanup
  * line's -o over main.cf's values, as Postfix's cleanup processes read their own service's) and the
- * address rewriting (main.cf only).
+ * address rewriting and message_drop_headers (main.cf only).
  */
 public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
-                              int hopcountLimit, Map<String, ContentCheckSettings> checks, RewriteSettings rewriting) {
+                              int hopcountLimit, Map<String, ContentCheckSettings> checks, RewriteSettings rewriting,
+                              java.util.Set<String> dropHeaders) {
+    /** Postfix's message_drop_headers default. */
+    public static final java.util.Set<String> DROP_HEADERS = java.util.Set.of("bcc", "content-length", "resent-bcc", "return-path");
+
     /** Postfix's default cleanup_service_name: the service that exists without a master.cf line. */
     public static final String DEFAULT_SERVICE = "cleanup";
 
@@ -25,12 +29,14 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
         m.putIfAbsent(DEFAULT_SERVICE, ContentCheckSettings.NONE);
         checks = java.util.Collections.unmodifiableMap(m);
         rewriting = rewriting == null ? RewriteSettings.NONE : rewriting;
+        dropHeaders = dropHeaders == null ? DROP_HEADERS
+                : java.util.Set.copyOf(dropHeaders.stream().map(h -> h.toLowerCase(java.util.Locale.ROOT)).toList());
     }
 
     /** Without address rewriting. */
     public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
                            int hopcountLimit, Map<String, ContentCheckSettings> checks) {
-        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, checks, RewriteSettings.NONE);
+        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, checks, RewriteSettings.NONE, null);
     }
 
     /** One cleanup service with these checks. */
@@ -61,6 +67,7 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
             }
         }
         return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"),
-                c.size("queue_minfree"), c.integer("hopcount_limit"), checks, RewriteSettings.from(c));
+                c.size("queue_minfree"), c.integer("hopcount_limit"), checks, RewriteSettings.from(c),
+                java.util.Set.copyOf(c.list("message_drop_headers")));
     }
 }

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * {@link HeaderAddresses}; a header whose addresses all stay the same is kept byte for byte, a
  * changed one is rebuilt and folded as Postfix writes it. MIME part headers and attached
  * messages are never touched (Postfix rewrites primary headers only). A header that is not valid
- * UTF-8 is kept as it is (its bytes cannot be read as text without changing them).
+ * UTF-8 is kept as it is (its bytes cannot be read as text without changing them). {@link #drop}
+ * removes message_drop_headers, as Postfix's cleanup does for all mail.
  */
 final class HeaderRewrite {
     private HeaderRewrite() {}
@@ -50,6 +51,46 @@ final class HeaderRewrite {
             start = end;
         }
         return out == null ? block : out.toByteArray();
+    }
+
+    /**
+     * The block without the primary headers message_drop_headers names (Postfix's HDR_OPT_DROP:
+     * by default Bcc:, Content-Length:, Resent-Bcc: and Return-Path:, compared ignoring case and
+     * blanks before the colon), or {@code block} itself when none is there.
+     */
+    static byte[] drop(byte[] block, java.util.Set<String> names) {
+        if (names.isEmpty()) {
+            return block;
+        }
+        ByteArrayOutputStream out = null;
+        int start = 0;
+        while (start < block.length) {
+            int end = logicalEnd(block, start);
+            boolean dropped = names.contains(name(block, start, end));
+            if (dropped && out == null) {
+                out = new ByteArrayOutputStream(block.length);
+                out.write(block, 0, start);
+            }
+            if (out != null && !dropped) {
+                out.write(block, start, end - start);
+            }
+            start = end;
+        }
+        return out == null ? block : out.toByteArray();
+    }
+
+    /** A header's name in lower case without blanks before the colon; "" for a line that is no header. */
+    private static String name(byte[] block, int start, int end) {
+        for (int i = start; i < end && block[i] != '\r' && block[i] != '\n'; i++) {
+            if (block[i] == ':') {
+                int e = i;
+                while (e > start && (block[e - 1] == ' ' || block[e - 1] == '\t')) {
+                    e--;
+                }
+                return new String(block, start, e - start, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return "";
     }
 
     /** The end of the logical header (its last line's CRLF included) that starts at {@code start}. */

@@ -340,7 +340,8 @@ final class SpoolTransaction implements CleanupTransaction {
             return; // nothing is written: no file, no fsync
         }
         begin();
-        writer.write(ByteBuffer.wrap(fixed.bytes()));
+        // message_drop_headers after the Resent- check above (a dropped Resent-Bcc still makes the message resent)
+        writer.write(ByteBuffer.wrap(HeaderRewrite.drop(fixed.bytes(), settings.dropHeaders())));
         writer.write(ByteBuffer.wrap(h, headerEnd, h.length - headerEnd));
     }
 

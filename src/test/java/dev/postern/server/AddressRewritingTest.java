@@ -166,4 +166,27 @@ class AddressRewritingTest {
                     + " <nobody@virt\\.example>: Recipient address rejected: User unknown in virtual alias table;", WAIT);
         }
     }
+
+    @Test
+    void messageDropHeadersRemovesBccReturnPathAndContentLength() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(2))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<info@virt.example>"));
+                assertTrue(c.command("DATA").startsWith("354"));
+                id(c.command("Return-Path: <forged@far.example>\r\nSubject: hi\r\nBcc: hidden@far.example,\r\n"
+                        + " other@far.example\r\nContent-Length: 5\r\nresent-bcc : x@far.example\r\nX-Kept: yes\r\n"
+                        + "\r\nBcc: in the body stays\r\n."));
+            }
+            String data = sink.expect("the message").data();
+            assertTrue(data.contains("\r\nSubject: hi\r\nX-Kept: yes\r\n"), data);
+            for (String gone : List.of("Return-Path", "Bcc: hidden", "other@far.example", "Content-Length", "resent-bcc")) {
+                assertTrue(!data.contains(gone), gone + " should be gone: " + data);
+            }
+            assertTrue(data.contains("\r\n\r\nBcc: in the body stays\r\n"), data);
+        }
+    }
 }

@@ -10,6 +10,8 @@ import java.util.Optional;
  * and recipient forms, and for smtp_generic_maps): the result is looked up again, at most
  * {@value #MAX_RECURSION} times, until an address maps to itself (compared ignoring case) or to
  * nothing. Only the first address of a list result counts (Postfix warns "multi-valued ... entry").
+ * Past the tenth lookup (a loop) Postfix warns "unreasonable ... map nesting ... message not
+ * accepted" yet accepts the message with the tenth result, and so does this.
  */
 public final class Canonical {
     /** Postfix's MAX_RECURSION in cleanup_map11.c and smtp_map11.c. */
@@ -20,7 +22,7 @@ public final class Canonical {
     /**
      * @param warn receives Postfix's warnings without the queue ID ("multi-valued canonical_maps entry for x")
      * @return the rewritten address, or {@code address} itself when nothing matched
-     * @throws RewriteException a table could not answer, or the nesting went past 10
+     * @throws RewriteException a table could not answer
      */
     public static String map(AddressMap map, String address, boolean propagate, java.util.function.Consumer<String> warn)
             throws RewriteException {
@@ -46,7 +48,10 @@ public final class Canonical {
                 return current;
             }
         }
-        throw new RewriteException("unreasonable " + map.title() + " map nesting for " + current
-                + " -- message not accepted, try again later", false);
+        // Postfix 3.7 (and later) warns with these words but sets no error: the message is accepted
+        // with the address the tenth lookup gave (cleanup_map11.c, after the loop).
+        warn.accept("unreasonable " + map.title() + " map nesting for " + current
+                + " -- message not accepted, try again later");
+        return current;
     }
 }

@@ -31,11 +31,20 @@ class CanonicalTest {
         assertEquals("c@x", Canonical.map(map("inline:{ a@x = B@X, b@x = c@x }"), "a@x", true, w -> { }));
     }
 
+    /**
+     * Postfix's cleanup_map11_external(): after ten lookups it warns, in words that say the message
+     * is not accepted, but sets no error, so the message goes on with the tenth result (checked
+     * against Postfix 3.7 by AddressRewritingInteropTest's canonical-loop case).
+     */
     @Test
-    void aLoopIsRefusedAfterTenRounds() {
-        AddressMap m = map("inline:{ a@x = b@x, b@x = a@x }");
-        RewriteException e = assertThrows(RewriteException.class, () -> Canonical.map(m, "a@x", true, w -> { }));
-        assertEquals("unreasonable canonical_maps map nesting for a@x -- message not accepted, try again later", e.warning());
+    void aLoopWarnsAfterTenRoundsAndKeepsTheTenthResult() throws Exception {
+        AddressMap m = map("inline:{ a@x = b@x, b@x = a@x, c@x = d@x, d@x = c@x }");
+        List<String> warnings = new ArrayList<>();
+        assertEquals("a@x", Canonical.map(m, "a@x", true, warnings::add));
+        assertEquals(List.of("unreasonable canonical_maps map nesting for a@x -- message not accepted, try again later"), warnings);
+        warnings.clear();
+        assertEquals("c@x", Canonical.map(m, "c@x", true, warnings::add));
+        assertEquals(List.of("unreasonable canonical_maps map nesting for c@x -- message not accepted, try again later"), warnings);
     }
 
     @Test

@@ -17,17 +17,28 @@ import java.util.regex.Pattern;
 public final class PostfixInstance implements AutoCloseable {
     private final Path dir;
     private final int smtpPort;
+    private final List<Integer> morePorts;
     private final Thread hook;
 
-    private PostfixInstance(Path dir, int smtpPort) {
+    private PostfixInstance(Path dir, int smtpPort, List<Integer> morePorts) {
         this.dir = dir;
         this.smtpPort = smtpPort;
+        this.morePorts = List.copyOf(morePorts);
         this.hook = new Thread(this::stopQuietly);
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
     /** Starts Postfix with the standard master.cf, its smtpd on 127.0.0.1:port, and these main.cf lines. */
     public static PostfixInstance start(Path dir, Map<String, String> mainCf) throws Exception {
+        return start(dir, mainCf, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Map)}, with one more smtpd service on 127.0.0.1 for each entry of
+     * {@code moreSmtpd}: that service's master.cf options ("-o name=value ..."), its port at the
+     * same index in {@link #morePorts()}.
+     */
+    public static PostfixInstance start(Path dir, Map<String, String> mainCf, List<String> moreSmtpd) throws Exception {
         Peers.require("/usr/sbin/postfix", "postfix");
         Path conf = dir.resolve("conf");
         Path data = dir.resolve("data");
@@ -36,14 +47,28 @@ public final class PostfixInstance implements AutoCloseable {
         Files.createDirectories(data);
         // Held until Postfix's smtpd listens there (its master binds with SO_REUSEADDR), so no other
         // socket of the suite can be given the number in between.
-        try (ReservedPort reserved = ReservedPort.reserve()) {
-            return start(dir, conf, data, reserved.port(), mainCf);
+        List<ReservedPort> reserved = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i <= moreSmtpd.size(); i++) {
+                reserved.add(ReservedPort.reserve());
+            }
+            List<Integer> more = reserved.subList(1, reserved.size()).stream().map(ReservedPort::port).toList();
+            return start(dir, conf, data, reserved.get(0).port(), more, moreSmtpd, mainCf);
+        } finally {
+            for (ReservedPort r : reserved) {
+                r.close();
+            }
         }
     }
 
-    private static PostfixInstance start(Path dir, Path conf, Path data, int port, Map<String, String> mainCf) throws Exception {
+    private static PostfixInstance start(Path dir, Path conf, Path data, int port, List<Integer> morePorts,
+                                         List<String> moreSmtpd, Map<String, String> mainCf) throws Exception {
+        StringBuilder services = new StringBuilder("127.0.0.1:" + port + " inet n - n - - smtpd");
+        for (int i = 0; i < morePorts.size(); i++) {
+            services.append("\n127.0.0.1:").append(morePorts.get(i)).append(" inet n - n - - smtpd ").append(moreSmtpd.get(i));
+        }
         String master = Files.readString(Path.of("/etc/postfix/master.cf"), StandardCharsets.UTF_8)
-                .replaceFirst("(?m)^smtp\\s+inet\\s.*$", "127.0.0.1:" + port + " inet n - n - - smtpd");
+                .replaceFirst("(?m)^smtp\\s+inet\\s.*$", java.util.regex.Matcher.quoteReplacement(services.toString()));
         Files.writeString(conf.resolve("master.cf"), withoutChroot(master));
         StringBuilder main = new StringBuilder()
                 .append("compatibility_level = 3.6\n")
@@ -74,7 +99,7 @@ public final class PostfixInstance implements AutoCloseable {
         if (chown.exit() != 0) {
             throw new IllegalStateException("cannot chown " + data + " to postfix (run the tests as root): " + chown.err());
         }
-        PostfixInstance pf = new PostfixInstance(dir, port);
+        PostfixInstance pf = new PostfixInstance(dir, port, morePorts);
         for (int attempt = 1; ; attempt++) {
             Peers.Result r = Peers.run(Duration.ofSeconds(60), null, List.of("/usr/sbin/postfix", "-c", conf.toString(), "start"));
             if (r.exit() != 0) {
@@ -129,6 +154,11 @@ public final class PostfixInstance implements AutoCloseable {
 
     public int smtpPort() {
         return smtpPort;
+    }
+
+    /** The ports of the services {@link #start(Path, Map, List)} added, in its order. */
+    public List<Integer> morePorts() {
+        return morePorts;
     }
 
     public String log() throws IOException {

@@ -1,0 +1,366 @@
+package dev.postern.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The tables, settings and SMTP transactions of {@link AddressRewritingInteropTest}: two
+ * configurations ({@link Config}), each a list of cases; each case one SMTP session (one message,
+ * its own Message-ID) to one of three smtpd services.
+ */
+final class AddressRewritingInteropCases {
+    private AddressRewritingInteropCases() {}
+
+    /**
+     * The smtpd service a case talks to: {@code LOCAL} a client in local_header_rewrite_clients
+     * (127.0.0.1 is an inet interface), {@code REMOTE} a service whose local_header_rewrite_clients
+     * (permit_sasl_authenticated, no SASL) matches nobody, {@code NO_MAPPINGS} a service with
+     * receive_override_options = no_address_mappings.
+     */
+    enum Service {
+        LOCAL(""),
+        REMOTE("-o local_header_rewrite_clients=permit_sasl_authenticated"),
+        NO_MAPPINGS("-o receive_override_options=no_address_mappings");
+
+        final String options;
+
+        Service(String options) {
+            this.options = options;
+        }
+    }
+
+    /**
+     * @param headers the message's header lines (LF-ended) before its Message-ID; the body is one line
+     * @param postern what Postern must make of the case, given Postfix's outcome (as text):
+     *                identity but where a difference is documented as deliberate or unavoidable
+     */
+    record Case(String name, Service service, String from, List<String> rcpts, String headers,
+                UnaryOperator<String> postern) {
+        Case(String name, Service service, String from, List<String> rcpts, String headers) {
+            this(name, service, from, rcpts, headers, UnaryOperator.identity());
+        }
+
+        /** This case with {@code difference} applied to Postfix's outcome too (after those before). */
+        Case known(UnaryOperator<String> difference) {
+            UnaryOperator<String> before = postern;
+            return new Case(name, service, from, rcpts, headers, o -> difference.apply(before.apply(o)));
+        }
+
+        String messageId() {
+            return "<" + name + "@client.example>";
+        }
+
+        String message() {
+            return headers + "Message-ID: " + messageId() + "\nSubject: " + name + "\n\nbody of " + name + "\n";
+        }
+    }
+
+    /** One main.cf (the tables' settings plus {@code mainCf}) and the cases sent with it. */
+    record Config(String name, Map<String, String> mainCf, List<Case> cases) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static final String CANONICAL = """
+            joe@old.example         joe.public@new.example
+            @olddomain.example      @newdomain.example
+            ann                     ann.smith@people.example
+            user+special@ext.example special@ext.example
+            user@ext.example        person@ext.example
+            chain1@chain.example    chain2@chain.example
+            multi@list.example      first@list.example, second@list.example
+            loopc1@loop.example     loopc2@loop.example
+            loopc2@loop.example     loopc1@loop.example
+            self@self.example       SELF@self.example
+            nolocal@old.example     bob
+            """;
+
+    private static final String CANONICAL_RE = """
+            /^(.*)@regex\\.example$/    $1@rewritten.example
+            /^chain2@chain\\.example$/  chain3@chain.example
+            """;
+
+    private static final String SENDER_CANONICAL = """
+            alice@client.example    alice.sender@corp.example
+            @sendonly.example       @sent.example
+            """;
+
+    private static final String RECIPIENT_CANONICAL = """
+            alice@client.example    alice.rcpt@corp.example
+            rcpt@old.example        rcpt.new@new.example
+            """;
+
+    private static final String VIRTUAL = """
+            team@virt.example       ann@dest.example, bob@dest.example
+            ext@virt.example        extuser@dest.example
+            vloop1@virt.example     vloop2@virt.example
+            vloop2@virt.example     vloop1@virt.example
+            self@lists.example      self@lists.example, archive@dest.example
+            outer@nest.example      inner@nest.example, carl@dest.example
+            inner@nest.example      deep@nest.example
+            deep@nest.example       dora@dest.example
+            root                    rootmail@dest.example
+            @catch.example          catchall@dest.example
+            rcpt.new@new.example    final@dest.example
+            dupes@lists.example     ann@dest.example, bob@dest.example, ANN@dest.example
+            """;
+
+    /** Writes the tables into {@code dir}; returns main.cf's rewriting settings (both MTAs). */
+    static Map<String, String> tables(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("canonical"), CANONICAL);
+        Files.writeString(dir.resolve("canonical.re"), CANONICAL_RE);
+        Files.writeString(dir.resolve("sender_canonical"), SENDER_CANONICAL);
+        Files.writeString(dir.resolve("recipient_canonical"), RECIPIENT_CANONICAL);
+        Files.writeString(dir.resolve("virtual"), VIRTUAL);
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("myhostname", "mx.rw.test");
+        m.put("myorigin", "origin.example");
+        m.put("recipient_delimiter", "+");
+        m.put("canonical_maps", "texthash:" + dir.resolve("canonical") + ", regexp:" + dir.resolve("canonical.re"));
+        m.put("sender_canonical_maps", "texthash:" + dir.resolve("sender_canonical"));
+        m.put("recipient_canonical_maps", "texthash:" + dir.resolve("recipient_canonical"));
+        m.put("masquerade_domains", "!keep.corp.example, corp.example");
+        m.put("masquerade_exceptions", "admin");
+        m.put("virtual_alias_maps", "texthash:" + dir.resolve("virtual"));
+        m.put("virtual_alias_domains", "virt.example");
+        return m;
+    }
+
+    /**
+     * Postfix's text {@code postfix} replaced by {@code postern} in Postfix's outcome (every
+     * occurrence); fails when Postfix's outcome does not have it, so a changed Postfix is noticed.
+     */
+    static UnaryOperator<String> replace(String postfix, String postern) {
+        return o -> {
+            if (!o.contains(postfix)) {
+                throw new AssertionError("Postfix's outcome no longer has \"" + postfix + "\":\n" + o);
+            }
+            return o.replace(postfix, postern);
+        };
+    }
+
+    /**
+     * Reported, smtpd: Postfix's smtpd records a recipient's DSN original recipient, when the
+     * client gave no ORCPT, as the address in RCPT TO as received (smtpd.c, smtpd_rcpt(): "if
+     * (dsn_orcpt_addr == 0) ... dsn_orcpt_addr = argv[2].strval"); Postern's smtpd records none,
+     * and cleanup gives a rewritten recipient its canonical address (Postfix's cleanup does that
+     * only for mail that came without one: sendmail, pickup). Xtext as on the wire.
+     */
+    static UnaryOperator<String> orcpt(String received, String canonical) {
+        return replace(" ORCPT=rfc822;" + received + "\n", " ORCPT=rfc822;" + canonical + "\n");
+    }
+
+    /**
+     * Reported, cleanup (SpoolTransaction): Postfix rewrites each envelope recipient as its record
+     * arrives, before the header, so a recipient's warning precedes the message-id line; Postern
+     * rewrites the recipients when it writes the queue file, after logging the message-id.
+     */
+    static UnaryOperator<String> recipientWarningAfterMessageId(String warning, String name) {
+        String id = "QID: message-id=<" + name + "@client.example>\n";
+        return replace("warning: QID: " + warning + "\n" + id, id + "warning: QID: " + warning + "\n");
+    }
+
+    /**
+     * Reported, cleanup (HeaderBlock): in a rewrite context (a local client, or a remote one with
+     * remote_header_rewrite_domain) Postfix's cleanup_header_done_callback() adds a missing From:
+     * header with the envelope sender; Postern adds none.
+     */
+    static UnaryOperator<String> noFromAdded(String from) {
+        return replace("Date: DATE\nFrom: " + from + "\n", "Date: DATE\n");
+    }
+
+    /**
+     * Reported, cleanup (HeaderBlock): outside a rewrite context (a remote client, no
+     * remote_header_rewrite_domain) Postfix adds no missing Date: header
+     * ("if ((state->hdr_rewrite_context || var_always_add_hdrs) && ...)"); Postern adds one.
+     */
+    static UnaryOperator<String> dateAdded(String name) {
+        return replace("Subject: " + name + "\n", "Subject: " + name + "\nDate: DATE\n");
+    }
+
+    /**
+     * Reported, cleanup (HeaderBlock): Postfix drops the headers in message_drop_headers (default
+     * bcc, content-length, resent-bcc, return-path; header_opts.c); Postern has no such parameter
+     * and keeps them.
+     */
+    static UnaryOperator<String> bccKept(String before, String bcc) {
+        return replace(before + "\n", before + "\n" + bcc + "\n");
+    }
+
+    /**
+     * Reported, queue model: Postfix's cleanup keeps one recipient per (ORCPT, address folded)
+     * (cleanup_out_recipient(): been_here(state->dups, "%s\n%d\n%s\n%s", dsn_orcpt, ...)), so
+     * an address reached from two original recipients is delivered twice, each with its ORCPT;
+     * Postern keeps an address once (the first ORCPT; case-sensitively).
+     */
+    static UnaryOperator<String> oneCopyPerAddress(String postfixRcpts, String posternRcpts) {
+        return replace(postfixRcpts, posternRcpts);
+    }
+
+    private static Case local(String name, String from, List<String> rcpts, String headers) {
+        return new Case(name, Service.LOCAL, from, rcpts, headers);
+    }
+
+    /** Postfix's defaults for the classes and extensions; remote clients' headers left alone. */
+    static final Config DEFAULTS = new Config("default classes", Map.of(), List.of(
+            local("no-match", "bob@client.example", List.of("carol@dest.example"),
+                    "From: Bob <bob@client.example>\nTo: carol@dest.example\n"),
+            local("common-canonical", "joe@old.example", List.of("joe@old.example"),
+                    "From: Joe <joe@old.example>\nTo: joe@old.example\nReply-To: joe@old.example (Joe)\n")
+                    .known(orcpt("joe@old.example", "joe.public@new.example")),
+            local("case-insensitive-key", "JOE@OLD.EXAMPLE", List.of("Joe@Old.Example"),
+                    "From: JOE@OLD.EXAMPLE\nTo: Joe@Old.Example\n").known(orcpt("Joe@Old.Example", "joe.public@new.example")),
+            local("domain-key", "x@olddomain.example", List.of("y@olddomain.example"),
+                    "From: x@olddomain.example\nTo: y@olddomain.example, z@sub.olddomain.example\nCc: w@OldDomain.Example\n")
+                    .known(orcpt("y@olddomain.example", "y@newdomain.example")),
+            local("bare-key-myorigin", "ann@origin.example", List.of("ann@origin.example", "ann@elsewhere.example"),
+                    "From: ann\nTo: ann@origin.example, ann@elsewhere.example\n")
+                    .known(orcpt("ann@origin.example", "ann.smith@people.example")),
+            local("bare-key-extension", "ann+list@origin.example", List.of("ann+foo@origin.example"),
+                    "From: ann+list\nTo: ann+foo@origin.example\n")
+                    .known(orcpt("ann+2Bfoo@origin.example", "ann.smith+2Bfoo@people.example")),
+            local("sender-and-recipient-canonical", "alice@client.example", List.of("alice@client.example"),
+                    "From: alice@client.example\nReply-To: alice@client.example\nTo: alice@client.example\n"
+                            + "Sender: x@sendonly.example\nCc: x@sendonly.example\n")
+                    .known(orcpt("alice@client.example", "alice.rcpt@corp.example")),
+            local("extension-propagated", "user+tag@ext.example", List.of("user+tag@ext.example", "user+special@ext.example"),
+                    "From: user+tag@ext.example\nTo: user+tag@ext.example, user+special@ext.example\n")
+                    .known(orcpt("user+2Btag@ext.example", "person+2Btag@ext.example"))
+                    .known(orcpt("user+2Bspecial@ext.example", "special@ext.example")),
+            local("regexp-dollar-one", "tom+x@regex.example", List.of("sam@regex.example"),
+                    "From: Tom <tom+x@regex.example>\nTo: sam@regex.example\n")
+                    .known(orcpt("sam@regex.example", "sam@rewritten.example")),
+            local("map-chain", "chain1@chain.example", List.of("chain1@chain.example"),
+                    "From: chain1@chain.example\nTo: chain2@chain.example\n")
+                    .known(orcpt("chain1@chain.example", "chain3@chain.example")),
+            local("multi-valued-canonical", "multi@list.example", List.of("multi@list.example"),
+                    "From: multi@list.example\n")
+                    .known(orcpt("multi@list.example", "first@list.example"))
+                    .known(recipientWarningAfterMessageId("multi-valued canonical_maps entry for multi@list.example", "multi-valued-canonical")),
+            local("canonical-loop", "bob@client.example", List.of("loopc1@loop.example"),
+                    "From: bob@client.example\nTo: loopc1@loop.example\n")
+                    .known(recipientWarningAfterMessageId("unreasonable canonical_maps map nesting for loopc1@loop.example"
+                            + " -- message not accepted, try again later", "canonical-loop")),
+            local("canonical-to-itself", "self@self.example", List.of("self@self.example"),
+                    "From: self@self.example\nTo: self@self.example\n").known(orcpt("self@self.example", "SELF@self.example")),
+            local("canonical-bare-result", "nolocal@old.example", List.of("nolocal@old.example"),
+                    "From: nolocal@old.example\nTo: nolocal@old.example\n")
+                    .known(orcpt("nolocal@old.example", "bob@origin.example")),
+            local("masquerade", "xyz@host.corp.example", List.of("xyz@host.corp.example", "y@a.b.corp.example"),
+                    "From: xyz@host.corp.example\nTo: xyz@host.corp.example, y@a.b.corp.example\n"
+                            + "Cc: k@keep.corp.example, s@sub.keep.corp.example, h@host.keep.corp.example, c@corp.example\n"),
+            local("masquerade-exception", "admin@host.corp.example", List.of("admin@host.corp.example"),
+                    "From: admin@host.corp.example\nTo: Admin@host.corp.example, other@host.corp.example\n"),
+            local("virtual-list", "bob@client.example", List.of("team@virt.example"),
+                    "From: bob@client.example\nTo: team@virt.example\n"),
+            local("virtual-to-itself-and-another", "bob@client.example", List.of("self@lists.example"),
+                    "From: bob@client.example\nTo: self@lists.example\n"),
+            local("virtual-nested", "bob@client.example", List.of("outer@nest.example"),
+                    "From: bob@client.example\nTo: outer@nest.example\n"),
+            local("virtual-bare-root", "bob@client.example", List.of("root@origin.example", "root@elsewhere.example"),
+                    "From: bob@client.example\nTo: root\n"),
+            local("virtual-catchall-domain", "bob@client.example", List.of("anyone@catch.example", "x+y@catch.example"),
+                    "From: bob@client.example\nTo: anyone@catch.example\n")
+                    .known(oneCopyPerAddress("RCPT TO:<catchall@dest.example> ORCPT=rfc822;x+2By@catch.example\n", "")),
+            local("virtual-extension-propagated", "bob@client.example", List.of("ext+tag@virt.example"),
+                    "From: bob@client.example\nTo: ext+tag@virt.example\n"),
+            local("virtual-unknown-user", "bob@client.example", List.of("nobody@virt.example", "ext@virt.example"),
+                    "From: bob@client.example\nTo: nobody@virt.example\n"),
+            local("virtual-unknown-only", "bob@client.example", List.of("nobody@virt.example"),
+                    "From: bob@client.example\nTo: nobody@virt.example\n"),
+            local("virtual-loop", "bob@client.example", List.of("vloop1@virt.example"),
+                    "From: bob@client.example\nTo: vloop1@virt.example\n")
+                    // Reported, cleanup (SpoolTransaction): Postfix expands virtual aliases as each
+                    // recipient record arrives and, the message refused already, never reads its
+                    // header (no message-id line); Postern expands them after logging the message-id.
+                    .known(replace("end of data: 451 4.6.0 Alias expansion error\n",
+                            "end of data: 451 4.6.0 Alias expansion error\nQID: message-id=<virtual-loop@client.example>\n")),
+            local("recipient-canonical-then-virtual", "bob@client.example", List.of("rcpt@old.example"),
+                    "From: bob@client.example\nTo: rcpt@old.example\n").known(orcpt("rcpt@old.example", "rcpt.new@new.example")),
+            local("duplicates-after-expansion", "bob@client.example",
+                    List.of("team@virt.example", "ann@dest.example", "dupes@lists.example", "team@virt.example"),
+                    "From: bob@client.example\nTo: team@virt.example\n")
+                    .known(oneCopyPerAddress("RCPT TO:<ann@dest.example> ORCPT=rfc822;ann@dest.example\n"
+                            + "RCPT TO:<ann@dest.example> ORCPT=rfc822;dupes@lists.example\n"
+                            + "RCPT TO:<ann@dest.example> ORCPT=rfc822;team@virt.example\n"
+                            + "RCPT TO:<bob@dest.example> ORCPT=rfc822;dupes@lists.example\n"
+                            + "RCPT TO:<bob@dest.example> ORCPT=rfc822;team@virt.example\n",
+                    "RCPT TO:<ANN@dest.example> ORCPT=rfc822;dupes@lists.example\n"
+                            + "RCPT TO:<ann@dest.example> ORCPT=rfc822;team@virt.example\n"
+                            + "RCPT TO:<bob@dest.example> ORCPT=rfc822;team@virt.example\n")),
+            local("unqualified-header-addresses", "bob@client.example", List.of("carol@dest.example"),
+                    "From: bob\nTo: joe, \"Joe Q\" <joe>, carol\nCc: ann\nBcc: nolocal\n")
+                    .known(bccKept("Cc: ann.smith@people.example", "Bcc: nolocal@origin.example")),
+            local("groups-and-comments", "bob@client.example", List.of("carol@dest.example"),
+                    "From: (the sender) bob@client.example\n"
+                            + "To: Friends: joe@old.example, \"Ann B\" <ann>;, undisclosed:;\n"
+                            + "Cc: (c1) x@olddomain.example (c2), Zed <z@olddomain.example> (c3)\n"),
+            local("folded-header", "bob@client.example", List.of("carol@dest.example"),
+                    "From: bob@client.example\nTo: one@olddomain.example,\n two@olddomain.example,\n\tthree@dest.example\n"),
+            local("resent-headers", "bob@client.example", List.of("carol@dest.example"),
+                    "From: bob@client.example\nResent-From: joe@old.example\nResent-To: joe\nResent-Cc: xyz@host.corp.example\n"),
+            local("no-from-header", "alice@client.example", List.of("carol@dest.example"),
+                    "To: carol@dest.example\n").known(noFromAdded("alice.sender@corp.example")),
+            local("null-sender", "", List.of("joe@old.example"),
+                    "From: MAILER-DAEMON\nTo: joe@old.example\n").known(orcpt("joe@old.example", "joe.public@new.example")),
+            local("unqualified-envelope", "joe", List.of("root"),
+                    "From: joe\nTo: root\n").known(o -> {
+                // Reported, smtpd: Postfix takes an address without a domain in MAIL FROM and RCPT TO
+                // (cleanup completes it in the local context: cleanup_addr.c, cleanup_rewrite_internal(
+                // MAIL_ATTR_RWR_LOCAL, ...)); Postern's smtpd refuses it.
+                replace("MAIL FROM:<joe>: 250 2.1.0 Ok\n", "").apply(o);
+                return "MAIL FROM:<joe>: 501 5.1.7 Bad sender address syntax\n\nnot delivered";
+            }),
+            new Case("no-address-mappings", Service.NO_MAPPINGS, "joe@old.example", List.of("team@virt.example", "joe@old.example"),
+                    "From: joe@old.example\nTo: joe, team@virt.example\nCc: xyz@host.corp.example\n"),
+            new Case("no-address-mappings-unknown-virtual", Service.NO_MAPPINGS, "bob@client.example",
+                    List.of("nobody@virt.example", "carol@dest.example"), "From: bob@client.example\nTo: carol@dest.example\n"),
+            new Case("remote-client-no-domain", Service.REMOTE, "joe@old.example", List.of("joe@old.example", "team@virt.example"),
+                    "From: joe@old.example\nTo: joe, team@virt.example\nCc: xyz@host.corp.example, ann\nBcc: hidden\n")
+                    .known(orcpt("joe@old.example", "joe.public@new.example"))
+                    .known(dateAdded("remote-client-no-domain"))
+                    .known(bccKept("Cc: xyz@host.corp.example, ann", "Bcc: hidden")),
+            new Case("remote-client-no-from", Service.REMOTE, "alice@client.example", List.of("carol@dest.example"),
+                    "To: carol\n").known(dateAdded("remote-client-no-from"))));
+
+    /**
+     * Classes restricted, extensions not propagated, remote clients' headers rewritten with
+     * remote_header_rewrite_domain.
+     */
+    static final Config RESTRICTED = new Config("restricted classes, remote_header_rewrite_domain", Map.of(
+            "canonical_classes", "envelope_sender, header_recipient",
+            "sender_canonical_classes", "header_sender",
+            "recipient_canonical_classes", "envelope_recipient",
+            "masquerade_classes", "envelope_recipient, header_sender",
+            "propagate_unmatched_extensions", "",
+            "remote_header_rewrite_domain", "domain.invalid"), List.of(
+            local("classes-common", "joe@old.example", List.of("joe@old.example"),
+                    "From: joe@old.example\nTo: joe@old.example\n"),
+            local("classes-sender-recipient", "alice@client.example", List.of("alice@client.example"),
+                    "From: alice@client.example\nTo: alice@client.example\n")
+                    .known(orcpt("alice@client.example", "alice.rcpt@corp.example")),
+            local("classes-masquerade", "xyz@host.corp.example", List.of("xyz@host.corp.example"),
+                    "From: xyz@host.corp.example\nTo: xyz@host.corp.example\n")
+                    .known(orcpt("xyz@host.corp.example", "xyz@corp.example")),
+            local("extensions-not-propagated", "user+tag@ext.example", List.of("ext+tag@virt.example", "ext@virt.example"),
+                    "From: user+tag@ext.example\nTo: user+tag@ext.example\n")
+                    .known(oneCopyPerAddress("RCPT TO:<extuser@dest.example> ORCPT=rfc822;ext@virt.example\n", "")),
+            local("local-unqualified", "bob@client.example", List.of("carol@dest.example"),
+                    "From: bob\nTo: joe\n"),
+            new Case("remote-client-with-domain", Service.REMOTE, "joe@old.example", List.of("joe@old.example"),
+                    "From: joe@old.example\nTo: joe, joe@old.example\nCc: xyz@host.corp.example, \"Ann\" <ann>\n"),
+            new Case("remote-client-with-domain-no-from", Service.REMOTE, "alice@client.example", List.of("carol@dest.example"),
+                    "To: carol\n").known(noFromAdded("alice@client.example")),
+            new Case("no-address-mappings-restricted", Service.NO_MAPPINGS, "joe@old.example", List.of("joe@old.example"),
+                    "From: joe\nTo: joe@old.example\n")));
+
+    static final List<Config> CONFIGS = List.of(DEFAULTS, RESTRICTED);
+}

@@ -16,9 +16,9 @@ import java.util.function.Consumer;
 /**
  * A message's envelope through address rewriting (Postfix's cleanup_addr_sender(),
  * cleanup_addr_recipient() and cleanup_out_recipient()): the sender and each recipient through
- * canonical mapping and masquerading, then each recipient through virtual aliasing. Expanded
- * recipients keep the canonical address as their ORCPT (Postfix's {@code rfc822;address} DSN
- * original recipient) unless the client gave one; duplicates are kept once. Runs on cleanup's I/O
+ * canonical mapping and masquerading, then each recipient through virtual aliasing. A changed
+ * recipient keeps where it came from as its ORCPT (Postfix's {@code rfc822;address} DSN original
+ * recipient) unless the client gave one; duplicates are kept once. Runs on cleanup's I/O
  * chain (tables may read files). The first failure is kept for commit, which then answers 451.
  */
 final class EnvelopeRewrite {
@@ -64,8 +64,14 @@ final class EnvelopeRewrite {
     record Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn) {
     }
 
-    /** Every recipient rewritten and expanded, in order, each address once. */
-    Recipients recipients(List<MailAddress> recipients, Map<MailAddress, RecipientDsn> dsn, boolean smtpUtf8) {
+    /**
+     * Every recipient rewritten and expanded, in order, each address once. A recipient the client
+     * gave no ORCPT for gets one when its address changed: the address as the client sent it
+     * ({@code fromSmtpd}: Postfix's smtpd passes RCPT TO's address as the original recipient), else
+     * the address after canonical mapping (Postfix's cleanup_addr_recipient() for sendmail's mail).
+     */
+    Recipients recipients(List<MailAddress> recipients, Map<MailAddress, RecipientDsn> dsn, boolean smtpUtf8,
+                          boolean fromSmtpd) {
         Map<MailAddress, RecipientDsn> out = new LinkedHashMap<>();
         for (MailAddress r : recipients) {
             RecipientDsn d = dsn.getOrDefault(r, RecipientDsn.NONE);
@@ -74,12 +80,12 @@ final class EnvelopeRewrite {
                 to = expand(r);
                 done.put(r, to);
             }
-            String canonical = to.size() == 1 && to.get(0).equals(r) ? null : canonicalOf(r);
+            String original = to.size() == 1 && to.get(0).equals(r) ? null : fromSmtpd ? r.toString() : canonicalOf(r);
             for (MailAddress a : to) {
                 RecipientDsn ad = d;
-                if (d.orcptType() == null && canonical != null && !a.toString().equalsIgnoreCase(canonical)) {
-                    String type = smtpUtf8 && !canonical.chars().allMatch(c -> c < 0x80) ? "utf-8" : "rfc822";
-                    ad = new RecipientDsn(d.notifyOn(), type, canonical);
+                if (d.orcptType() == null && original != null && !a.toString().equals(original)) {
+                    String type = smtpUtf8 && !original.chars().allMatch(c -> c < 0x80) ? "utf-8" : "rfc822";
+                    ad = new RecipientDsn(d.notifyOn(), type, original);
                 }
                 out.putIfAbsent(a, ad);
             }

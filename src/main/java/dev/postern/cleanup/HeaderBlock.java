@@ -38,6 +38,7 @@ final class HeaderBlock {
     private static final Pattern RESENT_MESSAGE_ID = Pattern.compile("(?im)^resent-message-id[ \\t]*:[ \\t]*(.*(?:\\r\\n[ \\t].*)*)");
     private static final Pattern RESENT_DATE = Pattern.compile("(?im)^resent-date[ \\t]*:");
     private static final Pattern RESENT_FROM = Pattern.compile("(?im)^resent-from[ \\t]*:");
+    private static final Pattern FROM = Pattern.compile("(?im)^from[ \\t]*:");
 
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now) {
         return fix(header, queueId, myhostname, now, "");
@@ -47,10 +48,20 @@ final class HeaderBlock {
      * As Postfix's cleanup_header_done_callback(): a missing Message-Id and Date are added, or, when
      * the message carries Resent- headers, a missing Resent-Message-Id, Resent-Date and Resent-From
      * ({@code sender}, MAILER-DAEMON for the null sender); a message being resent without a
-     * Message-ID logs {@code message-id=<>}. (Postern adds them for every client, and never a
-     * missing From:.)
+     * Message-ID logs {@code message-id=<>}. (Postern adds them for every client; a missing From:
+     * only in a header rewrite context, see the method below.)
      */
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now, String sender) {
+        return fix(header, queueId, myhostname, now, sender, false);
+    }
+
+    /**
+     * With {@code addFrom} (the message is in a header rewrite context: a client in
+     * local_header_rewrite_clients, or remote_header_rewrite_domain set), a message that is not
+     * being resent and has no From: gets {@code From: sender} (MAILER-DAEMON for the null sender),
+     * after the added Message-Id and Date, as Postfix's cleanup_header_done_callback() adds it.
+     */
+    static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now, String sender, boolean addFrom) {
         String text = new String(header, StandardCharsets.ISO_8859_1);
         // The block ends with the empty line (CRLF CRLF) when the message has a body.
         boolean hasSeparator = text.endsWith("\r\n\r\n");
@@ -76,6 +87,10 @@ final class HeaderBlock {
             ids.add("message-id=" + messageId);
             if (!find(DATE.matcher(head), head, "date:")) {
                 add.append("Date: ").append(now.format(RFC5322)).append("\r\n");
+            }
+            if (addFrom && !find(FROM.matcher(head), head, "from")) {
+                add.append("From: ").append(sender.isEmpty() ? "MAILER-DAEMON"
+                        : new String(sender.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).append("\r\n");
             }
         } else {
             // Logged as cleanup reads them, in header order; the added Resent-Message-Id after them.

@@ -304,7 +304,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private void flushHeaders(byte[] h, int headerEnd) throws IOException {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
-        if (!remoteHeaders || rewriting.rewritesRemoteHeaders()) { // Postfix's hdr_rewrite_context
+        boolean rewriteContext = !remoteHeaders || rewriting.rewritesRemoteHeaders(); // Postfix's hdr_rewrite_context
+        if (rewriteContext) {
             try {
                 block = HeaderRewrite.apply(block, rewriting, remoteHeaders, !skipMappings,
                         w -> log.warning("cleanup", id + ": " + w));
@@ -314,7 +315,7 @@ final class SpoolTransaction implements CleanupTransaction {
             }
         }
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
-                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, sender().toString());
+                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, sender().toString(), rewriteContext);
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
         if (!discard && inspector == null) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
@@ -362,7 +363,7 @@ final class SpoolTransaction implements CleanupTransaction {
         }
         EnvelopeRewrite rw = rewrite();
         if (rw != null) {
-            EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8());
+            EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8(), !envelope.protocol().equals("local")); // sendmail and notices: "local"
             rcpts = r.list();
             dsn = r.dsn();
         }

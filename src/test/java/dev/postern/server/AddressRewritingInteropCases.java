@@ -148,17 +148,6 @@ final class AddressRewritingInteropCases {
     }
 
     /**
-     * Reported, smtpd: Postfix's smtpd records a recipient's DSN original recipient, when the
-     * client gave no ORCPT, as the address in RCPT TO as received (smtpd.c, smtpd_rcpt(): "if
-     * (dsn_orcpt_addr == 0) ... dsn_orcpt_addr = argv[2].strval"); Postern's smtpd records none,
-     * and cleanup gives a rewritten recipient its canonical address (Postfix's cleanup does that
-     * only for mail that came without one: sendmail, pickup). Xtext as on the wire.
-     */
-    static UnaryOperator<String> orcpt(String received, String canonical) {
-        return replace(" ORCPT=rfc822;" + received + "\n", " ORCPT=rfc822;" + canonical + "\n");
-    }
-
-    /**
      * Reported, cleanup (SpoolTransaction): Postfix rewrites each envelope recipient as its record
      * arrives, before the header, so a recipient's warning precedes the message-id line; Postern
      * rewrites the recipients when it writes the queue file, after logging the message-id.
@@ -169,30 +158,12 @@ final class AddressRewritingInteropCases {
     }
 
     /**
-     * Reported, cleanup (HeaderBlock): in a rewrite context (a local client, or a remote one with
-     * remote_header_rewrite_domain) Postfix's cleanup_header_done_callback() adds a missing From:
-     * header with the envelope sender; Postern adds none.
-     */
-    static UnaryOperator<String> noFromAdded(String from) {
-        return replace("Date: DATE\nFrom: " + from + "\n", "Date: DATE\n");
-    }
-
-    /**
      * Reported, cleanup (HeaderBlock): outside a rewrite context (a remote client, no
      * remote_header_rewrite_domain) Postfix adds no missing Date: header
      * ("if ((state->hdr_rewrite_context || var_always_add_hdrs) && ...)"); Postern adds one.
      */
     static UnaryOperator<String> dateAdded(String name) {
         return replace("Subject: " + name + "\n", "Subject: " + name + "\nDate: DATE\n");
-    }
-
-    /**
-     * Reported, cleanup (HeaderBlock): Postfix drops the headers in message_drop_headers (default
-     * bcc, content-length, resent-bcc, return-path; header_opts.c); Postern has no such parameter
-     * and keeps them.
-     */
-    static UnaryOperator<String> bccKept(String before, String bcc) {
-        return replace(before + "\n", before + "\n" + bcc + "\n");
     }
 
     /**
@@ -214,46 +185,35 @@ final class AddressRewritingInteropCases {
             local("no-match", "bob@client.example", List.of("carol@dest.example"),
                     "From: Bob <bob@client.example>\nTo: carol@dest.example\n"),
             local("common-canonical", "joe@old.example", List.of("joe@old.example"),
-                    "From: Joe <joe@old.example>\nTo: joe@old.example\nReply-To: joe@old.example (Joe)\n")
-                    .known(orcpt("joe@old.example", "joe.public@new.example")),
+                    "From: Joe <joe@old.example>\nTo: joe@old.example\nReply-To: joe@old.example (Joe)\n"),
             local("case-insensitive-key", "JOE@OLD.EXAMPLE", List.of("Joe@Old.Example"),
-                    "From: JOE@OLD.EXAMPLE\nTo: Joe@Old.Example\n").known(orcpt("Joe@Old.Example", "joe.public@new.example")),
+                    "From: JOE@OLD.EXAMPLE\nTo: Joe@Old.Example\n"),
             local("domain-key", "x@olddomain.example", List.of("y@olddomain.example"),
-                    "From: x@olddomain.example\nTo: y@olddomain.example, z@sub.olddomain.example\nCc: w@OldDomain.Example\n")
-                    .known(orcpt("y@olddomain.example", "y@newdomain.example")),
+                    "From: x@olddomain.example\nTo: y@olddomain.example, z@sub.olddomain.example\nCc: w@OldDomain.Example\n"),
             local("bare-key-myorigin", "ann@origin.example", List.of("ann@origin.example", "ann@elsewhere.example"),
-                    "From: ann\nTo: ann@origin.example, ann@elsewhere.example\n")
-                    .known(orcpt("ann@origin.example", "ann.smith@people.example")),
+                    "From: ann\nTo: ann@origin.example, ann@elsewhere.example\n"),
             local("bare-key-extension", "ann+list@origin.example", List.of("ann+foo@origin.example"),
-                    "From: ann+list\nTo: ann+foo@origin.example\n")
-                    .known(orcpt("ann+2Bfoo@origin.example", "ann.smith+2Bfoo@people.example")),
+                    "From: ann+list\nTo: ann+foo@origin.example\n"),
             local("sender-and-recipient-canonical", "alice@client.example", List.of("alice@client.example"),
                     "From: alice@client.example\nReply-To: alice@client.example\nTo: alice@client.example\n"
-                            + "Sender: x@sendonly.example\nCc: x@sendonly.example\n")
-                    .known(orcpt("alice@client.example", "alice.rcpt@corp.example")),
+                            + "Sender: x@sendonly.example\nCc: x@sendonly.example\n"),
             local("extension-propagated", "user+tag@ext.example", List.of("user+tag@ext.example", "user+special@ext.example"),
-                    "From: user+tag@ext.example\nTo: user+tag@ext.example, user+special@ext.example\n")
-                    .known(orcpt("user+2Btag@ext.example", "person+2Btag@ext.example"))
-                    .known(orcpt("user+2Bspecial@ext.example", "special@ext.example")),
+                    "From: user+tag@ext.example\nTo: user+tag@ext.example, user+special@ext.example\n"),
             local("regexp-dollar-one", "tom+x@regex.example", List.of("sam@regex.example"),
-                    "From: Tom <tom+x@regex.example>\nTo: sam@regex.example\n")
-                    .known(orcpt("sam@regex.example", "sam@rewritten.example")),
+                    "From: Tom <tom+x@regex.example>\nTo: sam@regex.example\n"),
             local("map-chain", "chain1@chain.example", List.of("chain1@chain.example"),
-                    "From: chain1@chain.example\nTo: chain2@chain.example\n")
-                    .known(orcpt("chain1@chain.example", "chain3@chain.example")),
+                    "From: chain1@chain.example\nTo: chain2@chain.example\n"),
             local("multi-valued-canonical", "multi@list.example", List.of("multi@list.example"),
                     "From: multi@list.example\n")
-                    .known(orcpt("multi@list.example", "first@list.example"))
                     .known(recipientWarningAfterMessageId("multi-valued canonical_maps entry for multi@list.example", "multi-valued-canonical")),
             local("canonical-loop", "bob@client.example", List.of("loopc1@loop.example"),
                     "From: bob@client.example\nTo: loopc1@loop.example\n")
                     .known(recipientWarningAfterMessageId("unreasonable canonical_maps map nesting for loopc1@loop.example"
                             + " -- message not accepted, try again later", "canonical-loop")),
             local("canonical-to-itself", "self@self.example", List.of("self@self.example"),
-                    "From: self@self.example\nTo: self@self.example\n").known(orcpt("self@self.example", "SELF@self.example")),
+                    "From: self@self.example\nTo: self@self.example\n"),
             local("canonical-bare-result", "nolocal@old.example", List.of("nolocal@old.example"),
-                    "From: nolocal@old.example\nTo: nolocal@old.example\n")
-                    .known(orcpt("nolocal@old.example", "bob@origin.example")),
+                    "From: nolocal@old.example\nTo: nolocal@old.example\n"),
             local("masquerade", "xyz@host.corp.example", List.of("xyz@host.corp.example", "y@a.b.corp.example"),
                     "From: xyz@host.corp.example\nTo: xyz@host.corp.example, y@a.b.corp.example\n"
                             + "Cc: k@keep.corp.example, s@sub.keep.corp.example, h@host.keep.corp.example, c@corp.example\n"),
@@ -284,7 +244,7 @@ final class AddressRewritingInteropCases {
                     .known(replace("end of data: 451 4.6.0 Alias expansion error\n",
                             "end of data: 451 4.6.0 Alias expansion error\nQID: message-id=<virtual-loop@client.example>\n")),
             local("recipient-canonical-then-virtual", "bob@client.example", List.of("rcpt@old.example"),
-                    "From: bob@client.example\nTo: rcpt@old.example\n").known(orcpt("rcpt@old.example", "rcpt.new@new.example")),
+                    "From: bob@client.example\nTo: rcpt@old.example\n"),
             local("duplicates-after-expansion", "bob@client.example",
                     List.of("team@virt.example", "ann@dest.example", "dupes@lists.example", "team@virt.example"),
                     "From: bob@client.example\nTo: team@virt.example\n")
@@ -297,8 +257,7 @@ final class AddressRewritingInteropCases {
                             + "RCPT TO:<ann@dest.example> ORCPT=rfc822;team@virt.example\n"
                             + "RCPT TO:<bob@dest.example> ORCPT=rfc822;team@virt.example\n")),
             local("unqualified-header-addresses", "bob@client.example", List.of("carol@dest.example"),
-                    "From: bob\nTo: joe, \"Joe Q\" <joe>, carol\nCc: ann\nBcc: nolocal\n")
-                    .known(bccKept("Cc: ann.smith@people.example", "Bcc: nolocal@origin.example")),
+                    "From: bob\nTo: joe, \"Joe Q\" <joe>, carol\nCc: ann\nBcc: nolocal\n"),
             local("groups-and-comments", "bob@client.example", List.of("carol@dest.example"),
                     "From: (the sender) bob@client.example\n"
                             + "To: Friends: joe@old.example, \"Ann B\" <ann>;, undisclosed:;\n"
@@ -308,9 +267,9 @@ final class AddressRewritingInteropCases {
             local("resent-headers", "bob@client.example", List.of("carol@dest.example"),
                     "From: bob@client.example\nResent-From: joe@old.example\nResent-To: joe\nResent-Cc: xyz@host.corp.example\n"),
             local("no-from-header", "alice@client.example", List.of("carol@dest.example"),
-                    "To: carol@dest.example\n").known(noFromAdded("alice.sender@corp.example")),
+                    "To: carol@dest.example\n"),
             local("null-sender", "", List.of("joe@old.example"),
-                    "From: MAILER-DAEMON\nTo: joe@old.example\n").known(orcpt("joe@old.example", "joe.public@new.example")),
+                    "From: MAILER-DAEMON\nTo: joe@old.example\n"),
             local("unqualified-envelope", "joe", List.of("root"),
                     "From: joe\nTo: root\n").known(o -> {
                 // Reported, smtpd: Postfix takes an address without a domain in MAIL FROM and RCPT TO
@@ -325,9 +284,7 @@ final class AddressRewritingInteropCases {
                     List.of("nobody@virt.example", "carol@dest.example"), "From: bob@client.example\nTo: carol@dest.example\n"),
             new Case("remote-client-no-domain", Service.REMOTE, "joe@old.example", List.of("joe@old.example", "team@virt.example"),
                     "From: joe@old.example\nTo: joe, team@virt.example\nCc: xyz@host.corp.example, ann\nBcc: hidden\n")
-                    .known(orcpt("joe@old.example", "joe.public@new.example"))
-                    .known(dateAdded("remote-client-no-domain"))
-                    .known(bccKept("Cc: xyz@host.corp.example, ann", "Bcc: hidden")),
+                    .known(dateAdded("remote-client-no-domain")),
             new Case("remote-client-no-from", Service.REMOTE, "alice@client.example", List.of("carol@dest.example"),
                     "To: carol\n").known(dateAdded("remote-client-no-from"))));
 
@@ -345,11 +302,9 @@ final class AddressRewritingInteropCases {
             local("classes-common", "joe@old.example", List.of("joe@old.example"),
                     "From: joe@old.example\nTo: joe@old.example\n"),
             local("classes-sender-recipient", "alice@client.example", List.of("alice@client.example"),
-                    "From: alice@client.example\nTo: alice@client.example\n")
-                    .known(orcpt("alice@client.example", "alice.rcpt@corp.example")),
+                    "From: alice@client.example\nTo: alice@client.example\n"),
             local("classes-masquerade", "xyz@host.corp.example", List.of("xyz@host.corp.example"),
-                    "From: xyz@host.corp.example\nTo: xyz@host.corp.example\n")
-                    .known(orcpt("xyz@host.corp.example", "xyz@corp.example")),
+                    "From: xyz@host.corp.example\nTo: xyz@host.corp.example\n"),
             local("extensions-not-propagated", "user+tag@ext.example", List.of("ext+tag@virt.example", "ext@virt.example"),
                     "From: user+tag@ext.example\nTo: user+tag@ext.example\n")
                     .known(oneCopyPerAddress("RCPT TO:<extuser@dest.example> ORCPT=rfc822;ext@virt.example\n", "")),
@@ -358,7 +313,7 @@ final class AddressRewritingInteropCases {
             new Case("remote-client-with-domain", Service.REMOTE, "joe@old.example", List.of("joe@old.example"),
                     "From: joe@old.example\nTo: joe, joe@old.example\nCc: xyz@host.corp.example, \"Ann\" <ann>\n"),
             new Case("remote-client-with-domain-no-from", Service.REMOTE, "alice@client.example", List.of("carol@dest.example"),
-                    "To: carol\n").known(noFromAdded("alice@client.example")),
+                    "To: carol\n"),
             new Case("no-address-mappings-restricted", Service.NO_MAPPINGS, "joe@old.example", List.of("joe@old.example"),
                     "From: joe\nTo: joe@old.example\n")));
 

@@ -180,6 +180,28 @@ final class SpoolTransaction implements CleanupTransaction {
         return rewrite;
     }
 
+    /**
+     * Rewrites the sender and the recipients now (the results are kept for the queue file), so
+     * their warnings come before the message-id line, in Postfix's order.
+     */
+    private void rewriteEnvelope() {
+        EnvelopeRewrite rw = rewrite();
+        if (rw != null) {
+            rw.sender(envelope.sender());
+            rw.recipients(recipients, recipientDsn, envelope.smtpUtf8(), fromSmtpd());
+        }
+    }
+
+    /** Not sendmail's mail or a notice (their protocol is "local"). */
+    private boolean fromSmtpd() {
+        return !envelope.protocol().equals("local");
+    }
+
+    /** The envelope could not be rewritten: Postfix reads no further (no message-id is logged). */
+    private boolean envelopeFailed() {
+        return rewrite != null && rewrite.failure() != null;
+    }
+
     /** The envelope sender after canonical mapping and masquerading. */
     private ReversePath sender() {
         EnvelopeRewrite r = rewrite();
@@ -261,6 +283,9 @@ final class SpoolTransaction implements CleanupTransaction {
             return;
         }
         try {
+            if (size == bytes.length) { // the first content: the envelope first, as Postfix's cleanup reads its records
+                rewriteEnvelope();
+            }
             if (inspector == null && !skipChecks && !checks.isEmpty()) {
                 inspector = new ContentInspector(checks, new CheckTarget());
             }
@@ -317,7 +342,7 @@ final class SpoolTransaction implements CleanupTransaction {
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
                 headerEndTime == null ? ZonedDateTime.now() : headerEndTime, sender().toString(), rewriteContext);
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
-        if (!discard && inspector == null) { // with header checks the inspector says when (CheckTarget)
+        if (!discard && inspector == null && !envelopeFailed()) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
             // check refuses later, and before the body checks' lines.
             for (String line : fixed.idLines()) {
@@ -363,7 +388,7 @@ final class SpoolTransaction implements CleanupTransaction {
         }
         EnvelopeRewrite rw = rewrite();
         if (rw != null) {
-            EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8(), !envelope.protocol().equals("local")); // sendmail and notices: "local"
+            EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8(), fromSmtpd());
             rcpts = r.list();
             dsn = r.dsn();
         }
@@ -442,7 +467,7 @@ final class SpoolTransaction implements CleanupTransaction {
         @Override
         public void messageIdSeen(String value) {
             // Postfix logs it as cleanup reads the header, unless a REJECT or DISCARD came first
-            if (!discard && contentReject == null && !messageIdLogged) {
+            if (!discard && contentReject == null && !messageIdLogged && !envelopeFailed()) {
                 log.messageId(id.toString(), value);
                 messageIdLogged = true;
             }
@@ -450,7 +475,7 @@ final class SpoolTransaction implements CleanupTransaction {
 
         @Override
         public void resentMessageIdSeen(String value) {
-            if (!discard && contentReject == null && !resentIdLogged) {
+            if (!discard && contentReject == null && !resentIdLogged && !envelopeFailed()) {
                 log.resentMessageId(id.toString(), value);
                 resentIdLogged = true;
             }
@@ -461,7 +486,7 @@ final class SpoolTransaction implements CleanupTransaction {
             // cleanup_header_done_callback(): a missing (Resent-)Message-Id is added, and logged, now
             // (HeaderBlock adds it with this time); a resent message without a Message-ID logs <>
             headerEndTime = ZonedDateTime.now();
-            if (discard || contentReject != null) {
+            if (discard || contentReject != null || envelopeFailed()) {
                 return;
             }
             String added = HeaderBlock.addedMessageId(id.toString(), settings.myhostname(), headerEndTime);

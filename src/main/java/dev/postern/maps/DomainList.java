@@ -11,7 +11,8 @@ import java.util.Locale;
  * parent_domain_matches_subdomains) also its subdomains, else {@code .name} matches subdomains.
  * A {@code type:table} entry matches when the domain is a key; a fixed-string table is also asked
  * for each parent ({@code .example.com}, {@code .com}; {@code example.com}, {@code com} under the
- * parent style). Used for virtual_alias_domains, whose default is the virtual_alias_maps tables.
+ * parent style). {@link #exact} is Postfix's string_list instead (virtual_alias_domains, whose
+ * default is the virtual_alias_maps tables).
  */
 public final class DomainList {
     private record Entry(boolean negated, String pattern, TableList table) {
@@ -19,16 +20,33 @@ public final class DomainList {
 
     private final List<Entry> entries;
     private final boolean parentStyle;
+    /** Postfix's string_list (match_string()): the whole name only, never a parent or subdomain. */
+    private final boolean exact;
 
-    private DomainList(List<Entry> entries, boolean parentStyle) {
+    private DomainList(List<Entry> entries, boolean parentStyle, boolean exact) {
         this.entries = List.copyOf(entries);
         this.parentStyle = parentStyle;
+        this.exact = exact;
+    }
+
+    /**
+     * A list matched as Postfix's string_list (match_string()): an entry or a table key matches the
+     * whole name only (ignoring case), {@code .name} is just a string, no parent is asked; for
+     * virtual_alias_domains (trivial-rewrite's resolve.c).
+     * @throws IllegalArgumentException naming the parameter, for a table that cannot be opened or a /file entry
+     */
+    public static DomainList exact(String parameter, List<String> list) {
+        return new DomainList(entries(parameter, list), false, true);
     }
 
     /**
      * @throws IllegalArgumentException naming the parameter, for a table that cannot be opened
      */
     public static DomainList of(String parameter, List<String> list, boolean parentStyle) {
+        return new DomainList(entries(parameter, list), parentStyle, false);
+    }
+
+    private static List<Entry> entries(String parameter, List<String> list) {
         List<Entry> out = new ArrayList<>();
         for (String raw : list) {
             String e = raw;
@@ -40,10 +58,14 @@ public final class DomainList {
             if (e.isEmpty()) {
                 continue;
             }
+            if (e.startsWith("/")) { // Postfix reads such a file's lines as more entries; Postern does not
+                throw new IllegalArgumentException(parameter + ": \"" + raw + "\": file names are not supported here;"
+                        + " use a table (texthash:" + e + ") or list the names");
+            }
             TableList table = e.indexOf(':') > 0 ? TableList.open(parameter, List.of(e)) : null;
             out.add(new Entry(negated, e.toLowerCase(Locale.ROOT), table));
         }
-        return new DomainList(out, parentStyle);
+        return out;
     }
 
     public boolean isEmpty() {
@@ -73,6 +95,9 @@ public final class DomainList {
             if (e.table().find(name, false).isPresent()) {
                 return true;
             }
+            if (exact) {
+                return false;
+            }
             int dot = name.indexOf('.', 1);
             while (dot > 0) {
                 String parent = parentStyle ? name.substring(dot + 1) : name.substring(dot);
@@ -86,6 +111,9 @@ public final class DomainList {
         String p = e.pattern();
         if (name.equals(p)) {
             return true;
+        }
+        if (exact) {
+            return false;
         }
         if (parentStyle) {
             return name.length() > p.length() && name.endsWith(p) && name.charAt(name.length() - p.length() - 1) == '.';

@@ -187,16 +187,69 @@ final class RegexpTable implements LookupTable {
             Matcher m = r.pattern().matcher(key);
             boolean found = m.find();
             if (found != r.negate()) {
-                String v = r.value();
-                if (found) {
-                    for (int g = Math.min(9, m.groupCount()); g >= 1; g--) {
-                        v = v.replace("$" + g, m.group(g) == null ? "" : m.group(g));
-                    }
-                }
-                return Optional.of(v);
+                return Optional.of(found ? expand(r.value(), m) : r.value());
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Postfix's dict_regexp_expand() over mac_parse(), in one pass: {@code $n}, {@code ${n}} and
+     * {@code $(n)} become subexpression n (empty when it matched nothing or does not exist),
+     * {@code $$} a single {@code $}; anything else is kept as written. A substituted text is never
+     * read again (a {@code $1} inside what {@code $2} matched stays as it is).
+     */
+    static String expand(String value, Matcher m) {
+        if (value.indexOf('$') < 0) {
+            return value;
+        }
+        StringBuilder out = new StringBuilder(value.length() + 32);
+        int i = 0;
+        while (i < value.length()) {
+            char c = value.charAt(i);
+            if (c != '$' || i + 1 >= value.length()) {
+                out.append(c);
+                i++;
+                continue;
+            }
+            char n = value.charAt(i + 1);
+            if (n == '$') {
+                out.append('$');
+                i += 2;
+                continue;
+            }
+            int start = i + 1;
+            int end;
+            int next;
+            if (n == '{' || n == '(') {
+                int close = value.indexOf(n == '{' ? '}' : ')', start + 1);
+                if (close < 0) {
+                    out.append(c);
+                    i++;
+                    continue;
+                }
+                start++;
+                end = close;
+                next = close + 1;
+            } else {
+                end = start;
+                while (end < value.length() && Character.isDigit(value.charAt(end))) {
+                    end++;
+                }
+                next = end;
+            }
+            String name = value.substring(start, end);
+            if (name.isEmpty() || !name.chars().allMatch(ch -> ch >= '0' && ch <= '9') || name.length() > 4) {
+                out.append(value, i, next == i + 1 ? i + 1 : next);
+                i = next == i + 1 ? i + 1 : next;
+                continue;
+            }
+            int g = Integer.parseInt(name);
+            String text = g <= m.groupCount() ? m.group(g) : null;
+            out.append(text == null ? "" : text);
+            i = next;
+        }
+        return out.toString();
     }
 
     @Override

@@ -74,8 +74,7 @@ public final class Router {
                 "transport_maps");
         this.relayDomainsParentStyle = AddressSearch.parentMatchesSubdomains(
                 settings.parentDomainMatchesSubdomains(), "relay_domains");
-        this.virtualAliasDomains = DomainList.of("virtual_alias_domains", settings.virtualAliasDomains(),
-                AddressSearch.parentMatchesSubdomains(settings.parentDomainMatchesSubdomains(), "virtual_alias_domains"));
+        this.virtualAliasDomains = DomainList.exact("virtual_alias_domains", settings.virtualAliasDomains());
     }
 
     /** Routing tables that cannot be read now: warnings for check and start (their mail would be deferred). */
@@ -145,12 +144,14 @@ public final class Router {
         String channelParam;
         String nexthop;
         Optional<TableList.Match> senderMatch = Optional.empty();
-        if (settings.mydestination().contains(domain)) {
+        boolean localClass = settings.mydestination().contains(domain);
+        boolean virtualClass = !localClass && virtualAliasDomains.contains(domain);
+        if (localClass) {
             channel = LOCAL;
             channelParam = "local class";
             nexthop = domain;
             why.add("address class: local (" + domain + " is in mydestination)");
-        } else if (virtualAliasDomains.contains(domain)) {
+        } else if (virtualClass) {
             // resolve.c: the virtual alias class goes to the error transport; cleanup already
             // rewrote every recipient virtual_alias_maps knows, so this one is unknown
             channel = "error";
@@ -199,7 +200,8 @@ public final class Router {
         if (channel.isEmpty()) {
             throw new LookupException(channelParam, "parameter " + channelParam + ": null transport is not allowed", null);
         }
-        Optional<TableList.Match> tm = transportLookup(recipient, why);
+        // resolve.c: "Don't override the virtual alias class (error:User unknown) result."
+        Optional<TableList.Match> tm = virtualClass ? Optional.empty() : transportLookup(recipient, why);
         if (tm.isPresent()) {
             String value = tm.get().value();
             int c = value.indexOf(':');

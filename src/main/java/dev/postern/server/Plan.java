@@ -85,7 +85,7 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             SmtpdSettings settings;
             String tlsLibrary;
             try {
-                settings = SmtpdSettings.from(sc, "smtpd");
+                settings = SmtpdSettings.from(sc, c, "smtpd");
                 tlsLibrary = Smtpd.validate(settings);
             } catch (TlsSetupException e) {
                 throw at(sc, e.parameter(), s, "service " + s.name() + ": " + e.problem(), e.fix());

@@ -56,8 +56,7 @@ final class Policy {
                 AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "smtpd_access_maps"),
                 AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "relay_domains"),
                 ownAddresses(s.inetInterfaces()),
-                DomainList.of("virtual_alias_domains", s.unlisted().virtualAliasDomains(),
-                        AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "virtual_alias_domains")));
+                DomainList.exact("virtual_alias_domains", s.unlisted().virtualAliasDomains()));
     }
 
     /**

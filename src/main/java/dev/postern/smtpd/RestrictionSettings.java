@@ -30,10 +30,19 @@ public record RestrictionSettings(List<String> client, List<String> helo, List<S
         /** Nothing refused: no virtual alias domains. */
         public static final Unlisted NONE = new Unlisted(true, List.of(), List.of(), List.of(), List.of(), 550, true);
 
-        static Unlisted from(Config c) {
-            return new Unlisted(c.bool("smtpd_reject_unlisted_recipient"), c.list("virtual_alias_domains"),
-                    c.list("recipient_canonical_maps"), c.list("canonical_maps"), c.list("virtual_alias_maps"),
-                    c.integer("unknown_virtual_alias_reject_code"), c.bool("show_user_unknown_table_name"));
+        /**
+         * The address class comes from {@code main} (main.cf), as Postfix's smtpd asks trivial-rewrite,
+         * which reads main.cf: an smtpd line's {@code -o virtual_alias_domains} must not make a
+         * domain an authorized destination that the router then relays. Whether to check (and the
+         * reply) is the service's: smtpd_reject_unlisted_recipient, receive_override_options =
+         * no_unknown_recipient_checks, unknown_virtual_alias_reject_code, show_user_unknown_table_name.
+         */
+        static Unlisted from(Config service, Config main) {
+            return new Unlisted(service.bool("smtpd_reject_unlisted_recipient")
+                    && !service.list("receive_override_options").contains("no_unknown_recipient_checks"),
+                    main.list("virtual_alias_domains"), main.list("recipient_canonical_maps"), main.list("canonical_maps"),
+                    main.list("virtual_alias_maps"), service.integer("unknown_virtual_alias_reject_code"),
+                    service.bool("show_user_unknown_table_name"));
         }
     }
 
@@ -70,7 +79,8 @@ public record RestrictionSettings(List<String> client, List<String> helo, List<S
                 AddressSearch.PARENT_DOMAIN_MATCHES_SUBDOMAINS_DEFAULT, "");
     }
 
-    public static RestrictionSettings from(Config c) {
+    /** @param main main.cf without the service's -o: where the virtual alias class comes from (see {@link Unlisted#from}) */
+    public static RestrictionSettings from(Config c, Config main) {
         return new RestrictionSettings(c.list("smtpd_client_restrictions"), c.list("smtpd_helo_restrictions"),
                 c.list("smtpd_sender_restrictions"), c.list("smtpd_relay_restrictions"),
                 c.list("smtpd_recipient_restrictions"), c.list("smtpd_data_restrictions"),
@@ -78,6 +88,6 @@ public record RestrictionSettings(List<String> client, List<String> helo, List<S
                 c.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"),
                 c.bool("smtpd_relay_before_recipient_restrictions"), c.get("recipient_delimiter"),
                 c.list("parent_domain_matches_subdomains"), c.get("myorigin"), c.list("inet_interfaces"),
-                c.list("local_header_rewrite_clients"), Unlisted.from(c));
+                c.list("local_header_rewrite_clients"), Unlisted.from(c, main));
     }
 }

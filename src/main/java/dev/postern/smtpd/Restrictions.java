@@ -2,6 +2,8 @@ package dev.postern.smtpd;
 
 import dev.postern.mail.Reply;
 import dev.postern.maps.LookupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * All restriction lists of one listener, evaluated the way Postfix does with smtpd_delay_reject=yes:
@@ -11,6 +13,7 @@ import dev.postern.maps.LookupException;
  * refusal ends it.
  */
 final class Restrictions {
+    private static final Logger LOG = LoggerFactory.getLogger(Restrictions.class);
     private final RestrictionList client;
     private final RestrictionList helo;
     private final RestrictionList sender;
@@ -115,12 +118,16 @@ final class Restrictions {
         if (st.deferIfPermit != null) {
             return new Refusal(st.deferIfPermit, "defer_if_permit");
         }
+        if (tx != null && tx.discarding()) {
+            return null; // smtpd_check_rcpt(): no unknown-recipient check for a message being discarded
+        }
         try { // smtpd_check_rcpt(): the unknown-recipient check comes after the restrictions
             Reply unknown = unlisted.refusal(ctx);
             return unknown == null ? null : new Refusal(unknown, "reject_unlisted_recipient");
         } catch (LookupException e) {
-            return new Refusal(Reply.of(451, "4.3.0", "<" + ctx.recipient() + ">: Recipient address rejected:"
-                    + " Temporary lookup failure"), "reject_unlisted_recipient");
+            LOG.warn("{}", e.getMessage());
+            return new Refusal(Reply.of(451, "4.3.0", "<" + ctx.recipient() + ">: Temporary lookup failure"),
+                    "reject_unlisted_recipient");
         }
     }
 

@@ -99,7 +99,17 @@ public record SmtpdSettings(
         return c.isSet("smtpd_per_request_deadline") ? c.bool("smtpd_per_request_deadline") : tlsRequired;
     }
 
+    /** A service whose configuration is main.cf's (no -o). */
     public static SmtpdSettings from(Config c, String serviceName) {
+        return from(c, c, serviceName);
+    }
+
+    /**
+     * @param c the service's configuration (main.cf with its master.cf -o)
+     * @param main main.cf alone: what smtpd must not take from an -o (the virtual alias class,
+     *             which the router and cleanup read from main.cf)
+     */
+    public static SmtpdSettings from(Config c, Config main, String serviceName) {
         String level = SmtpdTlsLevel.of(c);
         boolean encrypt = level.equals("encrypt");
         boolean wrapper = c.bool("smtpd_tls_wrappermode");
@@ -132,7 +142,7 @@ public record SmtpdSettings(
                 bareNewlineMode(c.get("smtpd_forbid_bare_newline")), c.list("smtpd_forbid_bare_newline_exclusions"),
                 c.bool("smtpd_forbid_unauth_pipelining"), c.bool("smtpd_peername_lookup"),
                 c.bool("smtputf8_enable"), c.bool("smtpd_helo_required"), c.bool("strict_rfc821_envelopes"),
-                RestrictionSettings.from(c), c.list("postern_dns_servers"),
+                RestrictionSettings.from(c, main), c.list("postern_dns_servers"),
                 c.duration("postern_smtpd_peername_lookup_timeout"),
                 c.get("smtpd_upstream_proxy_protocol"), c.duration("smtpd_upstream_proxy_timeout"),
                 c.bool("postern_smtpd_auth_external"), Stress.from(c), Eviction.from(c), DiscardEhlo.from(c),

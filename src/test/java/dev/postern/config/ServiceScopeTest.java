@@ -64,7 +64,7 @@ class ServiceScopeTest {
             Config c = ConfigLoader.load(dir).config();
             Config sc = c.forService(c.services().get(0));
             Recording rec = new Recording(sc, new TreeSet<>());
-            SmtpdSettings.from(rec, "smtpd");
+            SmtpdSettings.from(rec, c, "smtpd"); // main.cf alone for what smtpd must not take from -o
             // server.Plan reads these two from the service configuration too.
             rec.list("inet_interfaces");
             rec.get("inet_protocols");

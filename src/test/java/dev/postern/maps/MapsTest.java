@@ -155,6 +155,22 @@ class MapsTest {
 
     // ---- regexp ----------------------------------------------------------------------------
 
+    /** dict_regexp_expand(): $n, ${n}, $(n), $$, several digits, one pass (no re-expansion of what a group matched). */
+    @Test
+    void regexpSubstitutionForms() throws Exception {
+        Path p = file("canonical.regexp", """
+                /^(.*)@old\\.example$/      ${1}@new.example
+                /^x-(.*)-(.*)@one$/          $(2).$1 costs $$5
+                /^(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)@many$/  $10-${10}-$1
+                /^(.*)@raw$/                 $1 $x ${y} $
+                """);
+        LookupTable t = Maps.open("regexp:" + p);
+        assertEquals(Optional.of("joe@new.example"), t.lookup("joe@old.example"));
+        assertEquals(Optional.of("$1b.a$1 costs $5"), t.lookup("x-a$1-$1b@one"), "what $2 matched is not read again");
+        assertEquals(Optional.of("j-j-a"), t.lookup("abcdefghij@many"));
+        assertEquals(Optional.of("me $x ${y} $"), t.lookup("me@raw"), "what is no group number is kept as written");
+    }
+
     @Test
     void regexpTable() throws Exception {
         Path p = file("checks.regexp", """

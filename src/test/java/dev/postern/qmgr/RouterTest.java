@@ -86,12 +86,19 @@ class RouterTest {
         Route unknown = new Route("error", "5.1.1 User unknown in virtual alias table", false);
         assertEquals(unknown, route(s.router(), "a@b.example", "nobody@virt.example"), "a table key names the domain");
         assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@sub.virt.example"),
-                "not a parent-style feature: .virt.example would be needed");
-        s.virtualAliasDomains = List.of("!old.virt.example", ".virt.example");
+                "whole names only, as Postfix's string_list: subdomains are not in it");
+        s.virtualAliasDomains = List.of("!old.virt.example", "old.virt.example", "sub.virt.example", ".virt.example");
         assertEquals(unknown, route(s.router(), "a@b.example", "x@sub.virt.example"));
-        assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@old.virt.example"));
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@old.virt.example"),
+                "the first entry decides: !old.virt.example");
+        assertEquals(new Route("smtp", "[isp.example]:25", false), route(s.router(), "a@b.example", "x@deep.virt.example"),
+                ".virt.example is a name, not a pattern");
         assertEquals(new Route("local", "desktop.example", true), route(s.router(), "a@b.example", "me@desktop.example"),
                 "mydestination comes first");
+        s.transportMaps = List.of(hash("transport", "*  smtp:[smarthost.example]"));
+        assertEquals(unknown, route(s.router(), "a@b.example", "x@sub.virt.example"),
+                "transport_maps never overrides the virtual alias class (resolve.c)");
+        assertEquals(new Route("smtp", "[smarthost.example]", false), route(s.router(), "a@b.example", "x@deep.virt.example"));
     }
 
     @Test

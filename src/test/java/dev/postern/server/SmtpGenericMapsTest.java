@@ -61,7 +61,9 @@ class SmtpGenericMapsTest {
                 + "minimal_backoff_time = 1s\n"
                 + "maximal_backoff_time = 1s\n"
                 + "queue_run_delay = 1s\n"
-                + extra);
+                + extra
+                // cleanup would drop Bcc: (message_drop_headers): kept, to see the SMTP client rewrite it
+                + "\nmessage_drop_headers = content-length\n");
         Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n" + master);
     }
 

@@ -220,7 +220,8 @@ class RestrictionsTest {
         Path d = Files.createTempDirectory(dir, "cf");
         Files.writeString(d.resolve("main.cf"), mainCf + "smtpd_recipient_restrictions = reject_unauth_destination\n");
         Files.writeString(d.resolve("master.cf"), "587 inet n - n - - smtpd\n");
-        return RestrictionSettings.from(ConfigLoader.load(d).config());
+        dev.postern.config.Config c = ConfigLoader.load(d).config();
+        return RestrictionSettings.from(c, c);
     }
 
     // ---- access tables --------------------------------------------------------------------

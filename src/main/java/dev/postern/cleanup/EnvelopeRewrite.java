@@ -26,6 +26,14 @@ final class EnvelopeRewrite {
     private final Consumer<String> warn;
     /** Each original recipient's result, so a rewritten envelope (a late REDIRECT, BCC) asks no table twice. */
     private final Map<MailAddress, List<MailAddress>> done = new HashMap<>();
+    private final Map<MailAddress, String> canonicalOf = new HashMap<>();
+    /**
+     * Postern's own cap on a message's recipients after expansion (Postfix streams them to its
+     * queue file; Postern holds them in memory and in the queue file's header): 1000 recipients
+     * times virtual_alias_expansion_limit could otherwise be a million.
+     */
+    static final int MAX_RECIPIENTS = 10_000;
+    private int expanded;
     private ReversePath sender;
     private RewriteException failure;
 
@@ -79,6 +87,15 @@ final class EnvelopeRewrite {
             if (to == null) {
                 to = expand(r);
                 done.put(r, to);
+                expanded += to.size();
+                if (expanded > MAX_RECIPIENTS) { // what one message may hold in memory and in its queue file
+                    fail(new RewriteException("unreasonable number of recipients after virtual alias expansion (more than "
+                            + MAX_RECIPIENTS + ") -- message not accepted, try again later", true));
+                    return new Recipients(recipients, dsn);
+                }
+            }
+            if (!(to.size() == 1 && to.get(0).equals(r)) && d.wants(RecipientDsn.Notify.SUCCESS)) {
+                d = withoutSuccess(d);
             }
             String original = to.size() == 1 && to.get(0).equals(r) ? null : fromSmtpd ? r.toString() : canonicalOf(r);
             for (MailAddress a : to) {
@@ -99,10 +116,20 @@ final class EnvelopeRewrite {
         return new Recipients(new ArrayList<>(out.keySet()), dsns);
     }
 
-    private final Map<MailAddress, String> canonicalOf = new HashMap<>();
-
     private String canonicalOf(MailAddress r) {
         return canonicalOf.getOrDefault(r, r.toString());
+    }
+
+    /**
+     * An alias's members do not tell the sender who they are: Postfix's cleanup_out_recipient()
+     * takes SUCCESS out of their NOTIFY (NEVER when it was all), and reports the alias itself as
+     * "expanded" (Postern sends no such notice yet).
+     */
+    private static RecipientDsn withoutSuccess(RecipientDsn d) {
+        java.util.Set<RecipientDsn.Notify> n = java.util.EnumSet.noneOf(RecipientDsn.Notify.class);
+        n.addAll(d.notifyOn());
+        n.remove(RecipientDsn.Notify.SUCCESS);
+        return new RecipientDsn(n.isEmpty() ? java.util.Set.of(RecipientDsn.Notify.NEVER) : n, d.orcptType(), d.orcptAddress());
     }
 
     private List<MailAddress> expand(MailAddress r) {

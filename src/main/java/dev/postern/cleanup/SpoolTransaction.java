@@ -380,15 +380,19 @@ final class SpoolTransaction implements CleanupTransaction {
     private QueueEnvelope queueEnvelope() {
         List<MailAddress> rcpts = recipients;
         Map<MailAddress, RecipientDsn> dsn = recipientDsn;
-        if (redirect != null || bcc != null) {
-            RedirectAndBcc.Recipients r = RedirectAndBcc.apply(recipients, recipientDsn, redirect,
-                    bcc == null ? List.of() : bcc, envelope.smtpUtf8());
+        if (bcc != null) { // BCC recipients are mapped like the others (Postfix's cleanup_addr_bcc())
+            RedirectAndBcc.Recipients r = RedirectAndBcc.apply(rcpts, dsn, null, bcc, envelope.smtpUtf8());
             rcpts = r.list();
             dsn = r.dsn();
         }
         EnvelopeRewrite rw = rewrite();
         if (rw != null) {
             EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8(), fromSmtpd());
+            rcpts = r.list();
+            dsn = r.dsn();
+        }
+        if (redirect != null) { // the REDIRECT address is not mapped: Postfix's qmgr puts it in as it is
+            RedirectAndBcc.Recipients r = RedirectAndBcc.apply(rcpts, dsn, redirect, List.of(), envelope.smtpUtf8());
             rcpts = r.list();
             dsn = r.dsn();
         }
@@ -532,6 +536,9 @@ final class SpoolTransaction implements CleanupTransaction {
                 if (contentReject != null && contentReject.code() < 500) {
                     throw new SmtpException(contentReject);
                 }
+                if (envelopeFailed() && rewrite.failure().aliasExpansion()) { // CLEANUP_STAT_DEFER comes before size and hops
+                    throw new SmtpException(Reply.of(451, "4.6.0", "Alias expansion error"));
+                }
                 if (tooBig) {
                     throw new SmtpException(Reply.of(552, "5.3.4", "Error: message file too big"));
                 }
@@ -561,9 +568,8 @@ final class SpoolTransaction implements CleanupTransaction {
                 if (headerRewriteFailed) {
                     throw writeError();
                 }
-                if (rewrite != null && rewrite.failure() != null) {
-                    throw rewrite.failure().aliasExpansion()
-                            ? new SmtpException(Reply.of(451, "4.6.0", "Alias expansion error")) : writeError();
+                if (envelopeFailed()) { // a table that could not answer: CLEANUP_STAT_WRITE, last
+                    throw writeError();
                 }
                 if (discard) {
                     // Postfix: cleanup logs the Message-ID, then removes the file; smtpd says 250. A

@@ -55,7 +55,13 @@ class AddressRewritingTest {
         Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
                 + "127.0.0.2:0 inet n - n - - smtpd -o receive_override_options=no_address_mappings\n"
                 + "127.0.0.3:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination"
-                + " -o local_header_rewrite_clients=permit_sasl_authenticated\n");
+                + " -o local_header_rewrite_clients=permit_sasl_authenticated\n"
+                // a virtual alias domain only in an -o: no effect (the router would relay it), as in Postfix
+                + "127.0.0.4:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination"
+                + " -o virtual_alias_domains=victim.example\n"
+                + "127.0.0.5:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=check_recipient_access,texthash:"
+                + dir.resolve("access") + ",reject_unauth_destination -o receive_override_options=no_unknown_recipient_checks\n");
+        Files.writeString(dir.resolve("access"), "redirectme@virt.example  REDIRECT team@dest.example\n");
         return Server.start(Server.plan(dir), null);
     }
 
@@ -187,6 +193,60 @@ class AddressRewritingTest {
                 assertTrue(!data.contains(gone), gone + " should be gone: " + data);
             }
             assertTrue(data.contains("\r\n\r\nBcc: in the body stays\r\n"), data);
+        }
+    }
+
+    @Test
+    void anSmtpdOptionCannotMakeADomainVirtualAndTheUnknownRecipientCheckCanBeTurnedOff() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(3))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<spammer@far.example>"));
+                assertEquals("554 5.7.1 <someone@victim.example>: Relay access denied", c.command("RCPT TO:<someone@victim.example>"));
+            }
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(4))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<nobody@virt.example>"), "no_unknown_recipient_checks");
+            }
+        }
+    }
+
+    @Test
+    void anAliasHidesItsMembersFromSuccessNoticesAndARedirectIsNotMapped() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            sink.offerDsn = true;
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<alice@desk.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<team@dest.example> NOTIFY=SUCCESS,FAILURE"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<root@desk.example> NOTIFY=SUCCESS"));
+                assertTrue(c.command("DATA").startsWith("354"));
+                id(c.command("Subject: hi\r\n\r\nhello\r\n."));
+            }
+            // cleanup_out_recipient(): SUCCESS taken out of an alias's members, NEVER when it was all
+            assertEquals(new TreeSet<>(List.of(
+                    "<ann@dest.example> ORCPT=rfc822;team@dest.example NOTIFY=FAILURE",
+                    "<bob@dest.example> ORCPT=rfc822;team@dest.example NOTIFY=FAILURE",
+                    "<me@dest.example> ORCPT=rfc822;root@desk.example NOTIFY=NEVER")),
+                    new TreeSet<>(sink.expect("the aliased message").rcptTo()));
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(4))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<redirectme@virt.example>"));
+                assertTrue(c.command("DATA").startsWith("354"));
+                id(c.command("Subject: hi\r\n\r\nhello\r\n."));
+            }
+            // the REDIRECT address goes in as it is (Postfix's qmgr), not through virtual_alias_maps
+            List<String> rcpts = sink.expect("the redirected message").rcptTo();
+            assertEquals(1, rcpts.size(), rcpts.toString());
+            assertTrue(rcpts.get(0).startsWith("<team@dest.example>"), rcpts.toString());
         }
     }
 }

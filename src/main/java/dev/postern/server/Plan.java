@@ -90,7 +90,11 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             } catch (TlsSetupException e) {
                 throw at(sc, e.parameter(), s, "service " + s.name() + ": " + e.problem(), e.fix());
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(s.file(), s.line(), "service " + s.name() + ": " + e.getMessage(), "");
+                // "parameter: problem": at the line that sets the parameter (main.cf or the -o), else the service's
+                String m = e.getMessage();
+                int colon = m.indexOf(": ");
+                String parameter = colon > 0 && dev.postern.config.Params.known(m.substring(0, colon)) ? m.substring(0, colon) : null;
+                throw at(sc, parameter, s, "service " + s.name() + ": " + m, "");
             }
             listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
                     sc.get("inet_protocols")), processLimit(s, sc), tlsLibrary));

@@ -20,8 +20,6 @@ import java.util.function.Consumer;
  * every transaction.
  */
 public final class AddressRewriting {
-    public static final AddressRewriting NONE = new AddressRewriting(RewriteSettings.NONE);
-
     private final RewriteSettings settings;
     private final AddressMap canonical;
     private final AddressMap senderCanonical;
@@ -72,10 +70,6 @@ public final class AddressRewriting {
     /** No tables and no masquerading: the envelope is not rewritten (headers still get the context's domain). */
     public boolean isEmpty() {
         return settings.isEmpty();
-    }
-
-    public boolean hasVirtualAliases() {
-        return !virtual.isEmpty();
     }
 
     /** The envelope sender (cleanup_addr_sender()); the null sender stays null. */

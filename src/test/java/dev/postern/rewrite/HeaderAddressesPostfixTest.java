@@ -319,27 +319,5 @@ class HeaderAddressesPostfixTest {
             }
             return out;
         }
-
-        private static Tok822 find(Tok822 t, int type) {
-            while (t != null && t.type != type) {
-                t = t.next;
-            }
-            return t;
-        }
-
-        private static Tok822 rfind(Tok822 t, int type) {
-            while (t != null && t.type != type) {
-                t = t.prev;
-            }
-            return t;
-        }
-
-        private static String bytes(String s) {
-            return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-        }
-
-        private static String text(String b) {
-            return new String(b.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
-        }
     }
 }

@@ -35,7 +35,7 @@ public final class Params {
         p(m, "myhostname", STRING, "", "This host's fully-qualified name (default, as Postfix: the system's host name, with .$mydomain or .localdomain appended when it has no dot; no DNS lookup).");
         p(m, "mydomain", STRING, "", "This host's domain (default: $myhostname minus its first label).");
         p(m, "myorigin", STRING, "$myhostname", "This host's own mail domain: appended to addresses without a domain (sendmail's envelope and local submissions' headers, header addresses of local_header_rewrite_clients, table results such as a virtual alias to root); table searches try the bare user form for it, as for $mydestination.");
-        p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet).");
+        p(m, "mydestination", LIST, "$myhostname, localhost.$mydomain, localhost", "Domains delivered locally (Postern accepts them as destinations; it has no local delivery yet). Read from main.cf only: smtpd and the router must agree (an smtpd line's -o is warned about and has no effect, as in Postfix, whose smtpd asks trivial-rewrite).");
         p(m, "mynetworks", LIST, "", "Trusted client networks (default: from mynetworks_style).");
         p(m, "mynetworks_style", STRING, "${{$compatibility_level} < {2} ? {subnet} : {host}}", "host, subnet or class (Postern narrows class to subnet): how to compute mynetworks when unset.").oneOf("host", "subnet", "class");
         p(m, "inet_interfaces", LIST, "all", "Addresses smtpd listens on: all, loopback-only, or a list.");
@@ -46,7 +46,7 @@ public final class Params {
         p(m, "smtputf8_enable", BOOL, "${{$compatibility_level} < {1} ? {no} : {yes}}", "Offer SMTPUTF8 (RFC 6531).");
         p(m, "parent_domain_matches_subdomains", LIST, "debug_peer_list,fast_flush_domains,mynetworks,permit_mx_backup_networks,qmqpd_authorized_clients,relay_domains,smtpd_access_maps", "Features where a table key example.com also matches subdomains (instead of requiring .example.com): Postern honours smtpd_access_maps (check_*_access), transport_maps and relay_domains.");
         // Relay control
-        p(m, "relay_domains", LIST, "${{$compatibility_level} < {2} ? {$mydestination} : {}}", "Domains this server relays to for anyone.");
+        p(m, "relay_domains", LIST, "${{$compatibility_level} < {2} ? {$mydestination} : {}}", "Domains this server relays to for anyone. Read from main.cf only, as mydestination.");
         p(m, "relay_clientcerts", STRING, "", "Table of client certificate fingerprints allowed by permit_tls_clientcerts and permit_tls_all_clientcerts (public-key or certificate fingerprint, smtpd_tls_fingerprint_digest); they match without a trusted CA.");
         p(m, "smtpd_client_restrictions", LIST, "", "Restrictions applied to the client (evaluated at RCPT).");
         p(m, "smtpd_helo_restrictions", LIST, "", "Restrictions applied to HELO/EHLO (evaluated at RCPT).");
@@ -313,11 +313,11 @@ public final class Params {
     private static final java.util.Set<String> SMTPD_SERVICE = java.util.Set.of("anvil_rate_time_unit", "compatibility_level",
             "cleanup_service_name", "content_filter",
             "inet_interfaces", "inet_protocols", "line_length_limit", "local_header_rewrite_clients", "mail_name",
-            "message_size_limit", "mydestination",
-            "mydomain", "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
+            "message_size_limit",
+            "myhostname", "mynetworks", "mynetworks_style", "myorigin", "parent_domain_matches_subdomains",
             "postern_dns_servers",
             "receive_override_options",
-            "recipient_delimiter", "relay_clientcerts", "relay_domains", "smtputf8_enable", "strict_rfc821_envelopes",
+            "recipient_delimiter", "relay_clientcerts", "smtputf8_enable", "strict_rfc821_envelopes",
             // the reply to an unknown virtual alias recipient (the class itself is main.cf's, as the router's)
             "show_user_unknown_table_name", "unknown_virtual_alias_reject_code");
 

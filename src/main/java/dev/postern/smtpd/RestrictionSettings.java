@@ -84,8 +84,10 @@ public record RestrictionSettings(List<String> client, List<String> helo, List<S
         return new RestrictionSettings(c.list("smtpd_client_restrictions"), c.list("smtpd_helo_restrictions"),
                 c.list("smtpd_sender_restrictions"), c.list("smtpd_relay_restrictions"),
                 c.list("smtpd_recipient_restrictions"), c.list("smtpd_data_restrictions"),
-                c.isSet("mynetworks") ? c.list("mynetworks") : null, c.get("mynetworks_style"), c.list("mydestination"),
-                c.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"),
+                c.isSet("mynetworks") ? c.list("mynetworks") : null, c.get("mynetworks_style"),
+                // the address class is main.cf's, as the router's (Postfix's smtpd asks trivial-rewrite):
+                // an -o mydestination or relay_domains must not accept mail the router then relays
+                main.list("mydestination"), main.list("relay_domains"), c.get("relay_clientcerts"), c.get("smtpd_tls_fingerprint_digest"),
                 c.bool("smtpd_relay_before_recipient_restrictions"), c.get("recipient_delimiter"),
                 c.list("parent_domain_matches_subdomains"), c.get("myorigin"), c.list("inet_interfaces"),
                 c.list("local_header_rewrite_clients"), Unlisted.from(c, main));

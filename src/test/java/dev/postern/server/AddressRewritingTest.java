@@ -58,7 +58,7 @@ class AddressRewritingTest {
                 + " -o local_header_rewrite_clients=permit_sasl_authenticated\n"
                 // a virtual alias domain only in an -o: no effect (the router would relay it), as in Postfix
                 + "127.0.0.4:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject_unauth_destination"
-                + " -o virtual_alias_domains=victim.example\n"
+                + " -o virtual_alias_domains=victim.example -o relay_domains=victim2.example -o mydestination=victim3.example\n"
                 + "127.0.0.5:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=check_recipient_access,texthash:"
                 + dir.resolve("access") + ",reject_unauth_destination -o receive_override_options=no_unknown_recipient_checks\n");
         Files.writeString(dir.resolve("access"), "redirectme@virt.example  REDIRECT team@dest.example\n");
@@ -197,7 +197,7 @@ class AddressRewritingTest {
     }
 
     @Test
-    void anSmtpdOptionCannotMakeADomainVirtualAndTheUnknownRecipientCheckCanBeTurnedOff() throws Exception {
+    void anSmtpdOptionCannotMakeADomainAcceptedAndTheUnknownRecipientCheckCanBeTurnedOff() throws Exception {
         try (RecordingSink sink = RecordingSink.start();
              Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
             try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(3))) {
@@ -205,6 +205,9 @@ class AddressRewritingTest {
                 c.command("EHLO client.example");
                 assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<spammer@far.example>"));
                 assertEquals("554 5.7.1 <someone@victim.example>: Relay access denied", c.command("RCPT TO:<someone@victim.example>"));
+                // nor relay_domains or mydestination: the router (main.cf) would relay what smtpd took
+                assertEquals("554 5.7.1 <someone@victim2.example>: Relay access denied", c.command("RCPT TO:<someone@victim2.example>"));
+                assertEquals("554 5.7.1 <someone@victim3.example>: Relay access denied", c.command("RCPT TO:<someone@victim3.example>"));
             }
             try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(4))) {
                 assertTrue(c.reply().startsWith("220"));

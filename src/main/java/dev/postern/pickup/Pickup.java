@@ -222,7 +222,7 @@ public final class Pickup implements AutoCloseable {
             tx.skipAddressMappings(); // receive_override_options = no_address_mappings
         }
         byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
-                settings.myhostname(), settings.mailName(), settings.headerOrigin(), ZonedDateTime.now(ZoneId.systemDefault()));
+                settings.myhostname(), settings.mailName(), "", ZonedDateTime.now(ZoneId.systemDefault()));
         tx.write(Unpooled.wrappedBuffer(content));
         try {
             tx.commit().get(5, TimeUnit.MINUTES);

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * What pickup reads: the spool location, the names for its Received header, the domain for
- * unqualified header addresses, the content_filter stored with each message (as Postfix's pickup.c
+ * What pickup reads: the spool location, the names for its Received header (cleanup completes
+ * unqualified header addresses, in the local rewrite context), the content_filter stored with each message (as Postfix's pickup.c
  * writes its FILTER record; empty: none), its log tag, and how often it scans maildrop/ in case a
  * file-system event was missed (Postfix's pickup is woken by postdrop and by master's 60 s timer;
  * Postern watches the directory and scans every second as well).
@@ -26,17 +26,16 @@ import java.util.Optional;
  * @param syslogName the pickup line's own -o syslog_name (its lines then log as
  *                   {@code <syslog_name>/pickup}); empty: the server's, which a reload cannot change
  */
-public record PickupSettings(Path queueDirectory, String myhostname, String mailName, String headerOrigin,
+public record PickupSettings(Path queueDirectory, String myhostname, String mailName,
                              Duration scanInterval, String contentFilter, String syslogName, boolean headerBodyChecks,
                              String cleanupService, boolean addressMappings) {
-    /** {@code headerOrigin}: $myorigin when append_at_myorigin = yes, else empty (header addresses kept). */
     public static PickupSettings from(Config c) {
         Optional<MasterService> line = line(c);
         Config own = configFor(c);
         // Only an -o of the line's own, as for transports: main.cf's syslog_name needs a restart.
         String syslogName = line.isPresent() && line.get().overrides().containsKey("syslog_name") ? own.get("syslog_name") : "";
         return new PickupSettings(Path.of(c.get("queue_directory")), c.get("myhostname"), c.get("mail_name"),
-                c.bool("append_at_myorigin") ? c.get("myorigin") : "", Duration.ofSeconds(1),
+                Duration.ofSeconds(1),
                 own.get("content_filter").strip(), syslogName,
                 !own.list("receive_override_options").contains("no_header_body_checks"),
                 own.get("cleanup_service_name").strip(),

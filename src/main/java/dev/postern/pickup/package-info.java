@@ -9,15 +9,16 @@
  * daemon is down, and a message it accepted is on disk. {@link dev.postern.pickup.Pickup} runs in
  * the daemon: it watches maildrop/ (file-system events plus a scan every second), submits each
  * file through cleanup with a Received header naming the submitting user ID, Bcc/Resent-Bcc
- * removed, a From header added when missing and unqualified header addresses completed with
- * {@code @$myorigin} ({@link dev.postern.pickup.LocalHeaders}) and its content_filter kept
+ * removed and a From header added when missing ({@link dev.postern.pickup.LocalHeaders}; cleanup
+ * then completes unqualified header addresses with {@code @$myorigin}, as for any local client,
+ * and maps them) and its content_filter kept
  * with it (Postfix's pickup writes that FILTER record): master.cf's pickup line's -o, else main.cf's
  * ({@link dev.postern.pickup.PickupSettings}: a filter set only on that line must not be bypassed
  * by sendmail mail), and deletes the file only after cleanup's commit. Duplicate recipients are dropped, as Postfix's cleanup does. The file format is {@link dev.postern.pickup.MaildropFile}.
  *
  * <h2>Parameters</h2>
  * queue_directory, myhostname and mail_name (the Received header), myorigin and append_at_myorigin
- * (pickup: header addresses without a domain; sendmail: envelope addresses), message_size_limit
+ * (sendmail: envelope addresses; cleanup does the header addresses), message_size_limit
  * (sendmail keeps 2 KiB below it for the headers added later), smtpd_banner (the -bs greeting),
  * content_filter and syslog_name (also from the pickup line's -o: {@code <syslog_name>/pickup}).
  *

@@ -8,13 +8,11 @@ import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
 import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.Reply;
-import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.queue.QueueEnvelope;
 import dev.postern.queue.Spool;
 import dev.postern.queue.SpoolWriter;
 import dev.postern.rewrite.AddressRewriting;
-import dev.postern.rewrite.RewriteException;
 import io.netty.buffer.ByteBuf;
 
 import java.io.ByteArrayOutputStream;
@@ -54,14 +52,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private String filter; // null: none
     private final ContentChecks checks;
     private boolean skipChecks;
-    private final AddressRewriting rewriting;
-    private boolean skipMappings;
-    /** Postfix's hdr_rewrite_context "remote" (false: "local"). */
-    private boolean remoteHeaders;
-    /** A header address could not be rewritten (a table failed): 451, as Postfix's CLEANUP_STAT_WRITE. */
-    private boolean headerRewriteFailed;
-    /** The envelope through canonical_maps, masquerade_domains and virtual_alias_maps (null: none apply). */
-    private EnvelopeRewrite rewrite;
+    /** canonical_maps, masquerade_domains, virtual_alias_maps and the header addresses. */
+    private final MessageRewrite rewrite;
 
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
@@ -99,7 +91,7 @@ final class SpoolTransaction implements CleanupTransaction {
     SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, ContentChecks checks,
                      AddressRewriting rewriting, MailLog log, Runnable onCommit, Executor io, LongAccumulator peak) {
         this.checks = checks;
-        this.rewriting = rewriting;
+        this.rewrite = new MessageRewrite(rewriting, envelope, w -> log.warning("cleanup", id + ": " + w));
         this.id = id;
         this.envelope = envelope;
         this.spool = spool;
@@ -164,48 +156,12 @@ final class SpoolTransaction implements CleanupTransaction {
 
     @Override
     public void remoteHeaderRewrite() {
-        remoteHeaders = true;
+        rewrite.remoteHeaders();
     }
 
     @Override
     public void skipAddressMappings() {
-        skipMappings = true;
-    }
-
-    /** The envelope rewriting for this message, made at the header's end (null when none applies). */
-    private EnvelopeRewrite rewrite() {
-        if (rewrite == null && !skipMappings && !rewriting.isEmpty()) {
-            rewrite = new EnvelopeRewrite(rewriting, w -> log.warning("cleanup", id + ": " + w));
-        }
-        return rewrite;
-    }
-
-    /**
-     * Rewrites the sender and the recipients now (the results are kept for the queue file), so
-     * their warnings come before the message-id line, in Postfix's order.
-     */
-    private void rewriteEnvelope() {
-        EnvelopeRewrite rw = rewrite();
-        if (rw != null) {
-            rw.sender(envelope.sender());
-            rw.recipients(recipients, recipientDsn, envelope.smtpUtf8(), fromSmtpd());
-        }
-    }
-
-    /** Not sendmail's mail or a notice (their protocol is "local"). */
-    private boolean fromSmtpd() {
-        return !envelope.protocol().equals("local");
-    }
-
-    /** The envelope could not be rewritten: Postfix reads no further (no message-id is logged). */
-    private boolean envelopeFailed() {
-        return rewrite != null && rewrite.failure() != null;
-    }
-
-    /** The envelope sender after canonical mapping and masquerading. */
-    private ReversePath sender() {
-        EnvelopeRewrite r = rewrite();
-        return r == null ? envelope.sender() : r.sender(envelope.sender());
+        rewrite.skipMappings();
     }
 
     /** Content not yet handed to the I/O chain (event-loop side): one hand-off per 256 KiB, not per read. */
@@ -284,7 +240,7 @@ final class SpoolTransaction implements CleanupTransaction {
         }
         try {
             if (size == bytes.length) { // the first content: the envelope first, as Postfix's cleanup reads its records
-                rewriteEnvelope();
+                rewrite.envelopeNow(recipients, recipientDsn);
             }
             if (inspector == null && !skipChecks && !checks.isEmpty()) {
                 inspector = new ContentInspector(checks, new CheckTarget());
@@ -329,20 +285,11 @@ final class SpoolTransaction implements CleanupTransaction {
     private void flushHeaders(byte[] h, int headerEnd) throws IOException {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
-        boolean rewriteContext = !remoteHeaders || rewriting.rewritesRemoteHeaders(); // Postfix's hdr_rewrite_context
-        if (rewriteContext) {
-            try {
-                block = HeaderRewrite.apply(block, rewriting, remoteHeaders, !skipMappings,
-                        w -> log.warning("cleanup", id + ": " + w));
-            } catch (RewriteException e) {
-                log.warning("cleanup", id + ": " + e.warning());
-                headerRewriteFailed = true;
-            }
-        }
+        block = rewrite.headers(block);
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
-                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, sender().toString(), rewriteContext);
+                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, rewrite.sender().toString(), rewrite.headerContext());
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
-        if (!discard && inspector == null && !envelopeFailed()) { // with header checks the inspector says when (CheckTarget)
+        if (!discard && inspector == null && !rewrite.envelopeFailed()) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
             // check refuses later, and before the body checks' lines.
             for (String line : fixed.idLines()) {
@@ -385,18 +332,15 @@ final class SpoolTransaction implements CleanupTransaction {
             rcpts = r.list();
             dsn = r.dsn();
         }
-        EnvelopeRewrite rw = rewrite();
-        if (rw != null) {
-            EnvelopeRewrite.Recipients r = rw.recipients(rcpts, dsn, envelope.smtpUtf8(), fromSmtpd());
-            rcpts = r.list();
-            dsn = r.dsn();
-        }
+        EnvelopeRewrite.Recipients rewritten = rewrite.recipients(rcpts, dsn);
+        rcpts = rewritten.list();
+        dsn = rewritten.dsn();
         if (redirect != null) { // the REDIRECT address is not mapped: Postfix's qmgr puts it in as it is
             RedirectAndBcc.Recipients r = RedirectAndBcc.apply(rcpts, dsn, redirect, List.of(), envelope.smtpUtf8());
             rcpts = r.list();
             dsn = r.dsn();
         }
-        return new QueueEnvelope(id, envelope.arrival(), sender(), envelope.client(), envelope.helo(),
+        return new QueueEnvelope(id, envelope.arrival(), rewrite.sender(), envelope.client(), envelope.helo(),
                 envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
                 redirect == null ? filter : null); // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
     }
@@ -471,7 +415,7 @@ final class SpoolTransaction implements CleanupTransaction {
         @Override
         public void messageIdSeen(String value) {
             // Postfix logs it as cleanup reads the header, unless a REJECT or DISCARD came first
-            if (!discard && contentReject == null && !messageIdLogged && !envelopeFailed()) {
+            if (!discard && contentReject == null && !messageIdLogged && !rewrite.envelopeFailed()) {
                 log.messageId(id.toString(), value);
                 messageIdLogged = true;
             }
@@ -479,7 +423,7 @@ final class SpoolTransaction implements CleanupTransaction {
 
         @Override
         public void resentMessageIdSeen(String value) {
-            if (!discard && contentReject == null && !resentIdLogged && !envelopeFailed()) {
+            if (!discard && contentReject == null && !resentIdLogged && !rewrite.envelopeFailed()) {
                 log.resentMessageId(id.toString(), value);
                 resentIdLogged = true;
             }
@@ -490,7 +434,7 @@ final class SpoolTransaction implements CleanupTransaction {
             // cleanup_header_done_callback(): a missing (Resent-)Message-Id is added, and logged, now
             // (HeaderBlock adds it with this time); a resent message without a Message-ID logs <>
             headerEndTime = ZonedDateTime.now();
-            if (discard || contentReject != null || envelopeFailed()) {
+            if (discard || contentReject != null || rewrite.envelopeFailed()) {
                 return;
             }
             String added = HeaderBlock.addedMessageId(id.toString(), settings.myhostname(), headerEndTime);
@@ -536,7 +480,7 @@ final class SpoolTransaction implements CleanupTransaction {
                 if (contentReject != null && contentReject.code() < 500) {
                     throw new SmtpException(contentReject);
                 }
-                if (envelopeFailed() && rewrite.failure().aliasExpansion()) { // CLEANUP_STAT_DEFER comes before size and hops
+                if (rewrite.aliasExpansionFailed()) { // CLEANUP_STAT_DEFER comes before size and hops
                     throw new SmtpException(Reply.of(451, "4.6.0", "Alias expansion error"));
                 }
                 if (tooBig) {
@@ -565,10 +509,10 @@ final class SpoolTransaction implements CleanupTransaction {
                 if (checkLookupFailed) {
                     throw writeError();
                 }
-                if (headerRewriteFailed) {
+                if (rewrite.headersFailed()) {
                     throw writeError();
                 }
-                if (envelopeFailed()) { // a table that could not answer: CLEANUP_STAT_WRITE, last
+                if (rewrite.envelopeFailed()) { // a table that could not answer: CLEANUP_STAT_WRITE, last
                     throw writeError();
                 }
                 if (discard) {

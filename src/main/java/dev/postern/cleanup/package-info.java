@@ -39,8 +39,8 @@
  * own notices skip all of it ({@code skipHeaderBodyChecks()}).
  *
  * <p>Address rewriting (Postfix's cleanup_addr.c, cleanup_map11.c, cleanup_map1n.c,
- * cleanup_masquerade.c, cleanup_rewrite_sender()/recip()): when the header block is complete,
- * {@code EnvelopeRewrite} passes the sender and each recipient through the rewrite package's
+ * cleanup_masquerade.c, cleanup_rewrite_sender()/recip()), one {@code MessageRewrite} per message:
+ * at the first content byte, {@code EnvelopeRewrite} passes the sender and each recipient through the rewrite package's
  * canonical maps and masquerading, then each recipient through virtual_alias_maps (expanded ones
  * keep the address they came from as ORCPT; duplicates once), and {@code HeaderRewrite} rewrites
  * the addresses of the primary header's sender and recipient headers in the local context (or

@@ -94,7 +94,8 @@ final class EnvelopeRewrite {
                     return new Recipients(recipients, dsn);
                 }
             }
-            if (!(to.size() == 1 && to.get(0).equals(r)) && d.wants(RecipientDsn.Notify.SUCCESS)) {
+            // only virtual aliasing hides members: a canonical mapping alone keeps SUCCESS (cleanup_out_recipient())
+            if (!(to.size() == 1 && to.get(0).toString().equals(canonicalOf(r))) && d.wants(RecipientDsn.Notify.SUCCESS)) {
                 d = withoutSuccess(d);
             }
             String original = to.size() == 1 && to.get(0).equals(r) ? null : fromSmtpd ? r.toString() : canonicalOf(r);

@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * {@link HeaderAddresses}; a header whose addresses all stay the same is kept byte for byte, a
  * changed one is rebuilt and folded as Postfix writes it. MIME part headers and attached
  * messages are never touched (Postfix rewrites primary headers only). A header that is not valid
- * UTF-8 is kept as it is (its bytes cannot be read as text without changing them). {@link #drop}
+ * UTF-8 is read one char per byte and written back the same way. {@link #drop}
  * removes message_drop_headers, as Postfix's cleanup does for all mail.
  */
 final class HeaderRewrite {
@@ -34,7 +34,7 @@ final class HeaderRewrite {
                         Consumer<String> warn) throws RewriteException {
         ByteArrayOutputStream out = null;
         int start = 0;
-        while (start < block.length) {
+        while (start < block.length && !isEmptyLine(block, start)) { // what follows the empty line is body
             int end = logicalEnd(block, start);
             byte[] rewritten = rewriteOne(block, start, end, rewriting, remote, mappings, warn);
             if (rewritten != null && out == null) {
@@ -50,6 +50,9 @@ final class HeaderRewrite {
             }
             start = end;
         }
+        if (out != null) {
+            out.write(block, start, block.length - start);
+        }
         return out == null ? block : out.toByteArray();
     }
 
@@ -64,9 +67,10 @@ final class HeaderRewrite {
         }
         ByteArrayOutputStream out = null;
         int start = 0;
-        while (start < block.length) {
+        while (start < block.length && !isEmptyLine(block, start)) { // what follows the empty line is body
             int end = logicalEnd(block, start);
-            boolean dropped = names.contains(name(block, start, end));
+            String name = name(block, start, end);
+            boolean dropped = !name.isEmpty() && names.contains(name); // never the empty line ending the header
             if (dropped && out == null) {
                 out = new ByteArrayOutputStream(block.length);
                 out.write(block, 0, start);
@@ -75,6 +79,9 @@ final class HeaderRewrite {
                 out.write(block, start, end - start);
             }
             start = end;
+        }
+        if (out != null) {
+            out.write(block, start, block.length - start);
         }
         return out == null ? block : out.toByteArray();
     }
@@ -139,8 +146,9 @@ final class HeaderRewrite {
             return null;
         }
         String header = utf8(block, start, end);
-        if (header == null) {
-            return null;
+        boolean latin1 = header == null;
+        if (latin1) { // 8-bit text that is no UTF-8: one char per byte (the parser only needs ASCII specials)
+            header = new String(block, start, end - start, StandardCharsets.ISO_8859_1);
         }
         // folded lines joined by "\n", without the final line end: the form HeaderAddresses reads
         String logical = header.replace("\r\n", "\n");
@@ -149,7 +157,27 @@ final class HeaderRewrite {
         }
         List<HeaderAddresses.AddressRewriter<RewriteException>> steps = rewriting.headerSteps(kind, remote, mappings, warn);
         String result = HeaderAddresses.rewrite(logical, HeaderAddresses.DEFAULT_TOKEN_LIMIT, steps);
-        return result == null ? null : (result.replace("\n", "\r\n") + "\r\n").getBytes(StandardCharsets.UTF_8);
+        if (result == null) {
+            return null;
+        }
+        String out = result.replace("\n", "\r\n") + "\r\n";
+        return latin1 ? latin1Bytes(out) : out.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The header's own bytes back; a char past U+00FF (from a table's UTF-8 value) as UTF-8. */
+    private static byte[] latin1Bytes(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= 0xFF) {
+                out.write(c);
+            } else {
+                int cp = s.codePointAt(i);
+                out.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+                i += Character.charCount(cp) - 1;
+            }
+        }
+        return out.toByteArray();
     }
 
     private static String utf8(byte[] b, int start, int end) {

@@ -265,7 +265,7 @@ final class SpoolTransaction implements CleanupTransaction {
             byte[] h = header.toByteArray();
             int end = indexOf(h, END_OF_HEADERS, Math.max(0, before - 3));
             if (end >= 0) {
-                flushHeaders(h, end + END_OF_HEADERS.length);
+                flushHeaders(h, end + END_OF_HEADERS.length, true);
             } else if (settings.headerSizeLimit() > 0 && h.length > settings.headerSizeLimit()) {
                 // Cut before a line that starts a header, so the Message-Id and Date added at the cut
                 // never land between a folded header's lines (the lines after them would fold into Date:).
@@ -274,20 +274,27 @@ final class SpoolTransaction implements CleanupTransaction {
                     int lastLine = lastIndexOfCrlf(h);
                     cut = lastLine < 0 ? h.length : lastLine + 2;
                 }
-                flushHeaders(h, cut);
+                flushHeaders(h, cut, false);
             }
         } catch (IOException e) {
             failure = e;
         }
     }
 
-    /** Writes the first {@code headerEnd} bytes as the (fixed) header block and the rest as body. */
-    private void flushHeaders(byte[] h, int headerEnd) throws IOException {
+    /**
+     * Writes the first {@code headerEnd} bytes as the (fixed) header block and the rest as body;
+     * {@code complete}: the block is the whole header section (not cut at header_size_limit, when
+     * a From: may still follow, so none is added).
+     */
+    private void flushHeaders(byte[] h, int headerEnd, boolean complete) throws IOException {
         inHeaders = false;
         byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
-        block = rewrite.headers(block);
+        if (!discard) { // Postfix reads no further after a DISCARD: a table failure here must not turn it into 451
+            block = rewrite.headers(block);
+        }
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
-                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, rewrite.sender().toString(), rewrite.headerContext());
+                headerEndTime == null ? ZonedDateTime.now() : headerEndTime, rewrite.sender().toString(),
+                complete && rewrite.headerContext());
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
         if (!discard && inspector == null && !rewrite.envelopeFailed()) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body
@@ -480,6 +487,8 @@ final class SpoolTransaction implements CleanupTransaction {
                 if (contentReject != null && contentReject.code() < 500) {
                     throw new SmtpException(contentReject);
                 }
+                // A body check's BCC is expanded now: its failure must refuse the message like any other
+                QueueEnvelope late = envelopeChanged && writer != null && !discard ? queueEnvelope() : null;
                 if (rewrite.aliasExpansionFailed()) { // CLEANUP_STAT_DEFER comes before size and hops
                     throw new SmtpException(Reply.of(451, "4.6.0", "Alias expansion error"));
                 }
@@ -488,7 +497,7 @@ final class SpoolTransaction implements CleanupTransaction {
                 }
                 if (failure == null && inHeaders) {
                     byte[] h = header.toByteArray();
-                    flushHeaders(h, h.length);
+                    flushHeaders(h, h.length, true);
                 }
                 if (inspector != null) {
                     tooManyHops = settings.hopcountLimit() > 0 && inspector.primaryReceived() >= settings.hopcountLimit();
@@ -523,8 +532,8 @@ final class SpoolTransaction implements CleanupTransaction {
                     done.complete(null);
                     return;
                 }
-                if (envelopeChanged) {
-                    writer.replaceEnvelope(queueEnvelope());
+                if (late != null) {
+                    writer.replaceEnvelope(late);
                 }
                 (hold ? writer.commitHeld() : writer.commit()).whenComplete((ok, e) -> {
                     if (e != null) {

@@ -24,14 +24,32 @@ class EnvelopeRewriteTest {
     Path dir;
 
     private EnvelopeRewrite rewrite(String virtualLines, List<String> warnings) throws Exception {
+        return rewrite(virtualLines, List.of(), warnings);
+    }
+
+    private EnvelopeRewrite rewrite(String virtualLines, List<String> recipientCanonical, List<String> warnings)
+            throws Exception {
         Path v = dir.resolve("virtual");
         Files.writeString(v, virtualLines);
         RewriteSettings n = RewriteSettings.NONE;
         RewriteSettings s = new RewriteSettings(n.canonicalMaps(), n.canonicalClasses(), n.senderCanonicalMaps(),
-                n.senderCanonicalClasses(), n.recipientCanonicalMaps(), n.recipientCanonicalClasses(), n.masqueradeDomains(),
+                n.senderCanonicalClasses(), recipientCanonical,
+                Set.of(RewriteSettings.AddressClass.ENVELOPE_RECIPIENT), n.masqueradeDomains(),
                 n.masqueradeClasses(), n.masqueradeExceptions(), List.of("texthash:" + v), 1000, 1000, 1000,
                 Set.of("canonical", "virtual"), "+", "desk.example", List.of("desk.example"), true, "");
         return new EnvelopeRewrite(AddressRewriting.open(s), warnings::add);
+    }
+
+    @Test
+    void aCanonicalMappingAloneKeepsSuccessNotices() throws Exception {
+        EnvelopeRewrite r = rewrite("other@desk.example  x@corp.example\n",
+                List.of("inline:{ old@desk.example = new@corp.example }"), new ArrayList<>());
+        RecipientDsn success = new RecipientDsn(Set.of(RecipientDsn.Notify.SUCCESS), null, null);
+        EnvelopeRewrite.Recipients out = r.recipients(List.of(a("old@desk.example")), Map.of(a("old@desk.example"), success),
+                false, true);
+        assertEquals(List.of(a("new@corp.example")), out.list());
+        assertEquals(new RecipientDsn(Set.of(RecipientDsn.Notify.SUCCESS), "rfc822", "old@desk.example"),
+                out.dsn().get(a("new@corp.example")), "not an alias: the sender still hears of the delivery");
     }
 
     private static MailAddress a(String s) {

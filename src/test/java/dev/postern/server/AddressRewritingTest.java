@@ -35,6 +35,7 @@ class AddressRewritingTest {
                 "loop2@dest.example  loop1@dest.example",
                 "info@virt.example   me@dest.example",
                 ""));
+        Files.writeString(dir.resolve("body_checks"), "/^BCC THE LOOP$/ BCC loop1@dest.example\n");
         Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
                 + "mydestination = desk.example\n"
                 + "smtpd_peername_lookup = no\n"
@@ -44,6 +45,7 @@ class AddressRewritingTest {
                 + "virtual_alias_maps = " + virtualAliasMaps + "\n"
                 + "virtual_alias_recursion_limit = 20\n"
                 + "virtual_alias_domains = virt.example\n"
+                + "body_checks = regexp:" + dir.resolve("body_checks") + "\n"
                 + "sender_canonical_maps = inline:{ alice@desk.example = alice@host.dest.example }\n"
                 + "masquerade_domains = dest.example\n"
                 + "queue_directory = " + dir.resolve("queue") + "\n"
@@ -250,6 +252,25 @@ class AddressRewritingTest {
             List<String> rcpts = sink.expect("the redirected message").rcptTo();
             assertEquals(1, rcpts.size(), rcpts.toString());
             assertTrue(rcpts.get(0).startsWith("<team@dest.example>"), rcpts.toString());
+        }
+    }
+
+    @Test
+    void aBodyChecksBccThatCannotBeExpandedRefusesTheMessage() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<alice@desk.example>"));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<carol@dest.example>"));
+                assertTrue(c.command("DATA").startsWith("354"));
+                // the BCC comes after the queue file was started; its alias loops: 451, nothing queued
+                assertEquals("451 4.6.0 Alias expansion error",
+                        c.command("Subject: hi\r\n\r\nfirst\r\nBCC THE LOOP\r\n."));
+            }
+            MailLogFile.await(dir.resolve("maillog"), "unreasonable virtual_alias_maps map nesting for loop1@dest\\.example", WAIT);
+            assertEquals(0, sink.pending());
         }
     }
 }

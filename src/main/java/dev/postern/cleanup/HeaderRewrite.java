@@ -25,6 +25,10 @@ import java.util.function.Consumer;
 final class HeaderRewrite {
     private HeaderRewrite() {}
 
+    /** header_opts.c's HDR_OPT_MIME headers. */
+    private static final java.util.Set<String> MIME_HEADERS = java.util.Set.of("content-description", "content-disposition",
+            "content-id", "content-transfer-encoding", "content-type", "mime-version");
+
     /**
      * @param block the header block as queued: lines ending in CRLF, possibly with its empty line
      * @return the block rewritten, or {@code block} itself when no header changed
@@ -70,7 +74,9 @@ final class HeaderRewrite {
         while (start < block.length && !isEmptyLine(block, start)) { // what follows the empty line is body
             int end = logicalEnd(block, start);
             String name = name(block, start, end);
-            boolean dropped = !name.isEmpty() && names.contains(name); // never the empty line ending the header
+            // never the empty line ending the header; never a MIME header (Postfix's HDR_OPT_MIME ones
+            // are handled as the MIME class, never dropped)
+            boolean dropped = !name.isEmpty() && names.contains(name) && !MIME_HEADERS.contains(name);
             if (dropped && out == null) {
                 out = new ByteArrayOutputStream(block.length);
                 out.write(block, 0, start);

@@ -34,5 +34,8 @@ class HeaderRewriteTest {
     void dropKeepsTheEmptyLineAndFoldedHeadersWhole() {
         byte[] in = latin1("To: a@x\r\nBcc: b@x,\r\n c@x\r\nX: y\r\n\r\nBcc: body\r\n");
         assertArrayEquals(latin1("To: a@x\r\nX: y\r\n\r\nBcc: body\r\n"), HeaderRewrite.drop(in, Set.of("bcc", "")));
+        byte[] mime = latin1("Content-Type: text/plain\r\nContent-Length: 5\r\n\r\n");
+        assertArrayEquals(latin1("Content-Type: text/plain\r\n\r\n"), HeaderRewrite.drop(mime, Set.of("content-type", "content-length")),
+                "a MIME header is never dropped, as in Postfix");
     }
 }

@@ -8,10 +8,10 @@ import java.util.Locale;
 
 /**
  * What Postfix's pickup and cleanup do to the headers of locally submitted mail, before cleanup
- * adds a missing Message-Id and Date: a Received header naming the submitting user ID first,
- * Bcc and Resent-Bcc removed (they name the hidden recipients), and a From header from the
- * envelope sender (with sendmail -F's full name) when the message has none; addresses without a
- * domain in From, Sender, Reply-To, To, Cc (and their Resent- forms) get {@code @$myorigin}.
+ * adds a missing Message-Id and Date: a Received header naming the submitting user ID first and a
+ * From header from the
+ * envelope sender (with sendmail -F's full name) when the message has none. Cleanup then removes
+ * Bcc and Resent-Bcc (message_drop_headers, as for all mail) and completes header addresses.
  */
 final class LocalHeaders {
     private static final DateTimeFormatter RFC5322 = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT);
@@ -31,9 +31,6 @@ final class LocalHeaders {
                 + queueId + "; " + now.format(RFC5322) + "\r\n");
         for (HeaderSection.Field f : headers.fields()) {
             String n = f.lowerName();
-            if (n.equals("bcc") || n.equals("resent-bcc")) {
-                continue;
-            }
             if (!origin.isEmpty() && ADDRESS_HEADERS.contains(n)) {
                 int colon = f.raw().indexOf(':') + 1;
                 write(out, f.raw().substring(0, colon) + AddressList.qualify(f.raw().substring(colon), origin));

@@ -8,10 +8,10 @@
  * temp file, fsync, rename, fsync of the directory, and only then exit 0 — so it works while the
  * daemon is down, and a message it accepted is on disk. {@link dev.postern.pickup.Pickup} runs in
  * the daemon: it watches maildrop/ (file-system events plus a scan every second), submits each
- * file through cleanup with a Received header naming the submitting user ID, Bcc/Resent-Bcc
- * removed and a From header added when missing ({@link dev.postern.pickup.LocalHeaders}; cleanup
- * then completes unqualified header addresses with {@code @$myorigin}, as for any local client,
- * and maps them) and its content_filter kept
+ * file through cleanup with a Received header naming the submitting user ID and a From header
+ * added when missing ({@link dev.postern.pickup.LocalHeaders}; cleanup then removes Bcc and
+ * Resent-Bcc (message_drop_headers) and completes unqualified header addresses with
+ * {@code @$myorigin}, as for any local client, and maps them) and its content_filter kept
  * with it (Postfix's pickup writes that FILTER record): master.cf's pickup line's -o, else main.cf's
  * ({@link dev.postern.pickup.PickupSettings}: a filter set only on that line must not be bypassed
  * by sendmail mail), and deletes the file only after cleanup's commit. Duplicate recipients are dropped, as Postfix's cleanup does. The file format is {@link dev.postern.pickup.MaildropFile}.

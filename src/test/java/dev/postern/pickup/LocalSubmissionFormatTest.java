@@ -100,7 +100,8 @@ class LocalSubmissionFormatTest {
         String out = new String(LocalHeaders.rewrite(msg, "alice@a.test", "Alice \"Al\" A", 1000, "QID1",
                 "mx.test", "Postern", "", now), StandardCharsets.UTF_8);
         assertEquals("Received: by mx.test (Postern, from userid 1000)\r\n\tid QID1; Tue, 1 Dec 2026 12:00:00 +0000\r\n"
-                + "To: Bob <bob@b.test>\r\nSubject: s\r\nFrom: \"Alice \\\"Al\\\" A\" <alice@a.test>\r\n\r\nBcc: in body\r\n", out);
+                + "To: Bob <bob@b.test>\r\nBcc: hidden@h.test,\r\n other@h.test\r\nSubject: s\r\n"
+                + "From: \"Alice \\\"Al\\\" A\" <alice@a.test>\r\n\r\nBcc: in body\r\n", out); // cleanup drops Bcc (message_drop_headers)
         String resent = "Resent-To: r@r.test\r\nTo: t@t.test\r\n\r\n";
         assertEquals(List.of("r@r.test"), HeaderSection.parse(bytes(resent)).extractRecipients(),
                 "a resent message goes to its Resent- recipients only");

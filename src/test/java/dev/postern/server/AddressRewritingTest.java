@@ -84,6 +84,21 @@ class AddressRewritingTest {
         }
     }
 
+    /** One transaction whose RCPTs (each "<address> [parameters]") are all accepted; the reply to the end of DATA. */
+    private static String transaction(InetSocketAddress service, String from, List<String> rcpts, String content)
+            throws Exception {
+        try (SmtpTestClient c = new SmtpTestClient(service)) {
+            assertTrue(c.reply().startsWith("220"));
+            c.command("EHLO client.example");
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + from + ">"));
+            for (String r : rcpts) {
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:" + r), r);
+            }
+            assertTrue(c.command("DATA").startsWith("354"));
+            return c.command(content + ".");
+        }
+    }
+
     private static String id(String reply) {
         assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
         return reply.substring(reply.lastIndexOf(' ') + 1);
@@ -179,16 +194,10 @@ class AddressRewritingTest {
     void messageDropHeadersRemovesBccReturnPathAndContentLength() throws Exception {
         try (RecordingSink sink = RecordingSink.start();
              Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
-            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(2))) {
-                assertTrue(c.reply().startsWith("220"));
-                c.command("EHLO client.example");
-                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
-                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<info@virt.example>"));
-                assertTrue(c.command("DATA").startsWith("354"));
-                id(c.command("Return-Path: <forged@far.example>\r\nSubject: hi\r\nBcc: hidden@far.example,\r\n"
-                        + " other@far.example\r\nContent-Length: 5\r\nresent-bcc : x@far.example\r\nX-Kept: yes\r\n"
-                        + "\r\nBcc: in the body stays\r\n."));
-            }
+            id(transaction(server.addresses().get(2), "someone@far.example", List.of("<info@virt.example>"),
+                    "Return-Path: <forged@far.example>\r\nSubject: hi\r\nBcc: hidden@far.example,\r\n"
+                    + " other@far.example\r\nContent-Length: 5\r\nresent-bcc : x@far.example\r\nX-Kept: yes\r\n"
+                    + "\r\nBcc: in the body stays\r\n"));
             String data = sink.expect("the message").data();
             assertTrue(data.contains("\r\nSubject: hi\r\nX-Kept: yes\r\n"), data);
             for (String gone : List.of("Return-Path", "Bcc: hidden", "other@far.example", "Content-Length", "resent-bcc")) {
@@ -225,29 +234,17 @@ class AddressRewritingTest {
         try (RecordingSink sink = RecordingSink.start();
              Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
             sink.offerDsn = true;
-            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
-                assertTrue(c.reply().startsWith("220"));
-                c.command("EHLO client.example");
-                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<alice@desk.example>"));
-                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<team@dest.example> NOTIFY=SUCCESS,FAILURE"));
-                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<root@desk.example> NOTIFY=SUCCESS"));
-                assertTrue(c.command("DATA").startsWith("354"));
-                id(c.command("Subject: hi\r\n\r\nhello\r\n."));
-            }
+            id(transaction(server.addresses().get(0), "alice@desk.example",
+                    List.of("<team@dest.example> NOTIFY=SUCCESS,FAILURE", "<root@desk.example> NOTIFY=SUCCESS"),
+                    "Subject: hi\r\n\r\nhello\r\n"));
             // cleanup_out_recipient(): SUCCESS taken out of an alias's members, NEVER when it was all
             assertEquals(new TreeSet<>(List.of(
                     "<ann@dest.example> ORCPT=rfc822;team@dest.example NOTIFY=FAILURE",
                     "<bob@dest.example> ORCPT=rfc822;team@dest.example NOTIFY=FAILURE",
                     "<me@dest.example> ORCPT=rfc822;root@desk.example NOTIFY=NEVER")),
                     new TreeSet<>(sink.expect("the aliased message").rcptTo()));
-            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(4))) {
-                assertTrue(c.reply().startsWith("220"));
-                c.command("EHLO client.example");
-                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<someone@far.example>"));
-                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<redirectme@virt.example>"));
-                assertTrue(c.command("DATA").startsWith("354"));
-                id(c.command("Subject: hi\r\n\r\nhello\r\n."));
-            }
+            id(transaction(server.addresses().get(4), "someone@far.example", List.of("<redirectme@virt.example>"),
+                    "Subject: hi\r\n\r\nhello\r\n"));
             // the REDIRECT address goes in as it is (Postfix's qmgr), not through virtual_alias_maps
             List<String> rcpts = sink.expect("the redirected message").rcptTo();
             assertEquals(1, rcpts.size(), rcpts.toString());
@@ -259,16 +256,9 @@ class AddressRewritingTest {
     void aBodyChecksBccThatCannotBeExpandedRefusesTheMessage() throws Exception {
         try (RecordingSink sink = RecordingSink.start();
              Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
-            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
-                assertTrue(c.reply().startsWith("220"));
-                c.command("EHLO client.example");
-                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<alice@desk.example>"));
-                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<carol@dest.example>"));
-                assertTrue(c.command("DATA").startsWith("354"));
-                // the BCC comes after the queue file was started; its alias loops: 451, nothing queued
-                assertEquals("451 4.6.0 Alias expansion error",
-                        c.command("Subject: hi\r\n\r\nfirst\r\nBCC THE LOOP\r\n."));
-            }
+            // the BCC comes after the queue file was started; its alias loops: 451, nothing queued
+            assertEquals("451 4.6.0 Alias expansion error", transaction(server.addresses().get(0), "alice@desk.example",
+                    List.of("<carol@dest.example>"), "Subject: hi\r\n\r\nfirst\r\nBCC THE LOOP\r\n"));
             MailLogFile.await(dir.resolve("maillog"), "unreasonable virtual_alias_maps map nesting for loop1@dest\\.example", WAIT);
             assertEquals(0, sink.pending());
         }

@@ -402,6 +402,10 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
          */
         private boolean mapEnvelope(List<MailAddress> rcpts) {
             wireRecipients.clear();
+            wireSender = request.sender().toString();
+            if (generic.isEmpty()) {
+                return true; // the common case: nothing to look up, nothing to allocate per delivery
+            }
             try {
                 wireSender = generic.envelope(request.sender().toString(), w -> log.warning("smtp", w));
                 for (MailAddress rcpt : rcpts) {
@@ -463,7 +467,7 @@ public final class SmtpDeliveryAgent implements DeliveryAgent, AutoCloseable {
         }
 
         private StringBuilder rcptTo(StringBuilder out, MailAddress rcpt) {
-            out.append("RCPT TO:<").append(wireRecipients.get(rcpt)).append('>');
+            out.append("RCPT TO:<").append(wireRecipients.getOrDefault(rcpt, rcpt.toString())).append('>');
             if (nextHopDsn) {
                 DsnClientParameters.rcpt(out, rcpt, request.dsnOf(rcpt), request.smtpUtf8());
             }

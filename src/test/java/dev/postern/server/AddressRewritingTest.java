@@ -64,6 +64,11 @@ class AddressRewritingTest {
                 + "127.0.0.5:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=check_recipient_access,texthash:"
                 + dir.resolve("access") + ",reject_unauth_destination -o receive_override_options=no_unknown_recipient_checks\n");
         Files.writeString(dir.resolve("access"), "redirectme@virt.example  REDIRECT team@dest.example\n");
+        Files.writeString(dir.resolve("master.cf"), Files.readString(dir.resolve("master.cf"))
+                // a local_header_rewrite_clients table that cannot answer; permit_inet_interfaces as a restriction
+                + "127.0.0.6:0 inet n - n - - smtpd -o local_header_rewrite_clients=check_address_map,texthash:"
+                + dir.resolve("missing-clients") + "\n"
+                + "127.0.0.7:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=permit_inet_interfaces,reject\n");
         return Server.start(Server.plan(dir), null);
     }
 
@@ -261,6 +266,23 @@ class AddressRewritingTest {
                     List.of("<carol@dest.example>"), "Subject: hi\r\n\r\nfirst\r\nBCC THE LOOP\r\n"));
             MailLogFile.await(dir.resolve("maillog"), "unreasonable virtual_alias_maps map nesting for loop1@dest\\.example", WAIT);
             assertEquals(0, sink.pending());
+        }
+    }
+
+    @Test
+    void theHeaderContextIsChosenAtMailFromAndPermitInetInterfacesPermitsThisHost() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(5))) {
+                assertTrue(c.reply().startsWith("220"));
+                c.command("EHLO client.example");
+                // smtpd_check_rewrite(): a table that cannot answer refuses MAIL FROM, nothing is queued
+                assertEquals("451 4.3.0 Temporary lookup error", c.command("MAIL FROM:<alice@desk.example>"));
+            }
+            // the client, 127.0.0.1, is one of this host's addresses (inet_interfaces = all): relaying is permitted
+            id(transaction(server.addresses().get(6), "alice@desk.example", List.of("<x@elsewhere.example>"),
+                    "Subject: hi\r\n\r\nhello\r\n"));
+            assertEquals(List.of("<x@elsewhere.example>"), sink.expect("the relayed message").rcptTo());
         }
     }
 }

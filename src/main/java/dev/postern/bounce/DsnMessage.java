@@ -64,8 +64,8 @@ final class DsnMessage {
         for (RecipientStatus s : r.recipients()) {
             String what = kind == Kind.SUCCESS && s.relay() != null && !s.relay().equals("none")
                     ? "delivery via " + s.relay() + ": " + s.diagnostic() : s.diagnostic();
-            text.append(wrap("<" + s.recipient() + ">" + (s.original() != null && !s.original().equals(s.recipient())
-                    ? " (expanded from <" + s.original() + ">)" : "") + ": " + what)).append("\r\n");
+            text.append(wrap("<" + s.recipient() + ">" + (s.expandedFrom() ? " (expanded from <" + s.original() + ">)" : "")
+                    + ": " + what)).append("\r\n");
         }
         String status = deliveryStatus(kind, r);
         // SMTPUTF8 addresses or 8-bit remote replies: say so rather than mislabel them as ASCII.

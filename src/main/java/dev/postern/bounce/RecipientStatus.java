@@ -45,13 +45,40 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
 
     /**
      * With the recipient's RFC 3461 NOTIFY and ORCPT as received; the recipient itself is the
-     * original recipient (Postern does no address rewriting). {@code action} as above.
+     * original recipient. {@code action} as above.
      */
     public static RecipientStatus of(RecipientResult r, RecipientDsn dsn, String action) {
+        return of(r, dsn, action, null);
+    }
+
+    /**
+     * As above, with the address the recipient came in as when address rewriting changed it
+     * ({@code original}, null when it did not): the notice then says "(expanded from <original>)".
+     */
+    public static RecipientStatus of(RecipientResult r, RecipientDsn dsn, String action, MailAddress original) {
+        return new RecipientStatus(r.recipient(), original == null ? r.recipient() : original, r.dsn(), r.relay(),
+                r.diagnostic(), notify(dsn), dsn.orcpt(), action);
+    }
+
+    /**
+     * A NOTIFY=SUCCESS recipient that virtual aliasing expanded, as Postfix's cleanup reports it
+     * (cleanup_out_recipient(): {@code DSN_SIMPLE("2.0.0", "alias expanded")}, action "expanded",
+     * relay "none"): {@code address} after canonical mapping, {@code original} as it came in.
+     */
+    public static RecipientStatus expanded(MailAddress address, MailAddress original, RecipientDsn dsn) {
+        return new RecipientStatus(address, original, "2.0.0", "none", "alias expanded", notify(dsn), dsn.orcpt(),
+                "expanded");
+    }
+
+    private static Set<Notify> notify(RecipientDsn dsn) {
         Set<Notify> notify = EnumSet.noneOf(Notify.class);
         dsn.notifyOn().forEach(n -> notify.add(Notify.valueOf(n.name())));
-        return new RecipientStatus(r.recipient(), r.recipient(), r.dsn(), r.relay(), r.diagnostic(), notify,
-                dsn.orcpt(), action);
+        return notify;
+    }
+
+    /** The original address differs from the recipient (Postfix compares them ignoring case). */
+    boolean expandedFrom() {
+        return original != null && !original.toString().equalsIgnoreCase(recipient.toString());
     }
 
     /** The Original-Recipient field value: the ORCPT as given, else {@code rfc822; original}; null for none. */

@@ -3,6 +3,7 @@ package dev.postern.cleanup;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.ReversePath;
+import dev.postern.queue.QueueEnvelope;
 import dev.postern.rewrite.AddressRewriting;
 import dev.postern.rewrite.RewriteException;
 
@@ -69,7 +70,17 @@ final class EnvelopeRewrite {
         return sender;
     }
 
-    record Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn) {
+    /**
+     * The envelope's recipients after rewriting: {@code originals} maps a recipient that rewriting
+     * changed to the address it came in as (Postfix's orig_rcpt: logged as {@code orig_to=}, the
+     * first one kept when two reach the same address); {@code expanded} are the NOTIFY=SUCCESS
+     * recipients that virtual aliasing expanded, owed an "expanded" notice.
+     */
+    record Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn,
+                      Map<MailAddress, MailAddress> originals, List<QueueEnvelope.Expanded> expanded) {
+        Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn) {
+            this(list, dsn, Map.of(), List.of());
+        }
     }
 
     /**
@@ -81,6 +92,8 @@ final class EnvelopeRewrite {
     Recipients recipients(List<MailAddress> recipients, Map<MailAddress, RecipientDsn> dsn, boolean smtpUtf8,
                           boolean fromSmtpd) {
         Map<MailAddress, RecipientDsn> out = new LinkedHashMap<>();
+        Map<MailAddress, MailAddress> originals = new HashMap<>();
+        Map<MailAddress, QueueEnvelope.Expanded> expandedAliases = new LinkedHashMap<>();
         for (MailAddress r : recipients) {
             RecipientDsn d = dsn.getOrDefault(r, RecipientDsn.NONE);
             List<MailAddress> to = done.get(r);
@@ -96,16 +109,18 @@ final class EnvelopeRewrite {
             }
             // only virtual aliasing hides members: a canonical mapping alone keeps SUCCESS (cleanup_out_recipient())
             if (!(to.size() == 1 && to.get(0).toString().equals(canonicalOf(r))) && d.wants(RecipientDsn.Notify.SUCCESS)) {
+                expandedAliases.computeIfAbsent(r, k -> expanded(k, dsn.getOrDefault(k, RecipientDsn.NONE), smtpUtf8, fromSmtpd));
                 d = withoutSuccess(d);
             }
             String original = to.size() == 1 && to.get(0).equals(r) ? null : fromSmtpd ? r.toString() : canonicalOf(r);
             for (MailAddress a : to) {
                 RecipientDsn ad = d;
                 if (d.orcptType() == null && original != null && !a.toString().equals(original)) {
-                    String type = smtpUtf8 && !original.chars().allMatch(c -> c < 0x80) ? "utf-8" : "rfc822";
-                    ad = new RecipientDsn(d.notifyOn(), type, original);
+                    ad = new RecipientDsn(d.notifyOn(), orcptType(original, smtpUtf8), original);
                 }
-                out.putIfAbsent(a, ad);
+                if (out.putIfAbsent(a, ad) == null && !a.toString().equalsIgnoreCase(r.toString())) {
+                    originals.put(a, r);
+                }
             }
         }
         Map<MailAddress, RecipientDsn> dsns = new HashMap<>();
@@ -114,7 +129,30 @@ final class EnvelopeRewrite {
                 dsns.put(a, d);
             }
         });
-        return new Recipients(new ArrayList<>(out.keySet()), dsns);
+        return new Recipients(new ArrayList<>(out.keySet()), dsns, originals, List.copyOf(expandedAliases.values()));
+    }
+
+    /**
+     * The "expanded" notice's entry for an alias (Postfix's cleanup_trace_append()): the address
+     * after canonical mapping, the original as it came in, its NOTIFY, and its ORCPT as given, or
+     * as Postfix's smtpd makes one for mail that came over SMTP (smtpd.c: {@code rfc822;} the RCPT
+     * TO address).
+     */
+    private QueueEnvelope.Expanded expanded(MailAddress r, RecipientDsn d, boolean smtpUtf8, boolean fromSmtpd) {
+        MailAddress alias;
+        try {
+            alias = MailAddress.parse(canonicalOf(r));
+        } catch (IllegalArgumentException e) {
+            alias = r;
+        }
+        if (d.orcptType() == null && fromSmtpd) {
+            d = new RecipientDsn(d.notifyOn(), orcptType(r.toString(), smtpUtf8), r.toString());
+        }
+        return new QueueEnvelope.Expanded(alias, r, d);
+    }
+
+    private static String orcptType(String address, boolean smtpUtf8) {
+        return smtpUtf8 && !address.chars().allMatch(c -> c < 0x80) ? "utf-8" : "rfc822";
     }
 
     private String canonicalOf(MailAddress r) {
@@ -124,7 +162,7 @@ final class EnvelopeRewrite {
     /**
      * An alias's members do not tell the sender who they are: Postfix's cleanup_out_recipient()
      * takes SUCCESS out of their NOTIFY (NEVER when it was all), and reports the alias itself as
-     * "expanded" (Postern sends no such notice yet).
+     * "expanded" (see {@link #expanded}).
      */
     private static RecipientDsn withoutSuccess(RecipientDsn d) {
         java.util.Set<RecipientDsn.Notify> n = java.util.EnumSet.noneOf(RecipientDsn.Notify.class);

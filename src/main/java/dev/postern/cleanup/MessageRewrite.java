@@ -31,11 +31,21 @@ final class MessageRewrite {
     /** The envelope's rewriting, made when first needed (null: none applies). */
     private EnvelopeRewrite envelopeRewrite;
 
-    /** @param warn a warning, without the queue ID */
-    MessageRewrite(AddressRewriting rewriting, Envelope envelope, Consumer<String> warn) {
+    /** The sender as cleanup takes it in: MAILER-DAEMON@$myorigin made null. */
+    private final ReversePath received;
+
+    /**
+     * @param myorigin the domain of {@code MAILER-DAEMON@$myorigin}, a sender cleanup turns into the
+     *                 null sender (cleanup_addr_sender(): "to handle bounced mail traffic more
+     *                 robustly"), before any table and whatever receive_override_options say
+     * @param warn a warning, without the queue ID
+     */
+    MessageRewrite(AddressRewriting rewriting, Envelope envelope, String myorigin, Consumer<String> warn) {
         this.rewriting = rewriting;
         this.envelope = envelope;
         this.warn = warn;
+        ReversePath s = envelope.sender();
+        this.received = !s.isNull() && s.toString().equalsIgnoreCase("MAILER-DAEMON@" + myorigin) ? ReversePath.NULL : s;
     }
 
     /** receive_override_options = no_address_mappings: no tables, the header context still applies. */
@@ -62,7 +72,7 @@ final class MessageRewrite {
     void envelopeNow(List<MailAddress> recipients, Map<MailAddress, RecipientDsn> dsn) {
         EnvelopeRewrite rw = envelopeRewrite();
         if (rw != null) {
-            rw.sender(envelope.sender());
+            rw.sender(received);
             rw.recipients(recipients, dsn, envelope.smtpUtf8(), fromSmtpd());
         }
     }
@@ -70,7 +80,7 @@ final class MessageRewrite {
     /** The envelope sender after canonical mapping and masquerading. */
     ReversePath sender() {
         EnvelopeRewrite rw = envelopeRewrite();
-        return rw == null ? envelope.sender() : rw.sender(envelope.sender());
+        return rw == null ? received : rw.sender(received);
     }
 
     /** The recipients rewritten and expanded (as given when nothing applies). */

@@ -91,7 +91,8 @@ final class SpoolTransaction implements CleanupTransaction {
     SpoolTransaction(QueueId id, Envelope envelope, Spool spool, CleanupSettings settings, ContentChecks checks,
                      AddressRewriting rewriting, MailLog log, Runnable onCommit, Executor io, LongAccumulator peak) {
         this.checks = checks;
-        this.rewrite = new MessageRewrite(rewriting, envelope, w -> log.warning("cleanup", id + ": " + w));
+        this.rewrite = new MessageRewrite(rewriting, envelope, settings.rewriting().myorigin(),
+                w -> log.warning("cleanup", id + ": " + w));
         this.id = id;
         this.envelope = envelope;
         this.spool = spool;
@@ -342,14 +343,19 @@ final class SpoolTransaction implements CleanupTransaction {
         EnvelopeRewrite.Recipients rewritten = rewrite.recipients(rcpts, dsn);
         rcpts = rewritten.list();
         dsn = rewritten.dsn();
+        Map<MailAddress, MailAddress> originals = rewritten.originals();
         if (redirect != null) { // the REDIRECT address is not mapped: Postfix's qmgr puts it in as it is
+            MailAddress first = rcpts.stream().min(RedirectAndBcc.QMGR_ORDER).orElseThrow();
+            MailAddress original = originals.getOrDefault(first, first); // it keeps the first one's orig_rcpt
+            originals = original.toString().equalsIgnoreCase(redirect.toString()) ? Map.of() : Map.of(redirect, original);
             RedirectAndBcc.Recipients r = RedirectAndBcc.apply(rcpts, dsn, redirect, List.of(), envelope.smtpUtf8());
             rcpts = r.list();
             dsn = r.dsn();
         }
         return new QueueEnvelope(id, envelope.arrival(), rewrite.sender(), envelope.client(), envelope.helo(),
                 envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
-                redirect == null ? filter : null); // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
+                redirect == null ? filter : null, // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
+                settings.enableOriginalRecipient() ? originals : Map.of(), rewritten.expanded());
     }
 
     /**

@@ -96,7 +96,10 @@ final class QueueListing {
         return q == Spool.Queue.ACTIVE ? "*" : q == Spool.Queue.HOLD ? "!" : "";
     }
 
-    /** postqueue -j: the same keys and order as Postfix; corrupt files with queue_name "corrupt". */
+    /**
+     * postqueue -j: the same keys and order as Postfix 3.11 (which added each recipient's
+     * orig_address); corrupt files with queue_name "corrupt".
+     */
     static void json(List<QueueControl.Entry> entries, PrintWriter out) {
         entries.forEach(e -> json(e, out));
     }
@@ -112,7 +115,8 @@ final class QueueListing {
                     .append(", \"forced_expire\": false, \"sender\": \"").append(esc(e.sender())).append("\", \"recipients\": [");
             for (int i = 0; i < e.recipients().size(); i++) {
                 QueueControl.Recipient r = e.recipients().get(i);
-                sb.append(i == 0 ? "" : ", ").append("{\"address\": \"").append(esc(r.address())).append('"');
+                sb.append(i == 0 ? "" : ", ").append("{\"orig_address\": \"").append(esc(r.original()))
+                        .append("\", \"address\": \"").append(esc(r.address())).append('"');
                 if (r.reason() != null) {
                     sb.append(", \"delay_reason\": \"").append(esc(r.reason())).append('"');
                 }

@@ -1,5 +1,6 @@
 package dev.postern.log;
 
+import dev.postern.mail.MailAddress;
 import dev.postern.mail.RecipientResult;
 import dev.postern.metrics.Metrics;
 
@@ -338,16 +339,28 @@ public final class MailLog implements AutoCloseable {
      */
     public void delivery(String program, String transport, String queueId, RecipientResult r, Instant arrival, Instant now,
                          Duration beforeQmgr, Duration inQmgr) {
+        delivery(program, transport, queueId, r, null, arrival, now, beforeQmgr, inQmgr);
+    }
+
+    /**
+     * As above, with the recipient's original address ({@code orig_to=}, Postfix's log_adhoc.c:
+     * only when it differs from the recipient, ignoring case; null for none).
+     */
+    public void delivery(String program, String transport, String queueId, RecipientResult r, MailAddress original,
+                         Instant arrival, Instant now, Duration beforeQmgr, Duration inQmgr) {
         Duration total = Duration.between(arrival, now);
         metrics.delivery(transport, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
         List<String> delays = List.of(delay(beforeQmgr), delay(inQmgr), delay(r.connectSetup()), delay(r.transmission()));
-        String text = queueId + ": to=<" + r.recipient() + ">, relay=" + r.relay()
+        String origTo = original == null || original.toString().equalsIgnoreCase(r.recipient().toString())
+                ? null : original.toString();
+        String text = queueId + ": to=<" + r.recipient() + ">" + (origTo == null ? "" : ", orig_to=<" + origTo + ">")
+                + ", relay=" + r.relay()
                 + (r.connectionUse() > 1 ? ", conn_use=" + r.connectionUse() : "")
                 + ", delay=" + delay(total)
                 + ", delays=" + String.join("/", delays)
                 + ", dsn=" + r.dsn() + ", status=" + r.status() + " (" + r.diagnostic() + ")";
         line(LogRecord.Severity.INFO, program, text, () -> fields("event", "delivery", "queue_id", queueId,
-                "to", r.recipient().toString(), "relay", r.relay(),
+                "to", r.recipient().toString(), "orig_to", origTo, "relay", r.relay(),
                 "conn_use", r.connectionUse() > 1 ? r.connectionUse() : null, "delay", new Json.Literal(delay(total)),
                 "delays", delays.stream().map(Json.Literal::new).toList(), "dsn", r.dsn(), "status", r.status(),
                 "diagnostic", r.diagnostic()));

@@ -85,7 +85,12 @@ final class Completion {
                 toReturn.forEach(r -> keep.add(r.recipient()));
             }
         }
+        boolean expandedSent = notifyExpanded(m);
         try {
+            if (expandedSent && !keep.isEmpty()) {
+                m.replace(spool.clearExpanded(m.current()));
+                q = m.current();
+            }
             if (keep.isEmpty()) {
                 spool.remove(q.file());
                 log.removed(qid);
@@ -146,13 +151,37 @@ final class Completion {
         }
     }
 
-    /** A notice's report: the message's RET and ENVID, each recipient's NOTIFY and ORCPT. */
+    /**
+     * The "expanded" success notice for the NOTIFY=SUCCESS recipients that virtual aliasing
+     * expanded (Postfix's cleanup writes them to the trace file, qmgr_active_done() flushes it after
+     * the first delivery attempt): {@code Action: expanded}, 2.0.0, "alias expanded". True when
+     * one was owed and went out (or was not to be sent, the sender being null); false when none
+     * was owed, or it could not be queued (best effort, as every success notice: the next attempt
+     * tries again while the message stays).
+     */
+    private boolean notifyExpanded(ActiveMessage m) {
+        QueueEnvelope env = m.current().envelope();
+        if (env.expanded().isEmpty()) {
+            return false;
+        }
+        List<RecipientStatus> statuses = env.expanded().stream()
+                .map(e -> RecipientStatus.expanded(e.address(), e.original(), e.dsn())).toList();
+        Dsn dsn = env.dsn();
+        return bounce.delivered(new Report(env.id(), env.sender(), env.arrival(), statuses, m.content(),
+                dsn.ret() == Dsn.Ret.HDRS ? Report.Return.HDRS : Report.Return.FULL, dsn.envelopeId()));
+    }
+
+    /**
+     * A notice's report: the message's RET and ENVID, each recipient's NOTIFY and ORCPT, and its
+     * original address when rewriting changed it ("expanded from" in the notice).
+     */
     private static Report report(ActiveMessage m, List<RecipientResult> results,
                                  Function<RecipientResult, String> action) {
         QueueEnvelope env = m.current().envelope();
         Dsn dsn = env.dsn();
         List<RecipientStatus> statuses = results.stream()
-                .map(r -> RecipientStatus.of(r, env.dsnOf(r.recipient()), action.apply(r))).toList();
+                .map(r -> RecipientStatus.of(r, env.dsnOf(r.recipient()), action.apply(r), env.originalOf(r.recipient())))
+                .toList();
         return new Report(env.id(), env.sender(), env.arrival(), statuses, m.content(),
                 dsn.ret() == Dsn.Ret.HDRS ? Report.Return.HDRS : Report.Return.FULL, dsn.envelopeId());
     }

@@ -172,7 +172,8 @@ final class DeliveryRun {
         Duration beforeQmgr = Duration.between(env.arrival(), m.picked());
         Duration inQmgr = Duration.between(m.picked(), handed);
         for (RecipientResult r : results) {
-            to.delivery(program, transport, env.id().toString(), r, env.arrival(), now, beforeQmgr, inQmgr);
+            to.delivery(program, transport, env.id().toString(), r, env.originalOf(r.recipient()), env.arrival(), now,
+                    beforeQmgr, inQmgr);
         }
     }
 }

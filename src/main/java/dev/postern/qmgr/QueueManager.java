@@ -264,7 +264,8 @@ public final class QueueManager implements AutoCloseable {
         }
         m.expectGroups(groups.size() + (unroutable.isEmpty() && !groups.isEmpty() ? 0 : 1));
         if (!unroutable.isEmpty() || groups.isEmpty()) {
-            unroutable.forEach(r -> log.delivery("qmgr", env.id().toString(), r, env.arrival(), clock.instant(),
+            unroutable.forEach(r -> log.delivery("qmgr", "qmgr", env.id().toString(), r, env.originalOf(r.recipient()),
+                    env.arrival(), clock.instant(),
                     Duration.between(env.arrival(), m.picked()), Duration.ZERO));
             groupDone(m, unroutable);
         }

@@ -39,7 +39,11 @@ public final class QueueControl {
                         List<Recipient> recipients, Instant nextAttempt, String problem) {
     }
 
-    public record Recipient(String address, String reason) {
+    /** {@code original}: the address it came in as (Postfix 3.11's orig_address; the address itself when unchanged). */
+    public record Recipient(String address, String reason, String original) {
+        public Recipient(String address, String reason) {
+            this(address, reason, address);
+        }
     }
 
     /** What an operation did: IDs done now, IDs left as requests (active), IDs not found. */
@@ -158,7 +162,8 @@ public final class QueueControl {
             QueueEnvelope env = m.envelope();
             List<Recipient> rcpts = new ArrayList<>();
             for (MailAddress r : env.recipients()) {
-                rcpts.add(new Recipient(r.toString(), m.lastReason(r)));
+                MailAddress o = env.originalOf(r);
+                rcpts.add(new Recipient(r.toString(), m.lastReason(r), o == null ? r.toString() : o.toString()));
             }
             Instant next = q == Spool.Queue.DEFERRED ? Files.getLastModifiedTime(f).toInstant() : null;
             return new Entry(q, id, env.arrival(), m.content().size(), env.sender().toString(), rcpts, next, null);

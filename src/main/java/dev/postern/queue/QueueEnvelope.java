@@ -37,6 +37,10 @@ import java.util.Map;
  * rcpt bob@example.org
  * notify SUCCESS,FAILURE   (RFC 3461 NOTIFY of the rcpt above, only when given)
  * orcpt rfc822;bob+40example.org (its ORCPT, type;xtext, only when given)
+ * orig bob@example.net  (the rcpt above as it came in, only when address rewriting changed it)
+ * expanded alias@example.org alias@example.net SUCCESS rfc822;alias+40example.net
+ *                       (a NOTIFY=SUCCESS recipient that virtual aliasing expanded: owed its
+ *                        "expanded" success notice; address, original, NOTIFY, ORCPT or -, xtext)
  * (blank line, then the message content exactly as received, CRLF line endings)
  * end 1a2b3c4d          (CRC32C of the content followed by this header, see QueueFile)
  * (appended per-recipient records, see QueueRecords)
@@ -51,10 +55,26 @@ import java.util.Map;
  * null when none: the queue manager then sends every recipient there instead of routing it. The
  * line is written only when there is a filter (a message without one costs nothing) and, like
  * every header line, lies inside the checksum; files without it read as "no filter".
+ *
+ * <p>{@code orig} is Postfix's original recipient (its REC_TYPE_ORCP record, logged as
+ * {@code orig_to=} and shown in notices as "expanded from"), written only for a recipient that
+ * canonical mapping or virtual aliasing changed. {@code expanded} lines are Postfix's "expanded"
+ * trace records (cleanup_out_recipient()): the queue manager sends them in one success notice
+ * after the first delivery attempt and rewrites the file without them. Each is one line, so a
+ * version that does not know them skips them whole.
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                             String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
-                            Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter) {
+                            Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter,
+                            Map<MailAddress, MailAddress> originals, List<Expanded> expanded) {
+    /**
+     * A recipient that asked NOTIFY=SUCCESS and was expanded by virtual aliasing (or mapped to
+     * another address by it): {@code address} after canonical mapping, {@code original} as it came
+     * in, {@code dsn} its NOTIFY and ORCPT as it gave them.
+     */
+    public record Expanded(MailAddress address, MailAddress original, RecipientDsn dsn) {
+    }
+
     static final String MAGIC_V1 = "postern-queue 1";
     static final String MAGIC = "postern-queue 2";
     /** Width of the content length in the size line: patched in place at commit without moving bytes. */
@@ -64,9 +84,19 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         recipients = List.copyOf(recipients);
         dsn = dsn == null ? Dsn.NONE : dsn;
         recipientDsn = recipientDsn == null ? Map.of() : Map.copyOf(recipientDsn);
+        originals = originals == null ? Map.of() : Map.copyOf(originals);
+        expanded = expanded == null ? List.of() : List.copyOf(expanded);
         if (filter != null && (filter.isEmpty() || filter.indexOf('\n') >= 0 || filter.indexOf('\r') >= 0)) {
             throw new IllegalArgumentException("a content filter is one non-empty line");
         }
+    }
+
+    /** Without original recipients or expanded aliases (no address rewriting changed any). */
+    public QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
+                         String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
+                         Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter) {
+        this(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients, dsn, recipientDsn, filter,
+                Map.of(), List.of());
     }
 
     /** Without a content filter. */
@@ -84,13 +114,24 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
 
     public QueueEnvelope withRecipients(List<MailAddress> remaining) {
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining,
-                dsn, recipientDsn, filter);
+                dsn, recipientDsn, filter, originals, expanded);
+    }
+
+    /** The same message once its "expanded" notice went out. */
+    public QueueEnvelope withoutExpanded() {
+        return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients,
+                dsn, recipientDsn, filter, originals, List.of());
+    }
+
+    /** The recipient as it came in, when address rewriting changed it; null otherwise. */
+    public MailAddress originalOf(MailAddress recipient) {
+        return originals.isEmpty() ? null : originals.get(recipient);
     }
 
     /** The same message with this content filter ({@code transport:nexthop}; null: none). */
     public QueueEnvelope withFilter(String contentFilter) {
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients,
-                dsn, recipientDsn, contentFilter);
+                dsn, recipientDsn, contentFilter, originals, expanded);
     }
 
     /** The recipient's NOTIFY/ORCPT, {@link RecipientDsn#NONE} when it gave none. */
@@ -130,12 +171,25 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                 sb.append("notify ").append(d.notifyKeywords()).append('\n');
             }
             if (d.orcptType() != null) {
-                sb.append("orcpt ").append(Xtext.encode(d.orcptType())).append(';')
-                        .append(Xtext.encode(d.orcptAddress())).append('\n');
+                sb.append("orcpt ").append(orcpt(d)).append('\n');
             }
+            MailAddress o = originalOf(r);
+            if (o != null) {
+                sb.append("orig ").append(o).append('\n');
+            }
+        }
+        for (Expanded e : expanded) {
+            sb.append("expanded ").append(Xtext.encode(e.address().toString())).append(' ')
+                    .append(Xtext.encode(e.original().toString())).append(' ')
+                    .append(e.dsn().notifyOn().isEmpty() ? "-" : e.dsn().notifyKeywords()).append(' ')
+                    .append(e.dsn().orcptType() == null ? "-" : orcpt(e.dsn())).append('\n');
         }
         sb.append('\n');
         return new Encoded(sb.toString().getBytes(StandardCharsets.UTF_8), sizeAt);
+    }
+
+    private static String orcpt(RecipientDsn d) {
+        return Xtext.encode(d.orcptType()) + ';' + Xtext.encode(d.orcptAddress());
     }
 
     /** A header as bytes; {@link #withSize} fills in the content length. */
@@ -244,6 +298,8 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         String envid = null;
         Map<MailAddress, RecipientDsn> rcptDsn = new HashMap<>();
         String filter = null;
+        Map<MailAddress, MailAddress> originals = new HashMap<>();
+        List<Expanded> expanded = new ArrayList<>();
         try {
             for (String l : lines.subList(1, lines.size())) {
                 int sp = l.indexOf(' ');
@@ -264,6 +320,13 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                     case "envid" -> envid = Xtext.decode(value);
                     case "filter" -> filter = value.isEmpty() ? null : value;
                     case "notify", "orcpt" -> dsnLine(key, value, rcpts, rcptDsn);
+                    case "orig" -> {
+                        if (rcpts.isEmpty()) {
+                            throw new IllegalArgumentException("orig before any rcpt");
+                        }
+                        originals.put(rcpts.get(rcpts.size() - 1), MailAddress.parse(value));
+                    }
+                    case "expanded" -> expanded.add(expandedLine(value));
                     default -> { } // unknown records from newer versions are ignored
                 }
             }
@@ -277,7 +340,28 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             throw new CorruptQueueFileException("queue file lacks its size record");
         }
         return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts,
-                new Dsn(ret, envid), rcptDsn, filter), version, size, headerBytes);
+                new Dsn(ret, envid), rcptDsn, filter, originals, expanded), version, size, headerBytes);
+    }
+
+    /** {@code address original notify|- type;xtext|-}, the addresses in xtext. */
+    private static Expanded expandedLine(String value) {
+        String[] f = value.split(" ", -1);
+        if (f.length != 4) {
+            throw new IllegalArgumentException("bad expanded record");
+        }
+        java.util.Set<RecipientDsn.Notify> notify = f[2].equals("-") ? java.util.Set.of() : RecipientDsn.parseNotify(f[2]);
+        String type = null;
+        String orcpt = null;
+        if (!f[3].equals("-")) {
+            int semi = f[3].indexOf(';');
+            if (semi <= 0) {
+                throw new IllegalArgumentException("bad orcpt");
+            }
+            type = Xtext.decode(f[3].substring(0, semi));
+            orcpt = Xtext.decode(f[3].substring(semi + 1));
+        }
+        return new Expanded(MailAddress.parse(Xtext.decode(f[0])), MailAddress.parse(Xtext.decode(f[1])),
+                new RecipientDsn(notify, type, orcpt));
     }
 
     /** A notify or orcpt line: it belongs to the rcpt line above it. */

@@ -426,6 +426,16 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
+     * Records that a message's "expanded" success notice went out (Postfix deletes its trace file
+     * after the flush): the file is rewritten without its {@code expanded} lines, atomically and
+     * durably, and read again. A crash before the rename sends the notice once more, never none.
+     */
+    public QueuedMessage clearExpanded(QueuedMessage m) throws IOException {
+        rewrite(m, m.envelope().withoutExpanded(), m.records());
+        return read(m.file());
+    }
+
+    /**
      * Applies a pending requeue ({@link QueuedMessage#requeued()}) to a message the queue manager
      * has just taken: its content filter becomes {@code filter} (null: none), whatever it was, as
      * Postfix's pickup re-submits mail that postsuper -r put back in maildrop/ (pickup.c

@@ -91,8 +91,8 @@ class QueueCommandTest {
 
         String json = postern("-j").out();
         assertTrue(json.contains("{\"queue_name\": \"deferred\", \"queue_id\": \"" + deferred.getFileName() + "\", \"arrival_time\": 1764600000, \"message_size\": "
-                + size + ", \"forced_expire\": false, \"sender\": \"a@example.org\", \"recipients\": [{\"address\": \"b@example.net\", \"delay_reason\": \""
-                + reason + "\"}, {\"address\": \"c@example.net\"}]}\n"), json);
+                + size + ", \"forced_expire\": false, \"sender\": \"a@example.org\", \"recipients\": [{\"orig_address\": \"b@example.net\", \"address\": \"b@example.net\", \"delay_reason\": \""
+                + reason + "\"}, {\"orig_address\": \"c@example.net\", \"address\": \"c@example.net\"}]}\n"), json);
         assertEquals(3, json.lines().count());
 
         Run show = postern("show", deferred.getFileName().toString());
@@ -204,6 +204,6 @@ class QueueCommandTest {
         String json = postern("-j").out();
         assertTrue(json.contains("{\"queue_name\": \"maildrop\", \"queue_id\": \"" + name + "\", \"arrival_time\": 1764600000, "
                 + "\"message_size\": " + Files.size(file) + ", \"forced_expire\": false, \"sender\": \"me@desk.example\", "
-                + "\"recipients\": [{\"address\": \"you@example.net\"}]}\n"), json);
+                + "\"recipients\": [{\"orig_address\": \"you@example.net\", \"address\": \"you@example.net\"}]}\n"), json);
     }
 }

@@ -248,6 +248,11 @@ class AddressRewritingTest {
                     "<bob@dest.example> ORCPT=rfc822;team@dest.example NOTIFY=FAILURE",
                     "<me@dest.example> ORCPT=rfc822;root@desk.example NOTIFY=NEVER")),
                     new TreeSet<>(sink.expect("the aliased message").rcptTo()));
+            // ... and reports the aliases themselves to the sender, "expanded"
+            RecordingSink.Message notice = sink.expect("the expanded notice");
+            assertEquals(List.of("<alice@dest.example> ORCPT=rfc822;alice@dest.example"), notice.rcptTo());
+            assertTrue(notice.data().contains("\r\n<team@dest.example>: alias expanded\r\n\r\n<root@desk.example>: alias expanded\r\n"),
+                    notice.data());
             id(transaction(server.addresses().get(4), "someone@far.example", List.of("<redirectme@virt.example>"),
                     "Subject: hi\r\n\r\nhello\r\n"));
             // the REDIRECT address goes in as it is (Postfix's qmgr), not through virtual_alias_maps

@@ -187,23 +187,51 @@ final class DsnMessage {
         return s.replaceAll("[\\r\\n]+", " ");
     }
 
-    /** Postfix's bounce_recipient_log style: lines up to 76 columns, continuations indented 4. */
+    /** Postfix's bounce_print_wrap(): util/line_wrap.c to 79 columns, continuation lines indented 4 (their text to 75). */
     static String wrap(String text) {
+        String s = oneLine(text);
         StringBuilder out = new StringBuilder();
-        String[] words = oneLine(text).split(" ");
-        int col = 0;
-        for (String w : words) {
-            if (col > 0 && col + 1 + w.length() > 76) {
-                out.append("\r\n    ");
-                col = 4;
-            } else if (col > 0) {
-                out.append(' ');
-                col++;
+        int limit = WRAP_LENGTH; // the first line's text; later lines' text after their indent
+        int indent = 0;
+        int start = 0;
+        for (int word = 0; word >= 0; ) {
+            int space = nextBlank(s, word);
+            int nextSpace = space < 0 ? s.length() : space;
+            if (word > start && nextSpace - start > limit) {
+                out.append(" ".repeat(indent)).append(stripTrailing(s.substring(start, word))).append("\r\n");
+                while (word < s.length() && (s.charAt(word) == ' ' || s.charAt(word) == '\t')) {
+                    word++;
+                }
+                if (start == 0) {
+                    indent = WRAP_INDENT;
+                    limit -= WRAP_INDENT;
+                }
+                start = word;
             }
-            out.append(w);
-            col += w.length();
+            word = space < 0 ? -1 : space + 1;
         }
-        return out.append("\r\n").toString();
+        return out.append(" ".repeat(indent)).append(stripTrailing(s.substring(start))).append("\r\n").toString();
+    }
+
+    /** Postfix's bounce_print_wrap(): line_wrap() to 79 columns, continuation lines indented 4. */
+    private static final int WRAP_LENGTH = 79;
+    private static final int WRAP_INDENT = 4;
+
+    private static int nextBlank(String s, int from) {
+        for (int i = from; i < s.length(); i++) {
+            if (s.charAt(i) == ' ' || s.charAt(i) == '\t') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String stripTrailing(String s) {
+        int n = s.length();
+        while (n > 0 && Character.isWhitespace(s.charAt(n - 1))) {
+            n--;
+        }
+        return s.substring(0, n);
     }
 
     private static boolean ascii(CharSequence s) {

@@ -93,6 +93,26 @@ final class HeaderRewrite {
     }
 
     /**
+     * The block with each primary header longer than header_size_limit cut as Postfix's cleanup
+     * cuts it (see {@link Tail}); {@code block} itself when none is (none can be in a block no
+     * longer than the limit). What follows the end of the primary headers is left as it is.
+     */
+    static byte[] cutLongHeaders(byte[] block, long headerSizeLimit) {
+        if (headerSizeLimit <= 0 || block.length <= headerSizeLimit) {
+            return block;
+        }
+        Tail t = new Tail(headerSizeLimit, java.util.Set.of(), null);
+        byte[] a = t.feed(block);
+        byte[] b = t.finish();
+        if (b.length == 0 && java.util.Arrays.equals(a, block)) {
+            return block;
+        }
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
      * The primary headers that follow a header block cut at header_size_limit, read as Postfix's
      * cleanup reads every header (mime_state_update(), cleanup_header_callback(),
      * cleanup_out_header()), as the content streams past: a header line (is_header_buf(): a name of

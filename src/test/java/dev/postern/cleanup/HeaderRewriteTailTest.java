@@ -119,4 +119,19 @@ class HeaderRewriteTailTest {
         assertEquals("Comments: " + "x".repeat(20) + "\r\nY: z\r\n\r\n", out);
         assertTrue(run("A: b\r\n\r\n", 1).startsWith("A\r\n"), "a limit of one byte still works: " + run("A: b\r\n\r\n", 1));
     }
+
+    /** A whole header block (the end of the headers read at once): each header past the limit cut, nothing else changed. */
+    @Test
+    void cutLongHeadersCutsOnlyTheHeadersPastTheLimit() {
+        byte[] small = latin1("Subject: " + "s".repeat(200) + "\r\nBcc: x\r\n\r\n" + "body ".repeat(100));
+        assertSame(small, HeaderRewrite.cutLongHeaders(small, 300), "none past the limit: the same block");
+        assertSame(small, HeaderRewrite.cutLongHeaders(small, 0), "no limit");
+        String in = "From: a@x\r\nX-Long: " + "a".repeat(500) + "\r\nBcc: x\r\n\r\n" + "Long body line ".repeat(100);
+        assertEquals("From: a@x\r\n" + ("X-Long: " + "a".repeat(500)).substring(0, 100) + "\r\nBcc: x\r\n\r\n"
+                + "Long body line ".repeat(100), new String(HeaderRewrite.cutLongHeaders(latin1(in), 100), StandardCharsets.ISO_8859_1),
+                "Bcc: is left for the drop, the body as it is");
+        String noEnd = "From: a@x\r\nX-Long: " + "a".repeat(500);
+        assertEquals("From: a@x\r\n" + noEnd.substring(11, 111) + "\r\n",
+                new String(HeaderRewrite.cutLongHeaders(latin1(noEnd), 100), StandardCharsets.ISO_8859_1));
+    }
 }

@@ -23,7 +23,6 @@ final class HeaderBlock {
 
     private HeaderBlock() {}
 
-    /** Result: the header bytes to store (with additions), the Message-ID to log, and the Received headers counted. */
     /**
      * Result: the header bytes to store (with additions), the Message-ID (null when the message has
      * none and is being resent: none is added then), the Received headers counted, and what cleanup
@@ -46,20 +45,25 @@ final class HeaderBlock {
 
     /**
      * As Postfix's cleanup_header_done_callback(): a missing Message-Id and Date are added, or, when
-     * the message carries Resent- headers, a missing Resent-Message-Id, Resent-Date and Resent-From
-     * ({@code sender}, MAILER-DAEMON for the null sender); a message being resent without a
-     * Message-ID logs {@code message-id=<>}. (Postern adds them for every client; a missing From:
-     * only in a header rewrite context, see the method below.)
+     * the message carries Resent- headers, a missing Resent-Message-Id and Resent-Date; a message
+     * being resent without a Message-ID logs {@code message-id=<>}. Postern adds these for every
+     * client (Postfix only in a header rewrite context or with always_add_missing_headers; a
+     * submission server should, RFC 6409 §8.3). No From: or Resent-From: is added: see the method
+     * below.
      */
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now, String sender) {
         return fix(header, queueId, myhostname, now, sender, false);
     }
 
     /**
-     * With {@code addFrom} (the message is in a header rewrite context: a client in
-     * local_header_rewrite_clients, or remote_header_rewrite_domain set), a message that is not
-     * being resent and has no From: gets {@code From: sender} (MAILER-DAEMON for the null sender),
-     * after the added Message-Id and Date, as Postfix's cleanup_header_done_callback() adds it.
+     * With {@code addFrom}, a missing {@code From: sender} (MAILER-DAEMON for the null sender) is
+     * added after the added Message-Id and Date, or, for a message being resent, a missing
+     * {@code Resent-From: sender} after the Resent-Date: Postfix's cleanup_header_done_callback()
+     * adds the one (state->resent ? Resent-From : From) under the same condition,
+     * {@code state->hdr_rewrite_context || var_always_add_hdrs}. The caller passes that: the
+     * message is in a header rewrite context (a local submission or notice, a client in
+     * local_header_rewrite_clients, or remote_header_rewrite_domain set) or always_add_missing_headers
+     * is on; and the block is the whole header section (not cut at header_size_limit).
      */
     static Fixed fix(byte[] header, String queueId, String myhostname, ZonedDateTime now, String sender, boolean addFrom) {
         String text = new String(header, StandardCharsets.ISO_8859_1);
@@ -118,7 +122,7 @@ final class HeaderBlock {
             if (!find(RESENT_DATE.matcher(head), head, "resent-date")) {
                 add.append("Resent-Date: ").append(now.format(RFC5322)).append("\r\n");
             }
-            if (!find(RESENT_FROM.matcher(head), head, "resent-from")) {
+            if (addFrom && !find(RESENT_FROM.matcher(head), head, "resent-from")) {
                 // the sender's own bytes (UTF-8 for an SMTPUTF8 address) through this ISO-8859-1 view
                 add.append("Resent-From: ").append(sender.isEmpty() ? "MAILER-DAEMON"
                         : new String(sender.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).append("\r\n");

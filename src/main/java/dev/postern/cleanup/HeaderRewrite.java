@@ -92,6 +92,321 @@ final class HeaderRewrite {
         return out == null ? block : out.toByteArray();
     }
 
+    /**
+     * The block with each primary header longer than header_size_limit cut as Postfix's cleanup
+     * cuts it (see {@link Tail}); {@code block} itself when none is (none can be in a block no
+     * longer than the limit). What follows the end of the primary headers is left as it is.
+     */
+    static byte[] cutLongHeaders(byte[] block, long headerSizeLimit) {
+        if (headerSizeLimit <= 0 || block.length <= headerSizeLimit) {
+            return block;
+        }
+        Tail t = new Tail(headerSizeLimit, java.util.Set.of(), null);
+        byte[] a = t.feed(block);
+        byte[] b = t.finish();
+        if (b.length == 0 && java.util.Arrays.equals(a, block)) {
+            return block;
+        }
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /**
+     * The primary headers that follow a header block cut at header_size_limit, read as Postfix's
+     * cleanup reads every header (mime_state_update(), cleanup_header_callback(),
+     * cleanup_out_header()), as the content streams past: a header line (is_header_buf(): a name of
+     * printable ASCII without blanks or colon, optional blanks, a colon) starts a header, a line
+     * starting with a blank continues it; an empty line, or any other line, ends the primary
+     * header section, and it and all after it pass unchanged. Each header is
+     * <ul>
+     * <li>dropped when message_drop_headers names it (never a MIME header), as
+     * {@link #drop};</li>
+     * <li>cut when longer than header_size_limit (measured as Postfix's header buffer: its lines
+     * joined by one newline, "Name :" read as "Name:"): mime_state appends a continuation line only
+     * while the header is shorter than the limit, and cleanup_out_header() writes its lines up to
+     * the last one that ends within the limit ("nice cut"), unless that would lose more than a
+     * tenth of it, then cuts at the limit itself ("unkind cut"); each line written ends with
+     * CRLF;</li>
+     * <li>otherwise kept byte for byte; then given to {@code rewrite} (address rewriting), if
+     * any.</li>
+     * </ul>
+     * Received: headers are counted (Postfix's hop count, before any drop). Memory: the header being
+     * read, at most about twice header_size_limit. Not thread-safe; one per message.
+     */
+    static final class Tail {
+        private final long limit;
+        private final java.util.Set<String> dropNames;
+        private final java.util.function.UnaryOperator<byte[]> rewrite;
+        private boolean body;
+        private int received;
+
+        /** An undecided line start: is_header_buf()'s scan so far (0 INIT, 1 IN_CHAR, 2 IN_CHAR_SPACE). */
+        private boolean atLineStart = true;
+        private final ByteArrayOutputStream prefix = new ByteArrayOutputStream();
+        private int scan;
+
+        /** The header being read (none before the first). */
+        private boolean inHeader;
+        private boolean dropped;
+        /** Its bytes as they came; null once it is longer than the limit (then {@link #key} is written, cut). */
+        private ByteArrayOutputStream raw;
+        /** Postfix's header buffer: lines joined by '\n', without line ends; at most limit + 1 bytes kept. */
+        private final ByteArrayOutputStream key = new ByteArrayOutputStream();
+        /** The buffer's length as Postfix's would be. */
+        private long logical;
+        /** This line goes into the buffer (Postfix appends one only while the buffer is under the limit). */
+        private boolean appending;
+        /** A CR not yet known to end the line. */
+        private boolean pendingCr;
+
+        private ByteArrayOutputStream out;
+
+        /**
+         * @param headerSizeLimit header_size_limit, more than 0
+         * @param dropNames message_drop_headers, lower case
+         * @param rewrite applied to each header kept (its bytes, CRLF-terminated lines); null: none
+         */
+        Tail(long headerSizeLimit, java.util.Set<String> dropNames, java.util.function.UnaryOperator<byte[]> rewrite) {
+            if (headerSizeLimit <= 0) {
+                throw new IllegalArgumentException("header_size_limit " + headerSizeLimit);
+            }
+            this.limit = headerSizeLimit;
+            this.dropNames = dropNames;
+            this.rewrite = rewrite;
+        }
+
+        /** Still in the primary header section. */
+        boolean inHeaders() {
+            return !body;
+        }
+
+        /** The Received: headers read (dropped ones too). */
+        int received() {
+            return received;
+        }
+
+        /** The bytes to write now for {@code bytes}, the next content; {@code bytes} itself once past the headers. */
+        byte[] feed(byte[] bytes) {
+            if (body) {
+                return bytes;
+            }
+            out = new ByteArrayOutputStream(Math.min(bytes.length + 64, 64 * 1024));
+            for (int i = 0; i < bytes.length; i++) {
+                if (body) { // the rest as it came
+                    out.write(bytes, i, bytes.length - i);
+                    break;
+                }
+                next(bytes[i]);
+            }
+            byte[] result = out.toByteArray();
+            out = null;
+            return result;
+        }
+
+        /** At the end of the content: the header still held, and an undecided last line. */
+        byte[] finish() {
+            if (body) {
+                return new byte[0];
+            }
+            out = new ByteArrayOutputStream();
+            if (atLineStart && prefix.size() > 0) {
+                endHeaders();
+            } else {
+                flushHeader();
+            }
+            body = true;
+            byte[] result = out.toByteArray();
+            out = null;
+            return result;
+        }
+
+        private void next(byte b) {
+            if (!atLineStart) {
+                headerByte(b);
+                return;
+            }
+            prefix.write(b);
+            if (prefix.size() == 1) {
+                if (b == '\n') { // the empty line
+                    endHeaders();
+                    return;
+                }
+                if (b == '\r') { // CR LF is the empty line; a CR before anything else, no header
+                    return;
+                }
+                if (b == ' ' || b == '\t') {
+                    if (inHeader) {
+                        continuation();
+                    } else {
+                        endHeaders();
+                    }
+                    return;
+                }
+            } else if (prefix.size() == 2 && prefix.toByteArray()[0] == '\r') {
+                endHeaders(); // CR LF, or a line that starts with a stray CR: no header either way
+                return;
+            }
+            // is_header_buf()
+            if (b == ':' && scan != 0) {
+                startHeader();
+            } else if (b == ' ' || b == '\t') {
+                if (scan == 1) {
+                    scan = 2;
+                } else if (scan != 2) {
+                    endHeaders();
+                }
+            } else if (b < 0x21 || b > 0x7e || scan == 2 || b == ':') {
+                endHeaders();
+            } else if (prefix.size() > limit) { // a "name" longer than any header may be
+                endHeaders();
+            } else {
+                scan = 1;
+            }
+        }
+
+        /** The line in {@link #prefix} is no header line: the header section ends with it. */
+        private void endHeaders() {
+            flushHeader();
+            out.write(prefix.toByteArray(), 0, prefix.size());
+            prefix.reset();
+            body = true;
+        }
+
+        private void continuation() {
+            atLineStart = false;
+            appending = logical < limit; // mime_state: a line is appended only while the buffer is under the limit
+            if (appending) {
+                keyByte((byte) '\n');
+            } else {
+                raw = null; // this line is left out: the header is written as the buffer holds it
+            }
+            byte[] p = prefix.toByteArray();
+            prefix.reset();
+            for (byte x : p) {
+                headerByte(x);
+            }
+        }
+
+        private void startHeader() {
+            flushHeader();
+            byte[] p = prefix.toByteArray();
+            prefix.reset();
+            int n = 0;
+            while (p[n] != ' ' && p[n] != '\t' && p[n] != ':') {
+                n++;
+            }
+            String name = new String(p, 0, n, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+            if (name.equals("received")) {
+                received++;
+            }
+            inHeader = true;
+            dropped = dropNames.contains(name) && !MIME_HEADERS.contains(name);
+            raw = dropped ? null : new ByteArrayOutputStream(256);
+            if (raw != null) {
+                raw.write(p, 0, p.length);
+            }
+            key.reset();
+            logical = 0;
+            pendingCr = false;
+            appending = true;
+            atLineStart = false;
+            scan = 0;
+            for (int i = 0; i < n; i++) { // "Name :" is "Name:" in Postfix's buffer
+                keyByte(p[i]);
+            }
+            keyByte((byte) ':');
+        }
+
+        /** A byte of a header line after its start was decided. */
+        private void headerByte(byte b) {
+            if (dropped) {
+                if (b == '\n') {
+                    atLineStart = true;
+                }
+                return;
+            }
+            if (raw != null) {
+                raw.write(b);
+            }
+            if (b == '\n') {
+                pendingCr = false; // CR LF: the line end, not in the buffer
+                atLineStart = true;
+                return;
+            }
+            if (pendingCr) {
+                pendingCr = false;
+                keyByte((byte) '\r');
+            }
+            if (b == '\r') {
+                pendingCr = true;
+            } else {
+                keyByte(b);
+            }
+        }
+
+        private void keyByte(byte b) {
+            if (!appending) {
+                return;
+            }
+            logical++;
+            if (key.size() <= limit) {
+                key.write(b);
+            }
+            if (logical > limit) {
+                raw = null;
+            }
+        }
+
+        private void flushHeader() {
+            if (!inHeader) {
+                return;
+            }
+            inHeader = false;
+            if (dropped) {
+                return;
+            }
+            byte[] h = raw != null ? raw.toByteArray() : cut(key.toByteArray(), (int) Math.min(limit, Integer.MAX_VALUE - 2));
+            raw = null;
+            key.reset();
+            if (rewrite != null) {
+                h = rewrite.apply(h);
+            }
+            out.write(h, 0, h.length);
+        }
+    }
+
+    /**
+     * cleanup_out_header() for a header past header_size_limit ({@code key}: its lines joined by
+     * '\n'): its lines up to the last one that ends within the limit ("nice cut"), unless that
+     * would drop more than a tenth of it, then cut at the limit itself ("unkind cut"); each line
+     * ends with CRLF. The checks package's ContentInspector cuts the same way.
+     */
+    static byte[] cut(byte[] key, int limit) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(Math.min(key.length, limit) + 64);
+        int line = 0;
+        while (line <= key.length) {
+            int end = line;
+            while (end < key.length && key[end] != '\n') {
+                end++;
+            }
+            if (end > limit) {
+                if (line > 0.9 * limit) {
+                    break;
+                }
+                end = limit;
+            }
+            b.write(key, line, end - line);
+            b.write('\r');
+            b.write('\n');
+            if (end >= key.length || end == limit) {
+                break;
+            }
+            line = end + 1;
+        }
+        return b.toByteArray();
+    }
+
     /** A header's name in lower case without blanks before the colon; "" for a line that is no header. */
     private static String name(byte[] block, int start, int end) {
         for (int i = start; i < end && block[i] != '\r' && block[i] != '\n'; i++) {

@@ -56,7 +56,7 @@ class HeaderBlockTest {
     void resentHeadersGetTheirResentForms() {
         String head = "Resent-Message-ID: <r@x>\r\nMessage-ID: <m@x>\r\nResent-To: a@x\r\n\r\n";
         HeaderBlock.Fixed f = HeaderBlock.fix(head.getBytes(StandardCharsets.ISO_8859_1), "ABCDEF123", "mx.example.org",
-                NOW, "s@example.org");
+                NOW, "s@example.org", true);
         String out = new String(f.bytes(), StandardCharsets.ISO_8859_1);
         assertEquals(List.of("resent-message-id=<r@x>", "message-id=<m@x>"), f.idLines());
         assertTrue(out.startsWith(head.substring(0, head.length() - 2) + "Resent-Date: "), out);
@@ -71,7 +71,7 @@ class HeaderBlockTest {
         assertTrue(new String(bare.bytes(), StandardCharsets.ISO_8859_1).contains("Resent-Message-Id: <"), "added");
 
         HeaderBlock.Fixed spaced = HeaderBlock.fix("Resent-Message-ID : <r@x>\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
-                "ABCDEF123", "mx.example.org", NOW, "j\u00f6rg@b\u00fccher.example");
+                "ABCDEF123", "mx.example.org", NOW, "j\u00f6rg@b\u00fccher.example", true);
         String spacedOut = new String(spaced.bytes(), StandardCharsets.ISO_8859_1);
         assertEquals(List.of("resent-message-id=<r@x>", "message-id=<>"), spaced.idLines(), "\"Name :\" is the header too");
         assertFalse(spacedOut.contains("Resent-Message-Id: <"), spacedOut);
@@ -81,5 +81,53 @@ class HeaderBlockTest {
         HeaderBlock.Fixed plain = HeaderBlock.fix("Subject: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1),
                 "ABCDEF123", "mx.example.org", NOW, "");
         assertEquals(List.of("message-id=" + plain.messageId()), plain.idLines());
+    }
+
+    /**
+     * Postfix's cleanup_header_done_callback() adds (Resent-)From: only when
+     * {@code hdr_rewrite_context || var_always_add_hdrs}: Resent-From follows From:'s rule, while
+     * Postern adds (Resent-)Message-Id and (Resent-)Date for every client.
+     */
+    @Test
+    void resentFromIsAddedWhereFromWouldBe() {
+        String resent = "Resent-To: a@x\r\nSubject: s\r\n\r\n";
+        String remote = text(HeaderBlock.fix(latin1(resent), "ABCDEF123", "mx.example.org", NOW, "s@example.org", false));
+        assertFalse(remote.contains("Resent-From:"), remote);
+        assertTrue(remote.contains("\r\nResent-Message-Id: <20261202042000.ABCDEF123@mx.example.org>\r\n"), remote);
+        assertTrue(remote.contains("\r\nResent-Date: Wed, 2 Dec 2026 04:20:00 +0000\r\n"), remote);
+        assertFalse(remote.contains("\r\nFrom:"), "no plain From: for a resent message either: " + remote);
+
+        String local = text(HeaderBlock.fix(latin1(resent), "ABCDEF123", "mx.example.org", NOW, "s@example.org", true));
+        assertTrue(local.endsWith("Resent-Date: Wed, 2 Dec 2026 04:20:00 +0000\r\nResent-From: s@example.org\r\n\r\n"), local);
+        assertFalse(local.contains("\r\nFrom:"), "a resent message gets Resent-From, not From: " + local);
+
+        String bounce = text(HeaderBlock.fix(latin1(resent), "ABCDEF123", "mx.example.org", NOW, "", true));
+        assertTrue(bounce.contains("\r\nResent-From: MAILER-DAEMON\r\n"), "the null sender: " + bounce);
+
+        String has = "resent-from : r@x\r\nResent-To: a@x\r\n\r\n";
+        assertEquals(1, HeaderBlock.count(text(HeaderBlock.fix(latin1(has), "ABCDEF123", "mx.example.org", NOW, "s@x", true))
+                .toLowerCase(java.util.Locale.ROOT), "resent-from"), "one there: none added");
+
+        // the five-argument form (no rewrite context): neither From: nor Resent-From:
+        assertFalse(text(HeaderBlock.fix(latin1(resent), "ABCDEF123", "mx.example.org", NOW, "s@example.org")).contains("From:"));
+    }
+
+    /** The same condition for From: on a message that is not resent. */
+    @Test
+    void fromIsAddedOnlyWhenAsked() {
+        String remote = text(HeaderBlock.fix(latin1("To: a@x\r\n\r\n"), "ABCDEF123", "mx.example.org", NOW, "s@example.org", false));
+        assertFalse(remote.contains("From:"), remote);
+        assertTrue(remote.contains("\r\nMessage-Id: <") && remote.contains("\r\nDate: "), remote);
+        String local = text(HeaderBlock.fix(latin1("To: a@x\r\n\r\n"), "ABCDEF123", "mx.example.org", NOW, "s@example.org", true));
+        assertTrue(local.endsWith("\r\nDate: Wed, 2 Dec 2026 04:20:00 +0000\r\nFrom: s@example.org\r\n\r\n"), local);
+        assertFalse(local.contains("Resent-"), local);
+    }
+
+    private static byte[] latin1(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String text(HeaderBlock.Fixed f) {
+        return new String(f.bytes(), StandardCharsets.ISO_8859_1);
     }
 }

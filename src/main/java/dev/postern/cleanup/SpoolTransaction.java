@@ -58,6 +58,10 @@ final class SpoolTransaction implements CleanupTransaction {
     // Touched only by tasks on the I/O chain.
     private final ByteArrayOutputStream header = new ByteArrayOutputStream();
     private boolean inHeaders = true;
+    /** The primary headers after a block cut at header_size_limit (Postfix applies the limit per header). */
+    private HeaderRewrite.Tail tail;
+    /** Received headers counted in the block (without header checks). */
+    private int blockReceived;
     private SpoolWriter writer;
     private long size;
     private boolean tooBig;
@@ -256,6 +260,9 @@ final class SpoolTransaction implements CleanupTransaction {
     private void store(byte[] bytes) {
         try {
             if (!inHeaders) {
+                if (tail != null) {
+                    bytes = tail.feed(bytes);
+                }
                 if (writer != null) { // none for a discarded message
                     writer.write(ByteBuffer.wrap(bytes));
                 }
@@ -270,12 +277,9 @@ final class SpoolTransaction implements CleanupTransaction {
             } else if (settings.headerSizeLimit() > 0 && h.length > settings.headerSizeLimit()) {
                 // Cut before a line that starts a header, so the Message-Id and Date added at the cut
                 // never land between a folded header's lines (the lines after them would fold into Date:).
-                int cut = lastHeaderStart(h);
-                if (cut <= 0) {
-                    int lastLine = lastIndexOfCrlf(h);
-                    cut = lastLine < 0 ? h.length : lastLine + 2;
-                }
-                flushHeaders(h, cut, false);
+                // The rest is read header by header (HeaderRewrite.Tail); an over-long first header
+                // leaves the block empty.
+                flushHeaders(h, Math.max(0, lastHeaderStart(h)), false);
             }
         } catch (IOException e) {
             failure = e;
@@ -289,7 +293,11 @@ final class SpoolTransaction implements CleanupTransaction {
      */
     private void flushHeaders(byte[] h, int headerEnd, boolean complete) throws IOException {
         inHeaders = false;
-        byte[] block = java.util.Arrays.copyOfRange(h, 0, headerEnd);
+        if (!complete) {
+            tail = new HeaderRewrite.Tail(settings.headerSizeLimit(), settings.dropHeaders(), discard ? null : rewrite::headers);
+        }
+        // Postfix's mime_state_update(): header_size_limit applies to each header
+        byte[] block = HeaderRewrite.cutLongHeaders(java.util.Arrays.copyOfRange(h, 0, headerEnd), settings.headerSizeLimit());
         if (!discard) { // Postfix reads no further after a DISCARD: a table failure here must not turn it into 451
             block = rewrite.headers(block);
         }
@@ -312,6 +320,7 @@ final class SpoolTransaction implements CleanupTransaction {
         // Postfix's cleanup_header(): rejected when the hop count reaches hopcount_limit. This is what
         // ends a loop (a content filter whose copy comes back to a filtering service, two MTAs
         // relaying to each other), however the configuration made it.
+        blockReceived = fixed.received();
         tooManyHops = settings.hopcountLimit() > 0 && fixed.received() >= settings.hopcountLimit();
         if (inspector != null) { // the count before header_checks removed any (Postfix counts first)
             tooManyHops = settings.hopcountLimit() > 0 && inspector.primaryReceived() >= settings.hopcountLimit();
@@ -323,7 +332,8 @@ final class SpoolTransaction implements CleanupTransaction {
         begin();
         // message_drop_headers after the Resent- check above (a dropped Resent-Bcc still makes the message resent)
         writer.write(ByteBuffer.wrap(HeaderRewrite.drop(fixed.bytes(), settings.dropHeaders())));
-        writer.write(ByteBuffer.wrap(h, headerEnd, h.length - headerEnd));
+        byte[] rest = java.util.Arrays.copyOfRange(h, headerEnd, h.length);
+        writer.write(ByteBuffer.wrap(tail == null ? rest : tail.feed(rest)));
     }
 
     private void begin() throws IOException {
@@ -505,8 +515,16 @@ final class SpoolTransaction implements CleanupTransaction {
                     byte[] h = header.toByteArray();
                     flushHeaders(h, h.length, true);
                 }
+                if (failure == null && tail != null) { // the last header, when no empty line followed
+                    byte[] last = tail.finish();
+                    if (writer != null && last.length > 0) {
+                        writer.write(ByteBuffer.wrap(last));
+                    }
+                }
                 if (inspector != null) {
                     tooManyHops = settings.hopcountLimit() > 0 && inspector.primaryReceived() >= settings.hopcountLimit();
+                } else if (tail != null) {
+                    tooManyHops = settings.hopcountLimit() > 0 && blockReceived + tail.received() >= settings.hopcountLimit();
                 }
                 if (tooManyHops) {
                     log.warning("cleanup", id + ": message rejected: hopcount exceeded");
@@ -602,15 +620,6 @@ final class SpoolTransaction implements CleanupTransaction {
     private static int lastHeaderStart(byte[] h) {
         for (int i = h.length - 1; i >= 2; i--) {
             if (h[i - 2] == '\r' && h[i - 1] == '\n' && h[i] != ' ' && h[i] != '\t') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int lastIndexOfCrlf(byte[] h) {
-        for (int i = h.length - 2; i >= 0; i--) {
-            if (h[i] == '\r' && h[i + 1] == '\n') {
                 return i;
             }
         }

@@ -59,7 +59,7 @@ public final class Params {
         p(m, "smtpd_banner", STRING, "$myhostname ESMTP $mail_name", "Text after 220 in the greeting.");
         p(m, "hopcount_limit", INT, "50", "A message with this many Received headers or more is refused (554 5.4.0 Error: too many hops; a local submission is returned to its sender): what ends a mail loop.").min(1);
         p(m, "message_size_limit", SIZE, "10240000", "Largest message accepted, in bytes (0: no limit).").min(0);
-        p(m, "header_size_limit", SIZE, "102400", "Largest header section, in bytes.").min(1);
+        p(m, "header_size_limit", SIZE, "102400", "Largest message header, in bytes: a longer one is cut, as in Postfix (the headers after it are still headers).").min(1);
         p(m, "line_length_limit", INT, "2048", "Longest SMTP command line.").min(512);
         // Content inspection while a message is queued (cleanup ContentInspector, Postfix's header_checks(5))
         p(m, "header_checks", LIST, "", "Tables (regexp:, pcre:, or any other type) asked about each primary message header, the whole logical header with its folded lines joined by a newline: REJECT, WARN, INFO, HOLD, DISCARD, FILTER, REDIRECT, BCC, PREPEND, REPLACE, STRIP, IGNORE, PASS, DUNNO/OK act as in Postfix's header_checks(5), logged by cleanup as Postfix does. Applied to mail from smtpd and sendmail (pickup), including Postern's own Received header, not to the notices Postern makes; receive_override_options = no_header_body_checks turns them off for one smtpd service or pickup.");

@@ -13,11 +13,13 @@ import java.util.TreeMap;
  * hopcount_limit (Postfix's default 50) and the header and body checks of each cleanup service
  * ({@code checks}: by service name, always with {@value #DEFAULT_SERVICE}; a master.cf cleanup
  * line's -o over main.cf's values, as Postfix's cleanup processes read their own service's) and the
- * address rewriting, message_drop_headers and enable_original_recipient (main.cf only).
+ * address rewriting, message_drop_headers, enable_original_recipient and always_add_missing_headers
+ * (main.cf only).
  */
 public record CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
                               int hopcountLimit, Map<String, ContentCheckSettings> checks, RewriteSettings rewriting,
-                              java.util.Set<String> dropHeaders, boolean enableOriginalRecipient) {
+                              java.util.Set<String> dropHeaders, boolean enableOriginalRecipient,
+                              boolean alwaysAddMissingHeaders) {
     /** Postfix's message_drop_headers default. */
     public static final java.util.Set<String> DROP_HEADERS = java.util.Set.of("bcc", "content-length", "resent-bcc", "return-path");
 
@@ -39,11 +41,12 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
         this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, checks, RewriteSettings.NONE, null);
     }
 
-    /** With enable_original_recipient = yes, Postfix's default. */
+    /** With enable_original_recipient = yes and always_add_missing_headers = no, Postfix's defaults. */
     public CleanupSettings(String myhostname, long messageSizeLimit, long headerSizeLimit, long queueMinfree,
                            int hopcountLimit, Map<String, ContentCheckSettings> checks, RewriteSettings rewriting,
                            java.util.Set<String> dropHeaders) {
-        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, checks, rewriting, dropHeaders, true);
+        this(myhostname, messageSizeLimit, headerSizeLimit, queueMinfree, hopcountLimit, checks, rewriting, dropHeaders, true,
+                false);
     }
 
     /** One cleanup service with these checks. */
@@ -75,6 +78,7 @@ public record CleanupSettings(String myhostname, long messageSizeLimit, long hea
         }
         return new CleanupSettings(c.get("myhostname"), c.size("message_size_limit"), c.size("header_size_limit"),
                 c.size("queue_minfree"), c.integer("hopcount_limit"), checks, RewriteSettings.from(c),
-                java.util.Set.copyOf(c.list("message_drop_headers")), c.bool("enable_original_recipient"));
+                java.util.Set.copyOf(c.list("message_drop_headers")), c.bool("enable_original_recipient"),
+                c.bool("always_add_missing_headers"));
     }
 }

@@ -303,7 +303,7 @@ final class SpoolTransaction implements CleanupTransaction {
         }
         HeaderBlock.Fixed fixed = HeaderBlock.fix(block, id.toString(), settings.myhostname(),
                 headerEndTime == null ? ZonedDateTime.now() : headerEndTime, rewrite.sender().toString(),
-                complete && rewrite.headerContext());
+                complete && (rewrite.headerContext() || settings.alwaysAddMissingHeaders()));
         messageId = fixed.messageId() == null ? "<>" : fixed.messageId();
         if (!discard && inspector == null && !rewrite.envelopeFailed()) { // with header checks the inspector says when (CheckTarget)
             // When the header is read, as Postfix's cleanup logs it: also for a message a body

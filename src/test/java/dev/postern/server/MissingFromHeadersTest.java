@@ -42,6 +42,31 @@ class MissingFromHeadersTest {
         return Server.start(Server.plan(dir), null);
     }
 
+    private Server start(RecordingSink sink, String moreMainCf) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
+                + "smtpd_peername_lookup = no\n"
+                + "mynetworks = 127.0.0.0/8\n"
+                + "smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination\n"
+                + "queue_directory = " + dir.resolve("queue") + "\n"
+                + "maillog_file = " + dir.resolve("maillog") + "\n"
+                + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                + "smtp_tls_security_level = none\n"
+                + "local_header_rewrite_clients = permit_sasl_authenticated\n"
+                + moreMainCf);
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+        return Server.start(Server.plan(dir), null);
+    }
+
+    @Test
+    void alwaysAddMissingHeadersAddsFromForRemoteClientsToo() throws Exception {
+        try (RecordingSink sink = RecordingSink.start(); Server server = start(sink, "always_add_missing_headers = yes\n")) {
+            String remotePlain = relay(server.addresses().get(0), sink, "To: bob@far.example\r\nSubject: hi\r\n\r\nbody\r\n");
+            assertTrue(remotePlain.contains("\r\nFrom: alice@client.example\r\n"), remotePlain);
+            String resent = relay(server.addresses().get(0), sink, "Resent-To: bob@far.example\r\nSubject: fwd\r\n\r\nbody\r\n");
+            assertTrue(resent.contains("\r\nResent-From: alice@client.example\r\n"), resent);
+        }
+    }
+
     /** One transaction from alice@client.example to bob@far.example; the data the sink received. */
     private static String relay(InetSocketAddress service, RecordingSink sink, String content) throws Exception {
         try (SmtpTestClient c = new SmtpTestClient(service)) {

@@ -21,6 +21,13 @@ public interface CleanupTransaction {
     /** A recipient with its RFC 3461 NOTIFY/ORCPT, kept in the queue file. */
     void addRecipient(MailAddress recipient, RecipientDsn dsn);
 
+    /**
+     * As above, with the address it first came in as (a requeued message's recipient that
+     * rewriting had changed: Postfix's ORCP record, kept through the requeue and logged as
+     * {@code orig_to=}).
+     */
+    void addRecipient(MailAddress recipient, RecipientDsn dsn, MailAddress original);
+
     /*
      * Access-table actions on the whole message (Postfix: smtpd's CLEANUP_FLAG_HOLD and
      * CLEANUP_FLAG_DISCARD flags, REC_TYPE_RDR record and extra REC_TYPE_RCPT records), called

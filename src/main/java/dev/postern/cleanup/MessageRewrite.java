@@ -95,6 +95,11 @@ final class MessageRewrite {
         return !envelope.protocol().equals("local");
     }
 
+    /** Postfix's hdr_rewrite_context is "local" (false: "remote"), whatever the tables. */
+    boolean headerContextLocal() {
+        return !remoteHeaders;
+    }
+
     /** Postfix's hdr_rewrite_context is set: headers are rewritten, a missing From: added. */
     boolean headerContext() {
         return !remoteHeaders || rewriting.rewritesRemoteHeaders();

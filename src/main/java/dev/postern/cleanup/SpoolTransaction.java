@@ -44,6 +44,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private final Executor io;
     private final List<MailAddress> recipients = new ArrayList<>();
     private final Map<MailAddress, RecipientDsn> recipientDsn = new HashMap<>();
+    /** Originals given with the recipients (a requeued message's), by recipient. */
+    private final Map<MailAddress, MailAddress> givenOriginals = new HashMap<>();
     // access(5) actions, set before the content (see CleanupTransaction)
     private boolean hold;
     private boolean discard;
@@ -122,6 +124,14 @@ final class SpoolTransaction implements CleanupTransaction {
         recipients.add(recipient);
         if (dsn != null && !dsn.isNone()) {
             recipientDsn.put(recipient, dsn);
+        }
+    }
+
+    @Override
+    public void addRecipient(MailAddress recipient, RecipientDsn dsn, MailAddress original) {
+        addRecipient(recipient, dsn);
+        if (original != null && !original.equals(recipient)) {
+            givenOriginals.put(recipient, original);
         }
     }
 
@@ -353,7 +363,7 @@ final class SpoolTransaction implements CleanupTransaction {
         EnvelopeRewrite.Recipients rewritten = rewrite.recipients(rcpts, dsn);
         rcpts = rewritten.list();
         dsn = rewritten.dsn();
-        Map<MailAddress, MailAddress> originals = rewritten.originals();
+        Map<MailAddress, MailAddress> originals = withGivenOriginals(rewritten.originals(), rcpts);
         if (redirect != null) { // the REDIRECT address is not mapped: Postfix's qmgr puts it in as it is
             MailAddress first = rcpts.stream().min(RedirectAndBcc.QMGR_ORDER).orElseThrow();
             MailAddress original = originals.getOrDefault(first, first); // it keeps the first one's orig_rcpt
@@ -365,7 +375,26 @@ final class SpoolTransaction implements CleanupTransaction {
         return new QueueEnvelope(id, envelope.arrival(), rewrite.sender(), envelope.client(), envelope.helo(),
                 envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
                 redirect == null ? filter : null, // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
-                settings.enableOriginalRecipient() ? originals : Map.of(), rewritten.expanded());
+                settings.enableOriginalRecipient() ? originals : Map.of(), rewritten.expanded(), !rewrite.headerContextLocal());
+    }
+
+    /**
+     * A requeued recipient keeps the original it came with (Postfix's pickup passes the ORCP
+     * record on, and cleanup keeps it for every address the recipient becomes).
+     */
+    private Map<MailAddress, MailAddress> withGivenOriginals(Map<MailAddress, MailAddress> rewritten, List<MailAddress> rcpts) {
+        if (givenOriginals.isEmpty()) {
+            return rewritten;
+        }
+        Map<MailAddress, MailAddress> out = new HashMap<>();
+        for (MailAddress r : rcpts) {
+            MailAddress from = rewritten.getOrDefault(r, r); // the recipient as added
+            MailAddress first = givenOriginals.getOrDefault(from, from);
+            if (!first.toString().equalsIgnoreCase(r.toString())) {
+                out.put(r, first);
+            }
+        }
+        return out;
     }
 
     /**

@@ -232,11 +232,18 @@ final class QueueCommand implements Callable<Integer> {
         public Integer call() throws Exception {
             QueueControl c = queue.control();
             Optional<QueueControl.Entry> e = c.find(id);
+            PrintWriter out = queue.out();
             if (e.isEmpty()) {
+                Optional<QueuedMessage> requeued = requeued(id);
+                if (requeued.isPresent()) {
+                    out.println("queue: maildrop (requeued: pickup submits it again, with a new queue ID)");
+                    out.println("id: " + id);
+                    printMessage(requeued.get(), out);
+                    return 0;
+                }
                 queue.err().println("postern: " + id + ": no such message in the queue");
                 return 1;
             }
-            PrintWriter out = queue.out();
             QueueControl.Entry entry = e.get();
             out.println("queue: " + entry.queue().name().toLowerCase(Locale.ROOT)
                     + (entry.nextAttempt() == null ? "" : " (next attempt " + entry.nextAttempt() + ")"));
@@ -251,6 +258,19 @@ final class QueueCommand implements Callable<Integer> {
             return 0;
         }
 
+        /** A requeued message pickup has not taken yet: a queue file in maildrop/. */
+        private Optional<QueuedMessage> requeued(String id) {
+            if (!dev.postern.mail.QueueId.isValid(id)) {
+                return Optional.empty();
+            }
+            try {
+                java.nio.file.Path f = queue.control().root().resolve("maildrop").resolve(id);
+                return Optional.of(dev.postern.queue.Spool.readQueueFile(f));
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
         private static void printMessage(QueuedMessage m, PrintWriter out) throws IOException {
             var env = m.envelope();
             out.println("arrival: " + env.arrival());
@@ -262,8 +282,7 @@ final class QueueCommand implements Callable<Integer> {
                 out.println("content filter: " + env.filter() + " (every recipient goes there)");
             }
             if (m.requeued()) {
-                out.println("requeued: the queue manager replaces the content filter with pickup's content_filter when it"
-                        + " takes the message");
+                out.println("requeued (by an older version): the queue manager sends it to pickup again when it takes it");
             }
             out.println("recipients:");
             for (var r : env.recipients()) {

@@ -22,13 +22,18 @@ final class LocalHeaders {
     private static final java.util.Set<String> ADDRESS_HEADERS = java.util.Set.of("from", "sender", "reply-to", "to", "cc",
             "resent-from", "resent-sender", "resent-reply-to", "resent-to", "resent-cc");
 
+    /** pickup.c's Received header, naming the submitting user ID (also for a requeued message). */
+    static String received(long uid, String queueId, String myhostname, String mailName, ZonedDateTime now) {
+        return "Received: by " + myhostname + " (" + mailName + ", from userid " + uid + ")\r\n\tid "
+                + queueId + "; " + now.format(RFC5322) + "\r\n";
+    }
+
     /** {@code origin}: appended to header addresses without a domain; empty to leave them alone. */
     static byte[] rewrite(byte[] content, String sender, String fullname, long uid, String queueId,
                           String myhostname, String mailName, String origin, ZonedDateTime now) {
         HeaderSection headers = HeaderSection.parse(content);
         ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 256);
-        write(out, "Received: by " + myhostname + " (" + mailName + ", from userid " + uid + ")\r\n\tid "
-                + queueId + "; " + now.format(RFC5322) + "\r\n");
+        write(out, received(uid, queueId, myhostname, mailName, now));
         for (HeaderSection.Field f : headers.fields()) {
             String n = f.lowerName();
             if (!origin.isEmpty() && ADDRESS_HEADERS.contains(n)) {

@@ -146,8 +146,22 @@ public final class Maildrop {
                             "not a regular file"));
                     continue;
                 }
+                byte[] bytes = Files.readAllBytes(f);
+                if (dev.postern.queue.Spool.isQueueFile(bytes)) { // requeued (postern queue requeue), not yet picked up
+                    try {
+                        var env = dev.postern.queue.Spool.readQueueFile(f).envelope();
+                        out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(),
+                                env.sender().toString(), env.recipients().stream().map(Object::toString).toList(), null));
+                    } catch (java.nio.file.NoSuchFileException picked) {
+                        throw picked;
+                    } catch (IOException e) {
+                        out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(), "",
+                                List.of(), "damaged queue file: " + e.getMessage()));
+                    }
+                    continue;
+                }
                 try {
-                    MaildropFile m = MaildropFile.decode(Files.readAllBytes(f));
+                    MaildropFile m = MaildropFile.decode(bytes);
                     out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(),
                             m.sender(), m.recipients(), null));
                 } catch (MaildropFile.MalformedException e) {

@@ -10,11 +10,16 @@ import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
+import dev.postern.queue.CorruptQueueFileException;
+import dev.postern.queue.QueueEnvelope;
+import dev.postern.queue.QueuedMessage;
+import dev.postern.queue.Spool;
 import dev.postern.util.AtomicFile;
 import io.netty.buffer.Unpooled;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.LinkOption;
@@ -185,6 +190,10 @@ public final class Pickup implements AutoCloseable {
             retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
             return null;
         }
+        if (Spool.isQueueFile(bytes)) {
+            resubmit(file, name, uid, arrival);
+            return null;
+        }
         try {
             MaildropFile m = MaildropFile.decode(bytes);
             // Each recipient once (Postfix's cleanup drops duplicates): -t plus the same address
@@ -212,6 +221,14 @@ public final class Pickup implements AutoCloseable {
                 hasEightBit(m.content()), "pickup"), settings.cleanupService());
         log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
         s.recipients().forEach(tx::addRecipient);
+        pickupOptions(tx);
+        byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
+                settings.myhostname(), settings.mailName(), "", ZonedDateTime.now(ZoneId.systemDefault()));
+        return commit(s, tx, content) ? tx : null;
+    }
+
+    /** pickup's content_filter and receive_override_options, for local and requeued mail alike. */
+    private void pickupOptions(CleanupTransaction tx) {
         if (!settings.contentFilter().isEmpty()) {
             tx.filter(settings.contentFilter()); // pickup.c: the FILTER record of var_filter_xport
         }
@@ -221,12 +238,17 @@ public final class Pickup implements AutoCloseable {
         if (!settings.addressMappings()) {
             tx.skipAddressMappings(); // receive_override_options = no_address_mappings
         }
-        byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
-                settings.myhostname(), settings.mailName(), "", ZonedDateTime.now(ZoneId.systemDefault()));
+    }
+
+    /**
+     * Writes the content and commits; true when queued. A permanent refusal returns the message
+     * to its sender (or moves the file aside without bounces); anything else retries the file later.
+     */
+    private boolean commit(Submission s, CleanupTransaction tx, byte[] content) {
         tx.write(Unpooled.wrappedBuffer(content));
         try {
             tx.commit().get(5, TimeUnit.MINUTES);
-            return tx;
+            return true;
         } catch (ExecutionException e) {
             tx.abort();
             if (e.getCause() instanceof SmtpException se && se.reply().isPermanent()) {
@@ -248,7 +270,78 @@ public final class Pickup implements AutoCloseable {
             log.warning("pickup", s.name() + ": " + tx.queueId() + ": queue file write timed out, will retry");
             retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
         }
-        return null;
+        return false;
+    }
+
+    /**
+     * A queue file that {@code postern queue requeue} moved here (Postfix's postsuper -r, which
+     * moves it to maildrop/ for pickup): submitted through cleanup again with a new queue ID,
+     * logged {@code NEWID: uid=N from=<sender> orig_id=OLDID} as Postfix's pickup logs it. What
+     * Postfix keeps is kept: the sender, the recipients not yet delivered with their NOTIFY, ORCPT
+     * and original address, RET and ENVID, the arrival time, the header rewrite context; what it
+     * does again is done again: pickup.c's Received header, address rewriting, header and body
+     * checks, pickup's content_filter (the old one is dropped) and receive_override_options.
+     * A message with no recipient left is removed (pickup.c discards it too).
+     */
+    private void resubmit(Path file, String name, long uid, Instant mtime) {
+        QueuedMessage q;
+        byte[] content;
+        try {
+            q = Spool.readQueueFile(file);
+            try (InputStream in = q.content().open()) {
+                content = in.readAllBytes();
+            }
+        } catch (CorruptQueueFileException e) {
+            moveAside(file, name, uid, "damaged queue file: " + e.getMessage());
+            return;
+        } catch (NoSuchFileException gone) {
+            return;
+        } catch (IOException e) {
+            log.warning("pickup", name + ": cannot read: " + e.getMessage());
+            retryAt.put(file, System.currentTimeMillis() + RETRY_MILLIS);
+            return;
+        }
+        QueueEnvelope env = q.envelope();
+        if (env.recipients().isEmpty()) {
+            remove(file, name, "every recipient was done");
+            return;
+        }
+        CleanupTransaction tx = cleanup.open(new Envelope(env.sender(), env.client(), env.helo(), env.protocol(),
+                env.arrival(), env.smtpUtf8(), env.eightBitMime(), "pickup", env.dsn()), settings.cleanupService());
+        log.info("pickup", tx.queueId() + ": uid=" + uid + " from=<" + env.sender() + "> orig_id=" + file.getFileName());
+        for (MailAddress r : env.recipients()) {
+            tx.addRecipient(r, env.dsnOf(r), env.originalOf(r));
+        }
+        pickupOptions(tx); // the message's old content filter is dropped (pickup.c copy_segment())
+        if (env.remoteHeaderContext()) {
+            tx.remoteHeaderRewrite(); // postsuper(1): "the same as when the message was received"
+        }
+        byte[] received = LocalHeaders.received(uid, tx.queueId().toString(), settings.myhostname(), settings.mailName(),
+                ZonedDateTime.ofInstant(mtime, ZoneId.systemDefault())).getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[received.length + content.length];
+        System.arraycopy(received, 0, all, 0, received.length);
+        System.arraycopy(content, 0, all, received.length, content.length);
+        Submission s = new Submission(file, name, uid, env.arrival(), null, env.sender(), env.recipients());
+        if (commit(s, tx, all)) {
+            remove(file, name, null);
+        }
+    }
+
+    /** Deletes a maildrop file whose message is queued (or needs no queuing: {@code why} says so). */
+    private void remove(Path file, String name, String why) {
+        try {
+            Files.delete(file);
+            AtomicFile.fsyncDirectory(maildrop.directory());
+            if (why != null) {
+                log.info("pickup", name + ": removed: " + why);
+            }
+        } catch (NoSuchFileException gone) {
+            // someone else removed it
+        } catch (IOException e) {
+            done.add(file);
+            log.warning("pickup", name + ": cannot remove it: " + e.getMessage()
+                    + "; remove it by hand or it is submitted again after a restart");
+        }
     }
 
     /** See {@link SenderReturn}: the file is removed only once the notice is queued. */

@@ -15,23 +15,15 @@ import java.util.Map;
  * names none (empty: the recipient's domain), see {@link Route#contentFilter}.
  * {@code transportProcessLimit}: the master.cf transport lines' numeric maxproc above 0, the most
  * deliveries at once through that transport (others: no cap of their own, see {@link #processLimitFor}).
- * {@code requeueFilter}: the content filter a requeued message gets ({@code postern queue requeue},
- * Postfix's postsuper -r) in place of its own; empty: none. Postfix's requeue puts the message back
- * in maildrop/, and pickup re-submits it with pickup's content_filter, dropping the message's old
- * FILTER record (pickup.c pickup_copy() and copy_segment(); postsuper(1): "subjected to the same
- * content_filter settings (if any) as used for new local mail submissions"): so master.cf's pickup
- * line's -o content_filter when it has one, else main.cf's. Postern's pickup does not see requeued
- * mail, so the queue manager applies it when it takes the message ({@link QueueManager}).
  */
 public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
                            Duration maximalQueueLifetime, Duration bounceQueueLifetime, Duration delayWarningTime,
                            int destinationConcurrency, Map<String, Integer> transportConcurrency,
                            int processLimit, int messageActiveLimit, String defaultFilterNexthop,
-                           Map<String, Integer> transportProcessLimit, String requeueFilter) {
+                           Map<String, Integer> transportProcessLimit) {
     public QmgrSettings {
         transportConcurrency = Map.copyOf(transportConcurrency);
         transportProcessLimit = Map.copyOf(transportProcessLimit);
-        requeueFilter = requeueFilter == null ? "" : requeueFilter.strip();
         // qmgr.c: "bounce_queue_lifetime is larger than maximal_queue_lifetime - adjusting" (ConfigChecks warns)
         if (bounceQueueLifetime.compareTo(maximalQueueLifetime) > 0) {
             bounceQueueLifetime = maximalQueueLifetime;
@@ -40,17 +32,6 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
         processLimit = Math.max(1, processLimit);
         messageActiveLimit = Math.max(1, messageActiveLimit);
         defaultFilterNexthop = defaultFilterNexthop == null ? "" : defaultFilterNexthop.strip();
-    }
-
-    /** Without a content filter for requeued mail. */
-    public QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Duration maximalBackoff,
-                        Duration maximalQueueLifetime, Duration bounceQueueLifetime, Duration delayWarningTime,
-                        int destinationConcurrency, Map<String, Integer> transportConcurrency,
-                        int processLimit, int messageActiveLimit, String defaultFilterNexthop,
-                        Map<String, Integer> transportProcessLimit) {
-        this(queueRunDelay, minimalBackoff, maximalBackoff, maximalQueueLifetime, bounceQueueLifetime, delayWarningTime,
-                destinationConcurrency, transportConcurrency, processLimit, messageActiveLimit, defaultFilterNexthop,
-                transportProcessLimit, "");
     }
 
     /** Without per-transport maxproc. */
@@ -96,17 +77,7 @@ public record QmgrSettings(Duration queueRunDelay, Duration minimalBackoff, Dura
                 c.duration("maximal_backoff_time"), c.duration("maximal_queue_lifetime"),
                 c.duration("bounce_queue_lifetime"), c.duration("delay_warning_time"), dflt, perTransport,
                 c.integer("default_process_limit"), c.integer("qmgr_message_active_limit"), c.get("default_filter_nexthop"),
-                maxproc, pickupContentFilter(c));
-    }
-
-    /**
-     * pickup's content_filter: its master.cf line's -o over main.cf, read as
-     * dev.postern.pickup.PickupSettings reads it (qmgr does not import pickup; QmgrSettingsTest
-     * keeps the two equal).
-     */
-    static String pickupContentFilter(Config c) {
-        Config pickup = c.services().stream().filter(MasterService::isPickup).findFirst().map(c::forService).orElse(c);
-        return pickup.get("content_filter").strip();
+                maxproc);
     }
 
     private static void limit(Map<String, Integer> perTransport, String transport, String value, int dflt) {

@@ -205,11 +205,9 @@ public final class QueueManager implements AutoCloseable {
             left(id);
             return;
         }
-        if (m.requeued()) {
-            m = applyRequeue(m, id);
-            if (m == null) {
-                return;
-            }
+        if (m.requeued()) { // a requeue record, written by an older Postern's queue tool
+            requeue(m, id);
+            return;
         }
         var env = m.envelope();
         log.from(env.id().toString(), env.sender().toString(), m.content().size(), env.recipients().size());
@@ -217,28 +215,22 @@ public final class QueueManager implements AutoCloseable {
     }
 
     /**
-     * postern queue requeue (Postfix's postsuper -r): the message's own content filter is dropped
-     * and pickup's current one applies ({@link QmgrSettings#requeueFilter}, read at each reload),
-     * once; the file keeps it from then on. Null when the file could not be rewritten: the message
-     * is deferred with its requeue still pending, or (damaged) the spool has moved it to corrupt/.
+     * A message an older Postern's {@code postern queue requeue} marked with a requeue record (it
+     * then stayed in the queue): it goes to maildrop/ now, where pickup submits it through
+     * cleanup again, as a requeue does today ({@link dev.postern.queue.QueueControl#requeue}).
      */
-    private QueuedMessage applyRequeue(QueuedMessage m, String id) {
-        QmgrSettings settings = this.settings;
+    private void requeue(QueuedMessage m, String id) {
         try {
-            return spool.applyRequeue(m, settings.requeueFilter());
-        } catch (dev.postern.queue.CorruptQueueFileException e) {
-            left(id);
-            return null;
+            spool.requeue(m.file());
         } catch (IOException | RuntimeException e) {
-            log.warning("qmgr", id + ": cannot apply the requeue, will retry: " + e.getMessage());
+            log.warning("qmgr", id + ": cannot requeue, will retry: " + e.getMessage());
             try {
                 spool.defer(m.file(), clock.instant().plus(settings.minimalBackoff()));
             } catch (IOException again) {
                 // Left in active/: moved back to incoming/ at the next start.
             }
-            left(id);
-            return null;
         }
+        left(id);
     }
 
     /**

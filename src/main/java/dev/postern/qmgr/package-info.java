@@ -14,10 +14,9 @@
  * queue file's {@code filter} line: content_filter or access(5) FILTER) has every recipient sent
  * to the filter's transport and next hop instead ({@link dev.postern.qmgr.Route#contentFilter},
  * Postfix's qmgr_message_resolve(): "content filtering overrides the address resolver"; no next
- * hop in it means default_filter_nexthop, else the recipient's domain). A message requeued by
- * {@code postern queue requeue} first gets pickup's current content_filter in place of its own
- * filter ({@link dev.postern.qmgr.QmgrSettings#requeueFilter}: Postfix's postsuper -r sends it
- * through pickup again). Otherwise each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
+ * hop in it means default_filter_nexthop, else the recipient's domain). A message an older
+ * Postern's {@code postern queue requeue} marked with a requeue record goes to maildrop/ when it is
+ * taken, for pickup to submit again (as requeue does now). Otherwise each recipient is routed with {@link dev.postern.qmgr.Router} (Postfix's
  * trivial-rewrite order: address class, sender_dependent_relayhost_maps with Postern's
  * {@code .parent} sender keys, relayhost, recipient domain, the transport's :nexthop, then
  * transport_maps over all; a table that cannot answer sends the recipient to the retry transport,

@@ -66,6 +66,11 @@ public final class QueueControl {
         return c;
     }
 
+    /** The queue directory. */
+    public Path root() {
+        return root;
+    }
+
     Path dir(Spool.Queue q) {
         return root.resolve(q.name().toLowerCase(Locale.ROOT));
     }
@@ -193,10 +198,11 @@ public final class QueueControl {
     }
 
     /**
-     * postsuper -r: back to incoming/, to be routed again now, with the content filter chosen
-     * again: Postfix moves the file to maildrop/, and pickup re-submits it without its FILTER
-     * record and with pickup's own content_filter (pickup.c); here the file gets a requeue record
-     * ({@link QueueRecords#requeued}) that the queue manager applies when it takes the message.
+     * postsuper -r: to maildrop/, as Postfix's postsuper moves it, where pickup submits it through
+     * cleanup again ({@code dev.postern.pickup.Pickup}): a new queue ID, address rewriting and
+     * header/body checks again (in the header context it was received in), pickup's content_filter
+     * and receive_override_options, the original arrival time. A message being delivered gets a
+     * request, carried out when its attempt ends ({@link Spool#defer}).
      */
     public Outcome requeue(List<String> ids, Spool.Queue from) throws IOException {
         Outcome o = apply(ids, from, OperatorRequests.Verb.REQUEUE);
@@ -382,14 +388,7 @@ public final class QueueControl {
                         AtomicFile.fsyncDirectory(dir(q));
                     }
                     case HOLD -> AtomicFile.moveDurably(f, dir(Spool.Queue.HOLD).resolve(id));
-                    case REQUEUE -> {
-                        // Marked first (NoSuchFileException when not here), then moved: the queue
-                        // manager gives it pickup's content_filter in place of its own (QueueRecords.requeued).
-                        markRequeued(f, id);
-                        if (q != Spool.Queue.INCOMING) {
-                            AtomicFile.moveDurably(f, dir(Spool.Queue.INCOMING).resolve(id));
-                        }
-                    }
+                    case REQUEUE -> AtomicFile.moveDurably(f, Spool.maildrop(root).resolve(id));
                 }
                 return true;
             } catch (NoSuchFileException e) {
@@ -399,22 +398,7 @@ public final class QueueControl {
         return false;
     }
 
-    /**
-     * The requeue record, best effort: Postfix's postsuper -r is a rename and works on a full disk,
-     * so a record that cannot be written (ENOSPC, EIO) leaves the message's filter as it is, with
-     * a warning, and the move still happens. A file that is not here is the caller's to handle.
-     */
-    private void markRequeued(Path f, String id) throws IOException {
-        try {
-            QueueFile.appendRequeued(f, Instant.now());
-        } catch (NoSuchFileException e) {
-            throw e;
-        } catch (IOException e) {
-            warnings.add(id + ": requeued without choosing its content filter again (" + e.getMessage() + ")");
-        }
-    }
-
-    /** Warnings of the operations so far (a requeue record that could not be written), for the command to print. */
+    /** Warnings of the operations so far, for the command to print. */
     public List<String> warnings() {
         return List.copyOf(warnings);
     }

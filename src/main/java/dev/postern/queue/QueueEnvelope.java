@@ -34,6 +34,7 @@ import java.util.Map;
  * ret HDRS             (RFC 3461 RET, only when given)
  * envid QWERTY+2B1     (RFC 3461 ENVID, xtext, only when given)
  * filter smtp-amavis:[127.0.0.1]:10024 (content filter, transport:nexthop, only when set)
+ * context remote       (cleanup's header rewrite context was "remote", only then: a requeue keeps it)
  * rcpt bob@example.org
  * notify SUCCESS,FAILURE   (RFC 3461 NOTIFY of the rcpt above, only when given)
  * orcpt rfc822;bob+40example.org (its ORCPT, type;xtext, only when given)
@@ -61,12 +62,15 @@ import java.util.Map;
  * canonical mapping or virtual aliasing changed. {@code expanded} lines are Postfix's "expanded"
  * trace records (cleanup_out_recipient()): the queue manager sends them in one success notice
  * after the first delivery attempt and rewrites the file without them. Each is one line, so a
- * version that does not know them skips them whole.
+ * version that does not know them skips them whole. {@code context remote}: cleanup rewrote the
+ * header addresses in Postfix's "remote" context (a client outside local_header_rewrite_clients);
+ * a requeued message is rewritten again in the same context, as Postfix's.
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                             String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
                             Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter,
-                            Map<MailAddress, MailAddress> originals, List<Expanded> expanded) {
+                            Map<MailAddress, MailAddress> originals, List<Expanded> expanded,
+                            boolean remoteHeaderContext) {
     /**
      * A recipient that asked NOTIFY=SUCCESS and was expanded by virtual aliasing (or mapped to
      * another address by it): {@code address} after canonical mapping, {@code original} as it came
@@ -89,6 +93,15 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         if (filter != null && (filter.isEmpty() || filter.indexOf('\n') >= 0 || filter.indexOf('\r') >= 0)) {
             throw new IllegalArgumentException("a content filter is one non-empty line");
         }
+    }
+
+    /** In the "local" header rewrite context. */
+    public QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
+                         String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
+                         Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter,
+                         Map<MailAddress, MailAddress> originals, List<Expanded> expanded) {
+        this(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients, dsn, recipientDsn, filter,
+                originals, expanded, false);
     }
 
     /** Without original recipients or expanded aliases (no address rewriting changed any). */
@@ -114,13 +127,13 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
 
     public QueueEnvelope withRecipients(List<MailAddress> remaining) {
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, remaining,
-                dsn, recipientDsn, filter, originals, expanded);
+                dsn, recipientDsn, filter, originals, expanded, remoteHeaderContext);
     }
 
     /** The same message once its "expanded" notice went out. */
     public QueueEnvelope withoutExpanded() {
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients,
-                dsn, recipientDsn, filter, originals, List.of());
+                dsn, recipientDsn, filter, originals, List.of(), remoteHeaderContext);
     }
 
     /** The recipient as it came in, when address rewriting changed it; null otherwise. */
@@ -131,7 +144,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
     /** The same message with this content filter ({@code transport:nexthop}; null: none). */
     public QueueEnvelope withFilter(String contentFilter) {
         return new QueueEnvelope(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients,
-                dsn, recipientDsn, contentFilter, originals, expanded);
+                dsn, recipientDsn, contentFilter, originals, expanded, remoteHeaderContext);
     }
 
     /** The recipient's NOTIFY/ORCPT, {@link RecipientDsn#NONE} when it gave none. */
@@ -163,6 +176,9 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         }
         if (filter != null) {
             sb.append("filter ").append(filter).append('\n');
+        }
+        if (remoteHeaderContext) {
+            sb.append("context remote\n");
         }
         for (MailAddress r : recipients) {
             sb.append("rcpt ").append(r).append('\n');
@@ -300,6 +316,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         String filter = null;
         Map<MailAddress, MailAddress> originals = new HashMap<>();
         List<Expanded> expanded = new ArrayList<>();
+        boolean remote = false;
         try {
             for (String l : lines.subList(1, lines.size())) {
                 int sp = l.indexOf(' ');
@@ -327,6 +344,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                         originals.put(rcpts.get(rcpts.size() - 1), MailAddress.parse(value));
                     }
                     case "expanded" -> expanded.add(expandedLine(value));
+                    case "context" -> remote = value.equals("remote");
                     default -> { } // unknown records from newer versions are ignored
                 }
             }
@@ -340,7 +358,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             throw new CorruptQueueFileException("queue file lacks its size record");
         }
         return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts,
-                new Dsn(ret, envid), rcptDsn, filter, originals, expanded), version, size, headerBytes);
+                new Dsn(ret, envid), rcptDsn, filter, originals, expanded, remote), version, size, headerBytes);
     }
 
     /** {@code address original notify|- type;xtext|-}, the addresses in xtext. */

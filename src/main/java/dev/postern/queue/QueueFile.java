@@ -150,40 +150,6 @@ final class QueueFile {
         }
     }
 
-    /**
-     * Appends the requeue record ({@link QueueRecords#requeued}) to a version 2 file and
-     * fdatasyncs it; {@link java.nio.file.NoSuchFileException} when the file is not there (the
-     * caller looks elsewhere). Returns false, appending nothing, for a file that is not a regular
-     * file or not a version 2 queue file: a version 1 file (the first release's, without a filter
-     * line) has its content running to the end, so it cannot take a record, and a damaged file is
-     * quarantined when the queue manager reads it. Opened with O_APPEND and without O_CREAT, so a
-     * concurrent append by the daemon does not interleave and no file is ever made here.
-     */
-    static boolean appendRequeued(Path file, java.time.Instant at) throws IOException {
-        try {
-            checkRegular(file);
-        } catch (CorruptQueueFileException e) {
-            return false;
-        }
-        byte[] magic = (QueueEnvelope.MAGIC + "\n").getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer head = ByteBuffer.allocate(magic.length);
-        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
-            while (head.hasRemaining() && ch.read(head) > 0) {
-                // a few bytes: one read almost always
-            }
-        }
-        if (!java.util.Arrays.equals(head.array(), magic)) {
-            return false;
-        }
-        try (FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.APPEND,
-                LinkOption.NOFOLLOW_LINKS))) {
-            // One write: appends do not interleave. Named by the file name, the message's queue ID.
-            writeFully(ch, ByteBuffer.wrap(QueueRecords.requeued(at, file.getFileName().toString())));
-            ch.force(false);
-        }
-        return true;
-    }
-
     private static QueuedMessage message(Path file, QueueEnvelope.Parsed p, long offset, long size,
                                          QueueRecords.State records, long recordsStart, long total) {
         MessageContent content = new MessageContent() {

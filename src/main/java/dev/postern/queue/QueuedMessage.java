@@ -45,7 +45,8 @@ public record QueuedMessage(Path file, QueueEnvelope envelope, MessageContent co
 
     /**
      * An operator requeued the message ({@code postern queue requeue}) and the queue manager has
-     * not applied it yet: its content filter is to be chosen again ({@link Spool#applyRequeue}).
+     * not applied it yet (a record written by an older version's tool): the queue manager sends
+     * it to maildrop/ ({@link Spool#requeue}).
      */
     public boolean requeued() {
         return records.requeued() != null;

@@ -304,15 +304,10 @@ public final class Spool implements AutoCloseable {
                 return move(file, Queue.HOLD);
             }
             default -> {
-                try { // the content filter is chosen again (QueueControl#requeue); best effort, as there
-                    QueueFile.appendRequeued(file, Instant.now());
-                } catch (java.nio.file.NoSuchFileException e) {
-                    throw e;
-                } catch (IOException e) {
-                    events.warning(id + ": requeued without choosing its content filter again (" + e.getMessage() + ")");
-                }
+                Path target = maildrop(root).resolve(id);
+                AtomicFile.moveDurably(file, target); // pickup submits it again (QueueControl#requeue)
                 events.info(id + ": requeued");
-                return move(file, Queue.INCOMING);
+                return target;
             }
         }
     }
@@ -436,18 +431,11 @@ public final class Spool implements AutoCloseable {
     }
 
     /**
-     * Applies a pending requeue ({@link QueuedMessage#requeued()}) to a message the queue manager
-     * has just taken: its content filter becomes {@code filter} (null: none), whatever it was, as
-     * Postfix's pickup re-submits mail that postsuper -r put back in maildrop/ (pickup.c
-     * copy_segment() drops the old FILTER record, pickup_copy() writes pickup's content_filter).
-     * The file is rewritten once (temp, fdatasync, rename, fsync dir) with its records but without
-     * the requeue record, so the filter chosen now stays with the message, as the new queue file
-     * Postfix's cleanup writes; returns the file read again (the content's offset may have moved).
+     * postern queue requeue for a message the queue manager holds (Postfix's postsuper -r): to
+     * maildrop/, where pickup submits it through cleanup again; logged {@code ID: requeued}.
      */
-    public QueuedMessage applyRequeue(QueuedMessage m, String filter) throws IOException {
-        String f = filter == null || filter.isBlank() ? null : filter.strip();
-        rewrite(m, m.envelope().withFilter(f), m.records()); // the requeue record is not written again
-        return read(m.file());
+    public Path requeue(Path file) throws IOException {
+        return apply(file, OperatorRequests.Verb.REQUEUE);
     }
 
     private void rewrite(QueuedMessage m, List<MailAddress> recipients, QueueRecords.State records) throws IOException {
@@ -482,6 +470,33 @@ public final class Spool implements AutoCloseable {
         AtomicFile.fsyncDirectory(file.getParent());
         events.warning("saving corrupt file \"" + file.getFileName() + "\" from queue \"" + file.getParent().getFileName()
                 + "\" to queue \"corrupt\"" + (why == null ? "" : ": " + why));
+    }
+
+    /**
+     * {@code $queue_directory/maildrop}, where sendmail leaves mail and a requeued message goes
+     * (created owner-only when missing: the queue tools may run before the daemon ever did).
+     */
+    public static Path maildrop(Path queueDirectory) throws IOException {
+        Path d = queueDirectory.resolve("maildrop");
+        if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        }
+        return d;
+    }
+
+    /**
+     * A queue file (one that {@code postern queue requeue} moved to maildrop/), read and checked
+     * against its checksum; {@link CorruptQueueFileException} when it is not a sound one.
+     */
+    public static QueuedMessage readQueueFile(Path file) throws IOException {
+        return QueueFile.read(file, true);
+    }
+
+    /** Whether these first bytes of a file start a Postern queue file (not a sendmail maildrop file). */
+    public static boolean isQueueFile(byte[] head) {
+        byte[] magic = "postern-queue ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return head.length >= magic.length && java.util.Arrays.equals(head, 0, magic.length, magic, 0, magic.length);
     }
 
     /** Bytes free for Postern in the queue file system (statvfs: cheap enough for every MAIL). */

@@ -48,10 +48,11 @@
  * <p>{@link dev.postern.queue.QueueControl} is the queue tools' side ({@code postern queue}): list,
  * hold, release, delete, requeue, flush. Every change is one atomic rename or unlink, so it never
  * races with the daemon's own renames; a message in active/ gets a request instead, applied when
- * its delivery attempt ends with mail still queued. A requeue also appends a requeue record
- * ({@code QueueRecords.requeued}): the queue manager then gives the message pickup's content
- * filter in place of its own ({@link dev.postern.queue.Spool#applyRequeue}), as Postfix's
- * postsuper -r sends it through pickup again.
+ * its delivery attempt ends with mail still queued. A requeue moves the file to maildrop/, as
+ * Postfix's postsuper -r does, where pickup submits it through cleanup again (a new queue ID;
+ * rewriting, checks and pickup's content_filter applied again). A requeue record
+ * ({@code QueueRecords.requeued}) left by an older version's tool is still honoured: the queue
+ * manager moves such a file to maildrop/ when it takes it.
  *
  * <p>A message held by an access table's HOLD is committed straight into hold/
  * ({@link dev.postern.queue.SpoolWriter#commitHeld}: one rename, hold/ and the source directory

@@ -113,7 +113,17 @@ class QueueCommandTest {
         assertTrue(release.err().contains("Released from hold: 2 messages"), release.err());
         Run requeue = postern("requeue", "ALL", "deferred");
         assertTrue(requeue.err().contains("Requeued: 2 messages"), requeue.err());
-        assertEquals(2, Files.list(dir.resolve("queue/incoming")).filter(f -> !f.getFileName().toString().startsWith(".")).count());
+        assertEquals(2, Files.list(dir.resolve("queue/maildrop")).filter(f -> !f.getFileName().toString().startsWith(".")).count());
+        // what a stopped system's pickup has not taken yet is listed from maildrop/, and shown
+        Run listed = postern("-p");
+        assertTrue(listed.out().contains("a@example.org"), listed.out());
+        Run shown = postern("show", deferred.getFileName().toString());
+        assertEquals(0, shown.code(), shown.err());
+        assertTrue(shown.out().startsWith("queue: maildrop (requeued: pickup submits it again, with a new queue ID)\n"),
+                shown.out());
+        for (Path p : Files.list(dir.resolve("queue/maildrop")).toList()) { // as if pickup had taken them back
+            Files.move(p, dir.resolve("queue/incoming").resolve(p.getFileName()));
+        }
         Run active1 = postern("-d", active.getFileName().toString());
         assertTrue(active1.out().contains("being delivered"), "an active message is left a request: " + active1.out());
         Run missing = postern("delete", "0123456789ABCD");
@@ -145,12 +155,13 @@ class QueueCommandTest {
                 show.out());
         assertTrue(!show.out().contains("requeued"), show.out());
 
-        // Requeued while the daemon is down: the filter is chosen again when the queue manager takes it.
+        // Requeued while the daemon is down: waiting in maildrop/ for pickup, which chooses the filter again.
         assertEquals(0, postern("requeue", id.toString()).code());
         show = postern("show", id.toString());
-        assertTrue(show.out().contains("\ncontent filter: smtp-amavis:[127.0.0.1]:10024 (every recipient goes there)\n"
-                + "requeued: the queue manager replaces the content filter with pickup's content_filter when it takes the"
-                + " message\n"), show.out());
+        assertTrue(show.out().startsWith("queue: maildrop (requeued: pickup submits it again, with a new queue ID)\n"),
+                show.out());
+        assertTrue(show.out().contains("\ncontent filter: smtp-amavis:[127.0.0.1]:10024 (every recipient goes there)\n"),
+                show.out());
     }
 
     @Test

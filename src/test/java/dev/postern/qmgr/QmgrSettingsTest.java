@@ -56,29 +56,4 @@ class QmgrSettingsTest {
         assertEquals(Duration.ofSeconds(4000), s.backoff(Duration.ofDays(1)));
     }
 
-    /**
-     * Requeued mail gets pickup's content_filter (Postfix's pickup re-submits it): the pickup line's
-     * -o over main.cf, the very value PickupSettings gives pickup, also when the -o clears it.
-     */
-    @Test
-    void requeuedMailGetsPickupsContentFilter() throws Exception {
-        String smtpd = "127.0.0.1:0 inet n - n - - smtpd -o smtpd_recipient_restrictions=reject\nf unix - - n - - smtp\n"
-                + "g unix - - n - - smtp\n";
-        String[][] cases = {
-                {"", "", ""},
-                {"content_filter = f:[127.0.0.1]:10024\n", "", "f:[127.0.0.1]:10024"},
-                {"content_filter = f:[127.0.0.1]:10024\n", "pickup unix n - y 60 1 pickup -o content_filter=g:[127.0.0.1]:10026\n",
-                        "g:[127.0.0.1]:10026"},
-                {"content_filter = f:[127.0.0.1]:10024\n", "pickup unix n - y 60 1 pickup -o content_filter=\n", ""},
-                {"", "pickup unix n - y 60 1 pickup\n", ""},
-        };
-        for (String[] c : cases) {
-            Files.writeString(dir.resolve("main.cf"), c[0]);
-            Files.writeString(dir.resolve("master.cf"), smtpd + c[1]);
-            Config config = ConfigLoader.load(dir).config();
-            assertEquals(c[2], QmgrSettings.from(config).requeueFilter(), c[0] + c[1]);
-            assertEquals(dev.postern.pickup.PickupSettings.from(config).contentFilter(), QmgrSettings.from(config).requeueFilter(),
-                    c[0] + c[1]);
-        }
-    }
 }

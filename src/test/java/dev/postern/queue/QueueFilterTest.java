@@ -98,72 +98,54 @@ class QueueFilterTest {
     }
 
     /**
-     * postern queue requeue (postsuper -r): the tool appends a requeue record and moves the file
-     * to incoming/, header untouched; the queue manager's {@link Spool#applyRequeue} then writes
-     * the filter it is given (pickup's content_filter) in place of the old one, once, keeping the
-     * deferral reasons and the delay notice.
+     * postern queue requeue (postsuper -r): the tool moves the file to maildrop/, as Postfix's
+     * postsuper does, untouched (its records too), for pickup to submit again; ALL takes every
+     * deferred, held and incoming message.
      */
     @Test
-    void aRequeueIsRecordedAndApplyingItReplacesTheFilterOnce() throws Exception {
+    void aRequeueMovesTheFileToMaildropUntouched() throws Exception {
         MailAddress b = MailAddress.parse("b@example.net");
         Path f = commit(FILTER, 10, "b@example.net", "c@example.org");
         String id = f.getFileName().toString();
         QueuedMessage m = spool.read(spool.activate(f));
         spool.markDone(m, List.of(MailAddress.parse("c@example.org")));
-        java.time.Instant notice = java.time.Instant.ofEpochMilli(1_764_043_200_123L);
         Path deferred = spool.recordDeferral(spool.read(m.file()), java.util.Map.of(b, "451 4.3.0 scanner busy"),
-                java.time.Instant.now().plusSeconds(3600), notice);
-        assertEquals(dir.resolve("deferred").resolve(id), deferred);
-        assertFalse(spool.read(deferred).requeued());
+                java.time.Instant.now().plusSeconds(3600));
+        byte[] before = Files.readAllBytes(deferred);
 
         QueueControl.Outcome o = QueueControl.open(dir).requeue(List.of(id), null);
         assertEquals(List.of(id), o.done());
-        Path incoming = dir.resolve("incoming").resolve(id);
-        QueuedMessage requeued = spool.read(incoming);
-        assertTrue(requeued.requeued());
-        assertEquals(FILTER, requeued.envelope().filter(), "the tool never rewrites the header");
+        Path dropped = dir.resolve("maildrop").resolve(id);
+        assertTrue(Files.exists(dropped));
+        assertFalse(Files.exists(deferred));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(dropped));
+        QueuedMessage q = Spool.readQueueFile(dropped);
+        assertEquals(List.of(b), q.envelope().recipients(), "the recipient done stays done");
+        assertTrue(Spool.isQueueFile(Files.readAllBytes(dropped)));
 
-        QueuedMessage applied = spool.applyRequeue(spool.read(spool.activate(incoming)), "filter:[127.0.0.1]:10026");
-        assertFalse(applied.requeued());
-        assertEquals("filter:[127.0.0.1]:10026", applied.envelope().filter());
-        assertTrue(header(applied.file()).contains("\nfilter filter:[127.0.0.1]:10026\n"), header(applied.file()));
-        assertEquals(List.of(b), applied.envelope().recipients(), "the recipient done stays done");
-        assertEquals("451 4.3.0 scanner busy", applied.lastReason(b));
-        assertEquals(notice, applied.delayNoticeSent());
-        assertEquals("Subject: filter\r\n\r\n" + "body\r\n".repeat(10),
-                new String(applied.content().open().readAllBytes(), StandardCharsets.US_ASCII));
-        QueuedMessage again = spool.read(applied.file());
-        assertFalse(again.requeued(), "applied once: a later reload does not change the message's filter");
-        assertEquals("filter:[127.0.0.1]:10026", again.envelope().filter());
-
-        // Requeued again while pickup has no content_filter: the filter is gone.
-        Path back = spool.recordDeferral(again, java.util.Map.of(), java.time.Instant.now().plusSeconds(3600));
-        QueueControl.open(dir).requeue(List.of("ALL"), null);
-        QueuedMessage none = spool.applyRequeue(spool.read(spool.activate(dir.resolve("incoming").resolve(id))), "");
-        assertEquals(dir.resolve("deferred").resolve(id), back);
-        assertNull(none.envelope().filter());
-        assertFalse(header(none.file()).contains("filter"), header(none.file()));
-        assertEquals("451 4.3.0 scanner busy", none.lastReason(b));
+        Path held = dir.resolve("hold").resolve(commit(FILTER, 1, "d@example.net").getFileName().toString());
+        Files.move(dir.resolve("incoming").resolve(held.getFileName()), held);
+        assertEquals(1, QueueControl.open(dir).requeue(List.of("ALL"), null).done().size());
+        assertTrue(Files.exists(dir.resolve("maildrop").resolve(held.getFileName())));
     }
 
-    /** A message being delivered gets a request; when the attempt ends the daemon requeues and marks it. */
+    /** A message being delivered gets a request; when the attempt ends the daemon moves it to maildrop/. */
     @Test
-    void aRequeueRequestLeftForAMessageBeingDeliveredMarksItWhenTheAttemptEnds() throws Exception {
+    void aRequeueRequestLeftForAMessageBeingDeliveredIsCarriedOutWhenTheAttemptEnds() throws Exception {
         Path f = commit(FILTER, 10, "b@example.net");
         String id = f.getFileName().toString();
         QueuedMessage m = spool.read(spool.activate(f));
         QueueControl.Outcome o = QueueControl.open(dir).requeue(List.of(id), null);
         assertEquals(List.of(id), o.pending());
-        assertFalse(spool.read(m.file()).requeued(), "nothing is appended to a file in active/ by the tool");
         Path now = spool.recordDeferral(m, java.util.Map.of(MailAddress.parse("b@example.net"), "busy"),
                 java.time.Instant.now().plusSeconds(3600));
-        assertEquals(dir.resolve("incoming").resolve(id), now);
-        assertTrue(spool.read(now).requeued());
+        assertEquals(dir.resolve("maildrop").resolve(id), now);
     }
 
     /**
-     * A requeue record counts only in the file of the queue ID it names: a tool's append that
-     * landed late, on a file since delivered and reused for another message, changes nothing there.
+     * A requeue record (what an older version's tool appended) counts only in the file of the queue
+     * ID it names: a tool's append that landed late, on a file since delivered and reused for
+     * another message, changes nothing there.
      */
     @Test
     void aRequeueRecordNamingAnotherMessageIsIgnored() throws Exception {
@@ -171,22 +153,9 @@ class QueueFilterTest {
         Files.write(f, QueueRecords.requeued(java.time.Instant.now(), QueueId.next().toString()),
                 java.nio.file.StandardOpenOption.APPEND);
         assertFalse(spool.read(f).requeued());
-        assertTrue(QueueFile.appendRequeued(f, java.time.Instant.now()));
+        Files.write(f, QueueRecords.requeued(java.time.Instant.now(), f.getFileName().toString()),
+                java.nio.file.StandardOpenOption.APPEND);
         assertTrue(spool.read(f).requeued());
-    }
-
-    /** A version 1 file (no end record: its content runs to the end) is moved as before, never appended to. */
-    @Test
-    void aVersion1FileIsRequeuedWithoutARecord() throws Exception {
-        QueueId id = QueueId.next();
-        Path f = dir.resolve("deferred").resolve(id.toString());
-        String v1 = "postern-queue 1\nid " + id + "\narrival 1700000000123\nsender a@example.org\nclient x[192.0.2.1]\n"
-                + "helo x\nprotocol ESMTP\nsmtputf8 0\nrcpt b@example.net\n\nSubject: old\r\n\r\nfrom release 1\r\n";
-        Files.writeString(f, v1, StandardCharsets.US_ASCII);
-        assertEquals(List.of(id.toString()), QueueControl.open(dir).requeue(List.of(id.toString()), null).done());
-        Path moved = dir.resolve("incoming").resolve(id.toString());
-        assertEquals(v1, Files.readString(moved, StandardCharsets.US_ASCII));
-        assertFalse(spool.read(moved).requeued());
     }
 
     /** A changed filter line fails the checksum: the message is never sent where it was not meant to go. */

@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -274,8 +275,12 @@ class ContentFilterTest {
         }
     }
 
-    /** {@code postern queue requeue ID}, as an operator runs it (the CLI, against the running daemon's queue). */
-    private void requeue(String qid) {
+    /**
+     * {@code postern queue requeue ID}, as an operator runs it (the CLI, against the running
+     * daemon's queue); the message's new queue ID, once pickup has submitted it again (Postfix's
+     * pickup logs {@code NEWID: uid=N from=<sender> orig_id=OLDID}).
+     */
+    private String requeue(String qid) throws Exception {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
         int code = dev.postern.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
@@ -283,6 +288,10 @@ class ContentFilterTest {
         assertEquals(0, code, out + "" + err);
         assertTrue(err.toString().contains("Requeued: 1 message") || out.toString().contains(qid + ": being delivered"),
                 out + "" + err);
+        Matcher m = Pattern.compile(" postern/pickup\\[\\d+\\]: (\\w+): uid=\\d+ from=<[^>]*> orig_id=" + qid + "\n")
+                .matcher(awaitLog("orig_id=" + qid + "\n"));
+        assertTrue(m.find());
+        return m.group(1);
     }
 
     private void setMainCfContentFilter(RecordingSink finalHop, RecordingSink filter) throws Exception {
@@ -320,13 +329,13 @@ class ContentFilterTest {
                 int before = count(log(), attempt);
                 awaitCount(attempt, before + 1); // the reload alone: still its filter's
 
-                requeue(qid);
+                String newId = requeue(qid);
                 RecordingSink.Message m = finalHop.expect("the requeued message went its way, without the filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 assertTrue(m.data().contains("body of waits for the filter"), m.data());
-                awaitLog(" postern/relay\\[\\d+\\]: " + qid + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
+                awaitLog(" postern/relay\\[\\d+\\]: " + newId + ": to=<bob@dest\\.example>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:"
                         + finalHop.port() + ", .*status=sent");
-                awaitLog(qid + ": removed");
+                awaitLog(newId + ": removed");
                 assertEquals(0, filter.pending());
             }
         }
@@ -347,22 +356,22 @@ class ContentFilterTest {
                 String qid = deferredAtFilter(server, filter, "first");
                 setMainCfContentFilter(finalHop, other);
                 server.reload(Server.plan(dir));
-                requeue(qid);
+                String newId = requeue(qid);
                 RecordingSink.Message m = other.expect("the requeued message went to the new filter");
                 assertEquals(List.of("<bob@dest.example>"), m.rcptTo());
                 assertTrue(m.data().contains("body of first"), m.data());
-                awaitLog(qid + ": removed");
+                awaitLog(newId + ": removed");
 
                 // The new filter is busy too; a pickup line clearing the filter (main.cf's stays) decides.
                 String second = deferredAtFilter(server, other, "second");
                 Files.writeString(dir.resolve("master.cf"), "pickup unix n - y 60 1 pickup -o content_filter=\n",
                         java.nio.file.StandardOpenOption.APPEND);
                 server.reload(Server.plan(dir));
-                requeue(second);
+                String secondNew = requeue(second);
                 m = finalHop.expect("pickup's (empty) filter, not main.cf's");
                 assertTrue(m.data().contains("body of second"), m.data());
-                awaitLog(" postern/relay\\[\\d+\\]: " + second + ": to=<bob@dest\\.example>, .*status=sent");
-                awaitLog(second + ": removed");
+                awaitLog(" postern/relay\\[\\d+\\]: " + secondNew + ": to=<bob@dest\\.example>, .*status=sent");
+                awaitLog(secondNew + ": removed");
                 assertEquals(0, filter.pending());
                 assertEquals(0, other.pending());
             }

@@ -14,23 +14,43 @@ import java.util.Optional;
  * virtual_alias_maps, smtp_generic_maps). The keys are mail_addr_find()'s default ones
  * ({@link AddressSearch#DEFAULT}); a result {@code @domain} keeps the address's local part; a
  * result may list several addresses ({@code a@x, b@y}), each made complete as trivial-rewrite's
- * canonicalize context does (an address without a domain gets {@code @$myorigin}); with
+ * canonicalize (local) context does (mail_addr_crunch()'s canon_addr_external(): an address without
+ * a domain gets {@code @$myorigin}, and, as main.cf says, {@code host!user} and {@code user%host}
+ * become {@code user@host} and a domain without a dot gets {@code .$mydomain}); with
  * {@code propagate}, an extension the match did not include ({@code user+foo@x} found as
  * {@code user@x}) is put back into each result ({@code user+foo@y}).
  */
 public final class AddressMap {
     private final TableList tables;
     private final AddressSearch search;
-    private final String myorigin;
+    private final LocalRewrite.Context local;
 
     /**
+     * Results completed with {@code @myorigin} only (swap_bangpath, allow_percent_hack and
+     * append_dot_mydomain not applied).
      * @param search recipient_delimiter and the local domains ($myorigin, $mydestination) for the keys
      * @param myorigin appended to a result without a domain (empty: nothing appended, append_at_myorigin = no)
      */
     public AddressMap(TableList tables, AddressSearch search, String myorigin) {
+        this(tables, search, LocalRewrite.Context.originOnly(myorigin == null ? "" : myorigin));
+    }
+
+    /** Results completed in trivial-rewrite's local context {@code local}. */
+    AddressMap(TableList tables, AddressSearch search, LocalRewrite.Context local) {
         this.tables = tables;
         this.search = search;
-        this.myorigin = myorigin == null ? "" : myorigin;
+        this.local = local;
+    }
+
+    /**
+     * Results completed in trivial-rewrite's whole local context, as Postfix's mail_addr_map() does
+     * for every table (smtp_generic_maps too): {@code @myorigin} (empty: append_at_myorigin = no),
+     * swap_bangpath, allow_percent_hack, and {@code .mydomain} with append_dot_mydomain.
+     */
+    public static AddressMap local(TableList tables, AddressSearch search, String myorigin, String mydomain,
+                                   boolean swapBangpath, boolean allowPercentHack, boolean appendDotMydomain) {
+        return new AddressMap(tables, search, new LocalRewrite.Context(myorigin, mydomain, swapBangpath, allowPercentHack,
+                !myorigin.isEmpty(), appendDotMydomain, null));
     }
 
     /** The parameter the tables belong to, for warnings. */
@@ -63,7 +83,7 @@ public final class AddressMap {
             }
             List<String> out = new ArrayList<>();
             for (String a : split(value)) {
-                String full = LocalRewrite.canonicalize(a, myorigin);
+                String full = LocalRewrite.rewrite(a, local);
                 if (propagate && extension != null) {
                     full = HeaderAddresses.quoteLocal(withExtension(HeaderAddresses.unquoteLocal(full), extension));
                 }

@@ -80,6 +80,8 @@ final class AddressRewritingInteropCases {
             loopc2@loop.example     loopc1@loop.example
             self@self.example       SELF@self.example
             nolocal@old.example     bob
+            dotless@old.example     someone@laptop
+            bangres@old.example     relay!person
             """;
 
     private static final String CANONICAL_RE = """
@@ -299,5 +301,71 @@ final class AddressRewritingInteropCases {
             new Case("no-address-mappings-restricted", Service.NO_MAPPINGS, "joe@old.example", List.of("joe@old.example"),
                     "From: joe\nTo: joe@old.example\n")));
 
-    static final List<Config> CONFIGS = List.of(DEFAULTS, RESTRICTED);
+    /** The header block of the trivial-rewrite cases: bang paths, percent hacks, domains without a dot. */
+    private static final String ROUTING_HEADERS = "From: host!user\n"
+            + "To: a!b!c, user%host, a%b%c, mid.example!u, v%w.example, \"q!x\"@dest.example, \"p%y\"\n"
+            + "Cc: user%host@laptop, Ann <ann@laptop>, x@[192.0.2.1], y@host., z@localhost, w@dest.example\n"
+            + "Reply-To: joe, !lead, trail!\n";
+
+    /**
+     * trivial-rewrite's switches at their defaults below compatibility_level 1 (the seed's
+     * main.cf has none): swap_bangpath, allow_percent_hack and append_dot_mydomain all on;
+     * .$mydomain for the envelope (SMTP too), table results and local clients' headers,
+     * .$remote_header_rewrite_domain for the other clients' headers.
+     */
+    static final Config LEVEL_0 = new Config("compatibility_level 0: append_dot_mydomain's old default", Map.of(
+            "compatibility_level", "0",
+            "mydomain", "rw.test",
+            "remote_header_rewrite_domain", "domain.invalid"), List.of(
+            local("dot-envelope-and-headers", "joe@laptop", List.of("ann@laptop", "carl@dest.example"),
+                    "From: Joe <joe@laptop>\nTo: ann@laptop, carl@dest.example\n"),
+            local("routing-forms-in-headers", "bob@client.example", List.of("carol@dest.example"), ROUTING_HEADERS),
+            local("table-results-completed", "dotless@old.example", List.of("bangres@old.example"),
+                    "From: dotless@old.example\nTo: bangres@old.example\n"),
+            new Case("remote-context-dot", Service.REMOTE, "joe@laptop", List.of("ann@laptop"), ROUTING_HEADERS),
+            new Case("no-address-mappings-dot", Service.NO_MAPPINGS, "joe@laptop", List.of("ann@laptop"),
+                    "From: joe@laptop\nTo: host!user, user%host\n")
+                    // Reported, cleanup (MessageRewrite): Postfix's cleanup_addr_sender() and
+                    // cleanup_addr_recipient() run trivial-rewrite's local context on every envelope
+                    // address, with no_address_mappings too; Postern's cleanup skips the envelope then.
+                    .known(replace("MAIL FROM:<joe@laptop.rw.test>", "MAIL FROM:<joe@laptop>"))
+                    .known(replace("RCPT TO:<ann@laptop.rw.test> ORCPT=rfc822;ann@laptop", "RCPT TO:<ann@laptop> ORCPT=rfc822;ann@laptop"))));
+
+    /** compatibility_level 1: append_dot_mydomain off by default; swap_bangpath and allow_percent_hack still on. */
+    static final Config LEVEL_1 = new Config("compatibility_level 1", Map.of(
+            "compatibility_level", "1",
+            "mydomain", "rw.test"), List.of(
+            local("level-1-envelope", "joe@laptop", List.of("ann@laptop"), "From: Joe <joe@laptop>\nTo: ann@laptop\n"),
+            local("level-1-routing-forms", "bob@client.example", List.of("carol@dest.example"), ROUTING_HEADERS),
+            local("level-1-table-results", "dotless@old.example", List.of("bangres@old.example"),
+                    "From: dotless@old.example\nTo: bangres@old.example\n")));
+
+    /** compatibility_level 0 with all three switches set to no. */
+    static final Config SWITCHES_OFF = new Config("swap_bangpath, allow_percent_hack, append_dot_mydomain = no", Map.of(
+            "compatibility_level", "0",
+            "mydomain", "rw.test",
+            "swap_bangpath", "no",
+            "allow_percent_hack", "no",
+            "append_dot_mydomain", "no"), List.of(
+            local("switches-off-envelope", "joe@laptop", List.of("ann@laptop"), "From: Joe <joe@laptop>\nTo: ann@laptop\n"),
+            local("switches-off-routing-forms", "bob@client.example", List.of("carol@dest.example"), ROUTING_HEADERS),
+            local("switches-off-table-results", "dotless@old.example", List.of("bangres@old.example"),
+                    "From: dotless@old.example\nTo: bangres@old.example\n")
+                    // Deliberate (MailAddress): Postern's queue and SMTP client carry no '!' or '%'
+                    // routing forms, so a table result that keeps one (swap_bangpath = no) refuses the
+                    // message, with Postfix's words for a result that cannot be used (451, try again).
+                    .known(replace("end of data: 250 2.0.0 Ok: queued as QID\n"
+                                    + "QID: message-id=<switches-off-table-results@client.example>\n"
+                                    + "MAIL FROM:<someone@laptop>\n"
+                                    + "RCPT TO:<relay!person@origin.example> ORCPT=rfc822;bangres@old.example\n"
+                                    + "From: someone@laptop\nTo: relay!person@origin.example\n"
+                                    + "Message-ID: <switches-off-table-results@client.example>\n"
+                                    + "Subject: switches-off-table-results\nDate: DATE\n",
+                            "end of data: 451 4.3.0 Error: queue file write error\n"
+                                    + "warning: QID: address rewriting made recipient bangres@old.example into"
+                                    + " \"relay!person@origin.example\", which Postern cannot deliver to (routing operators and"
+                                    + " quoted local parts are not accepted) -- message not accepted, try again later\n"
+                                    + "not delivered"))));
+
+    static final List<Config> CONFIGS = List.of(DEFAULTS, RESTRICTED, LEVEL_0, LEVEL_1, SWITCHES_OFF);
 }

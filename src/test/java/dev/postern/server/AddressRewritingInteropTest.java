@@ -210,6 +210,13 @@ class AddressRewritingInteropTest {
         }
     }
 
+    /**
+     * Postfix's main.cf warning for a config that sets compatibility_level: the test's own line
+     * overrides the one PostfixInstance writes first (Postern does not warn about a repeated name).
+     */
+    private static final Pattern OVERRIDDEN_LEVEL = Pattern.compile(
+            "warning: \\S+/main\\.cf, line \\d+: overriding earlier entry: compatibility_level=3\\.6");
+
     private static final Pattern WARNING_QID = Pattern.compile("^warning: [0-9A-Za-z]{6,}: ");
 
     /** A Message-Id cleanup made (both MTAs: time, queue ID, host), in logs and content as ADDED-ID. */
@@ -223,6 +230,7 @@ class AddressRewritingInteropTest {
     private static List<String> lines(String slice) {
         List<String> out = new ArrayList<>();
         InteropLog.lines(slice, "cleanup").stream().filter(l -> !l.matches("QID: message-id=<\\d{14}\\.[0-9A-Z]+@mx\\.rw\\.test>"))
+                .filter(l -> !OVERRIDDEN_LEVEL.matcher(l).matches())
                 .forEach(l -> out.add(ADDED_ID.matcher(WARNING_QID.matcher(l).replaceFirst("warning: QID: ")).replaceAll("<ADDED-ID>")));
         InteropLog.lines(slice, "smtpd").stream().filter(l -> l.startsWith("NOQUEUE: reject: ")).forEach(out::add);
         return out;

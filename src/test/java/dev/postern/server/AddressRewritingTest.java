@@ -137,6 +137,30 @@ class AddressRewritingTest {
         }
     }
 
+    /**
+     * No compatibility_level in main.cf (as the seed's): Postfix's old defaults, so
+     * append_dot_mydomain is on ($mydomain here is "example", from myhostname desk.example) for the
+     * envelope and the header addresses of a local client, and swap_bangpath and
+     * allow_percent_hack turn the header forms without an '@' into user@host (trivial-rewrite's
+     * rewrite_tree(), checked against Postfix by AddressRewritingInteropTest).
+     */
+    @Test
+    void withoutACompatibilityLevelADomainWithoutADotGetsMydomainAndBangAndPercentFormsAreSwapped() throws Exception {
+        try (RecordingSink sink = RecordingSink.start();
+             Server server = start(sink, "texthash:" + dir.resolve("virtual"))) {
+            String qid = id(transaction(server.addresses().get(0), "joe@laptop", List.of("<ann@laptop>"),
+                    "From: Joe <joe@laptop>\r\nTo: ann@laptop, host!user, user%host\r\nCc: \"a!b\"@far.example, x@[192.0.2.1]\r\n"
+                            + "\r\ntext\r\n"));
+            RecordingSink.Message m = sink.expect("the message with its addresses completed");
+            assertEquals("<joe@laptop.example>", m.mailFrom());
+            assertEquals(List.of("<ann@laptop.example>"), m.rcptTo());
+            assertTrue(m.data().contains("\r\nFrom: Joe <joe@laptop.example>\r\n"
+                    + "To: ann@laptop.example, user@host.example, user@host.example\r\n"
+                    + "Cc: a!b@far.example, x@[192.0.2.1]\r\n"), m.data());
+            MailLogFile.await(dir.resolve("maillog"), qid + ": from=<joe@laptop.example>", WAIT);
+        }
+    }
+
     @Test
     void anAliasLoopAndAnUnreadableTableAreRefusedAt451() throws Exception {
         try (RecordingSink sink = RecordingSink.start();

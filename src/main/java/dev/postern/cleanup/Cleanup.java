@@ -44,7 +44,8 @@ public final class Cleanup implements AutoCloseable {
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit, ExecutorService io) {
         try {
             this.checks = open(settings);
-            this.rewriting = AddressRewriting.open(settings.rewriting());
+            // trivial-rewrite's notices (append_dot_mydomain's old default in use), as Postfix logs them
+            this.rewriting = AddressRewriting.open(settings.rewriting(), t -> log.info("trivial-rewrite", t));
         } catch (IllegalArgumentException e) {
             io.shutdown();
             throw e;

@@ -38,10 +38,22 @@ final class EnvelopeRewrite {
     private ReversePath sender;
     private RewriteException failure;
 
+    /**
+     * receive_override_options = no_address_mappings: trivial-rewrite's local context only
+     * (Postfix's cleanup_rewrite_internal() runs whatever the flags say), no table, no masquerading,
+     * no virtual aliasing.
+     */
+    private final boolean localOnly;
+
     /** @param warn Postfix's warnings, prefixed with the queue ID by the caller */
     EnvelopeRewrite(AddressRewriting rewriting, Consumer<String> warn) {
+        this(rewriting, warn, false);
+    }
+
+    EnvelopeRewrite(AddressRewriting rewriting, Consumer<String> warn, boolean localOnly) {
         this.rewriting = rewriting;
         this.warn = warn;
+        this.localOnly = localOnly;
     }
 
     /** The first problem: a table that could not answer, a limit passed; null when none. */
@@ -56,7 +68,7 @@ final class EnvelopeRewrite {
             if (!original.isNull()) {
                 String s = original.toString();
                 try {
-                    String r = rewriting.envelopeSender(s, warn);
+                    String r = localOnly ? rewriting.envelopeLocal(s) : rewriting.envelopeSender(s, warn);
                     if (!r.equals(s)) {
                         sender = ReversePath.of(parse("sender", s, r));
                     }
@@ -174,10 +186,10 @@ final class EnvelopeRewrite {
     private List<MailAddress> expand(MailAddress r) {
         String original = r.toString();
         try {
-            String canonical = rewriting.envelopeRecipient(original, warn);
+            String canonical = localOnly ? rewriting.envelopeLocal(original) : rewriting.envelopeRecipient(original, warn);
             canonicalOf.put(r, canonical);
             List<MailAddress> out = new ArrayList<>();
-            for (String a : rewriting.virtualAlias(canonical)) {
+            for (String a : localOnly ? List.of(canonical) : rewriting.virtualAlias(canonical)) {
                 out.add(a.equals(original) ? r : parse("recipient", original, a));
             }
             return out;

@@ -59,8 +59,8 @@ final class MessageRewrite {
     }
 
     private EnvelopeRewrite envelopeRewrite() {
-        if (envelopeRewrite == null && !skipMappings && !rewriting.isEmpty()) {
-            envelopeRewrite = new EnvelopeRewrite(rewriting, warn);
+        if (envelopeRewrite == null && !rewriting.isEmpty()) {
+            envelopeRewrite = new EnvelopeRewrite(rewriting, warn, skipMappings); // the local context stays, as Postfix's
         }
         return envelopeRewrite;
     }

@@ -324,12 +324,9 @@ final class AddressRewritingInteropCases {
                     "From: dotless@old.example\nTo: bangres@old.example\n"),
             new Case("remote-context-dot", Service.REMOTE, "joe@laptop", List.of("ann@laptop"), ROUTING_HEADERS),
             new Case("no-address-mappings-dot", Service.NO_MAPPINGS, "joe@laptop", List.of("ann@laptop"),
-                    "From: joe@laptop\nTo: host!user, user%host\n")
-                    // Reported, cleanup (MessageRewrite): Postfix's cleanup_addr_sender() and
-                    // cleanup_addr_recipient() run trivial-rewrite's local context on every envelope
-                    // address, with no_address_mappings too; Postern's cleanup skips the envelope then.
-                    .known(replace("MAIL FROM:<joe@laptop.rw.test>", "MAIL FROM:<joe@laptop>"))
-                    .known(replace("RCPT TO:<ann@laptop.rw.test> ORCPT=rfc822;ann@laptop", "RCPT TO:<ann@laptop> ORCPT=rfc822;ann@laptop"))));
+                    // cleanup_addr_sender() and cleanup_addr_recipient() run trivial-rewrite's local
+                    // context on every envelope address, with no_address_mappings too
+                    "From: joe@laptop\nTo: host!user, user%host\n")));
 
     /** compatibility_level 1: append_dot_mydomain off by default; swap_bangpath and allow_percent_hack still on. */
     static final Config LEVEL_1 = new Config("compatibility_level 1", Map.of(

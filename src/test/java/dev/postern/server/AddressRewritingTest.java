@@ -158,6 +158,9 @@ class AddressRewritingTest {
                     + "To: ann@laptop.example, user@host.example, user@host.example\r\n"
                     + "Cc: a!b@far.example, x@[192.0.2.1]\r\n"), m.data());
             MailLogFile.await(dir.resolve("maillog"), qid + ": from=<joe@laptop.example>", WAIT);
+            // as Postfix's trivial-rewrite logs each use of the old default
+            MailLogFile.await(dir.resolve("maillog"), "postern/trivial-rewrite\\[\\d+\\]: using backwards-compatible default"
+                    + " setting append_dot_mydomain=yes to rewrite \"laptop\" to \"laptop\\.example\"", WAIT);
         }
     }
 

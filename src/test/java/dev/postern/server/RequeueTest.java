@@ -1,0 +1,98 @@
+package dev.postern.server;
+
+import dev.postern.queue.QueueControl;
+import dev.postern.testing.MailLogFile;
+import dev.postern.testing.SmtpTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * postern queue requeue as Postfix's postsuper -r, end to end: a deferred message goes back
+ * through pickup and cleanup, so virtual_alias_maps applies to it again (postsuper(1): "useful
+ * when rewriting rules or virtual mappings have changed"; here the service it came in by had
+ * receive_override_options = no_address_mappings, so the table has not touched it yet); it gets a new
+ * queue ID (pickup logs the old one as orig_id=), a Received header from pickup, keeps its
+ * NOTIFY and its arrival time, and the recipient already delivered is not sent to again.
+ */
+class RequeueTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRequeuedMessageIsRewrittenAgainWithTodaysTables() throws Exception {
+        try (RecordingSink sink = RecordingSink.start()) {
+            sink.offerDsn = true;
+            sink.rcptReplies.put("old@dest.example", "450 4.2.1 <old@dest.example>: mailbox moved, try later");
+            Files.writeString(dir.resolve("virtual"), "old@dest.example  new@dest.example\n");
+            Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
+                    + "compatibility_level = 3.6\n"
+                    + "smtpd_peername_lookup = no\n"
+                    + "mynetworks = 127.0.0.0/8\n"
+                    + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+                    + "virtual_alias_maps = texthash:" + dir.resolve("virtual") + "\n"
+                    + "queue_directory = " + dir.resolve("queue") + "\n"
+                    + "maillog_file = " + dir.resolve("maillog") + "\n"
+                    + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                    + "smtp_tls_security_level = none\n"
+                    + "minimal_backoff_time = 1h\n"
+                    + "maximal_backoff_time = 1h\n");
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd"
+                    + " -o receive_override_options=no_address_mappings\n");
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                String qid;
+                try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
+                    assertTrue(c.reply().startsWith("220"));
+                    c.command("EHLO client.example");
+                    assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<alice@client.example>"));
+                    assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<old@dest.example> NOTIFY=FAILURE"));
+                    assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<done@dest.example>"));
+                    assertTrue(c.command("DATA").startsWith("354"));
+                    String reply = c.command("Subject: moved\r\nMessage-Id: <moved@client.example>\r\n\r\nhello\r\n.");
+                    assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
+                    qid = reply.substring(reply.lastIndexOf(' ') + 1);
+                }
+                Path log = dir.resolve("maillog");
+                assertEquals(List.of("<done@dest.example> ORCPT=rfc822;done@dest.example"),
+                        sink.expect("the recipient that takes it").rcptTo());
+                MailLogFile.await(log, qid + ": to=<old@dest\\.example>, relay=.*status=deferred", WAIT);
+
+                // requeued: pickup's cleanup maps it (pickup has address mappings)
+                QueueControl.Outcome o = QueueControl.open(dir.resolve("queue")).requeue(List.of("ALL"), null);
+                assertEquals(List.of(qid), o.done());
+                String text = MailLogFile.await(log, "postern/pickup\\[\\d+\\]: \\w+: uid=\\d+ from=<alice@client\\.example>"
+                        + " orig_id=" + qid, WAIT);
+                Matcher m = Pattern.compile("postern/pickup\\[\\d+\\]: (\\w+): uid=(\\d+) from=<alice@client\\.example> orig_id="
+                        + qid).matcher(text);
+                assertTrue(m.find(), text);
+                String newId = m.group(1);
+                assertFalse(newId.equals(qid));
+
+                RecordingSink.Message again = sink.take(20);
+                if (again == null) {
+                    throw new AssertionError("the requeued message never reached the sink; log:\n" + MailLogFile.read(log));
+                }
+                assertEquals(List.of("<new@dest.example> ORCPT=rfc822;old@dest.example NOTIFY=FAILURE"), again.rcptTo());
+                assertTrue(again.data().startsWith("Received: by desk.example (Postern, from userid " + m.group(2) + ")\r\n\tid "
+                        + newId + "; "), again.data());
+                assertTrue(again.data().contains("\r\nMessage-Id: <moved@client.example>\r\n"), again.data());
+                MailLogFile.await(log, newId + ": to=<new@dest\\.example>, orig_to=<old@dest\\.example>, relay=.*status=sent", WAIT);
+                MailLogFile.await(log, newId + ": removed", WAIT);
+                assertEquals(0, sink.pending(), "done@dest.example got it once");
+                assertTrue(QueueControl.open(dir.resolve("queue")).list().isEmpty());
+            }
+        }
+    }
+}

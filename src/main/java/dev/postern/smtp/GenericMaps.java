@@ -54,7 +54,8 @@ final class GenericMaps {
         Set<String> local = Set.copyOf(s.mydestination().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList());
         AddressSearch search = new AddressSearch(s.recipientDelimiter(), d -> d.equals(myorigin) || local.contains(d));
         TableList tables = TableList.open("smtp_generic_maps", s.maps());
-        return new GenericMaps(tables, new AddressMap(tables, search, s.appendAtMyorigin() ? s.myorigin() : ""), s.propagate());
+        return new GenericMaps(tables, AddressMap.local(tables, search, s.appendAtMyorigin() ? s.myorigin() : "", s.mydomain(),
+                s.swapBangpath(), s.allowPercentHack(), s.appendDotMydomain()), s.propagate());
     }
 
     boolean isEmpty() {

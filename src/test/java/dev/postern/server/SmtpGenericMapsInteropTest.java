@@ -35,7 +35,8 @@ class SmtpGenericMapsInteropTest {
 
     private static final String SENDER = "alice@desktop.localdomain";
     private static final List<String> RECIPIENTS = List.of("bob@desktop.localdomain", "user+foo@ext.example",
-            "carol@far.example", "odd@desktop.localdomain", "multi@desktop.localdomain", "nodomain@desktop.localdomain");
+            "carol@far.example", "odd@desktop.localdomain", "multi@desktop.localdomain", "nodomain@desktop.localdomain",
+            "dotless@desktop.localdomain", "bang@desktop.localdomain");
 
     private static final String MESSAGE = "From: Alice <alice@desktop.localdomain>\r\n"
             + "To: bob@far.example, \"Dave D\" <dave@desk.localdomain>,\r\n\tuser+foo@ext.example\r\n"
@@ -79,13 +80,21 @@ class SmtpGenericMapsInteropTest {
                 "odd@desktop.localdomain       \"odd one\"@example.com",
                 "multi@desktop.localdomain     first@example.com, second@example.com",
                 "nodomain@desktop.localdomain  plainuser",
+                // results go through trivial-rewrite's local context (mail_addr_map()): swap_bangpath,
+                // and append_dot_mydomain when it is on
+                "dotless@desktop.localdomain   joe@laptop",
+                "bang@desktop.localdomain      relay!person",
                 ""));
         return g;
     }
 
     /** What both get in main.cf: the table, extensions propagated, the desktop's own domain. */
-    private Map<String, String> common(Path generic, boolean withChecks) throws Exception {
+    private Map<String, String> common(Path generic, boolean withChecks, boolean level0) throws Exception {
         Map<String, String> m = new LinkedHashMap<>();
+        if (level0) {
+            m.put("compatibility_level", "0"); // append_dot_mydomain's old default: yes
+        }
+        m.put("mydomain", "rw.test");
         m.put("smtp_generic_maps", "texthash:" + generic);
         m.put("propagate_unmatched_extensions", "canonical, virtual, generic");
         m.put("recipient_delimiter", "+");
@@ -138,19 +147,25 @@ class SmtpGenericMapsInteropTest {
         Matcher m = Pattern.compile(Pattern.quote(tag) + "\\[\\d+\\]: (?:[0-9A-Z]+: )?(warning: .*|to=<[^>]*>).*?(status=\\w+)?$",
                 Pattern.MULTILINE).matcher(log);
         while (m.find()) {
-            out.add(m.group(1) + (m.group(2) == null ? "" : " " + m.group(2)));
+            if (!m.group(1).contains("overriding earlier entry: compatibility_level=")) { // the harness's own 3.6, overridden
+                out.add(m.group(1) + (m.group(2) == null ? "" : " " + m.group(2)));
+            }
         }
         out.sort(null);
         return out;
     }
 
     private void compare(boolean withChecks) throws Exception {
+        compare(withChecks, false);
+    }
+
+    private void compare(boolean withChecks, boolean level0) throws Exception {
         Path generic = generic();
         String postfixSeen;
         List<String> postfixLog;
-        Path pf = dir.resolve(withChecks ? "postfix-checks" : "postfix");
+        Path pf = dir.resolve((withChecks ? "postfix-checks" : "postfix") + (level0 ? "-0" : ""));
         try (RecordingSink sink = RecordingSink.start()) {
-            Map<String, String> main = new LinkedHashMap<>(common(generic, withChecks));
+            Map<String, String> main = new LinkedHashMap<>(common(generic, withChecks, level0));
             main.put("myhostname", "postfix.test");
             main.put("relayhost", "[127.0.0.1]:" + sink.port());
             try (PostfixInstance postfix = PostfixInstance.start(pf, main)) {
@@ -163,13 +178,13 @@ class SmtpGenericMapsInteropTest {
             }
         }
 
-        Path pn = Files.createDirectories(dir.resolve(withChecks ? "postern-checks" : "postern"));
+        Path pn = Files.createDirectories(dir.resolve((withChecks ? "postern-checks" : "postern") + (level0 ? "-0" : "")));
         try (RecordingSink sink = RecordingSink.start()) {
-            StringBuilder main = new StringBuilder("compatibility_level = 3.6\nmynetworks = 127.0.0.0/8\nmydestination =\n"
+            StringBuilder main = new StringBuilder((level0 ? "" : "compatibility_level = 3.6\n") + "mynetworks = 127.0.0.0/8\nmydestination =\n"
                     + "smtpd_relay_restrictions = permit_mynetworks, reject\nmyhostname = postern.test\n"
                     + "queue_directory = " + pn.resolve("queue") + "\nmaillog_file = " + pn.resolve("maillog") + "\n"
                     + "relayhost = [127.0.0.1]:" + sink.port() + "\nsmtp_tls_security_level = none\n");
-            common(generic, withChecks).forEach((k, v) -> main.append(k).append(" = ").append(v).append('\n'));
+            common(generic, withChecks, level0).forEach((k, v) -> main.append(k).append(" = ").append(v).append('\n'));
             Files.writeString(pn.resolve("main.cf"), main);
             Files.writeString(pn.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
             try (Server server = Server.start(Server.plan(pn), null)) {
@@ -186,6 +201,8 @@ class SmtpGenericMapsInteropTest {
                 "the table acted: " + postfixSeen);
         assertTrue(postfixLog.contains("warning: multi-valued smtp_generic_maps result for multi@desktop.localdomain"),
                 postfixLog.toString());
+        assertTrue(postfixSeen.contains("RCPT TO:<person@relay" + (level0 ? ".rw.test" : "") + ">\n")
+                && postfixSeen.contains("RCPT TO:<joe@laptop" + (level0 ? ".rw.test" : "") + ">\n"), postfixSeen);
     }
 
     @Test
@@ -196,5 +213,11 @@ class SmtpGenericMapsInteropTest {
     @Test
     void posternSendsWhatPostfixsSmtpClientSendsAfterHeaderChecks() throws Exception {
         compare(true);
+    }
+
+    /** Without a compatibility_level (as the seed's main.cf): results get .$mydomain too. */
+    @Test
+    void posternSendsWhatPostfixsSmtpClientSendsAtCompatibilityLevelZero() throws Exception {
+        compare(false, true);
     }
 }

@@ -164,11 +164,8 @@ final class Completion {
         if (env.expanded().isEmpty()) {
             return false;
         }
-        List<RecipientStatus> statuses = env.expanded().stream()
-                .map(e -> RecipientStatus.expanded(e.address(), e.original(), e.dsn())).toList();
-        Dsn dsn = env.dsn();
-        return bounce.delivered(new Report(env.id(), env.sender(), env.arrival(), statuses, m.content(),
-                dsn.ret() == Dsn.Ret.HDRS ? Report.Return.HDRS : Report.Return.FULL, dsn.envelopeId()));
+        return bounce.delivered(report(m, env.expanded().stream()
+                .map(e -> RecipientStatus.expanded(e.address(), e.original(), e.dsn())).toList()));
     }
 
     /**
@@ -178,10 +175,15 @@ final class Completion {
     private static Report report(ActiveMessage m, List<RecipientResult> results,
                                  Function<RecipientResult, String> action) {
         QueueEnvelope env = m.current().envelope();
-        Dsn dsn = env.dsn();
-        List<RecipientStatus> statuses = results.stream()
+        return report(m, results.stream()
                 .map(r -> RecipientStatus.of(r, env.dsnOf(r.recipient()), action.apply(r), env.originalOf(r.recipient())))
-                .toList();
+                .toList());
+    }
+
+    /** A notice's report on these statuses, with the message's RET and ENVID. */
+    private static Report report(ActiveMessage m, List<RecipientStatus> statuses) {
+        QueueEnvelope env = m.current().envelope();
+        Dsn dsn = env.dsn();
         return new Report(env.id(), env.sender(), env.arrival(), statuses, m.content(),
                 dsn.ret() == Dsn.Ret.HDRS ? Report.Return.HDRS : Report.Return.FULL, dsn.envelopeId());
     }

@@ -54,11 +54,12 @@ final class RegexpTable implements LookupTable {
         final Pattern second; // regexp's /p1/!/p2/, else null
         final boolean secondNegate;
         final String value;
+        final String source; // MATCH: the pattern(s) and flags as written
         final int line;
         /** IF only: index of its endif, or -1: none, the if covers the rest of the table. Set while parsing. */
         int endif = -1;
 
-        Rule(int op, Pat p, Pat second, String value, int line) {
+        Rule(int op, Pat p, Pat second, String source, String value, int line) {
             this.op = op;
             this.pattern = p == null ? null : p.pattern();
             this.negate = p != null && p.negate();
@@ -66,6 +67,7 @@ final class RegexpTable implements LookupTable {
             this.second = second == null ? null : second.pattern();
             this.secondNegate = second != null && second.negate();
             this.value = value;
+            this.source = source;
             this.line = line;
         }
     }
@@ -121,6 +123,17 @@ final class RegexpTable implements LookupTable {
         return new Table(rules, List.copyOf(warnings));
     }
 
+    /** The rules (not if/endif) as {@link TableEntries} lists them: pattern and flags as written, value, line. */
+    List<TableEntries.Entry> entries() throws LookupException {
+        List<TableEntries.Entry> out = new ArrayList<>();
+        for (Rule r : table.current().rules()) {
+            if (r.op == MATCH) {
+                out.add(new TableEntries.Entry(r.source, r.value, table.file(), r.line));
+            }
+        }
+        return out;
+    }
+
     /** What Postfix warns about but uses (an if without endif, a stray endif), as file:line texts. */
     List<String> warnings() throws LookupException {
         return table.current().warnings();
@@ -151,7 +164,7 @@ final class RegexpTable implements LookupTable {
                 throw new IllegalArgumentException(where + "$" + sub + " but the pattern has " + groups + " group"
                         + (groups == 1 ? "" : "s") + " (Postfix skips this rule); use $1 to $" + groups + " only");
             }
-            return new Rule(MATCH, first, second, value, line);
+            return new Rule(MATCH, first, second, t.substring(0, v).strip(), value, line);
         }
         if (keyword(t, "if")) {
             int p = skipSpace(t, 2);
@@ -161,7 +174,7 @@ final class RegexpTable implements LookupTable {
                         + " a line that starts with whitespace continues the previous line: do not indent the rules"
                         + " between if and endif, and put a comment on a line of its own");
             }
-            return new Rule(IF, cond, null, null, line);
+            return new Rule(IF, cond, null, null, null, line);
         }
         if (keyword(t, "endif")) {
             if (nesting == 0) {
@@ -173,7 +186,7 @@ final class RegexpTable implements LookupTable {
                         + " starts with whitespace continues the previous line: do not indent the rules between if"
                         + " and endif, and put a comment on a line of its own");
             }
-            return new Rule(ENDIF, null, null, null, line);
+            return new Rule(ENDIF, null, null, null, null, line);
         }
         throw new IllegalArgumentException(where + "a rule starts with /pattern/ (or is \"if /pattern/\" or \"endif\")");
     }

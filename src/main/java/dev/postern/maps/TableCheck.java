@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** What {@code postern map} reports for a table: its entry count and warnings (duplicates). */
+/** What {@code postern map} reports for a table: its entry count and warnings (duplicates; a regexp table's
+ * unbalanced if/endif). */
 public final class TableCheck {
     public record Result(int entries, List<String> warnings) {
     }
@@ -61,8 +62,13 @@ public final class TableCheck {
                 }
             }
             default -> {
-                Maps.open(spec);
-                return new Result(-1, List.of());
+                LookupTable t = Maps.open(spec);
+                try {
+                    // regexp/pcre: what Postfix warns about but uses (an if without endif, a stray endif)
+                    return new Result(-1, t instanceof RegexpTable r ? r.warnings() : List.of());
+                } catch (LookupException e) {
+                    throw new IllegalArgumentException(e.getMessage(), e);
+                }
             }
         }
     }

@@ -46,10 +46,17 @@ public final class TableEntries {
                         out.add(new Entry(e.getKey(), e.getValue(), null, 0));
                     }
                 }
-                case "cidr", "regexp", "pcre" -> {
+                case "regexp", "pcre" -> {
+                    try {
+                        out.addAll(((RegexpTable) Maps.open(spec)).entries()); // the table's own parse
+                    } catch (LookupException e) {
+                        throw new IllegalArgumentException(e.getMessage(), e);
+                    }
+                }
+                case "cidr" -> {
                     Maps.open(spec); // its own syntax check first
                     for (SourceFile.Line l : SourceFile.logicalLines(file)) {
-                        String[] kv = patternAndValue(l.text(), !type.equals("cidr"));
+                        String[] kv = patternAndValue(l.text());
                         if (kv != null) {
                             out.add(new Entry(kv[0], kv[1], file, l.line()));
                         }
@@ -63,30 +70,13 @@ public final class TableEntries {
         return out;
     }
 
-    /** {pattern, value}, or null for regexp's if/endif lines and lines without a value. */
-    private static String[] patternAndValue(String text, boolean regexp) {
-        int end;
-        if (regexp) {
-            String lower = text.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("if") || lower.startsWith("endif") || text.startsWith("!") && text.length() < 2) {
-                return null;
-            }
-            int start = text.startsWith("!") ? 1 : 0;
-            char delim = text.charAt(start);
-            end = start + 1;
-            while (end < text.length() && text.charAt(end) != delim) {
-                end += text.charAt(end) == '\\' ? 2 : 1;
-            }
-            while (end < text.length() && !Character.isWhitespace(text.charAt(end))) {
-                end++; // the closing delimiter and flags
-            }
-        } else {
-            end = 0;
-            while (end < text.length() && !Character.isWhitespace(text.charAt(end))) {
-                end++;
-            }
+    /** {network, value}, or null for a line without a value. */
+    private static String[] patternAndValue(String text) {
+        int end = 0;
+        while (end < text.length() && !Character.isWhitespace(text.charAt(end))) {
+            end++;
         }
-        String value = text.substring(Math.min(end, text.length())).strip();
-        return value.isEmpty() ? null : new String[] {text.substring(0, Math.min(end, text.length())), value};
+        String value = text.substring(end).strip();
+        return value.isEmpty() ? null : new String[] {text.substring(0, end), value};
     }
 }

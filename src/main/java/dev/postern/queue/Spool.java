@@ -481,6 +481,8 @@ public final class Spool implements AutoCloseable {
         if (!Files.isDirectory(d, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             Files.createDirectories(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                     java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            // The daemon's, not root's, when root runs the tool: pickup must read it.
+            Files.setOwner(d, Files.getOwner(queueDirectory));
         }
         return d;
     }

@@ -296,7 +296,7 @@ public final class ContentInspector {
         }
         byte[] key = headerKey.toByteArray();
         if (cutHeaders && key.length > limits.headerSizeLimit()) {
-            raw = cut(key, (int) limits.headerSizeLimit());
+            raw = HeaderCut.cut(key, (int) limits.headerSizeLimit());
         }
         Text h = text(key, 0, key.length);
         String name = h.s().substring(0, h.s().indexOf(':')).toLowerCase(Locale.ROOT);
@@ -344,35 +344,6 @@ public final class ContentInspector {
         } else {
             write(raw, 0, raw.length);
         }
-    }
-
-    /**
-     * cleanup_out_header() for a header past header_size_limit: its lines up to the last one that
-     * ends within the limit ("nice cut"), unless that would drop more than a tenth of it, then cut
-     * at the limit itself ("unkind cut"); each line ends with CRLF.
-     */
-    private static byte[] cut(byte[] key, int limit) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(limit + 64);
-        int line = 0;
-        while (line <= key.length) {
-            int end = line;
-            while (end < key.length && key[end] != '\n') {
-                end++;
-            }
-            if (end > limit) {
-                if (line > 0.9 * limit) {
-                    break;
-                }
-                end = limit;
-            }
-            b.write(key, line, end - line);
-            b.write(CRLF, 0, 2);
-            if (end >= key.length || end == limit) {
-                break;
-            }
-            line = end + 1;
-        }
-        return b.toByteArray();
     }
 
     /** Postfix's HDR_OPT_RR headers: one of them makes the message "resent". */

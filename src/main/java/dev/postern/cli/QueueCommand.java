@@ -112,8 +112,11 @@ final class QueueCommand implements Callable<Integer> {
     private List<QueueControl.Entry> maildrop() throws IOException {
         List<QueueControl.Entry> out = new ArrayList<>();
         for (Maildrop.Waiting w : new Maildrop(Control.queueDirectory(parent, spec)).waiting()) {
-            out.add(new QueueControl.Entry(null, w.name(), w.submitted(), w.size(), w.sender(),
-                    w.recipients().stream().map(r -> new QueueControl.Recipient(r, null)).toList(), null, w.problem()));
+            List<QueueControl.Recipient> rcpts = new ArrayList<>();
+            for (int i = 0; i < w.recipients().size(); i++) {
+                rcpts.add(new QueueControl.Recipient(w.recipients().get(i), null, w.originals().get(i)));
+            }
+            out.add(new QueueControl.Entry(null, w.name(), w.submitted(), w.size(), w.sender(), rcpts, null, w.problem()));
         }
         return out;
     }

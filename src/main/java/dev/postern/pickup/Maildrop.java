@@ -131,7 +131,16 @@ public final class Maildrop {
      * file is not a complete maildrop file (pickup will move it aside).
      */
     public record Waiting(String name, java.time.Instant submitted, long size, String sender, List<String> recipients,
-                          String problem) {
+                          String problem, List<String> originals) {
+        /** {@code originals}: each recipient's original address, in order (the recipient itself when unchanged). */
+        public Waiting {
+            originals = originals == null ? recipients : List.copyOf(originals);
+        }
+
+        public Waiting(String name, java.time.Instant submitted, long size, String sender, List<String> recipients,
+                       String problem) {
+            this(name, submitted, size, sender, recipients, problem, null);
+        }
     }
 
     /** What is waiting for pickup now, oldest first (for {@code postern queue}; reads each file). */
@@ -151,7 +160,9 @@ public final class Maildrop {
                     try {
                         var env = dev.postern.queue.Spool.readQueueFile(f).envelope();
                         out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(),
-                                env.sender().toString(), env.recipients().stream().map(Object::toString).toList(), null));
+                                env.sender().toString(), env.recipients().stream().map(Object::toString).toList(), null,
+                                env.recipients().stream().map(r -> env.originalOf(r) == null ? r : env.originalOf(r))
+                                        .map(Object::toString).toList()));
                     } catch (java.nio.file.NoSuchFileException picked) {
                         throw picked;
                     } catch (IOException e) {

@@ -191,7 +191,11 @@ public final class Pickup implements AutoCloseable {
             return null;
         }
         if (Spool.isQueueFile(bytes)) {
-            resubmit(file, name, uid, arrival);
+            if (byTheMailSystem(file)) {
+                resubmit(file, name, uid, arrival);
+            } else { // pickup.c's MAIL_IS_REQUEUED: a queue file that anyone else wrote is not trusted
+                moveAside(file, name, uid, "a queue file not owned by the mail system, or readable by others");
+            }
             return null;
         }
         try {
@@ -274,6 +278,23 @@ public final class Pickup implements AutoCloseable {
     }
 
     /**
+     * Whether a queue file in maildrop/ is the mail system's own (Postfix's MAIL_IS_REQUEUED: owned
+     * by mail_owner, not readable by others): owned by the queue directory's owner, no group or
+     * other permission bits. Only such a file's envelope (client, arrival, DSN, originals, header
+     * context) is taken as it stands; maildrop/ may be opened to local users.
+     */
+    private boolean byTheMailSystem(Path file) {
+        try {
+            var owner = Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
+            var perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+            return owner.equals(Files.getOwner(settings.queueDirectory()))
+                    && perms.stream().allMatch(p -> p.name().startsWith("OWNER_"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /**
      * A queue file that {@code postern queue requeue} moved here (Postfix's postsuper -r, which
      * moves it to maildrop/ for pickup): submitted through cleanup again with a new queue ID,
      * logged {@code NEWID: uid=N from=<sender> orig_id=OLDID} as Postfix's pickup logs it. What
@@ -316,8 +337,10 @@ public final class Pickup implements AutoCloseable {
         if (env.remoteHeaderContext()) {
             tx.remoteHeaderRewrite(); // postsuper(1): "the same as when the message was received"
         }
+        Instant now = Instant.now(); // a deferred file's mtime was its next attempt: never date the header ahead
         byte[] received = LocalHeaders.received(uid, tx.queueId().toString(), settings.myhostname(), settings.mailName(),
-                ZonedDateTime.ofInstant(mtime, ZoneId.systemDefault())).getBytes(StandardCharsets.US_ASCII);
+                ZonedDateTime.ofInstant(mtime.isAfter(now) ? now : mtime, ZoneId.systemDefault()))
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] all = new byte[received.length + content.length];
         System.arraycopy(received, 0, all, 0, received.length);
         System.arraycopy(content, 0, all, received.length, content.length);

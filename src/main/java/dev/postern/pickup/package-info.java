@@ -16,6 +16,14 @@
  * ({@link dev.postern.pickup.PickupSettings}: a filter set only on that line must not be bypassed
  * by sendmail mail), and deletes the file only after cleanup's commit. Duplicate recipients are dropped, as Postfix's cleanup does. The file format is {@link dev.postern.pickup.MaildropFile}.
  *
+ * <p>A queue file in maildrop/ is a message {@code postern queue requeue} moved there (Postfix's
+ * postsuper -r): pickup submits it through cleanup again with a new queue ID, logging
+ * {@code NEWID: uid=N from=<sender> orig_id=OLDID}, keeping its envelope (recipients not yet
+ * done, NOTIFY/ORCPT, originals, arrival time, header context) and applying its own
+ * content_filter and receive_override_options, as for sendmail mail. Only the mail system's own
+ * file is trusted (owned by the queue directory's owner, no group or other permission: Postfix's
+ * MAIL_IS_REQUEUED); any other, or a damaged one, is moved aside with a warning.
+ *
  * <h2>Parameters</h2>
  * queue_directory, myhostname and mail_name (the Received header), myorigin and append_at_myorigin
  * (sendmail: envelope addresses; cleanup does the header addresses), message_size_limit

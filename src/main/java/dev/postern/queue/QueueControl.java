@@ -388,7 +388,7 @@ public final class QueueControl {
                         AtomicFile.fsyncDirectory(dir(q));
                     }
                     case HOLD -> AtomicFile.moveDurably(f, dir(Spool.Queue.HOLD).resolve(id));
-                    case REQUEUE -> AtomicFile.moveDurably(f, Spool.maildrop(root).resolve(id));
+                    case REQUEUE -> Spool.toMaildrop(f, root);
                 }
                 return true;
             } catch (NoSuchFileException e) {

@@ -34,7 +34,7 @@ import java.util.Map;
  * ret HDRS             (RFC 3461 RET, only when given)
  * envid QWERTY+2B1     (RFC 3461 ENVID, xtext, only when given)
  * filter smtp-amavis:[127.0.0.1]:10024 (content filter, transport:nexthop, only when set)
- * context remote       (cleanup's header rewrite context was "remote", only then: a requeue keeps it)
+ * context local        (cleanup's header rewrite context, local or remote: a requeue keeps it)
  * rcpt bob@example.org
  * notify SUCCESS,FAILURE   (RFC 3461 NOTIFY of the rcpt above, only when given)
  * orcpt rfc822;bob+40example.org (its ORCPT, type;xtext, only when given)
@@ -62,9 +62,11 @@ import java.util.Map;
  * canonical mapping or virtual aliasing changed. {@code expanded} lines are Postfix's "expanded"
  * trace records (cleanup_out_recipient()): the queue manager sends them in one success notice
  * after the first delivery attempt and rewrites the file without them. Each is one line, so a
- * version that does not know them skips them whole. {@code context remote}: cleanup rewrote the
- * header addresses in Postfix's "remote" context (a client outside local_header_rewrite_clients);
- * a requeued message is rewritten again in the same context, as Postfix's.
+ * version that does not know them skips them whole. {@code context}: cleanup rewrote the header
+ * addresses in Postfix's "local" or "remote" context (remote: a client outside
+ * local_header_rewrite_clients); a requeued message is rewritten again in the same context, as
+ * Postfix's. A file without the line (written before it existed) counts as remote unless its
+ * protocol is "local".
  */
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                             String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
@@ -177,9 +179,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         if (filter != null) {
             sb.append("filter ").append(filter).append('\n');
         }
-        if (remoteHeaderContext) {
-            sb.append("context remote\n");
-        }
+        sb.append(remoteHeaderContext ? "context remote\n" : "context local\n");
         for (MailAddress r : recipients) {
             sb.append("rcpt ").append(r).append('\n');
             RecipientDsn d = dsnOf(r);
@@ -316,7 +316,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         String filter = null;
         Map<MailAddress, MailAddress> originals = new HashMap<>();
         List<Expanded> expanded = new ArrayList<>();
-        boolean remote = false;
+        Boolean remote = null;
         try {
             for (String l : lines.subList(1, lines.size())) {
                 int sp = l.indexOf(' ');
@@ -358,7 +358,10 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             throw new CorruptQueueFileException("queue file lacks its size record");
         }
         return new Parsed(new QueueEnvelope(id, arrival, sender, client, helo, protocol, utf8, eightBit, rcpts,
-                new Dsn(ret, envid), rcptDsn, filter, originals, expanded, remote), version, size, headerBytes);
+                new Dsn(ret, envid), rcptDsn, filter, originals, expanded,
+                // a file from before the context line: remote unless local mail, so a requeue never
+                // rewrites a remote client's headers (the safe side)
+                remote != null ? remote : !protocol.equals("local")), version, size, headerBytes);
     }
 
     /** {@code address original notify|- type;xtext|-}, the addresses in xtext. */

@@ -304,8 +304,7 @@ public final class Spool implements AutoCloseable {
                 return move(file, Queue.HOLD);
             }
             default -> {
-                Path target = maildrop(root).resolve(id);
-                AtomicFile.moveDurably(file, target); // pickup submits it again (QueueControl#requeue)
+                Path target = toMaildrop(file, root); // pickup submits it again (QueueControl#requeue)
                 events.info(id + ": requeued");
                 return target;
             }
@@ -485,6 +484,18 @@ public final class Spool implements AutoCloseable {
             Files.setOwner(d, Files.getOwner(queueDirectory));
         }
         return d;
+    }
+
+    /**
+     * A requeued message's file to maildrop/ (postsuper's requeue_one(): a rename, the mtime set
+     * to now, since a deferred file's mtime is its next attempt and pickup dates its Received
+     * header by it). NoSuchFileException when it is not there.
+     */
+    static Path toMaildrop(Path file, Path queueDirectory) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+        Path target = maildrop(queueDirectory).resolve(file.getFileName());
+        AtomicFile.moveDurably(file, target);
+        return target;
     }
 
     /**

@@ -76,7 +76,7 @@ class QueueDsnTest {
                 "orig a+b=c@example.org");
         Path f = commit(envelope(new Dsn(Dsn.Ret.HDRS, "env id+1"), Map.of(A, forA)));
         String text = Files.readString(f, StandardCharsets.ISO_8859_1);
-        assertTrue(text.contains("\nret HDRS\nenvid env+20id+2B1\nrcpt a@example.net\nnotify SUCCESS,FAILURE\n"
+        assertTrue(text.contains("\nret HDRS\nenvid env+20id+2B1\ncontext local\nrcpt a@example.net\nnotify SUCCESS,FAILURE\n"
                 + "orcpt rfc822;orig+20a+2Bb+3Dc@example.org\nrcpt b@example.net\n\n"), text);
         QueueEnvelope back = spool.read(f).envelope();
         assertEquals(new Dsn(Dsn.Ret.HDRS, "env id+1"), back.dsn());
@@ -135,5 +135,24 @@ class QueueDsnTest {
         Files.writeString(f, Files.readString(f, StandardCharsets.ISO_8859_1).replace("orig team@", "orig teem@"),
                 StandardCharsets.ISO_8859_1);
         assertThrows(CorruptQueueFileException.class, () -> spool.read(f), "the checksum covers the orig line");
+    }
+
+    /**
+     * A file from before the context line: a requeue rewrites its headers in the "remote" context
+     * unless it is local mail (the safe side: a remote client's headers are never rewritten).
+     */
+    @Test
+    void aFileWithoutTheContextLineIsRemoteUnlessLocalMail() throws Exception {
+        for (String protocol : List.of("ESMTP", "local")) {
+            QueueId id = QueueId.next();
+            Path f = dir.resolve("deferred").resolve(id.toString());
+            Files.writeString(f, "postern-queue 1\nid " + id + "\narrival 1700000000123\nsender a@example.org\n"
+                    + "client x[192.0.2.1]\nhelo x\nprotocol " + protocol + "\nsmtputf8 0\nrcpt b@example.net\n\n"
+                    + "Subject: old\r\n\r\nbody\r\n", StandardCharsets.US_ASCII);
+            assertEquals(!protocol.equals("local"), spool.read(f).envelope().remoteHeaderContext(), protocol);
+        }
+        Path written = commit(envelope(Dsn.NONE, Map.of()));
+        assertTrue(Files.readString(written, StandardCharsets.ISO_8859_1).contains("\ncontext local\n"));
+        assertEquals(false, spool.read(written).envelope().remoteHeaderContext());
     }
 }

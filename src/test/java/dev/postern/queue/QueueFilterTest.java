@@ -79,7 +79,7 @@ class QueueFilterTest {
         for (int lines : List.of(10, 20_000)) { // read whole, and as a stream (over QueueFile.WHOLE)
             Path f = commit(FILTER, lines, "b@example.net", "c@example.org");
             assertEquals(lines > 10, Files.size(f) > QueueFile.WHOLE);
-            assertTrue(header(f).contains("\nfilter " + FILTER + "\nrcpt b@example.net\n"), header(f));
+            assertTrue(header(f).contains("\nfilter " + FILTER + "\ncontext local\nrcpt b@example.net\n"), header(f));
             assertEquals(FILTER, spool.read(f).envelope().filter());
             assertEquals(FILTER, QueueFile.read(f, false).envelope().filter());
         }

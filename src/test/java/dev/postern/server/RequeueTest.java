@@ -88,10 +88,61 @@ class RequeueTest {
                 assertTrue(again.data().startsWith("Received: by desk.example (Postern, from userid " + m.group(2) + ")\r\n\tid "
                         + newId + "; "), again.data());
                 assertTrue(again.data().contains("\r\nMessage-Id: <moved@client.example>\r\n"), again.data());
+                // dated now, not by the deferred file's mtime (its next attempt, an hour ahead): postsuper resets it
+                String recv = again.data().substring(0, again.data().indexOf("\r\n", again.data().indexOf("\tid ")));
+                java.time.ZonedDateTime when = java.time.ZonedDateTime.parse(recv.substring(recv.indexOf("; ") + 2),
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+                assertTrue(Math.abs(Duration.between(java.time.Instant.now(), when.toInstant()).toSeconds()) < 120, recv);
                 MailLogFile.await(log, newId + ": to=<new@dest\\.example>, orig_to=<old@dest\\.example>, relay=.*status=sent", WAIT);
                 MailLogFile.await(log, newId + ": removed", WAIT);
                 assertEquals(0, sink.pending(), "done@dest.example got it once");
                 assertTrue(QueueControl.open(dir.resolve("queue")).list().isEmpty());
+            }
+        }
+    }
+
+    /**
+     * pickup.c's MAIL_IS_REQUEUED: a queue file in maildrop/ that others may read (or that the
+     * queue directory's owner does not own) is not the mail system's: its envelope is not trusted
+     * (its arrival time, NOTIFY, originals, header context could be forged by a local user when
+     * maildrop/ is open to them); it is moved aside with a warning, never submitted.
+     */
+    @Test
+    void aQueueFileInMaildropThatOthersCouldHaveWrittenIsMovedAside() throws Exception {
+        try (RecordingSink sink = RecordingSink.start()) {
+            sink.defaultRcptReply = "450 4.2.1 try later";
+            Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
+                    + "compatibility_level = 3.6\n"
+                    + "smtpd_peername_lookup = no\n"
+                    + "mynetworks = 127.0.0.0/8\n"
+                    + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+                    + "queue_directory = " + dir.resolve("queue") + "\n"
+                    + "maillog_file = " + dir.resolve("maillog") + "\n"
+                    + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                    + "smtp_tls_security_level = none\n"
+                    + "minimal_backoff_time = 1h\n"
+                    + "maximal_backoff_time = 1h\n");
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+            try (Server server = Server.start(Server.plan(dir), null)) {
+                String qid;
+                try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
+                    assertTrue(c.reply().startsWith("220"));
+                    c.command("EHLO client.example");
+                    assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<alice@client.example>"));
+                    assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<bob@dest.example>"));
+                    assertTrue(c.command("DATA").startsWith("354"));
+                    String reply = c.command("Subject: forged\r\n\r\nhello\r\n.");
+                    qid = reply.substring(reply.lastIndexOf(' ') + 1);
+                }
+                Path log = dir.resolve("maillog");
+                MailLogFile.await(log, qid + ": to=<bob@dest\\.example>, relay=.*status=deferred", WAIT);
+                Path copy = dir.resolve("queue/maildrop/" + qid);
+                Files.copy(dir.resolve("queue/deferred/" + qid), copy);
+                Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                MailLogFile.await(log, "postern/pickup\\[\\d+\\]: warning: maildrop/" + qid + ": uid=\\d+: a queue file not"
+                        + " owned by the mail system, or readable by others; moved to ", WAIT);
+                assertFalse(MailLogFile.read(log).contains("orig_id=" + qid), MailLogFile.read(log));
+                assertFalse(Files.exists(copy));
             }
         }
     }

@@ -343,6 +343,7 @@ public final class Params {
             "minimal_backoff_time", "mydestination", "mydomain", "myhostname", "myorigin", "postern_dns_servers",
             "recipient_delimiter", "syslog_name",
             "append_at_myorigin", "propagate_unmatched_extensions", // smtp_generic_maps
+            "swap_bangpath", "allow_percent_hack", "append_dot_mydomain", // smtp_generic_maps results
             "header_size_limit", "line_length_limit", "mime_boundary_length_limit", "mime_nesting_limit"); // smtp_*_checks' MIME walk
 
     /** True when a master.cf {@code -o name=value} on a delivery transport running smtp changes what that transport does. */

@@ -48,6 +48,12 @@
  * local_header_rewrite_clients). A table that fails or a limit passed refuses the message at
  * commit (451 4.3.0, or 451 4.6.0 Alias expansion error) with Postfix's warning.
  *
+ * <p>Inside, {@code SpoolTransaction} owns the I/O chain (hand-offs, back-pressure, the queue
+ * file, commit's refusals in Postfix's order) and wires a message's parts: {@code MessageEnvelope}
+ * (recipients, access and check actions, the queue file's envelope), {@code HeaderStage} (the
+ * header section: header_size_limit, rewriting, the fixed block, message_drop_headers, the hop
+ * count, {@code message-id=}) and {@code ContentCheckTarget} (what header and body checks do).
+ *
  * <h2>Parameters</h2>
  * myhostname, message_size_limit, header_size_limit, queue_minfree, hopcount_limit, header_checks,
  * mime_header_checks, nested_header_checks, body_checks, body_checks_size_limit,

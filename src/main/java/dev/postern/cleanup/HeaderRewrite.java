@@ -366,7 +366,7 @@ final class HeaderRewrite {
             if (dropped) {
                 return;
             }
-            byte[] h = raw != null ? raw.toByteArray() : cut(key.toByteArray(), (int) Math.min(limit, Integer.MAX_VALUE - 2));
+            byte[] h = raw != null ? raw.toByteArray() : dev.postern.checks.HeaderCut.cut(key.toByteArray(), (int) Math.min(limit, Integer.MAX_VALUE - 2));
             raw = null;
             key.reset();
             if (rewrite != null) {
@@ -376,36 +376,6 @@ final class HeaderRewrite {
         }
     }
 
-    /**
-     * cleanup_out_header() for a header past header_size_limit ({@code key}: its lines joined by
-     * '\n'): its lines up to the last one that ends within the limit ("nice cut"), unless that
-     * would drop more than a tenth of it, then cut at the limit itself ("unkind cut"); each line
-     * ends with CRLF. The checks package's ContentInspector cuts the same way.
-     */
-    static byte[] cut(byte[] key, int limit) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(Math.min(key.length, limit) + 64);
-        int line = 0;
-        while (line <= key.length) {
-            int end = line;
-            while (end < key.length && key[end] != '\n') {
-                end++;
-            }
-            if (end > limit) {
-                if (line > 0.9 * limit) {
-                    break;
-                }
-                end = limit;
-            }
-            b.write(key, line, end - line);
-            b.write('\r');
-            b.write('\n');
-            if (end >= key.length || end == limit) {
-                break;
-            }
-            line = end + 1;
-        }
-        return b.toByteArray();
-    }
 
     /** A header's name in lower case without blanks before the colon; "" for a line that is no header. */
     private static String name(byte[] block, int start, int end) {

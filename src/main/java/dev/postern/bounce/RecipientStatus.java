@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * always reports an Original-Recipient). {@code action} overrides the notice's Action for this
  * recipient (a success notice says "delivered" or "relayed"); null means the notice's own.
  */
-public record RecipientStatus(MailAddress recipient, MailAddress original, String status, String relay,
+public record RecipientStatus(MailAddress recipient, String original, String status, String relay,
                               String diagnostic, Set<Notify> notifyOn, String orcpt, String action) {
     /** RFC 3461 NOTIFY keywords. */
     public enum Notify { NEVER, SUCCESS, FAILURE, DELAY }
@@ -34,7 +34,7 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
     }
 
     /** Without ORCPT and with the notice's own Action. */
-    public RecipientStatus(MailAddress recipient, MailAddress original, String status, String relay,
+    public RecipientStatus(MailAddress recipient, String original, String status, String relay,
                            String diagnostic, Set<Notify> notifyOn) {
         this(recipient, original, status, relay, diagnostic, notifyOn, null, null);
     }
@@ -55,8 +55,8 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
      * As above, with the address the recipient came in as when address rewriting changed it
      * ({@code original}, null when it did not): the notice then says "(expanded from <original>)".
      */
-    public static RecipientStatus of(RecipientResult r, RecipientDsn dsn, String action, MailAddress original) {
-        return new RecipientStatus(r.recipient(), original == null ? r.recipient() : original, r.dsn(), r.relay(),
+    public static RecipientStatus of(RecipientResult r, RecipientDsn dsn, String action, String original) {
+        return new RecipientStatus(r.recipient(), original == null ? r.recipient().toString() : original, r.dsn(), r.relay(),
                 r.diagnostic(), notify(dsn), dsn.orcpt(), action);
     }
 
@@ -65,7 +65,7 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
      * (cleanup_out_recipient(): {@code DSN_SIMPLE("2.0.0", "alias expanded")}, action "expanded",
      * relay "none"): {@code address} after canonical mapping, {@code original} as it came in.
      */
-    public static RecipientStatus expanded(MailAddress address, MailAddress original, RecipientDsn dsn) {
+    public static RecipientStatus expanded(MailAddress address, String original, RecipientDsn dsn) {
         return new RecipientStatus(address, original, "2.0.0", "none", "alias expanded", notify(dsn), dsn.orcpt(),
                 "expanded");
     }
@@ -78,15 +78,22 @@ public record RecipientStatus(MailAddress recipient, MailAddress original, Strin
 
     /** The original address differs from the recipient (Postfix compares them ignoring case). */
     boolean expandedFrom() {
-        return original != null && !original.toString().equalsIgnoreCase(recipient.toString());
+        return original != null && !original.equalsIgnoreCase(recipient.toString());
     }
 
-    /** The Original-Recipient field value: the ORCPT as given, else {@code rfc822; original}; null for none. */
+    /**
+     * The Original-Recipient field value: the ORCPT as given, else {@code rfc822; original}; null
+     * for none. An original that is no address (what sendmail was given, {@code root}) gives the
+     * recipient's: Postfix's cleanup makes that ORCPT for local mail (rfc822;root@$myorigin).
+     */
     String originalRecipientField() {
         if (orcpt != null) {
             return orcpt;
         }
-        return original == null ? null : "rfc822; " + original;
+        if (original == null) {
+            return null;
+        }
+        return "rfc822; " + (original.indexOf('@') > 0 ? original : recipient.toString());
     }
 
     /** Whether this recipient wants a notice of this kind (RFC 3461 §4.1; empty set = FAILURE,DELAY). */

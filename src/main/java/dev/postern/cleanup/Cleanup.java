@@ -110,6 +110,16 @@ public final class Cleanup implements AutoCloseable {
     }
 
     /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */
+    /**
+     * A local submission's envelope address as sendmail was given it ({@code root},
+     * {@code host!user}, {@code user%host}) in trivial-rewrite's local context, as this cleanup's
+     * envelope rewriting will see it: pickup turns what sendmail queued into an envelope address
+     * with it and keeps what was given as the original recipient (Postfix's orig_rcpt).
+     */
+    public String localForm(String address) {
+        return rewriting.envelopeLocal(address);
+    }
+
     public long peakQueuedBytes() {
         return peakQueued.get();
     }

@@ -22,11 +22,11 @@ public interface CleanupTransaction {
     void addRecipient(MailAddress recipient, RecipientDsn dsn);
 
     /**
-     * As above, with the address it first came in as (a requeued message's recipient that
-     * rewriting had changed: Postfix's ORCP record, kept through the requeue and logged as
-     * {@code orig_to=}).
+     * As above, with what it first came in as (a requeued message's recipient that rewriting had
+     * changed, or what sendmail was given for a local submission, e.g. {@code root}: Postfix's
+     * ORCP record, kept through rewriting and requeues and logged as {@code orig_to=}).
      */
-    void addRecipient(MailAddress recipient, RecipientDsn dsn, MailAddress original);
+    void addRecipient(MailAddress recipient, RecipientDsn dsn, String original);
 
     /*
      * Access-table actions on the whole message (Postfix: smtpd's CLEANUP_FLAG_HOLD and

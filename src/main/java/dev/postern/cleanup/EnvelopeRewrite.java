@@ -89,7 +89,7 @@ final class EnvelopeRewrite {
      * recipients that virtual aliasing expanded, owed an "expanded" notice.
      */
     record Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn,
-                      Map<MailAddress, MailAddress> originals, List<QueueEnvelope.Expanded> expanded) {
+                      Map<MailAddress, String> originals, List<QueueEnvelope.Expanded> expanded) {
         Recipients(List<MailAddress> list, Map<MailAddress, RecipientDsn> dsn) {
             this(list, dsn, Map.of(), List.of());
         }
@@ -104,7 +104,7 @@ final class EnvelopeRewrite {
     Recipients recipients(List<MailAddress> recipients, Map<MailAddress, RecipientDsn> dsn, boolean smtpUtf8,
                           boolean fromSmtpd) {
         Map<MailAddress, RecipientDsn> out = new LinkedHashMap<>();
-        Map<MailAddress, MailAddress> originals = new HashMap<>();
+        Map<MailAddress, String> originals = new HashMap<>();
         Map<MailAddress, QueueEnvelope.Expanded> expandedAliases = new LinkedHashMap<>();
         for (MailAddress r : recipients) {
             RecipientDsn d = dsn.getOrDefault(r, RecipientDsn.NONE);
@@ -131,7 +131,7 @@ final class EnvelopeRewrite {
                     ad = new RecipientDsn(d.notifyOn(), orcptType(original, smtpUtf8), original);
                 }
                 if (out.putIfAbsent(a, ad) == null && !a.toString().equalsIgnoreCase(r.toString())) {
-                    originals.put(a, r);
+                    originals.put(a, r.toString());
                 }
             }
         }
@@ -160,7 +160,7 @@ final class EnvelopeRewrite {
         if (d.orcptType() == null && fromSmtpd) {
             d = new RecipientDsn(d.notifyOn(), orcptType(r.toString(), smtpUtf8), r.toString());
         }
-        return new QueueEnvelope.Expanded(alias, r, d);
+        return new QueueEnvelope.Expanded(alias, r.toString(), d);
     }
 
     private static String orcptType(String address, boolean smtpUtf8) {

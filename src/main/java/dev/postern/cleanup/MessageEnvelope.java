@@ -24,8 +24,11 @@ final class MessageEnvelope {
     private final boolean enableOriginalRecipient;
     private final List<MailAddress> recipients = new ArrayList<>();
     private final Map<MailAddress, RecipientDsn> recipientDsn = new HashMap<>();
-    /** Originals given with the recipients (a requeued message's), by recipient. */
-    private final Map<MailAddress, MailAddress> givenOriginals = new HashMap<>();
+    /**
+     * Originals given with the recipients (a requeued message's, a local submission's address as
+     * sendmail was given it), by the recipient as added (its string form).
+     */
+    private final Map<String, String> givenOriginals = new HashMap<>();
     // access(5) actions, set before the content (see CleanupTransaction), and header and body checks'
     private boolean hold;
     private boolean discard;
@@ -51,10 +54,10 @@ final class MessageEnvelope {
         }
     }
 
-    void addRecipient(MailAddress recipient, RecipientDsn dsn, MailAddress original) {
+    void addRecipient(MailAddress recipient, RecipientDsn dsn, String original) {
         addRecipient(recipient, dsn);
-        if (original != null && !original.equals(recipient)) {
-            givenOriginals.put(recipient, original);
+        if (original != null && !original.equals(recipient.toString())) {
+            givenOriginals.put(recipient.toString(), original);
         }
     }
 
@@ -112,11 +115,11 @@ final class MessageEnvelope {
         EnvelopeRewrite.Recipients rewritten = rewrite.recipients(rcpts, dsn);
         rcpts = rewritten.list();
         dsn = rewritten.dsn();
-        Map<MailAddress, MailAddress> originals = withGivenOriginals(rewritten.originals(), rcpts);
+        Map<MailAddress, String> originals = withGivenOriginals(rewritten.originals(), rcpts);
         if (redirect != null) { // the REDIRECT address is not mapped: Postfix's qmgr puts it in as it is
             MailAddress first = rcpts.stream().min(RedirectAndBcc.QMGR_ORDER).orElseThrow();
-            MailAddress original = originals.getOrDefault(first, first); // it keeps the first one's orig_rcpt
-            originals = original.toString().equalsIgnoreCase(redirect.toString()) ? Map.of() : Map.of(redirect, original);
+            String original = originals.getOrDefault(first, first.toString()); // it keeps the first one's orig_rcpt
+            originals = original.equalsIgnoreCase(redirect.toString()) ? Map.of() : Map.of(redirect, original);
             RedirectAndBcc.Recipients r = RedirectAndBcc.apply(rcpts, dsn, redirect, List.of(), envelope.smtpUtf8());
             rcpts = r.list();
             dsn = r.dsn();
@@ -124,25 +127,39 @@ final class MessageEnvelope {
         return new QueueEnvelope(id, envelope.arrival(), rewrite.sender(), envelope.client(), envelope.helo(),
                 envelope.protocol(), envelope.smtpUtf8(), envelope.eightBitMime(), rcpts, envelope.dsn(), dsn,
                 redirect == null ? filter : null, // REDIRECT overrides FILTER (Postfix qmgr_message_resolve())
-                enableOriginalRecipient ? originals : Map.of(), rewritten.expanded(), !rewrite.headerContextLocal());
+                enableOriginalRecipient ? originals : Map.of(), withGivenOriginals(rewritten.expanded()),
+                !rewrite.headerContextLocal());
     }
 
     /**
-     * A requeued recipient keeps the original it came with (Postfix's pickup passes the ORCP
-     * record on, and cleanup keeps it for every address the recipient becomes).
+     * A recipient added with its original (requeued, or a local submission's address as sendmail
+     * was given it) keeps it (Postfix's pickup passes the ORCP record on, and cleanup keeps it for
+     * every address the recipient becomes).
      */
-    private Map<MailAddress, MailAddress> withGivenOriginals(Map<MailAddress, MailAddress> rewritten, List<MailAddress> rcpts) {
+    private Map<MailAddress, String> withGivenOriginals(Map<MailAddress, String> rewritten, List<MailAddress> rcpts) {
         if (givenOriginals.isEmpty()) {
             return rewritten;
         }
-        Map<MailAddress, MailAddress> out = new HashMap<>();
+        Map<MailAddress, String> out = new HashMap<>();
         for (MailAddress r : rcpts) {
-            MailAddress from = rewritten.getOrDefault(r, r); // the recipient as added
-            MailAddress first = givenOriginals.getOrDefault(from, from);
-            if (!first.toString().equalsIgnoreCase(r.toString())) {
+            String first = givenOriginal(rewritten.getOrDefault(r, r.toString())); // the recipient as added
+            if (!first.equalsIgnoreCase(r.toString())) {
                 out.put(r, first);
             }
         }
         return out;
+    }
+
+    /** The "expanded" notices name the alias as it was given too ("expanded from <root>"). */
+    private List<QueueEnvelope.Expanded> withGivenOriginals(List<QueueEnvelope.Expanded> expanded) {
+        if (givenOriginals.isEmpty() || expanded.isEmpty()) {
+            return expanded;
+        }
+        return expanded.stream().map(e -> new QueueEnvelope.Expanded(e.address(), givenOriginal(e.original()), e.dsn())).toList();
+    }
+
+    /** What the recipient added as {@code asAdded} was given as, when the caller said; else itself. */
+    private String givenOriginal(String asAdded) {
+        return givenOriginals.getOrDefault(asAdded, asAdded);
     }
 }

@@ -94,7 +94,7 @@ final class SpoolTransaction implements CleanupTransaction {
     }
 
     @Override
-    public void addRecipient(MailAddress recipient, RecipientDsn dsn, MailAddress original) {
+    public void addRecipient(MailAddress recipient, RecipientDsn dsn, String original) {
         envelope.addRecipient(recipient, dsn, original);
     }
 

@@ -27,6 +27,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -87,7 +88,7 @@ final class SendmailCommand implements Callable<Integer> {
     }
 
     private int enqueue(SendmailOptions o) {
-        SendmailSettings s = SendmailSettings.from(config(o));
+        SendmailSettings s = settings(o);
         String sender = sender(o, s);
         List<String> recipients = new ArrayList<>();
         for (String arg : o.recipients) {
@@ -162,16 +163,26 @@ final class SendmailCommand implements Callable<Integer> {
         return String.valueOf(e.getMessage());
     }
 
-    /** Qualified with @$myorigin and checked, or a failure with {@code code}. */
+    /**
+     * As given (cleanup completes it in the local context, as Postfix's), once its completed form
+     * is known to be an address; else a failure with {@code code} that says why.
+     */
     private static String checked(SendmailSettings s, String address, int code, String what) {
-        String q = s.qualify(address).orElseThrow(() -> new SendmailOptions.Failure(code,
-                "<" + address + ">: bad " + what + " address: no domain, and append_at_myorigin is off"));
+        Optional<String> ok = s.accept(address);
+        if (ok.isPresent()) {
+            return ok.get();
+        }
+        String local = s.localForm(address);
+        if (!local.isEmpty() && local.indexOf('@') < 0) {
+            throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what
+                    + " address: no domain, and append_at_myorigin is off (Postern has no local delivery)");
+        }
         try {
-            dev.postern.mail.MailAddress.parse(q);
+            dev.postern.mail.MailAddress.parse(local);
+            throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what + " address syntax");
         } catch (IllegalArgumentException e) {
             throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what + " address syntax: " + e.getMessage());
         }
-        return q;
     }
 
     /** -f (first address of it, as Postfix; "" or "<>" is the null sender), else login@$myorigin. */
@@ -195,7 +206,7 @@ final class SendmailCommand implements Callable<Integer> {
     }
 
     private int smtp(SendmailOptions o) {
-        SendmailSettings s = SendmailSettings.from(config(o));
+        SendmailSettings s = settings(o);
         OutputStream out = new BufferedOutputStream(stdout);
         try {
             new StandaloneSmtp(s, new Maildrop(s.queueDirectory()), new BufferedInputStream(stdin), out).run();
@@ -232,6 +243,15 @@ final class SendmailCommand implements Callable<Integer> {
         }
         Path p = Path.of(o.configDir);
         return Files.isRegularFile(p) && p.getParent() != null ? p.getParent() : p; // -C may name main.cf
+    }
+
+    private SendmailSettings settings(SendmailOptions o) {
+        Config c = config(o);
+        try {
+            return SendmailSettings.from(c);
+        } catch (IllegalArgumentException e) { // a value main.cf's checks let through but rewriting cannot use
+            throw new SendmailOptions.Failure(EX_TEMPFAIL, "main.cf: " + e.getMessage());
+        }
     }
 
     private Config config(SendmailOptions o) {

@@ -346,13 +346,12 @@ public final class MailLog implements AutoCloseable {
      * As above, with the recipient's original address ({@code orig_to=}, Postfix's log_adhoc.c:
      * only when it differs from the recipient, ignoring case; null for none).
      */
-    public void delivery(String program, String transport, String queueId, RecipientResult r, MailAddress original,
+    public void delivery(String program, String transport, String queueId, RecipientResult r, String original,
                          Instant arrival, Instant now, Duration beforeQmgr, Duration inQmgr) {
         Duration total = Duration.between(arrival, now);
         metrics.delivery(transport, r.relay(), r.status(), beforeQmgr, inQmgr, r.connectSetup(), r.transmission());
         List<String> delays = List.of(delay(beforeQmgr), delay(inQmgr), delay(r.connectSetup()), delay(r.transmission()));
-        String origTo = original == null || original.toString().equalsIgnoreCase(r.recipient().toString())
-                ? null : original.toString();
+        String origTo = original == null || original.equalsIgnoreCase(r.recipient().toString()) ? null : original;
         String text = queueId + ": to=<" + r.recipient() + ">" + (origTo == null ? "" : ", orig_to=<" + origTo + ">")
                 + ", relay=" + r.relay()
                 + (r.connectionUse() > 1 ? ", conn_use=" + r.connectionUse() : "")

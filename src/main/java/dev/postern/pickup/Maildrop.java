@@ -161,8 +161,8 @@ public final class Maildrop {
                         var env = dev.postern.queue.Spool.readQueueFile(f).envelope();
                         out.add(new Waiting(f.getFileName().toString(), attrs.lastModifiedTime().toInstant(), attrs.size(),
                                 env.sender().toString(), env.recipients().stream().map(Object::toString).toList(), null,
-                                env.recipients().stream().map(r -> env.originalOf(r) == null ? r : env.originalOf(r))
-                                        .map(Object::toString).toList()));
+                                env.recipients().stream().map(r -> env.originalOf(r) == null ? r.toString() : env.originalOf(r))
+                                        .toList()));
                     } catch (java.nio.file.NoSuchFileException picked) {
                         throw picked;
                     } catch (IOException e) {

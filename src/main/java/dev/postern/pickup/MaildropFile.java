@@ -12,12 +12,13 @@ import java.util.List;
  * postern-maildrop 1
  * sender alice@example.com     (empty for the null sender)
  * fullname Alice Example       (optional: sendmail -F, used when pickup adds a From: header)
- * rcpt bob@example.org         (one line per recipient, already qualified)
+ * rcpt bob@example.org         (one line per recipient, as given: root, joe@laptop, host!user)
  * size 1234                    (content bytes: a truncated file is detected, never half-delivered)
  * (blank line, then the content)
  * </pre>
- * Addresses are stored as sendmail qualified them; pickup parses them again, so a hand-made file
- * with a bad address is refused there and moved aside.
+ * Addresses are stored as sendmail was given them, as Postfix's postdrop stores them; pickup
+ * completes them in trivial-rewrite's local context (cleanup's) and parses the result, so a
+ * hand-made file with a bad address is refused there and moved aside.
  */
 public record MaildropFile(String sender, String fullname, List<String> recipients, byte[] content) {
     static final String MAGIC = "postern-maildrop 1";

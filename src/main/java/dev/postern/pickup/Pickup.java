@@ -8,6 +8,7 @@ import dev.postern.cleanup.Envelope;
 import dev.postern.log.MailLog;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.QueueId;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.queue.CorruptQueueFileException;
@@ -143,7 +144,7 @@ public final class Pickup implements AutoCloseable {
 
     /** A maildrop file read and checked: what cleanup needs. */
     private record Submission(Path file, String name, long uid, Instant arrival, MaildropFile message,
-                              ReversePath sender, List<MailAddress> recipients) {
+                              ReversePath sender, List<MailAddress> recipients, Map<MailAddress, String> given) {
     }
 
     private void pickUp(Path file) {
@@ -202,15 +203,23 @@ public final class Pickup implements AutoCloseable {
             MaildropFile m = MaildropFile.decode(bytes);
             // Each recipient once (Postfix's cleanup drops duplicates): -t plus the same address
             // as an argument, or To and Cc naming one person, must not deliver twice.
+            // What sendmail was given (root, host!user) is completed in cleanup's local context,
+            // and kept as the original recipient (Postfix's orig_rcpt: orig_to=<root>).
             List<MailAddress> recipients = new ArrayList<>();
+            Map<MailAddress, String> given = new HashMap<>();
             Set<String> seen = new HashSet<>();
             for (String r : m.recipients()) {
-                MailAddress a = MailAddress.parse(r);
+                MailAddress a = MailAddress.parse(cleanup.localForm(r));
                 if (seen.add(a.localPart() + "@" + a.domainKey())) {
                     recipients.add(a);
+                    if (!a.toString().equals(r)) {
+                        given.put(a, r);
+                    }
                 }
             }
-            return new Submission(file, name, uid, arrival, m, ReversePath.parse(m.sender()), recipients);
+            ReversePath sender = m.sender().isEmpty() ? ReversePath.NULL
+                    : ReversePath.of(MailAddress.parse(cleanup.localForm(m.sender())));
+            return new Submission(file, name, uid, arrival, m, sender, recipients, given);
         } catch (MaildropFile.MalformedException | IllegalArgumentException e) {
             moveAside(file, name, uid, e.getMessage());
             return null;
@@ -223,10 +232,12 @@ public final class Pickup implements AutoCloseable {
         boolean utf8 = !isAscii(m.sender()) || m.recipients().stream().anyMatch(r -> !isAscii(r));
         CleanupTransaction tx = cleanup.open(new Envelope(s.sender(), "", "", "local", s.arrival(), utf8,
                 hasEightBit(m.content()), "pickup"), settings.cleanupService());
-        log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + s.sender() + ">");
-        s.recipients().forEach(tx::addRecipient);
+        log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + m.sender() + ">"); // as given, as pickup.c
+        for (MailAddress r : s.recipients()) {
+            tx.addRecipient(r, RecipientDsn.NONE, s.given().get(r));
+        }
         pickupOptions(tx);
-        byte[] content = LocalHeaders.rewrite(m.content(), m.sender(), m.fullname(), s.uid(), tx.queueId().toString(),
+        byte[] content = LocalHeaders.rewrite(m.content(), s.sender().toString(), m.fullname(), s.uid(), tx.queueId().toString(),
                 settings.myhostname(), settings.mailName(), "", ZonedDateTime.now(ZoneId.systemDefault()));
         return commit(s, tx, content) ? tx : null;
     }
@@ -344,7 +355,7 @@ public final class Pickup implements AutoCloseable {
         byte[] all = new byte[received.length + content.length];
         System.arraycopy(received, 0, all, 0, received.length);
         System.arraycopy(content, 0, all, received.length, content.length);
-        Submission s = new Submission(file, name, uid, env.arrival(), null, env.sender(), env.recipients());
+        Submission s = new Submission(file, name, uid, env.arrival(), null, env.sender(), env.recipients(), Map.of());
         if (commit(s, tx, all)) {
             remove(file, name, null);
         }

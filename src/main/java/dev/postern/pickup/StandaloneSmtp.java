@@ -113,8 +113,8 @@ public final class StandaloneSmtp {
         if (path.isEmpty()) {
             sender = "";
         } else {
-            String q = settings.qualify(path).orElse(null);
-            if (q == null || !valid(q)) {
+            String q = settings.accept(path).orElse(null); // as given: cleanup completes it (Postfix's smtpd -S too)
+            if (q == null) {
                 reply("501 5.1.7 <" + path + ">: Bad sender address syntax");
                 return;
             }
@@ -133,8 +133,8 @@ public final class StandaloneSmtp {
             reply("501 5.5.4 Syntax: RCPT TO:<address>");
             return;
         }
-        String q = settings.qualify(path).orElse(null);
-        if (q == null || !valid(q)) {
+        String q = settings.accept(path).orElse(null);
+        if (q == null) {
             reply("501 5.1.3 <" + path + ">: Bad recipient address syntax");
             return;
         }
@@ -197,15 +197,6 @@ public final class StandaloneSmtp {
             return null;
         }
         return rest.substring(1, close);
-    }
-
-    private static boolean valid(String address) {
-        try {
-            dev.postern.mail.MailAddress.parse(address);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private void reset() {

@@ -6,7 +6,11 @@
  * {@code postern sendmail} (and {@code sendmail -bs}, through {@link dev.postern.pickup.StandaloneSmtp})
  * writes each message as one file in {@code $queue_directory/maildrop} ({@link dev.postern.pickup.Maildrop}):
  * temp file, fsync, rename, fsync of the directory, and only then exit 0 — so it works while the
- * daemon is down, and a message it accepted is on disk. {@link dev.postern.pickup.Pickup} runs in
+ * daemon is down, and a message it accepted is on disk. Addresses are written as given
+ * ({@code root}, {@code host!user}), as Postfix's postdrop writes them, once sendmail has checked
+ * that cleanup can complete them; pickup completes them in cleanup's local context
+ * ({@code Cleanup.localForm}: {@code @$myorigin}, swap_bangpath, allow_percent_hack,
+ * append_dot_mydomain) and passes each recipient as given on as its original ({@code orig_to=<root>}). {@link dev.postern.pickup.Pickup} runs in
  * the daemon: it watches maildrop/ (file-system events plus a scan every second), submits each
  * file through cleanup with a Received header naming the submitting user ID and a From header
  * added when missing ({@link dev.postern.pickup.LocalHeaders}; cleanup then removes Bcc and
@@ -25,8 +29,9 @@
  * MAIL_IS_REQUEUED); any other, or a damaged one, is moved aside with a warning.
  *
  * <h2>Parameters</h2>
- * queue_directory, myhostname and mail_name (the Received header), myorigin and append_at_myorigin
- * (sendmail: envelope addresses; cleanup does the header addresses), message_size_limit
+ * queue_directory, myhostname and mail_name (the Received header), trivial-rewrite's myorigin,
+ * mydomain, append_at_myorigin, swap_bangpath, allow_percent_hack and append_dot_mydomain
+ * (sendmail checks envelope addresses with them; cleanup completes them and the header addresses), message_size_limit
  * (sendmail keeps 2 KiB below it for the headers added later), smtpd_banner (the -bs greeting),
  * content_filter and syslog_name (also from the pickup line's -o: {@code <syslog_name>/pickup}).
  *
@@ -37,7 +42,7 @@
  * SMTP on loopback. The user ID logged is the file's owner, not what the file claims.
  *
  * <h2>Diagnostics</h2>
- * {@code pickup[pid]: QUEUEID: uid=1000 from=<user@origin>} per message, as Postfix. A message
+ * {@code pickup[pid]: QUEUEID: uid=1000 from=<user>} per message (the sender as given), as Postfix. A message
  * cleanup refuses for good (over message_size_limit, lowered after sendmail took it) is returned
  * to its sender as Postfix's cleanup does for local mail ({@link dev.postern.pickup.SenderReturn}:
  * {@code cleanup[pid]: QUEUEID: to=<r>, relay=none, ..., dsn=5.3.4, status=bounced (message file

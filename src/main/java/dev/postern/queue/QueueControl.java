@@ -167,8 +167,8 @@ public final class QueueControl {
             QueueEnvelope env = m.envelope();
             List<Recipient> rcpts = new ArrayList<>();
             for (MailAddress r : env.recipients()) {
-                MailAddress o = env.originalOf(r);
-                rcpts.add(new Recipient(r.toString(), m.lastReason(r), o == null ? r.toString() : o.toString()));
+                String o = env.originalOf(r);
+                rcpts.add(new Recipient(r.toString(), m.lastReason(r), o == null ? r.toString() : o));
             }
             Instant next = q == Spool.Queue.DEFERRED ? Files.getLastModifiedTime(f).toInstant() : null;
             return new Entry(q, id, env.arrival(), m.content().size(), env.sender().toString(), rcpts, next, null);

@@ -71,14 +71,14 @@ import java.util.Map;
 public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                             String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
                             Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter,
-                            Map<MailAddress, MailAddress> originals, List<Expanded> expanded,
+                            Map<MailAddress, String> originals, List<Expanded> expanded,
                             boolean remoteHeaderContext) {
     /**
      * A recipient that asked NOTIFY=SUCCESS and was expanded by virtual aliasing (or mapped to
      * another address by it): {@code address} after canonical mapping, {@code original} as it came
      * in, {@code dsn} its NOTIFY and ORCPT as it gave them.
      */
-    public record Expanded(MailAddress address, MailAddress original, RecipientDsn dsn) {
+    public record Expanded(MailAddress address, String original, RecipientDsn dsn) {
     }
 
     static final String MAGIC_V1 = "postern-queue 1";
@@ -101,7 +101,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
     public QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, String client, String helo,
                          String protocol, boolean smtpUtf8, boolean eightBitMime, List<MailAddress> recipients,
                          Dsn dsn, Map<MailAddress, RecipientDsn> recipientDsn, String filter,
-                         Map<MailAddress, MailAddress> originals, List<Expanded> expanded) {
+                         Map<MailAddress, String> originals, List<Expanded> expanded) {
         this(id, arrival, sender, client, helo, protocol, smtpUtf8, eightBitMime, recipients, dsn, recipientDsn, filter,
                 originals, expanded, false);
     }
@@ -139,7 +139,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
     }
 
     /** The recipient as it came in, when address rewriting changed it; null otherwise. */
-    public MailAddress originalOf(MailAddress recipient) {
+    public String originalOf(MailAddress recipient) {
         return originals.isEmpty() ? null : originals.get(recipient);
     }
 
@@ -189,14 +189,14 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             if (d.orcptType() != null) {
                 sb.append("orcpt ").append(orcpt(d)).append('\n');
             }
-            MailAddress o = originalOf(r);
+            String o = originalOf(r);
             if (o != null) {
                 sb.append("orig ").append(o).append('\n');
             }
         }
         for (Expanded e : expanded) {
             sb.append("expanded ").append(Xtext.encode(e.address().toString())).append(' ')
-                    .append(Xtext.encode(e.original().toString())).append(' ')
+                    .append(Xtext.encode(e.original())).append(' ')
                     .append(e.dsn().notifyOn().isEmpty() ? "-" : e.dsn().notifyKeywords()).append(' ')
                     .append(e.dsn().orcptType() == null ? "-" : orcpt(e.dsn())).append('\n');
         }
@@ -314,7 +314,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         String envid = null;
         Map<MailAddress, RecipientDsn> rcptDsn = new HashMap<>();
         String filter = null;
-        Map<MailAddress, MailAddress> originals = new HashMap<>();
+        Map<MailAddress, String> originals = new HashMap<>();
         List<Expanded> expanded = new ArrayList<>();
         Boolean remote = null;
         try {
@@ -341,7 +341,7 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
                         if (rcpts.isEmpty()) {
                             throw new IllegalArgumentException("orig before any rcpt");
                         }
-                        originals.put(rcpts.get(rcpts.size() - 1), MailAddress.parse(value));
+                        originals.put(rcpts.get(rcpts.size() - 1), original(value));
                     }
                     case "expanded" -> expanded.add(expandedLine(value));
                     case "context" -> remote = value.equals("remote");
@@ -381,8 +381,26 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
             type = Xtext.decode(f[3].substring(0, semi));
             orcpt = Xtext.decode(f[3].substring(semi + 1));
         }
-        return new Expanded(MailAddress.parse(Xtext.decode(f[0])), MailAddress.parse(Xtext.decode(f[1])),
+        return new Expanded(MailAddress.parse(Xtext.decode(f[0])), original(Xtext.decode(f[1])),
                 new RecipientDsn(notify, type, orcpt));
+    }
+
+    /**
+     * An original recipient as it came in: an address, or for local mail what sendmail was given
+     * ({@code root}, {@code host!user}: Postfix's orig_rcpt is the address before trivial-rewrite
+     * completed it). One line, nothing that could end it or hide in a log line.
+     */
+    static String original(String value) {
+        if (value.isEmpty() || value.length() > MailAddress.MAX_PATH) {
+            throw new IllegalArgumentException("bad original recipient");
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("bad original recipient");
+            }
+        }
+        return value;
     }
 
     /** A notify or orcpt line: it belongs to the rcpt line above it. */

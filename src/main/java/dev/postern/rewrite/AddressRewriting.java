@@ -53,6 +53,14 @@ public final class AddressRewriting {
         this.propagateVirtual = s.propagateUnmatchedExtensions().contains("virtual");
     }
 
+    /**
+     * {@link #envelopeLocal} without opening any table: what cleanup will make of a local
+     * submission's address (sendmail checks what it was given with this before it queues it).
+     */
+    public static String localForm(RewriteSettings s, String address) {
+        return address.isEmpty() ? address : LocalRewrite.rewriteInternal(address, localContext(s, null));
+    }
+
     /** rewrite.c's local_context: $myorigin and $mydestination with main.cf's switches. */
     static LocalRewrite.Context localContext(RewriteSettings s, Consumer<String> info) {
         return new LocalRewrite.Context(s.myorigin(), s.mydomain(), s.swapBangpath(), s.allowPercentHack(),

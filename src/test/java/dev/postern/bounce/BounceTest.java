@@ -76,7 +76,7 @@ class BounceTest {
     }
 
     private static RecipientStatus rejected(String rcpt, Set<RecipientStatus.Notify> notify) {
-        return new RecipientStatus(MailAddress.parse(rcpt), MailAddress.parse(rcpt), "5.1.1", "mx.remote.example[192.0.2.7]:25",
+        return new RecipientStatus(MailAddress.parse(rcpt), rcpt, "5.1.1", "mx.remote.example[192.0.2.7]:25",
                 "host mx.remote.example[192.0.2.7] said: 550 5.1.1 <" + rcpt + ">: User unknown (in reply to RCPT TO command)", notify);
     }
 

@@ -1,6 +1,7 @@
 package dev.postern.server;
 
 import dev.postern.testing.MailLogFile;
+import dev.postern.testing.Peers;
 import dev.postern.testing.PostfixInstance;
 import dev.postern.testing.SmtpTestClient;
 import org.junit.jupiter.api.Test;
@@ -116,6 +117,73 @@ class OriginalRecipientInteropTest {
                             List.copyOf(postfix.keySet()));
                     assertEquals(postfix, postern);
                 }
+            }
+        }
+    }
+
+    /** Each delivery line's {@code to=<a>} with its {@code , orig_to=<b>} (or none), sorted. */
+    private static List<String> deliveries(String log) {
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(": (to=<[^>]*>(?:, orig_to=<[^>]*>)?), relay=").matcher(log);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        java.util.Collections.sort(out);
+        return out;
+    }
+
+    /**
+     * What sendmail is given, through Postfix 3.7's sendmail and postdrop and through Postern's:
+     * a bang path, the percent hack, a bare name, a host without a dot (append_dot_mydomain, on
+     * below compatibility_level 1) and a plain address. Both deliver the same addresses, log the
+     * same {@code orig_to=} (what was given) and the same pickup line (the sender as given).
+     */
+    @Test
+    void postfixAndPosternCompleteWhatSendmailWasGivenAlike() throws Exception {
+        Peers.require("/usr/sbin/sendmail", "postfix");
+        List<String> given = List.of("remote.test!bob", "carol%remote.test", "root", "dave@laptop", "erin@remote.test");
+        try (RecordingSink pfSink = RecordingSink.start(); RecordingSink sink = RecordingSink.start()) {
+            Path pfDir = Files.createDirectories(dir.resolve("postfix"));
+            Map<String, String> pfMain = Map.of("myhostname", "desk.example",
+                    "compatibility_level", "0", // after the harness's 3.6: Postfix uses the last value
+                    "relayhost", "[127.0.0.1]:" + pfSink.port(),
+                    "smtp_tls_security_level", "none");
+            String pfLog;
+            try (PostfixInstance pf = PostfixInstance.start(pfDir, pfMain)) {
+                List<String> cmd = new ArrayList<>(List.of("/usr/sbin/sendmail", "-C", pfDir.resolve("conf").toString(),
+                        "-f", "joe", "--"));
+                cmd.addAll(given);
+                Peers.Result r = Peers.run(Duration.ofSeconds(30), "Subject: forms\n\nhi\n", cmd);
+                assertEquals(0, r.exit(), r.out() + r.err());
+                RecordingSink.Message m = pfSink.expect("Postfix relayed it");
+                assertEquals("<joe@desk.example>", m.mailFrom());
+                pfLog = pf.awaitLog("(status=sent[\\s\\S]*){5}", WAIT);
+            }
+            Path pd = Files.createDirectories(dir.resolve("postern"));
+            Files.writeString(pd.resolve("main.cf"), "myhostname = desk.example\n"
+                    + "mydestination =\n"
+                    + "mynetworks = 127.0.0.0/8\n"
+                    + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+                    + "queue_directory = " + pd.resolve("queue") + "\n"
+                    + "maillog_file = " + pd.resolve("maillog") + "\n"
+                    + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                    + "smtp_tls_security_level = none\n");
+            Files.writeString(pd.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+            try (Server server = Server.start(Server.plan(pd), null)) {
+                List<String> args = new ArrayList<>(List.of("sendmail", "-C", pd.toString(), "-f", "joe"));
+                args.addAll(given);
+                SendmailTest.Run r = SendmailTest.sendmail("Subject: forms\n\nhi\n", args.toArray(String[]::new));
+                assertEquals(0, r.code(), r.err());
+                RecordingSink.Message m = sink.expect("Postern relayed it");
+                assertEquals("<joe@desk.example>", m.mailFrom());
+                String log = MailLogFile.await(pd.resolve("maillog"), "(status=sent[\\s\\S]*){5}", WAIT);
+                assertEquals(List.of("to=<bob@remote.test>, orig_to=<remote.test!bob>",
+                        "to=<carol@remote.test>, orig_to=<carol%remote.test>",
+                        "to=<dave@laptop.example>, orig_to=<dave@laptop>", "to=<erin@remote.test>",
+                        "to=<root@desk.example>, orig_to=<root>"), deliveries(pfLog), pfLog);
+                assertEquals(deliveries(pfLog), deliveries(log), log);
+                assertTrue(pfLog.matches("(?s).*/pickup\\[\\d+\\]: \\w+: uid=\\d+ from=<joe>\n.*"), pfLog);
+                assertTrue(log.matches("(?s).*/pickup\\[\\d+\\]: \\w+: uid=\\d+ from=<joe>\n.*"), log);
             }
         }
     }

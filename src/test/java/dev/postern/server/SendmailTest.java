@@ -99,8 +99,12 @@ class SendmailTest {
             assertTrue(dave.data().contains("\r\nFrom: "), dave.data());
 
             String log = mta.awaitLog("status=sent[\\s\\S]*status=sent", Duration.ofSeconds(30));
-            assertTrue(log.matches("(?s).*postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=" + uid + " from=<alice@origin\\.test>\n.*"), log);
-            assertTrue(log.matches("(?s).*postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=" + uid + " from=<" + login + "@origin\\.test>\n.*"), log);
+            // pickup logs the sender as given, as pickup.c; qmgr the completed one
+            assertTrue(log.matches("(?s).*postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=" + uid + " from=<alice>\n.*"), log);
+            assertTrue(log.matches("(?s).*postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=" + uid + " from=<" + login + ">\n.*"), log);
+            assertTrue(log.matches("(?s).*postern/qmgr\\[\\d+\\]: [0-9A-Z]+: from=<alice@origin\\.test>, size=.*"), log);
+            assertTrue(log.contains(": to=<carol@origin.test>, orig_to=<carol>, relay="), "orig_to as sendmail was given it: " + log);
+            assertFalse(log.contains("orig_to=<bob@remote.test>"), log);
             assertEquals(List.of(), LocalCommand.maildrop(dir.resolve("queue")), "maildrop emptied after the commits");
         }
     }
@@ -124,6 +128,48 @@ class SendmailTest {
                     "header addresses qualified with @$myorigin: " + m.data());
             mta.awaitLog("postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<", Duration.ofSeconds(10));
         }
+    }
+
+    /**
+     * What sendmail is given goes into maildrop/ as given and cleanup completes it in
+     * trivial-rewrite's local context, as Postfix's postdrop, pickup and cleanup do: a bang path
+     * (swap_bangpath), the percent hack (allow_percent_hack), a bare name (@$myorigin), a host
+     * without a dot (append_dot_mydomain, the default below compatibility_level 1); each delivery
+     * line says what was given as orig_to=, as Postfix's orig_rcpt. With the switches off,
+     * sendmail refuses what cleanup could not make an address of.
+     */
+    @Test
+    void routingFormsAndBareNamesAreCompletedInTheLocalContextWithTheirOriginals() throws Exception {
+        try (TestMta mta = TestMta.start(dir, ORIGIN, "")) {
+            Run r = sendmail("Subject: forms\n\nhi\n", "-c", dir.toString(), "sendmail", "-f", "joe",
+                    "remote.test!bob", "carol%remote.test", "root", "dave@laptop", "erin@remote.test");
+            assertEquals(0, r.code(), r.err());
+            RecordingSink.Message m = mta.sink.take(30);
+            assertNotNull(m, "picked up and delivered");
+            assertEquals("<joe@origin.test>", m.mailFrom());
+            assertEquals(List.of("<bob@remote.test>", "<carol@remote.test>", "<root@origin.test>",
+                    "<dave@laptop.postern.test>", "<erin@remote.test>"), m.rcptTo());
+            String log = mta.awaitLog("(status=sent[\\s\\S]*){5}", Duration.ofSeconds(30));
+            assertTrue(log.matches("(?s).*postern/pickup\\[\\d+\\]: [0-9A-Z]+: uid=\\d+ from=<joe>\n.*"), log);
+            for (String line : List.of("to=<bob@remote.test>, orig_to=<remote.test!bob>,",
+                    "to=<carol@remote.test>, orig_to=<carol%remote.test>,", "to=<root@origin.test>, orig_to=<root>,",
+                    "to=<dave@laptop.postern.test>, orig_to=<dave@laptop>,", "to=<erin@remote.test>, relay=")) {
+                assertTrue(log.contains(line), line + " in " + log);
+            }
+        }
+        Files.writeString(dir.resolve("main.cf"), "append_at_myorigin = no\nswap_bangpath = no\nallow_percent_hack = no\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        int before = LocalCommand.maildrop(dir.resolve("queue")).size();
+        String c = dir.toString();
+        assertFailure(67, "<root>: bad recipient address: no domain, and append_at_myorigin is off", "sendmail", "-C", c,
+                "-f", "joe@origin.test", "root");
+        assertFailure(67, "<remote.test!bob>: bad recipient address", "sendmail", "-C", c, "-f", "joe@origin.test",
+                "remote.test!bob");
+        assertFailure(67, "<carol%remote.test>: bad recipient address", "sendmail", "-C", c, "-f", "joe@origin.test",
+                "carol%remote.test");
+        assertFailure(64, "<joe>: bad -f sender address: no domain, and append_at_myorigin is off", "sendmail", "-C", c,
+                "-f", "joe", "bob@remote.test");
+        assertEquals(before, LocalCommand.maildrop(dir.resolve("queue")).size(), "nothing queued by a refused call");
     }
 
     @Test

@@ -15,7 +15,8 @@
 #      POSTERN_JAVA_OPTS (as bin/postern; A_OPTS / B_OPTS: for one build only, to A/B JVM options;
 #      A_ENV / B_ENV: environment variables for one build only, e.g. B_ENV=MALLOC_ARENA_MAX=2;
 #      A_EXTRA_CF / B_EXTRA_CF: main.cf lines for one build only, to measure a parameter's cost),
-#      HOLD (seconds the idle sessions are held, 8). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
+#      HOLD (seconds the idle sessions are held, 8), IDLE_AFTER (a command run while they are held, $P = that
+#      build's PID, e.g. IDLE_AFTER='jcmd $P VM.native_memory summary' with B_OPTS=-XX:NativeMemoryTracking=summary). CLIENT_JAR: whose `postern bench` and `postern ca` (target/postern.jar).
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -99,7 +100,9 @@ if [ "$IDLE" -gt 0 ]; then
     java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
         --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold "${HOLD:-8}" >"$W/idle-$b.out" 2>&1 & c=$!
     for i in $(seq 1 3000); do grep -q '^IDLE' "$W/idle-$b.out" 2>/dev/null && break; sleep 0.1; done
-    sleep 2; r1=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status); wait $c || true
+    sleep 2; r1=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status)
+    if [ -n "${IDLE_AFTER:-}" ]; then P=${PID[$b]}; echo "IDLE_AFTER $b:"; eval "$IDLE_AFTER"; fi
+    wait $c || true
     echo "IDLE $b sessions=$IDLE $(grep IDLE "$W/idle-$b.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
   done
 fi

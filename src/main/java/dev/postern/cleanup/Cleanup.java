@@ -5,6 +5,7 @@ import dev.postern.log.MailLog;
 import dev.postern.mail.QueueId;
 import dev.postern.queue.Spool;
 import dev.postern.rewrite.AddressRewriting;
+import dev.postern.rewrite.RewriteSettings;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,7 +25,10 @@ public final class Cleanup implements AutoCloseable {
     private final FreeSpace freeSpace;
     /** By cleanup service name (cleanup_service_name). */
     private final java.util.Map<String, ContentChecks> checks;
+    /** main.cf's (the default service's and trivial-rewrite's). */
     private final AddressRewriting rewriting;
+    /** A cleanup line's own, by service name, when its -o changes the rewriting (else {@link #rewriting}). */
+    private final java.util.Map<String, AddressRewriting> serviceRewriting;
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
         // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
@@ -45,7 +49,9 @@ public final class Cleanup implements AutoCloseable {
         try {
             this.checks = open(settings);
             // trivial-rewrite's notices (append_dot_mydomain's old default in use), as Postfix logs them
-            this.rewriting = AddressRewriting.open(settings.rewriting(), t -> log.info("trivial-rewrite", t));
+            java.util.function.Consumer<String> notice = t -> log.info("trivial-rewrite", t);
+            this.rewriting = AddressRewriting.open(settings.rewriting(), notice);
+            this.serviceRewriting = openRewriting(settings, notice);
         } catch (IllegalArgumentException e) {
             io.shutdown();
             throw e;
@@ -74,7 +80,23 @@ public final class Cleanup implements AutoCloseable {
         open(settings).forEach((name, c) -> c.unavailable().forEach(w -> out.add(
                 name.equals(CleanupSettings.DEFAULT_SERVICE) ? w : "cleanup service " + name + ": " + w)));
         out.addAll(AddressRewriting.open(settings.rewriting()).unavailable());
+        openRewriting(settings, null).forEach((name, r) -> r.unavailable().forEach(w -> out.add("cleanup service " + name + ": " + w)));
         return out;
+    }
+
+    /** The rewriting of each cleanup service whose line changes it; services with equal settings share tables. */
+    private static java.util.Map<String, AddressRewriting> openRewriting(CleanupSettings settings,
+                                                                         java.util.function.Consumer<String> notice) {
+        java.util.Map<RewriteSettings, AddressRewriting> opened = new java.util.HashMap<>();
+        java.util.Map<String, AddressRewriting> out = new java.util.HashMap<>();
+        settings.serviceRewriting().forEach((name, s) -> {
+            try {
+                out.put(name, opened.computeIfAbsent(s, x -> AddressRewriting.open(x, notice)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("cleanup service " + name + ": " + e.getMessage(), e);
+            }
+        });
+        return java.util.Map.copyOf(out);
     }
 
     /** Each service's tables; services with equal settings share them (the same files are opened once). */
@@ -98,7 +120,7 @@ public final class Cleanup implements AutoCloseable {
     }
 
     /**
-     * Through the named cleanup service: its header and body checks.
+     * Through the named cleanup service: its header and body checks, and its address rewriting.
      * @throws IllegalArgumentException for a name that is no cleanup service (start refuses such a configuration)
      */
     public CleanupTransaction open(Envelope envelope, String cleanupService) {
@@ -106,7 +128,8 @@ public final class Cleanup implements AutoCloseable {
         if (c == null) {
             throw new IllegalArgumentException("no cleanup service " + cleanupService);
         }
-        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, c, rewriting, log, onCommit, io, peakQueued);
+        return new SpoolTransaction(QueueId.next(), envelope, spool, settings, c,
+                serviceRewriting.getOrDefault(cleanupService, rewriting), log, onCommit, io, peakQueued);
     }
 
     /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */

@@ -61,7 +61,10 @@
  * canonical_maps, sender_canonical_maps, recipient_canonical_maps and their *_classes,
  * masquerade_domains, masquerade_classes, masquerade_exceptions, virtual_alias_maps and its
  * limits, propagate_unmatched_extensions, remote_header_rewrite_domain, myorigin, mydestination,
- * recipient_delimiter, append_at_myorigin.
+ * recipient_delimiter, append_at_myorigin. A master.cf cleanup line's -o sets the checks and the
+ * rewriting tables, classes and limits of its own service (CleanupSettings.serviceRewriting);
+ * trivial-rewrite's parameters (myorigin, mydomain, append_*, swap_bangpath, allow_percent_hack)
+ * are main.cf's.
  *
  * <h2>Diagnostics</h2>
  * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}

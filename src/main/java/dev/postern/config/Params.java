@@ -73,7 +73,7 @@ public final class Params {
         p(m, "disable_mime_input_processing", BOOL, "no", "yes: no MIME parsing while mail is received: everything after the primary header is body (body_checks), so mime_header_checks apply only to Content-* headers of the primary header and nested_header_checks never.");
         p(m, "mime_nesting_limit", INT, "100", "Deepest nesting of multipart boundaries followed while inspecting content: with header_checks, mime_header_checks or nested_header_checks set, a message nested deeper is refused (550 5.6.0 MIME nesting exceeds safety limit), as in Postfix; otherwise deeper boundaries are not followed.").min(1);
         p(m, "mime_boundary_length_limit", INT, "2048", "Characters of a MIME boundary string kept and compared.").min(1);
-        p(m, "cleanup_service_name", STRING, "cleanup", "The cleanup service an smtpd service (-o) or pickup (its line's -o) queues its mail through: a master.cf line \"name unix n - - - 0 cleanup\" whose -o header_checks, mime_header_checks, nested_header_checks, body_checks and their limits apply to that mail only (Postfix's way to give the submission service its own header_checks, e.g. to remove the client's Received header). \"cleanup\" needs no line (then main.cf's values). A name without such a line is an error.");
+        p(m, "cleanup_service_name", STRING, "cleanup", "The cleanup service an smtpd service (-o) or pickup (its line's -o) queues its mail through: a master.cf line \"name unix n - - - 0 cleanup\" whose -o header_checks, mime_header_checks, nested_header_checks, body_checks and their limits, and its -o address rewriting (canonical_maps, sender_canonical_maps, recipient_canonical_maps and their classes, masquerade_*, virtual_alias_maps and its limits, propagate_unmatched_extensions, recipient_delimiter, remote_header_rewrite_domain; trivial-rewrite's myorigin, mydomain, append_* stay main.cf's), apply to that mail only (Postfix's way to give the submission service its own header_checks, e.g. to remove the client's Received header). \"cleanup\" needs no line (then main.cf's values). A name without such a line is an error.");
         p(m, "receive_override_options", LIST, "", "Per smtpd service (-o) or on the pickup line: no_header_body_checks turns header_checks, mime_header_checks, nested_header_checks and body_checks off for the mail it receives (as for a content filter's re-injection service). no_address_mappings turns canonical_maps, virtual_alias_maps and masquerade_domains off for it (as for the service a content filter receives from, so the mapping happens once, after the filter). no_unknown_recipient_checks turns off the unknown-recipient check of virtual alias domains (smtpd_reject_unlisted_recipient) on that service. no_milters is accepted and changes nothing: Postern has no milters. Any other word is an error.").oneOf("no_unknown_recipient_checks", "no_address_mappings", "no_header_body_checks", "no_milters");
         p(m, "smtpd_timeout", TIME, "${stress?{10}:{300}}s", "Time to wait for the client's next input; 10s while the service is under stress (all its sessions busy), which also shortens the wait of sessions already idle.").min(1);
         p(m, "smtpd_starttls_timeout", TIME, "${stress?{10}:{300}}s", "Time limit for the TLS handshake.").min(1);
@@ -375,7 +375,14 @@ public final class Params {
      */
     private static final java.util.Set<String> CLEANUP_SERVICE = java.util.Set.of("header_checks", "mime_header_checks",
             "nested_header_checks", "body_checks", "body_checks_size_limit", "disable_mime_input_processing",
-            "mime_nesting_limit", "mime_boundary_length_limit");
+            "mime_nesting_limit", "mime_boundary_length_limit",
+            // address rewriting as Postfix's cleanup reads it (RewriteSettings.forCleanupService); trivial-rewrite's
+            // myorigin, mydomain, append_at_myorigin, swap_bangpath, ... stay main.cf's
+            "canonical_maps", "canonical_classes", "sender_canonical_maps", "sender_canonical_classes",
+            "recipient_canonical_maps", "recipient_canonical_classes", "masquerade_domains", "masquerade_classes",
+            "masquerade_exceptions", "virtual_alias_maps", "virtual_alias_recursion_limit", "virtual_alias_expansion_limit",
+            "virtual_alias_address_length_limit", "propagate_unmatched_extensions", "recipient_delimiter",
+            "remote_header_rewrite_domain");
 
     /** True when a master.cf {@code -o name=value} on a cleanup line changes what that cleanup service does. */
     public static boolean perCleanup(String name) {

@@ -138,6 +138,25 @@ public record RewriteSettings(List<String> canonicalMaps, Set<AddressClass> cano
         return false;
     }
 
+    /**
+     * A master.cf cleanup service's rewriting: what Postfix's cleanup reads from its own line's -o
+     * (the canonical and virtual tables and classes, masquerading, the expansion limits,
+     * propagate_unmatched_extensions, recipient_delimiter, remote_header_rewrite_domain) from
+     * {@code service}, and trivial-rewrite's part (myorigin, mydomain, mydestination,
+     * append_at_myorigin, swap_bangpath, allow_percent_hack, append_dot_mydomain) from main.cf's
+     * {@code main}: Postfix's cleanup asks the trivial-rewrite service, which reads main.cf.
+     */
+    public static RewriteSettings forCleanupService(RewriteSettings main, Config service) {
+        RewriteSettings s = from(service);
+        return new RewriteSettings(s.canonicalMaps, s.canonicalClasses, s.senderCanonicalMaps, s.senderCanonicalClasses,
+                s.recipientCanonicalMaps, s.recipientCanonicalClasses, s.masqueradeDomains, s.masqueradeClasses,
+                s.masqueradeExceptions, s.virtualAliasMaps, s.virtualAliasRecursionLimit, s.virtualAliasExpansionLimit,
+                s.virtualAliasAddressLengthLimit, s.propagateUnmatchedExtensions, s.recipientDelimiter, main.myorigin,
+                main.mydestination, main.appendAtMyorigin, s.remoteHeaderRewriteDomain, main.swapBangpath,
+                main.allowPercentHack, main.appendDotMydomain, main.mydomain, main.appendDotMydomainCompat,
+                main.localhostHasClass);
+    }
+
     /** Nothing to rewrite: no tables and no masquerading (the message path pays nothing then). */
     public boolean isEmpty() {
         return canonicalMaps.isEmpty() && senderCanonicalMaps.isEmpty() && recipientCanonicalMaps.isEmpty()

@@ -265,6 +265,48 @@ class HeaderChecksTest {
         }
     }
 
+    /**
+     * A cleanup line's -o sender_canonical_maps and virtual_alias_maps apply to the mail of the
+     * services that queue through it (Postfix's cleanup reads its own service's), and to theirs
+     * only; trivial-rewrite's parameters (myorigin, ...) stay main.cf's: -o myorigin there is
+     * warned about as without effect.
+     */
+    @Test
+    void aCleanupServiceOfItsOwnRewritesAddressesWithItsOwnTables() throws Exception {
+        try (RecordingSink sink = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
+            start(sink, filter).close(); // writes main.cf and the tables
+            Files.writeString(dir.resolve("sub_canonical"), "alice@client.example alice@corp.example\n");
+            Files.writeString(dir.resolve("sub_virtual"), "team@dest.example ann@dest.example, bob@dest.example\n");
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "127.0.0.3:0 inet n - n - - smtpd -o cleanup_service_name=subcleanup\n"
+                    + "subcleanup unix n - y - 0 cleanup\n"
+                    + "  -o sender_canonical_maps=texthash:" + dir.resolve("sub_canonical") + "\n"
+                    + "  -o virtual_alias_maps=texthash:" + dir.resolve("sub_virtual") + "\n"
+                    + "  -o myorigin=elsewhere.example\n"
+                    + "filter unix - - n - - smtp\n");
+            Plan plan = Server.plan(dir);
+            assertEquals(List.of("master.cf:3: -o myorigin=elsewhere.example has no effect on cleanup service subcleanup:"
+                            + " Postern's cleanup reads myorigin from main.cf (or an smtpd line's -o)"),
+                    plan.warnings().stream().filter(w -> w.contains("cleanup")).toList());
+            try (Server server = Server.start(plan, null)) {
+                InetSocketAddress submission = server.addresses().stream()
+                        .filter(a -> a.getAddress().getHostAddress().equals("127.0.0.3")).findFirst().orElseThrow();
+                InetSocketAddress mx = server.addresses().stream()
+                        .filter(a -> a.getAddress().getHostAddress().equals("127.0.0.1")).findFirst().orElseThrow();
+                String id = id(send(submission, "Subject: mapped\r\n", "text\r\n", "team@dest.example"));
+                RecordingSink.Message m = sink.expect("the submission's mail, through subcleanup's tables");
+                assertEquals("<alice@corp.example>", m.mailFrom());
+                assertEquals(List.of("<ann@dest.example>", "<bob@dest.example>"), m.rcptTo());
+                awaitLog(id + ": to=<bob@dest\\.example>, orig_to=<team@dest\\.example>");
+
+                id(send(mx, "Subject: plain\r\n", "text\r\n", "team@dest.example"));
+                m = sink.expect("the other service's mail: main.cf's rewriting (none)");
+                assertEquals("<alice@client.example>", m.mailFrom());
+                assertEquals(List.of("<team@dest.example>"), m.rcptTo());
+            }
+        }
+    }
+
     @Test
     void cleanupServiceNamesAndTheirOptionsAreChecked() throws Exception {
         try (RecordingSink sink = RecordingSink.start(); RecordingSink filter = RecordingSink.start()) {
@@ -288,6 +330,11 @@ class HeaderChecksTest {
                     + "filter unix - - n - - smtp\n");
             e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
             assertTrue(e.getMessage().startsWith("master.cf:2: cleanup service subcleanup: body_checks: "), e.getMessage());
+            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
+                    + "subcleanup unix n - y - 0 cleanup\n  -o virtual_alias_maps=regexp:" + dir.resolve("bad_checks") + "\n"
+                    + "filter unix - - n - - smtp\n");
+            e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> Server.plan(dir));
+            assertTrue(e.getMessage().startsWith("master.cf:2: cleanup service subcleanup: virtual_alias_maps: "), e.getMessage());
 
             Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n"
                     + "filter unix - - n - - smtp\nfilter unix n - n - 0 cleanup\n");

@@ -132,7 +132,6 @@ public final class Cleanup implements AutoCloseable {
                 serviceRewriting.getOrDefault(cleanupService, rewriting), log, onCommit, io, peakQueued);
     }
 
-    /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */
     /**
      * A local submission's envelope address as sendmail was given it ({@code root},
      * {@code host!user}, {@code user%host}) in trivial-rewrite's local context, as this cleanup's
@@ -143,6 +142,7 @@ public final class Cleanup implements AutoCloseable {
         return rewriting.envelopeLocal(address);
     }
 
+    /** The most content bytes any one transaction has held in memory so far (see {@link CleanupTransaction#writable()}). */
     public long peakQueuedBytes() {
         return peakQueued.get();
     }

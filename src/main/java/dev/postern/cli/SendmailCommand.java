@@ -173,15 +173,19 @@ final class SendmailCommand implements Callable<Integer> {
             return ok.get();
         }
         String local = s.localForm(address);
+        // what main.cf left undone: a routing form stays one when its switch is off
+        String routing = local.indexOf('!') >= 0 ? " (swap_bangpath is off)" : local.indexOf('%') >= 0
+                ? " (allow_percent_hack is off)" : "";
         if (!local.isEmpty() && local.indexOf('@') < 0) {
             throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what
-                    + " address: no domain, and append_at_myorigin is off (Postern has no local delivery)");
+                    + " address: no domain, and append_at_myorigin is off" + routing + " (Postern has no local delivery)");
         }
         try {
             dev.postern.mail.MailAddress.parse(local);
-            throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what + " address syntax");
+            throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what + " address syntax" + routing);
         } catch (IllegalArgumentException e) {
-            throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what + " address syntax: " + e.getMessage());
+            throw new SendmailOptions.Failure(code, "<" + address + ">: bad " + what + " address syntax: " + e.getMessage()
+                    + routing);
         }
     }
 

@@ -212,7 +212,9 @@ public final class Pickup implements AutoCloseable {
                 MailAddress a = MailAddress.parse(cleanup.localForm(r));
                 if (seen.add(a.localPart() + "@" + a.domainKey())) {
                     recipients.add(a);
-                    if (!a.toString().equals(r)) {
+                    // what the queue file cannot hold (over 256 characters, a control character:
+                    // only a hand-made file has one) is not kept as the original
+                    if (!a.toString().equals(r) && QueueEnvelope.isValidOriginal(r)) {
                         given.put(a, r);
                     }
                 }
@@ -234,7 +236,12 @@ public final class Pickup implements AutoCloseable {
                 hasEightBit(m.content()), "pickup"), settings.cleanupService());
         log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + m.sender() + ">"); // as given, as pickup.c
         for (MailAddress r : s.recipients()) {
-            tx.addRecipient(r, RecipientDsn.NONE, s.given().get(r));
+            String given = s.given().get(r);
+            // Postfix's cleanup_addr_recipient() gives local mail the ORCPT rfc822;<completed address>
+            // (Original-Recipient in notices, ORCPT= to the next hop); Postern where it differs from the given
+            RecipientDsn dsn = given == null ? RecipientDsn.NONE
+                    : new RecipientDsn(Set.of(), utf8 && !isAscii(r.toString()) ? "utf-8" : "rfc822", r.toString());
+            tx.addRecipient(r, dsn, given);
         }
         pickupOptions(tx);
         byte[] content = LocalHeaders.rewrite(m.content(), s.sender().toString(), m.fullname(), s.uid(), tx.queueId().toString(),
@@ -355,7 +362,13 @@ public final class Pickup implements AutoCloseable {
         byte[] all = new byte[received.length + content.length];
         System.arraycopy(received, 0, all, 0, received.length);
         System.arraycopy(content, 0, all, received.length, content.length);
-        Submission s = new Submission(file, name, uid, env.arrival(), null, env.sender(), env.recipients(), Map.of());
+        Map<MailAddress, String> originals = new HashMap<>();
+        for (MailAddress r : env.recipients()) {
+            if (env.originalOf(r) != null) {
+                originals.put(r, env.originalOf(r));
+            }
+        }
+        Submission s = new Submission(file, name, uid, env.arrival(), null, env.sender(), env.recipients(), originals);
         if (commit(s, tx, all)) {
             remove(file, name, null);
         }
@@ -380,7 +393,7 @@ public final class Pickup implements AutoCloseable {
 
     /** See {@link SenderReturn}: the file is removed only once the notice is queued. */
     private void returnToSender(Submission s, QueueId qid, byte[] content, SmtpException refusal) {
-        if (!returns.bounced(qid, s.sender(), s.arrival(), s.recipients(), content, refusal)) {
+        if (!returns.bounced(qid, s.sender(), s.arrival(), s.recipients(), s.given(), content, refusal)) {
             log.warning("pickup", s.name() + ": " + qid + ": non-delivery notification not queued, will retry");
             retryAt.put(s.file(), System.currentTimeMillis() + RETRY_MILLIS);
             return;

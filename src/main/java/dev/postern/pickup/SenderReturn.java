@@ -7,6 +7,7 @@ import dev.postern.log.MailLog;
 import dev.postern.mail.MailAddress;
 import dev.postern.mail.MessageContent;
 import dev.postern.mail.QueueId;
+import dev.postern.mail.RecipientDsn;
 import dev.postern.mail.RecipientResult;
 import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Postfix's cleanup_bounce() for local submissions: cleanup refused a maildrop message for good
@@ -35,17 +37,25 @@ final class SenderReturn {
         this.log = log;
     }
 
-    /** True when the notice is queued (or deliberately not sent: a bounce of a bounce); false: retry later. */
-    boolean bounced(QueueId qid, ReversePath sender, Instant arrival, List<MailAddress> recipients, byte[] content,
-                    SmtpException refusal) {
+    /**
+     * True when the notice is queued (or deliberately not sent: a bounce of a bounce); false: retry
+     * later. {@code originals}: what a recipient was given as (orig_to= and "expanded from", as
+     * Postfix's cleanup_bounce.c reads the ORCP record).
+     */
+    boolean bounced(QueueId qid, ReversePath sender, Instant arrival, List<MailAddress> recipients,
+                    Map<MailAddress, String> originals, byte[] content, SmtpException refusal) {
         String text = String.join(" ", refusal.reply().lines()).replaceFirst("^Error: ", "");
         String dsn = refusal.reply().enhanced() == null ? "5.0.0" : refusal.reply().enhanced();
         Instant now = Instant.now();
         List<RecipientStatus> statuses = new ArrayList<>();
         for (MailAddress r : recipients) {
             RecipientResult.Bounced b = new RecipientResult.Bounced(r, "none", dsn, text, Duration.ZERO, Duration.ZERO);
-            log.delivery("cleanup", qid.toString(), b, arrival, now, Duration.between(arrival, now), Duration.ZERO);
-            statuses.add(RecipientStatus.of(b));
+            String original = originals.get(r);
+            log.delivery("cleanup", "cleanup", qid.toString(), b, original, arrival, now, Duration.between(arrival, now),
+                    Duration.ZERO);
+            // with the ORCPT pickup gives such a recipient (Postfix's cleanup: rfc822;<completed address>)
+            statuses.add(original == null ? RecipientStatus.of(b)
+                    : RecipientStatus.of(b, new RecipientDsn(java.util.Set.of(), "rfc822", r.toString()), null, original));
         }
         MessageContent original = new MessageContent() {
             @Override

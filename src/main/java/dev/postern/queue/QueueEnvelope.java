@@ -59,7 +59,9 @@ import java.util.Map;
  *
  * <p>{@code orig} is Postfix's original recipient (its REC_TYPE_ORCP record, logged as
  * {@code orig_to=} and shown in notices as "expanded from"), written only for a recipient that
- * canonical mapping or virtual aliasing changed. {@code expanded} lines are Postfix's "expanded"
+ * arrived as something else: changed by canonical mapping or virtual aliasing, or given to
+ * sendmail in another form ({@code root}, {@code host!user}: any text of one line, not only an
+ * address). {@code expanded} lines are Postfix's "expanded"
  * trace records (cleanup_out_recipient()): the queue manager sends them in one success notice
  * after the first delivery attempt and rewrites the file without them. Each is one line, so a
  * version that does not know them skips them whole. {@code context}: cleanup rewrote the header
@@ -91,7 +93,10 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
         dsn = dsn == null ? Dsn.NONE : dsn;
         recipientDsn = recipientDsn == null ? Map.of() : Map.copyOf(recipientDsn);
         originals = originals == null ? Map.of() : Map.copyOf(originals);
+        // what the reader would refuse is never written: a queue file must read back
+        originals.values().forEach(QueueEnvelope::original);
         expanded = expanded == null ? List.of() : List.copyOf(expanded);
+        expanded.forEach(e -> original(e.original()));
         if (filter != null && (filter.isEmpty() || filter.indexOf('\n') >= 0 || filter.indexOf('\r') >= 0)) {
             throw new IllegalArgumentException("a content filter is one non-empty line");
         }
@@ -391,16 +396,24 @@ public record QueueEnvelope(QueueId id, Instant arrival, ReversePath sender, Str
      * completed it). One line, nothing that could end it or hide in a log line.
      */
     static String original(String value) {
-        if (value.isEmpty() || value.length() > MailAddress.MAX_PATH) {
+        if (!isValidOriginal(value)) {
             throw new IllegalArgumentException("bad original recipient");
+        }
+        return value;
+    }
+
+    /** What an original recipient may be (the reader refuses anything else): writers check with this first. */
+    public static boolean isValidOriginal(String value) {
+        if (value.isEmpty() || value.length() > MailAddress.MAX_PATH) {
+            return false;
         }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c < 0x20 || c == 0x7f) {
-                throw new IllegalArgumentException("bad original recipient");
+                return false;
             }
         }
-        return value;
+        return true;
     }
 
     /** A notify or orcpt line: it belongs to the rcpt line above it. */

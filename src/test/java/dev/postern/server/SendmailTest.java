@@ -195,6 +195,18 @@ class SendmailTest {
             RecordingSink.Message after = mta.sink.take(30);
             assertNotNull(after, "good mail still flows");
             assertEquals(List.of("<bob@remote.test>"), after.rcptTo(), "the linked file was not delivered");
+
+            // A hand-made file whose recipient completes to a short address but is too long to be kept
+            // as its original (a source route, dropped by the completion): delivered, without orig_to=.
+            String route = "@" + "a".repeat(300) + ".example:carol@remote.test";
+            Files.write(maildrop.resolve(".tmp-y"), ("postern-maildrop 1\nsender a@a.test\nrcpt " + route + "\nsize 3\n\nx\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            Files.move(maildrop.resolve(".tmp-y"), maildrop.resolve("0000000000003.1.cafe"));
+            RecordingSink.Message routed = mta.sink.take(30);
+            assertNotNull(routed, "delivered, not moved aside");
+            assertEquals(List.of("<carol@remote.test>"), routed.rcptTo());
+            String log = mta.awaitLog(": to=<carol@remote\\.test>, relay=", Duration.ofSeconds(30));
+            assertFalse(log.contains("orig_to=<@aaa"), log);
         }
     }
 

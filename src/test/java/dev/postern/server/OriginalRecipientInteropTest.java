@@ -47,6 +47,20 @@ class OriginalRecipientInteropTest {
         }
     }
 
+    /** Postern as the desktop MTA Postfix is in each test: myhostname desk.example, relaying to {@code sink}. */
+    private static void writePostern(Path pd, RecordingSink sink, String more) throws Exception {
+        Files.writeString(pd.resolve("main.cf"), "myhostname = desk.example\n"
+                + "mydestination =\n"
+                + "smtpd_peername_lookup = no\n"
+                + "mynetworks = 127.0.0.0/8\n"
+                + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+                + "queue_directory = " + pd.resolve("queue") + "\n"
+                + "maillog_file = " + pd.resolve("maillog") + "\n"
+                + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                + "smtp_tls_security_level = none\n" + more);
+        Files.writeString(pd.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+    }
+
     /** The sink's three messages: the relayed one, the bounce, the expanded notice, by Subject. */
     private static Map<String, String> notices(RecordingSink sink, String who) throws Exception {
         List<RecordingSink.Message> got = new ArrayList<>();
@@ -96,17 +110,7 @@ class OriginalRecipientInteropTest {
 
                 Path pd = Files.createDirectories(dir.resolve("postern"));
                 Files.writeString(pd.resolve("virtual"), VIRTUAL);
-                Files.writeString(pd.resolve("main.cf"), "myhostname = desk.example\n"
-                        + "mydestination =\n"
-                        + "smtpd_peername_lookup = no\n"
-                        + "mynetworks = 127.0.0.0/8\n"
-                        + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
-                        + "virtual_alias_maps = texthash:" + pd.resolve("virtual") + "\n"
-                        + "queue_directory = " + pd.resolve("queue") + "\n"
-                        + "maillog_file = " + pd.resolve("maillog") + "\n"
-                        + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
-                        + "smtp_tls_security_level = none\n");
-                Files.writeString(pd.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+                writePostern(pd, sink, "virtual_alias_maps = texthash:" + pd.resolve("virtual") + "\n");
                 try (Server server = Server.start(Server.plan(pd), null)) {
                     send(server.addresses().get(0));
                     Map<String, String> postern = notices(sink, "Postern");
@@ -160,15 +164,7 @@ class OriginalRecipientInteropTest {
                 pfLog = pf.awaitLog("(status=sent[\\s\\S]*){5}", WAIT);
             }
             Path pd = Files.createDirectories(dir.resolve("postern"));
-            Files.writeString(pd.resolve("main.cf"), "myhostname = desk.example\n"
-                    + "mydestination =\n"
-                    + "mynetworks = 127.0.0.0/8\n"
-                    + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
-                    + "queue_directory = " + pd.resolve("queue") + "\n"
-                    + "maillog_file = " + pd.resolve("maillog") + "\n"
-                    + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
-                    + "smtp_tls_security_level = none\n");
-            Files.writeString(pd.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+            writePostern(pd, sink, "");
             try (Server server = Server.start(Server.plan(pd), null)) {
                 List<String> args = new ArrayList<>(List.of("sendmail", "-C", pd.toString(), "-f", "joe"));
                 args.addAll(given);

@@ -64,7 +64,7 @@
  * recipient_delimiter, append_at_myorigin. A master.cf cleanup line's -o sets the checks and the
  * rewriting tables, classes and limits of its own service (CleanupSettings.serviceRewriting);
  * trivial-rewrite's parameters (myorigin, mydomain, append_*, swap_bangpath, allow_percent_hack)
- * are main.cf's.
+ * and remote_header_rewrite_domain are main.cf's.
  *
  * <h2>Diagnostics</h2>
  * {@code 552 5.3.4 Error: message file too big}; {@code 451 4.3.0 Error: queue file write error}

@@ -78,7 +78,9 @@ final class RouteCommand implements Callable<Integer> {
         out.println("sender: <" + from + ">");
         List<MailAddress> targets = List.of(to);
         try { // cleanup's address rewriting comes before routing (canonical, masquerade, virtual)
-            AddressRewriting rw = AddressRewriting.open(RewriteSettings.from(c));
+            // the default cleanup service's: a master.cf "cleanup" line's -o rewriting, else main.cf's
+            AddressRewriting rw = AddressRewriting.open(dev.postern.cleanup.CleanupSettings.from(c)
+                    .rewritingOf(dev.postern.cleanup.CleanupSettings.DEFAULT_SERVICE));
             if (!rw.isEmpty()) {
                 List<String> warnings = new java.util.ArrayList<>();
                 if (!from.isNull()) {

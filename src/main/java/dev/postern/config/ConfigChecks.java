@@ -131,7 +131,8 @@ final class ConfigChecks {
             String near = Suggest.closest(s.name(), Params.all().keySet());
             throw new ConfigException(s.file(), s.line(), "cleanup service " + service.name() + ": unknown parameter \""
                     + s.name() + "\" in -o " + s.name() + "=" + s.value(), near == null
-                    ? "remove it; a cleanup line applies -o header_checks, body_checks and the other header and body check parameters"
+                    ? "remove it; a cleanup line applies -o header_checks, body_checks and the other header and body check"
+                    + " parameters, and canonical_maps, virtual_alias_maps and the other address rewriting tables"
                     : "did you mean \"" + near + "\"?");
         }
         checkSetting(sc, s, referenced, transports, warnings);

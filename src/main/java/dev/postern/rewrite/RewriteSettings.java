@@ -141,10 +141,12 @@ public record RewriteSettings(List<String> canonicalMaps, Set<AddressClass> cano
     /**
      * A master.cf cleanup service's rewriting: what Postfix's cleanup reads from its own line's -o
      * (the canonical and virtual tables and classes, masquerading, the expansion limits,
-     * propagate_unmatched_extensions, recipient_delimiter, remote_header_rewrite_domain) from
-     * {@code service}, and trivial-rewrite's part (myorigin, mydomain, mydestination,
-     * append_at_myorigin, swap_bangpath, allow_percent_hack, append_dot_mydomain) from main.cf's
-     * {@code main}: Postfix's cleanup asks the trivial-rewrite service, which reads main.cf.
+     * propagate_unmatched_extensions, recipient_delimiter) from {@code service}, and trivial-rewrite's
+     * part (myorigin, mydomain, mydestination, append_at_myorigin, swap_bangpath, allow_percent_hack,
+     * append_dot_mydomain) from main.cf's {@code main}: Postfix's cleanup asks the trivial-rewrite
+     * service, which reads main.cf. remote_header_rewrite_domain stays main.cf's too: Postfix's cleanup
+     * takes only "on or off" from its own value, the domain from trivial-rewrite's (main.cf), which
+     * Postern's one setting cannot split.
      */
     public static RewriteSettings forCleanupService(RewriteSettings main, Config service) {
         RewriteSettings s = from(service);
@@ -152,7 +154,7 @@ public record RewriteSettings(List<String> canonicalMaps, Set<AddressClass> cano
                 s.recipientCanonicalMaps, s.recipientCanonicalClasses, s.masqueradeDomains, s.masqueradeClasses,
                 s.masqueradeExceptions, s.virtualAliasMaps, s.virtualAliasRecursionLimit, s.virtualAliasExpansionLimit,
                 s.virtualAliasAddressLengthLimit, s.propagateUnmatchedExtensions, s.recipientDelimiter, main.myorigin,
-                main.mydestination, main.appendAtMyorigin, s.remoteHeaderRewriteDomain, main.swapBangpath,
+                main.mydestination, main.appendAtMyorigin, main.remoteHeaderRewriteDomain, main.swapBangpath,
                 main.allowPercentHack, main.appendDotMydomain, main.mydomain, main.appendDotMydomainCompat,
                 main.localhostHasClass);
     }

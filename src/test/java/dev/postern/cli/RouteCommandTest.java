@@ -226,4 +226,18 @@ class RouteCommandTest {
         assertTrue(r.out().contains("recipient: <backup@far.example>\n"), r.out());
         assertTrue(r.out().contains("next hop: [submit.domain-a.example]:587 (no MX lookup)"), r.out());
     }
+
+    /** A master.cf "cleanup" line's -o rewriting is what all mail through the default cleanup service gets: route shows it. */
+    @Test
+    void rewritesWithTheDefaultCleanupLinesOwnTables() throws Exception {
+        seedClientConfig();
+        Files.writeString(dir.resolve("virtual"), "root  me@domain-a.example\n");
+        Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")) + "myorigin = desk.lan\n");
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n"
+                + "cleanup unix n - n - 0 cleanup -o virtual_alias_maps=hash:" + dir.resolve("virtual") + "\n");
+        Run r = run("route", "-c", dir.toString(), "--sender", "me@desk.lan", "--recipient", "root@desk.lan");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("  address rewriting: <root@desk.lan> -> <me@domain-a.example> (virtual_alias_maps)\n"),
+                r.out());
+    }
 }

@@ -283,10 +283,13 @@ class HeaderChecksTest {
                     + "  -o sender_canonical_maps=texthash:" + dir.resolve("sub_canonical") + "\n"
                     + "  -o virtual_alias_maps=texthash:" + dir.resolve("sub_virtual") + "\n"
                     + "  -o myorigin=elsewhere.example\n"
+                    + "  -o remote_header_rewrite_domain=elsewhere.example\n"
                     + "filter unix - - n - - smtp\n");
             Plan plan = Server.plan(dir);
             assertEquals(List.of("master.cf:3: -o myorigin=elsewhere.example has no effect on cleanup service subcleanup:"
-                            + " Postern's cleanup reads myorigin from main.cf (or an smtpd line's -o)"),
+                            + " Postern's cleanup reads myorigin from main.cf (or an smtpd line's -o)",
+                            "master.cf:3: -o remote_header_rewrite_domain=elsewhere.example has no effect on cleanup service"
+                            + " subcleanup: Postern's cleanup reads remote_header_rewrite_domain from main.cf"),
                     plan.warnings().stream().filter(w -> w.contains("cleanup")).toList());
             try (Server server = Server.start(plan, null)) {
                 InetSocketAddress submission = server.addresses().stream()

@@ -44,6 +44,9 @@ final class RouteCommand implements Callable<Integer> {
     String sender;
     @Option(names = {"--recipient", "-r"}, required = true, paramLabel = "ADDRESS", description = "envelope recipient")
     String recipient;
+    @Option(names = "--cleanup-service", paramLabel = "NAME", defaultValue = "cleanup",
+            description = "the cleanup service whose address rewriting applies (an smtpd line's -o cleanup_service_name; default: cleanup)")
+    String cleanupService;
 
     @Override
     public Integer call() {
@@ -78,9 +81,14 @@ final class RouteCommand implements Callable<Integer> {
         out.println("sender: <" + from + ">");
         List<MailAddress> targets = List.of(to);
         try { // cleanup's address rewriting comes before routing (canonical, masquerade, virtual)
-            // the default cleanup service's: a master.cf "cleanup" line's -o rewriting, else main.cf's
-            AddressRewriting rw = AddressRewriting.open(dev.postern.cleanup.CleanupSettings.from(c)
-                    .rewritingOf(dev.postern.cleanup.CleanupSettings.DEFAULT_SERVICE));
+            // the cleanup service's: its master.cf line's -o rewriting, else main.cf's
+            dev.postern.cleanup.CleanupSettings cs = dev.postern.cleanup.CleanupSettings.from(c);
+            if (!cs.checks().containsKey(cleanupService)) {
+                err.println("postern route: no cleanup service " + cleanupService + ": name a master.cf line"
+                        + " \"" + cleanupService + " unix n - n - 0 cleanup\" (or leave --cleanup-service out)");
+                return EX_USAGE;
+            }
+            AddressRewriting rw = AddressRewriting.open(cs.rewritingOf(cleanupService));
             if (!rw.isEmpty()) {
                 List<String> warnings = new java.util.ArrayList<>();
                 if (!from.isNull()) {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code postern route}: the seed's client-side routing explained without sending. */
@@ -239,5 +240,22 @@ class RouteCommandTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("  address rewriting: <root@desk.lan> -> <me@domain-a.example> (virtual_alias_maps)\n"),
                 r.out());
+
+        // another cleanup service's, by name: a submission line's -o cleanup_service_name
+        Files.writeString(dir.resolve("sub_canonical"), "me@desk.lan  me@domain-a.example\n");
+        Files.writeString(dir.resolve("master.cf"), "25 inet n - n - - smtpd\n"
+                + "587 inet n - n - - smtpd -o cleanup_service_name=subcleanup\n"
+                + "subcleanup unix n - n - 0 cleanup -o sender_canonical_maps=hash:" + dir.resolve("sub_canonical") + "\n");
+        Run sub = run("route", "-c", dir.toString(), "--cleanup-service", "subcleanup", "--sender", "me@desk.lan",
+                "--recipient", "root@desk.lan");
+        assertEquals(0, sub.status(), sub.err());
+        assertTrue(sub.out().contains("  address rewriting (canonical maps, masquerade_domains): sender <me@domain-a.example>\n")
+                && !sub.out().contains("virtual_alias_maps"), sub.out());
+        Run plain = run("route", "-c", dir.toString(), "--sender", "me@desk.lan", "--recipient", "root@desk.lan");
+        assertFalse(plain.out().contains("address rewriting"), "the default service has no rewriting now: " + plain.out());
+        Run none = run("route", "-c", dir.toString(), "--cleanup-service", "nosuch", "--sender", "me@desk.lan",
+                "--recipient", "root@desk.lan");
+        assertEquals(64, none.status());
+        assertTrue(none.err().startsWith("postern route: no cleanup service nosuch: "), none.err());
     }
 }

@@ -52,6 +52,8 @@ final class SpoolTransaction implements CleanupTransaction {
     private IOException failure;
     /** header_checks and body_checks, from the first byte on (null: none configured, or skipped). */
     private ContentInspector inspector;
+    /** The envelope could not be rewritten: the content is read and dropped (see {@link #append}). */
+    private boolean envelopeFailed;
 
     private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     private volatile boolean aborted;
@@ -203,7 +205,7 @@ final class SpoolTransaction implements CleanupTransaction {
         }
     }
     private void append(byte[] bytes) {
-        if (aborted || failure != null || tooBig) {
+        if (aborted || failure != null || tooBig || envelopeFailed) {
             return;
         }
         size += bytes.length;
@@ -214,6 +216,13 @@ final class SpoolTransaction implements CleanupTransaction {
         try {
             if (size == bytes.length) { // the first content: the envelope first, as Postfix's cleanup reads its records
                 envelope.rewriteNow();
+                if (rewrite.envelopeFailed()) {
+                    // Postfix's CLEANUP_STAT_WRITE (or DEFER) before the content: cleanup reads the rest
+                    // and does nothing with it, so no header or body check, no hop count, no size can
+                    // turn a table that could not answer into a permanent refusal. The reply is 451.
+                    envelopeFailed = true;
+                    return;
+                }
             }
             if (inspector == null && !skipChecks && !checks.isEmpty()) {
                 inspector = new ContentInspector(checks, checked);

@@ -52,8 +52,6 @@ final class SpoolTransaction implements CleanupTransaction {
     private IOException failure;
     /** header_checks and body_checks, from the first byte on (null: none configured, or skipped). */
     private ContentInspector inspector;
-    /** The envelope could not be rewritten: the content is read and dropped (see {@link #append}). */
-    private boolean envelopeFailed;
 
     private CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     private volatile boolean aborted;
@@ -205,8 +203,8 @@ final class SpoolTransaction implements CleanupTransaction {
         }
     }
     private void append(byte[] bytes) {
-        if (aborted || failure != null || tooBig || envelopeFailed) {
-            return;
+        if (aborted || failure != null || tooBig || rewrite.envelopeFailed()) {
+            return; // after an envelope failure: see below
         }
         size += bytes.length;
         if (settings.messageSizeLimit() > 0 && size > settings.messageSizeLimit()) {
@@ -220,7 +218,6 @@ final class SpoolTransaction implements CleanupTransaction {
                     // Postfix's CLEANUP_STAT_WRITE (or DEFER) before the content: cleanup reads the rest
                     // and does nothing with it, so no header or body check, no hop count, no size can
                     // turn a table that could not answer into a permanent refusal. The reply is 451.
-                    envelopeFailed = true;
                     return;
                 }
             }

@@ -237,10 +237,8 @@ public final class Pickup implements AutoCloseable {
         log.info("pickup", tx.queueId() + ": uid=" + s.uid() + " from=<" + m.sender() + ">"); // as given, as pickup.c
         for (MailAddress r : s.recipients()) {
             String given = s.given().get(r);
-            // Postfix's cleanup_addr_recipient() gives local mail the ORCPT rfc822;<completed address>
-            // (Original-Recipient in notices, ORCPT= to the next hop); Postern where it differs from the given
-            RecipientDsn dsn = given == null ? RecipientDsn.NONE
-                    : new RecipientDsn(Set.of(), utf8 && !isAscii(r.toString()) ? "utf-8" : "rfc822", r.toString());
+            // Original-Recipient in notices, ORCPT= to the next hop; Postern where it differs from the given
+            RecipientDsn dsn = given == null ? RecipientDsn.NONE : SenderReturn.orcptOfGiven(r, utf8 && !isAscii(r.toString()));
             tx.addRecipient(r, dsn, given);
         }
         pickupOptions(tx);

@@ -38,6 +38,15 @@ final class SenderReturn {
     }
 
     /**
+     * The ORCPT of a local recipient that sendmail was given in another form (Postfix's
+     * cleanup_addr_recipient(): rfc822;<the completed address>, utf-8 for a non-ASCII one in a
+     * SMTPUTF8 message).
+     */
+    static RecipientDsn orcptOfGiven(MailAddress completed, boolean utf8) {
+        return new RecipientDsn(java.util.Set.of(), utf8 ? "utf-8" : "rfc822", completed.toString());
+    }
+
+    /**
      * True when the notice is queued (or deliberately not sent: a bounce of a bounce); false: retry
      * later. {@code originals}: what a recipient was given as (orig_to= and "expanded from", as
      * Postfix's cleanup_bounce.c reads the ORCP record).
@@ -53,9 +62,9 @@ final class SenderReturn {
             String original = originals.get(r);
             log.delivery("cleanup", "cleanup", qid.toString(), b, original, arrival, now, Duration.between(arrival, now),
                     Duration.ZERO);
-            // with the ORCPT pickup gives such a recipient (Postfix's cleanup: rfc822;<completed address>)
+            // with the ORCPT pickup gives such a recipient
             statuses.add(original == null ? RecipientStatus.of(b)
-                    : RecipientStatus.of(b, new RecipientDsn(java.util.Set.of(), "rfc822", r.toString()), null, original));
+                    : RecipientStatus.of(b, orcptOfGiven(r, !r.toString().chars().allMatch(c -> c < 0x80)), null, original));
         }
         MessageContent original = new MessageContent() {
             @Override

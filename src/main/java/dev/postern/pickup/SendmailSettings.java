@@ -41,10 +41,6 @@ public record SendmailSettings(Path queueDirectory, String myhostname, RewriteSe
                 c.size("message_size_limit"), c.get("smtpd_banner"));
     }
 
-    public String myorigin() {
-        return rewriting.myorigin();
-    }
-
     /** The largest message sendmail accepts (0: no limit): message_size_limit less {@link #HEADER_RESERVE}. */
     public long contentLimit() {
         return messageSizeLimit <= 0 ? 0 : Math.max(1, messageSizeLimit - HEADER_RESERVE);

@@ -31,26 +31,31 @@ class RequeueTest {
     @TempDir
     Path dir;
 
+    /** A desktop MTA relaying to {@code sink}, retrying deferred mail only after an hour; {@code smtpdOptions} on its one smtpd line. */
+    private void writeConfig(RecordingSink sink, String moreMain, String smtpdOptions) throws Exception {
+        Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
+                + "compatibility_level = 3.6\n"
+                + "smtpd_peername_lookup = no\n"
+                + "mynetworks = 127.0.0.0/8\n"
+                + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
+                + moreMain
+                + "queue_directory = " + dir.resolve("queue") + "\n"
+                + "maillog_file = " + dir.resolve("maillog") + "\n"
+                + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
+                + "smtp_tls_security_level = none\n"
+                + "minimal_backoff_time = 1h\n"
+                + "maximal_backoff_time = 1h\n");
+        Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd" + smtpdOptions + "\n");
+    }
+
     @Test
     void aRequeuedMessageIsRewrittenAgainWithTodaysTables() throws Exception {
         try (RecordingSink sink = RecordingSink.start()) {
             sink.offerDsn = true;
             sink.rcptReplies.put("old@dest.example", "450 4.2.1 <old@dest.example>: mailbox moved, try later");
             Files.writeString(dir.resolve("virtual"), "old@dest.example  new@dest.example\n");
-            Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
-                    + "compatibility_level = 3.6\n"
-                    + "smtpd_peername_lookup = no\n"
-                    + "mynetworks = 127.0.0.0/8\n"
-                    + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
-                    + "virtual_alias_maps = texthash:" + dir.resolve("virtual") + "\n"
-                    + "queue_directory = " + dir.resolve("queue") + "\n"
-                    + "maillog_file = " + dir.resolve("maillog") + "\n"
-                    + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
-                    + "smtp_tls_security_level = none\n"
-                    + "minimal_backoff_time = 1h\n"
-                    + "maximal_backoff_time = 1h\n");
-            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd"
-                    + " -o receive_override_options=no_address_mappings\n");
+            writeConfig(sink, "virtual_alias_maps = texthash:" + dir.resolve("virtual") + "\n",
+                    " -o receive_override_options=no_address_mappings");
             try (Server server = Server.start(Server.plan(dir), null)) {
                 String qid;
                 try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {
@@ -111,18 +116,7 @@ class RequeueTest {
     void aQueueFileInMaildropThatOthersCouldHaveWrittenIsMovedAside() throws Exception {
         try (RecordingSink sink = RecordingSink.start()) {
             sink.defaultRcptReply = "450 4.2.1 try later";
-            Files.writeString(dir.resolve("main.cf"), "myhostname = desk.example\n"
-                    + "compatibility_level = 3.6\n"
-                    + "smtpd_peername_lookup = no\n"
-                    + "mynetworks = 127.0.0.0/8\n"
-                    + "smtpd_relay_restrictions = permit_mynetworks, reject\n"
-                    + "queue_directory = " + dir.resolve("queue") + "\n"
-                    + "maillog_file = " + dir.resolve("maillog") + "\n"
-                    + "relayhost = [127.0.0.1]:" + sink.port() + "\n"
-                    + "smtp_tls_security_level = none\n"
-                    + "minimal_backoff_time = 1h\n"
-                    + "maximal_backoff_time = 1h\n");
-            Files.writeString(dir.resolve("master.cf"), "127.0.0.1:0 inet n - n - - smtpd\n");
+            writeConfig(sink, "", "");
             try (Server server = Server.start(Server.plan(dir), null)) {
                 String qid;
                 try (SmtpTestClient c = new SmtpTestClient(server.addresses().get(0))) {

@@ -42,6 +42,14 @@ KEYS=${KEYS:-"ec rsa"}
 CLIENTS=${CLIENTS:-"lockstep pipelining"}
 PCS=${PCS:-"1 20"}
 RESUME=${RESUME:-no}
+# Latency at the same offered load (an open loop, `postern bench --rate`): in the matrix each MTA
+# runs at its own saturation (20 clients, each starting the next connection at once), so the faster
+# one also has more work queued on the same two cores. Here both get the same messages per second:
+# EQUAL_LOAD_FRACTION of Postfix's median msgs/s in the matrix for that scenario (EQUAL_LOAD_RATE
+# when the matrix did not run it). EQUAL_LOAD="" skips the phase.
+EQUAL_LOAD=${EQUAL_LOAD-"rsa lockstep 1"}   # key client per_connection
+EQUAL_LOAD_FRACTION=${EQUAL_LOAD_FRACTION:-0.8}
+EQUAL_LOAD_RATE=${EQUAL_LOAD_RATE:-200}
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 [ -x /usr/sbin/postfix ] || { echo "compare-postfix: install the Debian postfix package" >&2; exit 1; }
@@ -106,9 +114,10 @@ machine_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9, $5+$6}' /proc/stat; }  #
 # both MTAs), the load generator's own (client_cpu_ms_per_msg, from `postern bench`) and how busy
 # the whole machine was (machine_busy, 1 = every core). On a saturated machine the generator's
 # handshakes bound how far apart the two MTAs' msgs/s can be (the RATIO line's throughput_cpu_bound).
-run() { # mta key client per_connection messages
+run() { # mta key client per_connection messages [rate: messages per second, an open loop]
   local mta=$1 key=$2 client=$3 pc=$4 n=$5 before cpu0 out cpu1 s0 s1 m0 m1 flags=""
   [ "$client" = pipelining ] && flags="--pipelining"; [ "$RESUME" = yes ] && flags="$flags --tls-resume"
+  [ -n "${6:-}" ] && flags="$flags --rate $6"
   before=$(sent_count "$mta"); cpu0=$(cpu_ticks "$mta"); s0=$(sink_ticks); m0=$(machine_ticks)
   out=$(postern bench --server 127.0.0.1:$(port_of "$mta" "$key") --starttls $(client_files "$key") \
         --ca "$W/CAcert.pem" --concurrency $CONCURRENCY --messages "$n" --per-connection "$pc" --size $SIZE $flags | grep '^RESULT')
@@ -136,6 +145,47 @@ for key in $KEYS; do for client in $CLIENTS; do for pc in $PCS; do
     done
   done
 done; done; done
+if [ -n "$EQUAL_LOAD" ]; then
+  read -r ekey eclient epc <<<"$EQUAL_LOAD"
+  rate=$(python3 - "$W/results" "$ekey" "$eclient" "$epc" "$EQUAL_LOAD_FRACTION" "$EQUAL_LOAD_RATE" <<'PY'
+import sys, statistics, os
+path, key, client, pc, frac, fallback = sys.argv[1:]
+v = []
+if os.path.exists(path):
+    for line in open(path):
+        f = line.split(); kv = dict(x.split("=", 1) for x in f[1:] if "=" in x)
+        if f[0] == "postfix" and (kv["key"], kv["client"], kv["per_connection"]) == (key, client, pc):
+            v.append(float(kv["msgs_per_s"]))
+print(round(statistics.median(v) * float(frac)) if v else fallback)
+PY
+)
+  for mta in postern postfix; do run "$mta" "$ekey" "$eclient" "$epc" "$WARMUP" "$rate" >/dev/null; done   # warm-up
+  for round in $(seq 1 "$ROUNDS"); do
+    order="postern postfix"; [ $((round % 2)) -eq 0 ] && order="postfix postern"
+    for mta in $order; do
+      r=$(run "$mta" "$ekey" "$eclient" "$epc" "$MESSAGES" "$rate")
+      echo "$mta key=$ekey client=$eclient per_connection=$epc round=$round $r" | tee -a "$W/results-equal"
+    done
+  done
+  python3 - "$W/results-equal" <<'PY'
+import sys, statistics
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split(); kv = dict(x.split("=", 1) for x in f[1:] if "=" in x)
+    rows.setdefault(f[0], []).append(kv)
+med = lambda mta, k: statistics.median(float(r[k]) for r in rows[mta])
+for mta in ("postern", "postfix"):
+    rs = rows[mta]; r0 = rs[0]
+    print(f"EQUAL_LOAD {mta} key={r0['key']} client={r0['client']} per_connection={r0['per_connection']} rate={r0['rate']} "
+          f"rounds={len(rs)} msgs_per_s={med(mta, 'msgs_per_s'):.1f} p50_ms={med(mta, 'p50_ms'):.2f} p95_ms={med(mta, 'p95_ms'):.2f} "
+          f"p99_ms={med(mta, 'p99_ms'):.2f} cpu_ms_per_msg={med(mta, 'cpu_ms_per_msg'):.3f} machine_busy={med(mta, 'machine_busy'):.2f} "
+          f"late={sum(int(r['late']) for r in rs)} errors={sum(int(r['errors']) for r in rs)} "
+          f"undelivered={sum(int(r['msgs']) - int(r['delivered']) for r in rs)}")
+p = med("postern", "p99_ms") / med("postfix", "p99_ms")
+print(f"EQUAL_LOAD RATIO p99_postern/postfix={p:.2f} p50_postern/postfix={med('postern', 'p50_ms') / med('postfix', 'p50_ms'):.2f} "
+      f"(same offered load; late starts mean the rate was beyond an MTA's capacity: the figures are not at equal load then)")
+PY
+fi
 # Memory with idle TLS sessions (RSA certificates, full handshakes): Postern holds IDLE, Postfix
 # IDLE_POSTFIX (a process each). RSS once every session is open (the IDLE line), not after a
 # fixed time: on a loaded machine opening thousands of TLS sessions takes long.

@@ -2,7 +2,8 @@
 # Where Postern's CPU goes: runs Postern alone (the compare-postfix.sh configuration, relaying to the
 # sink), warms it up, then reports CPU milliseconds per message for each group of threads (by thread
 # name, digits stripped), from /proc/PID/task/*/stat. A tool for finding work to cut, not a benchmark.
-# Env: JAR (target/postern.jar), KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
+# Env: JAR (target/postern.jar), KEY (ec | rsa2048, ec), MODE (lockstep | pipelining), RESUME (no | yes), PC (messages per connection, 1),
+#      RATE (messages per second: an open loop, `postern bench --rate`, for the warm-up and the measured run; default: closed loop), N (messages, 3000), WARM (3000), CONCURRENCY (20), SIZE (4096),
 #      POSTERN_JAVA_OPTS (as bin/postern), PERF (a file: record the measured run with `perf record -g`;
 #      read it with `perf report -i FILE --sort dso,sym`; PERF_EVENTS: other events to record instead of
 #      CPU samples, e.g. PERF_EVENTS="-e syscalls:sys_enter_futex" for who waits and wakes, with
@@ -30,6 +31,7 @@ bench_postern_config
 java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & P=$!; PIDS+=($P)
 for i in $(seq 1 200); do (echo >/dev/tcp/127.0.0.1/$PPORT) 2>/dev/null && break; sleep 0.1; done
 flags=""; [ "$MODE" = pipelining ] && flags="$flags --pipelining"; [ "$RESUME" = yes ] && flags="$flags --tls-resume"
+[ -n "${RATE:-}" ] && flags="$flags --rate $RATE"
 sent() { grep -c "status=sent" "$W/postern/maillog" 2>/dev/null || true; }
 load() {
   local n=$1 before; before=$(sent)

@@ -13,6 +13,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", description = "SMTP submission load generator (Postfix's smtp-source): STARTTLS with client certificates, concurrency, "
         + "messages per connection, message size; reports msgs/s and latency percentiles.")
 final class BenchCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
     @Option(names = "--server", required = true, description = "host:port")
     String server;
     @Option(names = "--starttls", description = "STARTTLS before MAIL")
@@ -48,13 +50,22 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--io-threads", defaultValue = "0", description = "the generator's network (and TLS) threads; "
             + "default 0: one per CPU")
     int ioThreads;
+    @Option(names = "--rate", defaultValue = "0", description = "messages per second offered whatever the server's "
+            + "speed (an open loop: a connection every per-connection/rate seconds, at most --concurrency open, a "
+            + "start that finds them all busy is counted late=); default 0: closed loop, each connection followed "
+            + "by the next as soon as it ends")
+    double rate;
 
     @Override
     public Integer call() throws Exception {
+        if (!(rate >= 0) || Double.isInfinite(rate)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rate " + rate + ": messages per second, 0 (closed loop) or more");
+        }
         HostPort hp = HostPort.parse(server);
         LoadGenerator.Options o = new LoadGenerator.Options(new InetSocketAddress(hp.host(), hp.portOr(587)), starttls,
                 cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
-                tlsResume, ioThreads);
+                tlsResume, ioThreads, rate);
         if (idleSessions > 0) {
             return LoadGenerator.idleSessions(o, idleSessions, hold) == 0 ? 0 : 1;
         }

@@ -53,6 +53,13 @@ final class BenchDriver {
     final AtomicInteger resumed = new AtomicInteger();
     final long[] latencies;
     private final CountDownLatch slotsLeft;
+    private final EventLoopGroup group;
+    /** Open loop (a rate): connections still to start, open now, and starts that waited for a free slot. */
+    private int startsLeft;
+    private int open;
+    private int waiting;
+    private final AtomicInteger late = new AtomicInteger();
+    private final CountDownLatch openLoopDone = new CountDownLatch(1);
 
     BenchDriver(LoadGenerator.Options o, SslContext ssl, String body, EventLoopGroup group) {
         this.options = o;
@@ -65,6 +72,8 @@ final class BenchDriver {
         this.remaining = new AtomicInteger(o.messages());
         this.latencies = new long[o.messages()];
         this.slotsLeft = new CountDownLatch(o.concurrency());
+        this.group = group;
+        this.startsLeft = (o.messages() + o.perConnection() - 1) / o.perConnection();
         this.bootstrap = new Bootstrap().group(group).channel(dev.postern.protocol.NettyTransport.clientChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -75,12 +84,78 @@ final class BenchDriver {
                 });
     }
 
-    /** Opens the first connection of every slot and waits until all of them have finished. */
+    /**
+     * Closed loop: opens the first connection of every slot and waits until all of them have
+     * finished. Open loop (a rate): starts a connection every perConnection/rate seconds, on a
+     * schedule that does not drift, and waits until the last one has ended.
+     */
     void runToEnd() throws InterruptedException {
+        if (options.rate() > 0) {
+            long interval = Math.max(1, Math.round(options.perConnection() * 1e9 / options.rate()));
+            long t0 = System.nanoTime();
+            group.next().execute(() -> tick(t0, interval, 0));
+            openLoopDone.await();
+            return;
+        }
         for (int i = 0; i < options.concurrency(); i++) {
             nextConnection();
         }
         slotsLeft.await();
+    }
+
+    /** Starts at most {@code late} waiting for a free connection in the open loop. */
+    int late() {
+        return late.get();
+    }
+
+    /** The k-th scheduled start of the open loop; schedules the next one at t0 + (k+1) * interval. */
+    private void tick(long t0, long interval, long k) {
+        boolean connect;
+        synchronized (this) {
+            if (remaining.get() <= 0) { // every message is taken (or the run gave up): no more starts
+                startsLeft = 0;
+            }
+            if (startsLeft <= 0) {
+                if (open == 0) {
+                    openLoopDone.countDown();
+                }
+                return;
+            }
+            startsLeft--;
+            connect = open < options.concurrency();
+            if (connect) {
+                open++;
+            } else {
+                waiting++; // started as soon as a connection ends
+                late.incrementAndGet();
+            }
+        }
+        if (connect) {
+            connect();
+        }
+        long next = t0 + (k + 1) * interval - System.nanoTime();
+        group.next().schedule(() -> tick(t0, interval, k + 1), Math.max(0, next), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** An open-loop connection ended: a waiting start takes its place, or the run ends with the last one. */
+    private void openLoopConnectionEnded() {
+        boolean connect;
+        synchronized (this) {
+            connect = waiting > 0 && remaining.get() > 0;
+            if (connect) {
+                waiting--;
+            } else {
+                waiting = 0;
+                open--;
+                if (open == 0 && (startsLeft == 0 || remaining.get() <= 0)) {
+                    startsLeft = 0;
+                    openLoopDone.countDown();
+                }
+            }
+        }
+        if (connect) {
+            connect();
+        }
     }
 
     int errors() {
@@ -98,10 +173,18 @@ final class BenchDriver {
             // the server refuses or does not answer: stop instead of spinning
             System.err.println("bench: giving up after " + errors.get() + " errors; the first: " + firstError.get());
         }
+        if (options.rate() > 0) {
+            openLoopConnectionEnded();
+            return;
+        }
         if (remaining.get() <= 0) {
             slotsLeft.countDown();
             return;
         }
+        connect();
+    }
+
+    private void connect() {
         bootstrap.connect(options.server()).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 error("cannot connect to " + options.server() + ": " + f.cause().getMessage());

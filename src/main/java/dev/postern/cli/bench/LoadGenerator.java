@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Drives SMTP submissions: C connections at a time (STARTTLS + client certificate), each sending K
  * messages and followed by the next, until N messages in total ({@link BenchDriver}: every dialogue
- * runs on the Netty event loops, no thread per connection). By default one command per round
+ * runs on the Netty event loops, no thread per connection). With a {@code rate} the load is an
+ * open loop instead: a new connection every K/rate seconds, whatever the server's speed, at most C
+ * open at once (a start that finds all C busy waits for one and is counted {@code late=}): the
+ * latencies of two servers compared at the same offered load, not at each one's own saturation. By default one command per round
  * trip (as smtplib and swaks); with {@code pipelining} MAIL, RCPT and DATA go in one write. Latency per message = MAIL sent
  * to the 250 after the final dot. Uses the OpenSSL provider when available so the generator
  * itself is cheap.
@@ -28,13 +31,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class LoadGenerator {
     public record Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
                           int messages, int perConnection, int size, String from, String to, boolean pipelining,
-                          boolean tlsResume, int ioThreads) {
-        /** One I/O thread per CPU ({@code ioThreads} 0). */
+                          boolean tlsResume, int ioThreads, double rate) {
+        /** One I/O thread per CPU ({@code ioThreads} 0), closed loop ({@code rate} 0). */
         public Options(InetSocketAddress server, boolean starttls, File cert, File key, File ca, int concurrency,
                        int messages, int perConnection, int size, String from, String to, boolean pipelining,
                        boolean tlsResume) {
             this(server, starttls, cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
-                    tlsResume, 0);
+                    tlsResume, 0, 0);
         }
 
         /**
@@ -56,12 +59,19 @@ public final class LoadGenerator {
      * much as the server's, which bounds how far apart two servers' msgs/s can be on a busy machine.
      */
     public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
-                         int handshakes, int resumed, double clientCpuMs) {
+                         int handshakes, int resumed, double clientCpuMs, double rate, int late) {
+        /** A closed-loop run's. */
+        public Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
+                      int handshakes, int resumed, double clientCpuMs) {
+            this(messages, seconds, p50, p95, p99, errors, provider, handshakes, resumed, clientCpuMs, 0, 0);
+        }
+
         public String line() {
             return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s"
                             + " handshakes=%d resumed=%d client_cpu_ms_per_msg=%.3f",
                     messages, seconds, messages / seconds, p50, p95, p99, errors, provider, handshakes, resumed,
-                    messages > 0 && clientCpuMs >= 0 ? clientCpuMs / messages : -1.0);
+                    messages > 0 && clientCpuMs >= 0 ? clientCpuMs / messages : -1.0)
+                    + (rate > 0 ? String.format(Locale.ROOT, " rate=%.1f late=%d", rate, late) : "");
         }
     }
 
@@ -107,7 +117,7 @@ public final class LoadGenerator {
             Arrays.sort(l);
             return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), driver.errors(),
                     ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", driver.handshakes.get(),
-                    driver.resumed.get(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+                    driver.resumed.get(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, o.rate(), driver.late());
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

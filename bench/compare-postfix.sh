@@ -132,18 +132,23 @@ if [ "$PREWARM" -gt 0 ]; then
     echo "PREWARM $mta key=$key client=lockstep per_connection=1 $(run "$mta" "$key" lockstep 1 $((PREWARM / 2)))"
   done; done
 fi
-for key in $KEYS; do for client in $CLIENTS; do for pc in $PCS; do
-  for mta in postern postfix; do run "$mta" "$key" "$client" "$pc" "$WARMUP" >/dev/null; done   # warm-up
-  # Rounds alternate between the MTAs (and who goes first) so that a slow spell of this shared
-  # machine hits both.
+# One scenario: a warm-up run on each MTA, then ROUNDS measured runs appended to a results file.
+# Rounds alternate between the MTAs (and who goes first) so that a slow spell of this shared
+# machine hits both.
+scenario() { # results_file key client per_connection messages [rate]
+  local file=$1 key=$2 client=$3 pc=$4 n=$5 rate=${6:-} round order mta r
+  for mta in postern postfix; do run "$mta" "$key" "$client" "$pc" "$WARMUP" $rate >/dev/null; done   # warm-up
   for round in $(seq 1 "$ROUNDS"); do
     order="postern postfix"; [ $((round % 2)) -eq 0 ] && order="postfix postern"
     for mta in $order; do
-      n=$MESSAGES; [ "$pc" -gt 1 ] && n=$MESSAGES_MANY
-      r=$(run "$mta" "$key" "$client" "$pc" "$n")
-      echo "$mta key=$key client=$client per_connection=$pc round=$round $r" | tee -a "$W/results"
+      r=$(run "$mta" "$key" "$client" "$pc" "$n" $rate)
+      echo "$mta key=$key client=$client per_connection=$pc round=$round $r" | tee -a "$file"
     done
   done
+}
+for key in $KEYS; do for client in $CLIENTS; do for pc in $PCS; do
+  n=$MESSAGES; [ "$pc" -gt 1 ] && n=$MESSAGES_MANY
+  scenario "$W/results" "$key" "$client" "$pc" "$n"
 done; done; done
 if [ -n "$EQUAL_LOAD" ]; then
   read -r ekey eclient epc <<<"$EQUAL_LOAD"
@@ -159,14 +164,7 @@ if os.path.exists(path):
 print(round(statistics.median(v) * float(frac)) if v else fallback)
 PY
 )
-  for mta in postern postfix; do run "$mta" "$ekey" "$eclient" "$epc" "$WARMUP" "$rate" >/dev/null; done   # warm-up
-  for round in $(seq 1 "$ROUNDS"); do
-    order="postern postfix"; [ $((round % 2)) -eq 0 ] && order="postfix postern"
-    for mta in $order; do
-      r=$(run "$mta" "$ekey" "$eclient" "$epc" "$MESSAGES" "$rate")
-      echo "$mta key=$ekey client=$eclient per_connection=$epc round=$round $r" | tee -a "$W/results-equal"
-    done
-  done
+  scenario "$W/results-equal" "$ekey" "$eclient" "$epc" "$MESSAGES" "$rate"
   python3 - "$W/results-equal" <<'PY'
 import sys, statistics
 rows = {}

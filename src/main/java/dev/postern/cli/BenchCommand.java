@@ -52,8 +52,8 @@ final class BenchCommand implements Callable<Integer> {
     int ioThreads;
     @Option(names = "--rate", defaultValue = "0", description = "messages per second offered whatever the server's "
             + "speed (an open loop: a connection every per-connection/rate seconds, at most --concurrency open, a "
-            + "start that finds them all busy is counted late=); default 0: closed loop, each connection followed "
-            + "by the next as soon as it ends")
+            + "start that finds them all busy is counted late=; a connection that fails is not replaced: the run ends "
+            + "after its starts, with errors=); default 0: closed loop, each connection followed by the next as soon as it ends")
     double rate;
 
     @Override
@@ -61,6 +61,10 @@ final class BenchCommand implements Callable<Integer> {
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--rate " + rate + ": messages per second, 0 (closed loop) or more");
+        }
+        if (concurrency < 1 || perConnection < 1 || messages < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--concurrency, --per-connection and --messages must be 1 or more");
         }
         HostPort hp = HostPort.parse(server);
         LoadGenerator.Options o = new LoadGenerator.Options(new InetSocketAddress(hp.host(), hp.portOr(587)), starttls,

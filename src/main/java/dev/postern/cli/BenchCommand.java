@@ -62,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--rate " + rate + ": messages per second, 0 (closed loop) or more");
         }
+        if (rate > 0 && idleSessions > 0) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rate paces messages; --idle-sessions sends none: use one or the other");
+        }
         if (concurrency < 1 || perConnection < 1 || messages < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--concurrency, --per-connection and --messages must be 1 or more");

@@ -103,7 +103,7 @@ final class BenchDriver {
         slotsLeft.await();
     }
 
-    /** Starts at most {@code late} waiting for a free connection in the open loop. */
+    /** Open loop: the starts that found every connection busy and waited for one to end. */
     int late() {
         return late.get();
     }

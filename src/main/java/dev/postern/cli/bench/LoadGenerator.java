@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * runs on the Netty event loops, no thread per connection). With a {@code rate} the load is an
  * open loop instead: a new connection every K/rate seconds, whatever the server's speed, at most C
  * open at once (a start that finds all C busy waits for one and is counted {@code late=}): the
- * latencies of two servers compared at the same offered load, not at each one's own saturation. By default one command per round
- * trip (as smtplib and swaks); with {@code pipelining} MAIL, RCPT and DATA go in one write. Latency per message = MAIL sent
+ * latencies of two servers compared at the same offered load, not at each one's own saturation.
+ * By default one command per round trip (as smtplib and swaks); with {@code pipelining} MAIL, RCPT and DATA go in one write. Latency per message = MAIL sent
  * to the 250 after the final dot. Uses the OpenSSL provider when available so the generator
  * itself is cheap.
  */
@@ -60,12 +60,6 @@ public final class LoadGenerator {
      */
     public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
                          int handshakes, int resumed, double clientCpuMs, double rate, int late) {
-        /** A closed-loop run's. */
-        public Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
-                      int handshakes, int resumed, double clientCpuMs) {
-            this(messages, seconds, p50, p95, p99, errors, provider, handshakes, resumed, clientCpuMs, 0, 0);
-        }
-
         public String line() {
             return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s"
                             + " handshakes=%d resumed=%d client_cpu_ms_per_msg=%.3f",

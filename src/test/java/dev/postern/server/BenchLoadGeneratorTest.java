@@ -37,6 +37,10 @@ class BenchLoadGeneratorTest {
             // the generator's own CPU: it made TLS handshakes, so it is above zero on Linux
             assertTrue(r.clientCpuMs() > 0, r.line());
             assertTrue(r.line().contains(" client_cpu_ms_per_msg="), r.line());
+            // whole sessions (connect to the 221): 7 messages at 3 per connection are 3 sessions, and
+            // the longest session holds the longest message
+            assertEquals(3, r.sessions(), r.line());
+            assertTrue(r.sessionP50() > 0 && r.sessionP99() >= r.p99(), r.line());
             if (resume) {
                 assertTrue(r.resumed() >= 1, "no connection resumed a session: " + r.line());
             } else {
@@ -74,6 +78,10 @@ class BenchLoadGeneratorTest {
             assertEquals(0, f.errors(), f.line());
             assertEquals(6, f.messages(), f.line()); // the waiting starts took the slot in turn
             assertTrue(f.late() >= 1, "six starts within 60 us on one slot: some had to wait: " + f.line());
+            // a session's clock starts at its scheduled start: the last one waited for the five
+            // before it, so it spans nearly the whole run (from its connect it would be a sixth)
+            assertEquals(6, f.sessions(), f.line());
+            assertTrue(f.sessionP99() >= 0.9 * f.seconds() * 1000, f.line());
             for (int i = 0; i < 9; i++) {
                 assertNotNull(mta.sink.take(30), "message " + i + " never reached the next hop");
             }

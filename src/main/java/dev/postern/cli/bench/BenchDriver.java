@@ -52,12 +52,21 @@ final class BenchDriver {
     final AtomicInteger handshakes = new AtomicInteger();
     final AtomicInteger resumed = new AtomicInteger();
     final long[] latencies;
+    /**
+     * Whole sessions, from the connection's start (in the open loop: its scheduled start, so the
+     * wait for a free slot counts) to the 221 after QUIT: what a user of swaks or smtplib waits for.
+     */
+    final long[] sessionLatencies;
+    private final AtomicInteger sessionsDone = new AtomicInteger();
+    private static final io.netty.util.AttributeKey<Long> STARTED = io.netty.util.AttributeKey.valueOf("bench.started");
     private final CountDownLatch slotsLeft;
     private final EventLoopGroup group;
     /** Open loop (a rate): connections still to start, open now, and starts that waited for a free slot. */
     private int startsLeft;
     private int open;
     private int waiting;
+    /** Open loop: the scheduled start times of the waiting starts, oldest first. */
+    private final java.util.ArrayDeque<Long> lateStarts = new java.util.ArrayDeque<>();
     private final AtomicInteger late = new AtomicInteger();
     private final CountDownLatch openLoopDone = new CountDownLatch(1);
 
@@ -71,6 +80,7 @@ final class BenchDriver {
         this.body = ascii(body + ".\r\n");
         this.remaining = new AtomicInteger(o.messages());
         this.latencies = new long[o.messages()];
+        this.sessionLatencies = new long[(o.messages() + o.perConnection() - 1) / o.perConnection()];
         this.slotsLeft = new CountDownLatch(o.concurrency());
         this.group = group;
         this.startsLeft = (o.messages() + o.perConnection() - 1) / o.perConnection();
@@ -127,11 +137,12 @@ final class BenchDriver {
                 open++;
             } else {
                 waiting++; // started as soon as a connection ends
+                lateStarts.addLast(t0 + k * interval);
                 late.incrementAndGet();
             }
         }
         if (connect) {
-            connect();
+            connect(t0 + k * interval);
         }
         long next = t0 + (k + 1) * interval - System.nanoTime();
         group.next().schedule(() -> tick(t0, interval, k + 1), Math.max(0, next), java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -140,12 +151,15 @@ final class BenchDriver {
     /** An open-loop connection ended: a waiting start takes its place, or the run ends with the last one. */
     private void openLoopConnectionEnded() {
         boolean connect;
+        long scheduled = 0;
         synchronized (this) {
             connect = waiting > 0 && remaining.get() > 0;
             if (connect) {
                 waiting--;
+                scheduled = lateStarts.removeFirst();
             } else {
                 waiting = 0;
+                lateStarts.clear();
                 open--;
                 if (open == 0 && (startsLeft == 0 || remaining.get() <= 0)) {
                     startsLeft = 0;
@@ -154,12 +168,17 @@ final class BenchDriver {
             }
         }
         if (connect) {
-            connect();
+            connect(scheduled);
         }
     }
 
     int errors() {
         return errors.get();
+    }
+
+    /** Sessions that ended with the 221 after QUIT (each one's latency is in {@link #sessionLatencies}). */
+    int sessionsDone() {
+        return Math.min(sessionsDone.get(), sessionLatencies.length);
     }
 
     /** Messages queued by the server (each one's latency is in {@link #latencies} up to this count). */
@@ -181,11 +200,14 @@ final class BenchDriver {
             slotsLeft.countDown();
             return;
         }
-        connect();
+        connect(System.nanoTime());
     }
 
-    private void connect() {
-        bootstrap.connect(options.server()).addListener((ChannelFutureListener) f -> {
+    /** {@code startedAt}: when this session's clock starts (System.nanoTime). */
+    private void connect(long startedAt) {
+        io.netty.channel.ChannelFuture cf = bootstrap.connect(options.server());
+        cf.channel().attr(STARTED).set(startedAt); // read at the 221, long after this
+        cf.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 error("cannot connect to " + options.server() + ": " + f.cause().getMessage());
                 // not from inside the listener: a server that refuses at once would recurse
@@ -215,6 +237,8 @@ final class BenchDriver {
         private long started;
         private int pipelinedReplies;
         private String pipelinedFailure;
+        /** A reply in this session was not the expected one: its time is not a whole session's. */
+        private boolean failed;
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf line) {
@@ -247,6 +271,7 @@ final class BenchDriver {
                             send(ctx, body, Step.BODY);
                         } else {
                             error(pipelinedFailure);
+                            failed = true;
                             send(ctx, QUIT, Step.QUIT);
                         }
                     }
@@ -261,6 +286,13 @@ final class BenchDriver {
                 case QUIT -> {
                     // As smtplib's quit(): wait for the 221. Closing right after sending QUIT made the
                     // server's 221 hit a closed socket (EPIPE: an exception per connection there).
+                    if (code == 221 && !failed && messagesSent > 0) { // not the empty last ones of a closed loop
+                        Long t = ctx.channel().attr(STARTED).get();
+                        int n = sessionsDone.getAndIncrement();
+                        if (t != null && n < sessionLatencies.length) {
+                            sessionLatencies[n] = System.nanoTime() - t;
+                        }
+                    }
                     step = Step.CLOSED;
                     ctx.close();
                 }
@@ -285,6 +317,7 @@ final class BenchDriver {
                 next.run();
             } else {
                 error(what + " -> " + text(line));
+                failed = true;
                 send(ctx, QUIT, Step.QUIT);
             }
         }

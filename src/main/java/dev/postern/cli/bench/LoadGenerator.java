@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * open at once (a start that finds all C busy waits for one and is counted {@code late=}): the
  * latencies of two servers compared at the same offered load, not at each one's own saturation.
  * By default one command per round trip (as smtplib and swaks); with {@code pipelining} MAIL, RCPT and DATA go in one write. Latency per message = MAIL sent
- * to the 250 after the final dot. Uses the OpenSSL provider when available so the generator
+ * to the 250 after the final dot; per session = the connection's start (open loop: its scheduled
+ * start) to the 221 after QUIT, the time a swaks or smtplib run takes. Uses the OpenSSL provider when available so the generator
  * itself is cheap.
  */
 public final class LoadGenerator {
@@ -59,12 +60,13 @@ public final class LoadGenerator {
      * much as the server's, which bounds how far apart two servers' msgs/s can be on a busy machine.
      */
     public record Result(int messages, double seconds, double p50, double p95, double p99, int errors, String provider,
-                         int handshakes, int resumed, double clientCpuMs, double rate, int late) {
+                         int handshakes, int resumed, double clientCpuMs, double rate, int late,
+                         int sessions, double sessionP50, double sessionP99) {
         public String line() {
             return String.format(Locale.ROOT, "RESULT msgs=%d secs=%.3f msgs_per_s=%.1f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f errors=%d tls=%s"
-                            + " handshakes=%d resumed=%d client_cpu_ms_per_msg=%.3f",
+                            + " handshakes=%d resumed=%d client_cpu_ms_per_msg=%.3f sessions=%d session_p50_ms=%.2f session_p99_ms=%.2f",
                     messages, seconds, messages / seconds, p50, p95, p99, errors, provider, handshakes, resumed,
-                    messages > 0 && clientCpuMs >= 0 ? clientCpuMs / messages : -1.0)
+                    messages > 0 && clientCpuMs >= 0 ? clientCpuMs / messages : -1.0, sessions, sessionP50, sessionP99)
                     + (rate > 0 ? String.format(Locale.ROOT, " rate=%.1f late=%d", rate, late) : "");
         }
     }
@@ -109,9 +111,12 @@ public final class LoadGenerator {
             int n = driver.done();
             long[] l = Arrays.copyOf(driver.latencies, n);
             Arrays.sort(l);
+            long[] s = Arrays.copyOf(driver.sessionLatencies, driver.sessionsDone());
+            Arrays.sort(s);
             return new Result(n, secs, pct(l, 0.50), pct(l, 0.95), pct(l, 0.99), driver.errors(),
                     ssl == null ? "none" : OpenSsl.isAvailable() ? "OpenSSL" : "JDK", driver.handshakes.get(),
-                    driver.resumed.get(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, o.rate(), driver.late());
+                    driver.resumed.get(), cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0, o.rate(), driver.late(),
+                    s.length, pct(s, 0.50), pct(s, 0.99));
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }

@@ -80,7 +80,9 @@ final class BenchDriver {
         this.body = ascii(body + ".\r\n");
         this.remaining = new AtomicInteger(o.messages());
         this.latencies = new long[o.messages()];
-        this.sessionLatencies = new long[(o.messages() + o.perConnection() - 1) / o.perConnection()];
+        // Every session is full (perConnection messages) but those open when the last message was
+        // taken, at most one per slot.
+        this.sessionLatencies = new long[Math.min(o.messages(), o.messages() / o.perConnection() + o.concurrency())];
         this.slotsLeft = new CountDownLatch(o.concurrency());
         this.group = group;
         this.startsLeft = (o.messages() + o.perConnection() - 1) / o.perConnection();
@@ -288,8 +290,8 @@ final class BenchDriver {
                     // server's 221 hit a closed socket (EPIPE: an exception per connection there).
                     if (code == 221 && !failed && messagesSent > 0) { // not the empty last ones of a closed loop
                         Long t = ctx.channel().attr(STARTED).get();
-                        int n = sessionsDone.getAndIncrement();
-                        if (t != null && n < sessionLatencies.length) {
+                        int n = t == null ? Integer.MAX_VALUE : sessionsDone.getAndIncrement();
+                        if (n < sessionLatencies.length) {
                             sessionLatencies[n] = System.nanoTime() - t;
                         }
                     }

@@ -38,7 +38,7 @@ SIZE=${SIZE:-4096}
 IDLE=${IDLE:-10000}       # idle TLS sessions held on Postern (target: RSS <= 256 MiB with 10,000); 0: no memory phase
 IDLE_POSTFIX=${IDLE_POSTFIX:-1000}  # on Postfix (one smtpd process each: 10,000 would need ~10 GB)
 ROUNDS=${ROUNDS:-3}      # measured runs per MTA and scenario, interleaved; the ratios use the medians
-KEYS=${KEYS-"ec rsa"}   # KEYS="": no matrix (the EQUAL_LOAD phase alone, at EQUAL_LOAD_RATE)
+KEYS=${KEYS-"ec rsa"}   # KEYS="": no matrix (with PREWARM=0 IDLE=0 IDLE_POSTFIX=0: the EQUAL_LOAD phase alone, at EQUAL_LOAD_RATE)
 CLIENTS=${CLIENTS:-"lockstep pipelining"}
 PCS=${PCS:-"1 20"}
 RESUME=${RESUME:-no}
@@ -48,7 +48,7 @@ RESUME=${RESUME:-no}
 # EQUAL_LOAD_FRACTION of Postfix's median msgs/s in the matrix for that scenario (EQUAL_LOAD_RATE
 # when the matrix did not run it). EQUAL_LOAD="" skips the phase. 0.6, not 0.8: in the open loop
 # Postfix needs more CPU per message than in the closed loop (5.1-6.5 ms against 4.7 on an AMD host,
-# 2026-12-04 16:35), so at 0.8 of its closed-loop rate it was saturated again (machine 0.89-0.96
+# 2026-12-04 16:17), so at 0.8 of its closed-loop rate it was saturated again (machine 0.89-0.96
 # busy, p99 185 ms), which is not the comparison this phase is for.
 EQUAL_LOAD=${EQUAL_LOAD-"rsa lockstep 1"}   # key client per_connection
 EQUAL_LOAD_FRACTION=${EQUAL_LOAD_FRACTION:-0.6}
@@ -57,9 +57,10 @@ EQUAL_LOAD_RATE=${EQUAL_LOAD_RATE:-200}
 # using CPU must not turn the next starts into late ones. Postfix's smtpd holds its 250 reply to
 # the EHLO after STARTTLS until the client ACKs the TLS 1.3 ticket segment (Nagle: it does not set
 # TCP_NODELAY), and a client that sent that EHLO with its Finished ACKs ~40 ms later (delayed ACK):
-# `postern bench` does, smtplib by its timing does not (tcpdump, 2026-12-04 16:20). With 20 slots
+# `postern bench` does, smtplib by its timing does not (tcpdump, 2026-12-04 16:13). With 20 slots
 # that stall alone made Postfix's starts late at 217 msgs/s on a host where it relays 271.
-# At most default_process_limit (IDLE + 100: 100 with IDLE=0) so Postfix has an smtpd for each.
+# At most either MTA's default_process_limit (Postfix: IDLE_POSTFIX + 100, Postern: IDLE + 100; 100
+# with IDLE=0 IDLE_POSTFIX=0), so each has a process or slot for every connection.
 EQUAL_LOAD_CONCURRENCY=${EQUAL_LOAD_CONCURRENCY:-80}
 JAR="$here/target/postern.jar"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
@@ -199,7 +200,8 @@ for s in scenarios:
 for s in scenarios:
     t = med("postern", s, "msgs_per_s") / med("postfix", s, "msgs_per_s")
     p = med("postern", s, "p99_ms") / med("postfix", s, "p99_ms")
-    sp = med("postern", s, "session_p99_ms") / med("postfix", s, "session_p99_ms")
+    sb = med("postfix", s, "session_p99_ms")  # 0 when no Postfix session of a round ended with a 221
+    sp = med("postern", s, "session_p99_ms") / sb if sb > 0 else float("nan")
     c = med("postern", s, "cpu_ms_per_msg") / med("postfix", s, "cpu_ms_per_msg")
     # If CPU were the only limit, msgs/s would go as 1 / (server + generator + sink CPU per message):
     # the most the throughput ratio can be on this machine with this generator.

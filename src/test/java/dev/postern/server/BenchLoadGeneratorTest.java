@@ -79,9 +79,9 @@ class BenchLoadGeneratorTest {
             assertEquals(6, f.messages(), f.line()); // the waiting starts took the slot in turn
             assertTrue(f.late() >= 1, "six starts within 60 us on one slot: some had to wait: " + f.line());
             // a session's clock starts at its scheduled start: the last one waited for the five
-            // before it, so it spans nearly the whole run (from its connect it would be a sixth)
+            // before it, so it spans nearly the whole run (from its connect, about a sixth of it)
             assertEquals(6, f.sessions(), f.line());
-            assertTrue(f.sessionP99() >= 0.9 * f.seconds() * 1000, f.line());
+            assertTrue(f.sessionP99() >= 0.75 * f.seconds() * 1000, f.line());
             for (int i = 0; i < 9; i++) {
                 assertNotNull(mta.sink.take(30), "message " + i + " never reached the next hop");
             }

@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import jdk.net.ExtendedSocketOptions;
 
 /**
  * One SMTP client connection, used by one delivery worker at a time: send a command, wait for the
@@ -59,6 +60,16 @@ final class SmtpConnection implements AutoCloseable {
      */
     private final java.util.concurrent.atomic.AtomicLong writeStarted = new java.util.concurrent.atomic.AtomicLong();
     private static final long EXPIRED = Long.MIN_VALUE; // even: no stamp equals it
+    /** Linux's TCP_QUICKACK, when this JDK can set it on a socket (jdk.net): checked by SmtpConnectionTest on Linux. */
+    private static final boolean QUICKACK = quickAckSupported();
+    /**
+     * From the end of the TLS handshake to the next reply (the EHLO's): every read is acknowledged
+     * at once. A server that leaves Nagle on (Postfix's smtpd: vstream_tweak.c) writes its TLS 1.3
+     * session ticket after our Finished and then holds the reply to our EHLO until the ticket's ACK
+     * arrives; when our EHLO left before the ticket came, that ACK waits for our delayed-ACK timer
+     * (~40 ms on Linux). Seen in tcpdump against Postfix 3.7 (BENCHMARKS.md, 2026-12-04).
+     */
+    private boolean ackAtOnce;
     /** Bytes per stamped write: a stalled write is one that moved none of these in smtp_data_xfer_timeout. */
     private static final int WRITE_SLICE = 8 * 1024;
 
@@ -84,6 +95,14 @@ final class SmtpConnection implements AutoCloseable {
                 ctx.close(); // a failed handshake or a bad record: the connection is over
             }
         });
+    }
+
+    static boolean quickAckSupported() {
+        try (Socket s = new Socket()) {
+            return s.supportedOptions().contains(ExtendedSocketOptions.TCP_QUICKACK);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** System.nanoTime() when the connection was made (smtp_connection_reuse_time_limit). */
@@ -142,6 +161,9 @@ final class SmtpConnection implements AutoCloseable {
                         + printable(line.substring(0, Math.min(30, line.length()))) + "...");
             }
             boolean last = line.length() < 4 || line.charAt(3) != '-';
+            if (last) {
+                ackAtOnce = false;
+            }
             if (last && got == null) {
                 return ServerReply.parse(List.of(line));
             }
@@ -179,6 +201,13 @@ final class SmtpConnection implements AutoCloseable {
         if (n < 0) {
             close();
             return;
+        }
+        if (ackAtOnce) {
+            try {
+                socket.setOption(ExtendedSocketOptions.TCP_QUICKACK, true); // sends the pending ACK now
+            } catch (IOException | UnsupportedOperationException e) {
+                ackAtOnce = false; // an optimisation only
+            }
         }
         ByteBuf b = pipe.alloc().heapBuffer(n);
         b.writeBytes(readBuffer, 0, n);
@@ -344,6 +373,7 @@ final class SmtpConnection implements AutoCloseable {
             close();
             throw new IOException("handshake failure" + (c == null ? "" : ": " + c.getMessage()));
         }
+        ackAtOnce = QUICKACK;
         return ssl;
     }
 

@@ -5,9 +5,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.handler.ssl.SslContext;
@@ -230,6 +232,25 @@ final class BenchDriver {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private static final AckAtOnce ACK_AT_ONCE = new AckAtOnce();
+
+    /**
+     * From STARTTLS to the reply to the EHLO after it: acknowledges every segment at once
+     * (TCP_QUICKACK after each read). This client sends that EHLO in the same flight as its TLS
+     * Finished; a server that leaves Nagle on (Postfix's smtpd: vstream_tweak.c) then holds its 250
+     * behind the unacknowledged TLS 1.3 session ticket it wrote just before, until this side's
+     * delayed ACK fires (~40 ms on Linux). smtplib and swaks send the EHLO later and do not meet
+     * the stall; without this the generator would charge it to the server's session latency.
+     */
+    @io.netty.channel.ChannelHandler.Sharable
+    private static final class AckAtOnce extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ((EpollSocketChannel) ctx.channel()).config().setTcpQuickAck(true);
+            ctx.fireChannelRead(msg);
+        }
+    }
+
     private enum Step { GREETING, EHLO, STARTTLS, HANDSHAKE, EHLO_TLS, MAIL, RCPT, DATA, PIPELINED, BODY, QUIT, CLOSED }
 
     /** One connection: every reply moves it one step; each step sends at most one write. */
@@ -258,7 +279,12 @@ final class BenchDriver {
                     }
                 });
                 case STARTTLS -> expect(ctx, line, code, 220, "STARTTLS", () -> startTls(ctx));
-                case EHLO_TLS -> expect(ctx, line, code, 250, "EHLO after STARTTLS", () -> nextMessage(ctx));
+                case EHLO_TLS -> expect(ctx, line, code, 250, "EHLO after STARTTLS", () -> {
+                    if (ctx.pipeline().get(AckAtOnce.class) != null) {
+                        ctx.pipeline().remove(AckAtOnce.class);
+                    }
+                    nextMessage(ctx);
+                });
                 case MAIL -> inMessage(ctx, line, code, 250, "MAIL", () -> send(ctx, rcpt, Step.RCPT));
                 case RCPT -> inMessage(ctx, line, code, 250, "RCPT", () -> send(ctx, data, Step.DATA));
                 case DATA -> inMessage(ctx, line, code, 354, "DATA", () -> send(ctx, body, Step.BODY));
@@ -328,6 +354,9 @@ final class BenchDriver {
             step = Step.HANDSHAKE;
             SslHandler tls = ssl.newHandler(ctx.alloc(), options.server().getHostString(), options.server().getPort());
             ctx.pipeline().addFirst(tls);
+            if (ctx.channel() instanceof EpollSocketChannel) {
+                ctx.pipeline().addFirst(ACK_AT_ONCE);
+            }
             tls.handshakeFuture().addListener(f -> {
                 if (!f.isSuccess()) {
                     error("TLS handshake failed: " + f.cause().getMessage());

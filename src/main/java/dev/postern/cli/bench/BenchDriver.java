@@ -246,7 +246,11 @@ final class BenchDriver {
     private static final class AckAtOnce extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ((EpollSocketChannel) ctx.channel()).config().setTcpQuickAck(true);
+            try {
+                ((EpollSocketChannel) ctx.channel()).config().setTcpQuickAck(true);
+            } catch (io.netty.channel.ChannelException e) {
+                // the socket is closing: nothing left to acknowledge
+            }
             ctx.fireChannelRead(msg);
         }
     }

@@ -1,6 +1,19 @@
 # Shared by the bench scripts (sourced): the PKI and Postern's side of the benchmark setup.
 # Expects W (work directory), JAR, SINK and PPORT to be set.
 
+# A free loopback port for a server started later: Postfix's master.cf needs a number, so ports are
+# picked before the servers bind them.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# For `trap bench_cleanup EXIT`: stops the Postfix instance in $W/postfix (if one was started) and
+# the processes in PIDS, then removes $W.
+bench_cleanup() {
+  /usr/sbin/postfix -c "$W/postfix/conf" stop >/dev/null 2>&1 || true
+  for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$W"
+}
+
 # A CA, a server certificate (localhost, 127.0.0.1) and a client certificate, with Postern's CA
 # commands; the CA certificate is appended to $W/CAcert.pem (the CA file of both MTAs).
 # bench_pki [KEYTYPE [PREFIX]]: KEYTYPE ec (P-256, the default) or rsa2048 (TinyCA2's, what the

@@ -23,17 +23,9 @@ JAR=${JARS%% *}  # lib.sh's CA commands and the sink
 [ -x /usr/sbin/postfix ] || { echo "relay-to-postfix: install the Debian postfix package" >&2; exit 1; }
 W=$(mktemp -d /tmp/postern-relay.XXXXXX); chmod 755 "$W"
 PIDS=()
-cleanup() {
-  /usr/sbin/postfix -c "$W/postfix/conf" stop >/dev/null 2>&1 || true
-  for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-# Postfix's master.cf needs a number, so ports are picked before the servers bind them.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-SINK=$(free_port); FPORT=$(free_port)
 . "$here/bench/lib.sh"
+trap bench_cleanup EXIT
+SINK=$(free_port); FPORT=$(free_port)
 bench_pki ec
 java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
 IDLE_POSTFIX=0 POSTFIX_PROCESSES=100 bench_postfix_config

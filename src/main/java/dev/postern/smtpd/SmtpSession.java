@@ -11,6 +11,7 @@ import dev.postern.mail.ReversePath;
 import dev.postern.mail.SmtpException;
 import dev.postern.maps.LookupException;
 import dev.postern.protocol.CommandLine;
+import dev.postern.protocol.NettyTransport;
 import dev.postern.protocol.PathArgument;
 import dev.postern.protocol.PostfixEscape;
 import dev.postern.protocol.RequestDeadline;
@@ -679,6 +680,13 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
 
     private void tlsEstablished(SslHandler ssl, boolean afterStartTlsCommand) {
         tlsActive = true;
+        // Acknowledge the client's Finished now. BoringSSL holds our TLS 1.3 session tickets until
+        // our next write (tls13_server.cc: "consumers which don't write data ... need to do a
+        // zero-byte write"), and after STARTTLS the client speaks first, so nothing would carry the
+        // ACK: our kernel delays it ~40 ms, and a client with Nagle on (smtplib, swaks: no
+        // TCP_NODELAY) holds its EHLO until it comes. That was +40 ms on every such session
+        // (tcpdump, BENCHMARKS.md 2026-12-04 17:20). Postfix (OpenSSL) sends its ticket at once.
+        NettyTransport.quickAck(ctx.channel());
         var session = ssl.engine().getSession();
         tlsSummary = TlsServer.describe(session);
         peer = settings.askClientCert() ? services.tls().inspectPeer(session) : PeerCertificate.NONE;

@@ -246,11 +246,7 @@ final class BenchDriver {
     private static final class AckAtOnce extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            try {
-                ((EpollSocketChannel) ctx.channel()).config().setTcpQuickAck(true);
-            } catch (io.netty.channel.ChannelException e) {
-                // the socket is closing: nothing left to acknowledge
-            }
+            dev.postern.protocol.NettyTransport.quickAck(ctx.channel());
             ctx.fireChannelRead(msg);
         }
     }

@@ -7,13 +7,13 @@
 # delayed ACK after STARTTLS) shows as that step's median.
 #
 #   bash bench/smtplib-sessions.sh            # 300 sessions per MTA, RSA-2048 certificates
-# knobs: N=300 sessions per MTA, GAP=0.2 seconds between pairs, KEY=rsa2048|ec, POSTERN_JAVA_OPTS
+# knobs: N=300 sessions per MTA, GAP=0.2 seconds between pairs, KEY=rsa2048|ec, POSTERN_JAVA_OPTS, JAR (another build)
 # Needs root and the Debian postfix package; loopback only.
 set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 N=${N:-300}; GAP=${GAP:-0.2}; KEY=${KEY:-rsa2048}
-JAR="$here/target/postern.jar"
+JAR="${JAR:-$here/target/postern.jar}"
 [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
 [ -x /usr/sbin/postfix ] || { echo "smtplib-sessions: install the Debian postfix package" >&2; exit 1; }
 W=$(mktemp -d /tmp/postern-smtplib.XXXXXX); chmod 755 "$W"; PIDS=()

@@ -683,9 +683,10 @@ final class SmtpSession extends ChannelInboundHandlerAdapter implements MessageA
         // Acknowledge the client's Finished now. BoringSSL holds our TLS 1.3 session tickets until
         // our next write (tls13_server.cc: "consumers which don't write data ... need to do a
         // zero-byte write"), and after STARTTLS the client speaks first, so nothing would carry the
-        // ACK: our kernel delays it ~40 ms, and a client with Nagle on (smtplib, swaks: no
-        // TCP_NODELAY) holds its EHLO until it comes. That was +40 ms on every such session
-        // (tcpdump, BENCHMARKS.md 2026-12-04 17:20). Postfix (OpenSSL) sends its ticket at once.
+        // ACK: our kernel delays it ~40 ms, and a client with Nagle on (Python's smtplib sets no
+        // TCP_NODELAY) holds its EHLO until it comes. That was +40 ms on every smtplib session
+        // (tcpdump, bench/smtplib-sessions.sh; BENCHMARKS.md 2026-12-04 17:20). Postfix (OpenSSL)
+        // sends its ticket at once.
         NettyTransport.quickAck(ctx.channel());
         var session = ssl.engine().getSession();
         tlsSummary = TlsServer.describe(session);

@@ -131,8 +131,13 @@ class RequeueTest {
                 Path log = dir.resolve("maillog");
                 MailLogFile.await(log, qid + ": to=<bob@dest\\.example>, relay=.*status=deferred", WAIT);
                 Path copy = dir.resolve("queue/maildrop/" + qid);
-                Files.copy(dir.resolve("queue/deferred/" + qid), copy);
-                Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                // Made readable by others before it appears in maildrop/ (one rename): pickup may
+                // take it the moment it is there, and a copy made in place then chmod'ed could be
+                // gone before the chmod (a flaky NoSuchFileException in CI, 2026-12-04).
+                Path staged = dir.resolve("staged-" + qid);
+                Files.copy(dir.resolve("queue/deferred/" + qid), staged);
+                Files.setPosixFilePermissions(staged, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(staged, copy, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                 MailLogFile.await(log, "postern/pickup\\[\\d+\\]: warning: maildrop/" + qid + ": uid=\\d+: a queue file not"
                         + " owned by the mail system, or readable by others; moved to ", WAIT);
                 assertFalse(MailLogFile.read(log).contains("orig_id=" + qid), MailLogFile.read(log));

@@ -155,8 +155,8 @@ public final class Cleanup implements AutoCloseable {
      * Postfix smtpd_check.c: smtpd_check_queue() (free space must exceed queue_minfree and 1.5 times
      * message_size_limit) and, for a declared {@code SIZE=}, smtpd_check_size() (the message must
      * fit above queue_minfree and in two thirds of what is free). Called on smtpd's event loop:
-     * the free space is {@link FreeSpace}'s value (statvfs off the loop, at most a second and one
-     * commit old), never a system call here. {@code declaredSize} is 0 when the client declared none.
+     * the free space is {@link FreeSpace}'s value (statvfs off the loop, read again after each
+     * commit and when found a second old), never a system call here. {@code declaredSize} is 0 when the client declared none.
      */
     public Space space(long declaredSize) {
         long free = freeSpace.bytes();

@@ -3,18 +3,18 @@ package dev.postern.cleanup;
 import java.lang.ref.WeakReference;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
  * The queue file system's free bytes, as smtpd asks at every MAIL, without a statvfs() on the
- * event loop: the value is refreshed off the loop once a second ({@link #PERIOD_MILLIS}) and right
- * after each commit (by the thread that completed it), so it is at most a second and one message old. One shared
- * daemon thread serves every instance; an instance is held weakly, so a Cleanup dropped without
- * close (tests) stops being polled once it is collected.
+ * event loop: the value is read again right after each commit (by the thread that completed it)
+ * and, off the loop, when a caller finds it older than {@link #PERIOD_MILLIS} (the caller gets
+ * the old value; the next one the new). Under mail it is at most a second and one message old, as
+ * with a timer; an idle daemon makes no statvfs at all (a timer woke it every second for
+ * nothing). After a quiet spell the first MAIL is judged on the value of the last mail: if the
+ * disk filled meanwhile, that one message fails at DATA with a temporary error instead of at MAIL,
+ * and nothing is lost. One shared daemon thread serves every instance.
  */
 final class FreeSpace implements AutoCloseable {
     static final long PERIOD_MILLIS = 1000;
@@ -25,45 +25,41 @@ final class FreeSpace implements AutoCloseable {
     });
 
     private final LongSupplier statvfs;
-    private final ScheduledFuture<?> task;
     private final AtomicBoolean pending = new AtomicBoolean();
     private volatile long bytes;
+    /** System.nanoTime() of the last read. */
+    private volatile long readAt;
+    private volatile boolean closed;
 
     FreeSpace(LongSupplier statvfs) {
         this.statvfs = statvfs;
-        this.bytes = statvfs.getAsLong();
-        WeakReference<FreeSpace> self = new WeakReference<>(this);
-        AtomicReference<ScheduledFuture<?>> me = new AtomicReference<>();
-        me.set(TIMER.scheduleWithFixedDelay(() -> {
-            FreeSpace f = self.get();
-            if (f != null) {
-                f.refresh();
-            } else if (me.get() != null) {
-                me.get().cancel(false); // collected without close()
-            }
-        }, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS));
-        this.task = me.get();
+        refresh();
     }
 
-    /** The last value read: never blocks. */
+    /** The last value read: never blocks; asks for a new one when it is older than a period. */
     long bytes() {
-        return bytes;
+        long b = bytes;
+        if (System.nanoTime() - readAt > PERIOD_MILLIS * 1_000_000L) {
+            refreshSoon();
+        }
+        return b;
     }
 
     /** Reads the file system now; call off the event loop only. */
     void refresh() {
         pending.set(false);
         bytes = statvfs.getAsLong();
+        readAt = System.nanoTime();
     }
 
-    /** Asks for a refresh on the timer thread (a burst of commits costs one statvfs, on no caller's time). */
+    /** Asks for a refresh on the timer thread (a burst of calls costs one statvfs, on no caller's time). */
     void refreshSoon() {
-        if (pending.compareAndSet(false, true)) {
+        if (!closed && pending.compareAndSet(false, true)) {
             WeakReference<FreeSpace> self = new WeakReference<>(this);
             try {
                 TIMER.execute(() -> {
                     FreeSpace f = self.get();
-                    if (f != null) {
+                    if (f != null && !f.closed) {
                         f.refresh();
                     }
                 });
@@ -75,6 +71,6 @@ final class FreeSpace implements AutoCloseable {
 
     @Override
     public void close() {
-        task.cancel(false);
+        closed = true;
     }
 }

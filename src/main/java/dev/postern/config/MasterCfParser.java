@@ -231,8 +231,8 @@ final class MasterCfParser {
         }
         // The pickup line's private, unpriv, chroot, wakeup and maxproc columns are not reported: Postern
         // never chroots, runs its one pickup inside the daemon (maxproc 1, as Postfix's stock line) and
-        // watches maildrop/ itself (file-system events and a scan every second), so a wakeup timer
-        // could only make pickup slower; none of them changes what happens to the mail.
+        // watches maildrop/ itself (file-system events, and a scan every 60 s as the stock line's
+        // wakeup), so a wakeup timer could only make pickup slower; none of them changes what happens to the mail.
 
         return new MasterService(service, type, command, overrides, args, words.get(6), file, line);
     }

@@ -15,8 +15,20 @@ interface LogSink extends AutoCloseable {
     /** Makes what was written visible to readers. */
     void flush() throws IOException;
 
-    /** Called by the writer about once a second, even when idle: a file sink checks for rotation here. */
+    /**
+     * Called by the writer at most about once a second before a write, and when {@link #watch}'s
+     * callback asked for it: a file sink checks for rotation here.
+     */
     default void tick() {
+    }
+
+    /**
+     * Calls {@code changed} (on another thread) when the sink should {@link #tick()} although
+     * nothing is written: a file sink's file was renamed or removed. False when the sink cannot
+     * watch (or has nothing to watch): the writer then ticks once a second, idle or not.
+     */
+    default boolean watch(Runnable changed) {
+        return false;
     }
 
     @Override

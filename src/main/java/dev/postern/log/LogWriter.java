@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -94,6 +93,10 @@ abstract class LogWriter implements AutoCloseable {
         private volatile boolean closed;
 
         private long lastTick = System.nanoTime();
+        /** The sink tells of a change (a rotation) itself: the writer waits for lines without a timeout. */
+        private final boolean watched;
+        /** Set by the sink's watch: tick before anything else, whatever the time. */
+        private volatile boolean recheck;
 
         Async(LogSink out, int capacity, Function<Long, byte[]> dropNotice) {
             this.out = out;
@@ -101,6 +104,10 @@ abstract class LogWriter implements AutoCloseable {
             this.dropNotice = dropNotice;
             this.thread = new Thread(this::run, "maillog");
             thread.setDaemon(true);
+            this.watched = out.watch(() -> {
+                recheck = true;
+                LockSupport.unpark(thread);
+            });
             thread.start();
         }
 
@@ -123,14 +130,22 @@ abstract class LogWriter implements AutoCloseable {
             return true;
         }
 
-        /** The next line, waiting up to a second for one (writer thread only). */
+        /**
+         * The next line (writer thread only), waiting for one as long as it takes when the sink
+         * watches for rotation itself (an idle daemon's log thread is then not woken), else up to a
+         * second, so that {@link #tick()} looks. Null when none came.
+         */
         private byte[] take() throws InterruptedException {
             byte[] line = queue.poll();
             if (line == null) {
                 writerParked = true;
                 line = queue.poll(); // a line added before the flag was seen set is not missed
                 if (line == null) {
-                    LockSupport.parkNanos(this, TimeUnit.SECONDS.toNanos(1));
+                    if (watched) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, 1_000_000_000L);
+                    }
                     line = queue.poll();
                 }
                 writerParked = false;
@@ -197,7 +212,8 @@ abstract class LogWriter implements AutoCloseable {
         /** At most once a second: lets a file sink notice rotation without a stat per batch. */
         private void tick() {
             long now = System.nanoTime();
-            if (now - lastTick >= 1_000_000_000L) {
+            if (recheck || now - lastTick >= 1_000_000_000L) {
+                recheck = false;
                 lastTick = now;
                 out.tick();
             }

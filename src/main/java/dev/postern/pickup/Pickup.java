@@ -109,7 +109,7 @@ public final class Pickup implements AutoCloseable {
                 log.warning("pickup", "scan failed, retrying: " + e);
             }
             try {
-                WatchKey key = watch.poll(settings.scanInterval().toMillis(), TimeUnit.MILLISECONDS);
+                WatchKey key = watch.poll(untilNextScan(), TimeUnit.MILLISECONDS);
                 if (key != null) {
                     key.pollEvents();
                     key.reset();
@@ -118,6 +118,16 @@ public final class Pickup implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Milliseconds to the next scan without an event: the scan interval, or sooner for a file to retry. */
+    private long untilNextScan() {
+        long wait = settings.scanInterval().toMillis();
+        long now = System.currentTimeMillis();
+        for (long at : retryAt.values()) {
+            wait = Math.min(wait, Math.max(1, at - now));
+        }
+        return wait;
     }
 
     /** One pass over maildrop/, oldest first. Package-private for tests. */

@@ -12,7 +12,8 @@ import java.util.Optional;
  * unqualified header addresses, in the local rewrite context), the content_filter stored with each message (as Postfix's pickup.c
  * writes its FILTER record; empty: none), its log tag, and how often it scans maildrop/ in case a
  * file-system event was missed (Postfix's pickup is woken by postdrop and by master's 60 s timer;
- * Postern watches the directory and scans every second as well).
+ * Postern watches the directory, which sees every file sendmail renames into it, and scans every
+ * 60 s as well, as the stock line's wakeup: a scan every second woke an idle daemon for nothing).
  *
  * <p>content_filter and syslog_name come from master.cf's pickup line when it has an -o for them
  * (Postfix's pickup reads its own service configuration: a filter set only there must not be
@@ -29,13 +30,16 @@ import java.util.Optional;
 public record PickupSettings(Path queueDirectory, String myhostname, String mailName,
                              Duration scanInterval, String contentFilter, String syslogName, boolean headerBodyChecks,
                              String cleanupService, boolean addressMappings) {
+    /** The scan for a missed event, as the wakeup column of Postfix's stock pickup line. */
+    static final Duration SCAN_INTERVAL = Duration.ofSeconds(60);
+
     public static PickupSettings from(Config c) {
         Optional<MasterService> line = line(c);
         Config own = configFor(c);
         // Only an -o of the line's own, as for transports: main.cf's syslog_name needs a restart.
         String syslogName = line.isPresent() && line.get().overrides().containsKey("syslog_name") ? own.get("syslog_name") : "";
         return new PickupSettings(Path.of(c.get("queue_directory")), c.get("myhostname"), c.get("mail_name"),
-                Duration.ofSeconds(1),
+                SCAN_INTERVAL,
                 own.get("content_filter").strip(), syslogName,
                 !own.list("receive_override_options").contains("no_header_body_checks"),
                 own.get("cleanup_service_name").strip(),

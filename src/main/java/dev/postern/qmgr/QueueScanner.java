@@ -28,6 +28,11 @@ import java.util.function.IntSupplier;
 final class QueueScanner {
     /** Names looked at per step of the deferred walk before incoming/ gets another look. */
     static final int BATCH = 256;
+    /**
+     * The longest wait without a look at incoming/: for mail that arrived without a wake-up (an
+     * operator's request when its trigger directory cannot be watched). As Postfix's pickup wakeup.
+     */
+    static final long SAFETY_NET_MILLIS = 60_000;
     /** incoming/ is read this many names at a time, each batch taken oldest first. */
     private static final int INCOMING_BATCH = 1024;
 
@@ -119,7 +124,11 @@ final class QueueScanner {
                 boolean more = feed(now);
                 synchronized (signal) {
                     if (!woken && running && !more) {
-                        signal.wait(Math.max(10, Math.min(1000, settings.get().queueRunDelay().toMillis())));
+                        // Until the next deferred scan: new mail, flushes, room in the active queue and
+                        // operator requests all wake the loop; an idle daemon is not woken every second
+                        // to look at an empty incoming/ (at most SAFETY_NET apart, for a wake-up missed).
+                        long untilScan = java.time.Duration.between(clock.instant(), nextDeferredScan).toMillis();
+                        signal.wait(Math.max(10, Math.min(SAFETY_NET_MILLIS, untilScan)));
                     }
                     woken = false;
                 }

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Group commit for the last step of a queue file commit: renames of already fsync'd temp files
@@ -21,6 +20,9 @@ import java.util.concurrent.TimeUnit;
 final class GroupCommitter implements AutoCloseable {
     private record Request(Path temp, Path target, CompletableFuture<Void> done) {
     }
+
+    /** Wakes the thread for {@link #close()}: it waits for requests without a timeout, so an idle spool costs no wake-ups. */
+    private static final Request STOP = new Request(null, null, null);
 
     /** fsync of a directory; a parameter so a test can see that no commit completes before it. */
     interface DirectorySync {
@@ -59,14 +61,13 @@ final class GroupCommitter implements AutoCloseable {
         List<Request> batch = new ArrayList<>();
         while (running || !requests.isEmpty()) {
             try {
-                Request first = requests.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
+                batch.add(requests.take());
                 requests.drainTo(batch);
                 List<Request> renamed = new ArrayList<>();
                 for (Request r : batch) {
+                    if (r == STOP) {
+                        continue; // the loop's condition decides
+                    }
                     try {
                         Files.move(r.temp(), r.target(), StandardCopyOption.ATOMIC_MOVE);
                         renamed.add(r);
@@ -75,6 +76,9 @@ final class GroupCommitter implements AutoCloseable {
                     }
                 }
                 try {
+                    if (renamed.isEmpty()) {
+                        continue;
+                    }
                     dirSync.sync(directory);
                     renamed.forEach(r -> r.done().complete(null));
                 } catch (IOException e) {
@@ -94,6 +98,7 @@ final class GroupCommitter implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        requests.add(STOP);
         try {
             thread.join(5000);
         } catch (InterruptedException e) {
@@ -101,6 +106,9 @@ final class GroupCommitter implements AutoCloseable {
         }
         Request r;
         while ((r = requests.poll()) != null) {
+            if (r == STOP) {
+                continue;
+            }
             r.done().completeExceptionally(new IOException("spool closed"));
         }
     }

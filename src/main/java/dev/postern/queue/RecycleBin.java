@@ -1,6 +1,7 @@
 package dev.postern.queue;
 
 import dev.postern.util.AtomicFile;
+import dev.postern.util.DemandTimer;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -53,6 +53,8 @@ final class RecycleBin implements AutoCloseable {
     /** Directories with renames not yet fsync'd (deferrals): synced by the next settle, see {@link Spool#defer}. */
     private final java.util.Set<Path> unsynced = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService settler;
+    /** Settles every settleEvery while there is something to settle or empty, never when idle. */
+    private final DemandTimer settles;
 
     RecycleBin(Path dir, Path active, java.time.Duration settleEvery) throws IOException {
         this.dir = dir;
@@ -81,8 +83,23 @@ final class RecycleBin implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        long ms = settleEvery.toMillis();
-        settler.scheduleWithFixedDelay(this::settle, ms, ms, TimeUnit.MILLISECONDS);
+        this.settles = new DemandTimer(settler, settleEvery, () -> {
+            settle();
+            return workLeft();
+        });
+    }
+
+    /** Removals not yet durable or not yet offered, or a kept file still to be emptied. */
+    private boolean workLeft() {
+        if (!settling.isEmpty() || !unsynced.isEmpty()) {
+            return true;
+        }
+        for (Kept k : recycled) {
+            if (!k.empty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -131,6 +148,7 @@ final class RecycleBin implements AutoCloseable {
     /** A rename into or out of {@code dir} happened without a directory fsync: the next settle makes it durable. */
     void unsynced(Path dir) {
         unsynced.add(dir);
+        settles.demand();
     }
 
     /** One fsync per directory for every rename since the last settle (a batch, not one per message). */
@@ -195,6 +213,7 @@ final class RecycleBin implements AutoCloseable {
             try {
                 Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
                 settling.add(target); // offered for reuse at the next settle (200 ms), once its move is durable
+                settles.demand();
                 return;
             } catch (IOException e) {
                 // fall through to delete

@@ -1,12 +1,11 @@
 package dev.postern.smtp;
 
+import dev.postern.util.DemandTimer;
+
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Idle SMTP connections kept for the next message to the same next hop and TLS policy, like
@@ -25,17 +24,21 @@ final class ConnectionCache implements AutoCloseable {
     private final long reuseTimeNanos;
     private final int reuseCountLimit;
     private final Map<String, ConcurrentLinkedDeque<Idle>> idle = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+    private final java.util.concurrent.ScheduledThreadPoolExecutor reaper = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "smtp-cache");
         t.setDaemon(true);
         return t;
     });
+    /** Sweeps once a second while connections are cached, not at all while none are. */
+    private final DemandTimer sweeps = new DemandTimer(reaper, java.time.Duration.ofSeconds(1), this::expire);
 
     ConnectionCache(java.time.Duration limit, java.time.Duration reuseTimeLimit, int reuseCountLimit) {
         this.limitNanos = limit.toNanos();
         this.reuseTimeNanos = reuseTimeLimit.toNanos();
         this.reuseCountLimit = reuseCountLimit;
-        reaper.scheduleWithFixedDelay(this::expire, 1, 1, TimeUnit.SECONDS);
+        // Started now, not at the first cached connection: one per client, alive until it closes
+        // (tests see a client's life by it). It waits without a timeout while nothing is cached.
+        reaper.prestartCoreThread();
     }
 
     Idle take(String key) {
@@ -63,20 +66,26 @@ final class ConnectionCache implements AutoCloseable {
             return;
         }
         idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(new Idle(c, relay, caps, uses, System.nanoTime()));
+        sweeps.demand();
         if (closed) { // closed meanwhile: close() may have missed it
             close();
         }
     }
 
-    private void expire() {
+    /** Closes the connections idle past the limit; true while any are left. */
+    private boolean expire() {
         long now = System.nanoTime();
+        boolean left = false;
         for (ConcurrentLinkedDeque<Idle> q : idle.values()) {
             for (Idle i : q) {
                 if (now - i.since() >= limitNanos && q.remove(i)) {
                     quit(i);
+                } else {
+                    left = true;
                 }
             }
         }
+        return left;
     }
 
     private static void quit(Idle i) {

@@ -1,10 +1,11 @@
 package dev.postern.smtp;
 
+import dev.postern.util.DemandTimer;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * smtp_data_xfer_timeout for blocking writes: a write to a socket whose peer stopped reading blocks
@@ -12,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * good. Each {@link SmtpConnection} stamps the start of a write; one daemon thread looks every
  * {@link #PERIOD_MILLIS} ms and closes the socket of a write that has made no progress for longer
  * than its limit, which ends the write with an exception. A write slice costs two
- * compare-and-sets, not a timer each; the limit is kept to within a period.
+ * compare-and-sets, not a timer each; the limit is kept to within a period. The sweeps run only
+ * while a connection is watched: an idle daemon is not woken four times a second.
  */
 final class WriteWatchdog {
     static final long PERIOD_MILLIS = 250;
@@ -24,28 +26,30 @@ final class WriteWatchdog {
         return t;
     });
 
-    static {
-        SWEEPER.scheduleAtFixedRate(WriteWatchdog::sweep, PERIOD_MILLIS, PERIOD_MILLIS, TimeUnit.MILLISECONDS);
-    }
+    private static final DemandTimer TIMER = new DemandTimer(SWEEPER, java.time.Duration.ofMillis(PERIOD_MILLIS),
+            WriteWatchdog::sweep);
 
     private WriteWatchdog() {}
 
     static void watch(SmtpConnection c) {
         WATCHED.add(c);
+        TIMER.demand();
     }
 
     static void forget(SmtpConnection c) {
         WATCHED.remove(c);
     }
 
-    private static void sweep() {
+    /** Returns true while connections are watched. */
+    private static boolean sweep() {
         long now = System.nanoTime();
         for (SmtpConnection c : WATCHED) {
             try {
                 c.expireStalledWrite(now);
             } catch (Throwable e) {
-                // one connection's trouble must not end the sweeps (an exception cancels the task)
+                // one connection's trouble must not end the sweeps of the others
             }
         }
+        return !WATCHED.isEmpty();
     }
 }

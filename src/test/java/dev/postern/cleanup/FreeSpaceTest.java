@@ -13,12 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The free-space value smtpd reads at MAIL: never a system call on the caller's thread (the value
- * is the last one read), refreshed on FreeSpace's own thread after a commit asks and once a second
- * anyway, and no more once closed.
+ * is the last one read), refreshed on FreeSpace's own thread after a commit asks and when a read
+ * finds it a second old, never while nobody reads it, and no more once closed.
  */
 class FreeSpaceTest {
     @Test
-    void readsOffTheCallersThreadAfterACommitAndPeriodically() throws Exception {
+    void readsOffTheCallersThreadAfterACommitAndWhenStale() throws Exception {
         AtomicLong disk = new AtomicLong(1000);
         AtomicInteger calls = new AtomicInteger();
         AtomicReference<String> where = new AtomicReference<>();
@@ -37,13 +37,20 @@ class FreeSpaceTest {
         await(() -> f.bytes() == 500, 900, "refreshed soon after a commit, before the periodic round");
         assertEquals("postern-statvfs", where.get());
 
+        int before = calls.get();
         disk.set(200);
-        await(() -> f.bytes() == 200, 3000, "refreshed by the periodic round");
+        Thread.sleep(2 * FreeSpace.PERIOD_MILLIS + 200); // proving that nothing happens takes waiting out two periods
+        assertEquals(before, calls.get(), "no statvfs while nobody asks (an idle daemon is not woken)");
+        assertEquals(500, f.bytes(), "the stale value, once: this read asks for a new one");
+        await(() -> f.bytes() == 200, 3000, "refreshed after a read found it stale");
+        assertEquals("postern-statvfs", where.get());
 
         f.close();
         int closedAt = calls.get();
         disk.set(100);
-        Thread.sleep(2 * FreeSpace.PERIOD_MILLIS + 200); // proving that nothing happens takes waiting out two periods
+        Thread.sleep(FreeSpace.PERIOD_MILLIS + 200);
+        assertEquals(200, f.bytes(), "a stale read after close asks for nothing");
+        Thread.sleep(200);
         assertEquals(closedAt, calls.get(), "no refresh after close");
         assertEquals(200, f.bytes());
     }

@@ -47,12 +47,13 @@ done
 sleep "$QUIET"
 
 postfix_pids() { local m; m=$(head -1 "$W/postfix/queue/pid/master.pid" | tr -d ' '); echo "$m" $(pgrep -P "$m" || true); }
-# One line per thread: "pid/tid cpu_ticks voluntary_switches name"
+# One line per thread: "pid/tid cpu_ns voluntary_switches name" (CPU from schedstat: nanoseconds,
+# where stat's utime+stime counts 10 ms ticks, too coarse for a minute of sleep)
 threads() {
   for p in "$@"; do
     for t in /proc/"$p"/task/*; do
       [ -r "$t/stat" ] || continue
-      echo "$p/$(basename "$t") $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0) \
+      echo "$p/$(basename "$t") $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null || echo 0) \
 $(awk '/^voluntary_ctxt_switches/{print $2}' "$t/status" 2>/dev/null || echo 0) $(tr ' ' _ < "$t/comm" 2>/dev/null || echo gone)"
     done
   done | sort
@@ -61,9 +62,9 @@ FP="$(postfix_pids)"
 threads $POSTERN >"$W/a1"; threads $FP >"$W/f1"
 sleep "$T"
 threads $POSTERN >"$W/a2"; threads $(postfix_pids) >"$W/f2"
-python3 - "$W" "$T" "$(getconf CLK_TCK)" <<'PY'
+python3 - "$W" "$T" <<'PY'
 import collections, re, sys
-w, t, tck = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+w, t = sys.argv[1], float(sys.argv[2])
 def load(p):
     d = {}
     for line in open(p):
@@ -78,12 +79,12 @@ for mta, a, b in (("postern", "a1", "a2"), ("postfix", "f1", "f2")):
         g = re.sub(r'[-_]?\d+(-\d+)*$', '', name)
         groups[g][0] += cpu - c0
         groups[g][1] += vcsw - v0
-    cpu = sum(g[0] for g in groups.values()) * 1000 / tck
+    cpu = sum(g[0] for g in groups.values()) / 1e6
     wake = sum(g[1] for g in groups.values())
     print(f"RESULT idle {mta} seconds={t:.0f} cpu_ms_per_min={cpu * 60 / t:.1f} wakeups_per_s={wake / t:.1f} "
           f"processes={len({k.split('/')[0] for k in y})} threads={len(y)}")
     if mta == "postern":
         for g, (c, v) in sorted(groups.items(), key=lambda kv: -kv[1][1])[:12]:
             if v or c:
-                print(f"  {mta} {g}: wakeups_per_s={v / t:.2f} cpu_ms={c * 1000 / tck:.0f}")
+                print(f"  {mta} {g}: wakeups_per_s={v / t:.2f} cpu_ms={c / 1e6:.1f}")
 PY

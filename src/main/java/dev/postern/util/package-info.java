@@ -5,7 +5,8 @@
  * {@link dev.postern.util.AtomicFile} is the one durability primitive: write a temp file, fsync it,
  * rename it into place, fsync the directory. {@link dev.postern.util.Durations},
  * {@link dev.postern.util.Sizes} and {@link dev.postern.util.HostPort} parse Postfix's value
- * syntaxes ("300s", "10240000", "[host]:587").
+ * syntaxes ("300s", "10240000", "[host]:587"). {@link dev.postern.util.DemandTimer} is the
+ * periodic task that runs only while it has work: an idle daemon's threads sleep.
  *
  * <h2>Security</h2>
  * Touches only the files its callers name.

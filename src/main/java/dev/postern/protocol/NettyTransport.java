@@ -22,7 +22,19 @@ public final class NettyTransport {
 
     public static EventLoopGroup newGroup(int threads, String name) {
         IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+        // Netty 4.2's event loop waits at most a second when nothing is scheduled
+        // (SingleThreadEventExecutor.deadlineNanos: now + SCHEDULE_PURGE_INTERVAL), and otherwise
+        // until its next scheduled task: one task an hour ahead lets an idle loop sleep (each
+        // loop woke once a second, half of an idle daemon's remaining CPU; bench/idle-cpu.sh).
+        for (io.netty.util.concurrent.EventExecutor loop : group) {
+            loop.scheduleAtFixedRate(NettyTransport::idle, 1, 1, java.util.concurrent.TimeUnit.HOURS);
+        }
+        return group;
+    }
+
+    private static void idle() {
+        // nothing: the task's deadline is what counts
     }
 
     public static Class<? extends ServerSocketChannel> serverChannel() {

@@ -27,13 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * recycled queue file emptied), none of Postern's own threads wakes: every one of them waits for
  * work, not for a timer. Counted from the kernel's voluntary context switches per thread
  * (/proc/PID/task/TID/status) of a daemon run as a separate process. Before this, an idle daemon's
- * spool threads woke ten times a second and six others once a second. Threads that are not
- * Postern's (the JVM's, Netty's event loops, which wait at most a second by design) are not judged.
+ * spool threads woke ten times a second, the write watchdog four times, and seven others (Netty's
+ * event loops among them) once a second. The JVM's own threads are not judged.
  */
 @EnabledOnOs(OS.LINUX)
 class IdleWakeupsTest {
-    /** Thread names of Postern's own (not the JVM's, not Netty's event loops). */
-    private static final List<String> OURS = List.of("spool-", "pickup", "qmgr", "postern-", "smtp-", "maillog", "cleanup");
+    /** Thread names of Postern's own and of its Netty event loops (not the JVM's). */
+    private static final List<String> OURS = List.of("spool-", "pickup", "qmgr", "postern-", "smtp-", "maillog", "cleanup", "smtpd");
     private static final Duration WINDOW = Duration.ofSeconds(2);
 
     @TempDir
@@ -43,7 +43,7 @@ class IdleWakeupsTest {
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void afterAMessageSettlesNoneOfPosternsThreadsWakes() throws Exception {
         DaemonUnderTest d = new DaemonUnderTest(dir);
-        // Postfix's default scan interval (the harness's 1 s is for tests that wait on retries).
+        // Postfix's default queue_run_delay (the harness's 1 s is for tests that wait on retries).
         Files.writeString(dir.resolve("main.cf"), d.mainCf("").replace("queue_run_delay = 1s\n", ""));
         Files.writeString(dir.resolve("master.cf"), TestMta.seedMasterCf("127.0.0.1:0"));
         Path out = dir.resolve("daemon.out");

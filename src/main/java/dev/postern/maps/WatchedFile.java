@@ -35,6 +35,8 @@ final class WatchedFile<T> {
     // Touched by the watcher thread only (and the constructor before registration).
     private Object stamp;
     private boolean warned;
+    /** The version at {@link #stamp} did not parse, and was warned about. */
+    private boolean brokenWarned;
 
     /**
      * Reads the file now. A missing file is allowed when {@code missingOk} (lookups then fail
@@ -64,6 +66,7 @@ final class WatchedFile<T> {
 
     /** The latest good contents. */
     T current() throws LookupException {
+        TableWatcher.instance().lookedUp(); // a round soon if the last is a second old (never blocks)
         T s = snapshot;
         if (s == null) {
             throw new LookupException(spec + " is unavailable: " + file + ": No such file or directory");
@@ -71,22 +74,31 @@ final class WatchedFile<T> {
         return s;
     }
 
-    /** Re-reads the file if it changed (or always, when {@code force}); watcher thread only. */
-    synchronized void refresh(boolean force) {
+    /**
+     * Re-reads the file if it changed (or always, when {@code force}); watcher thread only. Returns
+     * false when the file changed less than {@code settleMillis} ago: it may be half written (an
+     * editor or a script that truncates, then writes), so it is read at a later round instead.
+     */
+    synchronized boolean refresh(boolean force, long settleMillis) {
         Object now;
         try {
             now = stamp(file);
         } catch (IOException e) {
             warnOnce("cannot read " + file + " (" + reason(e) + "); keeping the previous contents");
-            return;
+            return true;
         }
         if (!force && now.equals(stamp) && snapshot != null) {
-            return;
+            return true;
+        }
+        long age = System.currentTimeMillis() - mtimeMillis(now);
+        if (age >= 0 && age < settleMillis) { // (a modification time in the future: another clock; read now)
+            return false;
         }
         try {
             T fresh = parser.parse(file);
             stamp = now;
             snapshot = fresh;
+            brokenWarned = false;
             if (warned) {
                 LOG.info("{}: {} is readable again; using its new contents", spec, file);
             }
@@ -94,9 +106,20 @@ final class WatchedFile<T> {
         } catch (IOException e) {
             warnOnce("cannot read " + file + " (" + reason(e) + "); keeping the previous contents");
         } catch (IllegalArgumentException e) {
-            stamp = now; // a broken edit: warn once, look again when the file changes next
-            LOG.warn("{}: keeping the previous contents: {}", spec, e.getMessage());
+            // A broken edit: warn once for this version of the file (a forced re-read of the same
+            // version, after a watch event and a lookup's round both saw it, says nothing new),
+            // look again when the file changes next.
+            if (!now.equals(stamp) || !brokenWarned) {
+                LOG.warn("{}: keeping the previous contents: {}", spec, e.getMessage());
+            }
+            stamp = now;
+            brokenWarned = true;
         }
+        return true;
+    }
+
+    private static long mtimeMillis(Object stamp) {
+        return ((Long) ((java.util.List<?>) stamp).get(1)) / 1_000_000L;
     }
 
     private void warnOnce(String what) {

@@ -127,7 +127,10 @@ final class QueueScanner {
                         // Until the next deferred scan: new mail, flushes, room in the active queue and
                         // operator requests all wake the loop; an idle daemon is not woken every second
                         // to look at an empty incoming/ (at most SAFETY_NET apart, for a wake-up missed).
-                        long untilScan = java.time.Duration.between(clock.instant(), nextDeferredScan).toMillis();
+                        // A deferred walk under way stopped for room only: a message leaving wakes it
+                        // (its next scan may be due already, which must not make this a 10 ms spin).
+                        long untilScan = deferred != null ? SAFETY_NET_MILLIS
+                                : java.time.Duration.between(clock.instant(), nextDeferredScan).toMillis();
                         signal.wait(Math.max(10, Math.min(SAFETY_NET_MILLIS, untilScan)));
                     }
                     woken = false;

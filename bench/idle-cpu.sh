@@ -10,6 +10,7 @@
 #
 #   bash bench/idle-cpu.sh                  # as root, Debian postfix package installed; ~3.5 min
 # knobs: T=60 (seconds measured) QUIET=110 MESSAGES=20 KEY=rsa2048|ec POSTERN_JAVA_OPTS JAR (another build)
+#        POSTERN_EXTRA_CF (main.cf lines for Postern, e.g. lookup tables as the seed's desktop has them)
 # Postfix's smtpd and smtp processes outlive their sessions by max_idle (100 s): the default QUIET
 # lets them exit, so Postfix is measured with its resident processes (master, qmgr, pickup,
 # tlsmgr, ...); a shorter QUIET counts their waits too (as Postfix runs right after mail).

@@ -18,20 +18,8 @@ set -euo pipefail
 export POSTERN_ALLOW_ROOT=yes  # benchmarks run as root: postern start-fg refuses root without this
 here="$(cd "$(dirname "$0")/.." && pwd)"
 T=${T:-60}; QUIET=${QUIET:-110}; MESSAGES=${MESSAGES:-20}; KEY=${KEY:-rsa2048}
-JAR="${JAR:-$here/target/postern.jar}"
-[ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
-[ -x /usr/sbin/postfix ] || { echo "idle-cpu: install the Debian postfix package" >&2; exit 1; }
-W=$(mktemp -d /tmp/postern-idle.XXXXXX); chmod 755 "$W"; PIDS=()
 . "$here/bench/lib.sh"
-trap bench_cleanup EXIT
-SINK=$(free_port); PPORT=$(free_port); FPORT=$(free_port)
-bench_pki "$KEY"
-java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
-bench_postern_config
-java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & POSTERN=$!; PIDS+=($POSTERN)
-IDLE_POSTFIX=0 POSTFIX_PROCESSES=100 bench_postfix_config
-/usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
-for p in $PPORT $FPORT; do for t in $(seq 1 300); do (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done
+bench_fresh_pair idle
 echo "idle-cpu: $(date -u +%FT%TZ) commit $(cd "$here" && git rev-parse --short HEAD) $(nproc) cores; T=$T QUIET=$QUIET MESSAGES=$MESSAGES KEY=$KEY; Postfix $(/usr/sbin/postconf -c "$W/postfix/conf" -h mail_version); Postern JVM options: $POSTERN_JAVA_OPTS"
 
 sent() { grep -c 'status=sent' "$1" 2>/dev/null || true; }

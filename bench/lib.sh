@@ -14,6 +14,28 @@ bench_cleanup() {
   rm -rf "$W"
 }
 
+# For scripts that compare a fresh Postern with a fresh Postfix, one of each: builds the jar if
+# JAR (default target/postern.jar) is missing, checks for Postfix, makes W (removed at exit with
+# everything started), then starts a sink, Postern and Postfix (the seed's submission lines,
+# KEY's certificates, both relaying to the sink) and returns once both listen. Sets JAR, W, SINK,
+# PPORT, FPORT and POSTERN (the daemon's PID). bench_fresh_pair NAME (for messages and W's name).
+bench_fresh_pair() {
+  local name=$1 p t
+  JAR="${JAR:-$here/target/postern.jar}"
+  [ -f "$JAR" ] || (cd "$here" && ./mvnw -q -B -DskipTests -Djdeb.skip=true -Dassembly.skipAssembly=true package)
+  [ -x /usr/sbin/postfix ] || { echo "$name: install the Debian postfix package" >&2; exit 1; }
+  W=$(mktemp -d "/tmp/postern-$name.XXXXXX"); chmod 755 "$W"; PIDS=()
+  trap bench_cleanup EXIT
+  SINK=$(free_port); PPORT=$(free_port); FPORT=$(free_port)
+  bench_pki "${KEY:-rsa2048}"
+  java $CLIENT_JAVA_OPTS -jar "$JAR" sink --listen 127.0.0.1:$SINK >"$W/sink.out" 2>&1 & PIDS+=($!)
+  bench_postern_config
+  java $POSTERN_JAVA_OPTS -jar "$JAR" -c "$W/postern" start-fg >"$W/postern.out" 2>&1 & POSTERN=$!; PIDS+=($POSTERN)
+  IDLE_POSTFIX=0 POSTFIX_PROCESSES=100 bench_postfix_config
+  /usr/sbin/postfix -c "$W/postfix/conf" start >/dev/null 2>&1
+  for p in $PPORT $FPORT; do for t in $(seq 1 300); do (echo >/dev/tcp/127.0.0.1/$p) 2>/dev/null && break; sleep 0.1; done; done
+}
+
 # A CA, a server certificate (localhost, 127.0.0.1) and a client certificate, with Postern's CA
 # commands; the CA certificate is appended to $W/CAcert.pem (the CA file of both MTAs).
 # bench_pki [KEYTYPE [PREFIX]]: KEYTYPE ec (P-256, the default) or rsa2048 (TinyCA2's, what the

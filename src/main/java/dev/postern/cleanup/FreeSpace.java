@@ -1,6 +1,5 @@
 package dev.postern.cleanup;
 
-import java.lang.ref.WeakReference;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,12 +54,10 @@ final class FreeSpace implements AutoCloseable {
     /** Asks for a refresh on the timer thread (a burst of calls costs one statvfs, on no caller's time). */
     void refreshSoon() {
         if (!closed && pending.compareAndSet(false, true)) {
-            WeakReference<FreeSpace> self = new WeakReference<>(this);
             try {
                 TIMER.execute(() -> {
-                    FreeSpace f = self.get();
-                    if (f != null && !f.closed) {
-                        f.refresh();
+                    if (!closed) {
+                        refresh();
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -11,7 +11,7 @@
  * {@code tls=} field) because pflogsumm's delivery regex does not expect one.
  * <p>
  * Where the log goes ({@code MailLog.open}), as Postfix 3.7: maillog_file when set
- * ({@code FileSink}, reopened within a second of a rename); else the foreground's stdout when
+ * ({@code FileSink}, reopened on a rename: at once where its directory can be watched, else within a second); else the foreground's stdout when
  * there is one; else syslog ({@code SyslogSink}): one RFC 3164 datagram per record,
  * {@code <PRI>Mmm dd HH:MM:SS name/service[pid]: text}, to the AF_UNIX datagram socket
  * postern_syslog_socket (/dev/log), sent with Netty's native epoll transport because Java 17 has

@@ -63,6 +63,9 @@ final class QueueScanner {
     /** Whose turn it is for the next free slot in the active queue. */
     private boolean incomingsTurn = true;
     private final java.util.ArrayDeque<Path> incomingBatch = new java.util.ArrayDeque<>();
+    /** The loop's waits so far and the last one's timeout (written by the scanner thread only; tests). */
+    private volatile long waits;
+    private volatile long lastWaitMillis;
 
     /** {@code onDeferredScan}: run as each deferred scan starts (housekeeping at queue_run_delay pace). */
     QueueScanner(Spool spool, java.util.function.Supplier<QmgrSettings> settings, Clock clock, MailLog log, IntSupplier activeCount,
@@ -108,6 +111,16 @@ final class QueueScanner {
         return running;
     }
 
+    /** How many times the loop has gone to sleep (tests). */
+    long waits() {
+        return waits;
+    }
+
+    /** The timeout of the loop's last sleep, in milliseconds (tests: a wait that is not a spin). */
+    long lastWaitMillis() {
+        return lastWaitMillis;
+    }
+
     private void loop() {
         Instant nextDeferredScan = Instant.MIN;
         while (running) {
@@ -131,7 +144,9 @@ final class QueueScanner {
                         // (its next scan may be due already, which must not make this a 10 ms spin).
                         long untilScan = deferred != null ? SAFETY_NET_MILLIS
                                 : java.time.Duration.between(clock.instant(), nextDeferredScan).toMillis();
-                        signal.wait(Math.max(10, Math.min(SAFETY_NET_MILLIS, untilScan)));
+                        lastWaitMillis = Math.max(10, Math.min(SAFETY_NET_MILLIS, untilScan));
+                        waits++;
+                        signal.wait(lastWaitMillis);
                     }
                     woken = false;
                 }

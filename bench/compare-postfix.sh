@@ -29,9 +29,8 @@ MESSAGES=${MESSAGES:-6000}
 MESSAGES_MANY=${MESSAGES_MANY:-$MESSAGES}   # per run when a connection carries more than one message
 WARMUP=${WARMUP:-1000}   # messages per MTA and scenario before measuring: JIT, session caches, process pools
 # Messages per MTA before the first scenario, half EC and half RSA, one per connection: a daemon
-# runs for days, and Postern's JIT (C2, see bin/postern) compiles a method after 1,000 calls (and
-# recompiles what it learns more about), so the code run once per connection needs thousands of
-# connections to be measured as it runs for good.
+# runs for days, and Postern's JIT (C2, see bin/postern) compiles a method after 10,000 calls, so
+# the code run once per connection needs that many connections to be measured as it runs for good.
 # The CPU this costs is printed (PREWARM lines), not hidden: it is paid once per start.
 PREWARM=${PREWARM:-12000}
 CONCURRENCY=${CONCURRENCY:-20}

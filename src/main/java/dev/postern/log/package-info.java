@@ -18,6 +18,11 @@
  * no AF_UNIX datagram sockets. With postern_maillog_format = json each record is one JSON object
  * (the text line as {@code message}, its facts as fields). {@code MailLogRotation} is
  * {@code postern log rotate}: rename, await the reopen, compress.
+ * <p>
+ * Diagnostics (warnings from Postern and its libraries, not mail log records) go through SLF4J to
+ * Logback, configured in code by {@code DiagnosticsConfigurator} ({@code postern: LEVEL: Class:
+ * message} on stderr, POSTERN_LOG_LEVEL), which Logback finds as a service; it stands aside for
+ * {@code -Dlogback.configurationFile} or a logback-test.xml.
  *
  * <h2>Metrics</h2>
  * A log made with a {@code metrics.Metrics} (the daemon's, when postern_metrics_listen is set)

@@ -36,9 +36,22 @@ public final class DiagnosticsConfigurator extends ContextAwareBase implements C
                 || DiagnosticsConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        String level = System.getProperty(LEVEL_SETTING, System.getenv(LEVEL_SETTING));
-        install(context, Level.toLevel(level, Level.WARN));
+        String setting = System.getProperty(LEVEL_SETTING, System.getenv(LEVEL_SETTING));
+        Level level = levelOf(setting);
+        install(context, level == null ? Level.WARN : level);
+        if (level == null) {
+            context.getLogger(DiagnosticsConfigurator.class).warn(
+                    "{}={} is not a level (ERROR, WARN, INFO, DEBUG, TRACE, OFF): WARN is used", LEVEL_SETTING, setting);
+        }
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** The level a POSTERN_LOG_LEVEL value names (any case); WARN when unset or empty; null when it names none. */
+    static Level levelOf(String setting) {
+        if (setting == null || setting.isBlank()) {
+            return Level.WARN;
+        }
+        return Level.toLevel(setting.trim(), null);
     }
 
     /** Postern's stderr appender on {@code context}'s root at {@code rootLevel}, Netty at WARN. */
@@ -73,7 +86,7 @@ public final class DiagnosticsConfigurator extends ContextAwareBase implements C
                     .append(event.getFormattedMessage()).append(CoreConstants.LINE_SEPARATOR);
             IThrowableProxy thrown = event.getThrowableProxy();
             if (thrown != null) {
-                b.append(ThrowableProxyUtil.asString(thrown)).append(CoreConstants.LINE_SEPARATOR);
+                b.append(ThrowableProxyUtil.asString(thrown)); // ends with a line separator
             }
             return b.toString();
         }

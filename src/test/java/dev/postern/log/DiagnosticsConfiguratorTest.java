@@ -13,6 +13,7 @@ import java.util.ServiceLoader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -48,6 +49,7 @@ class DiagnosticsConfiguratorTest {
             context.getLogger("dev.postern.maps.TableWatcher").info("not shown at WARN");
             context.getLogger("io.netty.channel.Foo").warn("netty warning");
             context.getLogger("dev.postern.tls.NativeRsaKey").error("failed", new IllegalStateException("boom"));
+            context.getLogger("dev.postern.tls.NativeRsaKey").warn("next");
             context.stop();
         });
         String[] lines = out.split("\n");
@@ -57,6 +59,8 @@ class DiagnosticsConfiguratorTest {
         assertEquals("java.lang.IllegalStateException: boom", lines[3]);
         assertTrue(lines[4].startsWith("\tat dev.postern.log.DiagnosticsConfiguratorTest"), lines[4]);
         assertFalse(out.contains("not shown"), out);
+        assertTrue(out.endsWith("\npostern: WARN: NativeRsaKey: next\n"), out);
+        assertFalse(out.contains("\n\n"), "no blank line after a stack trace: " + out);
     }
 
     @Test
@@ -69,6 +73,16 @@ class DiagnosticsConfiguratorTest {
             context.stop();
         });
         assertEquals("postern: DEBUG: Smtpd: debug shown\n", out);
+    }
+
+    @Test
+    void levelSettingNamesALevelOrIsReported() {
+        assertEquals(Level.WARN, DiagnosticsConfigurator.levelOf(null));
+        assertEquals(Level.WARN, DiagnosticsConfigurator.levelOf(" "));
+        assertEquals(Level.DEBUG, DiagnosticsConfigurator.levelOf("debug"));
+        assertEquals(Level.ERROR, DiagnosticsConfigurator.levelOf(" ERROR "));
+        assertEquals(Level.OFF, DiagnosticsConfigurator.levelOf("OFF"));
+        assertNull(DiagnosticsConfigurator.levelOf("VERBOSE"), "not a level: configure() warns and uses WARN");
     }
 
     /** A context of its own, as Logback's service provider makes one (with an MDC adapter). */

@@ -27,7 +27,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_NORMAL_PRIORITY)
 public final class DiagnosticsConfigurator extends ContextAwareBase implements Configurator {
-    /** The environment variable (or system property) naming the root level: ERROR, WARN, INFO, DEBUG, TRACE. */
+    /** The environment variable (or system property) naming the root level: ERROR, WARN, INFO, DEBUG, TRACE, OFF (any case). */
     static final String LEVEL_SETTING = "POSTERN_LOG_LEVEL";
 
     @Override

@@ -96,13 +96,13 @@ print(f"RATIO cpu_per_msg b/a={med['b'] / med['a']:.3f} paired={statistics.media
 PY
 if [ "$IDLE" -gt 0 ]; then
   for b in a b; do
-    r0=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status)
+    r0=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status); t0=$(ls /proc/${PID[$b]}/task | wc -l)
     java $CLIENT_JAVA_OPTS -jar "$JAR" bench --server 127.0.0.1:${PORT[$b]} --starttls --cert "$W/client-cert.pem" --key "$W/client-key.pem" \
         --ca "$W/CAcert.pem" --idle-sessions "$IDLE" --hold "${HOLD:-8}" >"$W/idle-$b.out" 2>&1 & c=$!
     for i in $(seq 1 3000); do grep -q '^IDLE' "$W/idle-$b.out" 2>/dev/null && break; sleep 0.1; done
-    sleep 2; r1=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status)
+    sleep 2; r1=$(awk '/VmRSS/{print $2}' /proc/${PID[$b]}/status); t1=$(ls /proc/${PID[$b]}/task | wc -l)
     if [ -n "${IDLE_AFTER:-}" ]; then P=${PID[$b]}; echo "IDLE_AFTER $b:"; eval "$IDLE_AFTER"; fi
     wait $c || true
-    echo "IDLE $b sessions=$IDLE $(grep IDLE "$W/idle-$b.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
+    echo "IDLE $b sessions=$IDLE $(grep IDLE "$W/idle-$b.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024)) threads_before=$t0 threads_with_idle=$t1"
   done
 fi

@@ -115,6 +115,11 @@ rss_kb() {
     local t; t=$(awk '/VmRSS/{print $2}' /proc/$master/status)
     for c in $(pgrep -P "$master"); do t=$((t + $(awk '/VmRSS/{print $2}' /proc/$c/status 2>/dev/null || echo 0))); done; echo "$t"; fi
 }
+# Postern's threads (each parked one keeps its touched stack), Postfix's processes: "name_SUFFIX=N".
+threads_of() { # mta suffix
+  if [ "$1" = postern ]; then echo "threads_$2=$(ls /proc/$PPID_POSTERN/task | wc -l)"
+  else echo "processes_$2=$(( 1 + $(pgrep -c -P "$(tr -d ' ' <"$W/postfix/queue/pid/master.pid")" || true) ))"; fi
+}
 sent_count() { grep -c "status=sent" "$W/$1/maillog" 2>/dev/null || true; }
 port_of() { # mta key
   case "$1/$2" in postern/ec) echo $PPORT;; postfix/ec) echo $FPORT;; postern/rsa) echo $RSA_PPORT;; *) echo $RSA_FPORT;; esac; }
@@ -249,12 +254,12 @@ if [ -n "$EQUAL_LOAD" ]; then equal_load || echo "EQUAL_LOAD: failed (see the ro
 for mta in postern postfix; do
   n=$IDLE; [ "$mta" = postfix ] && n=$IDLE_POSTFIX
   [ "$n" -gt 0 ] || continue   # IDLE=0: no memory phase (postern bench would wait for sessions it never opens)
-  r0=$(rss_kb "$mta")
+  r0=$(rss_kb "$mta"); t0=$(threads_of "$mta" before)
   postern bench --server 127.0.0.1:$(port_of "$mta" rsa) --starttls $(client_files rsa) \
       --ca "$W/CAcert.pem" --idle-sessions "$n" --hold 8 >"$W/idle-$mta.out" 2>&1 & b=$!
   for i in $(seq 1 6000); do grep -q '^IDLE' "$W/idle-$mta.out" 2>/dev/null && break; sleep 0.1; done
-  sleep 2; r1=$(rss_kb "$mta"); wait $b || true
-  echo "$mta idle_sessions=$n $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024))"
+  sleep 2; r1=$(rss_kb "$mta"); t1=$(threads_of "$mta" with_idle); wait $b || true
+  echo "$mta idle_sessions=$n $(grep IDLE "$W/idle-$mta.out" | tr '\n' ' ') rss_before_mib=$((r0/1024)) rss_with_idle_mib=$((r1/1024)) $t0 $t1"
 done
 # (Not before EQUAL_LOAD: Postfix's IDLE_POSTFIX smtpd processes stay until max_idle (100 s) after
 # their sessions end, and in the 2026-12-04 17:43 matrix its CPU per message in the EQUAL_LOAD

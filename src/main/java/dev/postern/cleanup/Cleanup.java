@@ -6,9 +6,10 @@ import dev.postern.mail.QueueId;
 import dev.postern.queue.Spool;
 import dev.postern.rewrite.AddressRewriting;
 import dev.postern.rewrite.RewriteSettings;
+import dev.postern.util.ElasticPool;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAccumulator;
 
 /**
@@ -31,14 +32,11 @@ public final class Cleanup implements AutoCloseable {
     private final java.util.Map<String, AddressRewriting> serviceRewriting;
 
     public Cleanup(Spool spool, CleanupSettings settings, MailLog log, Runnable onCommit) {
-        // fsync blocks for milliseconds without using CPU: enough threads that concurrent sessions
-        // fsync in parallel instead of queueing behind each other.
-        this(spool, settings, log, onCommit, Executors.newFixedThreadPool(
-                Math.max(32, Runtime.getRuntime().availableProcessors() * 8), r -> {
-                    Thread t = new Thread(r, "cleanup");
-                    t.setDaemon(true);
-                    return t;
-                }));
+        // fsync blocks for milliseconds without using CPU: up to enough threads that concurrent
+        // sessions fsync in parallel instead of queueing behind each other, but only as many as the
+        // load has needed at once, each ended after a minute without work (as qmgr's delivery threads).
+        this(spool, settings, log, onCommit, ElasticPool.create("cleanup",
+                Math.max(32, Runtime.getRuntime().availableProcessors() * 8), Duration.ofMinutes(1)));
     }
 
     /**

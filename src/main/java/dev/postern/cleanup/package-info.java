@@ -8,7 +8,9 @@
  * hand-offs of up to 256 KiB, so a small message costs one I/O task) to
  * a temp file, and on commit fsyncs, publishes the file under its queue ID (group commit) and only
  * then completes, logs {@code QID: message-id=<...>} and wakes qmgr. All file I/O runs on
- * cleanup's threads; callers on Netty event loops never block. Back-pressure: a transaction counts
+ * cleanup's threads (as many as the writes in progress have needed at once, at most
+ * max(32, 8 x CPUs) so fsyncs overlap; one ended after a minute without work); callers on Netty
+ * event loops never block. Back-pressure: a transaction counts
  * the content bytes it holds in memory (written, not yet in the file); past 1 MiB
  * ({@code CleanupTransaction.BACKLOG_LIMIT}) {@code writable()} returns a future that completes
  * when the writer has caught up to half of that, and smtpd stops reading its client meanwhile.

@@ -49,53 +49,40 @@ class ElasticPoolTest {
         }
     }
 
-    @Test
-    void growsToMaxWhileBusyThenQueuesAndRunsEverything() throws Exception {
-        ExecutorService pool = ElasticPool.create("t", 3, Duration.ofMinutes(1));
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger started = new AtomicInteger();
-        AtomicInteger done = new AtomicInteger();
+    /** Submits n tasks that each count their start, then wait for release. */
+    private static List<Future<?>> waiting(ExecutorService pool, int n, CountDownLatch release, AtomicInteger started) {
         List<Future<?>> all = new ArrayList<>();
-        try {
-            for (int i = 0; i < 10; i++) {
-                all.add(pool.submit(() -> {
-                    started.incrementAndGet();
-                    release.await();
-                    return done.incrementAndGet();
-                }));
-            }
-            await(() -> started.get() == 3, "three tasks to start");
-            assertEquals(3, ((ThreadPoolExecutor) pool).getPoolSize(), "threads: at most max");
-            assertEquals(7, ((ThreadPoolExecutor) pool).getQueue().size(), "the rest wait");
-            release.countDown();
-            for (Future<?> f : all) {
-                f.get(10, TimeUnit.SECONDS);
-            }
-            assertEquals(10, done.get());
-            assertEquals(3, ((ThreadPoolExecutor) pool).getLargestPoolSize());
-        } finally {
-            pool.shutdownNow();
+        for (int i = 0; i < n; i++) {
+            all.add(pool.submit(() -> {
+                started.incrementAndGet();
+                release.await();
+                return null;
+            }));
+        }
+        return all;
+    }
+
+    private static void finish(CountDownLatch release, List<Future<?>> tasks) throws Exception {
+        release.countDown();
+        for (Future<?> f : tasks) {
+            f.get(10, TimeUnit.SECONDS);
         }
     }
 
     @Test
-    void idleThreadsEndAfterKeepAliveButOneStays() throws Exception {
-        ExecutorService pool = ElasticPool.create("t", 4, Duration.ofMillis(50));
+    void growsToMaxWhileBusyQueuesTheRestThenShrinksToOne() throws Exception {
+        ExecutorService pool = ElasticPool.create("t", 3, Duration.ofMillis(50));
         ThreadPoolExecutor p = (ThreadPoolExecutor) pool;
         CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger started = new AtomicInteger();
         try {
-            List<Future<?>> four = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                four.add(pool.submit(() -> {
-                    release.await();
-                    return null;
-                }));
-            }
-            await(() -> p.getActiveCount() == 4, "four busy threads");
-            release.countDown();
-            for (Future<?> f : four) {
-                f.get(10, TimeUnit.SECONDS);
-            }
+            List<Future<?>> all = waiting(pool, 10, release, started);
+            await(() -> started.get() == 3, "three tasks to start");
+            assertEquals(3, p.getPoolSize(), "threads: at most max");
+            assertEquals(7, p.getQueue().size(), "the rest wait");
+            finish(release, all);
+            assertEquals(10, started.get(), "every task ran");
+            assertEquals(3, p.getLargestPoolSize());
             await(() -> p.getPoolSize() == 1, "idle threads to end");
             // and the one left still runs work
             assertEquals("ok", pool.submit(() -> "ok").get(10, TimeUnit.SECONDS));

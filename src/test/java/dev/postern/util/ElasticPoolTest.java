@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,8 @@ class ElasticPoolTest {
                 f.get(10, TimeUnit.SECONDS);
                 ThreadPoolExecutor p = (ThreadPoolExecutor) pool;
                 // the worker that ran the task is back waiting for work before the next one goes in
-                await(() -> p.getActiveCount() == 0, "the worker to be idle");
+                // (not merely done with it: a task offered before it waits again starts a thread)
+                await(() -> ((LinkedTransferQueue<Runnable>) p.getQueue()).hasWaitingConsumer(), "the worker to wait for work");
             }
             assertEquals(1, ran.size(), "threads used");
             assertEquals(1, ((ThreadPoolExecutor) pool).getPoolSize());

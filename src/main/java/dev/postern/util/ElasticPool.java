@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
  * bound. Here a task goes to an idle thread when there is one, else to a new thread up to
  * {@code max}, else it waits in the queue for the next free thread; a thread beyond the first ends
  * after {@code keepAlive} without work. The first one stays, so a queued task always has a thread
- * to run it.
+ * to run it. The queue hands a task to the thread that has waited longest, so under steady load
+ * every thread keeps getting work: the pool shrinks when the load falls, not while it lasts (a task
+ * offered just before a finishing thread waits again also starts a thread, so it may stand a little
+ * above the busiest moment's need, never above {@code max}).
  */
 public final class ElasticPool {
     private ElasticPool() {

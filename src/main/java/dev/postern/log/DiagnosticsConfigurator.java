@@ -36,14 +36,21 @@ public final class DiagnosticsConfigurator extends ContextAwareBase implements C
                 || DiagnosticsConfigurator.class.getClassLoader().getResource("logback-test.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        String setting = System.getProperty(LEVEL_SETTING, System.getenv(LEVEL_SETTING));
+        installFor(context, System.getProperty(LEVEL_SETTING, System.getenv(LEVEL_SETTING)));
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /**
+     * Installs the appender at the level {@code setting} (a POSTERN_LOG_LEVEL value, or null) names;
+     * a value that names no level is reported on stderr and WARN is used, so a typo is not silent.
+     */
+    static void installFor(LoggerContext context, String setting) {
         Level level = levelOf(setting);
         install(context, level == null ? Level.WARN : level);
         if (level == null) {
             context.getLogger(DiagnosticsConfigurator.class).warn(
                     "{}={} is not a level (ERROR, WARN, INFO, DEBUG, TRACE, OFF): WARN is used", LEVEL_SETTING, setting);
         }
-        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
     /** The level a POSTERN_LOG_LEVEL value names (any case); WARN when unset or empty; null when it names none. */

@@ -82,7 +82,33 @@ class DiagnosticsConfiguratorTest {
         assertEquals(Level.DEBUG, DiagnosticsConfigurator.levelOf("debug"));
         assertEquals(Level.ERROR, DiagnosticsConfigurator.levelOf(" ERROR "));
         assertEquals(Level.OFF, DiagnosticsConfigurator.levelOf("OFF"));
-        assertNull(DiagnosticsConfigurator.levelOf("VERBOSE"), "not a level: configure() warns and uses WARN");
+        assertNull(DiagnosticsConfigurator.levelOf("VERBOSE"), "not a level: installFor() warns and uses WARN");
+    }
+
+    @Test
+    void aSettingThatNamesNoLevelIsReportedAtStartAndWarnIsUsed() {
+        String out = stderrOf(() -> {
+            LoggerContext context = standalone();
+            DiagnosticsConfigurator.installFor(context, "verbose");
+            context.getLogger("dev.postern.smtpd.Smtpd").info("not shown at WARN");
+            context.getLogger("dev.postern.smtpd.Smtpd").warn("shown");
+            context.stop();
+        });
+        assertEquals("postern: WARN: DiagnosticsConfigurator: POSTERN_LOG_LEVEL=verbose is not a level"
+                + " (ERROR, WARN, INFO, DEBUG, TRACE, OFF): WARN is used\n"
+                + "postern: WARN: Smtpd: shown\n", out);
+    }
+
+    @Test
+    void aSettingThatNamesALevelIsUsedWithoutAWord() {
+        String out = stderrOf(() -> {
+            LoggerContext context = standalone();
+            DiagnosticsConfigurator.installFor(context, "info");
+            context.getLogger("dev.postern.smtpd.Smtpd").info("shown at INFO");
+            context.getLogger("dev.postern.smtpd.Smtpd").debug("not shown at INFO");
+            context.stop();
+        });
+        assertEquals("postern: INFO: Smtpd: shown at INFO\n", out);
     }
 
     /** A context of its own, as Logback's service provider makes one (with an MDC adapter). */

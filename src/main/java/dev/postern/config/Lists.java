@@ -11,6 +11,23 @@ public final class Lists {
         return tokens(value, true);
     }
 
+    /**
+     * Commas, whitespace and colons separate: Postfix's separators for cipher exclusions and
+     * certificate name matching (smtp_tls_exclude_ciphers = aNULL:MD5, smtp_tls_secure_cert_match =
+     * nexthop:dot-nexthop), which OpenSSL users write with colons.
+     */
+    public static List<String> splitWithColons(String value) {
+        List<String> out = new ArrayList<>();
+        for (String word : split(value)) {
+            for (String part : word.split(":")) {
+                if (!part.isEmpty()) {
+                    out.add(part);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Whitespace-separated words; a {...} group (which may contain spaces) is one word. */
     public static List<String> splitWords(String text) {
         return tokens(text, false);

@@ -158,8 +158,8 @@ public final class Params {
         p(m, "smtp_tls_policy_maps", LIST, "", "Per-next-hop TLS policy table.");
         p(m, "smtp_tls_mandatory_protocols", STRING, ">=TLSv1.2", "Protocols with encrypt and above (smtp_tls_protocols applies with may). Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (RFC 8996).");
         p(m, "smtp_tls_protocols", STRING, ">=TLSv1.2", "Protocols with may. Postfix's default is >=TLSv1; Postern's >=TLSv1.2 is a deliberate difference (RFC 8996).");
-        p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match.");
-        p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match.");
+        p(m, "smtp_tls_secure_cert_match", LIST, "nexthop, dot-nexthop", "Names a secure server certificate must match (separated by commas, spaces or colons, as in Postfix).");
+        p(m, "smtp_tls_verify_cert_match", LIST, "hostname", "Names a verify server certificate must match (separated by commas, spaces or colons, as in Postfix).");
         p(m, "smtp_tls_session_cache_database", STRING, "", "Non-empty: the SMTP client resumes TLS sessions, as Postfix with a cache table; Postern keeps them in memory, per transport, and never opens the table named (check warns), so they are lost at restart and reload. Empty (Postfix's default): every connection has a full handshake.");
         p(m, "smtp_tls_session_cache_timeout", TIME, "3600s", "Lifetime of a cached client TLS session, counted from the full handshake (and never past the expiry of the server's certificates); 0 turns the cache off, a positive value under 120s means 120s, as in Postfix.").range(0, MAX_LIFETIME);
         // Content inspection while the SMTP client sends a message (smtp CheckedContent, Postfix's smtp_header_checks)
@@ -186,8 +186,8 @@ public final class Params {
         p(m, "smtp_tls_fingerprint_cert_match", LIST, "", "Accepted server certificate or public key fingerprints when smtp_tls_security_level = fingerprint.");
         p(m, "smtp_tls_ciphers", STRING, "medium", "Cipher grade with opportunistic TLS (may): high, medium, low or export (null is not available).");
         p(m, "smtp_tls_mandatory_ciphers", STRING, "medium", "Cipher grade with mandatory TLS (encrypt and above).");
-        p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level: names or parts of OpenSSL names (e.g. CHACHA20, AES128, SHA1).");
-        p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS.");
+        p(m, "smtp_tls_exclude_ciphers", LIST, "", "Ciphers left out at every level (TLS 1.2 and older; TLS 1.3 suites only by full name), separated by commas, spaces or colons: suite names, parts of OpenSSL names (CHACHA20, AES128) or OpenSSL cipher properties (aNULL, MD5, SHA1, 3DES, kRSA, kEDH+aRSA for both). A word that names nothing is an error (OpenSSL would skip it, excluding nothing).");
+        p(m, "smtp_tls_mandatory_exclude_ciphers", LIST, "", "Ciphers also left out with mandatory TLS (the words of smtp_tls_exclude_ciphers).");
         p(m, "postern_dns_servers", LIST, "", "DNS servers for MX and address lookups (192.0.2.53, [::1]:5353); empty: those of /etc/resolv.conf.");
         // SMTP AUTH in the SMTP client (smtp.SaslClient)
         p(m, "smtp_sasl_auth_enable", BOOL, "no", "Authenticate to next hops with SMTP AUTH (PLAIN, LOGIN) when smtp_sasl_password_maps has credentials for them.");

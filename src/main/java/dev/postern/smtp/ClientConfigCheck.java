@@ -6,6 +6,7 @@ import dev.postern.config.ConfigException;
 import dev.postern.dns.Resolver;
 import dev.postern.maps.TableEntries;
 import dev.postern.maps.TableList;
+import dev.postern.tls.CipherGrades;
 import dev.postern.tls.ClientTlsOptions;
 import dev.postern.tls.TlsClient;
 import dev.postern.tls.TlsLevel;
@@ -100,6 +101,15 @@ final class ClientConfigCheck {
     }
 
     private static void checkCiphers(Config c, SmtpClientSettings s, TlsClient tls) throws ConfigException {
+        Map<String, List<String>> exclusions = Map.of("smtp_tls_exclude_ciphers", s.tlsDefaults().exclude(),
+                "smtp_tls_mandatory_exclude_ciphers", s.tlsDefaults().mandatoryExclude());
+        for (Map.Entry<String, List<String>> x : exclusions.entrySet()) {
+            try {
+                CipherGrades.checkExclusions(x.getValue(), io.netty.handler.ssl.OpenSsl.isAvailable());
+            } catch (IllegalArgumentException e) {
+                throw at(c, x.getKey(), x.getKey() + ": " + e.getMessage(), "");
+            }
+        }
         for (TlsLevel level : List.of(TlsLevel.MAY, TlsLevel.ENCRYPT)) {
             TlsPolicy p = new TlsPolicy(level, List.of(), "", "", List.of(), "smtp_tls_security_level");
             ClientTlsOptions o = p.handshake(s);

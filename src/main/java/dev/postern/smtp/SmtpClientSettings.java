@@ -2,6 +2,7 @@ package dev.postern.smtp;
 
 import dev.postern.checks.ContentCheckSettings;
 import dev.postern.config.Config;
+import dev.postern.config.Lists;
 import dev.postern.dns.MxList;
 import dev.postern.maps.LookupTable;
 import dev.postern.maps.Maps;
@@ -129,13 +130,13 @@ public record SmtpClientSettings(String heloName, Duration connectTimeout, Durat
         }
         TlsDefaults tlsDefaults = new TlsDefaults(c.get("smtp_tls_fingerprint_digest").toLowerCase(Locale.ROOT),
                 c.list("smtp_tls_fingerprint_cert_match"), c.get("smtp_tls_ciphers"), c.get("smtp_tls_mandatory_ciphers"),
-                c.list("smtp_tls_exclude_ciphers"), c.list("smtp_tls_mandatory_exclude_ciphers"),
+                Lists.splitWithColons(c.get("smtp_tls_exclude_ciphers")), Lists.splitWithColons(c.get("smtp_tls_mandatory_exclude_ciphers")),
                 ServerNameIndication.validate(c.get("smtp_tls_servername"), "smtp_tls_servername"));
         return new SmtpClientSettings(c.get("smtp_helo_name"), c.duration("smtp_connect_timeout"),
                 c.duration("smtp_helo_timeout"), c.duration("smtp_data_done_timeout"),
                 c.get("smtp_tls_security_level").isEmpty() ? "none" : c.get("smtp_tls_security_level"),
                 tls, c.get("smtp_tls_mandatory_protocols"), c.integer("smtp_tls_loglevel"), List.copyOf(maps),
-                c.list("smtp_tls_secure_cert_match"), c.list("smtp_tls_verify_cert_match"),
+                Lists.splitWithColons(c.get("smtp_tls_secure_cert_match")), Lists.splitWithColons(c.get("smtp_tls_verify_cert_match")),
                 c.duration("smtp_connection_cache_time_limit"), c.duration("smtp_connection_reuse_time_limit"),
                 c.integer("smtp_connection_reuse_count_limit"), tlsDefaults, nextHops(c), SaslSettings.from(c),
                 CommandTimeouts.from(c), contentChecks(c), GenericMapSettings.from(c));

@@ -48,8 +48,12 @@ final class NetworkList {
         this.tables = tables;
     }
 
-    /** @throws IllegalArgumentException naming the bad entry */
-    static NetworkList of(List<String> entries, String style) {
+    /**
+     * @param parameter the list's parameter, named first in an error ("mynetworks: bad network
+     *                  entry ..."), so that check points at the line that sets it
+     * @throws IllegalArgumentException naming the parameter and the bad entry
+     */
+    static NetworkList of(List<String> entries, String style, String parameter) {
         List<Cidr> nets = new ArrayList<>();
         List<LookupTable> tables = new ArrayList<>();
         if (entries == null) {
@@ -62,7 +66,11 @@ final class NetworkList {
                 if (!e.startsWith("[") && e.indexOf(':') > 0 && !looksLikeIpv6(e)) {
                     tables.add(Maps.open(e));
                 } else {
-                    nets.add(parse(e));
+                    try {
+                        nets.add(parse(e));
+                    } catch (IllegalArgumentException bad) {
+                        throw new IllegalArgumentException(parameter + ": " + bad.getMessage(), bad);
+                    }
                 }
             }
         }
@@ -88,7 +96,7 @@ final class NetworkList {
             }
             return new Cidr(addr, bits);
         } catch (UnknownHostException | NumberFormatException e) {
-            throw new IllegalArgumentException("bad mynetworks entry \"" + text
+            throw new IllegalArgumentException("bad network entry \"" + text
                     + "\": use address/prefix-length, e.g. 192.168.1.0/24 or [2001:db8::]/32");
         }
     }

@@ -50,7 +50,7 @@ final class Policy {
         Set<String> local = s.mydestination().stream().map(d -> d.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         String myorigin = s.myorigin().toLowerCase(Locale.ROOT);
-        return new Policy(NetworkList.of(s.mynetworks(), s.mynetworksStyle()), certs, local,
+        return new Policy(NetworkList.of(s.mynetworks(), s.mynetworksStyle(), "mynetworks"), certs, local,
                 s.relayDomains().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
                 new AddressSearch(s.recipientDelimiter(), d -> d.equals(myorigin) || local.contains(d)),
                 AddressSearch.parentMatchesSubdomains(s.parentDomainMatchesSubdomains(), "smtpd_access_maps"),

@@ -87,8 +87,8 @@ public final class Smtpd implements AutoCloseable {
         Restrictions restrictions = Restrictions.compile(settings.restrictions());
         SessionServices services = new SessionServices(settings, restrictions, tls, cleanup, log,
                 new Anvil(settings.rateTimeUnit()),
-                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle()),
-                NetworkList.of(settings.bareNewlineExclusions(), settings.restrictions().mynetworksStyle()),
+                NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle(), "smtpd_client_event_limit_exceptions"),
+                NetworkList.of(settings.bareNewlineExclusions(), settings.restrictions().mynetworksStyle(), "smtpd_forbid_bare_newline_exclusions"),
                 PeerNames.resolver(settings), EhloOffers.of(settings, log));
         return new Generation(settings, services, limit);
     }
@@ -260,6 +260,9 @@ public final class Smtpd implements AutoCloseable {
             dev.postern.tls.ServerCertificateLint.refuseExpired(settings.tls(), java.time.Instant.now());
         }
         Restrictions.compile(settings.restrictions());
+        // The network lists prepare() builds: a bad entry fails check, not only the start.
+        NetworkList.of(settings.limitExceptions(), settings.restrictions().mynetworksStyle(), "smtpd_client_event_limit_exceptions");
+        NetworkList.of(settings.bareNewlineExclusions(), settings.restrictions().mynetworksStyle(), "smtpd_forbid_bare_newline_exclusions");
         EhloDiscardCheck.refuseUnusable(settings);
         EhloOffers.open(settings);
         return library;

@@ -2,6 +2,7 @@ package dev.postern.smtpd;
 
 import dev.postern.config.Config;
 import dev.postern.config.SmtpdTlsLevel;
+import dev.postern.tls.Protocols;
 import dev.postern.tls.ServerTlsSettings;
 
 import java.nio.file.Path;
@@ -118,6 +119,14 @@ public record SmtpdSettings(
         ServerTlsSettings tls = null;
         String cert = c.get("smtpd_tls_cert_file");
         if (!level.equals("none") || wrapper) {
+            // Both, though the level uses one: a typo in the other must not wait for the day the level changes.
+            for (String p : List.of("smtpd_tls_protocols", "smtpd_tls_mandatory_protocols")) {
+                try {
+                    Protocols.parse(c.get(p));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(p + ": " + e.getMessage(), e);
+                }
+            }
             String ca = c.get("smtpd_tls_CAfile");
             tls = new ServerTlsSettings(Path.of(cert), Path.of(c.get("smtpd_tls_key_file").isEmpty()
                     ? cert : c.get("smtpd_tls_key_file")), ca.isEmpty() ? null : Path.of(ca), ask,

@@ -58,6 +58,7 @@ final class CaCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            positiveDays(spec, days);
             CertificateAuthority.init(dir, cn, Duration.ofDays(days), keyType(spec, key));
             spec.commandLine().getOut().println("postern ca: created CA \"" + cn + "\" in " + dir + " (ca-cert.pem, ca-key.pem)");
             return 0;
@@ -84,6 +85,14 @@ final class CaCommand implements Runnable {
 
         abstract List<String> names();
 
+        /**
+         * Before anything is issued: what could still fail for a reason of the user's (a password
+         * file that cannot be read), so that a failed command leaves no certificate behind, valid in
+         * the index, that can relay.
+         */
+        void prepare() throws Exception {
+        }
+
         /** After the PEM files are written (PKCS#12 export). */
         void written(IssuedCertificate c) throws Exception {
         }
@@ -91,6 +100,8 @@ final class CaCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             CertificateAuthority.KeyType type = keyType(spec, key);
+            positiveDays(spec, days);
+            prepare();
             IssuedCertificate c = CaDirectory.open(dir).issue(cn, profile(), names(), Duration.ofDays(days), type);
             c.writePem(certFile, keyFile);
             written(c);
@@ -146,18 +157,38 @@ final class CaCommand implements Runnable {
             return emails.stream().map(e -> "email:" + e).toList();
         }
 
+        private char[] password;
+
+        @Override
+        void prepare() throws Exception {
+            if (p12 != null) {
+                Path parent = p12.toAbsolutePath().getParent();
+                if (parent != null && !java.nio.file.Files.isDirectory(parent)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--p12 " + p12 + ": no directory " + parent);
+                }
+                password = Passwords.read(passwordFile, "PKCS#12 password for " + p12);
+            }
+        }
+
         @Override
         void written(IssuedCertificate c) throws Exception {
             if (p12 == null) {
                 return;
             }
-            char[] password = Passwords.read(passwordFile, "PKCS#12 password for " + p12);
             try {
                 c.writePkcs12(p12, password);
             } finally {
                 java.util.Arrays.fill(password, '\0');
             }
             spec.commandLine().getOut().println("postern ca: wrote " + p12 + " (PKCS#12)");
+        }
+    }
+
+    /** A validity of 0 days or less would write a certificate (or CRL) that is expired already. */
+    static void positiveDays(CommandLine.Model.CommandSpec spec, int days) {
+        if (days < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--days " + days + ": give 1 or more (what is written"
+                    + " would be expired already)");
         }
     }
 

@@ -76,6 +76,7 @@ final class CaRevokeCommands {
 
         @Override
         public Integer call() throws Exception {
+            CaCommand.positiveDays(spec, days);
             X509CRL crl = CaDirectory.open(dir).crl(Duration.ofDays(days));
             String pem = "-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                     .encodeToString(crl.getEncoded()) + "\n-----END X509 CRL-----\n";

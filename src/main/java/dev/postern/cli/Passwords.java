@@ -13,7 +13,12 @@ final class Passwords {
 
     static char[] read(Path file, String prompt) throws IOException {
         if (file != null) {
-            String first = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            String first;
+            try {
+                first = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("");
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new IOException(file + ": no such file (the PKCS#12 password file)", e);
+            }
             if (first.isEmpty()) {
                 throw new IOException(file + ": the first line (the password) is empty");
             }

@@ -139,5 +139,41 @@ class CaCommandTest {
                 "--p12", dir.resolve("x.p12").toString());
         assertEquals(1, code);
         assertTrue(err.toString().contains("--p12-password-file"), err.toString());
+        // ... and nothing was issued: no certificate files, no line in the index that could relay.
+        assertFalse(Files.exists(dir.resolve("x.pem")) || Files.exists(dir.resolve("xk.pem")));
+        assertTrue(Files.readAllLines(d.resolve("index.txt")).stream().noneMatch(l -> l.contains("CN=x")),
+                Files.readString(d.resolve("index.txt")));
+        // A password file that does not exist: the same, with its name.
+        err = new StringWriter();
+        code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "ca", "client", "--dir", d.toString(),
+                "--cn", "y", "--out-cert", dir.resolve("y.pem").toString(), "--out-key", dir.resolve("yk.pem").toString(),
+                "--p12", dir.resolve("y.p12").toString(), "--p12-password-file", dir.resolve("missing").toString());
+        assertEquals(1, code);
+        assertTrue(err.toString().contains(dir.resolve("missing") + ": no such file"), err.toString());
+        assertFalse(Files.exists(dir.resolve("y.pem")));
+        assertTrue(Files.readAllLines(d.resolve("index.txt")).stream().noneMatch(l -> l.contains("CN=y")),
+                Files.readString(d.resolve("index.txt")));
+    }
+
+    @Test
+    void aValidityOfNoDaysIsRefusedBeforeAnythingIsWritten() throws Exception {
+        Path d = dir.resolve("ca");
+        StringWriter err = new StringWriter();
+        assertEquals(2, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "ca", "init", "--dir",
+                d.toString(), "--cn", "CA", "--days", "0"));
+        assertTrue(err.toString().contains("--days 0: give 1 or more"), err.toString());
+        assertFalse(Files.exists(d.resolve("ca-cert.pem")));
+        ca("init", "--dir", d.toString(), "--cn", "CA");
+        err = new StringWriter();
+        assertEquals(2, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "ca", "server", "--dir",
+                d.toString(), "--cn", "mx.example", "--out-cert", dir.resolve("s.pem").toString(), "--out-key",
+                dir.resolve("sk.pem").toString(), "--days", "-5"));
+        assertTrue(err.toString().contains("--days -5: give 1 or more"), err.toString());
+        assertFalse(Files.exists(dir.resolve("s.pem")));
+        err = new StringWriter();
+        assertEquals(2, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "ca", "crl", "--dir",
+                d.toString(), "--out", dir.resolve("crl.pem").toString(), "--days", "0"));
+        assertTrue(err.toString().contains("--days 0: give 1 or more"), err.toString());
+        assertFalse(Files.exists(dir.resolve("crl.pem")));
     }
 }

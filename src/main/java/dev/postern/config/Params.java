@@ -78,6 +78,7 @@ public final class Params {
         p(m, "smtpd_timeout", TIME, "${stress?{10}:{300}}s", "Time to wait for the client's next input; 10s while the service is under stress (all its sessions busy), which also shortens the wait of sessions already idle.").min(1);
         p(m, "smtpd_starttls_timeout", TIME, "${stress?{10}:{300}}s", "Time limit for the TLS handshake.").min(1);
         p(m, "smtpd_per_request_deadline", BOOL, "${stress?{yes}:{no}}", "Make smtpd_timeout a deadline for a whole request instead of a limit per read (limits clients that trickle data). As in Postfix 3.7, on while the service is under stress (all its sessions taken), off otherwise; unset, Postern also turns it on for services that require TLS (encrypt or implicit TLS): a deliberate difference from Postfix. A value set without $stress applies in both states.");
+        p(m, "smtpd_per_record_deadline", BOOL, "no", "Postfix 3.6 and earlier's name of smtpd_per_request_deadline, as in Postfix: used when smtpd_per_request_deadline is not set.");
         p(m, "smtpd_min_data_rate", INT, "500", "With smtpd_per_request_deadline = yes: bytes/s that extend the DATA deadline (N bytes add N/rate s, at most smtpd_timeout).").min(1);
         p(m, "smtpd_hard_error_limit", INT, "${stress?{1}:{20}}", "Errors after which the session is ended (421).").min(1);
         p(m, "smtpd_soft_error_limit", INT, "10", "Errors after which each reply is delayed by smtpd_error_sleep_time.").min(1);

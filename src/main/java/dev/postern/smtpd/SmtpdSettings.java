@@ -83,12 +83,14 @@ public record SmtpdSettings(
             Config s = c.underStress();
             return new Stress(s.duration("smtpd_timeout"), s.duration("smtpd_starttls_timeout"),
                     s.integer("smtpd_hard_error_limit"), s.integer("smtpd_junk_command_limit"),
-                    s.bool("smtpd_per_request_deadline"));
+                    !s.isSet("smtpd_per_request_deadline") && s.isSet("smtpd_per_record_deadline")
+                            ? s.bool("smtpd_per_record_deadline") : s.bool("smtpd_per_request_deadline"));
         }
     }
 
     /**
-     * smtpd_per_request_deadline as set; unset, Postfix's "no" except on services that require
+     * smtpd_per_request_deadline as set (else its pre-3.7 name smtpd_per_record_deadline, as set:
+     * Postfix's default for the new name is the old one's value); unset, Postfix's "no" except on services that require
      * TLS (encrypt, or implicit TLS), where Postern turns it on: such a service serves only clients
      * with something to say, and a per-read timeout lets a client that trickles one byte per
      * smtpd_timeout hold a session (and a process slot) for ever. A deliberate difference from
@@ -97,7 +99,11 @@ public record SmtpdSettings(
      * {@code ${stress?{yes}:{no}}}).
      */
     static boolean perRequestDeadline(Config c, boolean tlsRequired) {
-        return c.isSet("smtpd_per_request_deadline") ? c.bool("smtpd_per_request_deadline") : tlsRequired;
+        if (c.isSet("smtpd_per_request_deadline")) {
+            return c.bool("smtpd_per_request_deadline");
+        }
+        // Postfix's default for the 3.7 name is the old name's value when that is set.
+        return c.isSet("smtpd_per_record_deadline") ? c.bool("smtpd_per_record_deadline") : tlsRequired;
     }
 
     /** A service whose configuration is main.cf's (no -o). */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -101,5 +102,18 @@ class StressTest {
                 dev.postern.config.ConfigLoader.load(dir).config(), "smtpd");
         assertEquals(Duration.ofSeconds(300), e.stress().timeout(), "a bare 300 is seconds, stressed or not");
         assertEquals(5, e.stress().hardErrorLimit());
+        assertTrue(e.stress().perRequestDeadline());
+        // The pre-3.7 name, as Postfix's default for the new one reads it: its value, stressed or not.
+        java.nio.file.Files.writeString(dir.resolve("main.cf"), "smtpd_per_record_deadline = no\n");
+        dev.postern.config.LoadedConfig old = dev.postern.config.ConfigLoader.load(dir);
+        assertTrue(old.warnings().isEmpty(), old.warnings().toString());
+        dev.postern.smtpd.SmtpdSettings o = dev.postern.smtpd.SmtpdSettings.from(old.config(), "smtpd");
+        assertFalse(o.perRequestDeadline());
+        assertFalse(o.stress().perRequestDeadline());
+        java.nio.file.Files.writeString(dir.resolve("main.cf"), "smtpd_per_record_deadline = yes\n");
+        assertTrue(dev.postern.smtpd.SmtpdSettings.from(dev.postern.config.ConfigLoader.load(dir).config(), "smtpd").perRequestDeadline());
+        // The new name wins over the old.
+        java.nio.file.Files.writeString(dir.resolve("main.cf"), "smtpd_per_record_deadline = yes\nsmtpd_per_request_deadline = no\n");
+        assertFalse(dev.postern.smtpd.SmtpdSettings.from(dev.postern.config.ConfigLoader.load(dir).config(), "smtpd").perRequestDeadline());
     }
 }

@@ -1,8 +1,5 @@
 package dev.postern.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,12 +16,7 @@ final class MainCfParser {
 
     static Map<String, Setting> parse(Path file, List<String> warnings) throws ConfigException {
         String name = file.getFileName().toString();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), 0, "cannot read: " + e.getMessage(), "check the file exists and is readable");
-        }
+        List<String> lines = ConfigLines.read(file, name);
         Map<String, Setting> out = new LinkedHashMap<>();
         List<int[]> starts = new ArrayList<>();
         List<StringBuilder> logical = new ArrayList<>();
@@ -49,7 +41,10 @@ final class MainCfParser {
             String text = logical.get(k).toString();
             int line = starts.get(k)[0];
             int eq = text.indexOf('=');
-            if (eq <= 0) {
+            if (eq == 0) {
+                throw new ConfigException(name, line, "no parameter name before '='", "write name = value");
+            }
+            if (eq < 0) {
                 throw new ConfigException(name, line, "missing '=' after parameter name \"" + text.split("\\s+")[0] + "\"",
                         "write name = value");
             }

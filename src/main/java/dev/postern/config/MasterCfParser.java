@@ -1,8 +1,5 @@
 package dev.postern.config;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -100,12 +97,7 @@ final class MasterCfParser {
 
     static List<Row> rows(Path file) throws ConfigException {
         String name = file.getFileName().toString();
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigException(file.toString(), 0, "cannot read: " + e.getMessage(), "check the file exists and is readable");
-        }
+        List<String> lines = ConfigLines.read(file, name);
         List<StringBuilder> logical = new ArrayList<>();
         List<Integer> starts = new ArrayList<>();
         boolean backslash = false;

@@ -234,6 +234,36 @@ class ConfigLoaderTest {
 
     private static final String PLAIN = "smtpd_recipient_restrictions = reject_unauth_destination\n";
 
+    /**
+     * Postfix reads main.cf as bytes: an old Latin-1 comment loads here too; a setting that is not
+     * UTF-8 is an error at its line (master.cf alike), never "Input length = 1".
+     */
+    @Test
+    void aLatin1CommentLoadsAndALatin1SettingIsNamedByItsLine() throws Exception {
+        byte[] comment = "# \u00dcbersetzung der Einstellungen\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        byte[] rest = (PLAIN + "myhostname = mx.example\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(dir.resolve("main.cf"), concat(comment, rest));
+        Files.writeString(dir.resolve("master.cf"), "# \u00e9t\u00e9\n");
+        LoadedConfig lc = ConfigLoader.load(dir);
+        assertEquals("mx.example", lc.config().get("myhostname"));
+
+        byte[] banner = "smtpd_banner = $myhostname Gr\u00fc\u00dfe\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(dir.resolve("main.cf"), concat(rest, banner));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir));
+        assertTrue(e.getMessage().startsWith("main.cf:3: this line is not UTF-8 text"), e.getMessage());
+        assertTrue(e.getMessage().contains("save main.cf as UTF-8"), e.getMessage());
+
+        Files.write(dir.resolve("main.cf"), concat(rest, "= value\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(dir));
+        assertTrue(e.getMessage().startsWith("main.cf:3: no parameter name before '='"), e.getMessage());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
     /** A Postfix parameter Postern lacks is named as such, not as a typo of some other parameter. */
     @Test
     void postfixParametersPosternLacksAreNotCalledTypos() throws Exception {

@@ -71,12 +71,18 @@ final class ListenAddresses {
         if (known != null) {
             return known;
         }
+        int port;
         try {
-            return Integer.parseInt(text);
+            port = Integer.parseInt(text);
         } catch (NumberFormatException e) {
             throw new ConfigException(service.file(), service.line(), "unknown service port \"" + text + "\"",
                     "use a number or one of smtp, submission, submissions");
         }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(service.file(), service.line(), "service port " + text + " is out of range",
+                    "use a port from 0 to 65535");
+        }
+        return port;
     }
 
     private static InetAddress resolve(String host, MasterService service) throws ConfigException {

@@ -57,6 +57,14 @@ final class ClientConfigCheck {
             throw at(c, "smtp_tls_security_level", "smtp_tls_security_level = fingerprint but smtp_tls_fingerprint_cert_match is empty",
                     "list the server's certificate or public key fingerprints in smtp_tls_fingerprint_cert_match");
         }
+        String relayhost = c.get("relayhost").strip();
+        if (!relayhost.isEmpty()) {
+            try {
+                NextHop.parse(relayhost); // as the delivery agent will: a mistake would defer all mail
+            } catch (IllegalArgumentException e) {
+                throw at(c, "relayhost", "relayhost: " + e.getMessage(), "write [host]:port, host:port or a domain");
+            }
+        }
         try {
             Resolver.of(s.nextHops().dnsServers(), Duration.ofSeconds(5));
         } catch (IllegalArgumentException e) {

@@ -45,6 +45,8 @@ class ListenAddressesTest {
         assertTrue(port.getMessage().startsWith("master.cf:3: unknown service port \"submisson\""), port.getMessage());
         ConfigException addr = assertThrows(ConfigException.class, () -> of("[::1:587", List.of("all"), "all"));
         assertTrue(addr.getMessage().startsWith("master.cf:3: bad service address"), addr.getMessage());
+        ConfigException range = assertThrows(ConfigException.class, () -> of("99999", List.of("all"), "all"));
+        assertTrue(range.getMessage().startsWith("master.cf:3: service port 99999 is out of range"), range.getMessage());
     }
 
     /** A real listener on [::1], as the master.cf syntax allows. */

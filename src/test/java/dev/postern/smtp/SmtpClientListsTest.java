@@ -47,6 +47,18 @@ class SmtpClientListsTest {
     }
 
     @Test
+    void aRelayhostTheDeliveryAgentCannotParseIsAnErrorAtItsLine() throws Exception {
+        for (String bad : new String[] {"[smtp.isp.example", "[smtp.isp.example]:99999"}) {
+            Files.writeString(dir.resolve("main.cf"), "smtp_tls_security_level = none\nrelayhost = " + bad + "\n");
+            Files.writeString(dir.resolve("master.cf"), "");
+            ConfigException e = assertThrows(ConfigException.class, () -> SmtpDeliveryAgent.validate(ConfigLoader.load(dir).config()));
+            assertTrue(e.getMessage().startsWith("main.cf:2: relayhost: "), e.getMessage());
+        }
+        Files.writeString(dir.resolve("main.cf"), "smtp_tls_security_level = none\nrelayhost = [smtp.isp.example]:587\n");
+        SmtpDeliveryAgent.validate(ConfigLoader.load(dir).config());
+    }
+
+    @Test
     void anExclusionThatNamesNothingIsAnErrorAtItsLine() throws Exception {
         Files.writeString(dir.resolve("main.cf"), "smtp_tls_security_level = may\nsmtp_tls_exclude_ciphers = aNULL:SHA-1\n");
         Files.writeString(dir.resolve("master.cf"), "");

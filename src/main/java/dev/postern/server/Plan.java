@@ -152,6 +152,12 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
             throw at(c, m.substring(0, Math.max(0, m.indexOf(':'))), null, m, "fix the table named above");
         }
         checkCleanupServices(c, listeners);
+        java.nio.file.Path queue = java.nio.file.Path.of(c.get("queue_directory"));
+        if (java.nio.file.Files.exists(queue) && !java.nio.file.Files.isDirectory(queue)) {
+            // start would create the spool's directories under it and fail; the queue tools too
+            throw at(c, "queue_directory", null, "queue_directory " + queue + " is not a directory",
+                    "name a directory (it is made at start when missing)");
+        }
         try { // header_checks, mime_header_checks, nested_header_checks, body_checks
             warnings.addAll(dev.postern.cleanup.Cleanup.validate(dev.postern.cleanup.CleanupSettings.from(c)));
         } catch (IllegalArgumentException e) {

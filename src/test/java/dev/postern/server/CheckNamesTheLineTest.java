@@ -51,6 +51,17 @@ class CheckNamesTheLineTest {
     }
 
     @Test
+    void aQueueDirectoryThatIsAFileIsAnError() throws Exception {
+        write("");
+        Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")).replace("queue_directory = "
+                + dir.resolve("queue"), "queue_directory = " + dir.resolve("a-file")));
+        Files.writeString(dir.resolve("a-file"), "not a spool\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Server.plan(dir));
+        assertTrue(e.getMessage().startsWith("main.cf:2: queue_directory " + dir.resolve("a-file") + " is not a directory"),
+                e.getMessage());
+    }
+
+    @Test
     void aBadNetworkEntryIsReportedAtItsParametersLine() throws Exception {
         write("mynetworks = 127.0.0.0/8, 10.0.0.0/99\n");
         ConfigException e = assertThrows(ConfigException.class, () -> Server.plan(dir));

@@ -192,7 +192,10 @@ final class MasterCfParser {
             if (w.equals("-o") || w.startsWith("-o")) {
                 String spec = w.equals("-o") ? (i + 1 < words.size() ? words.get(++i) : "") : w.substring(2);
                 if (spec.startsWith("{")) {
-                    spec = spec.substring(1, spec.endsWith("}") ? spec.length() - 1 : spec.length()).strip();
+                    if (!spec.endsWith("}")) { // Postfix's master refuses it too ("missing '}'")
+                        throw new ConfigException(file, line, "-o " + spec + ": missing '}'", "close it: -o { name = value }");
+                    }
+                    spec = spec.substring(1, spec.length() - 1).strip();
                 }
                 int eq = spec.indexOf('=');
                 if (eq <= 0) {

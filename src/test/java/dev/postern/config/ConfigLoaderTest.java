@@ -258,6 +258,16 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().startsWith("main.cf:3: no parameter name before '='"), e.getMessage());
     }
 
+    /** master.cf: an -o { ... } without its '}' is an error at its line, as Postfix's master says "missing '}'". */
+    @Test
+    void anUnclosedBraceInMasterCfIsAnError() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(PLAIN,
+                "587 inet n - n - - smtpd\n  -o { smtpd_helo_required = yes\n"));
+        assertTrue(e.getMessage().startsWith("master.cf:1: -o { smtpd_helo_required = yes: missing '}'"), e.getMessage());
+        assertEquals("yes", load(PLAIN, "587 inet n - n - - smtpd\n  -o { smtpd_helo_required = yes }\n").config().services().get(0)
+                .overrides().get("smtpd_helo_required"));
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -126,4 +126,18 @@ class MapCommandTest {
         assertEquals(2, none.status());
         assertEquals("postern map: fatal: hash:" + empty + ": no entries to look up\n", none.err());
     }
+
+    @Test
+    void queryErrorsSayPosternMapOnce() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad"), "/(/ x\n");
+        Run r = runWithInput("foo\n", "map", "-q", "-", "-b", "-m", "regexp:" + bad);
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("postern map: fatal: " + bad + ":1: bad regular expression"), r.err());
+        assertEquals(r.err().indexOf("postern map"), r.err().lastIndexOf("postern map"), r.err());
+        Run missing = runWithInput("a\n", "map", "-q", "-", "hash:" + dir.resolve("missing"));
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().startsWith("postern map: fatal: table lookup failure: hash:" + dir.resolve("missing")),
+                missing.err());
+        assertEquals(missing.err().indexOf("postern map"), missing.err().lastIndexOf("postern map"), missing.err());
+    }
 }

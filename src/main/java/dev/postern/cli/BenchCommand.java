@@ -75,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
                 cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
                 tlsResume, ioThreads, rate);
         if (idleSessions > 0) {
-            return LoadGenerator.idleSessions(o, idleSessions, hold) == 0 ? 0 : 1;
+            return LoadGenerator.idleSessions(o, idleSessions, hold, spec.commandLine().getOut()) == 0 ? 0 : 1;
         }
         LoadGenerator.Result r = LoadGenerator.run(o);
         System.out.println(r.line());

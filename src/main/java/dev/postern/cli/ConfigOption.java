@@ -6,9 +6,12 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** {@code -c CONFIG_DIR}, accepted before or after the verb (Postfix style). */
+/**
+ * {@code -c CONFIG_DIR}, accepted before or after the verb (Postfix style); {@code --config} is
+ * its long form, which the launcher (bin/postern) also skips when it looks for the verb.
+ */
 public final class ConfigOption {
-    @Option(names = "-c", paramLabel = "CONFIG_DIR", scope = CommandLine.ScopeType.INHERIT,
+    @Option(names = {"-c", "--config"}, paramLabel = "CONFIG_DIR", scope = CommandLine.ScopeType.INHERIT,
             description = "configuration directory with main.cf and master.cf (default: /etc/postern)")
     Path dir;
 

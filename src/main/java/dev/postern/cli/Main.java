@@ -56,13 +56,49 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("postern: fatal: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            cmd.getErr().println("postern: fatal: " + describe(ex));
             if (System.getenv("POSTERN_DEBUG") != null) {
                 ex.printStackTrace(cmd.getErr());
             }
             return 1;
         });
         return cl;
+    }
+
+    /** AtomicFile's temporary file beside its target: {@code .NAME.tmpPID-THREAD}. */
+    private static final java.util.regex.Pattern ATOMIC_TEMP = java.util.regex.Pattern.compile("\\..+\\.tmp\\d+-\\d+");
+
+    /**
+     * The one line after "postern: fatal: ". A file system exception's message is its path alone
+     * ("/proc/nope"), its reason in its class name: spelled out here, never the class name.
+     */
+    static String describe(Throwable ex) {
+        Throwable e = ex instanceof java.io.UncheckedIOException && ex.getCause() != null ? ex.getCause() : ex;
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            String reason = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+                    : e instanceof java.nio.file.DirectoryNotEmptyException ? "directory not empty"
+                    : f.getReason() != null ? f.getReason() : "file system error";
+            return where(f) + ": " + reason;
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /**
+     * The paths as the user knows them. AtomicFile's temporary file is a name the user never gave:
+     * renaming it failed because of the target (named alone); creating it, because of the
+     * directory it was to be written in (missing or not writable: named instead).
+     */
+    private static String where(java.nio.file.FileSystemException f) {
+        java.nio.file.Path p = java.nio.file.Path.of(f.getFile());
+        boolean temp = p.getFileName() != null && p.getParent() != null
+                && ATOMIC_TEMP.matcher(p.getFileName().toString()).matches();
+        if (temp) {
+            return f.getOtherFile() != null ? f.getOtherFile() : p.getParent().toString();
+        }
+        return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
     }
 
     /**

@@ -44,7 +44,7 @@ final class MapCommand implements Callable<Integer> {
     @Option(names = "-m", description = "with -h or -b: follow the message's MIME structure, as cleanup does (postmap -m)")
     boolean mime;
     @Option(names = "--bench", paramLabel = "N", description = "time N lookups of existing keys (1 thread) and print RESULT")
-    long bench;
+    Long bench; // null: not benchmarking
     /** The message or keys of {@code -q -} (Main.run gives tests their own). */
     java.io.InputStream stdin = System.in;
     @Parameters(arity = "1..*", paramLabel = "TABLE")
@@ -59,6 +59,10 @@ final class MapCommand implements Callable<Integer> {
                     + " source file at run time, where keys are always case-folded and the first of duplicate keys is"
                     + " used (postmap's defaults); " + (noFold ? "write keys in lower case" : "remove the duplicates"));
             return 2;
+        }
+        if (bench != null && bench < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--bench " + bench + ": the number of lookups to time must be 1 or more");
         }
         if ((headers || body || mime) && !"-".equals(query)) {
             err.println("postern map: fatal: specify -b -h or -m only with \"-q -\"");
@@ -80,7 +84,7 @@ final class MapCommand implements Callable<Integer> {
         for (String t : tables) {
             String tableSpec = t.contains(":") ? t : "hash:" + t;
             try {
-                if (bench > 0) {
+                if (bench != null) {
                     MapBenchmark.run(tableSpec, bench, out);
                 } else if (query != null) {
                     LookupTable table = Maps.open(tableSpec);

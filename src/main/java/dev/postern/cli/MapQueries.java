@@ -5,6 +5,8 @@ import dev.postern.checks.ContentCheckSettings;
 import dev.postern.checks.ContentChecks;
 import dev.postern.checks.ContentInspector;
 import dev.postern.maps.LookupException;
+import dev.postern.maps.LookupTable;
+import dev.postern.maps.Maps;
 import dev.postern.maps.TableList;
 
 import java.io.IOException;
@@ -26,7 +28,14 @@ final class MapQueries {
 
     static int run(List<String> specs, boolean headers, boolean body, boolean mime, InputStream in, PrintWriter out,
                    PrintWriter err) throws IOException, LookupException {
-        TableList tables = TableList.open("postern map", specs);
+        // Opened one by one, not with TableList.open: its errors start with the list's name, which
+        // here would repeat the "postern map: fatal: " that MapCommand prints. The list is named
+        // "table" for its lookup failures ("table lookup failure: ..."), as postmap says "table".
+        List<LookupTable> opened = new java.util.ArrayList<>();
+        for (String spec : specs) {
+            opened.add(Maps.open(spec));
+        }
+        TableList tables = TableList.of("table", opened);
         boolean[] found = {false};
         if (!headers && !body) {
             InputStream buffered = new java.io.BufferedInputStream(in);

@@ -229,13 +229,17 @@ final class SendmailCommand implements Callable<Integer> {
         if (!spec.root().subcommands().containsKey("queue")) {
             throw new SendmailOptions.Failure(EX_SOFTWARE, "this build has no 'postern queue' command");
         }
-        List<String> argv = new ArrayList<>();
-        if (o.configDir != null) {
-            argv.addAll(List.of("-c", configDirectory(o).toString()));
-        } else if (parent.config.dir != null) {
-            argv.addAll(List.of("-c", parent.config.dir.toString()));
+        Path dir = configDirectory(o);
+        // Checked here, as the queue verb would (it needs queue_directory only, even from a broken
+        // main.cf), so that a configuration error exits 75 as in sendmail's other modes rather than
+        // with the queue verb's usage and 2.
+        requireDirectory(dir);
+        try {
+            ConfigLoader.queueDirectory(dir);
+        } catch (ConfigException e) {
+            throw new SendmailOptions.Failure(EX_TEMPFAIL, e.getMessage());
         }
-        argv.add("queue");
+        List<String> argv = new ArrayList<>(List.of("-c", dir.toString(), "queue"));
         argv.addAll(flags);
         return Main.run(spec.commandLine().getOut(), spec.commandLine().getErr(), argv.toArray(String[]::new));
     }
@@ -260,14 +264,18 @@ final class SendmailCommand implements Callable<Integer> {
 
     private Config config(SendmailOptions o) {
         Path dir = configDirectory(o);
-        if (!Files.isDirectory(dir)) {
-            throw new SendmailOptions.Failure(EX_TEMPFAIL, "configuration directory " + dir
-                    + " does not exist: pass -C DIR or set POSTERN_CONFIG_DIR");
-        }
+        requireDirectory(dir);
         try {
             return ConfigLoader.load(dir).config();
         } catch (ConfigException e) {
             throw new SendmailOptions.Failure(EX_TEMPFAIL, e.getMessage());
+        }
+    }
+
+    private static void requireDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new SendmailOptions.Failure(EX_TEMPFAIL, "configuration directory " + dir
+                    + " does not exist: pass -C DIR or set POSTERN_CONFIG_DIR");
         }
     }
 

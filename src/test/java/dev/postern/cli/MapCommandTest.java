@@ -108,4 +108,36 @@ class MapCommandTest {
         assertEquals(2, wrong.status());
         assertTrue(wrong.err().contains("specify -b -h or -m only with \"-q -\""), wrong.err());
     }
+
+    @Test
+    void benchRefusesACountBelowOneAndCountsOnlyTheMeasuredLookups() throws Exception {
+        for (String n : new String[] {"0", "-3"}) {
+            Run r = run("map", "--bench", n, table());
+            assertEquals(2, r.status(), r.out());
+            assertTrue(r.err().startsWith("--bench " + n + ": the number of lookups to time must be 1 or more\n"), r.err());
+            assertEquals("", r.out(), "nothing timed");
+        }
+        Run ten = run("map", "--bench", "10", table());
+        assertEquals(0, ten.status(), ten.err());
+        assertTrue(ten.out().startsWith("RESULT entries=2 ") && ten.out().endsWith(" found=10\n"),
+                "the warm-up's lookups are not counted: " + ten.out());
+        Path empty = Files.writeString(dir.resolve("empty"), "");
+        Run none = run("map", "--bench", "10", "hash:" + empty);
+        assertEquals(2, none.status());
+        assertEquals("postern map: fatal: hash:" + empty + ": no entries to look up\n", none.err());
+    }
+
+    @Test
+    void queryErrorsSayPosternMapOnce() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad"), "/(/ x\n");
+        Run r = runWithInput("foo\n", "map", "-q", "-", "-b", "-m", "regexp:" + bad);
+        assertEquals(2, r.status());
+        assertTrue(r.err().startsWith("postern map: fatal: " + bad + ":1: bad regular expression"), r.err());
+        assertEquals(r.err().indexOf("postern map"), r.err().lastIndexOf("postern map"), r.err());
+        Run missing = runWithInput("a\n", "map", "-q", "-", "hash:" + dir.resolve("missing"));
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().startsWith("postern map: fatal: table lookup failure: hash:" + dir.resolve("missing")),
+                missing.err());
+        assertEquals(missing.err().indexOf("postern map"), missing.err().lastIndexOf("postern map"), missing.err());
+    }
 }

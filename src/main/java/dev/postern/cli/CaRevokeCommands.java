@@ -76,7 +76,14 @@ final class CaRevokeCommands {
 
         @Override
         public Integer call() throws Exception {
-            CaCommand.positiveDays(spec, days);
+            // 0 is allowed, said aloud: a CRL expired at once is how one tests that the server fails
+            // closed (it then trusts no client certificate); below 0 is a mistake.
+            if (days < 0) {
+                CaCommand.positiveDays(spec, days);
+            } else if (days == 0) {
+                spec.commandLine().getErr().println("postern ca: warning: --days 0: the CRL expires now; a server that reads it"
+                        + " trusts no client certificate (for testing that it fails closed)");
+            }
             X509CRL crl = CaDirectory.open(dir).crl(Duration.ofDays(days));
             String pem = "-----BEGIN X509 CRL-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
                     .encodeToString(crl.getEncoded()) + "\n-----END X509 CRL-----\n";

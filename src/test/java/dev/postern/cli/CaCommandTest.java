@@ -172,8 +172,14 @@ class CaCommandTest {
         assertFalse(Files.exists(dir.resolve("s.pem")));
         err = new StringWriter();
         assertEquals(2, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "ca", "crl", "--dir",
-                d.toString(), "--out", dir.resolve("crl.pem").toString(), "--days", "0"));
-        assertTrue(err.toString().contains("--days 0: give 1 or more"), err.toString());
+                d.toString(), "--out", dir.resolve("crl.pem").toString(), "--days", "-1"));
+        assertTrue(err.toString().contains("--days -1: give 1 or more"), err.toString());
         assertFalse(Files.exists(dir.resolve("crl.pem")));
+        // A CRL expired at once is a testing tool (the server must then fail closed): written, with a warning.
+        err = new StringWriter();
+        assertEquals(0, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "ca", "crl", "--dir",
+                d.toString(), "--out", dir.resolve("crl.pem").toString(), "--days", "0"));
+        assertTrue(err.toString().contains("warning: --days 0: the CRL expires now"), err.toString());
+        assertTrue(Files.exists(dir.resolve("crl.pem")));
     }
 }

@@ -3,8 +3,6 @@ package dev.postern.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -21,18 +19,9 @@ class FatalMessageTest {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(status, out.toString(), err.toString());
-    }
 
     private void assertFatal(String expected, String... args) {
-        Run r = run(args);
+        CliRun r = CliRun.of(args);
         assertEquals(1, r.status(), r.out() + r.err());
         assertEquals("postern: fatal: " + expected + "\n", r.err());
     }
@@ -40,7 +29,7 @@ class FatalMessageTest {
     @Test
     void fileSystemErrorsNameThePathAndTheReason() throws Exception {
         Path ca = dir.resolve("ca");
-        assertEquals(0, run("ca", "init", "--dir", ca.toString(), "--cn", "X").status());
+        assertEquals(0, CliRun.of("ca", "init", "--dir", ca.toString(), "--cn", "X").status());
         Path missing = dir.resolve("nonexistent").resolve("dir");
         // AtomicFile's temporary file cannot be created: the directory is named, not the temporary file
         assertFatal(missing + ": no such file or directory", "ca", "crl", "--dir", ca.toString(),

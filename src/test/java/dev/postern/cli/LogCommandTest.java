@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,15 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code postern log rotate} against a running daemon, as {@code postfix logrotate}. */
 class LogCommandTest {
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run postern(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     private static void config(Path dir, String extra) throws Exception {
         Files.writeString(dir.resolve("main.cf"), "myhostname = mx.postern.test\n"
@@ -46,8 +35,8 @@ class LogCommandTest {
         Path log = dir.resolve("log/maillog");
         try (Server server = Server.start(Server.plan(dir), null)) {
             awaitLine(log, "daemon started");
-            Run r = postern("-c", dir.toString(), "log", "rotate");
-            assertEquals(0, r.code(), r.err());
+            CliRun r = CliRun.of("-c", dir.toString(), "log", "rotate");
+            assertEquals(0, r.status(), r.err());
             Path gz;
             try (Stream<Path> files = Files.list(dir.resolve("log"))) {
                 gz = files.filter(p -> p.getFileName().toString().matches("maillog\\.\\d{8}-\\d{6}\\.gz")).findFirst().orElseThrow();
@@ -79,15 +68,15 @@ class LogCommandTest {
         config(dir, "maillog_file_rotate_suffix = %Y%q\n");
         Files.createDirectories(dir.resolve("log"));
         Files.writeString(dir.resolve("log/maillog"), "x\n");
-        Run r = postern("-c", dir.toString(), "log", "rotate");
-        assertEquals(1, r.code());
+        CliRun r = CliRun.of("-c", dir.toString(), "log", "rotate");
+        assertEquals(1, r.status());
         assertEquals(List.of("postern: fatal: logfile '" + dir.resolve("log/maillog") + "' rotation failed: "
                 + "maillog_file_rotate_suffix = %Y%q: %q is not supported (use %Y %y %m %d %H %M %S %j %s %F %%)"), r.err().lines().toList());
         assertTrue(Files.exists(dir.resolve("log/maillog")), "nothing renamed");
 
         Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")).replace("maillog_file = ", "#"));
-        r = postern("-c", dir.toString(), "log", "rotate");
-        assertEquals(1, r.code());
+        r = CliRun.of("-c", dir.toString(), "log", "rotate");
+        assertEquals(1, r.status());
         assertTrue(r.err().contains("maillog_file is empty"), r.err());
         assertFalse(r.out().contains("rotated"));
     }

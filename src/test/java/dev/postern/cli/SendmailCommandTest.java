@@ -3,8 +3,6 @@ package dev.postern.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -21,17 +19,8 @@ class SendmailCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int status, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
-    private static void assertTempfail(Run r, String expected) {
+    private static void assertTempfail(CliRun r, String expected) {
         assertEquals(SendmailCommand.EX_TEMPFAIL, r.status(), r.out() + r.err());
         assertTrue(r.err().startsWith("sendmail: fatal: ") && r.err().contains(expected), r.err());
         assertFalse(r.err().contains("Usage:"), "no usage of another verb: " + r.err());
@@ -41,21 +30,21 @@ class SendmailCommandTest {
     @Test
     void queueModesWithAMissingConfigurationDirectoryExit75() {
         String missing = dir.resolve("nonexistent").toString();
-        assertTempfail(run("sendmail", "-C", missing, "-bp"), "configuration directory " + missing + " does not exist");
-        assertTempfail(run("sendmail", "-C", missing, "-q"), "configuration directory " + missing + " does not exist");
-        assertTempfail(run("-c", missing, "sendmail", "-bp"), "configuration directory " + missing + " does not exist");
+        assertTempfail(CliRun.of("sendmail", "-C", missing, "-bp"), "configuration directory " + missing + " does not exist");
+        assertTempfail(CliRun.of("sendmail", "-C", missing, "-q"), "configuration directory " + missing + " does not exist");
+        assertTempfail(CliRun.of("-c", missing, "sendmail", "-bp"), "configuration directory " + missing + " does not exist");
     }
 
     @Test
     void queueModesWithABrokenMainCfExit75AtItsLine() throws Exception {
         Files.writeString(dir.resolve("main.cf"), "no equals sign here\n");
-        assertTempfail(run("sendmail", "-C", dir.toString(), "-bp"), "main.cf:1: ");
+        assertTempfail(CliRun.of("sendmail", "-C", dir.toString(), "-bp"), "main.cf:1: ");
     }
 
     @Test
     void queueListingStillWorksWithAGoodConfiguration() throws Exception {
         Files.writeString(dir.resolve("main.cf"), "queue_directory = " + dir.resolve("queue") + "\n");
-        Run r = run("sendmail", "-C", dir.toString(), "-bp");
+        CliRun r = CliRun.of("sendmail", "-C", dir.toString(), "-bp");
         assertEquals(0, r.status(), r.err());
         assertEquals("Mail queue is empty\n", r.out());
     }

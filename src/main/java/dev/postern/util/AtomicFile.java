@@ -21,15 +21,30 @@ public final class AtomicFile {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid()
                 + "-" + Thread.currentThread().getId());
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(data);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(data);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
             }
-            ch.force(true);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            // The target keeps its old content; the temporary file must not stay beside it (a full
+            // disk, or a target that is a directory, would leave one per attempt).
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof AtomicMoveNotSupportedException) {
+                throw new IOException("cannot rename atomically " + tmp + " -> " + target, e);
+            }
+            throw e;
         }
-        moveDurably(tmp, target);
+        fsyncDirectory(dir);
     }
 
     /** Renames {@code from} to {@code to} atomically and fsyncs the target's directory. */

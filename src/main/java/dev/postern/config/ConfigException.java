@@ -36,6 +36,11 @@ public class ConfigException extends Exception {
         return line;
     }
 
+    /** The mistake alone, without its place and fix. */
+    public String problem() {
+        return problem;
+    }
+
     public String fix() {
         return fix;
     }

@@ -57,7 +57,13 @@ final class ListenAddresses {
                         out.add(new InetSocketAddress(resolve("::1", service), port));
                     }
                 }
-                default -> out.add(new InetSocketAddress(resolve(iface.replace("[", "").replace("]", ""), service), port));
+                default -> {
+                    try {
+                        out.add(new InetSocketAddress(resolve(iface.replace("[", "").replace("]", ""), service), port));
+                    } catch (ConfigException e) {
+                        throw e.prefixed(INET_INTERFACES); // Plan places it at the inet_interfaces line
+                    }
+                }
             }
         }
         if (out.isEmpty()) {
@@ -65,6 +71,9 @@ final class ListenAddresses {
         }
         return out;
     }
+
+    /** The problem prefix of an error in an inet_interfaces entry. */
+    static final String INET_INTERFACES = "inet_interfaces: ";
 
     private static int port(String text, MasterService service) throws ConfigException {
         Integer known = WELL_KNOWN.get(text.toLowerCase(Locale.ROOT));

@@ -96,8 +96,16 @@ public record Plan(Config config, List<String> warnings, List<Listener> listener
                 String parameter = colon > 0 && dev.postern.config.Params.known(m.substring(0, colon)) ? m.substring(0, colon) : null;
                 throw at(sc, parameter, s, "service " + s.name() + ": " + m, "");
             }
-            listeners.add(new Listener(s, settings, ListenAddresses.of(s, sc.list("inet_interfaces"),
-                    sc.get("inet_protocols")), processLimit(s, sc), tlsLibrary));
+            List<java.net.InetSocketAddress> addresses;
+            try {
+                addresses = ListenAddresses.of(s, sc.list("inet_interfaces"), sc.get("inet_protocols"));
+            } catch (ConfigException e) {
+                if (!e.problem().startsWith(ListenAddresses.INET_INTERFACES)) {
+                    throw e;
+                }
+                throw at(sc, "inet_interfaces", s, "service " + s.name() + ": " + e.problem(), e.fix());
+            }
+            listeners.add(new Listener(s, settings, addresses, processLimit(s, sc), tlsLibrary));
         }
         for (MasterService s : c.services()) {
             if (s.isSmtpTransport()) {

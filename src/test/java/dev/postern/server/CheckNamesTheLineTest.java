@@ -51,6 +51,15 @@ class CheckNamesTheLineTest {
     }
 
     @Test
+    void aBadInetInterfacesEntryIsReportedAtItsLine() throws Exception {
+        write("inet_interfaces = 127.0.0.1, 300.1.1.1\n");
+        Files.writeString(dir.resolve("master.cf"), "2525 inet n - n - - smtpd -o smtpd_tls_req_ccert=yes\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> Server.plan(dir));
+        assertTrue(e.getMessage().startsWith("main.cf:9: service 2525: inet_interfaces: cannot resolve listen address \"300.1.1.1\""),
+                e.getMessage());
+    }
+
+    @Test
     void aQueueDirectoryThatIsAFileIsAnError() throws Exception {
         write("");
         Files.writeString(dir.resolve("main.cf"), Files.readString(dir.resolve("main.cf")).replace("queue_directory = "

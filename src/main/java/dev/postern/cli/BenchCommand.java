@@ -1,12 +1,10 @@
 package dev.postern.cli;
 
 import dev.postern.cli.bench.LoadGenerator;
-import dev.postern.util.HostPort;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 
 /** {@code postern bench}: an SMTP submission load generator (see bench/compare-postfix.sh). */
@@ -70,8 +68,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--concurrency, --per-connection and --messages must be 1 or more");
         }
-        HostPort hp = HostPort.parse(server);
-        LoadGenerator.Options o = new LoadGenerator.Options(new InetSocketAddress(hp.host(), hp.portOr(587)), starttls,
+        LoadGenerator.Options o = new LoadGenerator.Options(AddressOption.parse(spec, "--server", server, 587), starttls,
                 cert, key, ca, concurrency, messages, perConnection, size, from, to, pipelining,
                 tlsResume, ioThreads, rate);
         if (idleSessions > 0) {

@@ -99,6 +99,11 @@ final class DemoCommand implements Callable<Integer> {
         if (!Files.exists(d.resolve("desktop/main.cf"))) {
             DemoFiles.desktop(d, "127.0.0.1:" + desktopPort, submissionPort, ispPort, "10s", desktopParams);
             out.println("postern demo: created " + d.resolve("desktop") + " (the desktop MTA: the seed's client-side lines and maps)");
+        } else if (!desktopParams.isEmpty()) {
+            // Written only into a new directory: the user's own edits of main.cf there are kept.
+            spec.commandLine().getErr().println("postern demo: warning: " + d.resolve("desktop/main.cf") + " exists, so --desktop-param "
+                    + String.join(", ", desktopParams) + " is not applied: edit that file, remove " + d.resolve("desktop")
+                    + " to have it made again, or use --self-test (a fresh directory every run)");
         }
         return d.resolve("desktop");
     }

@@ -88,4 +88,20 @@ class DemoCommandTest {
         }
         assertFalse(t.isAlive(), "the demo stopped");
     }
+
+    /** --desktop-param writes into a new desktop directory only; with one already there it says so, not nothing. */
+    @Test
+    void aDesktopParamForAnExistingDirectoryIsReportedNotDropped() {
+        Path demo = dir.resolve("demo");
+        String[] run = {"demo", "--dir", demo.toString(), "--port", Integer.toString(submission.port()), "--sink-port",
+                Integer.toString(world.port()), "--isp-port", Integer.toString(isp.port()), "--desktop-port",
+                Integer.toString(desktop.port()), "--exit-after-start", "--desktop-param", "smtp_helo_name = first.example"};
+        CliRun first = CliRun.of(run);
+        assertEquals(0, first.status(), first.out() + first.err());
+        assertFalse(first.err().contains("is not applied"), first.err());
+        run[run.length - 1] = "smtp_helo_name = second.example";
+        CliRun second = CliRun.of(run);
+        assertEquals(0, second.status(), second.out() + second.err());
+        assertTrue(second.err().contains("--desktop-param smtp_helo_name = second.example is not applied"), second.err());
+    }
 }

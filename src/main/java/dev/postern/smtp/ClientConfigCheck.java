@@ -109,8 +109,9 @@ final class ClientConfigCheck {
     }
 
     private static void checkCiphers(Config c, SmtpClientSettings s, TlsClient tls) throws ConfigException {
-        Map<String, List<String>> exclusions = Map.of("smtp_tls_exclude_ciphers", s.tlsDefaults().exclude(),
-                "smtp_tls_mandatory_exclude_ciphers", s.tlsDefaults().mandatoryExclude());
+        Map<String, List<String>> exclusions = new LinkedHashMap<>(); // the first parameter's mistake first
+        exclusions.put("smtp_tls_exclude_ciphers", s.tlsDefaults().exclude());
+        exclusions.put("smtp_tls_mandatory_exclude_ciphers", s.tlsDefaults().mandatoryExclude());
         for (Map.Entry<String, List<String>> x : exclusions.entrySet()) {
             try {
                 CipherGrades.checkExclusions(x.getValue(), io.netty.handler.ssl.OpenSsl.isAvailable());

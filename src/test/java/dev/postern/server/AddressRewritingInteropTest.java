@@ -82,7 +82,12 @@ class AddressRewritingInteropTest {
                         Service.LOCAL, new InetSocketAddress("127.0.0.1", pf.smtpPort()),
                         Service.REMOTE, new InetSocketAddress("127.0.0.1", pf.morePorts().get(0)),
                         Service.NO_MAPPINGS, new InetSocketAddress("127.0.0.1", pf.morePorts().get(1)));
-                postfix = run(config, services, r -> pf.awaitLog(r, WAIT), sink);
+                try {
+                    postfix = run(config, services, r -> pf.awaitLog(r, WAIT), sink);
+                } catch (java.net.SocketTimeoutException e) {
+                    // Postfix did not answer (seen once under load): its log says why.
+                    throw new AssertionError("Postfix did not answer in time; its log:\n" + pf.log(), e);
+                }
             }
             Path pn = InteropPostern.configure(dir.resolve("postern"), relayhost, common);
             StringBuilder master = new StringBuilder();

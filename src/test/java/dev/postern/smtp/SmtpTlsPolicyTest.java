@@ -190,6 +190,15 @@ class SmtpTlsPolicyTest {
                 + "ECDHE-[A-Z]+-CHACHA20-POLY1305 \\(256/256 bits\\).*"), log());
     }
 
+    /** OpenSSL's cipher aliases shape a real handshake: no AEAD suite left, so a CBC one with its own MAC is chosen. */
+    @Test
+    void opensslAliasesInExclusionsShapeTheHandshake() throws Exception {
+        RecipientResult r = deliver("encrypt protocols=TLSv1.2 exclude=AESGCM:CHACHA20:kRSA");
+        assertInstanceOf(RecipientResult.Sent.class, r, r.toString());
+        assertTrue(log().matches("(?s).*TLS connection established to localhost\\[127\\.0\\.0\\.1\\]:\\d+: TLSv1\\.2 with cipher "
+                + "ECDHE-[A-Z]+-AES(128|256)-SHA(256|384)? \\(\\d+/\\d+ bits\\).*"), log());
+    }
+
     /** smtp_tls_mandatory_protocols applies from encrypt up, smtp_tls_protocols at may. */
     @Test
     void mandatoryProtocolsApplyAboveMay() throws Exception {
